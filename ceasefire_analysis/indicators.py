@@ -1,0 +1,434 @@
+"""The indicators of the bi-monthly performance review.
+
+Worksheet 1 (outcomes): homicides and non-fatal injury shootings (and non-injury
+shootings, without a benchmark) over YTD and the review period, against prorated
+benchmarks, the prior year and the three-year average.
+Worksheet 2 (activities): direct communication, case management, targeted
+enforcement and partnership.
+
+Counts over windows are read from a monthly count table rather than by filtering raw
+rows for every window, so a ten-year backfill costs one group-by.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from . import schema
+from .loading import CityData
+from .params import ReviewParams
+from .periods import Month, Window, exact, round_half_up
+from .schema import DOES_NOT_MEET, MEETS, WINDOW_AS_OF
+
+OUTCOME_INDICATORS = {
+    "homicides": schema.HOMICIDE,
+    "nonfatal_injury_shootings": schema.NONFATAL,
+    "non_injury_shootings": schema.NON_INJURY,
+}
+# Outcome indicators held to an annual benchmark (non-injury shootings are shown without one).
+BENCHMARKED_OUTCOMES = ("homicides", "nonfatal_injury_shootings")
+
+LABELS = {
+    "homicides": "Homicides",
+    "nonfatal_injury_shootings": "Non-fatal injury shootings",
+    "non_injury_shootings": "Non-injury shootings",
+    "direct_communications": "People reached by direct communication",
+    "call_ins": "  of whom at call-ins",
+    "custom_notifications": "  of whom by custom notification",
+    "direct_communications_highest_risk_pct": "People reached who are on the very-high-risk list",
+    "case_management_new": "New case-management enrolments",
+    "case_management_active": "Active caseload at period end",
+    "case_management_opd_highest_risk_pct": "New enrolments identified by police as highest risk",
+    "coordination_meetings": "Coordination meetings held",
+    "coordination_meetings_leads_present": "  with police and human-services leads present",
+    "coordination_meetings_risk_focus": "  with a risk-focused agenda",
+    "enforcement_vhr_pct_area": "Area-unit enforcement actions on VHR targets",
+    "enforcement_vhr_pct_specialised": "Specialised-unit enforcement actions on VHR targets",
+}
+for _source in schema.REFERRAL_SOURCES:
+    LABELS[f"case_management_active_{_source}"] = "  referred by " + _source.replace("_", " ").replace(
+        "ceasefire other", "other Ceasefire").replace("non ceasefire other", "non-Ceasefire other")
+for _group in schema.UNIT_GROUPS:
+    LABELS[f"staffing_pct_{_group}"] = f"Staffing of {_group.upper() if _group == 'siu' else _group} units"
+    LABELS[f"staffing_units_{_group}"] = f"  number of {_group.upper() if _group == 'siu' else _group} units"
+
+# Targets for shares, as in the seed's worksheet (percent).
+SHARE_TARGETS = {
+    "direct_communications_highest_risk_pct": 90.0,
+    "case_management_opd_highest_risk_pct": 75.0,
+    "staffing_pct": 100.0,
+    "enforcement_vhr_pct_area": 50.0,
+    "enforcement_vhr_pct_specialised": 90.0,
+}
+
+
+# --------------------------------------------------------------------------- windows and counts
+
+def count_in_window(dates: pd.Series, start: dt.date, end: dt.date) -> int:
+    """Number of dates from ``start`` to ``end``, both included.
+
+    >>> s = pd.Series(pd.to_datetime(["2017-01-31", "2017-02-01", "2017-03-31", "2017-04-01"]))
+    >>> count_in_window(s, dt.date(2017, 2, 1), dt.date(2017, 3, 31))
+    2
+    """
+    return int(_in_window(dates, start, end).sum())
+
+
+def _in_window(dates: pd.Series, start: dt.date, end: dt.date) -> pd.Series:
+    return (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
+
+
+def monthly_incident_counts(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Counts per calendar month (rows) and incident type (columns), with empty months as 0.
+
+    >>> df = pd.DataFrame({"occurred_on": pd.to_datetime(["2016-12-31", "2017-02-01"]),
+    ...                    "incident_type": ["homicide", "homicide"]})
+    >>> monthly_incident_counts(df)["homicide"].tolist()
+    [1, 0, 1]
+    """
+    if incidents.empty:
+        return pd.DataFrame(columns=list(schema.INCIDENT_TYPES), dtype="int64",
+                            index=pd.PeriodIndex([], freq="M", name="month"))
+    dates = incidents["occurred_on"]
+    # Month index as an integer (year*12 + month-1): bincount is far faster than a group-by.
+    ordinal = (dates.dt.year.to_numpy() * 12 + dates.dt.month.to_numpy() - 1).astype(np.int64)
+    low, high = int(ordinal.min()), int(ordinal.max())
+    type_codes = pd.Categorical(incidents["incident_type"], categories=schema.INCIDENT_TYPES).codes
+    width = high - low + 1
+    counts = np.bincount((ordinal - low) * len(schema.INCIDENT_TYPES) + type_codes,
+                         minlength=width * len(schema.INCIDENT_TYPES)).reshape(width, len(schema.INCIDENT_TYPES))
+    index = pd.period_range(pd.Period(year=low // 12, month=low % 12 + 1, freq="M"), periods=width, freq="M",
+                            name="month")
+    return pd.DataFrame(counts, index=index, columns=list(schema.INCIDENT_TYPES))
+
+
+def window_total(monthly: pd.DataFrame, column: str, window: Window) -> int:
+    """Sum of a monthly count column over a window (months outside the table count 0)."""
+    if monthly.empty:
+        return 0
+    first = pd.Period(str(window.first), freq="M")
+    last = pd.Period(str(window.last), freq="M")
+    return int(monthly.loc[(monthly.index >= first) & (monthly.index <= last), column].sum())
+
+
+def window_is_covered(window: Window, coverage: Window | None) -> bool:
+    """True when the data's span includes every month of ``window``."""
+    return coverage is not None and coverage.first <= window.first and window.last <= coverage.last
+
+
+def data_coverage(incidents: pd.DataFrame, through: Month) -> Window | None:
+    """Months the incident data covers: from its first incident's month to ``through``."""
+    if incidents is None or incidents.empty:
+        return None
+    first = incidents["occurred_on"].min()
+    return Window(Month(first.year, first.month), through)
+
+
+# --------------------------------------------------------------------------- benchmarks
+
+def prorate_benchmark(annual_by_year: dict[int, float | int], window: Window) -> Fraction | None:
+    """Exact benchmark for a window: each month gets 1/12 of its own year's annual benchmark.
+
+    Returns ``None`` when a month's year has no annual benchmark.
+
+    >>> prorate_benchmark({2017: 72}, Window(Month(2017, 1), Month(2017, 3)))
+    Fraction(18, 1)
+    >>> round_half_up(prorate_benchmark({2017: 307}, Window(Month(2017, 2), Month(2017, 3))))
+    51
+    >>> prorate_benchmark({2016: 60, 2017: 72}, Window(Month(2016, 12), Month(2017, 1)))
+    Fraction(11, 1)
+    """
+    total = Fraction(0)
+    for month in window.months:
+        if month.year not in annual_by_year:
+            return None
+        total += exact(annual_by_year[month.year]) / 12
+    return total
+
+
+def reduced_benchmark(prior_year_count: int, reduction: float) -> int:
+    """Next year's benchmark: the prior year's count cut by ``reduction``, rounded half up.
+
+    >>> reduced_benchmark(25, 0.10), reduced_benchmark(80, 0.10), reduced_benchmark(0, 0.10)
+    (23, 72, 0)
+    """
+    return round_half_up(Fraction(prior_year_count) * (1 - exact(reduction)))
+
+
+def outcome_annual_benchmarks(indicator: str, years: list[int], monthly: pd.DataFrame,
+                              coverage: Window | None, params: ReviewParams) -> dict[int, float]:
+    """Annual benchmarks of an outcome for ``years``: as given, or derived from a fully covered prior year."""
+    given = params.annual_benchmarks.get(indicator, {})
+    column = OUTCOME_INDICATORS[indicator]
+    out: dict[int, float] = {}
+    for year in years:
+        if year in given:
+            out[year] = given[year]
+            continue
+        prior = Window(Month(year - 1, 1), Month(year - 1, 12))
+        if window_is_covered(prior, coverage):
+            out[year] = reduced_benchmark(window_total(monthly, column, prior), params.benchmark_reduction)
+    return out
+
+
+def outcome_status(actual: float, benchmark: float | None) -> str:
+    """Outcomes (fewer is better) meet their benchmark when actual <= benchmark."""
+    if benchmark is None or _missing(benchmark) or _missing(actual):
+        return ""
+    return MEETS if actual <= benchmark else DOES_NOT_MEET
+
+
+def activity_status(actual: float, benchmark: float | None) -> str:
+    """Activities (more is better) meet their benchmark when actual >= benchmark."""
+    if benchmark is None or _missing(benchmark) or _missing(actual):
+        return ""
+    return MEETS if actual >= benchmark else DOES_NOT_MEET
+
+
+def pct_over_benchmark(actual: float, benchmark: float | None) -> float:
+    """How far over the benchmark, relative to it: (14 - 12) / 12 = 0.1667. NaN when not over or no benchmark.
+
+    >>> round(pct_over_benchmark(14, 12), 4), pct_over_benchmark(10, 12)
+    (0.1667, nan)
+    """
+    if benchmark is None or _missing(benchmark) or actual <= benchmark or benchmark == 0:
+        return math.nan
+    return (actual - benchmark) / benchmark
+
+
+def cut_to_meet(actual: float, benchmark: float | None) -> float:
+    """Share of the actual that would have to go to meet the benchmark: (14 - 12) / 14 = 0.1429.
+
+    >>> round(cut_to_meet(14, 12), 4), cut_to_meet(12, 12)
+    (0.1429, nan)
+    """
+    if benchmark is None or _missing(benchmark) or actual <= benchmark:
+        return math.nan
+    return (actual - benchmark) / actual
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def share_pct(numerator: int, denominator: int) -> float:
+    """Percentage, NaN for a zero denominator (nothing to take a share of).
+
+    >>> share_pct(15, 54) > 27.7, share_pct(0, 0)
+    (True, nan)
+    """
+    return 100.0 * numerator / denominator if denominator else math.nan
+
+
+# --------------------------------------------------------------------------- activity measures
+
+def distinct_people(communications: pd.DataFrame, window: Window, kind: str | None = None) -> pd.DataFrame:
+    """People reached in a window (one row each), with whether any contact flagged them highest-risk."""
+    rows = communications[_in_window(communications["occurred_on"], window.start, window.end)]
+    if kind is not None:
+        rows = rows[rows["kind"] == kind]
+    return rows.groupby("participant_id", sort=False)["highest_risk"].any().reset_index()
+
+
+def active_caseload(case_management: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Enrolments active at the end of ``as_of``: enrolled on or before it and not exited on or before it.
+
+    >>> cm = pd.DataFrame({"enrolled_on": pd.to_datetime(["2017-01-01", "2017-01-01", "2017-04-01"]),
+    ...                    "exited_on": pd.to_datetime(["2017-03-31", None, None])})
+    >>> len(active_caseload(cm, dt.date(2017, 3, 31)))
+    1
+    """
+    day = pd.Timestamp(as_of)
+    active = (case_management["enrolled_on"] <= day) & ~(case_management["exited_on"] <= day)
+    return case_management[active]
+
+
+def latest_staffing(staffing: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Each unit's most recent snapshot on or before ``as_of``."""
+    upto = staffing[staffing["as_of"] <= pd.Timestamp(as_of)]
+    if upto.empty:
+        return upto
+    return upto.sort_values("as_of").groupby("unit", sort=False).tail(1)
+
+
+def staffing_by_group(staffing: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Per unit group: units, positions authorized and filled, and the percentage filled."""
+    latest = latest_staffing(staffing, as_of)
+    grouped = latest.groupby("unit_group").agg(units=("unit", "nunique"), authorized=("authorized", "sum"),
+                                               filled=("filled", "sum"))
+    grouped = grouped.reindex(list(schema.UNIT_GROUPS)).fillna(0).astype(int)
+    grouped["pct"] = [share_pct(f, a) for f, a in zip(grouped["filled"], grouped["authorized"])]
+    return grouped
+
+
+# --------------------------------------------------------------------------- the worksheets
+
+def _row(worksheet: str, section: str, indicator: str, window_name: str, window: Window | None,
+         as_of: dt.date, actual, unit: str, benchmark=None, status: str = "", prior_year=math.nan,
+         three_year_average=math.nan, pct_over=math.nan, cut=math.nan) -> dict:
+    return {
+        "worksheet": worksheet,
+        "section": section,
+        "indicator": indicator,
+        "label": LABELS.get(indicator, indicator).strip(),
+        "window": window_name,
+        "window_start": (window.start if window else as_of).isoformat(),
+        "window_end": (window.end if window else as_of).isoformat(),
+        "actual": actual,
+        "unit": unit,
+        "benchmark": math.nan if benchmark is None else benchmark,
+        "status": status,
+        "prior_year": prior_year,
+        "three_year_average": three_year_average,
+        "pct_over_benchmark": pct_over,
+        "cut_to_meet": cut,
+    }
+
+
+def outcome_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
+    """Worksheet 1: outcome indicators over YTD and the period.
+
+    ``benchmark`` is the window's benchmark rounded half up (what the seed prints);
+    ``benchmark_exact`` keeps the unrounded value for statistics.
+    """
+    review = params.review
+    incidents = data.incidents
+    monthly = monthly_incident_counts(incidents)
+    coverage = data_coverage(incidents, review.period.last)
+    rows = []
+    for indicator, column in OUTCOME_INDICATORS.items():
+        for window_name, window in review.windows().items():
+            actual = window_total(monthly, column, window)
+            prior_window = window.shift_years(-1)
+            prior = window_total(monthly, column, prior_window) if window_is_covered(prior_window, coverage) else math.nan
+            earlier = [window.shift_years(-k) for k in (1, 2, 3)]
+            if all(window_is_covered(w, coverage) for w in earlier):
+                average = round_half_up(Fraction(sum(window_total(monthly, column, w) for w in earlier), 3))
+            else:
+                average = math.nan
+            exact_benchmark = None
+            if indicator in BENCHMARKED_OUTCOMES:
+                years = sorted({m.year for m in window.months})
+                annual = outcome_annual_benchmarks(indicator, years, monthly, coverage, params)
+                exact_benchmark = prorate_benchmark(annual, window)
+            benchmark = None if exact_benchmark is None else round_half_up(exact_benchmark)
+            row = _row("outcomes", "Shootings and homicides", indicator, window_name, window, review.end, actual,
+                       "count", benchmark, outcome_status(actual, benchmark), prior, average,
+                       pct_over_benchmark(actual, benchmark), cut_to_meet(actual, benchmark))
+            row["benchmark_exact"] = math.nan if exact_benchmark is None else float(exact_benchmark)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def annual_outcome_benchmark(data: CityData, params: ReviewParams, indicator: str, year: int) -> float | None:
+    """The annual benchmark of an outcome indicator for ``year`` (given or derived), or None."""
+    monthly = monthly_incident_counts(data.incidents)
+    coverage = data_coverage(data.incidents, params.review.period.last)
+    return outcome_annual_benchmarks(indicator, [year], monthly, coverage, params).get(year)
+
+
+def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
+    """Worksheet 2: direct communication, case management, enforcement and partnership."""
+    review = params.review
+    as_of = review.end
+    rows: list[dict] = []
+    add = rows.append
+
+    def prorated(indicator: str, window: Window, cap: int | None = None) -> int | None:
+        annual = dict(params.annual_benchmarks.get(indicator, {}))
+        if cap is not None:
+            annual = {year: min(value, cap) for year, value in annual.items()}
+        value = prorate_benchmark(annual, window) if annual else None
+        return None if value is None else round_half_up(value)
+
+    section = "1. Direct communication"
+    comms = data.communications
+    for window_name, window in review.windows().items():
+        people = distinct_people(comms, window)
+        total = len(people)
+        benchmark = prorated("direct_communications", window)
+        add(_row("activities", section, "direct_communications", window_name, window, as_of, total, "people",
+                 benchmark, activity_status(total, benchmark)))
+        for indicator, kind in (("call_ins", schema.CALL_IN), ("custom_notifications", schema.CUSTOM_NOTIFICATION)):
+            add(_row("activities", section, indicator, window_name, window, as_of,
+                     len(distinct_people(comms, window, kind)), "people"))
+        pct = share_pct(int(people["highest_risk"].sum()), total)
+        target = SHARE_TARGETS["direct_communications_highest_risk_pct"]
+        add(_row("activities", section, "direct_communications_highest_risk_pct", window_name, window, as_of, pct,
+                 "percent", target, activity_status(pct, target)))
+
+    section = "2. Relationship-focused case management"
+    cm = data.case_management
+    capacity = params.case_management_capacity
+    for window_name, window in review.windows().items():
+        new = cm[_in_window(cm["enrolled_on"], window.start, window.end)]
+        benchmark = prorated("case_management_new", window, capacity)
+        add(_row("activities", section, "case_management_new", window_name, window, as_of, len(new), "enrolments",
+                 benchmark, activity_status(len(new), benchmark)))
+        pct = share_pct(int(new["opd_highest_risk"].fillna(False).sum()), len(new))
+        target = SHARE_TARGETS["case_management_opd_highest_risk_pct"]
+        add(_row("activities", section, "case_management_opd_highest_risk_pct", window_name, window, as_of, pct,
+                 "percent", target, activity_status(pct, target)))
+    active = active_caseload(cm, as_of)
+    add(_row("activities", section, "case_management_active", WINDOW_AS_OF, None, as_of, len(active), "people",
+             capacity, ""))
+    by_source = active["referral_source"].value_counts()
+    for source in schema.REFERRAL_SOURCES:
+        add(_row("activities", section, f"case_management_active_{source}", WINDOW_AS_OF, None, as_of,
+                 int(by_source.get(source, 0)), "people"))
+
+    section = "3. Targeted enforcement"
+    staffing = staffing_by_group(data.staffing, as_of)
+    for group in schema.UNIT_GROUPS:
+        pct = staffing.loc[group, "pct"]
+        target = SHARE_TARGETS["staffing_pct"]
+        add(_row("activities", section, f"staffing_pct_{group}", WINDOW_AS_OF, None, as_of, pct, "percent",
+                 target, activity_status(pct, target)))
+        add(_row("activities", section, f"staffing_units_{group}", WINDOW_AS_OF, None, as_of,
+                 int(staffing.loc[group, "units"]), "units"))
+    actions = data.enforcement_actions
+    if actions is not None:
+        for window_name, window in review.windows().items():
+            in_window = actions[_in_window(actions["occurred_on"], window.start, window.end)]
+            for indicator, groups in (("enforcement_vhr_pct_area", ("area",)),
+                                      ("enforcement_vhr_pct_specialised", schema.SPECIALISED_UNIT_GROUPS)):
+                chosen = in_window[in_window["unit_group"].isin(groups)]
+                pct = share_pct(int(chosen["vhr_target"].fillna(False).sum()), len(chosen))
+                target = SHARE_TARGETS[indicator]
+                add(_row("activities", section, indicator, window_name, window, as_of, pct, "percent", target,
+                         activity_status(pct, target)))
+
+    section = "4. Partnership"
+    meetings = data.meetings
+    coordination = meetings[(meetings["kind"] == schema.COORDINATION) & meetings["held"].fillna(False)]
+    for window_name, window in review.windows().items():
+        held = coordination[_in_window(coordination["scheduled_on"], window.start, window.end)]
+        benchmark_value = exact(params.coordination_meetings_per_month) * window.n_months
+        benchmark = round_half_up(benchmark_value)
+        add(_row("activities", section, "coordination_meetings", window_name, window, as_of, len(held), "meetings",
+                 benchmark, activity_status(len(held), benchmark)))
+        both = held["opd_lead_present"].fillna(False) & held["hsd_lead_present"].fillna(False)
+        add(_row("activities", section, "coordination_meetings_leads_present", window_name, window, as_of,
+                 int(both.sum()), "meetings"))
+        add(_row("activities", section, "coordination_meetings_risk_focus", window_name, window, as_of,
+                 int(held["risk_focus"].fillna(False).sum()), "meetings"))
+    return pd.DataFrame(rows)
+
+
+def build_indicators(data: CityData, params: ReviewParams) -> pd.DataFrame:
+    """Both worksheets as one tidy table (the content of ``indicators.csv``)."""
+    table = pd.concat([outcome_worksheet(data, params), activity_worksheet(data, params)], ignore_index=True)
+    columns = list(schema.INDICATOR_COLUMNS) + [c for c in table.columns if c not in schema.INDICATOR_COLUMNS]
+    return table[columns]
+
+
+def lookup(table: pd.DataFrame, indicator: str, window: str, column: str = "actual"):
+    """One value from the indicators table, e.g. ``lookup(t, "homicides", "ytd")``."""
+    match = table[(table["indicator"] == indicator) & (table["window"] == window)]
+    if len(match) != 1:
+        raise KeyError(f"{indicator}/{window}: {len(match)} rows")
+    return match.iloc[0][column]

@@ -1,0 +1,213 @@
+"""Params files: what one review period's run is told.
+
+A params file is YAML in ``params/``. The same keys are the parameters of every
+period notebook, so ``papermill notebooks/X.ipynb out.ipynb -f params/P.yaml`` and
+``ceasefire run params/P.yaml`` read them identically. Unknown keys and malformed
+values are errors that name the key; nothing falls back silently to a default.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config import HISTORY_DATA_DIR, PROJECT_ROOT, is_demo_dir, resolve_path
+from .errors import ParamsError
+from .periods import ReviewPeriod
+
+# Indicators that take an annual benchmark from the params file.
+BENCHMARKED_INDICATORS = (
+    "homicides",
+    "nonfatal_injury_shootings",
+    "direct_communications",
+    "case_management_new",
+)
+AUDIENCES = ("internal", "partner", "public")
+
+# Every key a params file may hold, with its default. ``None`` marks a required key.
+DEFAULTS: dict[str, Any] = {
+    "city": None,
+    "period_start": None,
+    "period_end": None,
+    "data_dir": None,
+    "annual_benchmarks": {},
+    "case_management_capacity": None,
+    "benchmark_reduction": 0.10,
+    "coordination_meetings_per_month": 2,
+    "notes": {},
+    "next_steps": [],
+    "audience": "internal",
+    "small_count_threshold": 5,
+    "history_dir": None,
+    "eras": [],
+}
+
+
+@dataclass(frozen=True)
+class ReviewParams:
+    """Validated parameters of one review period's run."""
+
+    city: str
+    review: ReviewPeriod
+    data_dir: Path
+    annual_benchmarks: dict[str, dict[int, float]] = field(default_factory=dict)
+    case_management_capacity: int | None = None
+    benchmark_reduction: float = 0.10
+    coordination_meetings_per_month: float = 2
+    notes: dict[str, str] = field(default_factory=dict)
+    next_steps: tuple[str, ...] = ()
+    audience: str = "internal"
+    small_count_threshold: int = 5
+    history_dir: Path | None = None
+    eras: tuple[dict, ...] = ()
+    source: str = ""
+
+    @property
+    def period_id(self) -> str:
+        return self.review.period_id
+
+    @property
+    def is_demo(self) -> bool:
+        return is_demo_dir(self.data_dir)
+
+
+def _require(cond: bool, key: str, what: str, source: str) -> None:
+    if not cond:
+        where = f" in {source}" if source else ""
+        raise ParamsError(f"'{key}'{where} must be {what}")
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams:
+    """Check raw parameter values (from YAML or a notebook) and build :class:`ReviewParams`.
+
+    ``source`` names where the values came from, for error messages.
+
+    >>> p = params_from_values({"city": "X", "period_start": "2017-02",
+    ...                         "period_end": "2017-03", "data_dir": "data/raw/demo"})
+    >>> p.period_id
+    '2017-02_2017-03'
+    """
+    where = f" in {source}" if source else ""
+    unknown = sorted(set(values) - set(DEFAULTS))
+    if unknown:
+        raise ParamsError(
+            f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(repr(k) for k in unknown)}{where}; "
+            f"allowed keys are: {', '.join(DEFAULTS)}"
+        )
+    merged = {key: values.get(key, default) for key, default in DEFAULTS.items()}
+    for key, default in DEFAULTS.items():
+        if default is None and key not in ("case_management_capacity", "history_dir") and merged[key] in (None, ""):
+            raise ParamsError(f"'{key}' is required{where}")
+
+    _require(isinstance(merged["city"], str), "city", "text", source)
+    review = ReviewPeriod.from_months(merged["period_start"], merged["period_end"])
+    _require(isinstance(merged["data_dir"], (str, os.PathLike)), "data_dir", "a folder path", source)
+
+    benchmarks = merged["annual_benchmarks"] or {}
+    _require(isinstance(benchmarks, dict), "annual_benchmarks", "a mapping of indicator to {year: number}", source)
+    clean_benchmarks: dict[str, dict[int, float]] = {}
+    for indicator, by_year in benchmarks.items():
+        if indicator not in BENCHMARKED_INDICATORS:
+            raise ParamsError(
+                f"'annual_benchmarks.{indicator}'{where} is not an indicator with an annual benchmark; "
+                f"use one of: {', '.join(BENCHMARKED_INDICATORS)}"
+            )
+        _require(isinstance(by_year, dict), f"annual_benchmarks.{indicator}", "a mapping of year to number", source)
+        clean_benchmarks[indicator] = {}
+        for year, value in by_year.items():
+            key = f"annual_benchmarks.{indicator}.{year}"
+            _require(str(year).isdigit() and len(str(year)) == 4, key, "keyed by a four-digit year", source)
+            _require(_number(value) and value >= 0, key, "a number of 0 or more", source)
+            clean_benchmarks[indicator][int(year)] = value
+
+    capacity = merged["case_management_capacity"]
+    _require(capacity is None or (isinstance(capacity, int) and not isinstance(capacity, bool) and capacity >= 0),
+             "case_management_capacity", "a whole number of 0 or more", source)
+    reduction = merged["benchmark_reduction"]
+    _require(_number(reduction) and 0 <= reduction < 1, "benchmark_reduction",
+             "a fraction from 0 up to (not including) 1, e.g. 0.10", source)
+    per_month = merged["coordination_meetings_per_month"]
+    _require(_number(per_month) and per_month >= 0, "coordination_meetings_per_month", "a number of 0 or more", source)
+
+    notes = merged["notes"] or {}
+    _require(isinstance(notes, dict) and all(isinstance(v, str) for v in notes.values()),
+             "notes", "a mapping of indicator name to text", source)
+    steps = merged["next_steps"] or []
+    _require(isinstance(steps, list) and all(isinstance(s, str) for s in steps),
+             "next_steps", "a list of text items", source)
+    _require(merged["audience"] in AUDIENCES, "audience", "one of " + ", ".join(AUDIENCES), source)
+    threshold = merged["small_count_threshold"]
+    _require(isinstance(threshold, int) and not isinstance(threshold, bool) and threshold >= 1,
+             "small_count_threshold", "a whole number of 1 or more", source)
+    eras = merged["eras"] or []
+    _require(isinstance(eras, list) and all(isinstance(e, dict) and {"label", "start"} <= set(e) for e in eras),
+             "eras", "a list of {label, start, end} entries", source)
+
+    data_dir = resolve_path(merged["data_dir"])
+    history_dir = merged["history_dir"]
+    if history_dir not in (None, ""):
+        history_path: Path | None = resolve_path(history_dir)
+    elif is_demo_dir(data_dir):
+        history_path = HISTORY_DATA_DIR
+    elif (data_dir / "history").is_dir():
+        history_path = data_dir / "history"
+    else:
+        history_path = None
+
+    return ReviewParams(
+        city=merged["city"],
+        review=review,
+        data_dir=data_dir,
+        annual_benchmarks=clean_benchmarks,
+        case_management_capacity=capacity,
+        benchmark_reduction=reduction,
+        coordination_meetings_per_month=per_month,
+        notes=dict(notes),
+        next_steps=tuple(steps),
+        audience=merged["audience"],
+        small_count_threshold=threshold,
+        history_dir=history_path,
+        eras=tuple(eras),
+        source=source,
+    )
+
+
+def read_params_file(path: str | os.PathLike) -> dict[str, Any]:
+    """Read a params YAML file into a plain dict, with errors that name the file."""
+    path = resolve_path(path, Path.cwd())
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ParamsError(f"params file {path} does not exist") from None
+    except UnicodeDecodeError:
+        raise ParamsError(f"params file {path} is not UTF-8 text") from None
+    try:
+        values = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark else ""
+        raise ParamsError(f"params file {path} is not valid YAML{line}") from None
+    if not isinstance(values, dict):
+        raise ParamsError(f"params file {path} must hold key: value pairs")
+    return values
+
+
+def load_params(path: str | os.PathLike) -> ReviewParams:
+    """Read and check a params file."""
+    values = read_params_file(path)
+    return params_from_values(values, source=display_path(resolve_path(path, Path.cwd())))
+
+
+def display_path(path: Path) -> str:
+    """A path relative to the project root when inside it, for reports and messages."""
+    try:
+        return Path(path).resolve().relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,148 @@
+"""Review periods, calendar windows and the arithmetic of benchmarks over them.
+
+A review period is a run of whole months (normally two). Year-to-date (YTD) runs from
+1 January of the year of the period's last month through the end of that month.
+All windows are inclusive date ranges of whole months.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .errors import ParamsError
+from .schema import WINDOW_PERIOD, WINDOW_YTD
+
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    """A calendar month."""
+
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: object, key: str = "month") -> "Month":
+        """Read ``YYYY-MM``; ``key`` names the parameter in the error message.
+
+        >>> Month.parse("2017-02")
+        Month(year=2017, month=2)
+        """
+        match = _MONTH_RE.match(str(text).strip()) if text is not None else None
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise ParamsError(f"'{key}' must be a month written YYYY-MM (e.g. 2017-02), got {text!r}")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    def shift(self, months: int) -> "Month":
+        index = self.year * 12 + (self.month - 1) + months
+        return Month(index // 12, index % 12 + 1)
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.shift(1).first_day - dt.timedelta(days=1)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    def label(self) -> str:
+        return self.first_day.strftime("%b %Y")
+
+
+@dataclass(frozen=True)
+class Window:
+    """An inclusive run of whole months, ``first`` to ``last``."""
+
+    first: Month
+    last: Month
+
+    @property
+    def start(self) -> dt.date:
+        return self.first.first_day
+
+    @property
+    def end(self) -> dt.date:
+        return self.last.last_day
+
+    @property
+    def months(self) -> list[Month]:
+        out, m = [], self.first
+        while m <= self.last:
+            out.append(m)
+            m = m.shift(1)
+        return out
+
+    @property
+    def n_months(self) -> int:
+        return len(self.months)
+
+    def shift_years(self, years: int) -> "Window":
+        """The same months ``years`` years later (negative: earlier)."""
+        return Window(self.first.shift(12 * years), self.last.shift(12 * years))
+
+    def label(self) -> str:
+        if self.first == self.last:
+            return self.first.label()
+        if self.first.year == self.last.year:
+            return f"{self.first.first_day:%b}–{self.last.first_day:%b} {self.last.year}"
+        return f"{self.first.label()}–{self.last.label()}"
+
+
+@dataclass(frozen=True)
+class ReviewPeriod:
+    """A review period and its YTD window.
+
+    >>> p = ReviewPeriod.from_months("2016-12", "2017-01")
+    >>> p.period_id, str(p.ytd.first), str(p.ytd.last)
+    ('2016-12_2017-01', '2017-01', '2017-01')
+    """
+
+    period: Window
+
+    @classmethod
+    def from_months(cls, start: object, end: object) -> "ReviewPeriod":
+        first = Month.parse(start, "period_start")
+        last = Month.parse(end, "period_end")
+        if last < first:
+            raise ParamsError(f"'period_end' ({last}) is before 'period_start' ({first})")
+        return cls(Window(first, last))
+
+    @property
+    def ytd(self) -> Window:
+        return Window(Month(self.period.last.year, 1), self.period.last)
+
+    @property
+    def period_id(self) -> str:
+        return f"{self.period.first}_{self.period.last}"
+
+    @property
+    def end(self) -> dt.date:
+        return self.period.end
+
+    def windows(self) -> dict[str, Window]:
+        """The two windows every indicator is read over, by name."""
+        return {WINDOW_YTD: self.ytd, WINDOW_PERIOD: self.period}
+
+
+def round_half_up(value: Fraction | int | float) -> int:
+    """Round to the nearest whole number, halves away from zero (not to even).
+
+    >>> round_half_up(Fraction(45, 2)), round_half_up(Fraction(307, 6)), round_half_up(0.5)
+    (23, 51, 1)
+    """
+    value = Fraction(value) if not isinstance(value, Fraction) else value
+    sign = -1 if value < 0 else 1
+    return sign * int(abs(value) + Fraction(1, 2))
+
+
+def exact(value: float | int | str | Fraction) -> Fraction:
+    """An exact fraction for a decimal number as written (0.1 is 1/10, not 0.1000000000000000055)."""
+    if isinstance(value, Fraction):
+        return value
+    return Fraction(str(value))

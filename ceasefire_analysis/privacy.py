@@ -1,0 +1,64 @@
+"""Pseudonymising participant identifiers and protecting small numbers.
+
+Raw ``participant_id`` values may be names or record numbers. They are replaced by a
+keyed hash (HMAC-SHA-256) as soon as a file is read, so nothing downstream (processed
+parquet, notebooks, reports) ever holds the raw value. Without the key, a pseudonym
+cannot be turned back into a person by trying likely names.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from .config import DEMO_ID_KEY, ID_KEY_ENV, ID_KEY_FILE, is_demo_dir
+from .errors import CeasefireError
+
+PSEUDONYM_PREFIX = "p_"
+
+
+def resolve_id_key(data_dir: Path) -> bytes:
+    """Find the hashing key: the environment variable, then the key file, then (demo only) the demo key.
+
+    Raises
+    ------
+    CeasefireError
+        When no key is configured for a city's own data.
+    """
+    from_env = os.environ.get(ID_KEY_ENV, "").strip()
+    if from_env:
+        return from_env.encode("utf-8")
+    if ID_KEY_FILE.is_file():
+        from_file = ID_KEY_FILE.read_text(encoding="utf-8").strip()
+        if from_file:
+            return from_file.encode("utf-8")
+    if is_demo_dir(data_dir):
+        return DEMO_ID_KEY.encode("utf-8")
+    raise CeasefireError(
+        f"no key to pseudonymise participant identifiers in {data_dir}: set the environment "
+        f"variable {ID_KEY_ENV} or put a long random secret in {ID_KEY_FILE} (git ignores it); "
+        "see README.md, 'Privacy'"
+    )
+
+
+def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:
+    """Replace each identifier by a stable keyed hash.
+
+    >>> s = pseudonymise(pd.Series(["PFN-0012345", "PFN-0012345", "PFN-7"]), b"k")
+    >>> s.iloc[0] == s.iloc[1], s.iloc[0] != s.iloc[2], s.iloc[0].startswith("p_")
+    (True, True, True)
+    """
+    uniques = pd.unique(ids.astype(str))
+    mapping = {
+        raw: PSEUDONYM_PREFIX + hmac.new(key, raw.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+        for raw in uniques
+    }
+    return ids.astype(str).map(mapping)
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A value that changes with the key but reveals nothing of it (for cache names)."""
+    return hmac.new(key, b"ceasefire-cache", hashlib.sha256).hexdigest()[:16]
