@@ -43,6 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "small_count_threshold": 5,
     "history_dir": None,
     "eras": [],
+    "history_facts": {},
 }
 
 
@@ -63,6 +64,7 @@ class ReviewParams:
     small_count_threshold: int = 5
     history_dir: Path | None = None
     eras: tuple[dict, ...] = ()
+    history_facts: dict = field(default_factory=dict)
     source: str = ""
 
     @property
@@ -150,6 +152,12 @@ def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams
     _require(isinstance(eras, list) and all(isinstance(e, dict) and {"label", "start"} <= set(e) for e in eras),
              "eras", "a list of {label, start, end} entries", source)
 
+    facts = merged["history_facts"] or {}
+    _require(isinstance(facts, dict) and set(facts) <= {"changes", "threshold", "runs_before", "ratio_since"},
+             "history_facts", "a mapping with keys changes, threshold, runs_before, ratio_since", source)
+    _require(all(isinstance(c, list) and len(c) == 2 for c in facts.get("changes", [])),
+             "history_facts.changes", "a list of [first_year, last_year] pairs", source)
+
     data_dir = resolve_path(merged["data_dir"])
     history_dir = merged["history_dir"]
     if history_dir not in (None, ""):
@@ -175,6 +183,7 @@ def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams
         small_count_threshold=threshold,
         history_dir=history_path,
         eras=tuple(eras),
+        history_facts=dict(facts),
         source=source,
     )
 

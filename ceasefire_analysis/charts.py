@@ -1,0 +1,122 @@
+"""Charts for the reports. Each returns a matplotlib Figure that stands on its own:
+a title that says what it shows, labelled axes with units, a legend, and the
+synthetic-data label when the demo is shown.
+
+Figures are built with ``matplotlib.figure.Figure`` (not pyplot), so a notebook shows
+a chart once, when it is the cell's result, and no global state leaks between charts.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .indicators import LABELS, OUTCOME_INDICATORS, annual_outcome_benchmark, monthly_incident_counts
+from .periods import Month
+from .review import PeriodReview
+
+SYNTHETIC_LABEL = "SYNTHETIC DEMO DATA"
+CURRENT_COLOUR = "#b2182b"
+PRIOR_COLOUR = "#4d4d4d"
+BENCHMARK_COLOUR = "#2166ac"
+MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def new_figure(width: float = 8.0, height: float = 4.2) -> tuple[Figure, object]:
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def mark_synthetic(fig: Figure, is_demo: bool) -> None:
+    """Stamp the synthetic-data label on a demo chart."""
+    if is_demo:
+        fig.text(0.99, 0.01, SYNTHETIC_LABEL, ha="right", va="bottom", fontsize=9, color="#8a6d00",
+                 fontweight="bold")
+
+
+def year_to_date_curves(review: PeriodReview, indicator: str) -> pd.DataFrame:
+    """Cumulative monthly counts for the current and prior year, and the benchmark pace.
+
+    Columns: ``month`` (1-12), ``current`` (through the period's last month, NaN after),
+    ``prior`` (whole prior year), ``benchmark_pace`` (annual benchmark x month/12, NaN when none).
+    """
+    last = review.params.review.period.last
+    year = last.year
+    monthly = monthly_incident_counts(review.data.incidents)
+    column = OUTCOME_INDICATORS[indicator]
+
+    def year_counts(y: int, through: int) -> np.ndarray:
+        values = []
+        for m in range(1, 13):
+            period = pd.Period(str(Month(y, m)), freq="M")
+            present = m <= through and period in monthly.index
+            values.append(float(monthly.loc[period, column]) if present else (0.0 if m <= through else np.nan))
+        return np.array(values)
+
+    current = np.cumsum(year_counts(year, last.month))
+    current[last.month:] = np.nan
+    first_month = monthly.index.min() if not monthly.empty else None
+    prior_covered = first_month is not None and first_month <= pd.Period(f"{year - 1}-01", freq="M")
+    prior = np.cumsum(year_counts(year - 1, 12)) if prior_covered else np.full(12, np.nan)
+    annual = annual_outcome_benchmark(review.data, review.params, indicator, year)
+    pace = np.arange(1, 13) * (annual / 12) if annual is not None else np.full(12, np.nan)
+    return pd.DataFrame({"month": range(1, 13), "current": current, "prior": prior, "benchmark_pace": pace})
+
+
+def year_to_date_chart(review: PeriodReview, indicator: str) -> Figure:
+    """This year's running total against last year's and the benchmark pace."""
+    curves = year_to_date_curves(review, indicator)
+    year = review.params.review.period.last.year
+    label = LABELS[indicator]
+    fig, ax = new_figure()
+    ax.plot(curves["month"], curves["prior"], color=PRIOR_COLOUR, linestyle="--", marker="s", markersize=4,
+            label=f"{year - 1}")
+    ax.plot(curves["month"], curves["current"], color=CURRENT_COLOUR, linewidth=2.5, marker="o",
+            label=f"{year} to date")
+    if curves["benchmark_pace"].notna().any():
+        annual = curves["benchmark_pace"].iloc[-1]
+        ax.plot(curves["month"], curves["benchmark_pace"], color=BENCHMARK_COLOUR, linestyle=":", linewidth=2,
+                label=f"{year} benchmark pace ({annual:,.0f} a year)")
+    ax.set_xticks(range(1, 13), MONTH_NAMES)
+    ax.set_xlim(0.7, 12.3)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("Month")
+    ax.set_ylabel(f"{label}, running total since 1 January")
+    ax.set_title(f"{label}: {year} so far against {year - 1} and the benchmark pace")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper left", frameon=False)
+    mark_synthetic(fig, review.is_demo)
+    return fig
+
+
+def monthly_counts_chart(review: PeriodReview, indicator: str) -> Figure:
+    """Monthly counts of one outcome for the current and prior year, side by side."""
+    last = review.params.review.period.last
+    year = last.year
+    monthly = monthly_incident_counts(review.data.incidents)
+    column = OUTCOME_INDICATORS[indicator]
+    label = LABELS[indicator]
+
+    def counts(y: int) -> list[float]:
+        return [float(monthly.loc[p, column]) if (p := pd.Period(f"{y}-{m:02d}", freq="M")) in monthly.index
+                else np.nan for m in range(1, 13)]
+
+    current, prior = counts(year), counts(year - 1)
+    for m in range(last.month, 12):
+        current[m] = np.nan
+    fig, ax = new_figure()
+    x = np.arange(1, 13)
+    ax.bar(x - 0.2, prior, width=0.4, color="#bababa", edgecolor=PRIOR_COLOUR, hatch="//", label=f"{year - 1}")
+    ax.bar(x + 0.2, current, width=0.4, color=CURRENT_COLOUR, label=f"{year}")
+    annual = annual_outcome_benchmark(review.data, review.params, indicator, year)
+    if annual is not None:
+        ax.axhline(annual / 12, color=BENCHMARK_COLOUR, linestyle=":", linewidth=2,
+                   label=f"{year} benchmark per month ({annual / 12:.1f})")
+    ax.set_xticks(range(1, 13), MONTH_NAMES)
+    ax.set_xlabel("Month")
+    ax.set_ylabel(f"{label} per month")
+    ax.set_title(f"{label} per month, {year - 1} and {year}")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper left", frameon=False)
+    mark_synthetic(fig, review.is_demo)
+    return fig

@@ -1,0 +1,75 @@
+"""The ``ceasefire`` command: ``validate`` a data folder, ``run`` review periods.
+
+Errors are printed as plain sentences on stderr and the exit status is non-zero;
+a traceback is never the message.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .config import DEFAULT_REPORTS_DIR
+from .errors import CeasefireError
+from .loading import validate_data_dir
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    problems = validate_data_dir(Path(args.data_dir))
+    if problems:
+        noun = "problem" if len(problems) == 1 else "problems"
+        print(f"{args.data_dir}: {len(problems)} {noun} found", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    print(f"{args.data_dir}: all files meet the data contract")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .reports import run_periods
+
+    if args.jobs < 1:
+        print("--jobs must be 1 or more", file=sys.stderr)
+        return 2
+    results = run_periods(args.params, Path(args.out), jobs=args.jobs)
+    failures = [line for r in results for line in r.failures]
+    for r in results:
+        if r.out_dir:
+            print(f"{r.period_id}: {Path(r.out_dir) / 'index.html'}")
+    if failures:
+        print(f"{len(failures)} failure{'s' if len(failures) != 1 else ''}:", file=sys.stderr)
+        for line in failures:
+            print(f"  - {line.splitlines()[0]}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ceasefire", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    validate = sub.add_parser("validate", help="check every file of a data folder against the data contract")
+    validate.add_argument("data_dir", help="folder holding incidents.csv, communications.csv, ...")
+    validate.set_defaults(func=cmd_validate)
+    run = sub.add_parser("run", help="validate, compute and render the reports of one or more review periods")
+    run.add_argument("params", nargs="+", help="params file(s), e.g. params/2017-02_2017-03.yaml")
+    run.add_argument("--out", default=str(DEFAULT_REPORTS_DIR), help="output folder (default: reports/)")
+    run.add_argument("--jobs", type=int, default=1, help="notebooks to execute at once (default 1)")
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CeasefireError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

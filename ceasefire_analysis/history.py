@@ -1,0 +1,382 @@
+"""Long-run annual series: homicides, rates against the state, and the police footprint.
+
+A history folder holds one CSV per annual series with columns
+``year, value, source, definition[, note]``. The file names give the roles:
+``homicides``, ``population``, ``state_homicides``, ``state_population``,
+``sworn_officers`` (and ``sworn_officers_jan1``); any other file of the same shape is
+an extra series. Nothing about a particular city is written here: the data and the
+params file say which city, which eras and which facts to compute.
+"""
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from IPython.display import HTML
+
+from .charts import BENCHMARK_COLOUR, CURRENT_COLOUR, PRIOR_COLOUR, new_figure
+from .errors import InputError, Problem
+from .indicators import count_in_window
+from .review import PeriodReview
+from .schema import HOMICIDE
+from .tables import REPORT_CSS, html_table
+
+HISTORY_START = 1969  # the seed deck's long-run charts begin here
+SERIES_COLUMNS = ("year", "value", "source", "definition")
+ROLES = ("homicides", "population", "state_homicides", "state_population", "sworn_officers",
+         "sworn_officers_jan1")
+
+
+# --------------------------------------------------------------------------- loading
+
+def read_series(path: Path) -> pd.DataFrame:
+    """Read and check one annual series file.
+
+    Years must be whole numbers, unique, and contiguous within each definition;
+    values must be numbers of 0 or more.
+
+    Raises
+    ------
+    InputError
+        Naming the file, row and column of every problem.
+    """
+    name = path.name
+    problems: list[Problem] = []
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError([Problem(name, None, None, f"could not be read as CSV ({type(exc).__name__})",
+                                  "a UTF-8 CSV file with columns " + ", ".join(SERIES_COLUMNS))]) from None
+    raw.columns = [c.strip().lower() for c in raw.columns]
+    missing = [c for c in SERIES_COLUMNS if c not in raw.columns]
+    if missing:
+        raise InputError([Problem(name, 1, c, "the column is missing from the header",
+                                  "columns " + ", ".join(SERIES_COLUMNS)) for c in missing])
+    years = pd.to_numeric(raw["year"].str.strip(), errors="coerce")
+    values = pd.to_numeric(raw["value"].str.strip(), errors="coerce")
+    for i in raw.index:
+        if math.isnan(years[i]) or years[i] != int(years[i]):
+            problems.append(Problem(name, i + 2, "year", f"'{raw.at[i, 'year']}' is not a year", "a four-digit year"))
+        if math.isnan(values[i]) or values[i] < 0:
+            problems.append(Problem(name, i + 2, "value", f"'{raw.at[i, 'value']}' is not a number of 0 or more",
+                                    "a number of 0 or more"))
+        if not raw.at[i, "definition"].strip():
+            problems.append(Problem(name, i + 2, "definition", "is blank", "what the number counts"))
+    if problems:
+        raise InputError(problems)
+    frame = pd.DataFrame({"year": years.astype(int), "value": values.astype(float),
+                          "source": raw["source"].str.strip(), "definition": raw["definition"].str.strip(),
+                          "note": raw["note"].str.strip() if "note" in raw else ""})
+    for i in frame.index[frame["year"].duplicated(keep="first")]:
+        problems.append(Problem(name, i + 2, "year", f"{frame.at[i, 'year']} appears twice", "one row per year"))
+    for definition, group in frame.groupby("definition", sort=False):
+        expected = set(range(group["year"].min(), group["year"].max() + 1))
+        for year in sorted(expected - set(group["year"])):
+            problems.append(Problem(name, None, "year", f"{year} is missing inside the '{definition}' years",
+                                    "contiguous years within each definition"))
+    if problems:
+        raise InputError(problems)
+    return frame.sort_values("year").reset_index(drop=True)
+
+
+def load_history(history_dir: Path | None) -> dict[str, pd.DataFrame]:
+    """Every series in a history folder, by file stem (empty when there is no folder)."""
+    if history_dir is None or not Path(history_dir).is_dir():
+        return {}
+    problems: list[Problem] = []
+    series: dict[str, pd.DataFrame] = {}
+    for path in sorted(Path(history_dir).glob("*.csv")):
+        try:
+            series[path.stem] = read_series(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return series
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+def rate_per_100k(counts: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """Rate per 100,000 for every year both series have: columns year, count, population, rate.
+
+    >>> c = pd.DataFrame({"year": [2012], "value": [127.0]})
+    >>> p = pd.DataFrame({"year": [2012], "value": [399487.0]})
+    >>> round(rate_per_100k(c, p)["rate"].iloc[0], 2)
+    31.79
+    """
+    joined = counts[["year", "value"]].merge(population[["year", "value"]], on="year", suffixes=("_count", "_pop"))
+    joined = joined[joined["value_pop"] > 0]
+    return pd.DataFrame({"year": joined["year"], "count": joined["value_count"], "population": joined["value_pop"],
+                         "rate": joined["value_count"] / joined["value_pop"] * 100_000}).reset_index(drop=True)
+
+
+def pct_change(series: pd.DataFrame, first_year: int, last_year: int) -> float:
+    """Relative change of a series between two years (NaN when either is missing or the first is 0).
+
+    >>> s = pd.DataFrame({"year": [2005, 2012], "value": [93.0, 127.0]})
+    >>> round(pct_change(s, 2005, 2012), 4)
+    0.3656
+    """
+    values = series.set_index("year")["value"]
+    if first_year not in values or last_year not in values or values[first_year] == 0:
+        return math.nan
+    return float(values[last_year] / values[first_year] - 1)
+
+
+def runs_below(series: pd.DataFrame, threshold: float, first_year: int, before_year: int,
+               min_length: int = 2) -> list[tuple[int, int]]:
+    """Runs of at least ``min_length`` consecutive years with a value below ``threshold``.
+
+    Only years from ``first_year`` up to (not including) ``before_year`` count. A
+    missing year breaks a run.
+
+    >>> s = pd.DataFrame({"year": range(1969, 1976), "value": [74, 69, 89, 78, 100, 78, 111]})
+    >>> runs_below(s, 90, 1969, 1976)
+    [(1969, 1972)]
+    """
+    values = series.set_index("year")["value"]
+    runs, start, previous = [], None, None
+    for year in range(first_year, before_year):
+        below = year in values and values[year] < threshold
+        if below and start is None:
+            start = year
+        if not below and start is not None:
+            runs.append((start, previous))
+            start = None
+        previous = year
+    if start is not None:
+        runs.append((start, previous))
+    return [(a, b) for a, b in runs if b - a + 1 >= min_length]
+
+
+def era_year(value) -> float:
+    """An era boundary as a fractional year: 2012, 2012.75 or '2012-10' (October 2012 = 2012.75)."""
+    if isinstance(value, str) and "-" in value:
+        year, month = value.split("-")[:2]
+        return int(year) + (int(month) - 1) / 12
+    return float(value)
+
+
+# --------------------------------------------------------------------------- the report
+
+@dataclass
+class HistoryReport:
+    """What ``history.ipynb`` shows, each item ready to display."""
+
+    header: HTML
+    homicides_chart: object
+    rate_chart: object
+    footprint_chart: object
+    facts: HTML
+    sources: HTML
+
+
+def _missing(what: str, how: str) -> HTML:
+    return HTML(f'<div class="cf-report"><p><strong>{html.escape(what)}</strong> {html.escape(how)}</p></div>')
+
+
+def _definition_segments(series: pd.DataFrame):
+    for definition, group in series.groupby("definition", sort=False):
+        yield definition, group
+
+
+DEFINITION_LABELS = {
+    "ucr_murder": "FBI UCR murder and non-negligent manslaughter",
+    "city_homicide": "City / police count of all homicides (different definition)",
+    "fbi_state_estimate_murder": "FBI state estimate",
+    "ca_doj_homicide": "State Department of Justice homicides (different definition)",
+    "leoka_sworn_officers": "Sworn officers (FBI police-employee counts)",
+    "city_sworn_january_1": "Sworn officers on 1 January (city staffing report)",
+}
+
+
+def _shade_eras(ax, eras, first: int, last: int) -> None:
+    colours = ["#fde0c5", "#d1e5f0", "#e5f5e0", "#f2e5f7"]
+    for i, era in enumerate(eras):
+        start = era_year(era["start"])
+        end = era_year(era["end"]) if era.get("end") is not None else last + 0.5
+        if end < first:
+            continue
+        ax.axvspan(max(start, first - 0.5), end, color=colours[i % len(colours)], alpha=0.6, zorder=0)
+        ax.text(max(start, first - 0.5) + 0.2, 0.97, era["label"], transform=ax.get_xaxis_transform(),
+                va="top", fontsize=9, color="#333")
+
+
+def homicides_chart(series: pd.DataFrame, review: PeriodReview, first_year: int = HISTORY_START):
+    """Homicides per year, with definitional breaks, eras and this year's partial count."""
+    fig, ax = new_figure(9.5, 4.8)
+    shown = series[series["year"] >= first_year]
+    styles = [dict(color=CURRENT_COLOUR, marker="o", linestyle="-"),
+              dict(color=PRIOR_COLOUR, marker="D", linestyle="--", markerfacecolor="white")]
+    for i, (definition, group) in enumerate(_definition_segments(shown)):
+        ax.plot(group["year"], group["value"], markersize=4, linewidth=1.8,
+                label=DEFINITION_LABELS.get(definition, definition), **styles[i % len(styles)])
+    definitions = list(dict.fromkeys(shown["definition"]))
+    if len(definitions) > 1:
+        break_year = shown.loc[shown["definition"] == definitions[1], "year"].min()
+        ax.axvline(break_year - 0.5, color="#777", linestyle=":", linewidth=1)
+        ax.annotate("definition changes", (break_year - 0.5, ax.get_ylim()[1] * 0.05), rotation=90, fontsize=8,
+                    color="#555", ha="right")
+    period = review.params.review
+    incidents = review.data.incidents
+    year = period.period.last.year
+    to_date = count_in_window(incidents.loc[incidents["incident_type"] == HOMICIDE, "occurred_on"],
+                              period.ytd.start, period.ytd.end)
+    source = "synthetic demo data" if review.is_demo else "this city's incident data"
+    ax.plot([year], [to_date], marker="*", markersize=13, color=BENCHMARK_COLOUR, linestyle="none",
+            label=f"{year} to date ({period.ytd.label()}, partial; {source})")
+    last = int(max(shown["year"].max(), year))
+    _shade_eras(ax, review.params.eras, first_year, last)
+    ax.set_xlim(first_year - 1, last + 1)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("Year")
+    ax.set_ylabel("Homicides per year")
+    ax.set_title(f"Homicides per year, {first_year}–{last}")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="lower left", fontsize=8, frameon=True)
+    return fig
+
+
+def rate_comparison(series: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
+    """City and state rates per 100,000 by year, and their ratio (None without the four series)."""
+    if not {"homicides", "population", "state_homicides", "state_population"} <= set(series):
+        return None
+    city = rate_per_100k(series["homicides"], series["population"])
+    state = rate_per_100k(series["state_homicides"], series["state_population"])
+    joined = city[["year", "rate"]].merge(state[["year", "rate"]], on="year", suffixes=("_city", "_state"))
+    joined["ratio"] = joined["rate_city"] / joined["rate_state"]
+    return joined
+
+
+def rate_chart(rates: pd.DataFrame, first_year: int = HISTORY_START):
+    shown = rates[rates["year"] >= first_year]
+    fig = new_figure(9.5, 6.2)[0]
+    fig.clear()
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+    top.plot(shown["year"], shown["rate_city"], color=CURRENT_COLOUR, marker="o", markersize=3, label="City")
+    top.plot(shown["year"], shown["rate_state"], color=PRIOR_COLOUR, marker="s", markersize=3, linestyle="--",
+             label="State")
+    top.set_ylabel("Murders per 100,000 residents")
+    top.set_ylim(bottom=0)
+    top.set_title(f"Murder rate per 100,000: city and state, {shown['year'].min()}–{shown['year'].max()} "
+                  "(computed from counts and population)")
+    top.legend(frameon=False)
+    top.grid(axis="y", alpha=0.3)
+    bottom.plot(shown["year"], shown["ratio"], color=BENCHMARK_COLOUR, marker="o", markersize=3)
+    bottom.set_ylabel("City rate ÷ state rate")
+    bottom.set_xlabel("Year")
+    bottom.set_ylim(bottom=0)
+    bottom.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def footprint_chart(series: dict[str, pd.DataFrame], first_year: int = HISTORY_START):
+    fig = new_figure(9.5, 6.2)[0]
+    fig.clear()
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    sworn = series["sworn_officers"]
+    sworn = sworn[sworn["year"] >= first_year]
+    top.plot(sworn["year"], sworn["value"], color=CURRENT_COLOUR, marker="o", markersize=3,
+             label=DEFINITION_LABELS.get(sworn["definition"].iloc[0], "sworn officers"))
+    if "sworn_officers_jan1" in series:
+        jan = series["sworn_officers_jan1"]
+        top.plot(jan["year"], jan["value"], color=PRIOR_COLOUR, marker="D", markersize=4, linestyle="--",
+                 markerfacecolor="white", label=DEFINITION_LABELS.get(jan["definition"].iloc[0], "1 January"))
+    top.set_ylabel("Sworn officers")
+    top.set_ylim(bottom=0)
+    top.set_title("Police footprint: sworn officers, and officers per 10,000 residents")
+    top.legend(frameon=False, loc="lower left")
+    top.grid(axis="y", alpha=0.3)
+    if "population" in series:
+        per = rate_per_100k(sworn, series["population"])
+        bottom.plot(per["year"], per["rate"] / 10, color=BENCHMARK_COLOUR, marker="o", markersize=3)
+    bottom.set_ylabel("Officers per 10,000 residents")
+    bottom.set_xlabel("Year")
+    bottom.set_ylim(bottom=0)
+    bottom.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def computed_facts(series: dict[str, pd.DataFrame], settings: dict, first_year: int = HISTORY_START) -> pd.DataFrame:
+    """The seed's prose claims, recomputed from the data: columns fact, value, years, source."""
+    rows = []
+    homicides = series.get("homicides")
+    if homicides is not None:
+        for first, last in settings.get("changes", []):
+            change = pct_change(homicides, first, last)
+            if not math.isnan(change):
+                values = homicides.set_index("year")["value"]
+                rows.append({"fact": f"Change in homicides, {first} to {last}",
+                             "value": f"{change:+.1%} ({values[first]:.0f} → {values[last]:.0f})",
+                             "years": f"{first}–{last}"})
+        threshold = settings.get("threshold")
+        before = settings.get("runs_before")
+        if threshold is not None and before is not None:
+            runs = runs_below(homicides, threshold, first_year, before)
+            listed = ", ".join(f"{a}–{b}" for a, b in runs) or "none"
+            rows.append({"fact": f"Runs of two or more consecutive years under {threshold} homicides, "
+                                 f"{first_year} to {before - 1}",
+                         "value": f"{len(runs)}: {listed}", "years": f"{first_year}–{before - 1}"})
+            later = [r for r in runs if r[0] > runs[0][1]] if runs else []
+            if len(runs) > 1:
+                rows.append({"fact": "The same count starting after the first run",
+                             "value": f"{len(later)}: " + ", ".join(f"{a}–{b}" for a, b in later),
+                             "years": f"{runs[0][1] + 1}–{before - 1}"})
+    rates = rate_comparison(series)
+    if rates is not None and not rates.empty:
+        since = settings.get("ratio_since", int(rates["year"].min()))
+        window = rates[rates["year"] >= since]
+        if not window.empty:
+            low, high = window.loc[window["ratio"].idxmin()], window.loc[window["ratio"].idxmax()]
+            rows.append({"fact": f"City murder rate as a multiple of the state rate, since {since}",
+                         "value": f"{low['ratio']:.1f}× ({int(low['year'])}) to {high['ratio']:.1f}× "
+                                  f"({int(high['year'])})",
+                         "years": f"{int(window['year'].min())}–{int(window['year'].max())}"})
+    return pd.DataFrame(rows, columns=["fact", "value", "years"])
+
+
+def history_report(review: PeriodReview) -> HistoryReport:
+    """Build everything the history notebook shows for a period."""
+    params = review.params
+    folder = params.history_dir
+    series = load_history(folder)
+    intro = [REPORT_CSS, '<div class="cf-report"><h1>History: the long run</h1>',
+             f"<p><strong>{html.escape(params.city)}</strong>. Annual public figures, to read the review period "
+             "against decades of experience.</p>"]
+    if review.is_demo:
+        intro.append('<div class="cf-banner">The long-run series below are REAL published figures for Oakland '
+                     "and California (sources at the end). Only this year's partial count, marked with a star, "
+                     "comes from the SYNTHETIC demo incident data.</div>")
+    intro.append("</div>")
+    header = HTML("".join(intro))
+    how = ("To add them, put annual series files (columns year, value, source, definition) in a folder and "
+           "name it with the params key history_dir, or place them in a history/ folder inside the data folder. "
+           "See data/raw/history/SOURCES.md for the shape.")
+    if not series:
+        gone = _missing("No history series are available for this city.", how)
+        return HistoryReport(header, gone, HTML(""), HTML(""), HTML(""), HTML(""))
+    homicides = (homicides_chart(series["homicides"], review) if "homicides" in series
+                 else _missing("No homicides series (homicides.csv).", how))
+    rates = rate_comparison(series)
+    rate = rate_chart(rates) if rates is not None and not rates.empty else _missing(
+        "Rates need homicides, population, state_homicides and state_population series.", how)
+    footprint = footprint_chart(series) if "sworn_officers" in series else _missing(
+        "No police staffing series (sworn_officers.csv).", how)
+    facts = computed_facts(series, params.history_facts)
+    facts_html = HTML(html_table(["Fact", "Value", "Years"], facts.values.tolist(),
+                                 "Computed from the series above (the seed deck's claims, checked)"))
+    used = sorted({s for frame in series.values() for s in frame["source"].unique()})
+    notes = sorted({f"{frame.loc[i, 'year']}: {frame.loc[i, 'note']}" for frame in series.values()
+                    for i in frame.index if frame.loc[i, "note"]})
+    sources_html = (f'<div class="cf-report"><h2>Sources</h2><p>Series from {html.escape(str(folder))}; source '
+                    f"keys used: {html.escape(', '.join(used))} (each listed with its address in the folder's "
+                    "SOURCES.md). Rates are computed here from counts and population.</p>")
+    if notes:
+        sources_html += "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes[:20]) + "</ul>"
+    sources_html += "</div>"
+    return HistoryReport(header, homicides, rate, footprint, facts_html, HTML(sources_html))

@@ -1,0 +1,389 @@
+"""What happened after a call-in or custom notification: descriptive monitoring.
+
+Two views:
+- the seed's breakdown: each person in exactly one category as of a date, by precedence
+  (murder victim, shooting victim, arrest for a violent or gun offense, suspect not
+  arrested, no action);
+- follow-up-aware curves: cumulative incidence over months since first contact, with
+  censoring at the as-of date and 95% confidence intervals (lifelines' Aalen-Johansen
+  estimator; being killed competes with a later arrest).
+
+Neither is an evaluation: without an appropriate comparison group, nothing here says
+what the intervention caused.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from IPython.display import HTML
+
+from . import schema
+from .charts import BENCHMARK_COLOUR, CURRENT_COLOUR, PRIOR_COLOUR, mark_synthetic, new_figure
+from .review import PeriodReview
+from .tables import REPORT_CSS, html_table
+
+WARNING_TEXT = ("Descriptive monitoring, not an evaluation. These figures describe what happened to people after "
+                "they were reached; they do not show what the call-ins or notifications caused. A formal "
+                "evaluation needs an appropriate comparison group.")
+OUTCOME_ORDER = ("murder_victim", "shooting_victim", "arrest_violent_or_gun", "suspect_violent_not_arrested",
+                 "no_action")
+OUTCOME_LABELS = {
+    "murder_victim": "Murder victim",
+    "shooting_victim": "Victim of a shooting (survived)",
+    "arrest_violent_or_gun": "Arrested for a violent or gun offense",
+    "suspect_violent_not_arrested": "Suspect in a violent offense, not arrested",
+    "no_action": "No arrest or victimisation recorded",
+}
+GROUPS = ("all", schema.CALL_IN, schema.CUSTOM_NOTIFICATION)
+GROUP_LABELS = {"all": "Everyone", schema.CALL_IN: "First reached at a call-in",
+                schema.CUSTOM_NOTIFICATION: "First reached by custom notification"}
+DAYS_PER_MONTH = 365.25 / 12
+CURVE_OUTCOMES = {
+    "arrest": ("Arrested for a violent or gun offense", ("arrest_violent_or_gun",), ("murder_victim",)),
+    "shot_or_killed": ("Shot or killed", ("shooting_victim", "murder_victim"), ()),
+}
+MILESTONES = (6, 12, 24)
+
+
+# --------------------------------------------------------------------------- cohort and breakdown
+
+def first_contacts(communications: pd.DataFrame, as_of: dt.date, kind: str | None = None) -> pd.DataFrame:
+    """One row per person first reached on or before ``as_of``: ``participant_id, first_on, first_kind``.
+
+    ``kind`` keeps only people whose first communication was of that kind. When a
+    person's first day has both kinds, the call-in counts as first.
+    """
+    upto = communications[communications["occurred_on"] <= pd.Timestamp(as_of)]
+    ordered = upto.assign(_rank=(upto["kind"] != schema.CALL_IN).astype(int)).sort_values(
+        ["participant_id", "occurred_on", "_rank"])
+    first = ordered.groupby("participant_id", sort=True).head(1)
+    cohort = pd.DataFrame({"participant_id": first["participant_id"].to_numpy(),
+                           "first_on": first["occurred_on"].to_numpy(), "first_kind": first["kind"].to_numpy()})
+    if kind is not None:
+        cohort = cohort[cohort["first_kind"] == kind]
+    return cohort.reset_index(drop=True)
+
+
+def events_after_contact(cohort: pd.DataFrame, events: pd.DataFrame | None, as_of: dt.date) -> pd.DataFrame:
+    """Events strictly after each person's first contact and on or before ``as_of``."""
+    if events is None or events.empty:
+        return pd.DataFrame(columns=["participant_id", "occurred_on", "event", "first_on"])
+    joined = events.merge(cohort[["participant_id", "first_on"]], on="participant_id", how="inner")
+    keep = (joined["occurred_on"] > joined["first_on"]) & (joined["occurred_on"] <= pd.Timestamp(as_of))
+    return joined[keep]
+
+
+def classify_outcomes(cohort: pd.DataFrame, events: pd.DataFrame | None, as_of: dt.date) -> pd.Series:
+    """Each person's single category as of ``as_of``, by the seed's precedence.
+
+    >>> cohort = pd.DataFrame({"participant_id": ["a", "b", "c"],
+    ...                        "first_on": pd.to_datetime(["2016-01-01"] * 3)})
+    >>> events = pd.DataFrame({"participant_id": ["a", "a", "b"],
+    ...     "occurred_on": pd.to_datetime(["2016-03-01", "2016-06-01", "2015-12-01"]),
+    ...     "event": ["arrest_violent_or_gun", "shooting_victim", "murder_victim"]})
+    >>> classify_outcomes(cohort, events, dt.date(2017, 3, 31)).tolist()
+    ['shooting_victim', 'no_action', 'no_action']
+    """
+    after = events_after_contact(cohort, events, as_of)
+    rank = {name: i for i, name in enumerate(OUTCOME_ORDER)}
+    if after.empty:
+        return pd.Series("no_action", index=cohort.index)
+    best = after.assign(_rank=after["event"].map(rank)).groupby("participant_id")["_rank"].min()
+    ranks = cohort["participant_id"].map(best).fillna(rank["no_action"]).astype(int)
+    return ranks.map(dict(enumerate(OUTCOME_ORDER)))
+
+
+def outcome_breakdown(cohort: pd.DataFrame, events: pd.DataFrame | None, as_of: dt.date) -> pd.DataFrame:
+    """People and shares per category, for everyone and by the kind of first contact.
+
+    Columns: ``group, outcome, people, share`` (share of the group; NaN for an empty group).
+    """
+    categories = classify_outcomes(cohort, events, as_of)
+    rows = []
+    for group in GROUPS:
+        mask = pd.Series(True, index=cohort.index) if group == "all" else cohort["first_kind"] == group
+        counts = categories[mask].value_counts()
+        total = int(mask.sum())
+        for outcome in OUTCOME_ORDER:
+            people = int(counts.get(outcome, 0))
+            rows.append({"group": group, "outcome": outcome, "people": people,
+                         "share": people / total if total else math.nan})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- small numbers
+
+def suppress_small(values: pd.Series, threshold: int) -> pd.Series:
+    """Counts below ``threshold`` (but above zero) shown as 'fewer than N'; others as text.
+
+    >>> suppress_small(pd.Series([0, 3, 12]), 5).tolist()
+    ['0', 'fewer than 5', '12']
+    """
+    return values.map(lambda v: f"fewer than {threshold}" if 0 < v < threshold else f"{int(v)}")
+
+
+def suppresses(review: PeriodReview) -> bool:
+    """Partner and public reports hide small numbers about participants."""
+    return review.params.audience in ("partner", "public")
+
+
+# --------------------------------------------------------------------------- curves
+
+def follow_up_table(cohort: pd.DataFrame, events: pd.DataFrame | None, as_of: dt.date,
+                    event_types: tuple[str, ...], competing_types: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Per person: months from first contact to the first event of interest, a competing event, or censoring.
+
+    ``code`` is 1 for the event of interest, 2 for a competing event that came first
+    (e.g. killed before any arrest), 0 for censored at ``as_of``.
+    """
+    after = events_after_contact(cohort, events, as_of)
+    end = pd.Timestamp(as_of)
+
+    def first_of(types: tuple[str, ...]) -> pd.Series:
+        chosen = after[after["event"].isin(types)]
+        return chosen.groupby("participant_id")["occurred_on"].min()
+
+    interest = cohort["participant_id"].map(first_of(event_types))
+    competing = cohort["participant_id"].map(first_of(competing_types)) if competing_types else \
+        pd.Series(pd.NaT, index=cohort.index)
+    code = np.where(interest.notna() & ~(competing < interest), 1, np.where(competing.notna(), 2, 0))
+    stop = interest.where(code == 1, competing.where(code == 2, end))
+    months = (pd.to_datetime(stop) - cohort["first_on"]).dt.days / DAYS_PER_MONTH
+    return pd.DataFrame({"participant_id": cohort["participant_id"], "months": months.astype(float),
+                         "code": code.astype(int), "first_on": cohort["first_on"]})
+
+
+def cumulative_incidence(follow_up: pd.DataFrame) -> pd.DataFrame:
+    """Aalen-Johansen cumulative incidence of code 1, with a 95% interval, indexed by months.
+
+    Columns: ``incidence, lower, upper``. Uses lifelines; ties are broken by its
+    seeded jitter so the result is the same on every run.
+    """
+    from lifelines import AalenJohansenFitter
+
+    if follow_up.empty:
+        return pd.DataFrame(columns=["incidence", "lower", "upper"])
+    fitter = AalenJohansenFitter(seed=0, calculate_variance=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # lifelines warns about the jitter it applies to ties
+        # A person with no follow-up yet (reached today) enters at a hair above zero.
+        fitter.fit(follow_up["months"].clip(lower=1e-6), follow_up["code"], event_of_interest=1)
+    curve = fitter.cumulative_density_.iloc[:, 0].rename("incidence").to_frame()
+    ci = fitter.confidence_interval_cumulative_density_
+    curve["lower"] = ci.iloc[:, 0].clip(lower=0).to_numpy()
+    curve["upper"] = ci.iloc[:, 1].clip(upper=1).to_numpy()
+    curve["lower"] = curve["lower"].fillna(0.0)
+    curve["upper"] = curve["upper"].fillna(0.0)
+    return curve
+
+
+def at_risk(follow_up: pd.DataFrame, months: float) -> int:
+    """People still followed (no event, not censored) just before ``months``."""
+    return int((follow_up["months"] >= months).sum())
+
+
+def incidence_at(curve: pd.DataFrame, months: float) -> pd.Series:
+    """The step curve's value at ``months`` (0 before the first event)."""
+    before = curve[curve.index <= months]
+    if before.empty:
+        return pd.Series({"incidence": 0.0, "lower": 0.0, "upper": 0.0})
+    return before.iloc[-1]
+
+
+def milestone_table(cohort: pd.DataFrame, events: pd.DataFrame | None, as_of: dt.date,
+                    milestones: tuple[int, ...] = MILESTONES) -> pd.DataFrame:
+    """Cumulative incidence at 6, 12 and 24 months for each curve outcome, with the number still followed.
+
+    At a milestone nobody has reached yet (everyone reached too recently) the incidence is
+    NaN: a person contacted last week contributes no 6-month outcome.
+    """
+    rows = []
+    for key, (label, types, competing) in CURVE_OUTCOMES.items():
+        follow = follow_up_table(cohort, events, as_of, types, competing)
+        curve = cumulative_incidence(follow)
+        for m in milestones:
+            followed = at_risk(follow, m)
+            point = incidence_at(curve, m) if followed > 0 else pd.Series(
+                {"incidence": math.nan, "lower": math.nan, "upper": math.nan})
+            rows.append({"outcome": key, "label": label, "months": m, "still_followed": followed,
+                         "incidence": point["incidence"], "lower": point["lower"], "upper": point["upper"]})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- the report
+
+@dataclass
+class OutcomesReport:
+    header: HTML
+    breakdown_table: HTML
+    breakdown_chart: object
+    curves_chart: object
+    curves_table: HTML
+    cohort_table: HTML
+    comparison: HTML
+
+
+def _pct(x: float) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.0f}%"
+
+
+def breakdown_for_review(review: PeriodReview) -> tuple[pd.DataFrame, pd.DataFrame]:
+    as_of = review.params.review.end
+    cohort = first_contacts(review.data.communications, as_of)
+    return cohort, outcome_breakdown(cohort, review.data.participant_events, as_of)
+
+
+def breakdown_display(breakdown: pd.DataFrame, review: PeriodReview) -> pd.DataFrame:
+    """The breakdown with small numbers suppressed for partner and public audiences."""
+    shown = breakdown.copy()
+    threshold = review.params.small_count_threshold
+    if suppresses(review):
+        small = (shown["people"] > 0) & (shown["people"] < threshold)
+        shown["people"] = suppress_small(shown["people"], threshold)
+        shown["share"] = shown["share"].map(_pct).where(~small, f"fewer than {threshold} people")
+    else:
+        shown["people"] = shown["people"].map(str)
+        shown["share"] = shown["share"].map(_pct)
+    return shown
+
+
+def write_outcomes_csv(review: PeriodReview, path: Path) -> None:
+    """``callin_outcomes.csv``: the breakdown, with the warning in its header lines."""
+    from .reports import write_text_atomic
+
+    if review.data.participant_events is None:
+        return
+    _, breakdown = breakdown_for_review(review)
+    shown = breakdown_display(breakdown, review) if suppresses(review) else breakdown
+    header = f"# {WARNING_TEXT}\n# Period {review.params.period_id}, as of {review.params.review.end}.\n"
+    write_text_atomic(path, header + shown.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
+
+
+def _breakdown_chart(breakdown: pd.DataFrame, review: PeriodReview):
+    fig, ax = new_figure(9.0, 3.8)
+    colours = ["#67001f", "#d6604d", "#f4a582", "#92c5de", "#e0e0e0"]
+    hatches = ["xx", "//", "..", "\\\\", ""]
+    groups = list(GROUPS)
+    for g_index, group in enumerate(groups):
+        left = 0.0
+        part = breakdown[breakdown["group"] == group].set_index("outcome")
+        for o_index, outcome in enumerate(OUTCOME_ORDER):
+            share = part.loc[outcome, "share"]
+            share = 0.0 if math.isnan(share) else share
+            ax.barh(g_index, share * 100, left=left, color=colours[o_index], hatch=hatches[o_index],
+                    edgecolor="#333", label=OUTCOME_LABELS[outcome] if g_index == 0 else None)
+            left += share * 100
+    ax.set_yticks(range(len(groups)), [GROUP_LABELS[g] for g in groups])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Share of people in the group (%)")
+    ax.set_title(f"Status as of {review.params.review.end:%d %B %Y} of everyone reached so far (one category "
+                 "each)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3, fontsize=8, frameon=False)
+    mark_synthetic(fig, review.is_demo)
+    return fig
+
+
+def _curves_chart(cohort: pd.DataFrame, events, as_of: dt.date, review: PeriodReview):
+    fig = new_figure(9.0, 4.2)[0]
+    fig.clear()
+    axes = fig.subplots(1, 2, sharey=True)
+    colours = {"arrest": CURRENT_COLOUR, "shot_or_killed": BENCHMARK_COLOUR}
+    horizon = 36
+    for ax, (key, (label, types, competing)) in zip(axes, CURVE_OUTCOMES.items()):
+        follow = follow_up_table(cohort, events, as_of, types, competing)
+        curve = cumulative_incidence(follow)
+        curve = curve[curve.index <= horizon]
+        ax.step(curve.index, curve["incidence"] * 100, where="post", color=colours[key], label="Cumulative incidence")
+        ax.fill_between(curve.index, curve["lower"] * 100, curve["upper"] * 100, step="post", color=colours[key],
+                        alpha=0.2, label="95% confidence interval")
+        ax.set_title(label)
+        ax.set_xlabel("Months since first direct communication")
+        ax.set_xlim(0, horizon)
+        ax.grid(alpha=0.3)
+        ticks = [0, 6, 12, 24, 36]
+        counts = [at_risk(follow, t) for t in ticks]
+        shown = [str(c) if not (suppresses(review) and 0 < c < review.params.small_count_threshold)
+                 else f"<{review.params.small_count_threshold}" for c in counts]
+        ax.set_xticks(ticks, [f"{t}\n({s})" for t, s in zip(ticks, shown)])
+    axes[0].set_ylabel("People with the outcome (%)")
+    axes[0].legend(loc="upper left", fontsize=8, frameon=False)
+    fig.suptitle("Outcomes over time since first contact (numbers still followed in brackets)")
+    mark_synthetic(fig, review.is_demo)
+    return fig
+
+
+def _milestone_html(table: pd.DataFrame, review: PeriodReview, caption: str) -> str:
+    threshold = review.params.small_count_threshold
+    rows = []
+    for _, r in table.iterrows():
+        followed = r["still_followed"]
+        small = suppresses(review) and 0 < followed < threshold
+        value = "not enough follow-up yet" if math.isnan(r["incidence"]) else (
+            f"{_pct(r['incidence'])} (95% CI {_pct(r['lower'])}–{_pct(r['upper'])})")
+        rows.append([r["label"], f"{r['months']} months", value if not small else f"fewer than {threshold} followed",
+                     f"fewer than {threshold}" if small else str(followed)])
+    return html_table(["Outcome", "Since first contact", "Cumulative incidence", "People still followed"], rows,
+                      caption)
+
+
+def callin_outcomes_report(review: PeriodReview) -> OutcomesReport:
+    """Build everything the call-in outcomes notebook shows."""
+    params = review.params
+    as_of = params.review.end
+    intro = [REPORT_CSS, '<div class="cf-report"><h1>Outcomes after call-ins and custom notifications</h1>',
+             f"<p><strong>{html.escape(params.city)}</strong>: people reached by direct communication up to "
+             f"{as_of:%d %B %Y}, and what happened to them afterwards.</p>",
+             f'<div class="cf-banner">{html.escape(WARNING_TEXT)}</div>']
+    if review.is_demo:
+        intro.append('<div class="cf-banner">SYNTHETIC DEMO DATA: invented people and events.</div>')
+    events = review.data.participant_events
+    if events is None:
+        intro.append("<p><strong>No participant events are available.</strong> To show outcomes, add "
+                     "participant_events.csv (participant_id, occurred_on, event) to the data folder; see "
+                     "docs/data_dictionary.md.</p></div>")
+        empty = HTML("")
+        return OutcomesReport(HTML("".join(intro)), empty, empty, empty, empty, empty, empty)
+    intro.append("</div>")
+    cohort, breakdown = breakdown_for_review(review)
+    shown = breakdown_display(breakdown, review)
+    totals = {g: int(breakdown.loc[breakdown["group"] == g, "people"].sum()) for g in GROUPS}
+    rows = [[GROUP_LABELS[r["group"]], OUTCOME_LABELS[r["outcome"]], r["people"], r["share"]]
+            for _, r in shown.iterrows()]
+    group_sizes = ", ".join(f"{GROUP_LABELS[g].lower()}: {totals[g]}" for g in GROUPS)
+    table = html_table(["Group", f"Status on {as_of:%d %b %Y}", "People", "Share of group"], rows,
+                       f"The seed's breakdown: each person counted once, most serious outcome first ({group_sizes})")
+    note = ('<p class="cf-note">This view mixes people reached years ago with people reached last week: '
+            "a low share can just mean short follow-up. The curves below account for that.</p>")
+    milestones = milestone_table(cohort, events, as_of)
+    by_cohort = []
+    for year in sorted(cohort["first_on"].dt.year.unique()):
+        part = cohort[cohort["first_on"].dt.year == year]
+        ms = milestone_table(part, events, as_of, (12,))
+        for _, r in ms.iterrows():
+            by_cohort.append({"label": f"{year} entry cohort ({len(part)} people): {r['label']}", "months": 12,
+                              "still_followed": r["still_followed"], "incidence": r["incidence"],
+                              "lower": r["lower"], "upper": r["upper"]})
+    cohort_html = _milestone_html(pd.DataFrame(by_cohort), review,
+                                  "By year of first contact: outcomes within 12 months")
+    comparison = HTML('<div class="cf-report"><h2>Comparison group</h2><p>No comparison group was supplied. '
+                      "A file of people identified as very high risk but not yet contacted would be shown here "
+                      "side by side; even then, such a comparison describes two groups and cannot show what the "
+                      "intervention caused, because the groups may differ in ways the data do not record.</p>"
+                      "</div>")
+    return OutcomesReport(
+        header=HTML("".join(intro)),
+        breakdown_table=HTML(table + note),
+        breakdown_chart=_breakdown_chart(breakdown, review),
+        curves_chart=_curves_chart(cohort, events, as_of, review),
+        curves_table=HTML(_milestone_html(milestones, review, "Cumulative incidence at 6, 12 and 24 months")),
+        cohort_table=HTML(cohort_html),
+        comparison=comparison,
+    )

@@ -1,0 +1,364 @@
+"""Rendering a review period: notebooks executed with papermill, exported to offline HTML.
+
+One call of :func:`run_periods` takes params files and, for each, writes
+``OUT/<period_id>/`` with ``index.html``, one HTML report per notebook,
+``indicators.csv``, ``manifest.json`` and the executed notebooks under ``executed/``.
+
+Safety rules:
+- inputs are validated before any notebook starts; a period with bad inputs writes nothing;
+- each period is assembled in a temporary folder and moved into place in one step,
+  so a reader never sees half a period and a re-run replaces the old one whole;
+- a notebook that fails gets a failure page in place of its report; the others are kept.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import html
+import json
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+
+from . import __version__
+from .config import NOTEBOOKS_DIR, PROJECT_ROOT, TEMPLATE_DIR
+from .errors import CeasefireError
+from .params import display_path, load_params, read_params_file
+from .outcomes import write_outcomes_csv
+from .review import PeriodReview, open_review, provenance
+from .tables import REPORT_CSS, format_value, headline_status, html_table, status_cell
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+REPORTS = {
+    "worksheet": "Indicator worksheets",
+    "history": "History: the long run",
+    "callin_outcomes": "Outcomes after call-ins",
+}
+
+
+@dataclass
+class ReportResult:
+    """How one notebook's report went."""
+
+    name: str
+    status: str  # "ok" or "failed"
+    seconds: float
+    message: str = ""
+
+
+@dataclass
+class PeriodResult:
+    """How one params file's run went."""
+
+    params_file: str
+    period_id: str = ""
+    out_dir: str = ""
+    error: str = ""
+    reports: list[ReportResult] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[str]:
+        if self.error:
+            return [f"{self.params_file}: {self.error}"]
+        return [f"{self.period_id}/{r.name}: {r.message}" for r in self.reports if r.status != "ok"]
+
+
+# --------------------------------------------------------------------------- writing files safely
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a file so that readers see the old content or the new, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def replace_dir_atomic(staging: Path, target: Path) -> None:
+    """Move a finished folder into place, replacing any previous one."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".old-{target.name}-{os.getpid()}")
+        os.replace(target, old)
+    os.replace(staging, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- HTML export
+
+def html_exporter():
+    """nbconvert's HTML exporter with the offline template and no code shown."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATE_DIR)])
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.embed_images = True
+    return exporter
+
+
+def notebook_to_html(notebook: nbformat.NotebookNode, title: str) -> str:
+    """Export an executed notebook to a self-contained HTML page for readers.
+
+    Warnings and other stderr output are dropped: they are for analysts, whose
+    executed notebook under ``executed/`` keeps them.
+    """
+    nb = nbformat.from_dict(notebook)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    nb.metadata["title"] = title
+    body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+def page(title: str, body: str) -> str:
+    """A small standalone HTML page in the reports' style (index and failure pages)."""
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f'{REPORT_CSS}<style>body{{max-width:1100px;margin:0 auto;padding:1em 2em;}}</style></head>'
+            f'<body class="cf-report">{body}</body></html>\n')
+
+
+def failure_page(name: str, period_id: str, message: str) -> str:
+    title = f"{REPORTS.get(name, name)}: not produced"
+    body = (f"<h1>{html.escape(title)}</h1>"
+            f"<p>The <strong>{html.escape(REPORTS.get(name, name))}</strong> report for period "
+            f"{html.escape(period_id)} could not be produced this time. The other reports of the period "
+            f"are not affected.</p>"
+            f"<h2>What went wrong</h2><p>{html.escape(message)}</p>"
+            f"<h2>For the analyst</h2><p>The executed notebook with the full error is "
+            f"<code>executed/{html.escape(name)}.ipynb</code> in this folder.</p>"
+            '<p><a href="index.html">Back to the period overview</a></p>')
+    return page(title, body)
+
+
+# --------------------------------------------------------------------------- one notebook
+
+@contextlib.contextmanager
+def kernel_stderr_to(log_path: Path):
+    """Send what the kernel process writes to stderr (start-up chatter) to a log file.
+
+    The kernel inherits this process's stderr file descriptor, so the descriptor
+    itself is redirected while the notebook runs; the progress display stays clean.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(log_path, "ab") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def render_notebook(name: str, params_file: str, staging: str) -> ReportResult:
+    """Execute one period notebook and write its HTML report (or a failure page) into ``staging``."""
+    import papermill as pm
+
+    started = time.perf_counter()
+    staging_dir = Path(staging)
+    executed = staging_dir / "executed" / f"{name}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    period_id = staging_dir.name.split("__")[-1]
+    try:
+        with kernel_stderr_to(executed.with_suffix(".kernel.log")):
+            nb = pm.execute_notebook(
+                str(NOTEBOOKS_DIR / f"{name}.ipynb"), str(executed),
+                parameters={"params_file": params_file}, progress_bar=False, log_output=False,
+                cwd=str(NOTEBOOKS_DIR), kernel_name="python3",
+            )
+    except pm.PapermillExecutionError as exc:
+        message = f"{exc.ename}: {exc.evalue}".strip()
+        write_text_atomic(staging_dir / f"{name}.html", failure_page(name, period_id, message))
+        return ReportResult(name, "failed", time.perf_counter() - started, message)
+    except Exception as exc:  # a kernel that dies or cannot start is a failure of this report only
+        message = f"{type(exc).__name__}: {exc}"
+        write_text_atomic(staging_dir / f"{name}.html", failure_page(name, period_id, message))
+        return ReportResult(name, "failed", time.perf_counter() - started, message)
+    write_text_atomic(staging_dir / f"{name}.html", notebook_to_html(nb, REPORTS.get(name, name)))
+    return ReportResult(name, "ok", time.perf_counter() - started)
+
+
+# --------------------------------------------------------------------------- one period
+
+def index_page(review: PeriodReview, results: list[ReportResult]) -> str:
+    params = review.params
+    first, last = review.data.date_range()
+    parts = [f"<h1>{html.escape(params.city)}: review period {html.escape(params.review.period.label())}</h1>"]
+    if review.is_demo:
+        parts.append('<div class="cf-banner">SYNTHETIC DEMO DATA: invented numbers that reproduce the layout '
+                     "of Oakland's February–March 2017 worksheets.</div>")
+    if first is not None:
+        parts.append(f"<p>Incident data run from {first:%d %B %Y} to {last:%d %B %Y}. "
+                     f"Year to date: {html.escape(params.review.ytd.label())}.</p>")
+    parts.append("<h2>Reports</h2><ul>")
+    for r in results:
+        label = html.escape(REPORTS.get(r.name, r.name))
+        if r.status == "ok":
+            parts.append(f'<li><a href="{r.name}.html">{label}</a></li>')
+        else:
+            parts.append(f'<li><a href="{r.name}.html">{label}</a> — <strong>not produced</strong>: '
+                         f"{html.escape(r.message)}</li>")
+    parts.append('<li><a href="indicators.csv">indicators.csv</a> (every indicator, for spreadsheets)</li></ul>')
+    status = headline_status(review.indicators)
+    windows = {"ytd": "Year to date", "period": "Review period", "as_of": "At period end"}
+    rows = [[r["label"], windows.get(r["window"], r["window"]), format_value(r["actual"], r["unit"]),
+             format_value(r["benchmark"], r["unit"]), status_cell(r["status"])] for _, r in status.iterrows()]
+    parts.append(html_table(["Indicator", "Window", "Actual", "Benchmark", "Status"], rows,
+                            "Headline status of every indicator with a benchmark"))
+    p = provenance(review)
+    parts.append(f'<p class="cf-provenance">Provenance — params: {html.escape(p["params"])}; '
+                 f'ceasefire_analysis {html.escape(p["package_version"])}; run at {html.escape(p["run_at"])}. '
+                 "Input hashes are in manifest.json.</p>")
+    return page(f"{params.city} {params.period_id}", "".join(parts))
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def prepare_period(params_file: Path, out_root: Path) -> tuple[PeriodReview, Path]:
+    """Validate and compute a period, and start its staging folder with ``indicators.csv``."""
+    review = open_review(str(params_file))
+    out_root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}__", dir=out_root)).resolve()
+    os.chmod(staging, 0o777 & ~_UMASK)
+    final_staging = staging.with_name(f"{staging.name}__{review.params.period_id}")
+    os.replace(staging, final_staging)
+    try:
+        write_text_atomic(final_staging / "indicators.csv", indicators_csv(review.indicators))
+        write_outcomes_csv(review, final_staging / "callin_outcomes.csv")
+    except BaseException:
+        shutil.rmtree(final_staging, ignore_errors=True)
+        raise
+    return review, final_staging
+
+
+def indicators_csv(table: pd.DataFrame) -> str:
+    """The indicators table as CSV text, numbers written the same way on every run."""
+    return table.to_csv(index=False, float_format="%.6g", lineterminator="\n")
+
+
+def finish_period(review: PeriodReview, staging: Path, results: list[ReportResult], out_root: Path,
+                  params_file: Path, started: dt.datetime) -> Path:
+    results = sorted(results, key=lambda r: list(REPORTS).index(r.name))
+    write_text_atomic(staging / "index.html", index_page(review, results))
+    manifest = {
+        "period": review.params.period_id,
+        "params_file": display_path(params_file),
+        "params": read_params_file(params_file),
+        "package_version": __version__,
+        "git_commit": git_commit(),
+        "inputs": provenance(review)["inputs"],
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "reports": [asdict(r) for r in results],
+    }
+    write_text_atomic(staging / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
+    target = out_root / review.params.period_id
+    replace_dir_atomic(staging, target)
+    return target
+
+
+# --------------------------------------------------------------------------- many periods
+
+class Progress:
+    """A progress bar on a terminal; plain lines otherwise (logs of the scheduled job)."""
+
+    def __init__(self, total: int, stream=sys.stderr):
+        self.total, self.done, self.stream = total, 0, stream
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+
+    def step(self, text: str) -> None:
+        self.done += 1
+        if self.tty:
+            width = 30
+            filled = int(width * self.done / max(self.total, 1))
+            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} {text[:60]:<60}")
+            if self.done == self.total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(f"[{self.done}/{self.total}] {text}\n")
+        self.stream.flush()
+
+
+def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLike, jobs: int = 1,
+                notebooks: tuple[str, ...] = tuple(REPORTS), stream=sys.stderr) -> list[PeriodResult]:
+    """Render every params file's period; return what happened to each.
+
+    Notebooks run in up to ``jobs`` worker processes at once. A period whose inputs
+    fail validation is reported and skipped before any notebook starts.
+    """
+    out_root = Path(out_root).resolve()
+    results: list[PeriodResult] = []
+    prepared: list[tuple[PeriodResult, PeriodReview, Path, Path, dt.datetime]] = []
+    for raw in params_files:
+        params_file = Path(raw).resolve()
+        result = PeriodResult(params_file=display_path(params_file))
+        results.append(result)
+        started = dt.datetime.now().astimezone()
+        try:
+            load_params(params_file)  # fail on the params before touching any data
+            review, staging = prepare_period(params_file, out_root)
+        except CeasefireError as exc:
+            result.error = str(exc)
+            stream.write(f"{result.params_file}: not run.\n{exc}\n")
+            continue
+        result.period_id = review.params.period_id
+        prepared.append((result, review, staging, params_file, started))
+
+    tasks = [(entry, name) for entry in prepared for name in notebooks]
+    progress = Progress(len(tasks), stream)
+    by_period: dict[int, list[ReportResult]] = {id(e[0]): [] for e in prepared}
+    if jobs <= 1 or len(tasks) <= 1:
+        for entry, name in tasks:
+            outcome = render_notebook(name, str(entry[3]), str(entry[2]))
+            by_period[id(entry[0])].append(outcome)
+            progress.step(f"{entry[0].period_id} {name}: {outcome.status} ({outcome.seconds:.1f} s)")
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            futures = {pool.submit(render_notebook, name, str(entry[3]), str(entry[2])): (entry, name)
+                       for entry, name in tasks}
+            for future in as_completed(futures):
+                entry, name = futures[future]
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # the worker process itself died
+                    outcome = ReportResult(name, "failed", 0.0, f"{type(exc).__name__}: {exc}")
+                    write_text_atomic(entry[2] / f"{name}.html", failure_page(name, entry[0].period_id,
+                                                                              outcome.message))
+                by_period[id(entry[0])].append(outcome)
+                progress.step(f"{entry[0].period_id} {name}: {outcome.status} ({outcome.seconds:.1f} s)")
+
+    for result, review, staging, params_file, started in prepared:
+        result.reports = by_period[id(result)]
+        result.out_dir = str(finish_period(review, staging, result.reports, out_root, params_file, started))
+    return results

@@ -1,0 +1,79 @@
+"""One review period, opened: its parameters, its data and its indicators.
+
+This is what a period notebook holds after its first code cell. Notebooks call
+:func:`open_review` with their parameters; everything they show is computed here or
+by the library functions it feeds.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import __version__
+from .config import DEMO_PARAMS, resolve_path
+from .indicators import build_indicators
+from .loading import CityData, load_data_dir
+from .params import ReviewParams, display_path, load_params, params_from_values
+
+
+@dataclass
+class PeriodReview:
+    """Everything a period's reports show."""
+
+    params: ReviewParams
+    data: CityData
+    indicators: pd.DataFrame
+    params_label: str
+    opened_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
+
+    @property
+    def is_demo(self) -> bool:
+        return self.params.is_demo
+
+    @property
+    def title_city(self) -> str:
+        return self.params.city
+
+
+def resolve_params(params_file: str | None = None, **given: Any) -> tuple[ReviewParams, str]:
+    """Parameters from a notebook: the keys papermill injected, or else the params file.
+
+    When any key is given (``papermill -f P.yaml`` injects them all), those keys are the
+    whole parameter set and ``params_file`` is not read, so a default from another
+    file can never leak into a report. With no keys given (a notebook opened as it
+    is), the params file is read.
+    """
+    supplied = {key: value for key, value in given.items() if value is not None}
+    if supplied:
+        return params_from_values(supplied, source="notebook parameters"), "parameters injected into the notebook"
+    # Relative paths read against the project root, as everywhere in params files.
+    path = resolve_path(params_file) if params_file else DEMO_PARAMS
+    return load_params(path), display_path(path)
+
+
+def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
+    """Load and check a period's parameters and data, and compute its indicators.
+
+    Raises
+    ------
+    ParamsError, InputError
+        With messages naming the key, or the file, row and column, at fault.
+    """
+    params, label = resolve_params(params_file, **given)
+    data = load_data_dir(params.data_dir)
+    return PeriodReview(params=params, data=data, indicators=build_indicators(data, params), params_label=label)
+
+
+def provenance(review: PeriodReview) -> dict[str, Any]:
+    """What a reader needs to trace a report back to its inputs."""
+    return {
+        "period": review.params.period_id,
+        "params": review.params_label,
+        "package_version": __version__,
+        "inputs": [{"file": Path(i.path).name, "sha256": i.sha256, "rows": i.rows} for i in review.data.inputs],
+        "run_at": review.opened_at.isoformat(timespec="seconds"),
+    }

@@ -1,0 +1,113 @@
+"""Write the period notebooks in notebooks/ (run once after editing; commit the result).
+
+Notebooks are kept thin: a title and purpose, one `parameters` cell of literals,
+then calls into the library. Keeping their source here makes the shared parameters
+cell one piece of text rather than three copies.
+"""
+from pathlib import Path
+
+import nbformat as nbf
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PARAMETERS = '''\
+params_file: str = "params/2017-02_2017-03.yaml"  # params file read when no key below is given
+city: str | None = None  # city name shown in titles
+period_start: str | None = None  # first month of the review period, YYYY-MM
+period_end: str | None = None  # last month of the review period, YYYY-MM
+data_dir: str | None = None  # folder of input CSV files, relative to the project root
+annual_benchmarks: dict | None = None  # {indicator: {year: annual benchmark}}
+case_management_capacity: int | None = None  # case-management places available
+benchmark_reduction: float | None = None  # yearly cut that derives a missing outcome benchmark
+coordination_meetings_per_month: float | None = None  # coordination meetings expected a month
+notes: dict | None = None  # {indicator: notes-re-trends text}
+next_steps: list | None = None  # next steps agreed at the review
+audience: str | None = None  # internal, partner or public
+small_count_threshold: int | None = None  # counts below this are suppressed for partner and public
+history_dir: str | None = None  # folder of annual history series
+eras: list | None = None  # [{label, start, end}] periods marked on long-run charts
+history_facts: dict | None = None  # {changes, threshold, runs_before, ratio_since} for the history facts'''
+
+OPEN = '''\
+from ceasefire_analysis.review import open_review
+
+review = open_review(
+    params_file, city=city, period_start=period_start, period_end=period_end, data_dir=data_dir,
+    annual_benchmarks=annual_benchmarks, case_management_capacity=case_management_capacity,
+    benchmark_reduction=benchmark_reduction, coordination_meetings_per_month=coordination_meetings_per_month,
+    notes=notes, next_steps=next_steps, audience=audience, small_count_threshold=small_count_threshold,
+    history_dir=history_dir, eras=eras, history_facts=history_facts,
+)'''
+
+NOTEBOOKS = {
+    "worksheet": [
+        ("md", "# Performance review worksheet\n\nThe outcome and activity indicators of one bi-monthly "
+               "performance review, read against their benchmarks, with the year's trend so far. "
+               "Run by `ceasefire run`; open in JupyterLab to explore the demo period."),
+        ("code", OPEN),
+        ("code", "from ceasefire_analysis.tables import report_header\n\n"
+                 "report_header(review, \"Ceasefire performance review: indicator worksheets\",\n"
+                 "              \"Outcome and activity indicators against their benchmarks, for the Mayor's bi-monthly \"\n"
+                 "              \"performance review.\")"),
+        ("code", "from ceasefire_analysis.tables import outcome_worksheet_html\n\noutcome_worksheet_html(review)"),
+        ("code", "from ceasefire_analysis.tables import activity_worksheet_html\n\nactivity_worksheet_html(review)"),
+        ("code", "from ceasefire_analysis.tables import next_steps_html\n\nnext_steps_html(review)"),
+        ("md", "## The year so far\n\nRunning totals since 1 January against last year and against the pace "
+               "that would meet the annual benchmark."),
+        ("code", "from ceasefire_analysis.charts import year_to_date_chart\n\nyear_to_date_chart(review, \"homicides\")"),
+        ("code", "year_to_date_chart(review, \"nonfatal_injury_shootings\")"),
+        ("md", "## Month by month"),
+        ("code", "from ceasefire_analysis.charts import monthly_counts_chart\n\nmonthly_counts_chart(review, \"homicides\")"),
+        ("code", "monthly_counts_chart(review, \"nonfatal_injury_shootings\")"),
+        ("code", "from ceasefire_analysis.tables import provenance_html\n\nprovenance_html(review)"),
+    ],
+    "history": [
+        ("md", "# History: the long run\n\nLong-run homicide counts and rates, and the police footprint, "
+               "from public annual series, to set the period's numbers in context."),
+        ("code", OPEN),
+        ("code", "from ceasefire_analysis.history import history_report\n\nhistory = history_report(review)\nhistory.header"),
+        ("code", "history.homicides_chart"),
+        ("code", "history.rate_chart"),
+        ("code", "history.footprint_chart"),
+        ("code", "history.facts"),
+        ("code", "history.sources"),
+        ("code", "from ceasefire_analysis.tables import provenance_html\n\nprovenance_html(review)"),
+    ],
+    "callin_outcomes": [
+        ("md", "# Outcomes after a call-in or custom notification\n\nWhat has happened since to the people "
+               "the partnership reached directly: descriptive monitoring, not an evaluation."),
+        ("code", OPEN),
+        ("code", "from ceasefire_analysis.outcomes import callin_outcomes_report\n\n"
+                 "outcomes = callin_outcomes_report(review)\noutcomes.header"),
+        ("code", "outcomes.breakdown_table"),
+        ("code", "outcomes.breakdown_chart"),
+        ("code", "outcomes.curves_chart"),
+        ("code", "outcomes.curves_table"),
+        ("code", "outcomes.cohort_table"),
+        ("code", "outcomes.comparison"),
+        ("code", "from ceasefire_analysis.tables import provenance_html\n\nprovenance_html(review)"),
+    ],
+}
+
+
+def build(name: str, cells: list[tuple[str, str]]) -> nbf.NotebookNode:
+    nb = nbf.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    out = [nbf.v4.new_markdown_cell(cells[0][1])]
+    params = nbf.v4.new_code_cell(PARAMETERS)
+    params.metadata["tags"] = ["parameters"]
+    out.append(params)
+    for kind, source in cells[1:]:
+        out.append(nbf.v4.new_markdown_cell(source) if kind == "md" else nbf.v4.new_code_cell(source))
+    for i, cell in enumerate(out):
+        cell["id"] = f"{name}-{i:02d}"
+    nb.cells = out
+    return nb
+
+
+if __name__ == "__main__":
+    for name, cells in NOTEBOOKS.items():
+        path = ROOT / "notebooks" / f"{name}.ipynb"
+        nbf.write(build(name, cells), path)
+        print(path)
