@@ -7,6 +7,10 @@ a chart once, when it is the cell's result, and no global state leaks between ch
 """
 from __future__ import annotations
 
+import base64
+import html
+import io
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -22,6 +26,32 @@ BENCHMARK_COLOUR = "#2166ac"
 MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
+class Chart:
+    """A finished figure that shows itself in a notebook and in HTML reports.
+
+    Displayed as an embedded PNG with the chart's title as its alternative text,
+    so a screen reader (or an image that fails to show) still says what it was.
+    """
+
+    def __init__(self, figure: Figure):
+        self.figure = figure
+
+    @property
+    def title(self) -> str:
+        titles = [t.get_text() for t in (self.figure._suptitle,) if t is not None]
+        titles += [ax.get_title() for ax in self.figure.axes if ax.get_title()]
+        return " / ".join(titles) or "chart"
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=100)
+        return buffer.getvalue()
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self._repr_png_()).decode("ascii")
+        return f'<img src="data:image/png;base64,{data}" alt="{html.escape(self.title)}" style="max-width:100%">'
+
+
 def new_figure(width: float = 8.0, height: float = 4.2) -> tuple[Figure, object]:
     fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
     return fig, fig.add_subplot()
@@ -30,8 +60,9 @@ def new_figure(width: float = 8.0, height: float = 4.2) -> tuple[Figure, object]
 def mark_synthetic(fig: Figure, is_demo: bool) -> None:
     """Stamp the synthetic-data label on a demo chart."""
     if is_demo:
-        fig.text(0.99, 0.01, SYNTHETIC_LABEL, ha="right", va="bottom", fontsize=9, color="#8a6d00",
-                 fontweight="bold")
+        for ax in fig.axes:  # a watermark inside each plot: it cannot collide with titles or labels
+            ax.text(0.5, 0.5, SYNTHETIC_LABEL, transform=ax.transAxes, ha="center", va="center", fontsize=20,
+                    color="#8a6d00", alpha=0.18, fontweight="bold", rotation=20, zorder=0)
 
 
 def year_to_date_curves(review: PeriodReview, indicator: str) -> pd.DataFrame:
@@ -86,7 +117,7 @@ def year_to_date_chart(review: PeriodReview, indicator: str) -> Figure:
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="upper left", frameon=False)
     mark_synthetic(fig, review.is_demo)
-    return fig
+    return Chart(fig)
 
 
 def monthly_counts_chart(review: PeriodReview, indicator: str) -> Figure:
@@ -119,4 +150,4 @@ def monthly_counts_chart(review: PeriodReview, indicator: str) -> Figure:
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="upper left", frameon=False)
     mark_synthetic(fig, review.is_demo)
-    return fig
+    return Chart(fig)

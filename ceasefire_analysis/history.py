@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
-from .charts import BENCHMARK_COLOUR, CURRENT_COLOUR, PRIOR_COLOUR, new_figure
+from .charts import BENCHMARK_COLOUR, Chart, CURRENT_COLOUR, PRIOR_COLOUR, new_figure
 from .errors import InputError, Problem
 from .indicators import count_in_window
+from .params import display_path
 from .review import PeriodReview
 from .schema import HOMICIDE
 from .tables import REPORT_CSS, html_table
@@ -239,7 +240,7 @@ def homicides_chart(series: pd.DataFrame, review: PeriodReview, first_year: int 
     ax.set_title(f"Homicides per year, {first_year}–{last}")
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="lower left", fontsize=8, frameon=True)
-    return fig
+    return Chart(fig)
 
 
 def rate_comparison(series: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
@@ -272,7 +273,7 @@ def rate_chart(rates: pd.DataFrame, first_year: int = HISTORY_START):
     bottom.set_xlabel("Year")
     bottom.set_ylim(bottom=0)
     bottom.grid(axis="y", alpha=0.3)
-    return fig
+    return Chart(fig)
 
 
 def footprint_chart(series: dict[str, pd.DataFrame], first_year: int = HISTORY_START):
@@ -299,7 +300,7 @@ def footprint_chart(series: dict[str, pd.DataFrame], first_year: int = HISTORY_S
     bottom.set_xlabel("Year")
     bottom.set_ylim(bottom=0)
     bottom.grid(axis="y", alpha=0.3)
-    return fig
+    return Chart(fig)
 
 
 def computed_facts(series: dict[str, pd.DataFrame], settings: dict, first_year: int = HISTORY_START) -> pd.DataFrame:
@@ -371,12 +372,12 @@ def history_report(review: PeriodReview) -> HistoryReport:
     facts_html = HTML(html_table(["Fact", "Value", "Years"], facts.values.tolist(),
                                  "Computed from the series above (the seed deck's claims, checked)"))
     used = sorted({s for frame in series.values() for s in frame["source"].unique()})
-    notes = sorted({f"{frame.loc[i, 'year']}: {frame.loc[i, 'note']}" for frame in series.values()
-                    for i in frame.index if frame.loc[i, "note"]})
-    sources_html = (f'<div class="cf-report"><h2>Sources</h2><p>Series from {html.escape(str(folder))}; source '
+    notes = [f"{name.replace('_', ' ')}, {frame.loc[i, 'year']}: {frame.loc[i, 'note']}"
+             for name, frame in sorted(series.items()) for i in frame.index if frame.loc[i, "note"]]
+    sources_html = (f'<div class="cf-report"><h2>Sources</h2><p>Series from {html.escape(display_path(folder))}; source '
                     f"keys used: {html.escape(', '.join(used))} (each listed with its address in the folder's "
                     "SOURCES.md). Rates are computed here from counts and population.</p>")
     if notes:
-        sources_html += "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes[:20]) + "</ul>"
+        sources_html += "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
     sources_html += "</div>"
     return HistoryReport(header, homicides, rate, footprint, facts_html, HTML(sources_html))

@@ -303,7 +303,7 @@ def load_data_dir(data_dir: str | os.PathLike, today: dt.date | None = None, use
             rows = dict(line.split() for line in (cache / "rows.txt").read_text().splitlines())
             tables = {name: (pd.read_parquet(cache / f"{name}.parquet") if name in hashes else None)
                       for name in paths}
-            inputs = [InputFile(n, str(paths[n]), hashes[n], int(rows[n])) for n in sorted(hashes)]
+            inputs = [InputFile(n, str(paths[n]), hashes[n], int(rows[n])) for n in paths if n in hashes]
             return CityData(data_dir, tables, inputs)
 
     tables: dict[str, pd.DataFrame | None] = {}

@@ -25,7 +25,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from . import schema
-from .charts import BENCHMARK_COLOUR, CURRENT_COLOUR, PRIOR_COLOUR, mark_synthetic, new_figure
+from .charts import BENCHMARK_COLOUR, Chart, CURRENT_COLOUR, PRIOR_COLOUR, mark_synthetic, new_figure
 from .review import PeriodReview
 from .tables import REPORT_CSS, html_table
 
@@ -148,11 +148,11 @@ def follow_up_table(cohort: pd.DataFrame, events: pd.DataFrame | None, as_of: dt
 
     def first_of(types: tuple[str, ...]) -> pd.Series:
         chosen = after[after["event"].isin(types)]
-        return chosen.groupby("participant_id")["occurred_on"].min()
+        firsts = chosen.groupby("participant_id")["occurred_on"].min()
+        return pd.to_datetime(cohort["participant_id"].map(firsts))
 
-    interest = cohort["participant_id"].map(first_of(event_types))
-    competing = cohort["participant_id"].map(first_of(competing_types)) if competing_types else \
-        pd.Series(pd.NaT, index=cohort.index)
+    interest = first_of(event_types)
+    competing = first_of(competing_types)
     code = np.where(interest.notna() & ~(competing < interest), 1, np.where(competing.notna(), 2, 0))
     stop = interest.where(code == 1, competing.where(code == 2, end))
     months = (pd.to_datetime(stop) - cohort["first_on"]).dt.days / DAYS_PER_MONTH
@@ -288,7 +288,7 @@ def _breakdown_chart(breakdown: pd.DataFrame, review: PeriodReview):
                  "each)")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3, fontsize=8, frameon=False)
     mark_synthetic(fig, review.is_demo)
-    return fig
+    return Chart(fig)
 
 
 def _curves_chart(cohort: pd.DataFrame, events, as_of: dt.date, review: PeriodReview):
@@ -317,7 +317,7 @@ def _curves_chart(cohort: pd.DataFrame, events, as_of: dt.date, review: PeriodRe
     axes[0].legend(loc="upper left", fontsize=8, frameon=False)
     fig.suptitle("Outcomes over time since first contact (numbers still followed in brackets)")
     mark_synthetic(fig, review.is_demo)
-    return fig
+    return Chart(fig)
 
 
 def _milestone_html(table: pd.DataFrame, review: PeriodReview, caption: str) -> str:

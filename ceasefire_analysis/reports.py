@@ -41,6 +41,7 @@ from .tables import REPORT_CSS, format_value, headline_status, html_table, statu
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
+ANALYST_ONLY = "analyst-only"  # cell tag: shown in JupyterLab, left out of reports
 REPORTS = {
     "worksheet": "Indicator worksheets",
     "history": "History: the long run",
@@ -123,6 +124,7 @@ def notebook_to_html(notebook: nbformat.NotebookNode, title: str) -> str:
     executed notebook under ``executed/`` keeps them.
     """
     nb = nbformat.from_dict(notebook)
+    nb.cells = [c for c in nb.cells if ANALYST_ONLY not in c.get("metadata", {}).get("tags", [])]
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.get("outputs", [])

@@ -25,9 +25,10 @@ REPORT_CSS = """
 .cf-note { color: #444; font-size: 0.95em; }
 table.cf-table { border-collapse: collapse; margin: 0.8em 0 1.4em 0; font-size: 0.95em; }
 table.cf-table caption { caption-side: top; text-align: left; font-weight: 700; font-size: 1.1em; padding-bottom: 0.4em; }
-table.cf-table th, table.cf-table td { border: 1px solid #999; padding: 0.35em 0.6em; vertical-align: top; text-align: left; }
+table.cf-table th, table.cf-table td { border: 1px solid #999; padding: 0.35em 0.6em; vertical-align: top; text-align: left !important; }
 table.cf-table th { background: #e8e8e8; }
-table.cf-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.cf-table td.num { text-align: right !important; font-variant-numeric: tabular-nums; }
+table.cf-table tr.section td { font-weight: 700; background: #f2f2f2; }
 table.cf-table tr.sub td:first-child { padding-left: 1.8em; color: #333; }
 td.meets { background: #d9f2d9; }
 td.misses { background: #f9d6d5; font-weight: 600; }

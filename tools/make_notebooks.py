@@ -12,21 +12,21 @@ ROOT = Path(__file__).resolve().parents[1]
 
 PARAMETERS = '''\
 params_file: str = "params/2017-02_2017-03.yaml"  # params file read when no key below is given
-city: str | None = None  # city name shown in titles
-period_start: str | None = None  # first month of the review period, YYYY-MM
-period_end: str | None = None  # last month of the review period, YYYY-MM
-data_dir: str | None = None  # folder of input CSV files, relative to the project root
-annual_benchmarks: dict | None = None  # {indicator: {year: annual benchmark}}
-case_management_capacity: int | None = None  # case-management places available
-benchmark_reduction: float | None = None  # yearly cut that derives a missing outcome benchmark
-coordination_meetings_per_month: float | None = None  # coordination meetings expected a month
-notes: dict | None = None  # {indicator: notes-re-trends text}
-next_steps: list | None = None  # next steps agreed at the review
-audience: str | None = None  # internal, partner or public
-small_count_threshold: int | None = None  # counts below this are suppressed for partner and public
-history_dir: str | None = None  # folder of annual history series
-eras: list | None = None  # [{label, start, end}] periods marked on long-run charts
-history_facts: dict | None = None  # {changes, threshold, runs_before, ratio_since} for the history facts'''
+city: "Optional[str]" = None  # city name shown in titles
+period_start: "Optional[str]" = None  # first month of the review period, YYYY-MM
+period_end: "Optional[str]" = None  # last month of the review period, YYYY-MM
+data_dir: "Optional[str]" = None  # folder of input CSV files, relative to the project root
+annual_benchmarks: "Optional[dict]" = None  # {indicator: {year: annual benchmark}}
+case_management_capacity: "Optional[int]" = None  # case-management places available
+benchmark_reduction: "Optional[float]" = None  # yearly cut that derives a missing outcome benchmark
+coordination_meetings_per_month: "Optional[float]" = None  # coordination meetings expected a month
+notes: "Optional[dict]" = None  # {indicator: notes-re-trends text}
+next_steps: "Optional[list]" = None  # next steps agreed at the review
+audience: "Optional[str]" = None  # internal, partner or public
+small_count_threshold: "Optional[int]" = None  # counts below this are suppressed for partner and public
+history_dir: "Optional[str]" = None  # folder of annual history series
+eras: "Optional[list]" = None  # [{label, start, end}] periods marked on long-run charts
+history_facts: "Optional[dict]" = None  # {changes, threshold, runs_before, ratio_since} for the history facts'''
 
 OPEN = '''\
 from ceasefire_analysis.review import open_review
@@ -94,7 +94,8 @@ def build(name: str, cells: list[tuple[str, str]]) -> nbf.NotebookNode:
     nb = nbf.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
-    out = [nbf.v4.new_markdown_cell(cells[0][1])]
+    # The title cell is for analysts; reports carry their own heading (reports.ANALYST_ONLY).
+    out = [nbf.v4.new_markdown_cell(cells[0][1], metadata={"tags": ["analyst-only"]})]
     params = nbf.v4.new_code_cell(PARAMETERS)
     params.metadata["tags"] = ["parameters"]
     out.append(params)

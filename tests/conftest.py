@@ -1,0 +1,90 @@
+"""Shared fixtures: the demo period, small hand-made cities, and one rendered demo run."""
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ceasefire_analysis.config import DEMO_PARAMS, PROJECT_ROOT
+from ceasefire_analysis.loading import load_data_dir
+from ceasefire_analysis.params import load_params, params_from_values
+
+TEST_KEY = "test-key-for-hand-made-cities"
+
+# Minimal valid rows for each required file; tests override what they examine.
+BASE_ROWS = {
+    "incidents": [{"incident_id": "C-1", "occurred_on": "2017-01-15", "incident_type": "homicide"}],
+    "communications": [{"participant_id": "PFN-1", "occurred_on": "2017-01-10", "kind": "call_in",
+                        "highest_risk": "yes"}],
+    "case_management": [{"participant_id": "PFN-1", "enrolled_on": "2017-01-11", "exited_on": "",
+                         "referral_source": "call_in", "opd_highest_risk": "no"}],
+    "staffing": [{"as_of": "2017-01-01", "unit": "CRT", "unit_group": "ceasefire", "authorized": "10",
+                  "filled": "8"}],
+    "meetings": [{"meeting_id": "M1", "scheduled_on": "2017-01-12", "kind": "coordination", "held": "yes",
+                  "opd_lead_present": "yes", "hsd_lead_present": "yes", "risk_focus": "yes"}],
+}
+
+
+def write_rows(path: Path, rows: list[dict], fieldnames: list[str] | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fieldnames = fieldnames or list(rows[0]) if rows else fieldnames
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fieldnames, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def make_city(tmp_path, monkeypatch):
+    """Write a small city's data folder: ``make_city(incidents=[...], ...)`` -> folder path."""
+    monkeypatch.setenv("CEASEFIRE_ID_KEY", TEST_KEY)
+
+    def build(name: str = "city", **tables: list[dict]) -> Path:
+        folder = tmp_path / name
+        for table, rows in {**BASE_ROWS, **tables}.items():
+            if rows is not None:
+                write_rows(folder / f"{table}.csv", rows)
+        return folder
+
+    return build
+
+
+@pytest.fixture
+def city_params():
+    """Params for a small city: ``city_params(folder, period_start=..., ...)``."""
+
+    def build(folder: Path, **values):
+        base = {"city": "Testville", "period_start": "2017-02", "period_end": "2017-03", "data_dir": str(folder)}
+        base.update(values)
+        return params_from_values(base)
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def demo_params():
+    return load_params(DEMO_PARAMS)
+
+
+@pytest.fixture(scope="session")
+def demo_data(demo_params):
+    return load_data_dir(demo_params.data_dir)
+
+
+@pytest.fixture(scope="session")
+def demo_indicators(demo_params, demo_data):
+    from ceasefire_analysis.indicators import build_indicators
+    return build_indicators(demo_data, demo_params)
+
+
+@pytest.fixture(scope="session")
+def rendered_demo(tmp_path_factory):
+    """The demo period rendered once, exactly as `ceasefire run` does it."""
+    from ceasefire_analysis.cli import main
+
+    out = tmp_path_factory.mktemp("reports")
+    code = main(["run", str(DEMO_PARAMS), "--out", str(out)])
+    return code, out / "2017-02_2017-03"

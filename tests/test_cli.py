@@ -1,0 +1,45 @@
+"""The command line: plain sentences on stderr, non-zero exit, never a traceback."""
+import subprocess
+import sys
+
+from ceasefire_analysis.cli import main
+from ceasefire_analysis.config import DEMO_DATA_DIR, DEMO_PARAMS
+
+
+def run_cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "ceasefire_analysis.cli", *args], capture_output=True, text=True,
+                          env=env)
+
+
+def test_validate_demo_passes():
+    result = run_cli("validate", str(DEMO_DATA_DIR))
+    assert result.returncode == 0 and "meet the data contract" in result.stdout
+
+
+def test_validate_broken_folder_lists_each_problem(make_city):
+    folder = make_city(incidents=[{"incident_id": "A", "occurred_on": "2017-13-01", "incident_type": "homicide"},
+                                  {"incident_id": "B", "occurred_on": "2017-01-01", "incident_type": "murder"}],
+                       meetings=None)
+    result = run_cli("validate", str(folder))
+    assert result.returncode == 1
+    assert "incidents.csv, row 2, column 'occurred_on'" in result.stderr
+    assert "incidents.csv, row 3, column 'incident_type'" in result.stderr
+    assert "meetings.csv: the file is missing" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_run_with_broken_inputs_exits_1_without_traceback(make_city, tmp_path):
+    folder = make_city(staffing=[{"as_of": "2017-01-01", "unit": "U", "unit_group": "area", "authorized": "3",
+                                  "filled": "four"}])
+    params = tmp_path / "p.yaml"
+    params.write_text(f"city: T\nperiod_start: '2017-02'\nperiod_end: '2017-03'\ndata_dir: {folder}\n")
+    result = run_cli("run", str(params), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert "staffing.csv, row 2, column 'filled'" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out" / "2017-02_2017-03").exists()
+
+
+def test_missing_params_file_and_bad_jobs(tmp_path, capsys):
+    assert main(["run", str(tmp_path / "none.yaml"), "--out", str(tmp_path)]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["run", str(DEMO_PARAMS), "--jobs", "0"]) == 2

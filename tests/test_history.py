@@ -1,0 +1,83 @@
+"""History series against published values, and the seed's prose claims against hand calculations."""
+import math
+
+import pandas as pd
+import pytest
+
+from ceasefire_analysis.config import HISTORY_DATA_DIR
+from ceasefire_analysis.errors import InputError
+from ceasefire_analysis.history import (
+    computed_facts, era_year, load_history, pct_change, rate_comparison, rate_per_100k, read_series, runs_below,
+)
+
+
+@pytest.fixture(scope="module")
+def series():
+    return load_history(HISTORY_DATA_DIR)
+
+
+def value(frame, year):
+    return frame.set_index("year").loc[year, "value"]
+
+
+def test_published_values(series):
+    h = series["homicides"]
+    assert value(h, 1992) == 165 and value(h, 2012) == 127 and value(h, 1969) == 74
+    assert value(h, 1995) == 138  # California Attorney General via the Marshall Project
+    assert h.set_index("year").loc[2018, "definition"] == "city_homicide"  # the definitional break
+    assert h.set_index("year").loc[2017, "definition"] == "ucr_murder"
+    assert value(series["state_homicides"], 1993) == 4096
+    assert value(series["sworn_officers"], 2009) == 793
+    assert h["year"].min() <= 1969 and h["year"].max() >= 2025
+
+
+def test_rates_match_the_marshall_project(series):
+    city = rate_per_100k(series["homicides"], series["population"]).set_index("year")["rate"]
+    assert city[2012] == pytest.approx(31.79, abs=0.01)  # M1 homs_per_100k
+    assert city[1992] == pytest.approx(42.74, abs=0.01)
+    rates = rate_comparison(series).set_index("year")
+    assert rates.loc[2012, "ratio"] == pytest.approx((127 / 399487) / (1884 / 37999878))
+
+
+def test_computed_facts_against_hand_calculation(series):
+    facts = computed_facts(series, {"changes": [[2005, 2012]], "threshold": 90, "runs_before": 2012,
+                                    "ratio_since": 1985}).set_index("fact")["value"]
+    assert facts["Change in homicides, 2005 to 2012"].startswith("+36.6%")  # 127/93 - 1
+    runs = facts["Runs of two or more consecutive years under 90 homicides, 1969 to 2011"]
+    assert runs == "2: 1969–1972, 1998–2001"  # the seed's "only one" holds only from 1973
+    assert facts["The same count starting after the first run"] == "1: 1998–2001"
+    ratio = facts["City murder rate as a multiple of the state rate, since 1985"]
+    assert ratio.startswith("2.5× (1985)") and "6.4× (2012)" in ratio
+
+
+def test_arithmetic_edge_cases():
+    s = pd.DataFrame({"year": [2000, 2001, 2003, 2004], "value": [0.0, 5.0, 5.0, 5.0]})
+    assert math.isnan(pct_change(s, 2000, 2001))  # from zero
+    assert math.isnan(pct_change(s, 1999, 2001))  # missing year
+    assert runs_below(s, 10, 2000, 2005) == [(2000, 2001), (2003, 2004)]  # the missing 2002 breaks the run
+    assert runs_below(s, 10, 2000, 2005, min_length=3) == []
+    assert era_year("2012-10") == pytest.approx(2012.75) and era_year(2005) == 2005.0
+
+
+def test_series_validation_names_file_row_and_column(tmp_path):
+    bad = tmp_path / "homicides.csv"
+    bad.write_text("year,value,source,definition\n2000,5,K,ucr\n2000,6,K,ucr\n2002,-1,K,ucr\nabc,3,K,ucr\n")
+    with pytest.raises(InputError) as info:
+        read_series(bad)
+    text = str(info.value)
+    assert "homicides.csv, row 4, column 'value'" in text
+    assert "homicides.csv, row 5, column 'year'" in text
+    gap = tmp_path / "gap.csv"
+    gap.write_text("year,value,source,definition\n2000,5,K,ucr\n2002,6,K,ucr\n")
+    with pytest.raises(InputError, match="2001 is missing"):
+        read_series(gap)
+    missing = tmp_path / "m.csv"
+    missing.write_text("year,count\n2000,5\n")
+    with pytest.raises(InputError, match="m.csv, row 1, column 'value'"):
+        read_series(missing)
+
+
+def test_a_city_can_add_a_series(tmp_path):
+    (tmp_path / "arrests.csv").write_text("year,value,source,definition\n2015,900,city,arrests\n2016,850,city,arrests\n")
+    assert value(load_history(tmp_path)["arrests"], 2016) == 850
+    assert load_history(None) == {} and load_history(tmp_path / "absent") == {}

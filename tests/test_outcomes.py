@@ -1,0 +1,110 @@
+"""Call-in outcomes: precedence, censoring, and agreement with lifelines on a hand-made cohort."""
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines import AalenJohansenFitter, KaplanMeierFitter
+
+from ceasefire_analysis.outcomes import (
+    classify_outcomes, cumulative_incidence, first_contacts, follow_up_table, milestone_table, outcome_breakdown,
+    suppress_small,
+)
+
+AS_OF = dt.date(2017, 3, 31)
+
+
+def frame(rows, cols):
+    df = pd.DataFrame(rows, columns=cols)
+    df["occurred_on"] = pd.to_datetime(df["occurred_on"])
+    return df
+
+
+def test_first_contact_and_kind():
+    comms = frame([("a", "2016-05-01", "custom_notification"), ("a", "2016-01-01", "custom_notification"),
+                   ("b", "2016-02-01", "custom_notification"), ("b", "2016-02-01", "call_in"),
+                   ("c", "2017-04-01", "call_in")], ["participant_id", "occurred_on", "kind"])
+    cohort = first_contacts(comms, AS_OF)
+    assert cohort.set_index("participant_id")["first_on"].to_dict() == {
+        "a": pd.Timestamp("2016-01-01"), "b": pd.Timestamp("2016-02-01")}  # c: after the as-of date
+    assert cohort.set_index("participant_id").loc["b", "first_kind"] == "call_in"
+    assert first_contacts(comms, AS_OF, "call_in")["participant_id"].tolist() == ["b"]
+
+
+def test_precedence_and_event_window():
+    cohort = pd.DataFrame({"participant_id": list("abcdef"), "first_on": pd.to_datetime(["2016-01-01"] * 6),
+                           "first_kind": ["call_in"] * 3 + ["custom_notification"] * 3})
+    events = frame([
+        ("a", "2016-02-01", "arrest_violent_or_gun"), ("a", "2016-09-01", "murder_victim"),  # killed after arrest
+        ("b", "2016-03-01", "suspect_violent_not_arrested"), ("b", "2016-04-01", "shooting_victim"),
+        ("c", "2016-01-01", "arrest_violent_or_gun"),  # same day as the call-in: not after it
+        ("d", "2017-04-01", "arrest_violent_or_gun"),  # after the as-of date
+        ("e", "2016-06-01", "suspect_violent_not_arrested"),
+    ], ["participant_id", "occurred_on", "event"])
+    got = classify_outcomes(cohort, events, AS_OF).tolist()
+    assert got == ["murder_victim", "shooting_victim", "no_action", "no_action", "suspect_violent_not_arrested",
+                   "no_action"]
+    table = outcome_breakdown(cohort, events, AS_OF).set_index(["group", "outcome"])
+    assert table.loc[("all", "no_action"), "people"] == 3 and table.loc[("all", "no_action"), "share"] == 0.5
+    assert table.loc[("call_in", "murder_victim"), "share"] == pytest.approx(1 / 3)
+    assert table.groupby(level=0)["people"].sum().to_dict() == {"all": 6, "call_in": 3, "custom_notification": 3}
+    empty = outcome_breakdown(cohort.iloc[0:0], events, AS_OF)
+    assert math.isnan(empty["share"].iloc[0])
+
+
+def test_censoring_someone_contacted_last_week_has_no_6_month_outcome():
+    cohort = pd.DataFrame({"participant_id": ["new"], "first_on": pd.to_datetime(["2017-03-24"]),
+                           "first_kind": ["call_in"]})
+    table = milestone_table(cohort, None, AS_OF).set_index(["outcome", "months"])
+    assert table.loc[("arrest", 6), "still_followed"] == 0
+    assert math.isnan(table.loc[("arrest", 6), "incidence"])
+    follow = follow_up_table(cohort, None, AS_OF, ("arrest_violent_or_gun",))
+    assert follow["code"].tolist() == [0] and follow["months"].iloc[0] == pytest.approx(7 / (365.25 / 12))
+
+
+HAND = pd.DataFrame({
+    "participant_id": list("abcdefgh"),
+    "first_on": pd.to_datetime(["2016-01-01"] * 8),
+    "first_kind": ["call_in"] * 8,
+})
+HAND_EVENTS = frame([
+    ("a", "2016-02-15", "arrest_violent_or_gun"), ("b", "2016-04-10", "arrest_violent_or_gun"),
+    ("c", "2016-03-20", "murder_victim"), ("c", "2016-06-01", "arrest_violent_or_gun"),
+    ("d", "2016-08-01", "shooting_victim"), ("e", "2016-11-05", "arrest_violent_or_gun"),
+], ["participant_id", "occurred_on", "event"])
+
+
+def test_curve_agrees_with_lifelines_own_estimators():
+    follow = follow_up_table(HAND, HAND_EVENTS, AS_OF, ("arrest_violent_or_gun",), ("murder_victim",))
+    assert follow.set_index("participant_id")["code"].to_dict() == {
+        "a": 1, "b": 1, "c": 2, "d": 0, "e": 1, "f": 0, "g": 0, "h": 0}  # c was killed before the arrest row
+    ours = cumulative_incidence(follow)
+    ajf = AalenJohansenFitter(seed=0).fit(follow["months"], follow["code"], event_of_interest=1)
+    np.testing.assert_allclose(ours["incidence"].to_numpy(), ajf.cumulative_density_.iloc[:, 0].to_numpy())
+    # by hand: each arrest adds (share still free of both events) / (number at risk):
+    # a at 1.5 months: 1 * 1/8; c killed at 2.6 months (free share 7/8 -> 6/8); b at 3.3 months: 6/8 * 1/6;
+    # e at 10.1 months with 5 at risk: 5/8 * 1/5. Total 3/8.
+    at = lambda m: ours[ours.index <= m]["incidence"].iloc[-1]
+    assert at(2) == pytest.approx(1 / 8)
+    assert at(6) == pytest.approx(2 / 8)
+    assert at(12) == pytest.approx(3 / 8)
+    # with no competing event the curve is 1 - Kaplan-Meier
+    shot = follow_up_table(HAND, HAND_EVENTS, AS_OF, ("shooting_victim", "murder_victim"))
+    km = KaplanMeierFitter().fit(shot["months"], shot["code"] == 1)
+    ours_shot = cumulative_incidence(shot)
+    for m in (1, 3, 8, 14):
+        assert ours_shot[ours_shot.index <= m]["incidence"].iloc[-1] == pytest.approx(
+            1 - km.survival_function_at_times(m).iloc[0], abs=1e-6)
+
+
+def test_intervals_bracket_the_curve():
+    follow = follow_up_table(HAND, HAND_EVENTS, AS_OF, ("arrest_violent_or_gun",), ("murder_victim",))
+    curve = cumulative_incidence(follow)
+    assert (curve["lower"] <= curve["incidence"] + 1e-12).all() and (curve["incidence"] <= curve["upper"] + 1e-12).all()
+    assert (curve["lower"] >= 0).all() and (curve["upper"] <= 1).all()
+
+
+def test_small_numbers_are_suppressed():
+    assert suppress_small(pd.Series([0, 1, 4, 5, 100]), 5).tolist() == ["0", "fewer than 5", "fewer than 5", "5", "100"]
+    assert suppress_small(pd.Series([2, 3]), 3).tolist() == ["fewer than 3", "3"]

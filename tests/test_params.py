@@ -1,0 +1,72 @@
+import pytest
+
+from ceasefire_analysis.config import DEMO_DATA_DIR, HISTORY_DATA_DIR, PROJECT_ROOT
+from ceasefire_analysis.errors import ParamsError
+from ceasefire_analysis.params import load_params, params_from_values
+
+BASE = {"city": "X", "period_start": "2017-02", "period_end": "2017-03", "data_dir": "data/raw/demo"}
+
+
+def test_demo_params_file_reads(demo_params):
+    assert demo_params.period_id == "2017-02_2017-03"
+    assert demo_params.annual_benchmarks["homicides"] == {2017: 72}
+    assert demo_params.data_dir == DEMO_DATA_DIR
+    assert demo_params.history_dir == HISTORY_DATA_DIR
+    assert demo_params.is_demo
+
+
+def test_unknown_key_is_named():
+    with pytest.raises(ParamsError, match="'benchmark_reductoin'"):
+        params_from_values({**BASE, "benchmark_reductoin": 0.1})
+
+
+@pytest.mark.parametrize("key,value,fragment", [
+    ("period_start", "2017/02", "period_start"),
+    ("period_end", "2016-12", "period_end"),
+    ("benchmark_reduction", 1.5, "benchmark_reduction"),
+    ("benchmark_reduction", "ten", "benchmark_reduction"),
+    ("case_management_capacity", -1, "case_management_capacity"),
+    ("annual_benchmarks", {"homicide": {2017: 72}}, "annual_benchmarks.homicide"),
+    ("annual_benchmarks", {"homicides": {"next": 72}}, "annual_benchmarks.homicides.next"),
+    ("annual_benchmarks", {"homicides": {2017: -3}}, "annual_benchmarks.homicides.2017"),
+    ("audience", "everyone", "audience"),
+    ("next_steps", "call Bob", "next_steps"),
+    ("notes", ["x"], "notes"),
+])
+def test_bad_values_name_the_key(key, value, fragment):
+    with pytest.raises(ParamsError, match=fragment.replace(".", r"\.")):
+        params_from_values({**BASE, key: value})
+
+
+def test_missing_required_key():
+    values = dict(BASE)
+    del values["data_dir"]
+    with pytest.raises(ParamsError, match="'data_dir' is required"):
+        params_from_values(values)
+
+
+def test_defaults_and_relative_paths():
+    p = params_from_values(BASE)
+    assert p.benchmark_reduction == 0.10 and p.coordination_meetings_per_month == 2
+    assert p.data_dir == PROJECT_ROOT / "data" / "raw" / "demo"
+    assert p.audience == "internal" and p.small_count_threshold == 5
+
+
+def test_history_dir_for_another_city(tmp_path):
+    p = params_from_values({**BASE, "data_dir": str(tmp_path)})
+    assert p.history_dir is None  # never another city's history
+    (tmp_path / "history").mkdir()
+    assert params_from_values({**BASE, "data_dir": str(tmp_path)}).history_dir == tmp_path / "history"
+
+
+def test_params_file_errors(tmp_path):
+    with pytest.raises(ParamsError, match="does not exist"):
+        load_params(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("city: [unclosed\n")
+    with pytest.raises(ParamsError, match="not valid YAML"):
+        load_params(bad)
+    listy = tmp_path / "list.yaml"
+    listy.write_text("- a\n- b\n")
+    with pytest.raises(ParamsError, match="key: value"):
+        load_params(listy)

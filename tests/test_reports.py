@@ -1,0 +1,155 @@
+"""The demo period through `ceasefire run`: reports exist, show the seed's numbers, and are safe to share."""
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from ceasefire_analysis.config import DEMO_DATA_DIR, DEMO_PARAMS
+from ceasefire_analysis.reports import REPORTS, run_periods
+
+HTML_FILES = ["index.html"] + [f"{name}.html" for name in REPORTS]
+
+
+class ResourceCollector(HTMLParser):
+    """Every resource a browser would fetch, and any code input cell."""
+
+    def __init__(self):
+        super().__init__()
+        self.external, self.code_inputs, self.scripts = [], 0, 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script":
+            self.scripts += 1
+        for key in ("src", "href", "data", "srcset"):
+            value = (attrs.get(key) or "").strip()
+            fetched = tag in ("script", "img", "iframe", "embed", "object", "source", "video", "audio") or (
+                tag == "link")
+            if value and fetched and not value.startswith("data:") and not value.startswith("#"):
+                self.external.append((tag, value))
+        classes = attrs.get("class") or ""
+        if "jp-CodeMirrorEditor" in classes or "jp-InputPrompt" in classes or "hl-ipython" in classes:
+            self.code_inputs += 1
+
+
+def test_run_exits_zero_and_writes_every_file(rendered_demo):
+    code, folder = rendered_demo
+    assert code == 0
+    for name in HTML_FILES + ["indicators.csv", "manifest.json", "callin_outcomes.csv"]:
+        assert (folder / name).is_file(), name
+    for name in REPORTS:
+        assert (folder / "executed" / f"{name}.ipynb").is_file()
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]  # no staging left behind
+
+
+@pytest.mark.parametrize("name", HTML_FILES)
+def test_html_is_offline_and_shows_no_code(rendered_demo, name):
+    text = (rendered_demo[1] / name).read_text(encoding="utf-8")
+    parser = ResourceCollector()
+    parser.feed(text)
+    assert parser.external == []
+    assert parser.code_inputs == 0
+    assert not re.search(r"https?://[^\s\"'<>]*\.(js|css|woff2?|ttf|png|svg)", text)
+    assert "Traceback" not in text and "Warning:" not in text
+
+
+def _table_rows(html_text):
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", html_text, re.S)
+    return [[re.sub(r"<[^>]+>", " ", c).split() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, re.S)]
+            for r in rows]
+
+
+def test_worksheet_shows_the_seed_numbers(rendered_demo):
+    text = (rendered_demo[1] / "worksheet.html").read_text(encoding="utf-8")
+    rows = _table_rows(text)
+    homicide_ytd = next(r for r in rows if r and r[0][:1] == ["Homicides"])
+    # Indicator | Window | Benchmark | Actual | Status | prior | 3-year | notes
+    assert homicide_ytd[2] == ["18"] and homicide_ytd[3] == ["16"] and homicide_ytd[5] == ["12"]
+    assert homicide_ytd[6] == ["18"] and "Meets" in homicide_ytd[4]
+    homicide_period = rows[rows.index(homicide_ytd) + 1]
+    assert homicide_period[2] == ["12"] and homicide_period[3] == ["14"]
+    assert "Does" in homicide_period[4] and "14%" in homicide_period[4]
+    assert "SYNTHETIC DEMO DATA" in text
+    assert "Custom notification training convened on 3.17.17." in text  # notes from the params file
+    assert text.count("data:image/png;base64") >= 4  # the trend charts are embedded
+
+
+def test_executed_notebook_records_the_numbers(rendered_demo):
+    nb = nbformat.read(rendered_demo[1] / "executed" / "worksheet.ipynb", as_version=4)
+    outputs = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells if c.cell_type == "code"
+                      for o in c.outputs)
+    assert "Worksheet 1" in outputs and "Worksheet 2" in outputs
+    assert nb.metadata["papermill"]["parameters"]["params_file"] == str(DEMO_PARAMS)
+
+
+def test_index_and_manifest(rendered_demo):
+    folder = rendered_demo[1]
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    for name in REPORTS:
+        assert f'href="{name}.html"' in index
+    assert "01 January 2014" in index and "31 March 2017" in index
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["period"] == "2017-02_2017-03"
+    assert {r["name"]: r["status"] for r in manifest["reports"]} == {n: "ok" for n in REPORTS}
+    files = {i["file"] for i in manifest["inputs"]}
+    assert files == {p.name for p in DEMO_DATA_DIR.glob("*.csv")}
+    assert all(len(i["sha256"]) == 64 and i["rows"] > 0 for i in manifest["inputs"])
+    assert manifest["params"]["annual_benchmarks"]["homicides"] == {"2017": 72} or \
+        manifest["params"]["annual_benchmarks"]["homicides"] == {2017: 72}
+
+
+def test_provenance_line_in_every_report(rendered_demo):
+    for name in REPORTS:
+        text = (rendered_demo[1] / f"{name}.html").read_text(encoding="utf-8")
+        assert "Provenance" in text and "2017-02_2017-03" in text
+        assert re.search(r"sha256 [0-9a-f]{64}", text)
+
+
+def test_no_participant_identifier_in_any_output(rendered_demo):
+    # the demo's raw identifiers all start PFN-; none may survive into anything the run wrote
+    for path in rendered_demo[1].rglob("*"):
+        if path.is_file():
+            assert b"PFN-" not in path.read_bytes(), path
+
+
+def test_bad_params_writes_nothing(tmp_path):
+    bad = tmp_path / "p.yaml"
+    bad.write_text(DEMO_PARAMS.read_text() + "\nbenchmark_reductoin: 0.2\n")
+    out = tmp_path / "out"
+    results = run_periods([bad], out)
+    assert results[0].error and "benchmark_reductoin" in results[0].error
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_failed_notebook_leaves_other_reports_and_a_failure_page(tmp_path, monkeypatch):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    good = nbformat.read(Path(__file__).parents[1] / "notebooks" / "worksheet.ipynb", as_version=4)
+    nbformat.write(good, notebooks / "worksheet.ipynb")
+    broken = nbformat.v4.new_notebook()
+    broken.cells = [nbformat.v4.new_code_cell("params_file = ''", metadata={"tags": ["parameters"]}),
+                    nbformat.v4.new_code_cell("raise RuntimeError('the history server is down')")]
+    broken.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(broken, notebooks / "history.ipynb")
+    monkeypatch.setattr("ceasefire_analysis.reports.NOTEBOOKS_DIR", notebooks)
+    results = run_periods([DEMO_PARAMS], tmp_path / "out", notebooks=("worksheet", "history"))
+    folder = tmp_path / "out" / "2017-02_2017-03"
+    assert results[0].failures == ["2017-02_2017-03/history: RuntimeError: the history server is down"]
+    assert "Worksheet 1" in (folder / "worksheet.html").read_text()
+    failure = (folder / "history.html").read_text()
+    assert "not produced" in failure and "executed/history.ipynb" in failure and "Traceback" not in failure
+    assert "RuntimeError" in (folder / "executed" / "history.ipynb").read_text()
+
+
+def test_rerun_replaces_the_period_and_is_deterministic(rendered_demo, tmp_path):
+    out = tmp_path / "out"
+    run_periods([DEMO_PARAMS], out, notebooks=())
+    first = (out / "2017-02_2017-03" / "indicators.csv").read_bytes()
+    (out / "2017-02_2017-03" / "stale.txt").write_text("from an older run")
+    run_periods([DEMO_PARAMS], out, notebooks=())
+    assert not (out / "2017-02_2017-03" / "stale.txt").exists()
+    assert (out / "2017-02_2017-03" / "indicators.csv").read_bytes() == first
+    assert first == (rendered_demo[1] / "indicators.csv").read_bytes()
