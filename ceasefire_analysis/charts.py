@@ -151,3 +151,45 @@ def monthly_counts_chart(review: PeriodReview, indicator: str) -> Figure:
     ax.legend(loc="upper left", frameon=False)
     mark_synthetic(fig, review.is_demo)
     return Chart(fig)
+
+
+def control_chart_figure(review: PeriodReview, indicator: str) -> Chart:
+    """A c-chart of monthly counts with its limits, flagged months marked."""
+    from .statistics import control_chart
+
+    params = review.params
+    last = params.review.period.last
+    monthly = monthly_incident_counts(review.data.incidents)
+    column = OUTCOME_INDICATORS[indicator]
+    settings = params.control_chart
+    if "baseline_start" in settings:
+        baseline = (settings["baseline_start"], settings["baseline_end"])
+    else:
+        first_year = max(monthly.index.min().year if not monthly.empty else last.year, last.year - 3)
+        baseline = (Month(first_year, 1), Month(last.year - 1, 12))
+    first = min(baseline[0], Month(last.year - 1, 1))
+    chart = control_chart(monthly[column] if not monthly.empty else pd.Series(dtype=float), first, last, baseline,
+                          settings.get("resets", []), settings.get("baseline_months", 12))
+    label = LABELS[indicator]
+    fig, ax = new_figure(9.5, 4.2)
+    x = np.arange(len(chart))
+    ax.plot(x, chart["count"], color=PRIOR_COLOUR, marker="o", markersize=3, linewidth=1, label="Monthly count")
+    ax.step(x, chart["centre"], where="mid", color=BENCHMARK_COLOUR, linewidth=1.5, label="Centre line (baseline mean)")
+    ax.step(x, chart["upper"], where="mid", color=CURRENT_COLOUR, linestyle="--", linewidth=1,
+            label="Control limits (±3 standard deviations)")
+    ax.step(x, chart["lower"], where="mid", color=CURRENT_COLOUR, linestyle="--", linewidth=1)
+    flagged = chart["outside"] | chart["run"]
+    ax.plot(x[flagged], chart.loc[flagged, "count"], linestyle="none", marker="D", markersize=8,
+            markerfacecolor="none", markeredgecolor=CURRENT_COLOUR, markeredgewidth=2,
+            label="Signal: outside the limits or a run of 8 on one side")
+    ticks = [i for i, m in enumerate(chart["month"]) if m.endswith("-01")]
+    ax.set_xticks(ticks, [chart["month"][i][:4] for i in ticks])
+    seg = chart.attrs["segments"][0]
+    ax.set_title(f"{label} per month with control limits (baseline {seg.baseline_first}–{seg.baseline_last})")
+    ax.set_xlabel("Month")
+    ax.set_ylabel(f"{label} per month")
+    ax.set_ylim(bottom=0)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8, frameon=False, ncol=2)
+    mark_synthetic(fig, review.is_demo)
+    return Chart(fig)

@@ -23,6 +23,7 @@ from .loading import CityData
 from .params import ReviewParams
 from .periods import Month, Window, exact, round_half_up
 from .schema import DOES_NOT_MEET, MEETS, WINDOW_AS_OF
+from .statistics import add_chance_columns, seasonal_benchmark, seasonal_shares
 
 OUTCOME_INDICATORS = {
     "homicides": schema.HOMICIDE,
@@ -307,21 +308,39 @@ def outcome_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
             prior = window_total(monthly, column, prior_window) if window_is_covered(prior_window, coverage) else math.nan
             earlier = [window.shift_years(-k) for k in (1, 2, 3)]
             if all(window_is_covered(w, coverage) for w in earlier):
-                average = round_half_up(Fraction(sum(window_total(monthly, column, w) for w in earlier), 3))
+                three_year_total = sum(window_total(monthly, column, w) for w in earlier)
+                average = round_half_up(Fraction(three_year_total, 3))
             else:
-                average = math.nan
-            exact_benchmark = None
+                three_year_total, average = math.nan, math.nan
+            exact_benchmark, seasonal = None, None
             if indicator in BENCHMARKED_OUTCOMES:
                 years = sorted({m.year for m in window.months})
                 annual = outcome_annual_benchmarks(indicator, years, monthly, coverage, params)
                 exact_benchmark = prorate_benchmark(annual, window)
+                if params.seasonal_benchmarks:
+                    shares = outcome_seasonal_shares(monthly, column, review.period.last.year, coverage, params)
+                    seasonal = seasonal_benchmark(annual, window, shares)
             benchmark = None if exact_benchmark is None else round_half_up(exact_benchmark)
             row = _row("outcomes", "Shootings and homicides", indicator, window_name, window, review.end, actual,
                        "count", benchmark, outcome_status(actual, benchmark), prior, average,
                        pct_over_benchmark(actual, benchmark), cut_to_meet(actual, benchmark))
             row["benchmark_exact"] = math.nan if exact_benchmark is None else float(exact_benchmark)
+            row["three_year_total"] = three_year_total
+            if params.seasonal_benchmarks:
+                row["benchmark_seasonal_exact"] = math.nan if seasonal is None else seasonal
+                row["benchmark_seasonal"] = math.nan if seasonal is None else round_half_up(exact(round(seasonal, 9)))
+                row["status_seasonal"] = outcome_status(actual, row["benchmark_seasonal"])
             rows.append(row)
-    return pd.DataFrame(rows)
+    return add_chance_columns(pd.DataFrame(rows))
+
+
+def outcome_seasonal_shares(monthly: pd.DataFrame, column: str, year: int, coverage: Window | None,
+                            params: ReviewParams):
+    """Monthly shares of an outcome over the ``seasonal_years`` full years before ``year`` (None if not covered)."""
+    years = list(range(year - params.seasonal_years, year))
+    if not all(window_is_covered(Window(Month(y, 1), Month(y, 12)), coverage) for y in years):
+        return None
+    return seasonal_shares(monthly[column], years)
 
 
 def annual_outcome_benchmark(data: CityData, params: ReviewParams, indicator: str, year: int) -> float | None:

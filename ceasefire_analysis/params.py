@@ -16,7 +16,7 @@ import yaml
 
 from .config import HISTORY_DATA_DIR, PROJECT_ROOT, is_demo_dir, resolve_path
 from .errors import ParamsError
-from .periods import ReviewPeriod
+from .periods import Month, ReviewPeriod
 
 # Indicators that take an annual benchmark from the params file.
 BENCHMARKED_INDICATORS = (
@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     "history_dir": None,
     "eras": [],
     "history_facts": {},
+    "seasonal_benchmarks": False,
+    "seasonal_years": 3,
+    "control_chart": {},
 }
 
 
@@ -65,6 +68,9 @@ class ReviewParams:
     history_dir: Path | None = None
     eras: tuple[dict, ...] = ()
     history_facts: dict = field(default_factory=dict)
+    seasonal_benchmarks: bool = False
+    seasonal_years: int = 3
+    control_chart: dict = field(default_factory=dict)
     source: str = ""
 
     @property
@@ -158,6 +164,28 @@ def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams
     _require(all(isinstance(c, list) and len(c) == 2 for c in facts.get("changes", [])),
              "history_facts.changes", "a list of [first_year, last_year] pairs", source)
 
+    _require(isinstance(merged["seasonal_benchmarks"], bool), "seasonal_benchmarks", "true or false", source)
+    seasonal_years = merged["seasonal_years"]
+    _require(isinstance(seasonal_years, int) and not isinstance(seasonal_years, bool) and 1 <= seasonal_years <= 10,
+             "seasonal_years", "a whole number from 1 to 10", source)
+    control = merged["control_chart"] or {}
+    _require(isinstance(control, dict) and set(control) <= {"baseline_start", "baseline_end", "resets", "baseline_months"},
+             "control_chart", "a mapping with keys baseline_start, baseline_end, resets, baseline_months", source)
+    control = dict(control)
+    for key in ("baseline_start", "baseline_end"):
+        if key in control:
+            control[key] = Month.parse(control[key], f"control_chart.{key}")
+    if ("baseline_start" in control) != ("baseline_end" in control):
+        raise ParamsError(f"'control_chart'{where} needs both baseline_start and baseline_end")
+    if "baseline_start" in control and control["baseline_end"] < control["baseline_start"]:
+        raise ParamsError(f"'control_chart.baseline_end'{where} is before 'control_chart.baseline_start'")
+    _require(isinstance(control.get("resets", []), list), "control_chart.resets", "a list of months YYYY-MM", source)
+    control["resets"] = [Month.parse(m, "control_chart.resets") for m in control.get("resets", [])]
+    months = control.get("baseline_months", 12)
+    _require(isinstance(months, int) and not isinstance(months, bool) and months >= 3,
+             "control_chart.baseline_months", "a whole number of 3 or more", source)
+    control["baseline_months"] = months
+
     data_dir = resolve_path(merged["data_dir"])
     history_dir = merged["history_dir"]
     if history_dir not in (None, ""):
@@ -184,6 +212,9 @@ def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams
         history_dir=history_path,
         eras=tuple(eras),
         history_facts=dict(facts),
+        seasonal_benchmarks=merged["seasonal_benchmarks"],
+        seasonal_years=seasonal_years,
+        control_chart=control,
         source=source,
     )
 

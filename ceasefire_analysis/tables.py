@@ -102,8 +102,11 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
     params = review.params
     year = params.review.period.last.year
     windows = {WINDOW_YTD: f"YTD ({params.review.ytd.label()})", WINDOW_PERIOD: params.review.period.label()}
-    header = ["Indicator", "Window", "Benchmark", f"Actual {year}", "Status", f"{year - 1} (same months)",
-              f"3-year average ({year - 3}–{year - 1})", "Notes re trends"]
+    seasonal = "benchmark_seasonal" in table.columns
+    header = ["Indicator", "Window", "Benchmark", f"Actual {year}", "Status"]
+    header += ["Seasonal benchmark"] if seasonal else []
+    header += ["Could it be chance?", f"{year - 1} (same months)", f"3-year average ({year - 3}–{year - 1})",
+               "Notes re trends"]
     rows, classes = [], []
     for indicator in ("homicides", "nonfatal_injury_shootings", "non_injury_shootings"):
         for i, (window, window_label) in enumerate(windows.items()):
@@ -112,19 +115,93 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
             if r["status"] == DOES_NOT_MEET and not math.isnan(r["pct_over_benchmark"]):
                 detail = (f"{_pct(r['pct_over_benchmark'])} over benchmark; "
                           f"a {_pct(r['cut_to_meet'])} cut would meet it")
-            rows.append([
+            cells = [
                 LABELS[indicator] if i == 0 else "",
                 window_label,
                 Cell(format_value(r["benchmark"], "count"), "num"),
                 Cell(format_value(r["actual"], "count"), "num"),
                 status_cell(r["status"], detail),
+            ]
+            if seasonal:
+                value = r["benchmark_seasonal"]
+                cells.append(Cell("n/a") if math.isnan(value) else
+                             Cell(f"{format_value(value, 'count')}\n{status_cell(r['status_seasonal']).text}"))
+            cells += [
+                Cell(chance_text(r)),
                 Cell(format_value(r["prior_year"], "count"), "num"),
                 Cell(format_value(r["three_year_average"], "count"), "num"),
                 params.notes.get(indicator, "") if i == 0 else "",
-            ])
+            ]
+            rows.append(cells)
             classes.append("")
     caption = "Worksheet 1: outcome indicators (fewer is better: an outcome meets its benchmark at or below it)"
     return HTML(html_table(header, rows, caption, classes))
+
+
+def chance_text(r: pd.Series) -> str:
+    """The verdict on a count against its benchmark, with the probability in words."""
+    if not r.get("verdict"):
+        return "No benchmark"
+    p = r["p_vs_benchmark"]
+    odds = f"{100 * p:.0f}%" if p >= 0.01 else "under 1%"
+    direction = "this high or higher" if r["actual"] >= r["benchmark_exact"] else "this low or lower"
+    return f"{r['verdict'].capitalize()}\n(chance of a count {direction} with nothing changed: {odds})"
+
+
+def how_to_read_html(review: PeriodReview) -> HTML:
+    """What size of change the counts could show at all: the minimum detectable change per window."""
+    from .statistics import VERDICT_ALPHA, minimum_detectable_counts
+
+    table = review.indicators
+    rows = []
+    for _, r in table[table["worksheet"].eq("outcomes") & table["benchmark_exact"].notna()].iterrows():
+        high, low = minimum_detectable_counts(r["benchmark_exact"])
+        bench = r["benchmark_exact"]
+        up = f"{high} or more (+{_pct(high / bench - 1)})" if high is not None else "n/a"
+        down = f"{low} or fewer (−{_pct(1 - low / bench)})" if low is not None else "no count is low enough"
+        window = "Year to date" if r["window"] == WINDOW_YTD else "Review period"
+        rows.append([r["label"], window, Cell(f"{bench:.1f}", "num"), up, down])
+    intro = (f'<div class="cf-report"><h2>How to read this: what the counts can and cannot show</h2>'
+             f"<p>Shootings and homicides are counted in small numbers, and small numbers vary by chance. "
+             f"“Could it be chance?” gives the probability of a count at least as far from the benchmark, in "
+             f"the same direction, if nothing had changed (a Poisson model with the benchmark as the expected "
+             f"count). Below {VERDICT_ALPHA:.1%} (fewer than 1 in {round(1 / VERDICT_ALPHA)}) the count is "
+             f"called higher or lower than expected; otherwise it is within normal variation. The meets / "
+             f"does-not-meet mark is the seed's rule and is kept as it is.</p>"
+             f"<p>The table shows, for each window, how far a count would have to move from its benchmark "
+             f"before it stands out from chance. A change smaller than this cannot be told from noise in one "
+             f"window, however real it is.</p></div>")
+    table_html = html_table(["Indicator", "Window", "Expected (benchmark)", "Stands out if", "or if"], rows,
+                            "Minimum detectable change from the benchmark")
+    return HTML(REPORT_CSS + intro + table_html)
+
+
+def pace_html(review: PeriodReview) -> HTML:
+    """Probability that each outcome ends the year at or under its annual benchmark."""
+    from .indicators import OUTCOME_INDICATORS, annual_outcome_benchmark, monthly_incident_counts, \
+        outcome_seasonal_shares, data_coverage
+    from .statistics import pace_probability
+
+    params = review.params
+    last = params.review.period.last
+    monthly = monthly_incident_counts(review.data.incidents)
+    coverage = data_coverage(review.data.incidents, last)
+    rows = []
+    for indicator in ("homicides", "nonfatal_injury_shootings"):
+        annual = annual_outcome_benchmark(review.data, params, indicator, last.year)
+        if annual is None:
+            continue
+        ytd = int(_row(review.indicators, indicator, WINDOW_YTD)["actual"])
+        shares = outcome_seasonal_shares(monthly, OUTCOME_INDICATORS[indicator], last.year, coverage, params) \
+            if params.seasonal_benchmarks else None
+        p = pace_probability(ytd, annual, last.month, shares)
+        rows.append([LABELS[indicator], Cell(f"{ytd:,}", "num"), Cell(f"{annual:,.0f}", "num"),
+                     Cell(f"{100 * p:.0f}%", "num")])
+    basis = "its seasonal pattern" if params.seasonal_benchmarks else "an even monthly pace"
+    caption = (f"On pace? Chance that {last.year} ends at or under its annual benchmark, if the rest of the year "
+               f"runs at the benchmark's pace ({basis})")
+    return HTML(html_table(["Indicator", f"So far ({params.review.ytd.label()})", f"{last.year} benchmark",
+                            "Chance of meeting it"], rows, caption))
 
 
 # Worksheet 2 rows: (indicator, indented?)

@@ -65,16 +65,22 @@ def _table_rows(html_text):
 def test_worksheet_shows_the_seed_numbers(rendered_demo):
     text = (rendered_demo[1] / "worksheet.html").read_text(encoding="utf-8")
     rows = _table_rows(text)
+    header = [" ".join(c) for c in next(r for r in rows if r and r[0] == ["Indicator"] and len(r) > 6)]
+    col = {name: header.index(next(h for h in header if h.startswith(name))) for name in
+           ("Benchmark", "Actual", "Status", "Could it be chance?", "2016", "3-year")}
     homicide_ytd = next(r for r in rows if r and r[0][:1] == ["Homicides"])
-    # Indicator | Window | Benchmark | Actual | Status | prior | 3-year | notes
-    assert homicide_ytd[2] == ["18"] and homicide_ytd[3] == ["16"] and homicide_ytd[5] == ["12"]
-    assert homicide_ytd[6] == ["18"] and "Meets" in homicide_ytd[4]
     homicide_period = rows[rows.index(homicide_ytd) + 1]
-    assert homicide_period[2] == ["12"] and homicide_period[3] == ["14"]
-    assert "Does" in homicide_period[4] and "14%" in homicide_period[4]
+    assert homicide_ytd[col["Benchmark"]] == ["18"] and homicide_ytd[col["Actual"]] == ["16"]
+    assert homicide_ytd[col["2016"]] == ["12"] and homicide_ytd[col["3-year"]] == ["18"]
+    assert "Meets" in homicide_ytd[col["Status"]]
+    assert homicide_period[col["Benchmark"]] == ["12"] and homicide_period[col["Actual"]] == ["14"]
+    assert "Does" in homicide_period[col["Status"]] and "14%" in homicide_period[col["Status"]]
+    chance = " ".join(homicide_period[col["Could it be chance?"]])
+    assert chance.startswith("Within normal variation") and "32%" in chance
+    assert "Minimum detectable change" in text and "Chance of meeting it" in text
     assert "SYNTHETIC DEMO DATA" in text
     assert "Custom notification training convened on 3.17.17." in text  # notes from the params file
-    assert text.count("data:image/png;base64") >= 4  # the trend charts are embedded
+    assert text.count("data:image/png;base64") >= 6  # trend and control charts are embedded
 
 
 def test_executed_notebook_records_the_numbers(rendered_demo):

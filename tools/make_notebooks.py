@@ -26,7 +26,10 @@ audience: "Optional[str]" = None  # internal, partner or public
 small_count_threshold: "Optional[int]" = None  # counts below this are suppressed for partner and public
 history_dir: "Optional[str]" = None  # folder of annual history series
 eras: "Optional[list]" = None  # [{label, start, end}] periods marked on long-run charts
-history_facts: "Optional[dict]" = None  # {changes, threshold, runs_before, ratio_since} for the history facts'''
+history_facts: "Optional[dict]" = None  # {changes, threshold, runs_before, ratio_since} for the history facts
+seasonal_benchmarks: "Optional[bool]" = None  # also show benchmarks split by seasonal shares
+seasonal_years: "Optional[int]" = None  # full prior years that set the seasonal shares
+control_chart: "Optional[dict]" = None  # {baseline_start, baseline_end, resets, baseline_months}'''
 
 OPEN = '''\
 from ceasefire_analysis.review import open_review
@@ -36,7 +39,8 @@ review = open_review(
     annual_benchmarks=annual_benchmarks, case_management_capacity=case_management_capacity,
     benchmark_reduction=benchmark_reduction, coordination_meetings_per_month=coordination_meetings_per_month,
     notes=notes, next_steps=next_steps, audience=audience, small_count_threshold=small_count_threshold,
-    history_dir=history_dir, eras=eras, history_facts=history_facts,
+    history_dir=history_dir, eras=eras, history_facts=history_facts, seasonal_benchmarks=seasonal_benchmarks,
+    seasonal_years=seasonal_years, control_chart=control_chart,
 )'''
 
 NOTEBOOKS = {
@@ -59,6 +63,13 @@ NOTEBOOKS = {
         ("md", "## Month by month"),
         ("code", "from ceasefire_analysis.charts import monthly_counts_chart\n\nmonthly_counts_chart(review, \"homicides\")"),
         ("code", "monthly_counts_chart(review, \"nonfatal_injury_shootings\")"),
+        ("md", "## Is it real?\n\nChance, pace and control limits: which movements stand out from normal "
+               "variation."),
+        ("code", "from ceasefire_analysis.tables import how_to_read_html\n\nhow_to_read_html(review)"),
+        ("code", "from ceasefire_analysis.tables import pace_html\n\npace_html(review)"),
+        ("code", "from ceasefire_analysis.charts import control_chart_figure\n\n"
+                 "control_chart_figure(review, \"homicides\")"),
+        ("code", "control_chart_figure(review, \"nonfatal_injury_shootings\")"),
         ("code", "from ceasefire_analysis.tables import provenance_html\n\nprovenance_html(review)"),
     ],
     "history": [

@@ -1,0 +1,242 @@
+"""Is it real? Chance, seasonality and control limits for outcome counts.
+
+Counts of shootings and homicides in a two-month window are small, and small counts
+jump around by chance. A count of 14 against an expected 12 happens about one time in
+three with nothing changed. These functions put a probability on each comparison, so a
+partnership reacts to signals rather than noise.
+
+Threshold: a comparison is called "higher than expected" or "lower than expected" when
+its one-sided probability is below 2.5% (``VERDICT_ALPHA``; the same as a two-sided test
+at 5%: fewer than 1 in 40 such readings arise by chance alone). Anything else is
+"within normal variation".
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+from statsmodels.stats.rates import test_poisson_2indep
+
+from .periods import Month, Window
+
+VERDICT_ALPHA = 0.025
+WITHIN = "within normal variation"
+HIGHER = "higher than expected"
+LOWER = "lower than expected"
+
+
+def poisson_tail(actual: int, mean: float) -> float:
+    """One-sided probability of a count at least as far from ``mean`` as ``actual``, in the direction seen.
+
+    P(X >= actual) when actual >= mean, P(X <= actual) when below it.
+
+    >>> round(poisson_tail(14, 12), 2)
+    0.32
+    >>> round(poisson_tail(5, 12), 4)
+    0.0203
+    """
+    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+        return math.nan
+    if mean == 0:
+        return 1.0 if actual == 0 else 0.0
+    if actual >= mean:
+        return float(sps.poisson.sf(actual - 1, mean))
+    return float(sps.poisson.cdf(actual, mean))
+
+
+def verdict(actual: float, expected: float, p_value: float, alpha: float = VERDICT_ALPHA) -> str:
+    """Plain words for a one-sided probability.
+
+    >>> verdict(14, 12, 0.32), verdict(25, 12, 0.001), verdict(3, 12, 0.002)
+    ('within normal variation', 'higher than expected', 'lower than expected')
+    """
+    if p_value is None or math.isnan(p_value):
+        return ""
+    if p_value >= alpha:
+        return WITHIN
+    return HIGHER if actual > expected else LOWER
+
+
+def compare_rates(count: int, reference_total: int, reference_periods: int = 1) -> float:
+    """Two-sided p-value that ``count`` (one period) and ``reference_total`` (over ``reference_periods``
+    periods of the same length) come from the same Poisson rate: statsmodels' E-test.
+
+    NaN when both are zero (nothing to compare).
+    """
+    if count == 0 and reference_total == 0:
+        return math.nan
+    result = test_poisson_2indep(count, 1.0, reference_total, float(reference_periods), method="etest",
+                                 alternative="two-sided")
+    return float(result.pvalue)
+
+
+# --------------------------------------------------------------------------- seasonality
+
+def seasonal_shares(monthly: pd.Series, years: list[int]) -> np.ndarray | None:
+    """Each calendar month's share of the counts over ``years`` (12 numbers summing to 1).
+
+    ``monthly`` is indexed by monthly ``pd.Period``. None when a year is missing from
+    the data or the total is zero (no pattern to learn).
+    """
+    totals = np.zeros(12)
+    for year in years:
+        for m in range(1, 13):
+            period = pd.Period(f"{year}-{m:02d}", freq="M")
+            if period not in monthly.index:
+                return None
+            totals[m - 1] += monthly[period]
+    if totals.sum() == 0:
+        return None
+    return totals / totals.sum()
+
+
+def seasonal_benchmark(annual_by_year: dict[int, float], window: Window, shares: np.ndarray | None) -> float | None:
+    """A window's benchmark with the annual benchmark split by seasonal shares instead of 1/12 each.
+
+    >>> shares = np.full(12, 1 / 12)
+    >>> seasonal_benchmark({2017: 72}, Window(Month(2017, 2), Month(2017, 3)), shares)
+    12.0
+    """
+    if shares is None:
+        return None
+    total = 0.0
+    for month in window.months:
+        if month.year not in annual_by_year:
+            return None
+        total += float(annual_by_year[month.year]) * float(shares[month.month - 1])
+    return total
+
+
+def pace_probability(ytd_count: int, annual_benchmark: float, last_month: int,
+                     shares: np.ndarray | None = None) -> float:
+    """Probability the year ends at or under its annual benchmark, given the count so far.
+
+    The remaining months are assumed to run at the benchmark's pace, split by the
+    seasonal shares when given (else 1/12 each); their count is Poisson.
+
+    >>> pace_probability(60, 72, 12), pace_probability(73, 72, 12)
+    (1.0, 0.0)
+    """
+    shares = shares if shares is not None else np.full(12, 1 / 12)
+    remaining_mean = float(annual_benchmark) * float(shares[last_month:].sum())
+    room = math.floor(float(annual_benchmark) - ytd_count)
+    if room < 0:
+        return 0.0
+    if remaining_mean == 0:
+        return 1.0
+    return float(sps.poisson.cdf(room, remaining_mean))
+
+
+# --------------------------------------------------------------------------- control charts
+
+@dataclass(frozen=True)
+class ControlSegment:
+    """Limits of a c-chart over a stretch of months, and the baseline they came from."""
+
+    first: Month
+    last: Month
+    baseline_first: Month
+    baseline_last: Month
+    centre: float
+    lower: float
+    upper: float
+
+
+def c_chart_limits(baseline_counts: list[float]) -> tuple[float, float, float]:
+    """Centre line and 3-sigma limits of a c-chart: c̄ ± 3√c̄, the lower limit floored at 0.
+
+    >>> c_chart_limits([4, 6, 5, 5])
+    (5.0, 0.0, 11.708203932499369)
+    """
+    centre = float(np.mean(baseline_counts))
+    spread = 3 * math.sqrt(centre)
+    return centre, max(0.0, centre - spread), centre + spread
+
+
+def control_chart(monthly: pd.Series, first: Month, last: Month, baseline: tuple[Month, Month],
+                  resets: list[Month] = (), baseline_months: int = 12) -> pd.DataFrame:
+    """A c-chart of monthly counts from ``first`` to ``last``.
+
+    The limits come from the fixed ``baseline`` months; at each reset month (a strategy
+    change named in the params file) new limits come from the first ``baseline_months``
+    months from that reset on. Flags: ``outside`` (beyond a limit) and ``run`` (part of a
+    run of 8 or more months on one side of the centre line).
+
+    Columns: month, count, centre, lower, upper, outside, run, segment.
+    """
+    months = Window(first, last).months
+    counts = [float(monthly.get(pd.Period(str(m), freq="M"), 0)) for m in months]
+    frame = pd.DataFrame({"month": [str(m) for m in months], "count": counts})
+    starts = [first] + sorted(r for r in resets if first < r <= last)
+    segments: list[ControlSegment] = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1].shift(-1) if i + 1 < len(starts) else last
+        if i == 0:
+            b_first, b_last = baseline
+        else:
+            b_first, b_last = start, min(start.shift(baseline_months - 1), end)
+        base = [float(monthly.get(pd.Period(str(m), freq="M"), 0)) for m in Window(b_first, b_last).months]
+        segments.append(ControlSegment(start, end, b_first, b_last, *c_chart_limits(base)))
+    for column in ("centre", "lower", "upper"):
+        frame[column] = np.nan
+    frame["segment"] = 0
+    for i, seg in enumerate(segments):
+        mask = [(seg.first <= m <= seg.last) for m in months]
+        frame.loc[mask, ["centre", "lower", "upper"]] = [seg.centre, seg.lower, seg.upper]
+        frame.loc[mask, "segment"] = i
+    frame["outside"] = (frame["count"] > frame["upper"]) | (frame["count"] < frame["lower"])
+    side = np.sign(frame["count"] - frame["centre"]).to_numpy()
+    run = np.zeros(len(frame), dtype=bool)
+    start = 0
+    for i in range(1, len(frame) + 1):
+        if i == len(frame) or side[i] != side[start] or side[i] == 0 or frame["segment"].iat[i] != frame["segment"].iat[start]:
+            if side[start] != 0 and i - start >= 8:
+                run[start:i] = True
+            start = i
+    frame["run"] = run
+    frame.attrs["segments"] = segments
+    return frame
+
+
+# --------------------------------------------------------------------------- minimum detectable change
+
+def minimum_detectable_counts(benchmark: float, alpha: float = VERDICT_ALPHA) -> tuple[int | None, int | None]:
+    """The smallest count above, and the largest below, ``benchmark`` that would not be put down to chance.
+
+    >>> minimum_detectable_counts(12)
+    (20, 5)
+    """
+    if benchmark is None or benchmark <= 0:
+        return None, None
+    high = math.ceil(benchmark)
+    while sps.poisson.sf(high - 1, benchmark) >= alpha:
+        high += 1
+    low = math.floor(benchmark)
+    while low >= 0 and sps.poisson.cdf(low, benchmark) >= alpha:
+        low -= 1
+    return high, (low if low >= 0 else None)
+
+
+def add_chance_columns(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Add ``p_vs_benchmark``, ``p_vs_prior_year``, ``p_vs_three_year_average`` and ``verdict`` to outcome rows.
+
+    Needs ``actual``, ``benchmark_exact``, ``prior_year`` and ``three_year_total``.
+    """
+    out = outcomes.copy()
+    p_bench, p_prior, p_avg, verdicts = [], [], [], []
+    for _, r in out.iterrows():
+        actual = int(r["actual"])
+        p = poisson_tail(actual, r["benchmark_exact"]) if not math.isnan(r["benchmark_exact"]) else math.nan
+        p_bench.append(p)
+        verdicts.append(verdict(actual, r["benchmark_exact"], p))
+        p_prior.append(compare_rates(actual, int(r["prior_year"])) if not math.isnan(r["prior_year"]) else math.nan)
+        total = r.get("three_year_total", math.nan)
+        p_avg.append(compare_rates(actual, int(total), 3) if not math.isnan(total) else math.nan)
+    out["p_vs_benchmark"] = p_bench
+    out["p_vs_prior_year"] = p_prior
+    out["p_vs_three_year_average"] = p_avg
+    out["verdict"] = verdicts
+    return out

@@ -1,0 +1,112 @@
+"""Chance, seasonality, pace and control limits against scipy/statsmodels and hand calculation."""
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+from statsmodels.stats.rates import test_poisson_2indep as poisson_2indep
+
+from ceasefire_analysis.indicators import lookup
+from ceasefire_analysis.periods import Month, Window
+from ceasefire_analysis.statistics import (
+    HIGHER, LOWER, WITHIN, c_chart_limits, compare_rates, control_chart, minimum_detectable_counts,
+    pace_probability, poisson_tail, seasonal_benchmark, seasonal_shares, verdict,
+)
+
+
+def test_poisson_tail_against_scipy():
+    assert poisson_tail(14, 12) == pytest.approx(0.318, abs=0.001)  # "about a 1 in 3 chance"
+    assert poisson_tail(14, 12) == pytest.approx(1 - sps.poisson.cdf(13, 12))
+    assert poisson_tail(63, 76.75) == pytest.approx(sps.poisson.cdf(63, 76.75))
+    assert poisson_tail(12, 12) == pytest.approx(sps.poisson.sf(11, 12))  # a tie reads upwards
+    assert poisson_tail(0, 0) == 1.0 and poisson_tail(2, 0) == 0.0
+    assert math.isnan(poisson_tail(3, math.nan))
+
+
+def test_verdicts_at_the_threshold():
+    assert verdict(14, 12, poisson_tail(14, 12)) == WITHIN
+    assert verdict(20, 12, poisson_tail(20, 12)) == HIGHER  # P(X >= 20 | 12) = 0.021
+    assert verdict(19, 12, poisson_tail(19, 12)) == WITHIN  # P(X >= 19 | 12) = 0.037
+    assert verdict(5, 12, poisson_tail(5, 12)) == LOWER
+    assert verdict(1, 1, math.nan) == ""
+
+
+def test_rate_comparison_is_statsmodels_etest():
+    expected = poisson_2indep(14, 1, 11, 1, method="etest").pvalue
+    assert compare_rates(14, 11) == pytest.approx(expected)
+    expected3 = poisson_2indep(14, 1, 36, 3, method="etest").pvalue
+    assert compare_rates(14, 36, 3) == pytest.approx(expected3)
+    assert math.isnan(compare_rates(0, 0))
+
+
+def _monthly(values_by_year):
+    index, values = [], []
+    for year, vals in values_by_year.items():
+        for m, v in enumerate(vals, start=1):
+            index.append(pd.Period(f"{year}-{m:02d}", freq="M"))
+            values.append(v)
+    return pd.Series(values, index=pd.PeriodIndex(index, freq="M"))
+
+
+def test_seasonal_split_sums_to_the_annual_benchmark():
+    monthly = _monthly({2014: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 2015: [12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1],
+                        2016: [0] * 6 + [13] * 6})
+    shares = seasonal_shares(monthly, [2014, 2015, 2016])
+    assert shares.sum() == pytest.approx(1.0)
+    assert shares[0] == pytest.approx(13 / 234)  # January: 1 + 12 + 0 of 78 + 78 + 78
+    full_year = Window(Month(2017, 1), Month(2017, 12))
+    assert seasonal_benchmark({2017: 72}, full_year, shares) == pytest.approx(72)
+    assert seasonal_benchmark({2017: 72}, Window(Month(2017, 1), Month(2017, 1)), shares) == pytest.approx(72 * 13 / 234)
+    assert seasonal_shares(monthly, [2013, 2014]) is None  # a year outside the data
+    assert seasonal_shares(_monthly({2014: [0] * 12}), [2014]) is None
+
+
+def test_pace_probability():
+    assert pace_probability(60, 72, 12) == 1.0  # December: the year is known
+    assert pace_probability(73, 72, 6) == 0.0  # already over
+    probabilities = [pace_probability(ytd, 72, 3) for ytd in range(10, 30)]
+    assert all(a >= b for a, b in zip(probabilities, probabilities[1:])) and probabilities[0] > probabilities[-1]
+    # hand: 16 so far by March, 54 expected in April-December: P(X <= 56 | 54)
+    assert pace_probability(16, 72, 3) == pytest.approx(sps.poisson.cdf(56, 54))
+
+
+def test_c_chart_limits_by_hand():
+    centre, lower, upper = c_chart_limits([4, 9, 5, 6])
+    assert centre == 6.0
+    assert upper == pytest.approx(6 + 3 * math.sqrt(6)) and lower == 0.0  # 6 - 7.35 floored
+    centre, lower, upper = c_chart_limits([100, 100])
+    assert (lower, upper) == (70.0, 130.0)
+
+
+def test_control_chart_flags_and_resets():
+    values = {2015: [9] * 12, 2016: [9, 9, 30] + [4] * 9}
+    monthly = _monthly(values)
+    chart = control_chart(monthly, Month(2015, 1), Month(2016, 12), (Month(2015, 1), Month(2015, 12)))
+    assert chart["centre"].iloc[0] == 9 and chart["upper"].iloc[0] == pytest.approx(18)
+    assert chart.loc[chart["month"] == "2016-03", "outside"].item()  # 30 > 18
+    assert chart.loc[chart["month"] == "2016-04", "run"].item()  # 9 months of 4 below the centre
+    assert not chart.loc[chart["month"] == "2015-06", "run"].item()  # on the centre line: no side
+    reset = control_chart(monthly, Month(2015, 1), Month(2016, 12), (Month(2015, 1), Month(2015, 12)),
+                          resets=[Month(2016, 4)], baseline_months=6)
+    late = reset[reset["month"] == "2016-10"].iloc[0]
+    assert late["centre"] == 4 and late["segment"] == 1 and not late["run"]  # the new baseline absorbs the shift
+
+
+def test_minimum_detectable_counts_by_hand():
+    assert minimum_detectable_counts(12) == (20, 5)
+    high, low = minimum_detectable_counts(51.17)
+    assert sps.poisson.sf(high - 1, 51.17) < 0.025 <= sps.poisson.sf(high - 2, 51.17)
+    assert sps.poisson.cdf(low, 51.17) < 0.025 <= sps.poisson.cdf(low + 1, 51.17)
+    assert minimum_detectable_counts(0.5) == (3, None)
+    assert minimum_detectable_counts(0) == (None, None)
+
+
+def test_demo_worksheet_verdicts(demo_indicators):
+    assert lookup(demo_indicators, "homicides", "period", "p_vs_benchmark") == pytest.approx(0.318, abs=0.001)
+    assert lookup(demo_indicators, "homicides", "period", "verdict") == WITHIN
+    assert lookup(demo_indicators, "homicides", "period", "status") == "does_not_meet"  # the seed's rule stays
+    assert lookup(demo_indicators, "homicides", "period", "benchmark_exact") == 12
+    seasonal = lookup(demo_indicators, "homicides", "period", "benchmark_seasonal_exact")
+    # Feb-Mar share of 2014-2016 homicides: (6+7 + 5+7 + 5+6) / (80+85+85) = 36/250
+    assert seasonal == pytest.approx(72 * 36 / 250)
