@@ -45,7 +45,7 @@ def read_series(path: Path) -> pd.DataFrame:
     InputError
         Naming the file, row and column of every problem.
     """
-    name = path.name
+    name = f"{path.parent.name}/{path.name}"  # e.g. history/homicides.csv, as a user would look for it
     problems: list[Problem] = []
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")

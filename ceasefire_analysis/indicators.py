@@ -451,3 +451,50 @@ def lookup(table: pd.DataFrame, indicator: str, window: str, column: str = "actu
     if len(match) != 1:
         raise KeyError(f"{indicator}/{window}: {len(match)} rows")
     return match.iloc[0][column]
+
+
+# Counts of people, grouped with the total they add up to (for complementary suppression).
+PEOPLE_COUNT_GROUPS = {
+    "direct_communications": ("call_ins", "custom_notifications"),
+    "case_management_active": tuple(f"case_management_active_{s}" for s in schema.REFERRAL_SOURCES),
+    "case_management_new": (),
+}
+# Shares whose denominator is a people count above: hidden when that count is hidden.
+PEOPLE_SHARES = {
+    "direct_communications_highest_risk_pct": "direct_communications",
+    "case_management_opd_highest_risk_pct": "case_management_new",
+}
+SMALL = "small"
+COMPLEMENTARY = "complementary"
+
+
+def suppress_for_public(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Hide small counts of people (and anything that would reveal them) for a public report.
+
+    Adds a ``suppressed`` column (``small``, ``complementary`` or empty); hidden cells
+    get no ``actual``, ``status`` or derived values.
+    """
+    from .privacy import suppression_mask
+
+    out = table.copy()
+    out["suppressed"] = ""
+    for total, parts in PEOPLE_COUNT_GROUPS.items():
+        for window in out.loc[out["indicator"] == total, "window"].unique():
+            names = (total,) + parts
+            idx = [out.index[(out["indicator"] == n) & (out["window"] == window)][0] for n in names
+                   if ((out["indicator"] == n) & (out["window"] == window)).any()]
+            counts = [int(out.at[i, "actual"]) for i in idx]
+            primary = [0 < c < threshold for c in counts]
+            parts_mask = suppression_mask(counts[1:], threshold, total_shown=not primary[0]) if parts else []
+            for i, hide, is_primary in zip(idx, [primary[0]] + parts_mask, primary):
+                if hide:
+                    out.at[i, "suppressed"] = SMALL if is_primary else COMPLEMENTARY
+    for share, base in PEOPLE_SHARES.items():
+        for i in out.index[out["indicator"] == share]:
+            base_row = out[(out["indicator"] == base) & (out["window"] == out.at[i, "window"])]
+            if not base_row.empty and base_row["suppressed"].iloc[0]:
+                out.at[i, "suppressed"] = COMPLEMENTARY
+    hidden = out["suppressed"] != ""
+    out.loc[hidden, "actual"] = math.nan
+    out.loc[hidden, "status"] = ""
+    return out

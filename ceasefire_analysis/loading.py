@@ -6,12 +6,14 @@ the whole list at once. Raw files are only ever opened for reading.
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import io
 import os
 import re
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +51,15 @@ class CityData:
     data_dir: Path
     tables: dict[str, pd.DataFrame | None]
     inputs: list[InputFile] = field(default_factory=list)
+    # victims listed as both non-fatal and homicide, dropped from the non-fatal count
+    reconciled_victims: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        from .quality import reconcile_victims
+
+        incidents = self.tables.get("incidents")
+        if incidents is not None and self.reconciled_victims is None:
+            self.tables["incidents"], self.reconciled_victims = reconcile_victims(incidents)
 
     def __getattr__(self, name: str) -> pd.DataFrame | None:
         tables = self.__dict__.get("tables", {})
@@ -82,6 +93,16 @@ def _decode(raw: bytes, filename: str) -> tuple[str | None, list[Problem]]:
                               "a file saved as UTF-8 (in Excel: 'CSV UTF-8')")]
 
 
+def _first_ragged_row(text: str) -> tuple[int | None, int, int]:
+    """Line number, header width and field count of the first row longer than the header."""
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    for row in reader:
+        if len(row) > len(header):
+            return reader.line_num, len(header), len(row)
+    return None, len(header), len(header)
+
+
 def _read_table(path: Path, spec: FileSpec) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Read a CSV (or .xlsx) as text columns with trimmed, lower-cased headers."""
     name = path.name
@@ -98,13 +119,14 @@ def _read_table(path: Path, spec: FileSpec) -> tuple[pd.DataFrame | None, list[P
         if not text.strip():
             return None, [Problem(name, None, None, "the file is empty", "a header row naming the columns")]
         try:
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                                skip_blank_lines=True)
-        except pd.errors.ParserError as exc:
-            match = re.search(r"line (\d+), saw (\d+)", str(exc))
-            row = int(match.group(1)) if match else None
-            detail = f"has {match.group(2)} fields" if match else "could not be split into columns"
-            return None, [Problem(name, row, None, f"the row {detail}; the header has a different number",
+            with warnings.catch_warnings():
+                # pandas only warns (and drops values) when the first data row is longer than the header
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
+                                    skip_blank_lines=True, index_col=False)
+        except (pd.errors.ParserError, pd.errors.ParserWarning):
+            row, width, fields = _first_ragged_row(text)
+            return None, [Problem(name, row, None, f"the row has {fields} values but the header names {width} columns",
                                   "one value per column, separated by commas")]
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     if len(frame.columns) == 1:
@@ -249,6 +271,12 @@ def validate_data_dir(data_dir: str | os.PathLike, today: dt.date | None = None)
             continue
         _, file_problems = read_input(path, spec, today)
         problems.extend(file_problems)
+    if (data_dir / "history").is_dir():
+        from .history import load_history
+        try:
+            load_history(data_dir / "history")
+        except InputError as exc:
+            problems.extend(exc.problems)
     return problems
 
 

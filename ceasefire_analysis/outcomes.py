@@ -26,6 +26,7 @@ from IPython.display import HTML
 
 from . import schema
 from .charts import BENCHMARK_COLOUR, Chart, CURRENT_COLOUR, PRIOR_COLOUR, mark_synthetic, new_figure
+from .privacy import suppression_mask
 from .review import PeriodReview
 from .tables import REPORT_CSS, html_table
 
@@ -241,16 +242,25 @@ def breakdown_for_review(review: PeriodReview) -> tuple[pd.DataFrame, pd.DataFra
 
 
 def breakdown_display(breakdown: pd.DataFrame, review: PeriodReview) -> pd.DataFrame:
-    """The breakdown with small numbers suppressed for partner and public audiences."""
+    """The breakdown as text, small numbers hidden for partner and public audiences.
+
+    Within each group the total is shown, so a single hidden cell is protected by
+    hiding a second one (complementary suppression).
+    """
     shown = breakdown.copy()
+    shown["people"] = shown["people"].map(str)
+    shown["share"] = breakdown["share"].map(_pct)
+    if not suppresses(review):
+        return shown
     threshold = review.params.small_count_threshold
-    if suppresses(review):
-        small = (shown["people"] > 0) & (shown["people"] < threshold)
-        shown["people"] = suppress_small(shown["people"], threshold)
-        shown["share"] = shown["share"].map(_pct).where(~small, f"fewer than {threshold} people")
-    else:
-        shown["people"] = shown["people"].map(str)
-        shown["share"] = shown["share"].map(_pct)
+    for group in GROUPS:
+        idx = breakdown.index[breakdown["group"] == group]
+        counts = breakdown.loc[idx, "people"].tolist()
+        for i, hide, count in zip(idx, suppression_mask(counts, threshold), counts):
+            if hide:
+                small = 0 < count < threshold
+                shown.at[i, "people"] = f"fewer than {threshold}" if small else "hidden"
+                shown.at[i, "share"] = "hidden"
     return shown
 
 
@@ -261,7 +271,10 @@ def write_outcomes_csv(review: PeriodReview, path: Path) -> None:
     if review.data.participant_events is None:
         return
     _, breakdown = breakdown_for_review(review)
-    shown = breakdown_display(breakdown, review) if suppresses(review) else breakdown
+    shown = breakdown
+    if suppresses(review):
+        display = breakdown_display(breakdown, review)
+        shown = breakdown.assign(people=display["people"], share=breakdown["share"].where(display["share"] != "hidden"))
     header = f"# {WARNING_TEXT}\n# Period {review.params.period_id}, as of {review.params.review.end}.\n"
     write_text_atomic(path, header + shown.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
 

@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 import html
 import json
+import math
 import multiprocessing
 import os
 import shutil
@@ -124,7 +125,10 @@ def notebook_to_html(notebook: nbformat.NotebookNode, title: str) -> str:
     executed notebook under ``executed/`` keeps them.
     """
     nb = nbformat.from_dict(notebook)
-    nb.cells = [c for c in nb.cells if ANALYST_ONLY not in c.get("metadata", {}).get("tags", [])]
+    # Parameter cells show nothing, and papermill gives the injected one a random id: drop both so
+    # that two runs of the same period give the same page.
+    dropped = {ANALYST_ONLY, "parameters", "injected-parameters"}
+    nb.cells = [c for c in nb.cells if not dropped & set(c.get("metadata", {}).get("tags", []))]
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.get("outputs", [])
@@ -226,8 +230,13 @@ def index_page(review: PeriodReview, results: list[ReportResult]) -> str:
     parts.append('<li><a href="indicators.csv">indicators.csv</a> (every indicator, for spreadsheets)</li></ul>')
     status = headline_status(review.indicators)
     windows = {"ytd": "Year to date", "period": "Review period", "as_of": "At period end"}
-    rows = [[r["label"], windows.get(r["window"], r["window"]), format_value(r["actual"], r["unit"]),
-             format_value(r["benchmark"], r["unit"]), status_cell(r["status"])] for _, r in status.iterrows()]
+    rows = [[r["label"], windows.get(r["window"], r["window"]),
+             format_value(r["actual"], r["unit"]) if r["status"] or not math.isnan(r["actual"]) else "hidden",
+             format_value(r["benchmark"], r["unit"]), status_cell(r["status"]) if r["status"] else "—"]
+            for _, r in status.iterrows()]
+    if review.warnings:
+        parts.append('<div class="cf-banner"><p>Data quality:</p><ul>' +
+                     "".join(f"<li>{html.escape(w)}</li>" for w in review.warnings) + "</ul></div>")
     parts.append(html_table(["Indicator", "Window", "Actual", "Benchmark", "Status"], rows,
                             "Headline status of every indicator with a benchmark"))
     p = provenance(review)
@@ -294,8 +303,8 @@ def finish_period(review: PeriodReview, staging: Path, results: list[ReportResul
 class Progress:
     """A progress bar on a terminal; plain lines otherwise (logs of the scheduled job)."""
 
-    def __init__(self, total: int, stream=sys.stderr):
-        self.total, self.done, self.stream = total, 0, stream
+    def __init__(self, total: int, stream=None):
+        self.total, self.done, self.stream = total, 0, stream or sys.stderr
         self.tty = hasattr(stream, "isatty") and stream.isatty()
 
     def step(self, text: str) -> None:
@@ -312,12 +321,13 @@ class Progress:
 
 
 def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLike, jobs: int = 1,
-                notebooks: tuple[str, ...] = tuple(REPORTS), stream=sys.stderr) -> list[PeriodResult]:
+                notebooks: tuple[str, ...] = tuple(REPORTS), stream=None) -> list[PeriodResult]:
     """Render every params file's period; return what happened to each.
 
     Notebooks run in up to ``jobs`` worker processes at once. A period whose inputs
     fail validation is reported and skipped before any notebook starts.
     """
+    stream = stream or sys.stderr
     out_root = Path(out_root).resolve()
     results: list[PeriodResult] = []
     prepared: list[tuple[PeriodResult, PeriodReview, Path, Path, dt.datetime]] = []

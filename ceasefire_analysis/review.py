@@ -15,7 +15,9 @@ import pandas as pd
 
 from . import __version__
 from .config import DEMO_PARAMS, resolve_path
-from .indicators import build_indicators
+from .errors import InputError, Problem
+from .indicators import build_indicators, suppress_for_public
+from .quality import quality_warnings
 from .loading import CityData, load_data_dir
 from .params import ReviewParams, display_path, load_params, params_from_values
 
@@ -28,6 +30,7 @@ class PeriodReview:
     data: CityData
     indicators: pd.DataFrame
     params_label: str
+    warnings: list[str] = field(default_factory=list)
     opened_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
 
     @property
@@ -65,7 +68,33 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
     """
     params, label = resolve_params(params_file, **given)
     data = load_data_dir(params.data_dir)
-    return PeriodReview(params=params, data=data, indicators=build_indicators(data, params), params_label=label)
+    require_data_in_period(data, params)
+    from .history import load_history  # history draws charts of reviews: imported here to avoid a cycle
+
+    load_history(params.history_dir)  # a broken history file stops the run here, before any notebook
+    indicators = build_indicators(data, params)
+    if params.audience == "public":
+        indicators = suppress_for_public(indicators, params.small_count_threshold)
+    warnings = quality_warnings(data.incidents, data.reconciled_victims, params.review.end)
+    return PeriodReview(params=params, data=data, indicators=indicators, params_label=label, warnings=warnings)
+
+
+def require_data_in_period(data: CityData, params: ReviewParams) -> None:
+    """A period with no record of any kind is a wrong period or a wrong folder, not a quiet one."""
+    review = params.review
+    columns = {"incidents": "occurred_on", "communications": "occurred_on", "case_management": "enrolled_on",
+               "meetings": "scheduled_on"}
+    start, end = pd.Timestamp(min(review.period.start, review.ytd.start)), pd.Timestamp(review.end)
+    for name, column in columns.items():
+        table = data.tables.get(name)
+        if table is not None and ((table[column] >= start) & (table[column] <= end)).any():
+            return
+    first, last = data.date_range()
+    span = f"the incident data run from {first} to {last}" if first else "there are no incidents"
+    raise InputError([Problem(display_path(params.data_dir), None, None,
+                              f"no incident, communication, enrolment or meeting falls in {review.period.label()} "
+                              f"or its year to date ({span})",
+                              "a period inside the data, or the right data_dir")])
 
 
 def provenance(review: PeriodReview) -> dict[str, Any]:

@@ -221,9 +221,22 @@ ACTIVITY_LAYOUT = [
 ]
 
 
-def _activity_cell(r: pd.Series | None) -> Cell:
+def suppressed_text(r: pd.Series, threshold: int) -> str | None:
+    """What a public report shows instead of a hidden count, or None when it is not hidden."""
+    flag = r.get("suppressed", "") if hasattr(r, "get") else ""
+    if flag == "small":
+        return f"fewer than {threshold}"
+    if flag == "complementary":
+        return "hidden (would reveal a small number)"
+    return None
+
+
+def _activity_cell(r: pd.Series | None, threshold: int = 5) -> Cell:
     if r is None:
         return Cell("")
+    hidden = suppressed_text(r, threshold)
+    if hidden:
+        return Cell(hidden)
     value = format_value(r["actual"], r["unit"])
     if isinstance(r["benchmark"], float) and math.isnan(r["benchmark"]):
         return Cell(value, "num")
@@ -253,9 +266,11 @@ def activity_worksheet_html(review: PeriodReview) -> HTML:
                 group = indicator.removeprefix("staffing_pct_")
                 n_units = units.get(f"staffing_units_{group}", 0)
                 label += f" ({int(n_units)} unit{'s' if n_units != 1 else ''})"
-            rows.append([label, _activity_cell(_row(table, indicator, WINDOW_YTD)),
-                         _activity_cell(_row(table, indicator, WINDOW_PERIOD)),
-                         _activity_cell(_row(table, indicator, WINDOW_AS_OF)), params.notes.get(indicator, "")])
+            threshold = params.small_count_threshold
+            rows.append([label, _activity_cell(_row(table, indicator, WINDOW_YTD), threshold),
+                         _activity_cell(_row(table, indicator, WINDOW_PERIOD), threshold),
+                         _activity_cell(_row(table, indicator, WINDOW_AS_OF), threshold),
+                         params.notes.get(indicator, "")])
             classes.append("sub" if indented else "")
     caption = "Worksheet 2: activity indicators (more is better: an activity meets its benchmark at or above it)"
     return HTML(html_table(header, rows, caption, classes))
@@ -279,6 +294,25 @@ def report_header(review: PeriodReview, title: str, purpose: str) -> HTML:
     return HTML("".join(parts))
 
 
+def quality_html(review: PeriodReview) -> HTML:
+    """Data-quality warnings and the audience of the report, shown before the numbers."""
+    parts = ['<div class="cf-report">']
+    audience = review.params.audience
+    if audience != "internal":
+        parts.append(f'<p class="cf-note">Prepared for a <strong>{html.escape(audience)}</strong> audience: no '
+                     "participant-level information is shown"
+                     + (f"; counts of people below {review.params.small_count_threshold} are hidden."
+                        if audience == "public" else ".") + "</p>")
+    if review.warnings:
+        items = "".join(f"<li>{html.escape(w)}</li>" for w in review.warnings)
+        parts.append(f'<div class="cf-banner"><p>Data quality: read these numbers with care.</p><ul>{items}</ul></div>')
+    else:
+        parts.append('<p class="cf-note">Data-quality checks (empty months, victims listed twice, late '
+                     "reports) found nothing to flag.</p>")
+    parts.append("</div>")
+    return HTML("".join(parts))
+
+
 def next_steps_html(review: PeriodReview) -> HTML:
     steps = review.params.next_steps
     if not steps:
@@ -298,5 +332,6 @@ def provenance_html(review: PeriodReview) -> HTML:
 
 def headline_status(indicators: pd.DataFrame) -> pd.DataFrame:
     """Indicators that have a benchmark, with their status, for the period's index page."""
-    with_benchmark = indicators[indicators["status"].isin([MEETS, DOES_NOT_MEET])]
+    hidden = indicators["suppressed"].ne("") if "suppressed" in indicators else False
+    with_benchmark = indicators[indicators["benchmark"].notna() & (indicators["status"].ne("") | hidden)]
     return with_benchmark[["label", "window", "actual", "unit", "benchmark", "status"]].reset_index(drop=True)

@@ -29,9 +29,10 @@ BASE_ROWS = {
 
 def write_rows(path: Path, rows: list[dict], fieldnames: list[str] | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fieldnames = fieldnames or list(rows[0]) if rows else fieldnames
+    if fieldnames is None:
+        fieldnames = list(dict.fromkeys(key for row in rows for key in row))
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fieldnames, lineterminator="\n")
+        writer = csv.DictWriter(fh, fieldnames=fieldnames, lineterminator="\n", restval="")
         writer.writeheader()
         writer.writerows(rows)
     return path

@@ -65,7 +65,7 @@ def test_series_validation_names_file_row_and_column(tmp_path):
     with pytest.raises(InputError) as info:
         read_series(bad)
     text = str(info.value)
-    assert "homicides.csv, row 4, column 'value'" in text
+    assert f"{tmp_path.name}/homicides.csv, row 4, column 'value'" in text
     assert "homicides.csv, row 5, column 'year'" in text
     gap = tmp_path / "gap.csv"
     gap.write_text("year,value,source,definition\n2000,5,K,ucr\n2002,6,K,ucr\n")
@@ -73,7 +73,7 @@ def test_series_validation_names_file_row_and_column(tmp_path):
         read_series(gap)
     missing = tmp_path / "m.csv"
     missing.write_text("year,count\n2000,5\n")
-    with pytest.raises(InputError, match="m.csv, row 1, column 'value'"):
+    with pytest.raises(InputError, match="/m.csv, row 1, column 'value'"):
         read_series(missing)
 
 

@@ -53,6 +53,7 @@ NOTEBOOKS = {
                  "report_header(review, \"Ceasefire performance review: indicator worksheets\",\n"
                  "              \"Outcome and activity indicators against their benchmarks, for the Mayor's bi-monthly \"\n"
                  "              \"performance review.\")"),
+        ("code", "from ceasefire_analysis.tables import quality_html\n\nquality_html(review)"),
         ("code", "from ceasefire_analysis.tables import outcome_worksheet_html\n\noutcome_worksheet_html(review)"),
         ("code", "from ceasefire_analysis.tables import activity_worksheet_html\n\nactivity_worksheet_html(review)"),
         ("code", "from ceasefire_analysis.tables import next_steps_html\n\nnext_steps_html(review)"),

@@ -1,0 +1,82 @@
+"""Data-quality checks that do not stop a run but must be seen in the report.
+
+A missing monthly extract looks like a miracle month; a victim who died weeks after a
+shooting can be listed twice; late reports make the last weeks look quiet. Each check
+returns plain sentences for the reader.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from . import schema
+
+LATE_WINDOW_DAYS = 14
+LATE_BASELINE_WEEKS = 12
+LATE_RATIO = 0.5
+
+
+def reconcile_victims(incidents: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Count a victim listed as both a non-fatal injury shooting and a homicide once, as a homicide.
+
+    Needs the optional ``victim_id`` column; returns the incidents without the duplicate
+    non-fatal rows, and those rows (``incident_id, victim_id, occurred_on``).
+    """
+    empty = incidents.iloc[0:0][[c for c in ("incident_id", "victim_id", "occurred_on") if c in incidents]]
+    if "victim_id" not in incidents or incidents["victim_id"].isna().all():
+        return incidents, empty
+    with_id = incidents["victim_id"].notna()
+    homicide_keys = set(map(tuple, incidents.loc[with_id & (incidents["incident_type"] == schema.HOMICIDE),
+                                                 ["incident_id", "victim_id"]].to_numpy()))
+    nonfatal = with_id & (incidents["incident_type"] == schema.NONFATAL)
+    twice = nonfatal & pd.Series([tuple(k) in homicide_keys for k in
+                                  incidents[["incident_id", "victim_id"]].to_numpy()], index=incidents.index)
+    return incidents[~twice].reset_index(drop=True), incidents.loc[twice, ["incident_id", "victim_id", "occurred_on"]]
+
+
+def empty_months(incidents: pd.DataFrame, last_day: dt.date) -> list[str]:
+    """Months from the first incident to ``last_day``'s month with no incident of any kind."""
+    if incidents.empty:
+        return []
+    have = set(incidents["occurred_on"].dt.to_period("M"))
+    months = pd.period_range(incidents["occurred_on"].min().to_period("M"), pd.Period(last_day, freq="M"), freq="M")
+    return [str(m) for m in months if m not in have]
+
+
+def late_reporting(incidents: pd.DataFrame, last_day: dt.date) -> str | None:
+    """A warning when the last two weeks have under half the shootings of the twelve weeks before."""
+    end = pd.Timestamp(last_day)
+    recent_start = end - pd.Timedelta(days=LATE_WINDOW_DAYS - 1)
+    base_start = recent_start - pd.Timedelta(weeks=LATE_BASELINE_WEEKS)
+    dates = incidents["occurred_on"]
+    recent = int(((dates >= recent_start) & (dates <= end)).sum())
+    base = int(((dates >= base_start) & (dates < recent_start)).sum())
+    expected = base * LATE_WINDOW_DAYS / (7 * LATE_BASELINE_WEEKS)
+    if expected >= 4 and recent < LATE_RATIO * expected:
+        return (f"Only {recent} shootings are recorded in the last {LATE_WINDOW_DAYS} days to {last_day:%d %B %Y}, "
+                f"against about {expected:.0f} expected from the {LATE_BASELINE_WEEKS} weeks before: reports may "
+                "still be coming in, so the latest counts may rise.")
+    return None
+
+
+def quality_warnings(incidents: pd.DataFrame, reconciled: pd.DataFrame, period_end: dt.date) -> list[str]:
+    """Every data-quality warning for a period, as sentences."""
+    warnings = []
+    if not incidents.empty:
+        last = incidents["occurred_on"].max().date()
+        if last < period_end - dt.timedelta(days=LATE_WINDOW_DAYS):
+            warnings.append(f"The incident data end on {last:%d %B %Y}, well before the period's last day "
+                            f"({period_end:%d %B %Y}): the latest weeks may be missing.")
+    gaps = empty_months(incidents, period_end)
+    if gaps:
+        warnings.append("No incident at all is recorded in " + ", ".join(gaps) +
+                        ": check that those months' extracts are complete before reading them as quiet months.")
+    if len(reconciled):
+        listed = ", ".join(sorted(reconciled["incident_id"].astype(str).unique()))
+        warnings.append(f"{len(reconciled)} victim(s) appear both as a non-fatal injury shooting and as a homicide "
+                        f"(incidents {listed}); each is counted once, as a homicide.")
+    late = late_reporting(incidents, period_end)
+    if late:
+        warnings.append(late)
+    return warnings

@@ -1,0 +1,149 @@
+"""Privacy tiers, planted identifiers, data-quality warnings, determinism and untouched raw data."""
+import hashlib
+import re
+
+import pandas as pd
+import pytest
+
+from ceasefire_analysis.config import DEMO_DATA_DIR, DEMO_PARAMS
+from ceasefire_analysis.indicators import lookup, suppress_for_public
+from ceasefire_analysis.privacy import suppression_mask
+from ceasefire_analysis.quality import empty_months, late_reporting, reconcile_victims
+from ceasefire_analysis.reports import run_periods
+
+from conftest import write_rows
+
+# Identifiers nobody would write by accident: if any byte of them survives into an output, it leaked.
+PLANTED = ["Zebulon Quarrington-Fitch", "PFN-9912345", "Xanthe Ollivander-Kemp", "CRN#77-31-4159"]
+
+
+def test_suppression_mask_primary_and_complementary():
+    assert suppression_mask([38, 3, 14, 35, 83], 5) == [False, True, True, False, False]
+    assert suppression_mask([38, 3, 2, 35], 5) == [False, True, True, False]  # two primaries protect each other
+    assert suppression_mask([10, 0, 3], 5) == [True, False, True]  # a shown zero does not protect
+    assert suppression_mask([4, 20], 5, total_shown=False) == [True, False]
+    assert suppression_mask([0, 0], 5) == [False, False]
+
+
+def test_public_indicators_hide_small_counts_and_what_reveals_them(demo_indicators):
+    public = suppress_for_public(demo_indicators, threshold=20)
+    # 14 people at call-ins is below 20: hidden; custom notifications would give it away from the total
+    for window in ("ytd", "period"):
+        assert pd.isna(lookup(public, "call_ins", window))
+        assert lookup(public, "call_ins", window, "suppressed") == "small"
+        assert lookup(public, "custom_notifications", window, "suppressed") == "complementary"
+        assert lookup(public, "direct_communications", window) == lookup(demo_indicators, "direct_communications", window)
+    # caseload split: 13 custom and 14 other-Ceasefire are both small; the rest are shown
+    assert lookup(public, "case_management_active_custom_notification", "as_of", "suppressed") == "small"
+    assert lookup(public, "case_management_active_ceasefire_other", "as_of", "suppressed") == "small"
+    assert lookup(public, "case_management_active_outreach", "as_of") == 35
+    assert lookup(public, "homicides", "ytd") == 16  # outcomes are not counts of participants
+
+
+def test_reconcile_victims_counts_a_death_once_as_homicide():
+    incidents = pd.DataFrame({
+        "incident_id": ["A", "A", "B", "C"], "victim_id": ["v1", "v1", "v2", None],
+        "occurred_on": pd.to_datetime(["2017-01-02"] * 4),
+        "incident_type": ["nonfatal_injury_shooting", "homicide", "nonfatal_injury_shooting", "nonfatal_injury_shooting"],
+    })
+    kept, listed = reconcile_victims(incidents)
+    assert kept["incident_type"].value_counts().to_dict() == {"homicide": 1, "nonfatal_injury_shooting": 2}
+    assert listed["incident_id"].tolist() == ["A"]
+
+
+def test_empty_months_and_late_reports():
+    dates = pd.to_datetime(["2016-01-05", "2016-03-05"] + [f"2016-0{m}-1{d}" for m in (4, 5, 6) for d in range(10)])
+    incidents = pd.DataFrame({"occurred_on": dates})
+    assert empty_months(incidents, pd.Timestamp("2016-07-31").date()) == ["2016-02", "2016-07"]
+    assert late_reporting(incidents, pd.Timestamp("2016-07-10").date()).startswith("Only 0 shootings")
+    steady = pd.DataFrame({"occurred_on": pd.date_range("2016-01-01", "2016-06-30", freq="D")})
+    assert late_reporting(steady, pd.Timestamp("2016-06-30").date()) is None
+
+
+@pytest.fixture(scope="module")
+def planted_run(tmp_path_factory):
+    """A small city whose raw identifiers are planted, run end to end through every notebook."""
+    import os
+    root = tmp_path_factory.mktemp("planted")
+    city = root / "city"
+    os.environ["CEASEFIRE_ID_KEY"] = "planted-test-key"
+    people = PLANTED * 3
+    comms, cases, events = [], [], []
+    for i, pid in enumerate(people):
+        day = f"2016-{(i % 12) + 1:02d}-1{i % 9}"
+        comms.append({"participant_id": pid, "occurred_on": day, "kind": "call_in" if i % 2 else "custom_notification",
+                      "highest_risk": "yes"})
+        cases.append({"participant_id": pid, "enrolled_on": day, "exited_on": "", "referral_source": "outreach",
+                      "opd_highest_risk": "y"})
+        events.append({"participant_id": pid, "occurred_on": "2017-02-0" + str(i % 9 + 1),
+                       "event": "arrest_violent_or_gun"})
+    incidents = [{"incident_id": f"C{i}", "occurred_on": f"{2015 + i % 3}-{(i % 12) + 1:02d}-0{i % 9 + 1}",
+                  "incident_type": ["homicide", "nonfatal_injury_shooting", "non_injury_shooting"][i % 3],
+                  "victim_id": f"victim {PLANTED[i % 4]}" if i % 3 < 2 else ""} for i in range(60)]
+    write_rows(city / "incidents.csv", incidents)
+    write_rows(city / "communications.csv", comms)
+    write_rows(city / "case_management.csv", cases)
+    write_rows(city / "participant_events.csv", events)
+    write_rows(city / "staffing.csv", [{"as_of": "2017-01-01", "unit": "CRT", "unit_group": "area", "authorized": 5,
+                                        "filled": 4}])
+    write_rows(city / "meetings.csv", [{"meeting_id": "M1", "scheduled_on": "2017-02-02", "kind": "coordination",
+                                        "held": "yes", "opd_lead_present": "yes", "hsd_lead_present": "no",
+                                        "risk_focus": "yes"}])
+    params = root / "city.yaml"
+    params.write_text(f"city: Planted City\nperiod_start: '2017-02'\nperiod_end: '2017-03'\ndata_dir: {city}\n"
+                      "audience: partner\n")
+    out = root / "out"
+    results = run_periods([params], out)
+    del os.environ["CEASEFIRE_ID_KEY"]
+    return results, out / "2017-02_2017-03"
+
+
+def test_planted_identifiers_never_reach_any_output(planted_run):
+    results, folder = planted_run
+    assert results[0].failures == []  # every report of a small, unfamiliar city renders
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    assert len(files) >= 8
+    for path in files:
+        data = path.read_bytes()
+        for raw in PLANTED:
+            for form in (raw, raw.upper(), raw.lower()):
+                assert form.encode() not in data, (raw, path)
+
+
+def test_small_city_reports_say_what_is_missing(planted_run):
+    folder = planted_run[1]
+    history = (folder / "history.html").read_text()
+    assert "No history series are available for this city" in history
+    assert "Oakland" not in history  # never another city's data
+    outcomes = (folder / "callin_outcomes.html").read_text()
+    assert "fewer than 5" in outcomes  # partner tier: small numbers hidden
+    assert "not an evaluation" in outcomes
+
+
+def test_run_is_deterministic_and_leaves_raw_data_alone(rendered_demo, tmp_path):
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in DEMO_DATA_DIR.iterdir()}
+    results = run_periods([DEMO_PARAMS], tmp_path)
+    assert results[0].failures == []
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in DEMO_DATA_DIR.iterdir()}
+    assert before == after
+    first, second = rendered_demo[1], tmp_path / "2017-02_2017-03"
+    assert (first / "indicators.csv").read_bytes() == (second / "indicators.csv").read_bytes()
+    assert (first / "callin_outcomes.csv").read_bytes() == (second / "callin_outcomes.csv").read_bytes()
+    run_time = re.compile(r"run at \d{4}-\d\d-\d\dT[\d:]+[+-]\d\d:\d\d")
+    for name in ("index.html", "worksheet.html", "history.html", "callin_outcomes.html"):
+        a = run_time.sub("", (first / name).read_text())
+        b = run_time.sub("", (second / name).read_text())
+        assert a == b, name
+
+
+def test_public_run_hides_small_counts(tmp_path):
+    params = tmp_path / "public.yaml"
+    params.write_text(DEMO_PARAMS.read_text() + "audience: public\nsmall_count_threshold: 15\n")
+    run_periods([params], tmp_path / "out", notebooks=("worksheet",))
+    folder = tmp_path / "out" / "2017-02_2017-03"
+    table = pd.read_csv(folder / "indicators.csv", keep_default_na=False)
+    call_ins = table[(table["indicator"] == "call_ins")]
+    assert (call_ins["suppressed"] == "small").all() and (call_ins["actual"] == "").all()
+    html = (folder / "worksheet.html").read_text()
+    assert "fewer than 15" in html and "hidden (would reveal a small number)" in html
+    assert "public" in html
