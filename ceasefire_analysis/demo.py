@@ -278,11 +278,24 @@ EVENT_HAZARDS = {
 }
 
 
-def make_participant_events(rng: np.random.Generator, communications: list[dict]) -> list[dict]:
+def make_comparison_group(rng: np.random.Generator, people: _People) -> list[dict]:
+    """People identified as very high risk at shooting reviews but not reached, 2014-2016."""
+    rows = []
+    for _ in range(180):
+        start = dt.date(2014, 1, 1) + dt.timedelta(days=int(rng.integers(0, 3 * 365)))
+        rows.append({"participant_id": people.new(), "identified_on": start.isoformat()})
+    rows.sort(key=lambda r: (r["identified_on"], r["participant_id"]))
+    return rows
+
+
+def make_participant_events(rng: np.random.Generator, communications: list[dict],
+                            comparison: list[dict]) -> list[dict]:
     first_contact: dict[str, dt.date] = {}
     for r in communications:
         day = dt.date.fromisoformat(r["occurred_on"])
         first_contact[r["participant_id"]] = min(day, first_contact.get(r["participant_id"], day))
+    for r in comparison:
+        first_contact[r["participant_id"]] = dt.date.fromisoformat(r["identified_on"])
     rows = []
     for pid, start in sorted(first_contact.items()):
         months = max(0, (LAST_DAY - start).days // 30)
@@ -312,14 +325,20 @@ def build_demo_tables(seed: int = SEED) -> dict[str, list[dict]]:
     people = _People(rng)
     incidents = make_incidents(rng)
     communications = make_communications(rng, people)
+    case_management = make_case_management(rng, people, communications)
+    staffing = make_staffing()
+    enforcement = make_enforcement_actions(rng)
+    meetings = make_meetings(rng)
+    comparison = make_comparison_group(rng, people)
     return {
         "incidents": incidents,
         "communications": communications,
-        "case_management": make_case_management(rng, people, communications),
-        "staffing": make_staffing(),
-        "enforcement_actions": make_enforcement_actions(rng),
-        "meetings": make_meetings(rng),
-        "participant_events": make_participant_events(rng, communications),
+        "case_management": case_management,
+        "staffing": staffing,
+        "enforcement_actions": enforcement,
+        "meetings": meetings,
+        "participant_events": make_participant_events(rng, communications, comparison),
+        "comparison_group": comparison,
     }
 
 

@@ -51,6 +51,13 @@ CURVE_OUTCOMES = {
     "shot_or_killed": ("Shot or killed", ("shooting_victim", "murder_victim"), ()),
 }
 MILESTONES = (6, 12, 24)
+COHORT_LABELS = {"any": "everyone reached", schema.CALL_IN: "people first reached at a call-in",
+                 schema.CUSTOM_NOTIFICATION: "people first reached by custom notification"}
+COMPARISON_CAVEAT = ("A comparison group describes a second group of people; it cannot show what the intervention "
+                     "caused. People chosen for a call-in or notification may differ from those who were not in "
+                     "ways the data do not record (how active their group was, whether they could be found, "
+                     "whether they were in custody), and those differences alone can make the groups' outcomes "
+                     "differ.")
 
 
 # --------------------------------------------------------------------------- cohort and breakdown
@@ -72,12 +79,30 @@ def first_contacts(communications: pd.DataFrame, as_of: dt.date, kind: str | Non
     return cohort.reset_index(drop=True)
 
 
+def comparison_cohort(comparison: pd.DataFrame, communications: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """The comparison group as a cohort: follow-up starts when identified and ends at any later contact.
+
+    Someone identified and later reached stops counting as "not contacted" on the day
+    before that contact (``censor_on``).
+    """
+    upto = comparison[comparison["identified_on"] <= pd.Timestamp(as_of)]
+    first = upto.groupby("participant_id", sort=True)["identified_on"].min()
+    contacts = communications.groupby("participant_id")["occurred_on"].min()
+    cohort = pd.DataFrame({"participant_id": first.index, "first_on": first.to_numpy(), "first_kind": "comparison"})
+    contacted = pd.to_datetime(cohort["participant_id"].map(contacts))
+    cohort["censor_on"] = (contacted - pd.Timedelta(days=1)).where(contacted > cohort["first_on"])
+    return cohort[~(contacted <= cohort["first_on"])].reset_index(drop=True)
+
+
 def events_after_contact(cohort: pd.DataFrame, events: pd.DataFrame | None, as_of: dt.date) -> pd.DataFrame:
     """Events strictly after each person's first contact and on or before ``as_of``."""
     if events is None or events.empty:
         return pd.DataFrame(columns=["participant_id", "occurred_on", "event", "first_on"])
-    joined = events.merge(cohort[["participant_id", "first_on"]], on="participant_id", how="inner")
+    columns = ["participant_id", "first_on"] + (["censor_on"] if "censor_on" in cohort else [])
+    joined = events.merge(cohort[columns], on="participant_id", how="inner")
     keep = (joined["occurred_on"] > joined["first_on"]) & (joined["occurred_on"] <= pd.Timestamp(as_of))
+    if "censor_on" in joined:
+        keep &= ~(joined["occurred_on"] > joined["censor_on"])
     return joined[keep]
 
 
@@ -155,7 +180,10 @@ def follow_up_table(cohort: pd.DataFrame, events: pd.DataFrame | None, as_of: dt
     interest = first_of(event_types)
     competing = first_of(competing_types)
     code = np.where(interest.notna() & ~(competing < interest), 1, np.where(competing.notna(), 2, 0))
-    stop = interest.where(code == 1, competing.where(code == 2, end))
+    censor = pd.Series(end, index=cohort.index)
+    if "censor_on" in cohort:
+        censor = cohort["censor_on"].where(cohort["censor_on"] < end, end).fillna(end)
+    stop = interest.where(code == 1, competing.where(code == 2, censor))
     months = (pd.to_datetime(stop) - cohort["first_on"]).dt.days / DAYS_PER_MONTH
     return pd.DataFrame({"participant_id": cohort["participant_id"], "months": months.astype(float),
                          "code": code.astype(int), "first_on": cohort["first_on"]})
@@ -304,7 +332,33 @@ def _breakdown_chart(breakdown: pd.DataFrame, review: PeriodReview):
     return Chart(fig)
 
 
-def _curves_chart(cohort: pd.DataFrame, events, as_of: dt.date, review: PeriodReview):
+def comparison_for(review: PeriodReview, as_of: dt.date) -> pd.DataFrame | None:
+    comparison = review.data.comparison_group
+    if comparison is None:
+        return None
+    return comparison_cohort(comparison, review.data.communications, as_of)
+
+
+def comparison_html(review: PeriodReview, cohort: pd.DataFrame, events, as_of: dt.date) -> HTML:
+    """The comparison group side by side with everyone reached, and what it can and cannot show."""
+    head = '<div class="cf-report"><h2>Comparison group</h2>'
+    group = comparison_for(review, as_of)
+    if group is None:
+        return HTML(head + "<p>No comparison group was supplied. A file comparison_group.csv (participant_id, "
+                    "identified_on) of people identified as very high risk but not yet contacted would be shown "
+                    f"here side by side.</p><p>{html.escape(COMPARISON_CAVEAT)}</p></div>")
+    reached = milestone_table(cohort, events, as_of).assign(group="Reached by direct communication")
+    compared = milestone_table(group, events, as_of).assign(group="Identified, not contacted")
+    both = pd.concat([reached, compared], ignore_index=True)
+    both["label"] = both["group"] + ": " + both["label"]
+    both = both.sort_values(["outcome", "months", "group"], kind="stable")
+    table = _milestone_html(both, review, f"Side by side: {len(cohort)} people reached, {len(group)} identified "
+                                          "but not contacted (follow-up ends if they are later contacted)")
+    return HTML(head + f'<div class="cf-banner">{html.escape(COMPARISON_CAVEAT)}</div>' + table + "</div>")
+
+
+def _curves_chart(cohort: pd.DataFrame, events, as_of: dt.date, review: PeriodReview,
+                  comparison: pd.DataFrame | None = None):
     fig = new_figure(9.0, 4.2)[0]
     fig.clear()
     axes = fig.subplots(1, 2, sharey=True)
@@ -317,6 +371,11 @@ def _curves_chart(cohort: pd.DataFrame, events, as_of: dt.date, review: PeriodRe
         ax.step(curve.index, curve["incidence"] * 100, where="post", color=colours[key], label="Cumulative incidence")
         ax.fill_between(curve.index, curve["lower"] * 100, curve["upper"] * 100, step="post", color=colours[key],
                         alpha=0.2, label="95% confidence interval")
+        if comparison is not None and not comparison.empty:
+            other = cumulative_incidence(follow_up_table(comparison, events, as_of, types, competing))
+            other = other[other.index <= horizon]
+            ax.step(other.index, other["incidence"] * 100, where="post", color=PRIOR_COLOUR, linestyle="--",
+                    label="Comparison group (identified, not contacted)")
         ax.set_title(label)
         ax.set_xlabel("Months since first direct communication")
         ax.set_xlim(0, horizon)
@@ -328,7 +387,8 @@ def _curves_chart(cohort: pd.DataFrame, events, as_of: dt.date, review: PeriodRe
         ax.set_xticks(ticks, [f"{t}\n({s})" for t, s in zip(ticks, shown)])
     axes[0].set_ylabel("People with the outcome (%)")
     axes[0].legend(loc="upper left", fontsize=8, frameon=False)
-    fig.suptitle("Outcomes over time since first contact (numbers still followed in brackets)")
+    who = COHORT_LABELS[review.params.outcomes_cohort]
+    fig.suptitle(f"Outcomes over time since first contact, {who} (numbers still followed in brackets)")
     mark_synthetic(fig, review.is_demo)
     return Chart(fig)
 
@@ -375,7 +435,8 @@ def callin_outcomes_report(review: PeriodReview) -> OutcomesReport:
                        f"The seed's breakdown: each person counted once, most serious outcome first ({group_sizes})")
     note = ('<p class="cf-note">This view mixes people reached years ago with people reached last week: '
             "a low share can just mean short follow-up. The curves below account for that.</p>")
-    milestones = milestone_table(cohort, events, as_of)
+    selected = cohort if params.outcomes_cohort == "any" else cohort[cohort["first_kind"] == params.outcomes_cohort]
+    milestones = milestone_table(selected, events, as_of)
     by_cohort = []
     for year in sorted(cohort["first_on"].dt.year.unique()):
         part = cohort[cohort["first_on"].dt.year == year]
@@ -386,17 +447,14 @@ def callin_outcomes_report(review: PeriodReview) -> OutcomesReport:
                               "lower": r["lower"], "upper": r["upper"]})
     cohort_html = _milestone_html(pd.DataFrame(by_cohort), review,
                                   "By year of first contact: outcomes within 12 months")
-    comparison = HTML('<div class="cf-report"><h2>Comparison group</h2><p>No comparison group was supplied. '
-                      "A file of people identified as very high risk but not yet contacted would be shown here "
-                      "side by side; even then, such a comparison describes two groups and cannot show what the "
-                      "intervention caused, because the groups may differ in ways the data do not record.</p>"
-                      "</div>")
+    comparison = comparison_html(review, cohort, events, as_of)
     return OutcomesReport(
         header=HTML("".join(intro)),
         breakdown_table=HTML(table + note),
         breakdown_chart=_breakdown_chart(breakdown, review),
-        curves_chart=_curves_chart(cohort, events, as_of, review),
-        curves_table=HTML(_milestone_html(milestones, review, "Cumulative incidence at 6, 12 and 24 months")),
+        curves_chart=_curves_chart(selected, events, as_of, review, comparison_for(review, as_of)),
+        curves_table=HTML(_milestone_html(milestones, review, "Cumulative incidence at 6, 12 and 24 months"
+                                          f" ({COHORT_LABELS[params.outcomes_cohort]})")),
         cohort_table=HTML(cohort_html),
         comparison=comparison,
     )

@@ -47,7 +47,9 @@ DEFAULTS: dict[str, Any] = {
     "seasonal_benchmarks": False,
     "seasonal_years": 3,
     "control_chart": {},
+    "outcomes_cohort": "any",
 }
+COHORT_KINDS = ("any", "call_in", "custom_notification")
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class ReviewParams:
     seasonal_benchmarks: bool = False
     seasonal_years: int = 3
     control_chart: dict = field(default_factory=dict)
+    outcomes_cohort: str = "any"
     source: str = ""
 
     @property
@@ -186,6 +189,8 @@ def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams
              "control_chart.baseline_months", "a whole number of 3 or more", source)
     control["baseline_months"] = months
 
+    _require(merged["outcomes_cohort"] in COHORT_KINDS, "outcomes_cohort", "one of " + ", ".join(COHORT_KINDS), source)
+
     data_dir = resolve_path(merged["data_dir"])
     history_dir = merged["history_dir"]
     if history_dir not in (None, ""):
@@ -215,6 +220,7 @@ def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams
         seasonal_benchmarks=merged["seasonal_benchmarks"],
         seasonal_years=seasonal_years,
         control_chart=control,
+        outcomes_cohort=merged["outcomes_cohort"],
         source=source,
     )
 

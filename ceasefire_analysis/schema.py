@@ -201,6 +201,17 @@ PARTICIPANT_EVENTS_FILE = FileSpec(
     description="Criminal-justice and victimisation events of people reached by direct communication (optional).",
 )
 
+COMPARISON_GROUP = FileSpec(
+    "comparison_group",
+    (
+        Column("participant_id", PARTICIPANT, description="person identified but not contacted; hashed at ingestion"),
+        Column("identified_on", DATE, description="date the person was identified as very high risk"),
+    ),
+    required=False,
+    description="People identified as very high risk but not (yet) reached by direct communication (optional); "
+                "their events are in participant_events.csv.",
+)
+
 FILE_SPECS: tuple[FileSpec, ...] = (
     INCIDENTS,
     COMMUNICATIONS,
@@ -209,6 +220,7 @@ FILE_SPECS: tuple[FileSpec, ...] = (
     ENFORCEMENT_ACTIONS,
     MEETINGS,
     PARTICIPANT_EVENTS_FILE,
+    COMPARISON_GROUP,
 )
 SPECS_BY_NAME = {spec.name: spec for spec in FILE_SPECS}
 

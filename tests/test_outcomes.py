@@ -108,3 +108,30 @@ def test_intervals_bracket_the_curve():
 def test_small_numbers_are_suppressed():
     assert suppress_small(pd.Series([0, 1, 4, 5, 100]), 5).tolist() == ["0", "fewer than 5", "fewer than 5", "5", "100"]
     assert suppress_small(pd.Series([2, 3]), 3).tolist() == ["fewer than 3", "3"]
+
+
+def test_comparison_group_follow_up_ends_at_a_later_contact():
+    from ceasefire_analysis.outcomes import comparison_cohort
+    comparison = pd.DataFrame({"participant_id": ["x", "y", "z"],
+                               "identified_on": pd.to_datetime(["2016-01-01", "2016-01-01", "2016-06-01"])})
+    comms = frame([("y", "2016-07-01", "call_in"), ("z", "2016-05-01", "call_in")],
+                  ["participant_id", "occurred_on", "kind"])
+    cohort = comparison_cohort(comparison, comms, AS_OF)
+    assert cohort["participant_id"].tolist() == ["x", "y"]  # z was contacted before being identified
+    events = frame([("y", "2016-03-01", "arrest_violent_or_gun"), ("y", "2016-09-01", "shooting_victim")],
+                   ["participant_id", "occurred_on", "event"])
+    shot = follow_up_table(cohort, events, AS_OF, ("shooting_victim",)).set_index("participant_id")
+    assert shot.loc["y", "code"] == 0  # shot after contact: no longer counts for the comparison group
+    assert shot.loc["y", "months"] == pytest.approx(181 / (365.25 / 12))  # censored 2016-06-30
+    assert classify_outcomes(cohort, events, AS_OF).tolist() == ["no_action", "arrest_violent_or_gun"]
+
+
+def test_demo_outcomes_report_shows_breakdown_curves_and_warning(demo_params, demo_data):
+    from ceasefire_analysis.outcomes import callin_outcomes_report
+    from ceasefire_analysis.review import open_review
+    report = callin_outcomes_report(open_review())
+    assert "not an evaluation" in report.header.data
+    assert "Murder victim" in report.breakdown_table.data
+    assert "95% CI" in report.curves_table.data and "People still followed" in report.curves_table.data
+    assert "Identified, not contacted" in report.comparison.data and "cannot show" in report.comparison.data
+    assert report.curves_chart._repr_png_().startswith(b"\x89PNG")

@@ -29,7 +29,8 @@ eras: "Optional[list]" = None  # [{label, start, end}] periods marked on long-ru
 history_facts: "Optional[dict]" = None  # {changes, threshold, runs_before, ratio_since} for the history facts
 seasonal_benchmarks: "Optional[bool]" = None  # also show benchmarks split by seasonal shares
 seasonal_years: "Optional[int]" = None  # full prior years that set the seasonal shares
-control_chart: "Optional[dict]" = None  # {baseline_start, baseline_end, resets, baseline_months}'''
+control_chart: "Optional[dict]" = None  # {baseline_start, baseline_end, resets, baseline_months}
+outcomes_cohort: "Optional[str]" = None  # curves for people first reached by: any, call_in or custom_notification'''
 
 OPEN = '''\
 from ceasefire_analysis.review import open_review
@@ -40,7 +41,7 @@ review = open_review(
     benchmark_reduction=benchmark_reduction, coordination_meetings_per_month=coordination_meetings_per_month,
     notes=notes, next_steps=next_steps, audience=audience, small_count_threshold=small_count_threshold,
     history_dir=history_dir, eras=eras, history_facts=history_facts, seasonal_benchmarks=seasonal_benchmarks,
-    seasonal_years=seasonal_years, control_chart=control_chart,
+    seasonal_years=seasonal_years, control_chart=control_chart, outcomes_cohort=outcomes_cohort,
 )'''
 
 NOTEBOOKS = {

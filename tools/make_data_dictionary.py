@@ -1,0 +1,58 @@
+"""Write docs/data_dictionary.md from ceasefire_analysis/schema.py (run after editing the schema)."""
+from pathlib import Path
+
+from ceasefire_analysis import schema
+
+KINDS = {"text": "text", "date": "date", "bool": "yes/no", "int": "whole number ≥ 0", "category": "category",
+         "participant": "person identifier"}
+INTRO = """# Data dictionary
+
+A city's data folder holds one CSV file per table below (UTF-8, header row; a UTF-8 BOM,
+Windows line endings, spaces around values and extra columns are accepted; `.xlsx` with the
+same columns works too). `ceasefire validate DATA_DIR` checks a folder against this page.
+
+- Dates are `YYYY-MM-DD`; a time after the date is allowed and ignored. Dates in the future are errors.
+- Yes/no columns accept true/false, yes/no, 1/0, y/n, t/f in any case.
+- Category columns accept the listed values in any case.
+- A blank cell means missing; it is allowed only where the table says so.
+- `participant_id` may be a real identifier: it is replaced by a keyed hash as soon as the file is read
+  (see README, Privacy).
+- A `history/` folder inside the data folder may hold annual series (see `data/raw/history/SOURCES.md`).
+
+This page is generated from `ceasefire_analysis/schema.py` by `tools/make_data_dictionary.py`
+(`tests/test_schema.py` checks they agree).
+"""
+RULES = """## Rules across rows and columns
+
+- `case_management.csv`: `exited_on` is not before `enrolled_on`; an enrolment is active at a date when enrolled
+  on or before it and not exited on or before it.
+- `staffing.csv`: `filled` is not above `authorized`; one row per unit per `as_of`. Each unit's latest snapshot on
+  or before the period's last day counts.
+- `incidents.csv`: one row per non-injury shooting incident (`incident_id` unique among them); with `victim_id`,
+  one row per victim per incident. A victim listed both as a non-fatal injury shooting and as a homicide (someone
+  who died later) is counted once, as a homicide, and listed in the report.
+- `meetings.csv`: `meeting_id` is unique.
+- `participant_events.csv`: only events strictly after a person's first direct communication (or, for the
+  comparison group, after `identified_on`) and on or before the period's last day count.
+"""
+
+
+def render() -> str:
+    lines = [INTRO]
+    for spec in schema.FILE_SPECS:
+        lines += [f"## `{spec.filename}` ({'required' if spec.required else 'optional'})", "", spec.description, "",
+                  "| column | type | required | blank allowed | allowed values | meaning |",
+                  "|---|---|---|---|---|---|"]
+        for c in spec.columns:
+            allowed = ", ".join(f"`{a}`" for a in c.allowed)
+            lines.append(f"| `{c.name}` | {KINDS[c.kind]} | {'yes' if c.required else 'no'} | "
+                         f"{'yes' if c.nullable else 'no'} | {allowed} | {c.description} |")
+        lines.append("")
+    lines.append(RULES)
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    path = Path(__file__).resolve().parents[1] / "docs" / "data_dictionary.md"
+    path.write_text(render(), encoding="utf-8")
+    print(path)
