@@ -36,7 +36,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     failures = [line for r in results for line in r.failures]
     for r in results:
         if r.out_dir:
-            print(f"{r.period_id}: {Path(r.out_dir) / 'index.html'}")
+            index = Path(r.out_dir) / "index.html"
+            shown = index if index.exists() else Path(r.out_dir) / f"{r.reports[0].name}.html" if r.reports else r.out_dir
+            print(f"{r.period_id}: {shown}")
     if failures:
         print(f"{len(failures)} failure{'s' if len(failures) != 1 else ''}:", file=sys.stderr)
         for line in failures:

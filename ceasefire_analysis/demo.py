@@ -311,6 +311,51 @@ def make_participant_events(rng: np.random.Generator, communications: list[dict]
     return rows
 
 
+OWNERS = ["OPD Ceasefire section", "OPD Criminal Investigation", "Oakland Unite case management",
+          "Street outreach partner", "Hospital responders", "Probation"]
+TASK_TEXT = ["Identify and locate people tied to the shooting", "Custom notification to associate",
+             "Hospital visit and family support", "Conflict mediation between groups",
+             "Check probation status and conditions", "Life-coach follow-up on referral"]
+
+
+def make_tasks_and_flags(incidents: list[dict], meetings: list[dict], people: _People,
+                         seed: int) -> tuple[list[dict], list[dict]]:
+    """Deliverables assigned at shooting reviews and coordination meetings, and people flagged at reviews."""
+    rng = np.random.default_rng(seed + 1)  # a stream of its own: the other tables stay as they were
+    by_review: dict[str, list[dict]] = {}
+    for r in incidents:
+        if r["reviewed_on"] and r["incident_type"] != "non_injury_shooting":
+            by_review.setdefault(r["reviewed_on"], []).append(r)
+    tasks, flags = [], []
+    serial = 0
+    held = [m for m in meetings if m["held"] == "true" and m["kind"] in ("shooting_review", "coordination")
+            and m["scheduled_on"] >= "2016-01-01"]
+    for meeting in held:
+        day = dt.date.fromisoformat(meeting["scheduled_on"])
+        reviewed = by_review.get(meeting["scheduled_on"], []) if meeting["kind"] == "shooting_review" else []
+        for _ in range(int(rng.integers(1, 4))):
+            serial += 1
+            due = day + dt.timedelta(days=int(rng.integers(5, 22)))
+            done = None
+            if rng.random() < 0.8:
+                late = rng.random() < 0.25
+                done = due + dt.timedelta(days=int(rng.integers(1, 15))) if late else \
+                    day + dt.timedelta(days=int(rng.integers(1, (due - day).days + 1)))
+                if done > LAST_DAY:
+                    done = None
+            incident = reviewed[int(rng.integers(len(reviewed)))]["incident_id"] if reviewed else ""
+            tasks.append({"task_id": f"T-{serial:05d}", "assigned_on": day.isoformat(), "due_on": due.isoformat(),
+                          "completed_on": done.isoformat() if done else "",
+                          "owner": OWNERS[int(rng.integers(len(OWNERS)))], "meeting": meeting["kind"],
+                          "incident_id": incident, "description": TASK_TEXT[int(rng.integers(len(TASK_TEXT)))]})
+        if meeting["kind"] == "shooting_review":
+            groups = [r["group"] for r in reviewed if r["group"]] or [""]
+            for _ in range(int(rng.integers(0, 4))):
+                flags.append({"participant_id": people.new(), "flagged_on": day.isoformat(),
+                              "group": groups[int(rng.integers(len(groups)))]})
+    return tasks, flags
+
+
 def write_csv(path: Path, rows: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as fh:
@@ -330,6 +375,8 @@ def build_demo_tables(seed: int = SEED) -> dict[str, list[dict]]:
     enforcement = make_enforcement_actions(rng)
     meetings = make_meetings(rng)
     comparison = make_comparison_group(rng, people)
+    events = make_participant_events(rng, communications, comparison)
+    tasks, flags = make_tasks_and_flags(incidents, meetings, people, seed)
     return {
         "incidents": incidents,
         "communications": communications,
@@ -337,8 +384,10 @@ def build_demo_tables(seed: int = SEED) -> dict[str, list[dict]]:
         "staffing": staffing,
         "enforcement_actions": enforcement,
         "meetings": meetings,
-        "participant_events": make_participant_events(rng, communications, comparison),
+        "participant_events": events,
         "comparison_group": comparison,
+        "tasks": tasks,
+        "review_flags": flags,
     }
 
 

@@ -47,6 +47,8 @@ LABELS = {
     "coordination_meetings": "Coordination meetings held",
     "coordination_meetings_leads_present": "  with police and human-services leads present",
     "coordination_meetings_risk_focus": "  with a risk-focused agenda",
+    "deliverables_on_time_pct": "Deliverables due that were completed on time",
+    "deliverables_median_days_to_complete": "Median days from assignment to completion",
     "enforcement_vhr_pct_area": "Area-unit enforcement actions on VHR targets",
     "enforcement_vhr_pct_specialised": "Specialised-unit enforcement actions on VHR targets",
 }
@@ -435,6 +437,15 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
                  int(both.sum()), "meetings"))
         add(_row("activities", section, "coordination_meetings_risk_focus", window_name, window, as_of,
                  int(held["risk_focus"].fillna(False).sum()), "meetings"))
+    if data.tasks is not None:
+        from .meetings import median_days_to_complete, on_time_rate
+
+        for window_name, window in review.windows().items():
+            _, _, rate = on_time_rate(data.tasks, window.start, window.end)
+            add(_row("activities", section, "deliverables_on_time_pct", window_name, window, as_of,
+                     100 * rate, "percent"))
+            add(_row("activities", section, "deliverables_median_days_to_complete", window_name, window, as_of,
+                     median_days_to_complete(data.tasks, window.start, window.end), "days"))
     return pd.DataFrame(rows)
 
 

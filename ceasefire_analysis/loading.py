@@ -211,6 +211,13 @@ def _cross_checks(spec: FileSpec, typed: pd.DataFrame, filename: str) -> list[Pr
     elif spec is schema.MEETINGS:
         each(typed.duplicated(["meeting_id"], keep="first"), "meeting_id",
              "the meeting_id is used twice", "a unique meeting_id per row")
+    elif spec is schema.TASKS:
+        each(typed.duplicated(["task_id"], keep="first"), "task_id", "the task_id is used twice",
+             "a unique task_id per row")
+        each(typed["due_on"] < typed["assigned_on"], "due_on", "due before it was assigned",
+             "a due date on or after assigned_on")
+        each(typed["completed_on"] < typed["assigned_on"], "completed_on", "completed before it was assigned",
+             "a completion date on or after assigned_on")
     return problems
 
 

@@ -48,6 +48,10 @@ REPORTS = {
     "history": "History: the long run",
     "callin_outcomes": "Outcomes after call-ins",
 }
+MEETING_REPORTS = {
+    "shooting_review": "Weekly shooting review pack",
+    "coordination": "Coordination meeting pack",
+}
 
 
 @dataclass
@@ -203,7 +207,8 @@ def render_notebook(name: str, params_file: str, staging: str) -> ReportResult:
         message = f"{type(exc).__name__}: {exc}"
         write_text_atomic(staging_dir / f"{name}.html", failure_page(name, period_id, message))
         return ReportResult(name, "failed", time.perf_counter() - started, message)
-    write_text_atomic(staging_dir / f"{name}.html", notebook_to_html(nb, REPORTS.get(name, name)))
+    title = REPORTS.get(name) or MEETING_REPORTS.get(name, name)
+    write_text_atomic(staging_dir / f"{name}.html", notebook_to_html(nb, title))
     return ReportResult(name, "ok", time.perf_counter() - started)
 
 
@@ -255,14 +260,20 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def prepare_period(params_file: Path, out_root: Path) -> tuple[PeriodReview, Path]:
-    """Validate and compute a period, and start its staging folder with ``indicators.csv``."""
-    review = open_review(str(params_file))
+def new_staging(out_root: Path, folder_id: str) -> Path:
+    """A hidden temporary folder beside the final one; its name ends with the folder id."""
     out_root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}__", dir=out_root)).resolve()
     os.chmod(staging, 0o777 & ~_UMASK)
-    final_staging = staging.with_name(f"{staging.name}__{review.params.period_id}")
+    final_staging = staging.with_name(f"{staging.name}__{folder_id}")
     os.replace(staging, final_staging)
+    return final_staging
+
+
+def prepare_period(params_file: Path, out_root: Path) -> tuple[PeriodReview, Path]:
+    """Validate and compute a period, and start its staging folder with ``indicators.csv``."""
+    review = open_review(str(params_file))
+    final_staging = new_staging(out_root, review.params.period_id)
     try:
         write_text_atomic(final_staging / "indicators.csv", indicators_csv(review.indicators))
         write_outcomes_csv(review, final_staging / "callin_outcomes.csv")
@@ -330,47 +341,89 @@ def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLi
     stream = stream or sys.stderr
     out_root = Path(out_root).resolve()
     results: list[PeriodResult] = []
-    prepared: list[tuple[PeriodResult, PeriodReview, Path, Path, dt.datetime]] = []
+    jobs_ready: list[Job] = []
     for raw in params_files:
         params_file = Path(raw).resolve()
         result = PeriodResult(params_file=display_path(params_file))
         results.append(result)
-        started = dt.datetime.now().astimezone()
         try:
-            load_params(params_file)  # fail on the params before touching any data
-            review, staging = prepare_period(params_file, out_root)
+            job = prepare_job(params_file, out_root, result, notebooks)
         except CeasefireError as exc:
             result.error = str(exc)
             stream.write(f"{result.params_file}: not run.\n{exc}\n")
             continue
-        result.period_id = review.params.period_id
-        prepared.append((result, review, staging, params_file, started))
+        jobs_ready.append(job)
 
-    tasks = [(entry, name) for entry in prepared for name in notebooks]
+    tasks = [(job, name) for job in jobs_ready for name in job.notebooks]
     progress = Progress(len(tasks), stream)
-    by_period: dict[int, list[ReportResult]] = {id(e[0]): [] for e in prepared}
+    by_job: dict[int, list[ReportResult]] = {id(job): [] for job in jobs_ready}
+
+    def record(job: Job, name: str, outcome: ReportResult) -> None:
+        by_job[id(job)].append(outcome)
+        progress.step(f"{job.result.period_id} {name}: {outcome.status} ({outcome.seconds:.1f} s)")
+
     if jobs <= 1 or len(tasks) <= 1:
-        for entry, name in tasks:
-            outcome = render_notebook(name, str(entry[3]), str(entry[2]))
-            by_period[id(entry[0])].append(outcome)
-            progress.step(f"{entry[0].period_id} {name}: {outcome.status} ({outcome.seconds:.1f} s)")
+        for job, name in tasks:
+            record(job, name, render_notebook(name, str(job.params_file), str(job.staging)))
     else:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            futures = {pool.submit(render_notebook, name, str(entry[3]), str(entry[2])): (entry, name)
-                       for entry, name in tasks}
+            futures = {pool.submit(render_notebook, name, str(job.params_file), str(job.staging)): (job, name)
+                       for job, name in tasks}
             for future in as_completed(futures):
-                entry, name = futures[future]
+                job, name = futures[future]
                 try:
                     outcome = future.result()
                 except Exception as exc:  # the worker process itself died
                     outcome = ReportResult(name, "failed", 0.0, f"{type(exc).__name__}: {exc}")
-                    write_text_atomic(entry[2] / f"{name}.html", failure_page(name, entry[0].period_id,
-                                                                              outcome.message))
-                by_period[id(entry[0])].append(outcome)
-                progress.step(f"{entry[0].period_id} {name}: {outcome.status} ({outcome.seconds:.1f} s)")
+                    write_text_atomic(job.staging / f"{name}.html",
+                                      failure_page(name, job.result.period_id, outcome.message))
+                record(job, name, outcome)
 
-    for result, review, staging, params_file, started in prepared:
-        result.reports = by_period[id(result)]
-        result.out_dir = str(finish_period(review, staging, result.reports, out_root, params_file, started))
+    for job in jobs_ready:
+        job.result.reports = by_job[id(job)]
+        job.result.out_dir = str(job.finish(job.result.reports))
     return results
+
+
+@dataclass
+class Job:
+    """One params file's work: notebooks to render into a staging folder, then a finishing step."""
+
+    result: PeriodResult
+    params_file: Path
+    staging: Path
+    notebooks: tuple[str, ...]
+    finish: object  # callable(list[ReportResult]) -> Path of the finished folder
+
+
+def prepare_job(params_file: Path, out_root: Path, result: PeriodResult, notebooks: tuple[str, ...]) -> Job:
+    """Validate a params file and its data, and set up its staging folder (nothing final is written)."""
+    from .meetings import is_meeting_params, open_meeting
+
+    started = dt.datetime.now().astimezone()
+    raw = read_params_file(params_file)
+    if is_meeting_params(raw):
+        pack = open_meeting(str(params_file))
+        staging = new_staging(out_root, pack.params.folder_id)
+        result.period_id = pack.params.folder_id
+
+        def finish_meeting(reports: list[ReportResult]) -> Path:
+            manifest = {"meeting": pack.params.folder_id, "params_file": display_path(params_file), "params": raw,
+                        "package_version": __version__, "git_commit": git_commit(),
+                        "inputs": [{"file": Path(i.path).name, "sha256": i.sha256, "rows": i.rows}
+                                   for i in pack.data.inputs],
+                        "started_at": started.isoformat(timespec="seconds"),
+                        "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                        "reports": [asdict(r) for r in reports]}
+            write_text_atomic(staging / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
+            target = out_root / pack.params.folder_id
+            replace_dir_atomic(staging, target)
+            return target
+
+        return Job(result, params_file, staging, (pack.params.meeting,), finish_meeting)
+    load_params(params_file)  # fail on the params before touching any data
+    review, staging = prepare_period(params_file, out_root)
+    result.period_id = review.params.period_id
+    return Job(result, params_file, staging, notebooks,
+               lambda reports: finish_period(review, staging, reports, out_root, params_file, started))

@@ -212,6 +212,35 @@ COMPARISON_GROUP = FileSpec(
                 "their events are in participant_events.csv.",
 )
 
+MEETING_TASK_KINDS = (SHOOTING_REVIEW, COORDINATION)
+
+TASKS = FileSpec(
+    "tasks",
+    (
+        Column("task_id", TEXT, description="task or deliverable identifier"),
+        Column("assigned_on", DATE, description="date it was assigned"),
+        Column("due_on", DATE, description="date it is due"),
+        Column("completed_on", DATE, nullable=True, description="date it was done; blank while open"),
+        Column("owner", TEXT, description="unit or partner responsible"),
+        Column("meeting", CATEGORY, allowed=MEETING_TASK_KINDS, description="meeting that assigned it"),
+        Column("incident_id", TEXT, required=False, nullable=True, description="shooting it follows up, if any"),
+        Column("description", TEXT, required=False, nullable=True, description="what is to be done"),
+    ),
+    required=False,
+    description="One row per task or deliverable assigned at a shooting review or coordination meeting (optional).",
+)
+
+REVIEW_FLAGS = FileSpec(
+    "review_flags",
+    (
+        Column("participant_id", PARTICIPANT, description="person flagged as at risk; hashed at ingestion"),
+        Column("flagged_on", DATE, description="date of the shooting review that flagged the person"),
+        Column("group", TEXT, required=False, nullable=True, description="group or conflict the person is tied to"),
+    ),
+    required=False,
+    description="People flagged at shooting reviews as at very high risk in the near term (optional).",
+)
+
 FILE_SPECS: tuple[FileSpec, ...] = (
     INCIDENTS,
     COMMUNICATIONS,
@@ -221,6 +250,8 @@ FILE_SPECS: tuple[FileSpec, ...] = (
     MEETINGS,
     PARTICIPANT_EVENTS_FILE,
     COMPARISON_GROUP,
+    TASKS,
+    REVIEW_FLAGS,
 )
 SPECS_BY_NAME = {spec.name: spec for spec in FILE_SPECS}
 

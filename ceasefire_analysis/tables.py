@@ -217,7 +217,8 @@ ACTIVITY_LAYOUT = [
         ("staffing_pct_ceasefire", False), ("staffing_pct_siu", False), ("staffing_pct_gang", False),
         ("staffing_pct_area", False), ("enforcement_vhr_pct_area", False), ("enforcement_vhr_pct_specialised", False)]),
     ("4. Partnership", [("coordination_meetings", False), ("coordination_meetings_leads_present", True),
-                        ("coordination_meetings_risk_focus", True)]),
+                        ("coordination_meetings_risk_focus", True), ("deliverables_on_time_pct", False),
+                        ("deliverables_median_days_to_complete", False)]),
 ]
 
 

@@ -6,13 +6,14 @@ import papermill as pm
 import pytest
 
 from ceasefire_analysis.config import NOTEBOOKS_DIR, PARAMS_DIR
-from ceasefire_analysis.params import DEFAULTS, read_params_file
+from ceasefire_analysis.meetings import MEETING_KEYS, WINDOW_KEYS, meeting_params_from_values
+from ceasefire_analysis.params import DEFAULTS, load_params, read_params_file
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 
 
-def test_there_are_the_three_period_notebooks():
-    assert {p.stem for p in NOTEBOOKS} >= {"worksheet", "history", "callin_outcomes"}
+def test_there_are_the_period_and_meeting_notebooks():
+    assert {p.stem for p in NOTEBOOKS} == {"worksheet", "history", "callin_outcomes"} | set(WINDOW_KEYS)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -44,9 +45,16 @@ def test_thin_shape(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_parameters_are_exactly_the_params_keys(path):
     params = pm.inspect_notebook(str(path))
-    assert set(params) == set(DEFAULTS) | {"params_file"}
+    keys = MEETING_KEYS if path.stem in WINDOW_KEYS else DEFAULTS
+    assert set(params) == set(keys) | {"params_file"}
+    default = params["params_file"]["default"].strip("\"'")
+    assert (PARAMS_DIR.parent / default).is_file()  # opens in JupyterLab as it is
 
 
-def test_every_params_file_key_is_a_notebook_parameter():
+def test_every_params_file_is_valid():
     for path in PARAMS_DIR.glob("*.yaml"):
-        assert set(read_params_file(path)) <= set(DEFAULTS), path
+        values = read_params_file(path)
+        if "meeting" in values:
+            meeting_params_from_values(values)
+        else:
+            load_params(path)

@@ -44,6 +44,27 @@ review = open_review(
     seasonal_years=seasonal_years, control_chart=control_chart, outcomes_cohort=outcomes_cohort,
 )'''
 
+MEETING_PARAMETERS = '''\
+params_file: str = "params/{default}"  # params file read when no key below is given
+meeting: "Optional[str]" = None  # shooting_review or coordination
+city: "Optional[str]" = None  # city name shown in titles
+data_dir: "Optional[str]" = None  # folder of input CSV files, relative to the project root
+week_start: "Optional[str]" = None  # shooting review: first day of the week, YYYY-MM-DD
+week_end: "Optional[str]" = None  # shooting review: last day of the week, YYYY-MM-DD
+window_start: "Optional[str]" = None  # coordination: first day since the last meeting, YYYY-MM-DD
+window_end: "Optional[str]" = None  # coordination: last day of the window, YYYY-MM-DD
+audience: "Optional[str]" = None  # internal, partner or public
+small_count_threshold: "Optional[int]" = None  # counts of people below this are hidden for partner and public'''
+
+OPEN_MEETING = '''\
+from ceasefire_analysis.meetings import open_meeting
+
+pack = open_meeting(
+    params_file, meeting=meeting, city=city, data_dir=data_dir, week_start=week_start, week_end=week_end,
+    window_start=window_start, window_end=window_end, audience=audience,
+    small_count_threshold=small_count_threshold,
+)'''
+
 NOTEBOOKS = {
     "worksheet": [
         ("md", "# Performance review worksheet\n\nThe outcome and activity indicators of one bi-monthly "
@@ -103,13 +124,39 @@ NOTEBOOKS = {
 }
 
 
-def build(name: str, cells: list[tuple[str, str]]) -> nbf.NotebookNode:
+MEETING_NOTEBOOKS = {
+    "shooting_review": ("shooting_review_2017-03-20.yaml", [
+        ("md", "# Weekly shooting review pack\n\nEvery shooting of the week, shootings not yet reviewed, prior "
+               "deliverables and active conflicts, for the police-led weekly shooting review."),
+        ("code", OPEN_MEETING),
+        ("code", "from ceasefire_analysis.meetings import pack_header\n\npack_header(pack)"),
+        ("code", "from ceasefire_analysis.meetings import deliverables_html\n\ndeliverables_html(pack)"),
+        ("code", "from ceasefire_analysis.meetings import shootings_html\n\nshootings_html(pack)"),
+        ("code", "from ceasefire_analysis.meetings import unreviewed_html\n\nunreviewed_html(pack)"),
+        ("code", "from ceasefire_analysis.meetings import repeat_groups_html\n\nrepeat_groups_html(pack)"),
+        ("code", "from ceasefire_analysis.meetings import pack_provenance\n\npack_provenance(pack)"),
+    ]),
+    "coordination": ("coordination_2017-02-24.yaml", [
+        ("md", "# Coordination meeting pack\n\nShootings and the people and groups at risk since the last "
+               "meeting, open tasks, and the partnership's direct communication and enrolments."),
+        ("code", OPEN_MEETING),
+        ("code", "from ceasefire_analysis.meetings import pack_header\n\npack_header(pack)"),
+        ("code", "from ceasefire_analysis.meetings import shootings_html\n\nshootings_html(pack)"),
+        ("code", "from ceasefire_analysis.meetings import flagged_html\n\nflagged_html(pack)"),
+        ("code", "from ceasefire_analysis.meetings import tasks_by_owner_html\n\ntasks_by_owner_html(pack)"),
+        ("code", "from ceasefire_analysis.meetings import since_last_meeting_html\n\nsince_last_meeting_html(pack)"),
+        ("code", "from ceasefire_analysis.meetings import pack_provenance\n\npack_provenance(pack)"),
+    ]),
+}
+
+
+def build(name: str, cells: list[tuple[str, str]], parameters: str = PARAMETERS) -> nbf.NotebookNode:
     nb = nbf.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     # The title cell is for analysts; reports carry their own heading (reports.ANALYST_ONLY).
     out = [nbf.v4.new_markdown_cell(cells[0][1], metadata={"tags": ["analyst-only"]})]
-    params = nbf.v4.new_code_cell(PARAMETERS)
+    params = nbf.v4.new_code_cell(parameters)
     params.metadata["tags"] = ["parameters"]
     out.append(params)
     for kind, source in cells[1:]:
@@ -124,4 +171,8 @@ if __name__ == "__main__":
     for name, cells in NOTEBOOKS.items():
         path = ROOT / "notebooks" / f"{name}.ipynb"
         nbf.write(build(name, cells), path)
+        print(path)
+    for name, (default, cells) in MEETING_NOTEBOOKS.items():
+        path = ROOT / "notebooks" / f"{name}.ipynb"
+        nbf.write(build(name, cells, MEETING_PARAMETERS.replace("{default}", default)), path)
         print(path)
