@@ -85,6 +85,11 @@ def _in_window(dates: pd.Series, start: dt.date, end: dt.date) -> pd.Series:
     return (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
 
 
+def rows_in_window(frame: pd.DataFrame, column: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Rows whose ``column`` date falls from ``start`` to ``end``, both included."""
+    return frame[_in_window(frame[column], start, end)]
+
+
 def monthly_incident_counts(incidents: pd.DataFrame) -> pd.DataFrame:
     """Counts per calendar month (rows) and incident type (columns), with empty months as 0.
 

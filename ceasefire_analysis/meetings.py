@@ -23,6 +23,7 @@ from IPython.display import HTML
 from . import schema
 from .config import resolve_path
 from .errors import ParamsError
+from .indicators import rows_in_window
 from .loading import CityData, load_data_dir
 from .params import AUDIENCES, display_path, read_params_file
 from .tables import REPORT_CSS, html_table
@@ -125,14 +126,14 @@ def days_overdue(tasks: pd.DataFrame, day: dt.date) -> pd.Series:
 
 def on_time_rate(tasks: pd.DataFrame, start: dt.date, end: dt.date) -> tuple[int, int, float]:
     """Of the tasks due from ``start`` to ``end``: how many, how many done on time, and the share (NaN if none)."""
-    due = tasks[(tasks["due_on"] >= pd.Timestamp(start)) & (tasks["due_on"] <= pd.Timestamp(end))]
+    due = rows_in_window(tasks, "due_on", start, end)
     done = int(is_on_time(due).sum())
     return len(due), done, (done / len(due) if len(due) else math.nan)
 
 
 def median_days_to_complete(tasks: pd.DataFrame, start: dt.date, end: dt.date) -> float:
     """Median days from assignment to completion of tasks completed from ``start`` to ``end`` (NaN if none)."""
-    done = tasks[(tasks["completed_on"] >= pd.Timestamp(start)) & (tasks["completed_on"] <= pd.Timestamp(end))]
+    done = rows_in_window(tasks, "completed_on", start, end)
     if done.empty:
         return math.nan
     return float((done["completed_on"] - done["assigned_on"]).dt.days.median())
@@ -234,7 +235,7 @@ def shootings_html(pack: MeetingPack) -> HTML:
     """Every shooting in the window (one row per incident), with the week's counts in context."""
     p = pack.params
     incidents = shooting_incidents(pack.data.incidents)
-    window = incidents[(incidents["occurred_on"] >= pd.Timestamp(p.start)) & (incidents["occurred_on"] <= pd.Timestamp(p.end))]
+    window = rows_in_window(incidents, "occurred_on", p.start, p.end)
     internal = p.audience == "internal"
     rows = []
     for _, r in window.iterrows():
@@ -326,7 +327,7 @@ def flagged_html(pack: MeetingPack) -> HTML:
     head = '<div class="cf-report"><h2>Flagged at shooting reviews</h2>'
     if flags is None:
         return HTML(head + "<p>There is no review_flags.csv, so flagged people cannot be counted.</p></div>")
-    window = flags[(flags["flagged_on"] >= pd.Timestamp(p.start)) & (flags["flagged_on"] <= pd.Timestamp(p.end))]
+    window = rows_in_window(flags, "flagged_on", p.start, p.end)
     people = window["participant_id"].nunique()
     threshold = p.small_count_threshold
     shown = f"fewer than {threshold}" if p.audience != "internal" and 0 < people < threshold else str(people)
@@ -362,11 +363,8 @@ def since_last_meeting_html(pack: MeetingPack) -> HTML:
     p = pack.params
     last = last_meeting_before(pack.data.meetings, p.meeting, p.start)
     since = (last + dt.timedelta(days=1)) if last else p.start
-    start, end = pd.Timestamp(since), pd.Timestamp(p.end)
-    comms = pack.data.communications
-    window = comms[(comms["occurred_on"] >= start) & (comms["occurred_on"] <= end)]
-    cm = pack.data.case_management
-    enrolled = cm[(cm["enrolled_on"] >= start) & (cm["enrolled_on"] <= end)]
+    window = rows_in_window(pack.data.communications, "occurred_on", since, p.end)
+    enrolled = rows_in_window(pack.data.case_management, "enrolled_on", since, p.end)
     rows = [["People reached at call-ins", str(window.loc[window["kind"] == schema.CALL_IN, "participant_id"].nunique())],
             ["People reached by custom notification",
              str(window.loc[window["kind"] == schema.CUSTOM_NOTIFICATION, "participant_id"].nunique())],
