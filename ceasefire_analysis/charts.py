@@ -35,6 +35,7 @@ class Chart:
 
     def __init__(self, figure: Figure):
         self.figure = figure
+        self._png: bytes | None = None
 
     @property
     def title(self) -> str:
@@ -43,9 +44,12 @@ class Chart:
         return " / ".join(titles) or "chart"
 
     def _repr_png_(self) -> bytes:
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=100)
-        return buffer.getvalue()
+        # IPython asks for every representation; render the figure once, not once per format
+        if self._png is None:
+            buffer = io.BytesIO()
+            self.figure.savefig(buffer, format="png", dpi=100)
+            self._png = buffer.getvalue()
+        return self._png
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self._repr_png_()).decode("ascii")

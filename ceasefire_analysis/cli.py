@@ -6,12 +6,17 @@ a traceback is never the message.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from .config import DEFAULT_REPORTS_DIR
 from .errors import CeasefireError
 from .loading import validate_data_dir
+
+# A period has three notebooks and kernel start-up dominates their cost: run two at once
+# where there are two cores. More than two gains little on the machines this is run on.
+DEFAULT_JOBS = max(1, min(2, os.cpu_count() or 1))
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -56,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="validate, compute and render the reports of one or more review periods")
     run.add_argument("params", nargs="+", help="params file(s), e.g. params/2017-02_2017-03.yaml")
     run.add_argument("--out", default=str(DEFAULT_REPORTS_DIR), help="output folder (default: reports/)")
-    run.add_argument("--jobs", type=int, default=1, help="notebooks to execute at once (default 1)")
+    run.add_argument("--jobs", type=int, default=DEFAULT_JOBS,
+                     help=f"notebooks to execute at once (default {DEFAULT_JOBS}: one per core, at most 2)")
     run.set_defaults(func=cmd_run)
     return parser
 

@@ -175,6 +175,7 @@ class HistoryReport:
     footprint_chart: object
     facts: HTML
     sources: HTML
+    extra_chart: object = None
 
 
 def _missing(what: str, how: str) -> HTML:
@@ -303,6 +304,30 @@ def footprint_chart(series: dict[str, pd.DataFrame], first_year: int = HISTORY_S
     return Chart(fig)
 
 
+def extra_series_chart(series: dict[str, pd.DataFrame], first_year: int = HISTORY_START):
+    """Small multiples of any series a city added beyond the standard roles (arrests, stops, ...)."""
+    extras = {name: frame for name, frame in sorted(series.items()) if name not in ROLES}
+    if not extras:
+        return None
+    fig = new_figure(9.5, 2.6 * len(extras))[0]
+    fig.clear()
+    axes = fig.subplots(len(extras), 1, squeeze=False)[:, 0]
+    for ax, (name, frame) in zip(axes, extras.items()):
+        shown = frame[frame["year"] >= first_year]
+        for i, (definition, group) in enumerate(_definition_segments(shown)):
+            ax.plot(group["year"], group["value"], marker="o", markersize=3,
+                    color=[CURRENT_COLOUR, PRIOR_COLOUR][i % 2], linestyle=["-", "--"][i % 2],
+                    label=DEFINITION_LABELS.get(definition, definition.replace("_", " ")))
+        title = name.replace("_", " ").capitalize()
+        ax.set_title(f"{title} per year")
+        ax.set_ylabel(title)
+        ax.set_xlabel("Year")
+        ax.set_ylim(bottom=0)
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(frameon=False, fontsize=8)
+    return Chart(fig)
+
+
 def computed_facts(series: dict[str, pd.DataFrame], settings: dict, first_year: int = HISTORY_START) -> pd.DataFrame:
     """The seed's prose claims, recomputed from the data: columns fact, value, years, source."""
     rows = []
@@ -360,7 +385,7 @@ def history_report(review: PeriodReview) -> HistoryReport:
            "See data/raw/history/SOURCES.md for the shape.")
     if not series:
         gone = _missing("No history series are available for this city.", how)
-        return HistoryReport(header, gone, HTML(""), HTML(""), HTML(""), HTML(""))
+        return HistoryReport(header, gone, HTML(""), HTML(""), HTML(""), HTML(""), HTML(""))
     homicides = (homicides_chart(series["homicides"], review) if "homicides" in series
                  else _missing("No homicides series (homicides.csv).", how))
     rates = rate_comparison(series)
@@ -380,4 +405,5 @@ def history_report(review: PeriodReview) -> HistoryReport:
     if notes:
         sources_html += "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
     sources_html += "</div>"
-    return HistoryReport(header, homicides, rate, footprint, facts_html, HTML(sources_html))
+    extra = extra_series_chart(series) or HTML("")
+    return HistoryReport(header, homicides, rate, footprint, facts_html, HTML(sources_html), extra)

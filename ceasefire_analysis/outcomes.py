@@ -226,6 +226,28 @@ def incidence_at(curve: pd.DataFrame, months: float) -> pd.Series:
     return before.iloc[-1]
 
 
+def fit_curves(cohort: pd.DataFrame, events: pd.DataFrame | None, as_of: dt.date) -> dict:
+    """Follow-up table and cumulative-incidence curve of a cohort for each curve outcome."""
+    fits = {}
+    for key, (_, types, competing) in CURVE_OUTCOMES.items():
+        follow = follow_up_table(cohort, events, as_of, types, competing)
+        fits[key] = (follow, cumulative_incidence(follow))
+    return fits
+
+
+def milestone_rows(fits: dict, milestones: tuple[int, ...] = MILESTONES) -> pd.DataFrame:
+    """Incidence with its interval and the number still followed at each milestone, from fitted curves."""
+    rows = []
+    for key, (follow, curve) in fits.items():
+        for m in milestones:
+            followed = at_risk(follow, m)
+            point = incidence_at(curve, m) if followed > 0 else pd.Series(
+                {"incidence": math.nan, "lower": math.nan, "upper": math.nan})
+            rows.append({"outcome": key, "label": CURVE_OUTCOMES[key][0], "months": m, "still_followed": followed,
+                         "incidence": point["incidence"], "lower": point["lower"], "upper": point["upper"]})
+    return pd.DataFrame(rows)
+
+
 def milestone_table(cohort: pd.DataFrame, events: pd.DataFrame | None, as_of: dt.date,
                     milestones: tuple[int, ...] = MILESTONES) -> pd.DataFrame:
     """Cumulative incidence at 6, 12 and 24 months for each curve outcome, with the number still followed.
@@ -233,17 +255,7 @@ def milestone_table(cohort: pd.DataFrame, events: pd.DataFrame | None, as_of: dt
     At a milestone nobody has reached yet (everyone reached too recently) the incidence is
     NaN: a person contacted last week contributes no 6-month outcome.
     """
-    rows = []
-    for key, (label, types, competing) in CURVE_OUTCOMES.items():
-        follow = follow_up_table(cohort, events, as_of, types, competing)
-        curve = cumulative_incidence(follow)
-        for m in milestones:
-            followed = at_risk(follow, m)
-            point = incidence_at(curve, m) if followed > 0 else pd.Series(
-                {"incidence": math.nan, "lower": math.nan, "upper": math.nan})
-            rows.append({"outcome": key, "label": label, "months": m, "still_followed": followed,
-                         "incidence": point["incidence"], "lower": point["lower"], "upper": point["upper"]})
-    return pd.DataFrame(rows)
+    return milestone_rows(fit_curves(cohort, events, as_of), milestones)
 
 
 # --------------------------------------------------------------------------- the report
@@ -333,22 +345,23 @@ def _breakdown_chart(breakdown: pd.DataFrame, review: PeriodReview):
 
 
 def comparison_for(review: PeriodReview, as_of: dt.date) -> pd.DataFrame | None:
+    """The comparison group's cohort, or None when the city supplied none."""
     comparison = review.data.comparison_group
     if comparison is None:
         return None
     return comparison_cohort(comparison, review.data.communications, as_of)
 
 
-def comparison_html(review: PeriodReview, cohort: pd.DataFrame, events, as_of: dt.date) -> HTML:
+def comparison_html(review: PeriodReview, cohort: pd.DataFrame, reached_fits: dict, group: pd.DataFrame | None,
+                    group_fits: dict | None) -> HTML:
     """The comparison group side by side with everyone reached, and what it can and cannot show."""
     head = '<div class="cf-report"><h2>Comparison group</h2>'
-    group = comparison_for(review, as_of)
     if group is None:
         return HTML(head + "<p>No comparison group was supplied. A file comparison_group.csv (participant_id, "
                     "identified_on) of people identified as very high risk but not yet contacted would be shown "
                     f"here side by side.</p><p>{html.escape(COMPARISON_CAVEAT)}</p></div>")
-    reached = milestone_table(cohort, events, as_of).assign(group="Reached by direct communication")
-    compared = milestone_table(group, events, as_of).assign(group="Identified, not contacted")
+    reached = milestone_rows(reached_fits).assign(group="Reached by direct communication")
+    compared = milestone_rows(group_fits).assign(group="Identified, not contacted")
     both = pd.concat([reached, compared], ignore_index=True)
     both["label"] = both["group"] + ": " + both["label"]
     both = both.sort_values(["outcome", "months", "group"], kind="stable")
@@ -357,22 +370,20 @@ def comparison_html(review: PeriodReview, cohort: pd.DataFrame, events, as_of: d
     return HTML(head + f'<div class="cf-banner">{html.escape(COMPARISON_CAVEAT)}</div>' + table + "</div>")
 
 
-def _curves_chart(cohort: pd.DataFrame, events, as_of: dt.date, review: PeriodReview,
-                  comparison: pd.DataFrame | None = None):
+def _curves_chart(fits: dict, comparison_fits: dict | None, review: PeriodReview):
     fig = new_figure(9.0, 4.2)[0]
     fig.clear()
     axes = fig.subplots(1, 2, sharey=True)
     colours = {"arrest": CURRENT_COLOUR, "shot_or_killed": BENCHMARK_COLOUR}
     horizon = 36
-    for ax, (key, (label, types, competing)) in zip(axes, CURVE_OUTCOMES.items()):
-        follow = follow_up_table(cohort, events, as_of, types, competing)
-        curve = cumulative_incidence(follow)
+    for ax, (key, (label, _, _)) in zip(axes, CURVE_OUTCOMES.items()):
+        follow, curve = fits[key]
         curve = curve[curve.index <= horizon]
         ax.step(curve.index, curve["incidence"] * 100, where="post", color=colours[key], label="Cumulative incidence")
         ax.fill_between(curve.index, curve["lower"] * 100, curve["upper"] * 100, step="post", color=colours[key],
                         alpha=0.2, label="95% confidence interval")
-        if comparison is not None and not comparison.empty:
-            other = cumulative_incidence(follow_up_table(comparison, events, as_of, types, competing))
+        if comparison_fits:
+            other = comparison_fits[key][1]
             other = other[other.index <= horizon]
             ax.step(other.index, other["incidence"] * 100, where="post", color=PRIOR_COLOUR, linestyle="--",
                     label="Comparison group (identified, not contacted)")
@@ -436,7 +447,11 @@ def callin_outcomes_report(review: PeriodReview) -> OutcomesReport:
     note = ('<p class="cf-note">This view mixes people reached years ago with people reached last week: '
             "a low share can just mean short follow-up. The curves below account for that.</p>")
     selected = cohort if params.outcomes_cohort == "any" else cohort[cohort["first_kind"] == params.outcomes_cohort]
-    milestones = milestone_table(selected, events, as_of)
+    everyone_fits = fit_curves(cohort, events, as_of)
+    selected_fits = everyone_fits if params.outcomes_cohort == "any" else fit_curves(selected, events, as_of)
+    milestones = milestone_rows(selected_fits)
+    group = comparison_for(review, as_of)
+    group_fits = fit_curves(group, events, as_of) if group is not None else None
     by_cohort = []
     for year in sorted(cohort["first_on"].dt.year.unique()):
         part = cohort[cohort["first_on"].dt.year == year]
@@ -447,12 +462,12 @@ def callin_outcomes_report(review: PeriodReview) -> OutcomesReport:
                               "lower": r["lower"], "upper": r["upper"]})
     cohort_html = _milestone_html(pd.DataFrame(by_cohort), review,
                                   "By year of first contact: outcomes within 12 months")
-    comparison = comparison_html(review, cohort, events, as_of)
+    comparison = comparison_html(review, cohort, everyone_fits, group, group_fits)
     return OutcomesReport(
         header=HTML("".join(intro)),
         breakdown_table=HTML(table + note),
         breakdown_chart=_breakdown_chart(breakdown, review),
-        curves_chart=_curves_chart(selected, events, as_of, review, comparison_for(review, as_of)),
+        curves_chart=_curves_chart(selected_fits, group_fits, review),
         curves_table=HTML(_milestone_html(milestones, review, "Cumulative incidence at 6, 12 and 24 months"
                                           f" ({COHORT_LABELS[params.outcomes_cohort]})")),
         cohort_table=HTML(cohort_html),

@@ -366,7 +366,7 @@ def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLi
         for job, name in tasks:
             record(job, name, render_notebook(name, str(job.params_file), str(job.staging)))
     else:
-        context = multiprocessing.get_context("spawn")
+        context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             futures = {pool.submit(render_notebook, name, str(job.params_file), str(job.staging)): (job, name)
                        for job, name in tasks}

@@ -24,14 +24,27 @@ from .params import ReviewParams, display_path, load_params, params_from_values
 
 @dataclass
 class PeriodReview:
-    """Everything a period's reports show."""
+    """Everything a period's reports show.
+
+    The indicator table is computed on first use: the history and call-in outcome
+    reports never need it, and its statistics are the costliest part of opening a period.
+    """
 
     params: ReviewParams
     data: CityData
-    indicators: pd.DataFrame
     params_label: str
     warnings: list[str] = field(default_factory=list)
     opened_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
+    _indicators: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def indicators(self) -> pd.DataFrame:
+        if self._indicators is None:
+            table = build_indicators(self.data, self.params)
+            if self.params.audience == "public":
+                table = suppress_for_public(table, self.params.small_count_threshold)
+            self._indicators = table
+        return self._indicators
 
     @property
     def is_demo(self) -> bool:
@@ -72,11 +85,8 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
     from .history import load_history  # history draws charts of reviews: imported here to avoid a cycle
 
     load_history(params.history_dir)  # a broken history file stops the run here, before any notebook
-    indicators = build_indicators(data, params)
-    if params.audience == "public":
-        indicators = suppress_for_public(indicators, params.small_count_threshold)
     warnings = quality_warnings(data.incidents, data.reconciled_victims, params.review.end)
-    return PeriodReview(params=params, data=data, indicators=indicators, params_label=label, warnings=warnings)
+    return PeriodReview(params=params, data=data, params_label=label, warnings=warnings)
 
 
 def require_data_in_period(data: CityData, params: ReviewParams) -> None:

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
-from statsmodels.stats.rates import test_poisson_2indep
 
 from .periods import Month, Window
 
@@ -69,6 +68,8 @@ def compare_rates(count: int, reference_total: int, reference_periods: int = 1) 
     """
     if count == 0 and reference_total == 0:
         return math.nan
+    from statsmodels.stats.rates import test_poisson_2indep  # heavy: imported only when a test is run
+
     with warnings.catch_warnings():
         # statsmodels divides by a zero reference rate for its ratio estimate; the p-value is still sound
         warnings.simplefilter("ignore", RuntimeWarning)

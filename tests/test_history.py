@@ -81,3 +81,7 @@ def test_a_city_can_add_a_series(tmp_path):
     (tmp_path / "arrests.csv").write_text("year,value,source,definition\n2015,900,city,arrests\n2016,850,city,arrests\n")
     assert value(load_history(tmp_path)["arrests"], 2016) == 850
     assert load_history(None) == {} and load_history(tmp_path / "absent") == {}
+    from ceasefire_analysis.history import extra_series_chart
+    chart = extra_series_chart(load_history(tmp_path))
+    assert "Arrests per year" in chart.title
+    assert extra_series_chart(load_history(HISTORY_DATA_DIR)) is None  # only the standard roles

@@ -103,6 +103,7 @@ NOTEBOOKS = {
         ("code", "history.homicides_chart"),
         ("code", "history.rate_chart"),
         ("code", "history.footprint_chart"),
+        ("code", "history.extra_chart"),
         ("code", "history.facts"),
         ("code", "history.sources"),
         ("code", "from ceasefire_analysis.tables import provenance_html\n\nprovenance_html(review)"),
