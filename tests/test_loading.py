@@ -137,3 +137,14 @@ def test_processed_cache_is_typed_parquet_and_reused(make_city, monkeypatch, tmp
     pd.testing.assert_frame_equal(first.communications, second.communications)
     assert second.communications["occurred_on"].dtype.kind == "M"
     assert [i.sha256 for i in first.inputs] == [i.sha256 for i in second.inputs]
+
+
+def test_xlsx_with_the_same_columns_is_read(make_city):
+    folder = make_city()
+    rows = pd.read_csv(folder / "incidents.csv", dtype=str)
+    (folder / "incidents.csv").unlink()
+    rows.to_excel(folder / "incidents.xlsx", index=False)
+    assert validate_data_dir(folder) == []
+    assert load_data_dir(folder, use_cache=False).incidents["incident_type"].tolist() == ["homicide"]
+    (folder / "incidents.xlsx").write_bytes(b"not a workbook")
+    assert "Excel" in only(validate_data_dir(folder), file="incidents.xlsx").message
