@@ -164,6 +164,25 @@ def failure_page(name: str, period_id: str, message: str) -> str:
 
 # --------------------------------------------------------------------------- one notebook
 
+def ipc_kernel_manager_class(socket_dir: Path):
+    """A kernel manager that talks to its kernel over Unix sockets in a private temporary folder.
+
+    With TCP, each kernel picks free ports by binding and releasing them; kernels started
+    at the same moment in parallel workers can pick the same port and one dies
+    ("Address already in use"). Socket files have unique names, so they cannot collide,
+    and nothing listens on the network.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", str(socket_dir / "kernel"))
+            super().__init__(**kwargs)
+
+    return IPCKernelManager
+
+
 @contextlib.contextmanager
 def kernel_stderr_to(log_path: Path):
     """Send what the kernel process writes to stderr (start-up chatter) to a log file.
@@ -193,11 +212,13 @@ def render_notebook(name: str, params_file: str, staging: str) -> ReportResult:
     executed.parent.mkdir(parents=True, exist_ok=True)
     period_id = staging_dir.name.split("__")[-1]
     try:
-        with kernel_stderr_to(executed.with_suffix(".kernel.log")):
+        with kernel_stderr_to(executed.with_suffix(".kernel.log")), \
+                tempfile.TemporaryDirectory(prefix="ceasefire-kernel-") as sockets:
             nb = pm.execute_notebook(
                 str(NOTEBOOKS_DIR / f"{name}.ipynb"), str(executed),
                 parameters={"params_file": params_file}, progress_bar=False, log_output=False,
                 cwd=str(NOTEBOOKS_DIR), kernel_name="python3",
+                kernel_manager_class=ipc_kernel_manager_class(Path(sockets)),
             )
     except pm.PapermillExecutionError as exc:
         message = f"{exc.ename}: {exc.evalue}".strip()
