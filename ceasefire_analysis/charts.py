@@ -26,6 +26,14 @@ BENCHMARK_COLOUR = "#2166ac"
 MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
+def _no_chart(message: str):
+    """What stands in for a chart the data cannot support: a sentence saying why."""
+    from IPython.display import HTML
+
+    return HTML(f'<div class="cf-report"><p class="cf-note"><strong>Chart not shown.</strong> '
+                f"{html.escape(message)}</p></div>")
+
+
 class Chart:
     """A finished figure that shows itself in a notebook and in HTML reports.
 
@@ -104,8 +112,9 @@ def year_to_date_chart(review: PeriodReview, indicator: str) -> Figure:
     year = review.params.review.period.last.year
     label = LABELS[indicator]
     fig, ax = new_figure()
+    prior_label = f"{year - 1}" if curves["prior"].notna().any() else f"{year - 1} (not in the data)"
     ax.plot(curves["month"], curves["prior"], color=PRIOR_COLOUR, linestyle="--", marker="s", markersize=4,
-            label=f"{year - 1}")
+            label=prior_label)
     ax.plot(curves["month"], curves["current"], color=CURRENT_COLOUR, linewidth=2.5, marker="o",
             label=f"{year} to date")
     if curves["benchmark_pace"].notna().any():
@@ -141,7 +150,8 @@ def monthly_counts_chart(review: PeriodReview, indicator: str) -> Figure:
         current[m] = np.nan
     fig, ax = new_figure()
     x = np.arange(1, 13)
-    ax.bar(x - 0.2, prior, width=0.4, color="#bababa", edgecolor=PRIOR_COLOUR, hatch="//", label=f"{year - 1}")
+    prior_label = f"{year - 1}" if not np.all(np.isnan(prior)) else f"{year - 1} (not in the data)"
+    ax.bar(x - 0.2, prior, width=0.4, color="#bababa", edgecolor=PRIOR_COLOUR, hatch="//", label=prior_label)
     ax.bar(x + 0.2, current, width=0.4, color=CURRENT_COLOUR, label=f"{year}")
     annual = annual_outcome_benchmark(review.data, review.params, indicator, year)
     if annual is not None:
@@ -166,14 +176,22 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart:
     monthly = monthly_incident_counts(review.data.incidents)
     column = OUTCOME_INDICATORS[indicator]
     settings = params.control_chart
+    if monthly.empty:
+        return _no_chart(f"{LABELS[indicator]}: no incident data, so no control chart.")
+    first_month = Month(monthly.index.min().year, monthly.index.min().month)
     if "baseline_start" in settings:
         baseline = (settings["baseline_start"], settings["baseline_end"])
     else:
-        first_year = max(monthly.index.min().year if not monthly.empty else last.year, last.year - 3)
+        # the (up to) three full calendar years before the review year that the data cover
+        first_year = max(first_month.year + (first_month.month > 1), last.year - 3)
         baseline = (Month(first_year, 1), Month(last.year - 1, 12))
-    first = min(baseline[0], Month(last.year - 1, 1))
-    chart = control_chart(monthly[column] if not monthly.empty else pd.Series(dtype=float), first, last, baseline,
-                          settings.get("resets", []), settings.get("baseline_months", 12))
+    if baseline[1] < baseline[0] or baseline[0] < first_month or baseline[1] >= last:
+        return _no_chart(f"{LABELS[indicator]}: control limits need a baseline of whole months of data before the "
+                         f"review period (the data start in {first_month.label()}). Name one with "
+                         "control_chart: baseline_start / baseline_end in the params file once a year of data exists.")
+    first = min(baseline[0], Month(last.year - 1, 1)) if Month(last.year - 1, 1) >= first_month else baseline[0]
+    chart = control_chart(monthly[column], first, last, baseline, settings.get("resets", []),
+                          settings.get("baseline_months", 12))
     label = LABELS[indicator]
     fig, ax = new_figure(9.5, 4.2)
     x = np.arange(len(chart))

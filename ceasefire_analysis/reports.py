@@ -245,6 +245,9 @@ def index_page(review: PeriodReview, results: list[ReportResult]) -> str:
     if first is not None:
         parts.append(f"<p>Incident data run from {first:%d %B %Y} to {last:%d %B %Y}. "
                      f"Year to date: {html.escape(params.review.ytd.label())}.</p>")
+    if params.audience != "internal":
+        parts.append(f"<p>Prepared for a <strong>{html.escape(params.audience)}</strong> audience: no "
+                     "participant-level information; small counts of people are hidden.</p>")
     parts.append("<h2>Reports</h2><ul>")
     for r in results:
         label = html.escape(REPORTS.get(r.name, r.name))

@@ -172,7 +172,9 @@ def how_to_read_html(review: PeriodReview) -> HTML:
              f"before it stands out from chance. A change smaller than this cannot be told from noise in one "
              f"window, however real it is.</p></div>")
     table_html = html_table(["Indicator", "Window", "Expected (benchmark)", "Stands out if", "or if"], rows,
-                            "Minimum detectable change from the benchmark")
+                            "Minimum detectable change from the benchmark") if rows else (
+        '<p class="cf-note">No outcome has a benchmark for this period (none given in the params file, and no '
+        "whole prior year in the data to derive one), so there is nothing to test against.</p>")
     return HTML(REPORT_CSS + intro + table_html)
 
 
@@ -197,6 +199,8 @@ def pace_html(review: PeriodReview) -> HTML:
         p = pace_probability(ytd, annual, last.month, shares)
         rows.append([LABELS[indicator], Cell(f"{ytd:,}", "num"), Cell(f"{annual:,.0f}", "num"),
                      Cell(f"{100 * p:.0f}%", "num")])
+    if not rows:
+        return HTML('<p class="cf-note">No annual benchmark for this year, so no chance of meeting one.</p>')
     basis = "its seasonal pattern" if params.seasonal_benchmarks else "an even monthly pace"
     caption = (f"On pace? Chance that {last.year} ends at or under its annual benchmark, if the rest of the year "
                f"runs at the benchmark's pace ({basis})")

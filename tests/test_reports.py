@@ -166,3 +166,21 @@ def test_kernels_talk_over_private_sockets_not_tcp_ports(tmp_path):
     from ceasefire_analysis.reports import ipc_kernel_manager_class
     manager = ipc_kernel_manager_class(tmp_path)(kernel_name="python3")
     assert manager.transport == "ipc" and manager.ip.startswith(str(tmp_path))
+
+
+def test_a_new_city_with_weeks_of_data_gets_readable_reports(make_city, tmp_path):
+    folder = make_city()  # one month of data, no history, no participant events
+    params = tmp_path / "new.yaml"
+    params.write_text(f"city: Newtown\nperiod_start: '2017-01'\nperiod_end: '2017-01'\ndata_dir: {folder}\n"
+                      "seasonal_benchmarks: true\n")
+    results = run_periods([params], tmp_path / "out")
+    assert results[0].failures == []
+    folder_out = tmp_path / "out" / "2017-01_2017-01"
+    worksheet = (folder_out / "worksheet.html").read_text()
+    assert "Chart not shown" in worksheet and "No outcome has a benchmark" in worksheet
+    assert "2016 (not in the data)" in worksheet or "data:image/png" in worksheet
+    assert "No history series are available" in (folder_out / "history.html").read_text()
+    assert "No participant events are available" in (folder_out / "callin_outcomes.html").read_text()
+    for name in REPORTS:  # nothing went to stderr: no warning was swallowed on the way to the reader
+        nb = nbformat.read(folder_out / "executed" / f"{name}.ipynb", as_version=4)
+        assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"], name
