@@ -69,6 +69,28 @@ def new_figure(width: float = 8.0, height: float = 4.2) -> tuple[Figure, object]
     return fig, fig.add_subplot()
 
 
+def new_panels(width: float, height: float, rows: int, cols: int = 1, **kwargs) -> tuple[Figure, object]:
+    """A figure of several panels (``kwargs`` go to ``Figure.subplots``)."""
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    return fig, fig.subplots(rows, cols, **kwargs)
+
+
+def label_axes(ax, xlabel: str, ylabel: str, title: str | None = None, grid_axis: str = "y") -> None:
+    """Axis labels with units, a zero baseline and light grid lines: the house style of every chart."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.set_ylim(bottom=0)
+    ax.grid(axis=grid_axis, alpha=0.3)
+
+
+def year_monthly_counts(monthly: pd.DataFrame, column: str, year: int) -> np.ndarray:
+    """Twelve monthly counts of ``column`` for ``year``; NaN for months outside the data."""
+    return np.array([float(monthly.loc[p, column]) if (p := pd.Period(f"{year}-{m:02d}", freq="M")) in monthly.index
+                     else np.nan for m in range(1, 13)])
+
+
 def mark_synthetic(fig: Figure, is_demo: bool) -> None:
     """Stamp the synthetic-data label on a demo chart."""
     if is_demo:
@@ -88,22 +110,14 @@ def year_to_date_curves(review: PeriodReview, indicator: str) -> pd.DataFrame:
     monthly = monthly_incident_counts(review.data.incidents)
     column = OUTCOME_INDICATORS[indicator]
 
-    def year_counts(y: int, through: int) -> np.ndarray:
-        values = []
-        for m in range(1, 13):
-            period = pd.Period(str(Month(y, m)), freq="M")
-            present = m <= through and period in monthly.index
-            values.append(float(monthly.loc[period, column]) if present else (0.0 if m <= through else np.nan))
-        return np.array(values)
-
-    current = np.cumsum(year_counts(year, last.month))
+    current = year_monthly_counts(monthly, column, year)
     current[last.month:] = np.nan
-    first_month = monthly.index.min() if not monthly.empty else None
-    prior_covered = first_month is not None and first_month <= pd.Period(f"{year - 1}-01", freq="M")
-    prior = np.cumsum(year_counts(year - 1, 12)) if prior_covered else np.full(12, np.nan)
+    current = np.cumsum(np.nan_to_num(current[:last.month], nan=0.0)).tolist() + [np.nan] * (12 - last.month)
+    prior = np.cumsum(year_monthly_counts(monthly, column, year - 1))  # NaN throughout unless the year is covered
     annual = annual_outcome_benchmark(review.data, review.params, indicator, year)
     pace = np.arange(1, 13) * (annual / 12) if annual is not None else np.full(12, np.nan)
-    return pd.DataFrame({"month": range(1, 13), "current": current, "prior": prior, "benchmark_pace": pace})
+    return pd.DataFrame({"month": range(1, 13), "current": np.array(current, dtype=float), "prior": prior,
+                         "benchmark_pace": pace})
 
 
 def year_to_date_chart(review: PeriodReview, indicator: str) -> Figure:
@@ -123,11 +137,8 @@ def year_to_date_chart(review: PeriodReview, indicator: str) -> Figure:
                 label=f"{year} benchmark pace ({annual:,.0f} a year)")
     ax.set_xticks(range(1, 13), MONTH_NAMES)
     ax.set_xlim(0.7, 12.3)
-    ax.set_ylim(bottom=0)
-    ax.set_xlabel("Month")
-    ax.set_ylabel(f"{label}, running total since 1 January")
-    ax.set_title(f"{label}: {year} so far against {year - 1} and the benchmark pace")
-    ax.grid(axis="y", alpha=0.3)
+    label_axes(ax, "Month", f"{label}, running total since 1 January",
+               f"{label}: {year} so far against {year - 1} and the benchmark pace")
     ax.legend(loc="upper left", frameon=False)
     mark_synthetic(fig, review.is_demo)
     return Chart(fig)
@@ -141,13 +152,8 @@ def monthly_counts_chart(review: PeriodReview, indicator: str) -> Figure:
     column = OUTCOME_INDICATORS[indicator]
     label = LABELS[indicator]
 
-    def counts(y: int) -> list[float]:
-        return [float(monthly.loc[p, column]) if (p := pd.Period(f"{y}-{m:02d}", freq="M")) in monthly.index
-                else np.nan for m in range(1, 13)]
-
-    current, prior = counts(year), counts(year - 1)
-    for m in range(last.month, 12):
-        current[m] = np.nan
+    current, prior = year_monthly_counts(monthly, column, year), year_monthly_counts(monthly, column, year - 1)
+    current[last.month:] = np.nan
     fig, ax = new_figure()
     x = np.arange(1, 13)
     prior_label = f"{year - 1}" if not np.all(np.isnan(prior)) else f"{year - 1} (not in the data)"
@@ -158,10 +164,7 @@ def monthly_counts_chart(review: PeriodReview, indicator: str) -> Figure:
         ax.axhline(annual / 12, color=BENCHMARK_COLOUR, linestyle=":", linewidth=2,
                    label=f"{year} benchmark per month ({annual / 12:.1f})")
     ax.set_xticks(range(1, 13), MONTH_NAMES)
-    ax.set_xlabel("Month")
-    ax.set_ylabel(f"{label} per month")
-    ax.set_title(f"{label} per month, {year - 1} and {year}")
-    ax.grid(axis="y", alpha=0.3)
+    label_axes(ax, "Month", f"{label} per month", f"{label} per month, {year - 1} and {year}")
     ax.legend(loc="upper left", frameon=False)
     mark_synthetic(fig, review.is_demo)
     return Chart(fig)
@@ -207,11 +210,8 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart:
     ticks = [i for i, m in enumerate(chart["month"]) if m.endswith("-01")]
     ax.set_xticks(ticks, [chart["month"][i][:4] for i in ticks])
     seg = chart.attrs["segments"][0]
-    ax.set_title(f"{label} per month with control limits (baseline {seg.baseline_first}–{seg.baseline_last})")
-    ax.set_xlabel("Month")
-    ax.set_ylabel(f"{label} per month")
-    ax.set_ylim(bottom=0)
-    ax.grid(axis="y", alpha=0.3)
+    label_axes(ax, "Month", f"{label} per month",
+               f"{label} per month with control limits (baseline {seg.baseline_first}–{seg.baseline_last})")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8, frameon=False, ncol=2)
     mark_synthetic(fig, review.is_demo)
     return Chart(fig)

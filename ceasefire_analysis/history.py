@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
-from .charts import BENCHMARK_COLOUR, Chart, CURRENT_COLOUR, PRIOR_COLOUR, new_figure
+from .charts import BENCHMARK_COLOUR, Chart, CURRENT_COLOUR, PRIOR_COLOUR, label_axes, new_figure, new_panels
 from .errors import InputError, Problem
 from .indicators import count_in_window
 from .params import display_path
@@ -235,11 +235,7 @@ def homicides_chart(series: pd.DataFrame, review: PeriodReview, first_year: int 
     last = int(max(shown["year"].max(), year))
     _shade_eras(ax, review.params.eras, first_year, last)
     ax.set_xlim(first_year - 1, last + 1)
-    ax.set_ylim(bottom=0)
-    ax.set_xlabel("Year")
-    ax.set_ylabel("Homicides per year")
-    ax.set_title(f"Homicides per year, {first_year}–{last}")
-    ax.grid(axis="y", alpha=0.3)
+    label_axes(ax, "Year", "Homicides per year", f"Homicides per year, {first_year}–{last}")
     ax.legend(loc="lower left", fontsize=8, frameon=True)
     return Chart(fig)
 
@@ -257,30 +253,21 @@ def rate_comparison(series: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
 
 def rate_chart(rates: pd.DataFrame, first_year: int = HISTORY_START):
     shown = rates[rates["year"] >= first_year]
-    fig = new_figure(9.5, 6.2)[0]
-    fig.clear()
-    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+    fig, (top, bottom) = new_panels(9.5, 6.2, 2, 1, sharex=True, height_ratios=[2, 1])
     top.plot(shown["year"], shown["rate_city"], color=CURRENT_COLOUR, marker="o", markersize=3, label="City")
     top.plot(shown["year"], shown["rate_state"], color=PRIOR_COLOUR, marker="s", markersize=3, linestyle="--",
              label="State")
-    top.set_ylabel("Murders per 100,000 residents")
-    top.set_ylim(bottom=0)
-    top.set_title(f"Murder rate per 100,000: city and state, {shown['year'].min()}–{shown['year'].max()} "
-                  "(computed from counts and population)")
+    label_axes(top, "", "Murders per 100,000 residents",
+               f"Murder rate per 100,000: city and state, {shown['year'].min()}–{shown['year'].max()} "
+               "(computed from counts and population)")
     top.legend(frameon=False)
-    top.grid(axis="y", alpha=0.3)
     bottom.plot(shown["year"], shown["ratio"], color=BENCHMARK_COLOUR, marker="o", markersize=3)
-    bottom.set_ylabel("City rate ÷ state rate")
-    bottom.set_xlabel("Year")
-    bottom.set_ylim(bottom=0)
-    bottom.grid(axis="y", alpha=0.3)
+    label_axes(bottom, "Year", "City rate ÷ state rate")
     return Chart(fig)
 
 
 def footprint_chart(series: dict[str, pd.DataFrame], first_year: int = HISTORY_START):
-    fig = new_figure(9.5, 6.2)[0]
-    fig.clear()
-    top, bottom = fig.subplots(2, 1, sharex=True)
+    fig, (top, bottom) = new_panels(9.5, 6.2, 2, 1, sharex=True)
     sworn = series["sworn_officers"]
     sworn = sworn[sworn["year"] >= first_year]
     top.plot(sworn["year"], sworn["value"], color=CURRENT_COLOUR, marker="o", markersize=3,
@@ -289,18 +276,12 @@ def footprint_chart(series: dict[str, pd.DataFrame], first_year: int = HISTORY_S
         jan = series["sworn_officers_jan1"]
         top.plot(jan["year"], jan["value"], color=PRIOR_COLOUR, marker="D", markersize=4, linestyle="--",
                  markerfacecolor="white", label=DEFINITION_LABELS.get(jan["definition"].iloc[0], "1 January"))
-    top.set_ylabel("Sworn officers")
-    top.set_ylim(bottom=0)
-    top.set_title("Police footprint: sworn officers, and officers per 10,000 residents")
+    label_axes(top, "", "Sworn officers", "Police footprint: sworn officers, and officers per 10,000 residents")
     top.legend(frameon=False, loc="lower left")
-    top.grid(axis="y", alpha=0.3)
     if "population" in series:
         per = rate_per_100k(sworn, series["population"])
         bottom.plot(per["year"], per["rate"] / 10, color=BENCHMARK_COLOUR, marker="o", markersize=3)
-    bottom.set_ylabel("Officers per 10,000 residents")
-    bottom.set_xlabel("Year")
-    bottom.set_ylim(bottom=0)
-    bottom.grid(axis="y", alpha=0.3)
+    label_axes(bottom, "Year", "Officers per 10,000 residents")
     return Chart(fig)
 
 
@@ -309,9 +290,8 @@ def extra_series_chart(series: dict[str, pd.DataFrame], first_year: int = HISTOR
     extras = {name: frame for name, frame in sorted(series.items()) if name not in ROLES}
     if not extras:
         return None
-    fig = new_figure(9.5, 2.6 * len(extras))[0]
-    fig.clear()
-    axes = fig.subplots(len(extras), 1, squeeze=False)[:, 0]
+    fig, axes = new_panels(9.5, 2.6 * len(extras), len(extras), 1, squeeze=False)
+    axes = axes[:, 0]
     for ax, (name, frame) in zip(axes, extras.items()):
         shown = frame[frame["year"] >= first_year]
         for i, (definition, group) in enumerate(_definition_segments(shown)):
@@ -319,11 +299,7 @@ def extra_series_chart(series: dict[str, pd.DataFrame], first_year: int = HISTOR
                     color=[CURRENT_COLOUR, PRIOR_COLOUR][i % 2], linestyle=["-", "--"][i % 2],
                     label=DEFINITION_LABELS.get(definition, definition.replace("_", " ")))
         title = name.replace("_", " ").capitalize()
-        ax.set_title(f"{title} per year")
-        ax.set_ylabel(title)
-        ax.set_xlabel("Year")
-        ax.set_ylim(bottom=0)
-        ax.grid(axis="y", alpha=0.3)
+        label_axes(ax, "Year", title, f"{title} per year")
         ax.legend(frameon=False, fontsize=8)
     return Chart(fig)
 

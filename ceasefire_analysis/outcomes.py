@@ -25,7 +25,9 @@ import pandas as pd
 from IPython.display import HTML
 
 from . import schema
-from .charts import BENCHMARK_COLOUR, Chart, CURRENT_COLOUR, PRIOR_COLOUR, mark_synthetic, new_figure
+from .charts import (
+    BENCHMARK_COLOUR, CURRENT_COLOUR, PRIOR_COLOUR, Chart, label_axes, mark_synthetic, new_figure, new_panels,
+)
 from .privacy import suppression_mask
 from .review import PeriodReview
 from .tables import REPORT_CSS, html_table
@@ -371,9 +373,7 @@ def comparison_html(review: PeriodReview, cohort: pd.DataFrame, reached_fits: di
 
 
 def _curves_chart(fits: dict, comparison_fits: dict | None, review: PeriodReview):
-    fig = new_figure(9.0, 4.2)[0]
-    fig.clear()
-    axes = fig.subplots(1, 2, sharey=True)
+    fig, axes = new_panels(9.0, 4.2, 1, 2, sharey=True)
     colours = {"arrest": CURRENT_COLOUR, "shot_or_killed": BENCHMARK_COLOUR}
     horizon = 36
     for ax, (key, (label, _, _)) in zip(axes, CURVE_OUTCOMES.items()):
@@ -387,16 +387,14 @@ def _curves_chart(fits: dict, comparison_fits: dict | None, review: PeriodReview
             other = other[other.index <= horizon]
             ax.step(other.index, other["incidence"] * 100, where="post", color=PRIOR_COLOUR, linestyle="--",
                     label="Comparison group (identified, not contacted)")
-        ax.set_title(label)
-        ax.set_xlabel("Months since first direct communication")
+        label_axes(ax, "Months since first direct communication", "People with the outcome (%)" if key == "arrest"
+                   else "", label, grid_axis="both")
         ax.set_xlim(0, horizon)
-        ax.grid(alpha=0.3)
         ticks = [0, 6, 12, 24, 36]
         counts = [at_risk(follow, t) for t in ticks]
         shown = [str(c) if not (suppresses(review) and 0 < c < review.params.small_count_threshold)
                  else f"<{review.params.small_count_threshold}" for c in counts]
         ax.set_xticks(ticks, [f"{t}\n({s})" for t, s in zip(ticks, shown)])
-    axes[0].set_ylabel("People with the outcome (%)")
     axes[0].legend(loc="upper left", fontsize=8, frameon=False)
     who = COHORT_LABELS[review.params.outcomes_cohort]
     fig.suptitle(f"Outcomes over time since first contact, {who} (numbers still followed in brackets)")
