@@ -22,7 +22,7 @@ report: $(BIN)/.installed ## render the demo period's reports into reports/
 	$(BIN)/ceasefire run $(PARAMS) --out $(OUT)
 
 test: $(BIN)/.installed ## run the whole test suite
-	$(BIN)/python -m pytest tests notebooks --nbval-lax
+	$(BIN)/python -m pytest tests notebooks ceasefire_analysis --nbval-lax --doctest-modules
 
 demo-data: $(BIN)/.installed ## rebuild data/raw/demo from the seeded generator
 	$(BIN)/python -m ceasefire_analysis.demo data/raw/demo

@@ -107,7 +107,7 @@ def rate_per_100k(counts: pd.DataFrame, population: pd.DataFrame) -> pd.DataFram
 
     >>> c = pd.DataFrame({"year": [2012], "value": [127.0]})
     >>> p = pd.DataFrame({"year": [2012], "value": [399487.0]})
-    >>> round(rate_per_100k(c, p)["rate"].iloc[0], 2)
+    >>> round(float(rate_per_100k(c, p)["rate"].iloc[0]), 2)
     31.79
     """
     joined = counts[["year", "value"]].merge(population[["year", "value"]], on="year", suffixes=("_count", "_pop"))

@@ -28,7 +28,7 @@ from .schema import BOOL, CATEGORY, DATE, INT, PARTICIPANT, TEXT, Column, FileSp
 _DATE_RE = r"^\d{4}-\d{2}-\d{2}(?:[ T].*)?$"
 _INT_RE = r"^\d+$"
 _OTHER_DELIMITERS = (";", "\t", "|")
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # bump when the processed tables change shape or meaning
 
 
 @dataclass(frozen=True)

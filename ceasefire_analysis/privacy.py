@@ -50,13 +50,16 @@ def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:
     >>> s = pseudonymise(pd.Series(["PFN-0012345", "PFN-0012345", "PFN-7"]), b"k")
     >>> s.iloc[0] == s.iloc[1], s.iloc[0] != s.iloc[2], s.iloc[0].startswith("p_")
     (True, True, True)
+    >>> pseudonymise(pd.Series(["a", None]), b"k").isna().tolist()
+    [False, True]
     """
-    uniques = pd.unique(ids.astype(str))
+    present = ids.dropna().astype(str)
     mapping = {
         raw: PSEUDONYM_PREFIX + hmac.new(key, raw.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
-        for raw in uniques
+        for raw in pd.unique(present)
     }
-    return ids.astype(str).map(mapping)
+    # a blank stays blank: hashing it would turn "unknown" into a person
+    return present.map(mapping).reindex(ids.index)
 
 
 def key_fingerprint(key: bytes) -> str:

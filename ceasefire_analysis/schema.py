@@ -118,8 +118,8 @@ INCIDENTS = FileSpec(
                description="homicide and non-fatal injury shooting: one row per victim; "
                            "non-injury shooting: one row per incident"),
         Column("area", TEXT, required=False, nullable=True, description="police area"),
-        Column("victim_id", TEXT, required=False, nullable=True,
-               description="victim identifier, to find a victim listed twice"),
+        Column("victim_id", PARTICIPANT, required=False, nullable=True,
+               description="victim identifier, to find a victim listed twice; hashed at ingestion"),
         Column("group", TEXT, required=False, nullable=True,
                description="group or conflict the shooting review attributed it to"),
         Column("reviewed_on", DATE, required=False, nullable=True,

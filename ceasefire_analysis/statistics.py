@@ -153,8 +153,9 @@ class ControlSegment:
 def c_chart_limits(baseline_counts: list[float]) -> tuple[float, float, float]:
     """Centre line and 3-sigma limits of a c-chart: c̄ ± 3√c̄, the lower limit floored at 0.
 
-    >>> c_chart_limits([4, 6, 5, 5])
-    (5.0, 0.0, 11.708203932499369)
+    >>> centre, lower, upper = c_chart_limits([4, 6, 5, 5])
+    >>> centre, lower, round(upper, 4)
+    (5.0, 0.0, 11.7082)
     """
     centre = float(np.mean(baseline_counts))
     spread = 3 * math.sqrt(centre)

@@ -147,3 +147,28 @@ def test_public_run_hides_small_counts(tmp_path):
     html = (folder / "worksheet.html").read_text()
     assert "fewer than 15" in html and "hidden (would reveal a small number)" in html
     assert "public" in html
+
+
+def test_victim_identifiers_are_hashed_and_quality_warnings_reach_the_report(make_city, tmp_path, monkeypatch):
+    monkeypatch.setattr("ceasefire_analysis.loading.CACHE_DIR", tmp_path / "cache")
+    incidents = [
+        {"incident_id": "K-1", "occurred_on": "2016-11-03", "incident_type": "nonfatal_injury_shooting",
+         "victim_id": "Zebulon Quarrington-Fitch"},
+        {"incident_id": "K-1", "occurred_on": "2016-11-03", "incident_type": "homicide",
+         "victim_id": "Zebulon Quarrington-Fitch"},
+        {"incident_id": "K-2", "occurred_on": "2017-01-15", "incident_type": "homicide", "victim_id": ""},
+    ]  # nothing in December 2016: a month with no incident at all
+    folder = make_city(incidents=incidents)
+    params = tmp_path / "q.yaml"
+    params.write_text(f"city: Q\nperiod_start: '2016-12'\nperiod_end: '2017-01'\ndata_dir: {folder}\n")
+    run_periods([params], tmp_path / "out", notebooks=("worksheet",))
+    html = (tmp_path / "out" / "2016-12_2017-01" / "worksheet.html").read_text()
+    assert "No incident at all is recorded in 2016-12" in html
+    assert "appear both as a non-fatal injury shooting and as a homicide (incidents K-1)" in html
+    for path in list((tmp_path / "cache").rglob("*")) + list((tmp_path / "out").rglob("*")):
+        if path.is_file():
+            assert b"Quarrington" not in path.read_bytes(), path
+    from ceasefire_analysis.loading import load_data_dir
+    data = load_data_dir(folder)
+    assert data.incidents["incident_type"].value_counts().to_dict() == {"homicide": 2}  # counted once
+    assert data.incidents["victim_id"].isna().sum() == 1  # a blank stays blank
