@@ -336,13 +336,13 @@ def make_tasks_and_flags(incidents: list[dict], meetings: list[dict], people: _P
         for _ in range(int(rng.integers(1, 4))):
             serial += 1
             due = day + dt.timedelta(days=int(rng.integers(5, 22)))
-            done = None
-            if rng.random() < 0.8:
-                late = rng.random() < 0.25
-                done = due + dt.timedelta(days=int(rng.integers(1, 15))) if late else \
-                    day + dt.timedelta(days=int(rng.integers(1, (due - day).days + 1)))
-                if done > LAST_DAY:
-                    done = None
+            late = rng.random() < 0.25
+            done = due + dt.timedelta(days=int(rng.integers(1, 15))) if late else \
+                day + dt.timedelta(days=int(rng.integers(1, (due - day).days + 1)))
+            if rng.random() < 0.08:  # a few deliverables drag on for months
+                done = due + dt.timedelta(days=int(rng.integers(30, 150)))
+            if done > LAST_DAY:
+                done = None
             incident = reviewed[int(rng.integers(len(reviewed)))]["incident_id"] if reviewed else ""
             tasks.append({"task_id": f"T-{serial:05d}", "assigned_on": day.isoformat(), "due_on": due.isoformat(),
                           "completed_on": done.isoformat() if done else "",
