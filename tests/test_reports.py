@@ -53,6 +53,7 @@ def test_html_is_offline_and_shows_no_code(rendered_demo, name):
     assert parser.external == []
     assert parser.code_inputs == 0
     assert not re.search(r"https?://[^\s\"'<>]*\.(js|css|woff2?|ttf|png|svg)", text)
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", text) and "@import" not in text  # fonts and styles in CSS
     assert "Traceback" not in text and "Warning:" not in text
 
 
@@ -184,3 +185,24 @@ def test_a_new_city_with_weeks_of_data_gets_readable_reports(make_city, tmp_path
     for name in REPORTS:  # nothing went to stderr: no warning was swallowed on the way to the reader
         nb = nbformat.read(folder_out / "executed" / f"{name}.ipynb", as_version=4)
         assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"], name
+
+
+def test_progress_is_plain_lines_off_a_terminal_and_a_bar_on_one():
+    import io
+    from ceasefire_analysis.reports import Progress
+
+    log = io.StringIO()
+    progress = Progress(2, log)
+    progress.step("2017-02_2017-03 worksheet: ok (3.0 s)")
+    progress.step("2017-02_2017-03 history: ok (2.0 s)")
+    assert log.getvalue().splitlines() == ["[1/2] 2017-02_2017-03 worksheet: ok (3.0 s)",
+                                           "[2/2] 2017-02_2017-03 history: ok (2.0 s)"]
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty = Terminal()
+    bar = Progress(2, tty)
+    bar.step("a")
+    assert tty.getvalue().startswith("\r[###############...............] 1/2")
