@@ -19,6 +19,7 @@ import json
 import math
 import multiprocessing
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -284,6 +285,29 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, but another user's
+        return True
+    return True
+
+
+def remove_abandoned_staging(out_root: Path) -> list[Path]:
+    """Delete half-built folders left by runs that died (their process is gone); return them."""
+    removed = []
+    if not out_root.is_dir():
+        return removed
+    for path in out_root.iterdir():
+        match = re.match(r"^\.(?:tmp-(\d+)__.*|old-.*-(\d+))$", path.name)
+        if match and path.is_dir() and not _pid_alive(int(match.group(1) or match.group(2))):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
 def new_staging(out_root: Path, folder_id: str) -> Path:
     """A hidden temporary folder beside the final one; its name ends with the folder id."""
     out_root.mkdir(parents=True, exist_ok=True)
@@ -364,6 +388,7 @@ def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLi
     """
     stream = stream or sys.stderr
     out_root = Path(out_root).resolve()
+    remove_abandoned_staging(out_root)
     results: list[PeriodResult] = []
     jobs_ready: list[Job] = []
     for raw in params_files:

@@ -206,3 +206,19 @@ def test_progress_is_plain_lines_off_a_terminal_and_a_bar_on_one():
     bar = Progress(2, tty)
     bar.step("a")
     assert tty.getvalue().startswith("\r[###############...............] 1/2")
+
+
+def test_folders_left_by_a_dead_run_are_cleared(tmp_path):
+    import os
+    import subprocess
+    from ceasefire_analysis.reports import remove_abandoned_staging
+
+    child = subprocess.Popen(["true"])  # once finished and reaped, its pid belongs to no one
+    child.wait()
+    (tmp_path / f".tmp-{child.pid}__2017-02_2017-03").mkdir()
+    (tmp_path / f".old-2017-02_2017-03-{child.pid}").mkdir()
+    (tmp_path / f".tmp-{os.getpid()}__2017-04_2017-05").mkdir()  # this process: still working
+    (tmp_path / "2017-02_2017-03").mkdir()
+    removed = remove_abandoned_staging(tmp_path)
+    assert len(removed) == 2
+    assert {p.name for p in tmp_path.iterdir()} == {"2017-02_2017-03", f".tmp-{os.getpid()}__2017-04_2017-05"}
