@@ -134,7 +134,6 @@ def scaling(sizes: list[int], repeats: int) -> list[tuple[int, float, float]]:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         rows.append((n, seconds, peak / 2**20))
-        del incidents
     return rows
 
 

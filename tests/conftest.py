@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import pytest
 
-from ceasefire_analysis.config import DEMO_PARAMS, PROJECT_ROOT
+from ceasefire_analysis.config import DEMO_PARAMS
 from ceasefire_analysis.loading import load_data_dir
 from ceasefire_analysis.params import load_params, params_from_values
 

@@ -5,7 +5,7 @@ import pytest
 from ceasefire_analysis.errors import CeasefireError, InputError
 from ceasefire_analysis.loading import load_data_dir, validate_data_dir
 
-from conftest import BASE_ROWS, write_rows
+
 
 
 def only(problems, **fields):

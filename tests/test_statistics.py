@@ -1,7 +1,6 @@
 """Chance, seasonality, pace and control limits against scipy/statsmodels and hand calculation."""
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats as sps
