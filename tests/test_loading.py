@@ -6,8 +6,6 @@ from ceasefire_analysis.errors import CeasefireError, InputError
 from ceasefire_analysis.loading import load_data_dir, validate_data_dir
 
 
-
-
 def only(problems, **fields):
     matches = [p for p in problems if all(getattr(p, k) == v for k, v in fields.items())]
     assert matches, f"no problem with {fields} in {[str(p) for p in problems]}"
