@@ -103,11 +103,13 @@ def test_planted_identifiers_never_reach_any_output(planted_run):
     assert results[0].failures == []  # every report of a small, unfamiliar city renders
     files = [p for p in folder.rglob("*") if p.is_file()]
     assert len(files) >= 8
+    pseudonym = re.compile(rb"p_[0-9a-f]{20}")
     for path in files:
         data = path.read_bytes()
         for raw in PLANTED:
             for form in (raw, raw.upper(), raw.lower()):
                 assert form.encode() not in data, (raw, path)
+        assert not pseudonym.search(data), path  # not even the hashed stand-ins are listed
 
 
 def test_small_city_reports_say_what_is_missing(planted_run):
