@@ -332,7 +332,8 @@ def provenance_html(review: PeriodReview) -> HTML:
     inputs = "; ".join(f"{i['file']} ({i['rows']} rows) sha256 {i['sha256']}" for i in p["inputs"])
     text = (f"Provenance — period {p['period']}; params: {p['params']}; ceasefire_analysis {p['package_version']}; "
             f"inputs: {inputs}; run at {p['run_at']}.")
-    return HTML(f'<p class="cf-provenance">{html.escape(text)}</p>')
+    return HTML('<p><a href="index.html">Back to the period overview</a></p>'
+                f'<p class="cf-provenance">{html.escape(text)}</p>')
 
 
 def headline_status(indicators: pd.DataFrame) -> pd.DataFrame:
