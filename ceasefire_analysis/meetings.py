@@ -32,6 +32,7 @@ MEETING_KEYS = ("meeting", "city", "data_dir", "week_start", "week_end", "window
                 "small_count_threshold")
 WINDOW_KEYS = {schema.SHOOTING_REVIEW: ("week_start", "week_end"), schema.COORDINATION: ("window_start", "window_end")}
 TITLES = {schema.SHOOTING_REVIEW: "Weekly shooting review", schema.COORDINATION: "Coordination meeting"}
+NO_TASKS = "<p>There is no task data: add tasks.csv (see docs/data_dictionary.md) to track deliverables.</p>"
 TYPE_LABELS = {schema.HOMICIDE: "Homicide", schema.NONFATAL: "Non-fatal injury shooting",
                schema.NON_INJURY: "Non-injury shooting"}
 
@@ -254,6 +255,11 @@ def shootings_html(pack: MeetingPack) -> HTML:
     return HTML('<div class="cf-report">' + listing + context + "</div>")
 
 
+def section(title: str, body: str) -> HTML:
+    """One titled section of a meeting pack."""
+    return HTML(f'<div class="cf-report"><h2>{_h(title)}</h2>{body}</div>')
+
+
 def _clean(value) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA else str(value)
 
@@ -262,8 +268,8 @@ def unreviewed_html(pack: MeetingPack) -> HTML:
     p = pack.params
     incidents = shooting_incidents(pack.data.incidents)
     if "reviewed_on" not in incidents:
-        return HTML('<div class="cf-report"><h2>Not yet reviewed</h2><p>The incident data have no reviewed_on '
-                    "column, so reviews cannot be tracked.</p></div>")
+        return section("Not yet reviewed", "<p>The incident data have no reviewed_on column, so reviews cannot "
+                                           "be tracked.</p>")
     upto = incidents[incidents["occurred_on"] <= pd.Timestamp(p.end)]
     pending = upto[upto["reviewed_on"].isna() | (upto["reviewed_on"] > pd.Timestamp(p.end))]
     pending = pending[pending["occurred_on"] >= pd.Timestamp(p.end) - pd.Timedelta(days=89)]
@@ -274,17 +280,15 @@ def unreviewed_html(pack: MeetingPack) -> HTML:
     body = html_table((["Case"] if internal else []) + ["Date", "Type", "Area"], rows,
                       f"Shootings of the last 90 days not yet reviewed ({len(pending)})") if rows else \
         "<p>Every shooting of the last 90 days has been reviewed.</p>"
-    return HTML('<div class="cf-report"><h2>Not yet reviewed</h2>' + body + "</div>")
+    return section("Not yet reviewed", body)
 
 
 def deliverables_html(pack: MeetingPack) -> HTML:
     """Prior deliverables by owner: open, overdue (with days), completed since the last meeting."""
     p = pack.params
     tasks = pack.data.tasks
-    head = '<div class="cf-report"><h2>Prior deliverables</h2>'
     if tasks is None:
-        return HTML(head + "<p>There is no task data: add tasks.csv (see docs/data_dictionary.md) to track "
-                    "deliverables.</p></div>")
+        return section("Prior deliverables", NO_TASKS)
     last = last_meeting_before(pack.data.meetings, p.meeting, p.start)
     since = last or (p.start - dt.timedelta(days=7))
     open_now = open_on(tasks, p.end)
@@ -308,7 +312,7 @@ def deliverables_html(pack: MeetingPack) -> HTML:
     header = ["Owner"] + (["Deliverable"] if internal else []) + ["Due", "Overdue by"]
     detail = html_table(header, detail_rows,
                         f"Overdue deliverables ({len(detail_rows)})") if detail_rows else "<p>Nothing is overdue.</p>"
-    return HTML(head + summary + detail + "</div>")
+    return section("Prior deliverables", summary + detail)
 
 
 def repeat_groups_html(pack: MeetingPack) -> HTML:
@@ -317,16 +321,16 @@ def repeat_groups_html(pack: MeetingPack) -> HTML:
     body = html_table(["Group or conflict", "Shootings", "Latest"], rows,
                       "Groups or conflicts with more than one shooting in the last 30 days") if rows else \
         "<p>No group or conflict is tied to more than one shooting in the last 30 days.</p>"
-    return HTML('<div class="cf-report"><h2>Active conflicts</h2>' + body + "</div>")
+    return section("Active conflicts", body)
 
 
 def flagged_html(pack: MeetingPack) -> HTML:
     """People and groups flagged at shooting reviews in the window: counts, never names."""
     p = pack.params
     flags = pack.data.review_flags
-    head = '<div class="cf-report"><h2>Flagged at shooting reviews</h2>'
     if flags is None:
-        return HTML(head + "<p>There is no review_flags.csv, so flagged people cannot be counted.</p></div>")
+        return section("Flagged at shooting reviews",
+                       "<p>There is no review_flags.csv, so flagged people cannot be counted.</p>")
     window = rows_in_window(flags, "flagged_on", p.start, p.end)
     people = window["participant_id"].nunique()
     threshold = p.small_count_threshold
@@ -335,17 +339,17 @@ def flagged_html(pack: MeetingPack) -> HTML:
     rows = [[g, (f"fewer than {threshold}" if p.audience != "internal" and n < threshold else str(n))]
             for g, n in groups.items()]
     table = html_table(["Group or conflict", "People flagged"], rows, "By group") if rows else ""
-    return HTML(head + f"<p>{shown} people and {len(groups)} groups or conflicts were flagged as at very high "
-                "risk from " f"{p.start:%d %b} to {p.end:%d %b %Y}.</p>" + table + "</div>")
+    return section("Flagged at shooting reviews",
+                   f"<p>{shown} people and {len(groups)} groups or conflicts were flagged as at very high risk from "
+                   f"{p.start:%d %b} to {p.end:%d %b %Y}.</p>" + table)
 
 
 def tasks_by_owner_html(pack: MeetingPack) -> HTML:
     """Open tasks by owner and age, and the on-time completion rate over the last 90 days."""
     p = pack.params
     tasks = pack.data.tasks
-    head = '<div class="cf-report"><h2>Tasks</h2>'
     if tasks is None:
-        return HTML(head + "<p>There is no task data: add tasks.csv to track deliverables.</p></div>")
+        return section("Tasks", NO_TASKS)
     open_now = open_on(tasks, p.end)
     age = (pd.Timestamp(p.end) - open_now["assigned_on"]).dt.days
     rows = []
@@ -355,7 +359,7 @@ def tasks_by_owner_html(pack: MeetingPack) -> HTML:
     due, done, rate = on_time_rate(tasks, p.end - dt.timedelta(days=89), p.end)
     rate_text = (f"Of {due} deliverables due in the 90 days to {p.end:%d %b %Y}, {done} were completed on time "
                  f"({rate:.0%})." if due else "No deliverable fell due in the last 90 days.")
-    return HTML(head + table + f"<p>{rate_text}</p></div>")
+    return section("Tasks", table + f"<p>{rate_text}</p>")
 
 
 def since_last_meeting_html(pack: MeetingPack) -> HTML:
@@ -372,8 +376,7 @@ def since_last_meeting_html(pack: MeetingPack) -> HTML:
     if p.audience != "internal":
         rows = [[label, f"fewer than {p.small_count_threshold}" if 0 < int(n) < p.small_count_threshold else n]
                 for label, n in rows]
-    return HTML('<div class="cf-report"><h2>Since the last meeting</h2>' +
-                html_table(["Activity", f"{since:%d %b} – {p.end:%d %b %Y}"], rows, "") + "</div>")
+    return section("Since the last meeting", html_table(["Activity", f"{since:%d %b} – {p.end:%d %b %Y}"], rows, ""))
 
 
 def pack_provenance(pack: MeetingPack) -> HTML:

@@ -106,3 +106,19 @@ def test_both_packs_render_offline(packs):
     for text in (review, coordination):
         assert "<script src" not in text and "PFN-" not in text
     assert (out / "shooting_review_2017-03-20" / "manifest.json").is_file()
+
+
+def test_packs_without_task_or_flag_data_say_so(make_city, tmp_path):
+    folder = make_city()
+    review = tmp_path / "review.yaml"
+    review.write_text(f"meeting: shooting_review\ncity: T\ndata_dir: {folder}\nweek_start: '2017-01-09'\n"
+                      "week_end: '2017-01-15'\n")
+    coordination = tmp_path / "coordination.yaml"
+    coordination.write_text(f"meeting: coordination\ncity: T\ndata_dir: {folder}\nwindow_start: '2017-01-01'\n"
+                            "window_end: '2017-01-14'\n")
+    results = run_periods([review, coordination], tmp_path / "out")
+    assert [r.failures for r in results] == [[], []]
+    text = (tmp_path / "out" / "shooting_review_2017-01-09" / "shooting_review.html").read_text()
+    assert "There is no task data" in text and "Every shooting from 09 Jan to 15 Jan 2017 (1)" in text
+    text = (tmp_path / "out" / "coordination_2017-01-01" / "coordination.html").read_text()
+    assert "no review_flags.csv" in text and "There is no task data" in text
