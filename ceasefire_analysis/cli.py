@@ -53,13 +53,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ceasefire", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="ceasefire",
+        description="Check a city's data and render the Ceasefire performance-review reports and meeting packs.")
     sub = parser.add_subparsers(dest="command", required=True)
     validate = sub.add_parser("validate", help="check every file of a data folder against the data contract")
     validate.add_argument("data_dir", help="folder holding incidents.csv, communications.csv, ...")
     validate.set_defaults(func=cmd_validate)
-    run = sub.add_parser("run", help="validate, compute and render the reports of one or more review periods")
-    run.add_argument("params", nargs="+", help="params file(s), e.g. params/2017-02_2017-03.yaml")
+    run = sub.add_parser("run", help="validate, compute and render review periods or meeting packs")
+    run.add_argument("params", nargs="+", help="params file(s), e.g. params/2017-02_2017-03.yaml or "
+                                               "params/shooting_review_2017-03-20.yaml")
     run.add_argument("--out", default=str(DEFAULT_REPORTS_DIR), help="output folder (default: reports/)")
     run.add_argument("--jobs", type=int, default=DEFAULT_JOBS,
                      help=f"notebooks to execute at once (default {DEFAULT_JOBS}: one per core, at most 2)")
