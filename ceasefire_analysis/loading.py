@@ -14,6 +14,7 @@ import os
 import tempfile
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -65,6 +66,17 @@ class CityData:
         if name in tables:
             return tables[name]
         raise AttributeError(name)
+
+    def input_records(self) -> list[dict]:
+        """File name, SHA-256 and row count of every input read, for provenance."""
+        return [{"file": Path(i.path).name, "sha256": i.sha256, "rows": i.rows} for i in self.inputs]
+
+    @cached_property
+    def monthly_counts(self) -> pd.DataFrame:
+        """Incident counts by month and type (see ``indicators.monthly_incident_counts``), computed once."""
+        from .indicators import monthly_incident_counts
+
+        return monthly_incident_counts(self.tables["incidents"])
 
     def date_range(self) -> tuple[dt.date | None, dt.date | None]:
         """First and last incident dates, the span the data covers."""
@@ -286,12 +298,12 @@ def validate_data_dir(data_dir: str | os.PathLike, today: dt.date | None = None)
     return problems
 
 
-def _cache_dir_for(inputs: list[InputFile], key: bytes) -> Path:
+def _cache_dir_for(hashes: dict[str, str], key: bytes) -> Path:
     digest = hashlib.sha256()
     digest.update(CACHE_VERSION.encode())
     digest.update(key_fingerprint(key).encode())
-    for item in inputs:
-        digest.update(f"{item.name}:{item.sha256}".encode())
+    for name, sha in sorted(hashes.items()):
+        digest.update(f"{name}:{sha}".encode())
     return CACHE_DIR / digest.hexdigest()[:24]
 
 
@@ -332,7 +344,7 @@ def load_data_dir(data_dir: str | os.PathLike, today: dt.date | None = None, use
     hashes = {name: sha256_of(p) for name, p in paths.items() if p is not None}
     cache = None
     if use_cache:
-        cache = _cache_dir_for([InputFile(n, "", h, 0) for n, h in sorted(hashes.items())], key)
+        cache = _cache_dir_for(hashes, key)
         if (cache / "rows.txt").is_file():
             rows = dict(line.split() for line in (cache / "rows.txt").read_text().splitlines())
             tables = {name: (pd.read_parquet(cache / f"{name}.parquet") if name in hashes else None)

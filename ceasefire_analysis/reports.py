@@ -35,7 +35,7 @@ import pandas as pd
 from . import __version__
 from .config import NOTEBOOKS_DIR, PROJECT_ROOT, TEMPLATE_DIR
 from .errors import CeasefireError
-from .params import display_path, load_params, read_params_file
+from .params import display_path, read_params_file
 from .outcomes import write_outcomes_csv
 from .review import PeriodReview, open_review, provenance
 from .tables import REPORT_CSS, format_value, headline_status, html_table, status_cell
@@ -336,25 +336,31 @@ def indicators_csv(table: pd.DataFrame) -> str:
     return table.to_csv(index=False, float_format="%.6g", lineterminator="\n")
 
 
-def finish_period(review: PeriodReview, staging: Path, results: list[ReportResult], out_root: Path,
-                  params_file: Path, started: dt.datetime) -> Path:
-    results = sorted(results, key=lambda r: list(REPORTS).index(r.name))
-    write_text_atomic(staging / "index.html", index_page(review, results))
+def publish(staging: Path, target: Path, identity: dict, params_file: Path, params: dict, inputs: list[dict],
+            started: dt.datetime, results: list[ReportResult]) -> Path:
+    """Write ``manifest.json`` into a finished staging folder and move the folder into place."""
     manifest = {
-        "period": review.params.period_id,
+        **identity,
         "params_file": display_path(params_file),
-        "params": read_params_file(params_file),
+        "params": params,
         "package_version": __version__,
         "git_commit": git_commit(),
-        "inputs": provenance(review)["inputs"],
+        "inputs": inputs,
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "reports": [asdict(r) for r in results],
     }
     write_text_atomic(staging / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
-    target = out_root / review.params.period_id
     replace_dir_atomic(staging, target)
     return target
+
+
+def finish_period(review: PeriodReview, staging: Path, results: list[ReportResult], out_root: Path,
+                  params_file: Path, params: dict, started: dt.datetime) -> Path:
+    results = sorted(results, key=lambda r: list(REPORTS).index(r.name))
+    write_text_atomic(staging / "index.html", index_page(review, results))
+    return publish(staging, out_root / review.params.period_id, {"period": review.params.period_id}, params_file,
+                   params, review.data.input_records(), started, results)
 
 
 # --------------------------------------------------------------------------- many periods
@@ -458,21 +464,11 @@ def prepare_job(params_file: Path, out_root: Path, result: PeriodResult, noteboo
         result.period_id = pack.params.folder_id
 
         def finish_meeting(reports: list[ReportResult]) -> Path:
-            manifest = {"meeting": pack.params.folder_id, "params_file": display_path(params_file), "params": raw,
-                        "package_version": __version__, "git_commit": git_commit(),
-                        "inputs": [{"file": Path(i.path).name, "sha256": i.sha256, "rows": i.rows}
-                                   for i in pack.data.inputs],
-                        "started_at": started.isoformat(timespec="seconds"),
-                        "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-                        "reports": [asdict(r) for r in reports]}
-            write_text_atomic(staging / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
-            target = out_root / pack.params.folder_id
-            replace_dir_atomic(staging, target)
-            return target
+            return publish(staging, out_root / pack.params.folder_id, {"meeting": pack.params.folder_id},
+                           params_file, raw, pack.data.input_records(), started, reports)
 
         return Job(result, params_file, staging, (pack.params.meeting,), finish_meeting)
-    load_params(params_file)  # fail on the params before touching any data
-    review, staging = prepare_period(params_file, out_root)
+    review, staging = prepare_period(params_file, out_root)  # params are checked before any data is read
     result.period_id = review.params.period_id
     return Job(result, params_file, staging, notebooks,
-               lambda reports: finish_period(review, staging, reports, out_root, params_file, started))
+               lambda reports: finish_period(review, staging, reports, out_root, params_file, raw, started))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -113,6 +112,6 @@ def provenance(review: PeriodReview) -> dict[str, Any]:
         "period": review.params.period_id,
         "params": review.params_label,
         "package_version": __version__,
-        "inputs": [{"file": Path(i.path).name, "sha256": i.sha256, "rows": i.rows} for i in review.data.inputs],
+        "inputs": review.data.input_records(),
         "run_at": review.opened_at.isoformat(timespec="seconds"),
     }
