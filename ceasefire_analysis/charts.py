@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .indicators import LABELS, OUTCOME_INDICATORS, annual_outcome_benchmark, monthly_incident_counts
+from .indicators import LABELS, OUTCOME_INDICATORS, annual_outcome_benchmark
 from .periods import Month
 from .review import PeriodReview
 
@@ -107,7 +107,7 @@ def year_to_date_curves(review: PeriodReview, indicator: str) -> pd.DataFrame:
     """
     last = review.params.review.period.last
     year = last.year
-    monthly = monthly_incident_counts(review.data.incidents)
+    monthly = review.data.monthly_counts
     column = OUTCOME_INDICATORS[indicator]
 
     current = year_monthly_counts(monthly, column, year)
@@ -148,7 +148,7 @@ def monthly_counts_chart(review: PeriodReview, indicator: str) -> Figure:
     """Monthly counts of one outcome for the current and prior year, side by side."""
     last = review.params.review.period.last
     year = last.year
-    monthly = monthly_incident_counts(review.data.incidents)
+    monthly = review.data.monthly_counts
     column = OUTCOME_INDICATORS[indicator]
     label = LABELS[indicator]
 
@@ -176,7 +176,7 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart:
 
     params = review.params
     last = params.review.period.last
-    monthly = monthly_incident_counts(review.data.incidents)
+    monthly = review.data.monthly_counts
     column = OUTCOME_INDICATORS[indicator]
     settings = params.control_chart
     if monthly.empty:

@@ -305,7 +305,7 @@ def outcome_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
     """
     review = params.review
     incidents = data.incidents
-    monthly = monthly_incident_counts(incidents)
+    monthly = data.monthly_counts
     coverage = data_coverage(incidents, review.period.last)
     rows = []
     for indicator, column in OUTCOME_INDICATORS.items():
@@ -352,7 +352,7 @@ def outcome_seasonal_shares(monthly: pd.DataFrame, column: str, year: int, cover
 
 def annual_outcome_benchmark(data: CityData, params: ReviewParams, indicator: str, year: int) -> float | None:
     """The annual benchmark of an outcome indicator for ``year`` (given or derived), or None."""
-    monthly = monthly_incident_counts(data.incidents)
+    monthly = data.monthly_counts
     coverage = data_coverage(data.incidents, params.review.period.last)
     return outcome_annual_benchmarks(indicator, [year], monthly, coverage, params).get(year)
 

@@ -12,10 +12,13 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import HTML
 
-from .indicators import LABELS
+from .indicators import (
+    LABELS, OUTCOME_INDICATORS, annual_outcome_benchmark, data_coverage, outcome_seasonal_shares,
+)
 from .periods import round_half_up
 from .review import PeriodReview, provenance
 from .schema import DOES_NOT_MEET, MEETS, WINDOW_AS_OF, WINDOW_PERIOD, WINDOW_YTD
+from .statistics import VERDICT_ALPHA, minimum_detectable_counts, pace_probability
 
 REPORT_CSS = """
 <style>
@@ -150,8 +153,6 @@ def chance_text(r: pd.Series) -> str:
 
 def how_to_read_html(review: PeriodReview) -> HTML:
     """What size of change the counts could show at all: the minimum detectable change per window."""
-    from .statistics import VERDICT_ALPHA, minimum_detectable_counts
-
     table = review.indicators
     rows = []
     for _, r in table[table["worksheet"].eq("outcomes") & table["benchmark_exact"].notna()].iterrows():
@@ -180,13 +181,9 @@ def how_to_read_html(review: PeriodReview) -> HTML:
 
 def pace_html(review: PeriodReview) -> HTML:
     """Probability that each outcome ends the year at or under its annual benchmark."""
-    from .indicators import OUTCOME_INDICATORS, annual_outcome_benchmark, monthly_incident_counts, \
-        outcome_seasonal_shares, data_coverage
-    from .statistics import pace_probability
-
     params = review.params
     last = params.review.period.last
-    monthly = monthly_incident_counts(review.data.incidents)
+    monthly = review.data.monthly_counts
     coverage = data_coverage(review.data.incidents, last)
     rows = []
     for indicator in ("homicides", "nonfatal_injury_shootings"):
