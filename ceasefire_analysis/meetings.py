@@ -25,7 +25,7 @@ from .config import resolve_path
 from .errors import ParamsError
 from .indicators import rows_in_window
 from .loading import CityData, load_data_dir
-from .params import AUDIENCES, display_path, read_params_file
+from .params import AUDIENCES, notebook_params
 from .tables import REPORT_CSS, html_table
 
 MEETING_KEYS = ("meeting", "city", "data_dir", "week_start", "week_end", "window_start", "window_end", "audience",
@@ -204,13 +204,7 @@ class MeetingPack:
 
 def open_meeting(params_file: str | None = None, **given: Any) -> MeetingPack:
     """Load a meeting pack's parameters (injected keys, or else the params file) and data."""
-    supplied = {k: v for k, v in given.items() if v is not None}
-    if supplied:
-        params, label = meeting_params_from_values(supplied, "notebook parameters"), "parameters injected into the notebook"
-    else:
-        path = resolve_path(params_file)
-        params = meeting_params_from_values(read_params_file(path), display_path(path))
-        label = display_path(path)
+    params, label = notebook_params(params_file, given, meeting_params_from_values)
     return MeetingPack(params, load_data_dir(params.data_dir), label)
 
 

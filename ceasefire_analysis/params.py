@@ -245,6 +245,23 @@ def read_params_file(path: str | os.PathLike) -> dict[str, Any]:
     return values
 
 
+def notebook_params(params_file: str | os.PathLike, given: dict[str, Any], from_values) -> tuple[Any, str]:
+    """Parameters of a notebook run: the keys papermill injected, or else the params file; and a label.
+
+    When any key is given (``papermill -f P.yaml`` injects them all), those keys are the
+    whole parameter set and ``params_file`` is not read, so a default from another file
+    can never leak into a report. With no key given (a notebook opened as it is), the
+    params file is read; a relative path reads against the project root, as everywhere
+    in params files. ``from_values(values, source)`` checks the values.
+    """
+    supplied = {key: value for key, value in given.items() if value is not None}
+    if supplied:
+        return from_values(supplied, "notebook parameters"), "parameters injected into the notebook"
+    path = resolve_path(params_file)
+    label = display_path(path)
+    return from_values(read_params_file(path), label), label
+
+
 def load_params(path: str | os.PathLike) -> ReviewParams:
     """Read and check a params file."""
     values = read_params_file(path)

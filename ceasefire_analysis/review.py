@@ -13,12 +13,12 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
-from .config import DEMO_PARAMS, resolve_path
+from .config import DEMO_PARAMS
 from .errors import InputError, Problem
 from .indicators import build_indicators, suppress_for_public
 from .quality import quality_warnings
 from .loading import CityData, load_data_dir
-from .params import ReviewParams, display_path, load_params, params_from_values
+from .params import ReviewParams, display_path, notebook_params, params_from_values
 
 
 @dataclass
@@ -55,19 +55,8 @@ class PeriodReview:
 
 
 def resolve_params(params_file: str | None = None, **given: Any) -> tuple[ReviewParams, str]:
-    """Parameters from a notebook: the keys papermill injected, or else the params file.
-
-    When any key is given (``papermill -f P.yaml`` injects them all), those keys are the
-    whole parameter set and ``params_file`` is not read, so a default from another
-    file can never leak into a report. With no keys given (a notebook opened as it
-    is), the params file is read.
-    """
-    supplied = {key: value for key, value in given.items() if value is not None}
-    if supplied:
-        return params_from_values(supplied, source="notebook parameters"), "parameters injected into the notebook"
-    # Relative paths read against the project root, as everywhere in params files.
-    path = resolve_path(params_file) if params_file else DEMO_PARAMS
-    return load_params(path), display_path(path)
+    """Parameters from a notebook (see :func:`params.notebook_params`); the demo period by default."""
+    return notebook_params(params_file or DEMO_PARAMS, given, params_from_values)
 
 
 def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
