@@ -269,6 +269,30 @@ def read_input(path: Path, spec: FileSpec, today: dt.date | None = None) -> tupl
     return typed, problems
 
 
+def _folder_problem(data_dir: Path) -> list[Problem]:
+    return [] if data_dir.is_dir() else [Problem(str(data_dir), None, None, "the data folder does not exist")]
+
+
+def _read_folder(data_dir: Path, paths: dict[str, Path | None],
+                 today: dt.date | None) -> tuple[dict[str, pd.DataFrame | None], list[Problem]]:
+    """Read and check every file of a folder: typed tables (raw identifiers) and all problems found."""
+    tables: dict[str, pd.DataFrame | None] = {}
+    problems: list[Problem] = []
+    for spec in schema.FILE_SPECS:
+        tables[spec.name] = None
+        path = paths[spec.name]
+        if path is None:
+            if spec.required:
+                problems.append(Problem(spec.filename, None, None, f"the file is missing from {data_dir}",
+                                        "a CSV file with the columns in docs/data_dictionary.md"))
+            continue
+        typed, file_problems = read_input(path, spec, today)
+        problems.extend(file_problems)
+        if typed is not None and not file_problems:
+            tables[spec.name] = typed.reset_index(drop=True)
+    return tables, problems
+
+
 def validate_data_dir(data_dir: str | os.PathLike, today: dt.date | None = None) -> list[Problem]:
     """Check every file of a data folder; return the list of problems (empty when all is well).
 
@@ -277,18 +301,10 @@ def validate_data_dir(data_dir: str | os.PathLike, today: dt.date | None = None)
     []
     """
     data_dir = Path(data_dir)
-    if not data_dir.is_dir():
-        return [Problem(str(data_dir), None, None, "the data folder does not exist")]
-    problems: list[Problem] = []
-    for spec in schema.FILE_SPECS:
-        path = find_input(data_dir, spec)
-        if path is None:
-            if spec.required:
-                problems.append(Problem(spec.filename, None, None, f"the file is missing from {data_dir}",
-                                        "a CSV file with the columns in docs/data_dictionary.md"))
-            continue
-        _, file_problems = read_input(path, spec, today)
-        problems.extend(file_problems)
+    if _folder_problem(data_dir):
+        return _folder_problem(data_dir)
+    paths = {spec.name: find_input(data_dir, spec) for spec in schema.FILE_SPECS}
+    _, problems = _read_folder(data_dir, paths, today)
     if (data_dir / "history").is_dir():
         from .history import load_history
         try:
@@ -336,43 +352,27 @@ def load_data_dir(data_dir: str | os.PathLike, today: dt.date | None = None, use
         Listing every problem found, when any file breaks the data contract.
     """
     data_dir = Path(data_dir)
-    problems = [] if data_dir.is_dir() else [Problem(str(data_dir), None, None, "the data folder does not exist")]
-    if problems:
-        raise InputError(problems)
+    if _folder_problem(data_dir):
+        raise InputError(_folder_problem(data_dir))
     key = resolve_id_key(data_dir)
     paths = {spec.name: find_input(data_dir, spec) for spec in schema.FILE_SPECS}
     hashes = {name: sha256_of(p) for name, p in paths.items() if p is not None}
-    cache = None
-    if use_cache:
-        cache = _cache_dir_for(hashes, key)
-        if (cache / "rows.txt").is_file():
-            rows = dict(line.split() for line in (cache / "rows.txt").read_text().splitlines())
-            tables = {name: (pd.read_parquet(cache / f"{name}.parquet") if name in hashes else None)
-                      for name in paths}
-            inputs = [InputFile(n, str(paths[n]), hashes[n], int(rows[n])) for n in paths if n in hashes]
-            return CityData(data_dir, tables, inputs)
+    cache = _cache_dir_for(hashes, key) if use_cache else None
+    if cache is not None and (cache / "rows.txt").is_file():
+        rows = dict(line.split() for line in (cache / "rows.txt").read_text().splitlines())
+        tables = {name: (pd.read_parquet(cache / f"{name}.parquet") if name in hashes else None) for name in paths}
+        inputs = [InputFile(n, str(paths[n]), hashes[n], int(rows[n])) for n in paths if n in hashes]
+        return CityData(data_dir, tables, inputs)
 
-    tables: dict[str, pd.DataFrame | None] = {}
-    inputs: list[InputFile] = []
-    for spec in schema.FILE_SPECS:
-        path = paths[spec.name]
-        if path is None:
-            if spec.required:
-                problems.append(Problem(spec.filename, None, None, f"the file is missing from {data_dir}",
-                                        "a CSV file with the columns in docs/data_dictionary.md"))
-            tables[spec.name] = None
-            continue
-        typed, file_problems = read_input(path, spec, today)
-        problems.extend(file_problems)
-        if typed is None or file_problems:
-            continue
-        for col in spec.columns:
-            if col.kind == PARTICIPANT and col.name in typed:
-                typed[col.name] = pseudonymise(typed[col.name], key)
-        tables[spec.name] = typed.reset_index(drop=True)
-        inputs.append(InputFile(spec.name, str(path), hashes[spec.name], len(typed)))
+    tables, problems = _read_folder(data_dir, paths, today)
     if problems:
         raise InputError(problems)
+    for spec in schema.FILE_SPECS:
+        typed = tables[spec.name]
+        for col in spec.columns:
+            if typed is not None and col.kind == PARTICIPANT and col.name in typed:
+                typed[col.name] = pseudonymise(typed[col.name], key)
+    inputs = [InputFile(n, str(paths[n]), hashes[n], len(t)) for n, t in tables.items() if t is not None]
     if cache is not None:
         _write_cache(cache, tables, {i.name: i.rows for i in inputs})
     return CityData(data_dir, tables, inputs)
