@@ -38,7 +38,7 @@ from .errors import CeasefireError
 from .params import display_path, read_params_file
 from .outcomes import write_outcomes_csv
 from .review import PeriodReview, open_review, provenance
-from .tables import REPORT_CSS, format_value, headline_status, html_table, status_cell
+from .tables import REPORT_CSS, format_value, headline_status, html_table, quality_html, status_cell
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -246,9 +246,7 @@ def index_page(review: PeriodReview, results: list[ReportResult]) -> str:
     if first is not None:
         parts.append(f"<p>Incident data run from {first:%d %B %Y} to {last:%d %B %Y}. "
                      f"Year to date: {html.escape(params.review.ytd.label())}.</p>")
-    if params.audience != "internal":
-        parts.append(f"<p>Prepared for a <strong>{html.escape(params.audience)}</strong> audience: no "
-                     "participant-level information; small counts of people are hidden.</p>")
+    parts.append(quality_html(review).data)  # the audience and any data-quality warnings, as in the worksheet
     parts.append("<h2>Reports</h2><ul>")
     for r in results:
         label = html.escape(REPORTS.get(r.name, r.name))
@@ -264,9 +262,6 @@ def index_page(review: PeriodReview, results: list[ReportResult]) -> str:
              format_value(r["actual"], r["unit"]) if r["status"] or not math.isnan(r["actual"]) else "hidden",
              format_value(r["benchmark"], r["unit"]), status_cell(r["status"]) if r["status"] else "—"]
             for _, r in status.iterrows()]
-    if review.warnings:
-        parts.append('<div class="cf-banner"><p>Data quality:</p><ul>' +
-                     "".join(f"<li>{html.escape(w)}</li>" for w in review.warnings) + "</ul></div>")
     parts.append(html_table(["Indicator", "Window", "Actual", "Benchmark", "Status"], rows,
                             "Headline status of every indicator with a benchmark"))
     p = provenance(review)
