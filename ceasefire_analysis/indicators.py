@@ -52,9 +52,11 @@ LABELS = {
     "enforcement_vhr_pct_area": "Area-unit enforcement actions on VHR targets",
     "enforcement_vhr_pct_specialised": "Specialised-unit enforcement actions on VHR targets",
 }
+REFERRAL_LABELS = {"call_in": "a call-in", "custom_notification": "custom notification",
+                   "ceasefire_other": "other Ceasefire work", "outreach": "outreach",
+                   "non_ceasefire_other": "non-Ceasefire sources"}
 for _source in schema.REFERRAL_SOURCES:
-    LABELS[f"case_management_active_{_source}"] = "  referred by " + _source.replace("_", " ").replace(
-        "ceasefire other", "other Ceasefire").replace("non ceasefire other", "non-Ceasefire other")
+    LABELS[f"case_management_active_{_source}"] = "  referred by " + REFERRAL_LABELS[_source]
 for _group in schema.UNIT_GROUPS:
     LABELS[f"staffing_pct_{_group}"] = f"Staffing of {_group.upper() if _group == 'siu' else _group} units"
     LABELS[f"staffing_units_{_group}"] = f"  number of {_group.upper() if _group == 'siu' else _group} units"

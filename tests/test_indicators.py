@@ -174,3 +174,9 @@ def test_empty_period_counts_zero_and_zero_denominators(make_city, city_params):
     assert math.isnan(lookup(table2, "case_management_opd_highest_risk_pct", "period"))
     assert lookup(table2, "case_management_opd_highest_risk_pct", "period", "status") == ""
     assert lookup(table2, "case_management_active", "as_of") == 1
+
+
+def test_referral_labels_read_as_plain_words():
+    from ceasefire_analysis.indicators import LABELS
+    assert LABELS["case_management_active_non_ceasefire_other"].strip() == "referred by non-Ceasefire sources"
+    assert LABELS["case_management_active_ceasefire_other"].strip() == "referred by other Ceasefire work"
