@@ -48,8 +48,13 @@ DEFAULTS: dict[str, Any] = {
     "seasonal_years": 3,
     "control_chart": {},
     "outcomes_cohort": "any",
+    "vhr_population_estimate": None,
+    "safe_city": {},
 }
 COHORT_KINDS = ("any", "call_in", "custom_notification")
+# Keys whose default is None but which a params file may leave out.
+OPTIONAL_KEYS = ("case_management_capacity", "history_dir", "vhr_population_estimate")
+SAFE_CITY_KEYS = ("base_year", "years", "reduction", "base_count")
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,8 @@ class ReviewParams:
     seasonal_years: int = 3
     control_chart: dict = field(default_factory=dict)
     outcomes_cohort: str = "any"
+    vhr_population_estimate: int | None = None
+    safe_city: dict = field(default_factory=dict)
     source: str = ""
 
     @property
@@ -114,7 +121,7 @@ def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams
         )
     merged = {key: values.get(key, default) for key, default in DEFAULTS.items()}
     for key, default in DEFAULTS.items():
-        if default is None and key not in ("case_management_capacity", "history_dir") and merged[key] in (None, ""):
+        if default is None and key not in OPTIONAL_KEYS and merged[key] in (None, ""):
             raise ParamsError(f"'{key}' is required{where}")
 
     _require(isinstance(merged["city"], str), "city", "text", source)
@@ -191,6 +198,11 @@ def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams
 
     _require(merged["outcomes_cohort"] in COHORT_KINDS, "outcomes_cohort", "one of " + ", ".join(COHORT_KINDS), source)
 
+    vhr = merged["vhr_population_estimate"]
+    _require(vhr is None or (isinstance(vhr, int) and not isinstance(vhr, bool) and vhr >= 1),
+             "vhr_population_estimate", "a whole number of 1 or more (people at very high risk)", source)
+    safe_city = _safe_city(merged["safe_city"] or {}, source)
+
     data_dir = resolve_path(merged["data_dir"])
     history_dir = merged["history_dir"]
     if history_dir not in (None, ""):
@@ -221,8 +233,33 @@ def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams
         seasonal_years=seasonal_years,
         control_chart=control,
         outcomes_cohort=merged["outcomes_cohort"],
+        vhr_population_estimate=vhr,
+        safe_city=safe_city,
         source=source,
     )
+
+
+def _safe_city(values: Any, source: str) -> dict:
+    """Check ``safe_city``: {base_year, years, reduction, optional base_count}, or empty for none."""
+    _require(isinstance(values, dict) and set(values) <= set(SAFE_CITY_KEYS), "safe_city",
+             "a mapping with keys base_year, years, reduction and optionally base_count", source)
+    if not values:
+        return {}
+    for key in ("base_year", "years", "reduction"):
+        _require(key in values, f"safe_city.{key}", "given when safe_city is set", source)
+
+    def whole(value: Any, low: int) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= low
+
+    _require(whole(values["base_year"], 1900) and values["base_year"] <= 2999, "safe_city.base_year",
+             "a four-digit year", source)
+    _require(whole(values["years"], 1) and values["years"] <= 50, "safe_city.years",
+             "a whole number of years from 1 to 50", source)
+    _require(_number(values["reduction"]) and 0 <= values["reduction"] < 1, "safe_city.reduction",
+             "a fraction from 0 up to (not including) 1, e.g. 0.10", source)
+    _require(values.get("base_count") is None or whole(values["base_count"], 0), "safe_city.base_count",
+             "a whole number of 0 or more", source)
+    return {key: values.get(key) for key in SAFE_CITY_KEYS}
 
 
 def read_params_file(path: str | os.PathLike) -> dict[str, Any]:

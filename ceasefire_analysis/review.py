@@ -15,6 +15,7 @@ import pandas as pd
 from . import __version__
 from .config import DEMO_PARAMS
 from .errors import InputError, Problem
+from .focus import focus_worksheet
 from .indicators import build_indicators, suppress_for_public
 from .quality import quality_warnings
 from .loading import CityData, load_data_dir
@@ -42,6 +43,9 @@ class PeriodReview:
             table = build_indicators(self.data, self.params)
             if self.params.audience == "public":
                 table = suppress_for_public(table, self.params.small_count_threshold)
+            table = pd.concat([table, focus_worksheet(self.data.tables, self.params)], ignore_index=True)
+            if "suppressed" in table:
+                table["suppressed"] = table["suppressed"].fillna("")
             self._indicators = table
         return self._indicators
 

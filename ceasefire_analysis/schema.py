@@ -52,6 +52,11 @@ MEETING_KINDS = (SHOOTING_REVIEW, COORDINATION, PERFORMANCE_REVIEW)
 
 # Participant events after a direct communication, in the order of precedence
 # used by the seed's post-call-in breakdown (most serious first).
+# Roles of a person linked to a shooting (incident_people.csv)
+VICTIM = "victim"
+SUSPECT = "suspect"
+INCIDENT_ROLES = (VICTIM, SUSPECT)
+
 PARTICIPANT_EVENTS = (
     "murder_victim",
     "shooting_victim",
@@ -122,6 +127,9 @@ INCIDENTS = FileSpec(
                description="victim identifier, to find a victim listed twice; hashed at ingestion"),
         Column("group", TEXT, required=False, nullable=True,
                description="group or conflict the shooting review attributed it to"),
+        Column("group_involved", BOOL, required=False, nullable=True,
+               description="the shooting review found a street group or its members involved; "
+                           "when blank, a non-blank group means involved"),
         Column("reviewed_on", DATE, required=False, nullable=True,
                description="date of the shooting review that discussed it"),
     ),
@@ -241,6 +249,17 @@ REVIEW_FLAGS = FileSpec(
     description="People flagged at shooting reviews as at very high risk in the near term (optional).",
 )
 
+INCIDENT_PEOPLE = FileSpec(
+    "incident_people",
+    (
+        Column("incident_id", TEXT, description="police case number of a shooting in incidents.csv"),
+        Column("participant_id", PARTICIPANT, description="person linked to the shooting; hashed at ingestion"),
+        Column("role", CATEGORY, allowed=INCIDENT_ROLES, description="how the person is linked to it"),
+    ),
+    required=False,
+    description="Victims and suspects linked to shootings (optional); one row per person per role per incident.",
+)
+
 FILE_SPECS: tuple[FileSpec, ...] = (
     INCIDENTS,
     COMMUNICATIONS,
@@ -252,6 +271,7 @@ FILE_SPECS: tuple[FileSpec, ...] = (
     COMPARISON_GROUP,
     TASKS,
     REVIEW_FLAGS,
+    INCIDENT_PEOPLE,
 )
 SPECS_BY_NAME = {spec.name: spec for spec in FILE_SPECS}
 
@@ -276,5 +296,8 @@ INDICATOR_COLUMNS = (
 WINDOW_YTD = "ytd"
 WINDOW_PERIOD = "period"
 WINDOW_AS_OF = "as_of"
+WINDOW_YEAR = "year"
+# An indicator whose input file, column or parameter the city does not have (blank actual).
+NOT_RECORDED = "not_recorded"
 MEETS = "meets"
 DOES_NOT_MEET = "does_not_meet"
