@@ -356,6 +356,96 @@ def make_tasks_and_flags(incidents: list[dict], meetings: list[dict], people: _P
     return tasks, flags
 
 
+def _pick(rng: np.random.Generator, pool: list[str]) -> str | None:
+    return pool[int(rng.integers(len(pool)))] if pool else None
+
+
+def make_focus_records(incidents: list[dict], communications: list[dict], case_management: list[dict],
+                       flags: list[dict], meetings: list[dict], people: _People,
+                       seed: int) -> tuple[list[dict], list[dict]]:
+    """For Worksheet 3: the review's group finding on each incident (a ``group_involved`` column
+    added in place), victims and suspects linked to shootings since 2016 (``incident_people``),
+    and review flags of people the partnership then reached (returned as rows to append).
+
+    A stream of its own, so every table and number drawn before stays exactly as it was.
+    """
+    rng = np.random.default_rng(seed + 18)
+    new_people = _People(rng)
+    new_people.used = set(people.used)
+    finding: dict[str, str] = {}
+    for r in incidents:
+        if r["incident_id"] not in finding:
+            if not r["reviewed_on"]:
+                finding[r["incident_id"]] = ""  # not reviewed yet: the group column alone decides
+            elif r["group"]:
+                finding[r["incident_id"]] = "true"
+            else:  # a few involve a group the review could not name
+                finding[r["incident_id"]] = "true" if rng.random() < 0.08 else "false"
+        r["group_involved"] = finding[r["incident_id"]]
+
+    first_contact: dict[str, dt.date] = {}
+    for r in communications:
+        day = dt.date.fromisoformat(r["occurred_on"])
+        first_contact[r["participant_id"]] = min(day, first_contact.get(r["participant_id"], day))
+    first_enrolment = {r["participant_id"]: dt.date.fromisoformat(r["enrolled_on"]) for r in case_management}
+    dead: set[str] = set()
+    victims_so_far: list[str] = []
+
+    def known_before(day: dt.date, pool: dict[str, dt.date]) -> str | None:
+        return _pick(rng, [pid for pid, first in pool.items() if first < day and pid not in dead])
+
+    def reached_after(day: dt.date) -> str | None:
+        return _pick(rng, [pid for pid, first in first_contact.items()
+                           if day <= first <= day + dt.timedelta(days=30) and pid not in dead])
+
+    links: list[dict] = []
+    seen: set[str] = set()
+    for r in incidents:
+        if r["incident_type"] == "non_injury_shooting" or r["occurred_on"] < "2016-01-01":
+            continue
+        day = dt.date.fromisoformat(r["occurred_on"])
+        if rng.random() < 0.6:  # one victim row, one person (some victims are never identified to us)
+            draw = rng.random()
+            pid = (known_before(day, first_contact) if draw < 0.25 else
+                   known_before(day, first_enrolment) if draw < 0.35 else None) or new_people.new()
+            links.append({"incident_id": r["incident_id"], "participant_id": pid, "role": "victim"})
+            victims_so_far.append(pid)
+            if r["incident_type"] == "homicide":
+                dead.add(pid)
+        if r["incident_id"] in seen:
+            continue
+        seen.add(r["incident_id"])
+        for _ in range(int(rng.choice(3, p=[0.5, 0.38, 0.12]))):
+            draw = rng.random()
+            pid = (known_before(day, first_contact) if draw < 0.3 else
+                   reached_after(day) if draw < 0.6 else
+                   _pick(rng, [v for v in victims_so_far if v not in dead]) if draw < 0.65 else None)
+            links.append({"incident_id": r["incident_id"], "participant_id": pid or new_people.new(), "role": "suspect"})
+    links = [dict(t) for t in dict.fromkeys(tuple(link.items()) for link in links)]  # one row per person and role
+
+    # People flagged at a shooting review in the three weeks before they were first reached (or enrolled).
+    reviews = sorted(m["scheduled_on"] for m in meetings if m["kind"] == "shooting_review" and m["held"] == "true")
+    groups_by_review: dict[str, list[str]] = {}
+    for r in incidents:
+        if r["reviewed_on"] and r["group"]:
+            groups_by_review.setdefault(r["reviewed_on"], []).append(r["group"])
+    extra_flags = []
+    for pid, first in sorted(first_contact.items()):
+        enrolled = first_enrolment.get(pid)
+        if enrolled is not None and enrolled.year >= 2017:
+            first = min(first, enrolled)  # flagged before any of the follow-up
+        if first.year < 2016 or rng.random() >= (0.8 if enrolled is not None else 0.4):
+            continue
+        earlier = [d for d in reviews if first - dt.timedelta(days=21) <= dt.date.fromisoformat(d) <= first]
+        if not earlier:
+            continue
+        day = _pick(rng, earlier)
+        extra_flags.append({"participant_id": pid, "flagged_on": day,
+                            "group": _pick(rng, groups_by_review.get(day, [])) or ""})
+    extra_flags.sort(key=lambda r: (r["flagged_on"], r["participant_id"]))
+    return links, extra_flags
+
+
 def write_csv(path: Path, rows: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as fh:
@@ -377,6 +467,8 @@ def build_demo_tables(seed: int = SEED) -> dict[str, list[dict]]:
     comparison = make_comparison_group(rng, people)
     events = make_participant_events(rng, communications, comparison)
     tasks, flags = make_tasks_and_flags(incidents, meetings, people, seed)
+    incident_people, later_flags = make_focus_records(incidents, communications, case_management, flags, meetings,
+                                                      people, seed)
     return {
         "incidents": incidents,
         "communications": communications,
@@ -387,7 +479,8 @@ def build_demo_tables(seed: int = SEED) -> dict[str, list[dict]]:
         "participant_events": events,
         "comparison_group": comparison,
         "tasks": tasks,
-        "review_flags": flags,
+        "review_flags": flags + later_flags,
+        "incident_people": incident_people,
     }
 
 
