@@ -30,7 +30,9 @@ history_facts: "Optional[dict]" = None  # {changes, threshold, runs_before, rati
 seasonal_benchmarks: "Optional[bool]" = None  # also show benchmarks split by seasonal shares
 seasonal_years: "Optional[int]" = None  # full prior years that set the seasonal shares
 control_chart: "Optional[dict]" = None  # {baseline_start, baseline_end, resets, baseline_months}
-outcomes_cohort: "Optional[str]" = None  # curves for people first reached by: any, call_in or custom_notification'''
+outcomes_cohort: "Optional[str]" = None  # curves for people first reached by: any, call_in or custom_notification
+vhr_population_estimate: "Optional[int]" = None  # people at very high risk, from the problem analysis
+safe_city: "Optional[dict]" = None  # {base_year, years, reduction, base_count}: the safe-city path'''
 
 OPEN = '''\
 from ceasefire_analysis.review import open_review
@@ -42,6 +44,7 @@ review = open_review(
     notes=notes, next_steps=next_steps, audience=audience, small_count_threshold=small_count_threshold,
     history_dir=history_dir, eras=eras, history_facts=history_facts, seasonal_benchmarks=seasonal_benchmarks,
     seasonal_years=seasonal_years, control_chart=control_chart, outcomes_cohort=outcomes_cohort,
+    vhr_population_estimate=vhr_population_estimate, safe_city=safe_city,
 )'''
 
 MEETING_PARAMETERS = '''\
@@ -78,6 +81,10 @@ NOTEBOOKS = {
         ("code", "from ceasefire_analysis.tables import quality_html\n\nquality_html(review)"),
         ("code", "from ceasefire_analysis.tables import outcome_worksheet_html\n\noutcome_worksheet_html(review)"),
         ("code", "from ceasefire_analysis.tables import activity_worksheet_html\n\nactivity_worksheet_html(review)"),
+        ("code", "from ceasefire_analysis.focus_report import focus_worksheet_html, safe_city_chart, safe_city_html\n\n"
+                 "focus_worksheet_html(review)"),
+        ("code", "safe_city_chart(review)"),
+        ("code", "safe_city_html(review)"),
         ("code", "from ceasefire_analysis.tables import next_steps_html\n\nnext_steps_html(review)"),
         ("md", "## The year so far\n\nRunning totals since 1 January against last year and against the pace "
                "that would meet the annual benchmark."),
