@@ -1,6 +1,6 @@
 import pytest
 
-from ceasefire_analysis.config import DEMO_DATA_DIR, HISTORY_DATA_DIR, PROJECT_ROOT
+from ceasefire_analysis.config import DEMO_DATA_DIR, DEMO_PARAMS, HISTORY_DATA_DIR, PROJECT_ROOT
 from ceasefire_analysis.errors import ParamsError
 from ceasefire_analysis.params import load_params, params_from_values
 
@@ -70,3 +70,28 @@ def test_params_file_errors(tmp_path):
     listy.write_text("- a\n- b\n")
     with pytest.raises(ParamsError, match="key: value"):
         load_params(listy)
+
+
+@pytest.mark.parametrize("values,message", [
+    ({"vhr_population_estimate": 0}, "vhr_population_estimate"),
+    ({"vhr_population_estimate": "300"}, "vhr_population_estimate"),
+    ({"safe_city": {"base_year": 2016, "years": 5}}, "safe_city.reduction"),
+    ({"safe_city": {"base_year": 2016, "years": 5, "reduction": 1.0}}, "safe_city.reduction"),
+    ({"safe_city": {"base_year": 16, "years": 5, "reduction": 0.1}}, "safe_city.base_year"),
+    ({"safe_city": {"base_year": 2016, "years": 0, "reduction": 0.1}}, "safe_city.years"),
+    ({"safe_city": {"base_year": 2016, "years": 5, "reduction": 0.1, "base_count": -1}}, "safe_city.base_count"),
+    ({"safe_city": {"base_year": 2016, "years": 5, "reduction": 0.1, "start": 1}}, "safe_city"),
+])
+def test_focus_params_are_checked(values, message):
+    base = {"city": "X", "period_start": "2017-02", "period_end": "2017-03", "data_dir": "data/raw/demo"}
+    with pytest.raises(ParamsError, match=message.replace(".", r"\.")):
+        params_from_values({**base, **values})
+
+
+def test_focus_params_defaults_and_demo():
+    base = {"city": "X", "period_start": "2017-02", "period_end": "2017-03", "data_dir": "data/raw/demo"}
+    plain = params_from_values(base)
+    assert plain.vhr_population_estimate is None and plain.safe_city == {}
+    demo = load_params(DEMO_PARAMS)
+    assert demo.vhr_population_estimate == 300
+    assert demo.safe_city == {"base_year": 2016, "years": 5, "reduction": 0.10, "base_count": None}

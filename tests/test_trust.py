@@ -84,6 +84,8 @@ def planted_run(tmp_path_factory):
     write_rows(city / "communications.csv", comms)
     write_rows(city / "case_management.csv", cases)
     write_rows(city / "participant_events.csv", events)
+    write_rows(city / "incident_people.csv", [{"incident_id": f"C{i}", "participant_id": PLANTED[i % 4],
+                                               "role": "victim" if i % 2 else "suspect"} for i in range(0, 60, 3)])
     write_rows(city / "staffing.csv", [{"as_of": "2017-01-01", "unit": "CRT", "unit_group": "area", "authorized": 5,
                                         "filled": 4}])
     write_rows(city / "meetings.csv", [{"meeting_id": "M1", "scheduled_on": "2017-02-02", "kind": "coordination",
