@@ -446,7 +446,7 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
                 part = known[key]
                 add(_focus_row("known", f"known_before_{key}_pct{suffix}", window_name, window, as_of,
                                None if part is None else share_pct(part, people), "percent",
-                               _part=part, _of=people))
+                               _part=part, _of=people, _base=f"known_before_people{suffix}"))
 
     for window_name, window in review.windows().items():
         recorded = "group" in incidents
@@ -515,7 +515,9 @@ def protect_people_counts(rows: pd.DataFrame, audience: str, threshold: int) -> 
 
     ``_people`` marks a count of people; ``_part``/``_of`` the people counted in a share (or a
     part of a shown total), ``_of`` blank when the denominator is not a count of people (the
-    very-high-risk estimate); ``_median_of`` the people a median is taken over. A hidden row
+    very-high-risk estimate); ``_median_of`` the people a median is taken over; ``_base`` the
+    count of people a share is of (hidden with it). Victims and suspects are protected as two
+    parts of the people linked to shootings. A hidden row
     gets ``suppressed`` = ``small`` (its own count is small) or ``complementary`` (it would
     reveal one), no ``actual`` and no comparison values. Internal reports are unchanged.
     """
@@ -537,7 +539,24 @@ def protect_people_counts(rows: pd.DataFrame, audience: str, threshold: int) -> 
         elif part is not None and whole is None and suppression_mask([part], threshold)[0]:
             out.at[i, "suppressed"] = "complementary"
         elif median_of is not None and suppression_mask([median_of], threshold)[0]:
-            out.at[i, "suppressed"] = "small"
+            out.at[i, "suppressed"] = "complementary"
+    for window in out["window"].unique():
+        # victims and suspects: with the total shown, hiding only one would let it be worked out
+        # (exactly, when nobody was both)
+        rows_of = {name: out.index[(out["indicator"] == name) & (out["window"] == window)]
+                   for name in ("known_before_people", "known_before_people_victims", "known_before_people_suspects")}
+        if any(len(found) != 1 for found in rows_of.values()) or pd.isna(out.at[rows_of["known_before_people"][0], "actual"]):
+            continue
+        total, victims, suspects = (rows_of[name][0] for name in rows_of)
+        counts = [int(out.at[victims, "actual"]), int(out.at[suspects, "actual"])]
+        for i, hide in zip((victims, suspects), suppression_mask(counts, threshold, out.at[total, "suppressed"] == "")):
+            if hide and not out.at[i, "suppressed"]:
+                out.at[i, "suppressed"] = "complementary"
+    if "_base" in out:
+        hidden_people = set(zip(out.loc[out["suppressed"] != "", "indicator"], out.loc[out["suppressed"] != "", "window"]))
+        for i in out.index[out["_base"].notna()]:
+            if (out.at[i, "_base"], out.at[i, "window"]) in hidden_people and not out.at[i, "suppressed"]:
+                out.at[i, "suppressed"] = "complementary"
     hidden = out["suppressed"] != ""
     out.loc[hidden, ["actual", "prior_year", "three_year_average"]] = math.nan
     return out

@@ -298,7 +298,10 @@ def test_people_counts_hidden_for_partner_and_public(city):
         assert hidden[("known_before_reached_pct", "ytd")] == "complementary"  # 2 of 5 would show 2 and 3
         assert hidden[("known_before_people_victims", "ytd")] == "small"
         assert hidden[("flagged_people", "ytd")] == "small"
-        assert hidden[("flagged_median_days_to_communication", "ytd")] == "small"
+        assert hidden[("flagged_median_days_to_communication", "ytd")] == "complementary"
+        assert hidden[("known_before_people_suspects", "ytd")] == "small"  # 3
+        assert hidden[("known_before_people", "period")] == "small"
+        assert hidden[("known_before_reached_pct_suspects", "ytd")] == "complementary"
         assert hidden[("reach_vs_vhr_pct", "as_of")] == ""  # 7 people of the estimate of 10
         assert hidden[("group_involved_homicides_pct", "ytd")] == ""  # shootings, not people
         assert table.loc[table["suppressed"] != "", "actual"].isna().all()
@@ -314,3 +317,19 @@ def test_demo_fills_every_section(demo_params, demo_data, demo_indicators):
     partial = table[(table["indicator"] == "safe_city_shootings") & (table["window_end"] == "2017-03-31")]
     ytd = demo_indicators[demo_indicators["window"] == "ytd"].set_index("indicator")["actual"]
     assert partial["actual"].iloc[0] == ytd["homicides"] + ytd["nonfatal_injury_shootings"]
+
+
+def test_one_role_hidden_hides_the_other_and_its_shares():
+    nan = math.nan
+    rows = pd.DataFrame([
+        ("known_before_people", 20, 20, nan, nan, None),
+        ("known_before_people_victims", 17, 17, nan, nan, None),
+        ("known_before_people_suspects", 3, 3, nan, nan, None),
+        ("known_before_reached_pct_victims", 50.0, nan, 10, 20, "known_before_people_victims"),
+        ("known_before_reached_pct", 50.0, nan, 10, 20, "known_before_people"),
+    ], columns=["indicator", "actual", "_people", "_part", "_of", "_base"])
+    rows["window"], rows["prior_year"], rows["three_year_average"], rows["_median_of"] = "ytd", nan, nan, nan
+    out = focus.protect_people_counts(rows, "public", 5)
+    assert out["suppressed"].tolist() == ["", "complementary", "small", "complementary", ""]
+    assert out["actual"].isna().tolist() == [False, True, True, True, False]
+    assert focus.protect_people_counts(rows, "internal", 5) is rows
