@@ -350,11 +350,15 @@ def yearly_shootings(incidents: pd.DataFrame, years: list[int], through: dt.date
     """Homicides, non-fatal injury shootings and their total per year up to ``through``.
 
     ``partial`` marks a year the data cover only in part (the current year to ``through``,
-    or the year the data begin after 1 January); years after ``through`` have no counts.
+    the year the data begin after 1 January, or an earlier year after whose last incident
+    there is none before ``through``'s year); years after ``through`` have no counts.
     """
+    data_end = incidents["occurred_on"].max().date() if not incidents.empty else None
     rows = []
     for year in years:
         first, last = dt.date(year, 1, 1), min(dt.date(year, 12, 31), through)
+        if data_end is not None and year < through.year and data_end < last:
+            last = data_end  # the data stop during this year: a missing extract is not a quiet year
         if first > through or data_start is None or data_start > last:
             rows.append({"year": year, "homicides": math.nan, "nonfatal_injury_shootings": math.nan,
                          "total": math.nan, "partial": False, "counted_to": None})

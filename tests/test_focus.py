@@ -229,6 +229,15 @@ def test_safe_city_table_marks_the_partial_year(city):
                                      MAR31, dt.date(2016, 1, 1))
     assert table["path"].tolist() == [1, 1]  # 1 x 0.5 = 0.5 -> 1 (half up)
     assert focus.safe_city_table(inc, {}, MAR31, JAN1)[0] is None
+    # data that stop in 2016 leave 2016 partial and 2017 empty, even for a 2017 period
+    stopped = inc[inc["occurred_on"] <= "2016-12-31"]
+    table, _ = focus.safe_city_table(stopped, {"base_year": 2016, "years": 1, "reduction": 0.1, "base_count": 5},
+                                     MAR31, dt.date(2016, 1, 1))
+    assert table["partial"].tolist() == [False, True] and table["total"].tolist() == [1, 0]
+    midyear = stopped.assign(occurred_on=D("2016-06-30"))  # the extract ends in June
+    table, _ = focus.safe_city_table(midyear, {"base_year": 2016, "years": 1, "reduction": 0.1, "base_count": 5},
+                                     MAR31, dt.date(2016, 1, 1))
+    assert table["partial"].tolist() == [True, True] and table["counted_to"].iloc[0] == dt.date(2016, 6, 30)
 
 
 # --------------------------------------------------------------------------- the worksheet
