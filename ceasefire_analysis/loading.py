@@ -290,7 +290,20 @@ def _read_folder(data_dir: Path, paths: dict[str, Path | None],
         problems.extend(file_problems)
         if typed is not None and not file_problems:
             tables[spec.name] = typed.reset_index(drop=True)
+    if not problems:
+        problems.extend(_links_to_unknown_incidents(tables))
     return tables, problems
+
+
+def _links_to_unknown_incidents(tables: dict[str, pd.DataFrame | None]) -> list[Problem]:
+    """People linked to an incident that incidents.csv does not list (a typo would silently drop them)."""
+    links, incidents = tables.get("incident_people"), tables.get("incidents")
+    if links is None or incidents is None:
+        return []
+    unknown = ~links["incident_id"].isin(set(incidents["incident_id"]))
+    return [Problem(schema.INCIDENT_PEOPLE.filename, int(idx) + 2, "incident_id",
+                    f"'{links.at[idx, 'incident_id']}' is not an incident_id in incidents.csv",
+                    "the incident_id of a shooting listed in incidents.csv") for idx in unknown[unknown].index[:50]]
 
 
 def validate_data_dir(data_dir: str | os.PathLike, today: dt.date | None = None) -> list[Problem]:

@@ -79,6 +79,13 @@ DATA_CASES = {
                              "enforcement_actions.csv", 2, "vhr_target"),
     "unknown_participant_event": (write_text("participant_events.csv", "participant_id,occurred_on,event\nPFN-1,2017-01-20,lottery_win\n"),
                                   "participant_events.csv", 2, "event"),
+    "incident_people_unknown_incident": (write_text("incident_people.csv", "incident_id,participant_id,role\n"
+                                                                           "C-1,PFN-1,victim\nC-9,PFN-2,suspect\n"),
+                                         "incident_people.csv", 3, "incident_id"),
+    "incident_people_unknown_role": (write_text("incident_people.csv", "incident_id,participant_id,role\nC-1,PFN-1,witness\n"),
+                                     "incident_people.csv", 2, "role"),
+    "group_involved_not_yes_no": (set_cell("incidents", 2, "group_involved", "perhaps"), "incidents.csv", 2,
+                                  "group_involved"),
     "negative_history_value": (write_text("history/homicides.csv", "year,value,source,definition\n2015,80,K,ucr\n2016,-5,K,ucr\n"),
                                "history/homicides.csv", 3, "value"),
     "history_year_twice": (write_text("history/homicides.csv", "year,value,source,definition\n2015,80,K,ucr\n2015,81,K,ucr\n"),
