@@ -114,8 +114,9 @@ def share_pct(numerator: int, denominator: int) -> float:
 
 
 def _covered(window: Window, data_start: dt.date | None, through: dt.date) -> bool:
-    """True when the data (first incident to the period's end) span every day of ``window``."""
-    return data_start is not None and data_start <= window.start and window.end <= through
+    """True when the data span every month of ``window``: from the first incident's month to the period's end
+    (month by month, as Worksheet 1 reads coverage)."""
+    return data_start is not None and data_start.replace(day=1) <= window.start and window.end <= through
 
 
 def _in(dates: pd.Series, start: dt.date, end: dt.date) -> pd.Series:
