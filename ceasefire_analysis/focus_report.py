@@ -67,8 +67,8 @@ def _cell(table: pd.DataFrame, indicator: str, window: str, review: PeriodReview
     text = _value_text(r, threshold)
     year = review.params.review.period.last.year
     if indicator.startswith("group_involved_") and r["status"] != NOT_RECORDED:
-        text += (f"\n{year - 1}: {format_value(r['prior_year'], 'percent')}; "
-                 f"{year - 3}–{year - 1}: {format_value(r['three_year_average'], 'percent')}")
+        text += (f"\nsame months {year - 1}: {format_value(r['prior_year'], 'percent')}"
+                 f"\n{year - 3}–{year - 1} together: {format_value(r['three_year_average'], 'percent')}")
     return Cell(text, "num" if text[:1].isdigit() else "")
 
 
@@ -89,7 +89,10 @@ def focus_worksheet_html(review: PeriodReview) -> HTML:
             classes.append("sub")
             continue
         for indicator in indicators:
-            rows.append([FOCUS_LABELS[indicator].strip()] +
+            label = FOCUS_LABELS[indicator].strip()
+            if indicator == "reach_vs_vhr_pct" and params.vhr_population_estimate:
+                label += f" (estimate: {params.vhr_population_estimate:,} people)"
+            rows.append([label] +
                         [_cell(table, indicator, w, review) for w in (WINDOW_YTD, WINDOW_PERIOD, WINDOW_AS_OF)])
             classes.append("sub" if FOCUS_LABELS[indicator].startswith(" ") else "")
     intro = ('<div class="cf-report"><h2>Worksheet 3: Focus, scale and quality</h2>'
