@@ -342,3 +342,15 @@ def test_one_role_hidden_hides_the_other_and_its_shares():
     assert out["suppressed"].tolist() == ["", "complementary", "small", "complementary", ""]
     assert out["actual"].isna().tolist() == [False, True, True, True, False]
     assert focus.protect_people_counts(rows, "internal", 5) is rows
+
+
+def test_demo_worksheet_report_shows_worksheet_3_filled(rendered_demo):
+    code, folder = rendered_demo
+    assert code == 0
+    page = (folder / "worksheet.html").read_text()
+    assert "Worksheet 3: Focus, scale and quality" in page
+    assert "Not recorded for this city" not in page and "not recorded for this city" not in page
+    assert "partial year: counted to 31 Mar 2017" in page and 'alt="Shootings against the safe-city path' in page
+    table = pd.read_csv(folder / "indicators.csv", keep_default_na=False)
+    focus_rows = table[table["worksheet"] == "focus"]
+    assert len(focus_rows) == 41 and (focus_rows["status"] == "").all()
