@@ -234,7 +234,7 @@ def response_times(incidents: pd.DataFrame, incident_people: pd.DataFrame | None
     """Per group-involved shooting incident in the window: its date, first response date and days (NaN if none).
 
     The people of an incident are its victims and suspects and those flagged with its
-    group on or after its date (and by ``end``); the response is the first direct
+    group on or after its date (whenever flagged); the response is the first direct
     communication with any of them from the incident's date to ``end``, both included.
     """
     dates = incident_dates(incidents)
@@ -246,7 +246,7 @@ def response_times(incidents: pd.DataFrame, incident_people: pd.DataFrame | None
     if review_flags is not None:
         flagged = chosen.dropna(subset=["group"]).merge(review_flags[["participant_id", "flagged_on", "group"]],
                                                         on="group")
-        flagged = flagged[(flagged["flagged_on"] >= flagged["occurred_on"]) & (flagged["flagged_on"] <= pd.Timestamp(end))]
+        flagged = flagged[flagged["flagged_on"] >= flagged["occurred_on"]]
         pairs.append(flagged[["incident_id", "participant_id"]])
     people = pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame(columns=["incident_id", "participant_id"])
     contacts = people.drop_duplicates().merge(chosen[["incident_id", "occurred_on"]], on="incident_id") \

@@ -164,6 +164,13 @@ def test_response_times(city):
     assert summary["none"] == 1
 
 
+def test_response_counts_people_flagged_after_the_window(city):
+    flags = frame([("late", "2017-04-05", "D")], ["participant_id", "flagged_on", "group"], ["flagged_on"])
+    comms = frame([("late", "2017-03-25")], ["participant_id", "occurred_on"], ["occurred_on"])
+    times = focus.response_times(city["incidents"], None, flags, comms, JAN1, MAR31)
+    assert times.set_index("incident_id")["days"].dropna().to_dict() == {"I7": 5}  # flagged with D on or after 20 March
+
+
 def test_response_with_no_incident_and_flags_only(city):
     times = focus.response_times(city["incidents"], None, city["review_flags"], city["communications"],
                                  dt.date(2017, 6, 1), dt.date(2017, 6, 30))
