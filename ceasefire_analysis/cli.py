@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(func=cmd_validate)
     run = sub.add_parser("run", help="validate, compute and render review periods or meeting packs")
     run.add_argument("params", nargs="+", help="params file(s), e.g. params/2017-02_2017-03.yaml or "
-                                               "params/shooting_review_2017-03-20.yaml")
+                                               "params/shooting_review_2017-03-28.yaml")
     run.add_argument("--out", default=str(DEFAULT_REPORTS_DIR), help="output folder (default: reports/)")
     run.add_argument("--jobs", type=int, default=DEFAULT_JOBS,
                      help=f"notebooks to execute at once (default {DEFAULT_JOBS}: one per core, at most 2)")

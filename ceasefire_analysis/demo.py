@@ -319,8 +319,13 @@ TASK_TEXT = ["Identify and locate people tied to the shooting", "Custom notifica
 
 
 def make_tasks_and_flags(incidents: list[dict], meetings: list[dict], people: _People,
-                         seed: int) -> tuple[list[dict], list[dict]]:
-    """Deliverables assigned at shooting reviews and coordination meetings, and people flagged at reviews."""
+                         seed: int, communications: list[dict] = ()) -> tuple[list[dict], list[dict]]:
+    """Deliverables assigned at shooting reviews and coordination meetings, and people flagged at reviews.
+
+    Some people are flagged again at a later review, and some flagged people were already reached by
+    a direct communication, so the coordination pack's "flagged over time" table has something to show.
+    The choice is by position, not by a random draw, so the task rows stay as they were.
+    """
     rng = np.random.default_rng(seed + 1)  # a stream of its own: the other tables stay as they were
     by_review: dict[str, list[dict]] = {}
     for r in incidents:
@@ -350,8 +355,16 @@ def make_tasks_and_flags(incidents: list[dict], meetings: list[dict], people: _P
                           "incident_id": incident, "description": TASK_TEXT[int(rng.integers(len(TASK_TEXT)))]})
         if meeting["kind"] == "shooting_review":
             groups = [r["group"] for r in reviewed if r["group"]] or [""]
+            reached_before = [c["participant_id"] for c in communications if c["occurred_on"] < day.isoformat()]
             for _ in range(int(rng.integers(0, 4))):
-                flags.append({"participant_id": people.new(), "flagged_on": day.isoformat(),
+                k = len(flags)
+                if k % 4 == 3 and k >= 6:  # flagged again: a person flagged at an earlier review (at most 3 a review)
+                    pid = flags[k - 4 if k % 3 == 0 else k - 6]["participant_id"]
+                elif k % 5 == 1 and reached_before:  # someone the partnership has already reached
+                    pid = reached_before[-1 - (k % min(40, len(reached_before)))]
+                else:
+                    pid = people.new()
+                flags.append({"participant_id": pid, "flagged_on": day.isoformat(),
                               "group": groups[int(rng.integers(len(groups)))]})
     return tasks, flags
 
@@ -466,7 +479,7 @@ def build_demo_tables(seed: int = SEED) -> dict[str, list[dict]]:
     meetings = make_meetings(rng)
     comparison = make_comparison_group(rng, people)
     events = make_participant_events(rng, communications, comparison)
-    tasks, flags = make_tasks_and_flags(incidents, meetings, people, seed)
+    tasks, flags = make_tasks_and_flags(incidents, meetings, people, seed, communications)
     incident_people, later_flags = make_focus_records(incidents, communications, case_management, flags, meetings,
                                                       people, seed)
     return {

@@ -1,15 +1,24 @@
 """Meeting packs: the weekly shooting review and the bi-weekly coordination meeting.
 
-Their agendas (seed deck): review prior deliverables; review every fatal, non-fatal and
-non-injury shooting since the last review; agree the near-term strategy; assign new
-tasks. A params file with ``meeting: shooting_review`` (``week_start``, ``week_end``) or
-``meeting: coordination`` (``window_start``, ``window_end``) renders one pack.
+Each pack follows its meeting's agenda from the seed deck, in order, with the agenda
+items as headings. A params file with ``meeting: shooting_review`` or
+``meeting: coordination`` and ``meeting_on`` (the day the meeting is held) renders one
+pack, named and titled by that day. The look-back window runs from the day after the
+last meeting of the same kind held before it (``meetings.csv``) to the meeting day, or
+is given as ``window_start`` and ``window_end``.
 
 Task arithmetic: a task completed on or before its due date is on time; an open task
 is overdue by the days from its due date to the day of reckoning.
+
+Privacy: internal packs show everything; partner packs show no case number, no
+participant-level row and no free-text task description; public packs show counts only
+(no shooting rows, group names or task owners). Counts of people go through
+:func:`people_count_cells`, the one place a pack hides small numbers
+(:func:`privacy.suppression_mask`).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import math
@@ -26,31 +35,74 @@ from .errors import ParamsError
 from .indicators import rows_in_window
 from .loading import CityData, load_data_dir
 from .params import AUDIENCES, notebook_params
+from .privacy import suppression_mask
 from .tables import REPORT_CSS, html_table
 
-MEETING_KEYS = ("meeting", "city", "data_dir", "week_start", "week_end", "window_start", "window_end", "audience",
-                "small_count_threshold")
-WINDOW_KEYS = {schema.SHOOTING_REVIEW: ("week_start", "week_end"), schema.COORDINATION: ("window_start", "window_end")}
+MEETING_KEYS = ("meeting", "city", "data_dir", "meeting_on", "window_start", "window_end", "audience",
+                "small_count_threshold", "partnership_notes")
+KINDS = (schema.SHOOTING_REVIEW, schema.COORDINATION)
 TITLES = {schema.SHOOTING_REVIEW: "Weekly shooting review", schema.COORDINATION: "Coordination meeting"}
+# Look-back when no earlier meeting of the kind is on record: the meetings' usual spacing.
+DEFAULT_LOOK_BACK_DAYS = {schema.SHOOTING_REVIEW: 7, schema.COORDINATION: 14}
+# The seed deck's agendas, in order: (heading, what the item is for).
+AGENDAS = {
+    schema.SHOOTING_REVIEW: (
+        ("Review prior deliverables", "What was asked of each unit and partner at earlier reviews, and where it stands."),
+        ("Review all shootings", "Every fatal, non-fatal and non-injury shooting since the last review: which people "
+                                 "and networks are at greatest risk of violence in the near term."),
+        ("Near-term strategy", "Develop or refine the strategy to reduce the likelihood of further shootings: the "
+                               "groups and conflicts to focus justice, outreach and community partners on."),
+        ("Assign new tasks and deliverables", "A clear near-term plan: who does what by when, for accountability "
+                                              "inside and outside the police department."),
+    ),
+    schema.COORDINATION: (
+        ("Review shootings and assess risk", "Based on the police shooting reviews: which people and networks are "
+                                             "at greatest risk of violence in the near term."),
+        ("Refine the near-term strategy", "Custom notifications, hospital response, family support, life-coach "
+                                          "follow-up, mediation, in-reach and street outreach for these conflicts."),
+        ("Strategy for people who stay at very high risk", "People flagged at shooting review after shooting "
+                                                           "review, and whether the partnership has reached them."),
+        ("Partnership health", "Coordination, boundaries, client concerns about law enforcement, program strategy "
+                               "and resource needs."),
+    ),
+}
 NO_TASKS = "<p>There is no task data: add tasks.csv (see docs/data_dictionary.md) to track deliverables.</p>"
+NO_FLAGS = "<p>There is no review_flags.csv, so people flagged at shooting reviews cannot be counted.</p>"
 TYPE_LABELS = {schema.HOMICIDE: "Homicide", schema.NONFATAL: "Non-fatal injury shooting",
                schema.NON_INJURY: "Non-injury shooting"}
+UNREVIEWED_DAYS = 90
+FLAGGED_RECENT_DAYS = 30
+FLAGGED_HISTORY_DAYS = 365
+NEW_TASK_ROWS = 8
 
 
 @dataclass(frozen=True)
 class MeetingParams:
+    """A meeting pack's parameters; ``start``/``end`` (the look-back window) are set once meetings are read."""
+
     meeting: str
     city: str
     data_dir: Path
-    start: dt.date
-    end: dt.date
+    meeting_on: dt.date
+    start: dt.date | None = None
+    end: dt.date | None = None
     audience: str = "internal"
     small_count_threshold: int = 5
+    partnership_notes: tuple[str, ...] = ()
+    previous_meeting: dt.date | None = None
     source: str = ""
 
     @property
     def folder_id(self) -> str:
-        return f"{self.meeting}_{self.start.isoformat()}"
+        return f"{self.meeting}_{self.meeting_on.isoformat()}"
+
+    @property
+    def internal(self) -> bool:
+        return self.audience == "internal"
+
+    @property
+    def public(self) -> bool:
+        return self.audience == "public"
 
 
 def _date(value: Any, key: str, where: str) -> dt.date:
@@ -63,37 +115,78 @@ def _date(value: Any, key: str, where: str) -> dt.date:
 
 
 def meeting_params_from_values(values: dict[str, Any], source: str = "") -> MeetingParams:
-    """Check a meeting params file's values; errors name the key."""
+    """Check a meeting params file's values; errors name the key.
+
+    >>> p = meeting_params_from_values({"meeting": "coordination", "city": "X", "data_dir": "data/raw/demo",
+    ...                                 "meeting_on": "2017-03-09"})
+    >>> p.folder_id, p.start
+    ('coordination_2017-03-09', None)
+    """
     where = f" in {source}" if source else ""
     unknown = sorted(set(values) - set(MEETING_KEYS))
     if unknown:
         raise ParamsError(f"unknown key(s) {', '.join(repr(k) for k in unknown)}{where}; a meeting params file "
                           f"takes: {', '.join(MEETING_KEYS)}")
     meeting = values.get("meeting")
-    if meeting not in WINDOW_KEYS:
-        raise ParamsError(f"'meeting'{where} must be one of {', '.join(WINDOW_KEYS)}, got {meeting!r}")
-    first_key, last_key = WINDOW_KEYS[meeting]
-    for key in ("city", "data_dir", first_key, last_key):
+    if meeting not in KINDS:
+        raise ParamsError(f"'meeting'{where} must be one of {', '.join(KINDS)}, got {meeting!r}")
+    for key in ("city", "data_dir", "meeting_on"):
         if values.get(key) in (None, ""):
             raise ParamsError(f"'{key}' is required{where} for a {meeting} pack")
-    wrong = [k for ks in WINDOW_KEYS.values() for k in ks if k not in (first_key, last_key) and values.get(k)]
-    if wrong:
-        raise ParamsError(f"'{wrong[0]}'{where} does not apply to a {meeting} pack; use {first_key} and {last_key}")
-    start, end = _date(values[first_key], first_key, where), _date(values[last_key], last_key, where)
-    if end < start:
-        raise ParamsError(f"'{last_key}'{where} ({end}) is before '{first_key}' ({start})")
+    meeting_on = _date(values["meeting_on"], "meeting_on", where)
+    given = [k for k in ("window_start", "window_end") if values.get(k) not in (None, "")]
+    start = end = None
+    if len(given) == 1:
+        raise ParamsError(f"'{given[0]}'{where} needs its partner: give both window_start and window_end, or "
+                          "neither (the window then runs from the day after the last meeting of this kind)")
+    if given:
+        start, end = (_date(values["window_start"], "window_start", where),
+                      _date(values["window_end"], "window_end", where))
+        if end < start:
+            raise ParamsError(f"'window_end'{where} ({end}) is before 'window_start' ({start})")
+        if end > meeting_on:
+            raise ParamsError(f"'window_end'{where} ({end}) is after 'meeting_on' ({meeting_on})")
     audience = values.get("audience") or "internal"
     if audience not in AUDIENCES:
         raise ParamsError(f"'audience'{where} must be one of {', '.join(AUDIENCES)}")
     threshold = values.get("small_count_threshold") or 5
     if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 1:
         raise ParamsError(f"'small_count_threshold'{where} must be a whole number of 1 or more")
-    return MeetingParams(meeting, str(values["city"]), resolve_path(values["data_dir"]), start, end, audience,
-                         threshold, source)
+    notes = values.get("partnership_notes") or []
+    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+        raise ParamsError(f"'partnership_notes'{where} must be a list of text items")
+    return MeetingParams(meeting, str(values["city"]), resolve_path(values["data_dir"]), meeting_on, start, end,
+                         audience, threshold, tuple(notes), None, source)
 
 
 def is_meeting_params(values: dict[str, Any]) -> bool:
     return "meeting" in values
+
+
+def look_back_window(meetings: pd.DataFrame | None, kind: str, meeting_on: dt.date
+                     ) -> tuple[dt.date, dt.date, dt.date | None]:
+    """The window a meeting looks back over: (first day, last day, previous meeting of the kind or None).
+
+    From the day after the last meeting of ``kind`` held before ``meeting_on`` to the meeting day;
+    without one on record, the kind's usual spacing (7 days for shooting reviews, 14 for coordination).
+
+    >>> m = pd.DataFrame({"kind": ["coordination"] * 2, "held": [True, False],
+    ...                   "scheduled_on": pd.to_datetime(["2017-02-23", "2017-03-02"])})
+    >>> look_back_window(m, "coordination", dt.date(2017, 3, 9))
+    (datetime.date(2017, 2, 24), datetime.date(2017, 3, 9), datetime.date(2017, 2, 23))
+    """
+    previous = last_meeting_before(meetings, kind, meeting_on) if meetings is not None else None
+    start = previous + dt.timedelta(days=1) if previous else \
+        meeting_on - dt.timedelta(days=DEFAULT_LOOK_BACK_DAYS[kind] - 1)
+    return start, meeting_on, previous
+
+
+def with_window(params: MeetingParams, meetings: pd.DataFrame | None) -> MeetingParams:
+    """The params with the look-back window and previous meeting filled in (a given window is kept)."""
+    start, end, previous = look_back_window(meetings, params.meeting, params.meeting_on)
+    if params.start is not None:
+        start, end = params.start, params.end
+    return dataclasses.replace(params, start=start, end=end, previous_meeting=previous)
 
 
 # --------------------------------------------------------------------------- task arithmetic
@@ -140,24 +233,100 @@ def median_days_to_complete(tasks: pd.DataFrame, start: dt.date, end: dt.date) -
     return float((done["completed_on"] - done["assigned_on"]).dt.days.median())
 
 
+def deliverables_by_owner(tasks: pd.DataFrame, day: dt.date, since: dt.date) -> pd.DataFrame:
+    """Per owner: tasks open on ``day``, overdue, the most days overdue, and completed after ``since``.
+
+    >>> t = pd.DataFrame({"owner": ["A", "A", "B"], "assigned_on": pd.to_datetime(["2017-03-01"] * 3),
+    ...                   "due_on": pd.to_datetime(["2017-03-05", "2017-03-20", "2017-03-05"]),
+    ...                   "completed_on": pd.to_datetime([None, None, "2017-03-08"])})
+    >>> deliverables_by_owner(t, dt.date(2017, 3, 10), dt.date(2017, 3, 7)).values.tolist()
+    [['A', 2, 1, 5, 0], ['B', 0, 0, 0, 1]]
+    """
+    open_now = open_on(tasks, day)
+    overdue = open_now[open_now["due_on"] < pd.Timestamp(day)]
+    completed = tasks[(tasks["completed_on"] > pd.Timestamp(since)) & (tasks["completed_on"] <= pd.Timestamp(day))]
+    rows = []
+    for owner in sorted(set(open_now["owner"]) | set(completed["owner"])):
+        mine = overdue[overdue["owner"] == owner]
+        rows.append([owner, int((open_now["owner"] == owner).sum()), len(mine),
+                     int(days_overdue(mine, day).max()) if len(mine) else 0, int((completed["owner"] == owner).sum())])
+    return pd.DataFrame(rows, columns=["owner", "open", "overdue", "most_days_overdue", "completed_since"])
+
+
+# --------------------------------------------------------------------------- meetings and shootings
+
 def last_meeting_before(meetings: pd.DataFrame, kind: str, day: dt.date) -> dt.date | None:
     """Date of the last meeting of ``kind`` held before ``day``."""
-    held = meetings[(meetings["kind"] == kind) & meetings["held"].fillna(False)
+    held = meetings[(meetings["kind"] == kind) & meetings["held"].fillna(False).astype(bool)
                     & (meetings["scheduled_on"] < pd.Timestamp(day))]
     return None if held.empty else held["scheduled_on"].max().date()
 
 
+def lead_attendance(meetings: pd.DataFrame, kind: str, start: dt.date, end: dt.date) -> dict[str, int]:
+    """Meetings of ``kind`` scheduled from ``start`` to ``end``: scheduled, held, and held with each lead present."""
+    rows = rows_in_window(meetings[meetings["kind"] == kind], "scheduled_on", start, end)
+    held = rows[rows["held"].fillna(False).astype(bool)]
+
+    def present(column: str) -> int:
+        return int(held[column].fillna(False).astype(bool).sum()) if column in held else 0
+
+    return {"scheduled": len(rows), "held": len(held), "opd_lead_present": present("opd_lead_present"),
+            "hsd_lead_present": present("hsd_lead_present")}
+
+
 def repeat_groups(incidents: pd.DataFrame, end: dt.date, days: int = 30) -> pd.DataFrame:
     """Groups or conflicts tied to more than one shooting in the ``days`` days to ``end``."""
+    active = active_groups(incidents, end, days, days)
+    active = active[active["recent"] > 1].rename(columns={"recent": "shootings"})
+    return active[["group", "shootings", "last_shooting"]].reset_index(drop=True)
+
+
+def active_groups(incidents: pd.DataFrame, end: dt.date, recent_days: int = 30, longer_days: int = 90) -> pd.DataFrame:
+    """Groups with a shooting in the ``longer_days`` to ``end``: shootings in both spans and the latest.
+
+    Counts are incidents (a shooting with two victims counts once). Sorted by the recent
+    count, the longer count, then the latest shooting.
+    """
+    columns = ["group", "recent", "longer", "last_shooting"]
     if "group" not in incidents:
-        return pd.DataFrame(columns=["group", "shootings", "last_shooting"])
-    start = pd.Timestamp(end) - pd.Timedelta(days=days - 1)
-    recent = incidents[(incidents["occurred_on"] >= start) & (incidents["occurred_on"] <= pd.Timestamp(end))
-                       & incidents["group"].notna()]
-    per_incident = recent.drop_duplicates(["incident_id"])
-    counts = per_incident.groupby("group").agg(shootings=("incident_id", "nunique"), last_shooting=("occurred_on", "max"))
-    counts = counts[counts["shootings"] > 1].sort_values(["shootings", "last_shooting"], ascending=False)
-    return counts.reset_index()
+        return pd.DataFrame(columns=columns)
+    stamp = pd.Timestamp(end)
+    rows = incidents[incidents["group"].notna() & (incidents["group"].astype(str).str.strip() != "")
+                     & (incidents["occurred_on"] <= stamp)
+                     & (incidents["occurred_on"] > stamp - pd.Timedelta(days=longer_days))]
+    rows = rows.drop_duplicates(["incident_id", "group"])
+    recent = rows["occurred_on"] > stamp - pd.Timedelta(days=recent_days)
+    out = rows.assign(_recent=recent).groupby("group").agg(
+        recent=("_recent", "sum"), longer=("incident_id", "nunique"), last_shooting=("occurred_on", "max"))
+    out["recent"] = out["recent"].astype(int)
+    out = out.reset_index().sort_values(["recent", "longer", "last_shooting", "group"],
+                                        ascending=[False, False, False, True])
+    return out[columns].reset_index(drop=True)
+
+
+def linked_group_pairs(incidents: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Pairs of groups named on the rows of one shooting (e.g. a victim of each side), from ``start`` to ``end``.
+
+    >>> inc = pd.DataFrame({"incident_id": ["A", "A", "B"], "group": ["G2", "G1", "G1"],
+    ...                     "occurred_on": pd.to_datetime(["2017-03-01", "2017-03-01", "2017-03-02"])})
+    >>> linked_group_pairs(inc, dt.date(2017, 3, 1), dt.date(2017, 3, 31)).values.tolist()
+    [['G1', 'G2', 1, Timestamp('2017-03-01 00:00:00')]]
+    """
+    columns = ["group_a", "group_b", "shootings", "last_shooting"]
+    if "group" not in incidents:
+        return pd.DataFrame(columns=columns)
+    rows = rows_in_window(incidents, "occurred_on", start, end)
+    rows = rows[rows["group"].notna() & (rows["group"].astype(str).str.strip() != "")]
+    pairs: dict[tuple[str, str], list] = {}
+    for incident_id, one in rows.groupby("incident_id"):
+        groups = sorted(set(one["group"].astype(str)))
+        for i, a in enumerate(groups):
+            for b in groups[i + 1:]:
+                entry = pairs.setdefault((a, b), [set(), one["occurred_on"].max()])
+                entry[0].add(incident_id)
+                entry[1] = max(entry[1], one["occurred_on"].max())
+    out = pd.DataFrame([[a, b, len(ids), last] for (a, b), (ids, last) in pairs.items()], columns=columns)
+    return out.sort_values(["shootings", "last_shooting"], ascending=False).reset_index(drop=True)
 
 
 def shooting_incidents(incidents: pd.DataFrame) -> pd.DataFrame:
@@ -168,6 +337,27 @@ def shooting_incidents(incidents: pd.DataFrame) -> pd.DataFrame:
     out = ordered.drop_duplicates("incident_id").drop(columns="_rank").join(victims, on="incident_id")
     out.loc[out["incident_type"] == schema.NON_INJURY, "victims"] = 0
     return out.sort_values(["occurred_on", "incident_id"]).reset_index(drop=True)
+
+
+def not_yet_reviewed(incidents: pd.DataFrame, start: dt.date, meeting_on: dt.date,
+                     days: int = UNREVIEWED_DAYS) -> pd.DataFrame:
+    """Shootings before the window, in the ``days`` days to the meeting, not reviewed before the meeting day.
+
+    The window's own shootings are the meeting's main list, so they are not repeated here.
+    One row per incident.
+
+    >>> inc = pd.DataFrame({"incident_id": ["A", "A", "B", "C"], "incident_type": ["homicide"] * 4,
+    ...                     "occurred_on": pd.to_datetime(["2017-03-01", "2017-03-01", "2017-03-02", "2017-03-22"]),
+    ...                     "reviewed_on": pd.to_datetime([None, None, "2017-03-07", None])})
+    >>> not_yet_reviewed(inc, dt.date(2017, 3, 22), dt.date(2017, 3, 28))["incident_id"].tolist()
+    ['A']
+    """
+    merged = shooting_incidents(incidents)
+    if "reviewed_on" not in merged:
+        return merged.iloc[0:0]
+    first = pd.Timestamp(meeting_on) - pd.Timedelta(days=days - 1)
+    before = merged[(merged["occurred_on"] >= first) & (merged["occurred_on"] < pd.Timestamp(start))]
+    return before[before["reviewed_on"].isna() | (before["reviewed_on"] >= pd.Timestamp(meeting_on))]
 
 
 def weekly_comparison(incidents: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFrame:
@@ -187,6 +377,54 @@ def weekly_comparison(incidents: pd.DataFrame, start: dt.date, end: dt.date) -> 
                          "same_dates_last_year": year_ago.to_numpy(), "average_of_4_before": average.to_numpy()})
 
 
+# --------------------------------------------------------------------------- people flagged at reviews
+
+def flagged_in_window(flags: pd.DataFrame, start: dt.date, end: dt.date) -> tuple[int, pd.Series]:
+    """Distinct people flagged from ``start`` to ``end``, and distinct people per group (groups named only)."""
+    window = rows_in_window(flags, "flagged_on", start, end)
+    named = window[window["group"].notna()] if "group" in window else window.iloc[0:0]
+    per_group = named.groupby("group")["participant_id"].nunique().sort_values(ascending=False)
+    return int(window["participant_id"].nunique()), per_group
+
+
+def flags_over_time(flags: pd.DataFrame, communications: pd.DataFrame | None, case_management: pd.DataFrame | None,
+                    end: dt.date, days: int = FLAGGED_HISTORY_DAYS) -> pd.DataFrame:
+    """One row per person flagged in the ``days`` days to ``end``: reviews flagging them, first and last flag,
+    and whether by ``end`` they had been reached by direct communication or enrolled in case management.
+
+    A review is a distinct flag date; a person flagged twice on one day counts one review.
+    """
+    window = rows_in_window(flags, "flagged_on", end - dt.timedelta(days=days - 1), end)
+    people = window.groupby("participant_id").agg(
+        reviews=("flagged_on", "nunique"), first_flagged=("flagged_on", "min"), last_flagged=("flagged_on", "max"))
+
+    def ids_by(table: pd.DataFrame | None, column: str) -> set:
+        if table is None:
+            return set()
+        return set(table.loc[table[column] <= pd.Timestamp(end), "participant_id"].dropna())
+
+    people["reached"] = people.index.isin(ids_by(communications, "occurred_on"))
+    people["enrolled"] = people.index.isin(ids_by(case_management, "enrolled_on"))
+    return people.reset_index().sort_values(["reviews", "last_flagged"], ascending=False).reset_index(drop=True)
+
+
+def flags_by_reviews(people: pd.DataFrame) -> pd.DataFrame:
+    """Counts of flagged people by how many reviews flagged them (1, 2, 3 or more) and what the partnership did.
+
+    >>> p = pd.DataFrame({"reviews": [1, 1, 2, 4], "reached": [True, False, True, False],
+    ...                   "enrolled": [False, False, True, False]})
+    >>> flags_by_reviews(p).values.tolist()
+    [['1 review', 2, 1, 0, 1], ['2 reviews', 1, 1, 1, 0], ['3 or more reviews', 1, 0, 0, 1]]
+    """
+    bands = (("1 review", 1, 1), ("2 reviews", 2, 2), ("3 or more reviews", 3, math.inf))
+    rows = []
+    for label, low, high in bands:
+        band = people[(people["reviews"] >= low) & (people["reviews"] <= high)]
+        neither = ~(band["reached"].astype(bool) | band["enrolled"].astype(bool))
+        rows.append([label, len(band), int(band["reached"].sum()), int(band["enrolled"].sum()), int(neither.sum())])
+    return pd.DataFrame(rows, columns=["flagged_at", "people", "reached", "enrolled", "neither"])
+
+
 # --------------------------------------------------------------------------- the packs
 
 @dataclass
@@ -203,174 +441,378 @@ class MeetingPack:
 
 
 def open_meeting(params_file: str | None = None, **given: Any) -> MeetingPack:
-    """Load a meeting pack's parameters (injected keys, or else the params file) and data."""
+    """Load a meeting pack's parameters (injected keys, or else the params file) and data; fix its window."""
     params, label = notebook_params(params_file, given, meeting_params_from_values)
-    return MeetingPack(params, load_data_dir(params.data_dir), label)
+    data = load_data_dir(params.data_dir)
+    return MeetingPack(with_window(params, data.meetings), data, label)
 
 
-def _h(text: str) -> str:
+def people_count_cells(counts: list[int], params: MeetingParams, total_shown: bool = False) -> list[str]:
+    """Counts of people as shown to the pack's audience: the one place a pack hides small numbers.
+
+    Internal packs show every count. Partner and public packs hide counts from 1 to
+    ``small_count_threshold - 1`` ("fewer than 5"); public packs also hide a second cell
+    when a shown total would give a hidden one away (:func:`privacy.suppression_mask`).
+    """
+    if params.internal:
+        return [str(c) for c in counts]
+    threshold = params.small_count_threshold
+    hidden = suppression_mask(list(counts), threshold, total_shown=total_shown and params.public)
+    return [(f"fewer than {threshold}" if 0 < c < threshold else "hidden") if h else str(c)
+            for c, h in zip(counts, hidden)]
+
+
+def _h(text: Any) -> str:
     return html.escape(str(text))
 
 
-def pack_header(pack: MeetingPack) -> HTML:
-    p = pack.params
-    parts = [REPORT_CSS, '<div class="cf-report">', f"<h1>{_h(TITLES[p.meeting])}: {p.start:%d %b} – {p.end:%d %b %Y}</h1>",
-             f"<p><strong>{_h(p.city)}</strong>. Agenda: review prior deliverables; review every shooting since "
-             "the last meeting; agree the near-term strategy; assign new tasks.</p>"]
-    if pack.is_demo:
-        parts.append('<div class="cf-banner">SYNTHETIC DEMO DATA: invented incidents, people and tasks.</div>')
-    if p.audience != "internal":
-        parts.append(f'<p class="cf-note">Prepared for a <strong>{_h(p.audience)}</strong> audience: counts of '
-                     "people and groups only, no names or case numbers.</p>")
-    parts.append("</div>")
-    return HTML("".join(parts))
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
-def shootings_html(pack: MeetingPack) -> HTML:
-    """Every shooting in the window (one row per incident), with the week's counts in context."""
-    p = pack.params
-    incidents = shooting_incidents(pack.data.incidents)
-    window = rows_in_window(incidents, "occurred_on", p.start, p.end)
-    internal = p.audience == "internal"
-    rows = []
-    for _, r in window.iterrows():
-        row = [f"{r['occurred_on']:%a %d %b}", TYPE_LABELS[r["incident_type"]], str(int(r["victims"])),
-               _clean(r.get("area")), _clean(r.get("group"))]
-        rows.append(([_clean(r["incident_id"])] if internal else []) + row)
-    header = (["Case"] if internal else []) + ["Date", "Type", "Victims", "Area", "Group or conflict"]
-    listing = html_table(header, rows, f"Every shooting from {p.start:%d %b} to {p.end:%d %b %Y} ({len(window)})") \
-        if rows else f"<p>No shooting is recorded from {p.start:%d %b} to {p.end:%d %b %Y}.</p>"
-    comparison = weekly_comparison(pack.data.incidents, p.start, p.end)
-    length = (p.end - p.start).days + 1
-    crows = [[r["type"], str(r["this_window"]), str(r["same_dates_last_year"]), f"{r['average_of_4_before']:.1f}"]
-             for _, r in comparison.iterrows()]
-    context = html_table(["Type (victims; incidents for non-injury)", "This window", "Same dates last year",
-                          f"Average of the 4 previous {length}-day windows"], crows, "The window in context")
-    return HTML('<div class="cf-report">' + listing + context + "</div>")
+def _day(day: dt.date, year: bool = True) -> str:
+    return f"{day.day} {day:%b %Y}" if year else f"{day.day} {day:%b}"
 
 
-def section(title: str, body: str) -> HTML:
-    """One titled section of a meeting pack."""
-    return HTML(f'<div class="cf-report"><h2>{_h(title)}</h2>{body}</div>')
+def _span(start: dt.date, end: dt.date) -> str:
+    return f"{_day(start, year=start.year != end.year)} to {_day(end)}"
+
+
+def _n(count: int, singular: str, plural: str) -> str:
+    """``1 task``, ``2 tasks``."""
+    return f"{count} {singular if count == 1 else plural}"
 
 
 def _clean(value) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA else str(value)
 
 
-def unreviewed_html(pack: MeetingPack) -> HTML:
+def _block(title: str, body: str) -> str:
+    return f"<h3>{_h(title)}</h3>{body}"
+
+
+def agenda_item(pack: MeetingPack, number: int, body: str) -> HTML:
+    """One agenda item of the pack's meeting: its heading and purpose from the seed, then ``body``."""
+    heading, purpose = AGENDAS[pack.params.meeting][number - 1]
+    return HTML(f'<div class="cf-report cf-agenda"><h2>{number}. {_h(heading)}</h2>'
+                f'<p class="cf-note">{_h(purpose)}</p>{body}</div>')
+
+
+PACK_CSS = """
+<style>
+.cf-agenda h2 { border-bottom: 2px solid #444; padding-bottom: 0.15em; margin-top: 1.6em; }
+table.cf-fill { width: 100%; }
+table.cf-fill td { height: 2.4em; }
+table.cf-fill th:nth-child(1) { width: 25%; } table.cf-fill th:nth-child(2) { width: 15%; }
+@media print {
+  .cf-agenda h2, .cf-agenda h3 { page-break-after: avoid; }
+  table.cf-table { page-break-inside: avoid; }
+  table.cf-fill { page-break-before: auto; }
+  .cf-provenance { display: none; }
+}
+</style>
+"""
+
+
+def pack_header(pack: MeetingPack) -> HTML:
+    """Title (the meeting and its day), the look-back window, the agenda, and the audience and data notes."""
     p = pack.params
-    incidents = shooting_incidents(pack.data.incidents)
-    if "reviewed_on" not in incidents:
-        return section("Not yet reviewed", "<p>The incident data have no reviewed_on column, so reviews cannot "
-                                           "be tracked.</p>")
-    upto = incidents[incidents["occurred_on"] <= pd.Timestamp(p.end)]
-    pending = upto[upto["reviewed_on"].isna() | (upto["reviewed_on"] > pd.Timestamp(p.end))]
-    pending = pending[pending["occurred_on"] >= pd.Timestamp(p.end) - pd.Timedelta(days=89)]
-    internal = p.audience == "internal"
-    rows = [([_clean(r["incident_id"])] if internal else []) +
-            [f"{r['occurred_on']:%d %b %Y}", TYPE_LABELS[r["incident_type"]], _clean(r.get("area"))]
+    kind_label = "shooting review" if p.meeting == schema.SHOOTING_REVIEW else "coordination meeting"
+    since = (f"since the {kind_label} of {_day(p.previous_meeting)}" if p.previous_meeting and
+             p.start == p.previous_meeting + dt.timedelta(days=1) else
+             "as given in the params file" if p.previous_meeting and p.start is not None else
+             f"no earlier {kind_label} is on record, so the last {DEFAULT_LOOK_BACK_DAYS[p.meeting]} days")
+    agenda = "".join(f"<li>{_h(heading)}</li>" for heading, _ in AGENDAS[p.meeting])
+    parts = [REPORT_CSS, PACK_CSS, '<div class="cf-report">',
+             f"<h1>{_h(TITLES[p.meeting])}, {p.meeting_on:%A} {p.meeting_on.day} {p.meeting_on:%B %Y}</h1>",
+             f"<p><strong>{_h(p.city)}</strong>. This pack looks back over {_span(p.start, p.end)} ({_h(since)}).</p>",
+             f"<p>Agenda:</p><ol>{agenda}</ol>"]
+    if pack.is_demo:
+        parts.append('<div class="cf-banner">SYNTHETIC DEMO DATA: invented incidents, people and tasks.</div>')
+    first, last = pack.data.date_range()
+    if last is not None and last < p.meeting_on:
+        parts.append(f'<p class="cf-note">The incident data run to {_day(last)}: shootings after that day are not '
+                     "in these figures.</p>")
+    if p.audience == "partner":
+        parts.append('<p class="cf-note">Prepared for a <strong>partner</strong> audience: no case numbers, no '
+                     "participant-level information and no task descriptions; counts of people below "
+                     f"{p.small_count_threshold} are shown as “fewer than {p.small_count_threshold}”.</p>")
+    elif p.public:
+        parts.append('<p class="cf-note">Prepared for a <strong>public</strong> audience: counts only, with no '
+                     "shooting listed, no group named and no task owner; counts of people below "
+                     f"{p.small_count_threshold} are hidden.</p>")
+    parts.append("</div>")
+    return HTML("".join(parts))
+
+
+# --------------------------------------------------------------------------- building blocks (HTML text)
+
+def _shootings_block(pack: MeetingPack) -> str:
+    """Every shooting in the window (one row per incident; counts only in public packs), and the window in context."""
+    p = pack.params
+    window = rows_in_window(shooting_incidents(pack.data.incidents), "occurred_on", p.start, p.end)
+    span = _span(p.start, p.end)
+    if window.empty:
+        listing = f"<p>No shooting is recorded from {span}.</p>"
+    elif p.public:
+        listing = f"<p>{_n(len(window), 'shooting', 'shootings')} from {span}; the counts by type are below.</p>"
+    else:
+        rows = [([_clean(r["incident_id"])] if p.internal else []) +
+                [f"{r['occurred_on']:%a} {_day(r['occurred_on'], year=False)}", TYPE_LABELS[r["incident_type"]], str(int(r["victims"])),
+                 _clean(r.get("area")), _clean(r.get("group"))] for _, r in window.iterrows()]
+        header = (["Case"] if p.internal else []) + ["Date", "Type", "Victims", "Area", "Group or conflict"]
+        listing = html_table(header, rows, f"Every shooting from {span} ({len(window)})")
+    comparison = weekly_comparison(pack.data.incidents, p.start, p.end)
+    length = (p.end - p.start).days + 1
+    crows = [[r["type"], str(r["this_window"]), str(r["same_dates_last_year"]), f"{r['average_of_4_before']:.1f}"]
+             for _, r in comparison.iterrows()]
+    context = html_table(["Type (victims; incidents for non-injury)", f"{span}", "Same dates last year",
+                          f"Average of the 4 previous {length}-day windows"], crows, "The window in context")
+    return _block(f"Shootings from {span}", listing + context)
+
+
+def _unreviewed_block(pack: MeetingPack) -> str:
+    p = pack.params
+    title = "Earlier shootings not yet reviewed"
+    if "reviewed_on" not in pack.data.incidents:
+        return _block(title, "<p>The incident data have no reviewed_on column, so reviews cannot be tracked.</p>")
+    pending = not_yet_reviewed(pack.data.incidents, p.start, p.meeting_on)
+    span = f"{UNREVIEWED_DAYS} days to {_day(p.meeting_on)}, before {_day(p.start, year=False)}"
+    if pending.empty:
+        return _block(title, f"<p>Every shooting of the {span} has been reviewed.</p>")
+    if p.public:
+        counts = pending["incident_type"].map(TYPE_LABELS).value_counts()
+        rows = [[t, str(int(counts.get(t, 0)))] for t in TYPE_LABELS.values()]
+        return _block(title, html_table(["Type", "Shootings"], rows, f"Not yet reviewed, {span} ({len(pending)})"))
+    rows = [([_clean(r["incident_id"])] if p.internal else []) +
+            [_day(r["occurred_on"]), TYPE_LABELS[r["incident_type"]], _clean(r.get("area")), _clean(r.get("group"))]
             for _, r in pending.iterrows()]
-    body = html_table((["Case"] if internal else []) + ["Date", "Type", "Area"], rows,
-                      f"Shootings of the last 90 days not yet reviewed ({len(pending)})") if rows else \
-        "<p>Every shooting of the last 90 days has been reviewed.</p>"
-    return section("Not yet reviewed", body)
+    header = (["Case"] if p.internal else []) + ["Date", "Type", "Area", "Group or conflict"]
+    return _block(title, html_table(header, rows, f"Not yet reviewed, {span} ({len(pending)})"))
 
 
-def deliverables_html(pack: MeetingPack) -> HTML:
-    """Prior deliverables by owner: open, overdue (with days), completed since the last meeting."""
-    p = pack.params
-    tasks = pack.data.tasks
-    if tasks is None:
-        return section("Prior deliverables", NO_TASKS)
-    last = last_meeting_before(pack.data.meetings, p.meeting, p.start)
-    since = last or (p.start - dt.timedelta(days=7))
-    open_now = open_on(tasks, p.end)
-    overdue = open_now[open_now["due_on"] < pd.Timestamp(p.end)]
-    completed = tasks[(tasks["completed_on"] > pd.Timestamp(since)) & (tasks["completed_on"] <= pd.Timestamp(p.end))]
-    owners = sorted(set(open_now["owner"]) | set(completed["owner"]))
-    rows = []
-    for owner in owners:
-        o_over = overdue[overdue["owner"] == owner]
-        worst = int(days_overdue(o_over, p.end).max()) if len(o_over) else 0
-        rows.append([owner, str(int((open_now["owner"] == owner).sum())), str(len(o_over)),
-                     f"{worst} days" if len(o_over) else "—", str(int((completed["owner"] == owner).sum()))])
-    summary = html_table(["Owner", f"Open on {p.end:%d %b}", "Overdue", "Most overdue",
-                          f"Completed since {since:%d %b}"], rows, "Deliverables by owner")
-    # Descriptions are free text and may name people: internal packs only.
-    internal = p.audience == "internal"
-    detail_rows = [[r["owner"]] + ([_clean(r.get("description"))] if internal else []) +
-                   [f"{r['due_on']:%d %b %Y}", f"{d} days"]
-                   for (_, r), d in zip(overdue.iterrows(), days_overdue(overdue, p.end))]
-    detail_rows.sort(key=lambda r: -int(r[-1].split()[0]))
-    header = ["Owner"] + (["Deliverable"] if internal else []) + ["Due", "Overdue by"]
-    detail = html_table(header, detail_rows,
-                        f"Overdue deliverables ({len(detail_rows)})") if detail_rows else "<p>Nothing is overdue.</p>"
-    return section("Prior deliverables", summary + detail)
-
-
-def repeat_groups_html(pack: MeetingPack) -> HTML:
-    groups = repeat_groups(pack.data.incidents, pack.params.end)
-    rows = [[r["group"], str(r["shootings"]), f"{r['last_shooting']:%d %b %Y}"] for _, r in groups.iterrows()]
-    body = html_table(["Group or conflict", "Shootings", "Latest"], rows,
-                      "Groups or conflicts with more than one shooting in the last 30 days") if rows else \
-        "<p>No group or conflict is tied to more than one shooting in the last 30 days.</p>"
-    return section("Active conflicts", body)
-
-
-def flagged_html(pack: MeetingPack) -> HTML:
-    """People and groups flagged at shooting reviews in the window: counts, never names."""
+def _flagged_block(pack: MeetingPack, start: dt.date, end: dt.date, title: str) -> str:
+    """People and groups flagged at shooting reviews from ``start`` to ``end``: counts, never names."""
     p = pack.params
     flags = pack.data.review_flags
     if flags is None:
-        return section("Flagged at shooting reviews",
-                       "<p>There is no review_flags.csv, so flagged people cannot be counted.</p>")
-    window = rows_in_window(flags, "flagged_on", p.start, p.end)
-    people = window["participant_id"].nunique()
-    threshold = p.small_count_threshold
-    shown = f"fewer than {threshold}" if p.audience != "internal" and 0 < people < threshold else str(people)
-    groups = window["group"].dropna().value_counts() if "group" in window else pd.Series(dtype=int)
-    rows = [[g, (f"fewer than {threshold}" if p.audience != "internal" and n < threshold else str(n))]
-            for g, n in groups.items()]
-    table = html_table(["Group or conflict", "People flagged"], rows, "By group") if rows else ""
-    return section("Flagged at shooting reviews",
-                   f"<p>{shown} people and {len(groups)} groups or conflicts were flagged as at very high risk from "
-                   f"{p.start:%d %b} to {p.end:%d %b %Y}.</p>" + table)
+        return _block(title, NO_FLAGS)
+    people, per_group = flagged_in_window(flags, start, end)
+    shown = people_count_cells([people], p)[0]
+    text = _sentence(f"{shown} {'person was' if shown == '1' else 'people were'} flagged at shooting reviews as at "
+                     f"very high risk from {_span(start, end)}, tied to {len(per_group)} "
+                     f"{'group or conflict' if len(per_group) == 1 else 'groups or conflicts'}.")
+    table = ""
+    if len(per_group) and not p.public:
+        cells = people_count_cells([int(n) for n in per_group], p)
+        table = html_table(["Group or conflict", "People flagged"], [[g, c] for g, c in zip(per_group.index, cells)],
+                           "People flagged, by group")
+    return _block(title, f"<p>{_h(text)}</p>" + table)
 
 
-def tasks_by_owner_html(pack: MeetingPack) -> HTML:
-    """Open tasks by owner and age, and the on-time completion rate over the last 90 days."""
+def _groups_block(pack: MeetingPack, only_repeat: bool) -> str:
+    """Groups with recent shootings (30 and 90 days) and pairs of groups linked by one shooting."""
+    p = pack.params
+    title = "Active conflicts"
+    if "group" not in pack.data.incidents:
+        return _block(title, "<p>The incident data have no group column, so conflicts cannot be tracked.</p>")
+    groups = active_groups(pack.data.incidents, p.meeting_on)
+    if only_repeat:
+        groups = groups[groups["recent"] > 1]
+        what = "groups or conflicts tied to more than one shooting in the 30 days to " + _day(p.meeting_on)
+    else:
+        what = "groups or conflicts tied to a shooting in the 90 days to " + _day(p.meeting_on)
+    if groups.empty:
+        body = f"<p>There are no {what}.</p>"
+    elif p.public:
+        body = f"<p>Number of {what}: {len(groups)}" + (
+            "." if only_repeat else f", of which {int((groups['recent'] > 0).sum())} had a shooting in the last 30 days.")
+        body += "</p>"
+    else:
+        rows = [[r["group"], str(r["recent"]), str(r["longer"]), _day(r["last_shooting"])] for _, r in groups.iterrows()]
+        body = html_table(["Group or conflict", "Shootings, last 30 days", "Shootings, last 90 days", "Latest"],
+                          rows, _sentence(what) + f" ({len(groups)})")
+    pairs = linked_group_pairs(pack.data.incidents, p.meeting_on - dt.timedelta(days=89), p.meeting_on)
+    if pairs.empty:
+        body += ("<p>No shooting of the last 90 days names two groups, so the data link no pair of groups.</p>")
+    elif p.public:
+        body += f"<p>Pairs of groups linked by shootings in the last 90 days: {len(pairs)}.</p>"
+    else:
+        rows = [[f"{r['group_a']} – {r['group_b']}", str(r["shootings"]), _day(r["last_shooting"])]
+                for _, r in pairs.iterrows()]
+        body += html_table(["Groups", "Shootings linking them", "Latest"], rows,
+                           "Pairs of groups linked by shootings in the last 90 days")
+    return _block(title, body)
+
+
+def _deliverables_block(pack: MeetingPack) -> str:
+    """Prior deliverables by owner: open, overdue (with days), completed since the last meeting of the kind."""
     p = pack.params
     tasks = pack.data.tasks
+    title = "Deliverables by owner"
     if tasks is None:
-        return section("Tasks", NO_TASKS)
-    open_now = open_on(tasks, p.end)
-    age = (pd.Timestamp(p.end) - open_now["assigned_on"]).dt.days
-    rows = []
-    for owner, ages in age.groupby(open_now["owner"]):
-        rows.append([owner, str(len(ages)), f"{ages.median():.0f}", str(int(ages.max()))])
-    table = html_table(["Owner", "Open tasks", "Median age (days)", "Oldest (days)"], rows, "Open tasks by owner")
-    due, done, rate = on_time_rate(tasks, p.end - dt.timedelta(days=89), p.end)
-    rate_text = (f"Of {due} deliverables due in the 90 days to {p.end:%d %b %Y}, {done} were completed on time "
-                 f"({rate:.0%})." if due else "No deliverable fell due in the last 90 days.")
-    return section("Tasks", table + f"<p>{rate_text}</p>")
+        return _block(title, NO_TASKS)
+    since = p.previous_meeting or (p.meeting_on - dt.timedelta(days=DEFAULT_LOOK_BACK_DAYS[p.meeting]))
+    by_owner = deliverables_by_owner(tasks, p.meeting_on, since)
+    since_label = f"Completed since {_day(since, year=False)}" + (" (last review)" if p.previous_meeting else "")
+    if p.public:
+        totals = by_owner[["open", "overdue", "completed_since"]].sum()
+        return _block(title, f"<p>Deliverables open on {_day(p.meeting_on)}: {int(totals['open'])}, of which "
+                             f"{int(totals['overdue'])} overdue. Completed since {_day(since)}: "
+                             f"{int(totals['completed_since'])}.</p>")
+    rows = [[r["owner"], str(r["open"]), str(r["overdue"]), f"{r['most_days_overdue']} days" if r["overdue"] else "—",
+             str(r["completed_since"])] for _, r in by_owner.iterrows()]
+    summary = html_table(["Owner", f"Open on {_day(p.meeting_on, year=False)}", "Overdue", "Most overdue", since_label], rows,
+                         "Deliverables by owner")
+    open_now = open_on(tasks, p.meeting_on)
+    overdue = open_now[open_now["due_on"] < pd.Timestamp(p.meeting_on)]
+    overdue = overdue.assign(_days=days_overdue(overdue, p.meeting_on)).sort_values("_days", ascending=False)
+    # Descriptions are free text and may name people: internal packs only.
+    detail_rows = [[r["owner"]] + ([_clean(r.get("description"))] if p.internal else []) +
+                   [_day(r["due_on"]), f"{r['_days']} days"] for _, r in overdue.iterrows()]
+    header = ["Owner"] + (["Deliverable"] if p.internal else []) + ["Due", "Overdue by"]
+    detail = html_table(header, detail_rows, f"Overdue deliverables ({len(detail_rows)})") if detail_rows else \
+        "<p>Nothing is overdue.</p>"
+    return _block(title, summary + detail)
 
 
-def since_last_meeting_html(pack: MeetingPack) -> HTML:
-    """Direct communications and enrolments since the last coordination meeting."""
+def _since_last_block(pack: MeetingPack) -> str:
+    """Direct communications and enrolments from the window's first day to the meeting."""
     p = pack.params
-    last = last_meeting_before(pack.data.meetings, p.meeting, p.start)
-    since = (last + dt.timedelta(days=1)) if last else p.start
-    window = rows_in_window(pack.data.communications, "occurred_on", since, p.end)
-    enrolled = rows_in_window(pack.data.case_management, "enrolled_on", since, p.end)
-    rows = [["People reached at call-ins", str(window.loc[window["kind"] == schema.CALL_IN, "participant_id"].nunique())],
-            ["People reached by custom notification",
-             str(window.loc[window["kind"] == schema.CUSTOM_NOTIFICATION, "participant_id"].nunique())],
-            ["New case-management enrolments", str(len(enrolled))]]
-    if p.audience != "internal":
-        rows = [[label, f"fewer than {p.small_count_threshold}" if 0 < int(n) < p.small_count_threshold else n]
-                for label, n in rows]
-    return section("Since the last meeting", html_table(["Activity", f"{since:%d %b} – {p.end:%d %b %Y}"], rows, ""))
+    comms = rows_in_window(pack.data.communications, "occurred_on", p.start, p.end)
+    enrolled = rows_in_window(pack.data.case_management, "enrolled_on", p.start, p.end)
+    labels = ["People reached at call-ins", "People reached by custom notification", "New case-management enrolments"]
+    counts = [int(comms.loc[comms["kind"] == schema.CALL_IN, "participant_id"].nunique()),
+              int(comms.loc[comms["kind"] == schema.CUSTOM_NOTIFICATION, "participant_id"].nunique()),
+              int(enrolled["participant_id"].nunique())]
+    cells = people_count_cells(counts, p)
+    return _block("Communications and enrolments since the last meeting",
+                  html_table(["Activity", _span(p.start, p.end)], [list(r) for r in zip(labels, cells)], ""))
+
+
+def _chronic_block(pack: MeetingPack) -> str:
+    p = pack.params
+    title = f"People flagged at shooting reviews in the last {FLAGGED_HISTORY_DAYS} days"
+    if pack.data.review_flags is None:
+        return _block(title, NO_FLAGS)
+    people = flags_over_time(pack.data.review_flags, pack.data.communications, pack.data.case_management,
+                             p.meeting_on)
+    table = flags_by_reviews(people)
+    band_cells = people_count_cells(table["people"].tolist(), p, total_shown=True)
+    rows = []
+    for (_, r), band in zip(table.iterrows(), band_cells):
+        if band != str(r["people"]):  # the band itself is hidden: so is everything about it
+            rows.append([r["flagged_at"], band, "hidden", "hidden", "hidden"])
+        else:
+            rows.append([r["flagged_at"], band] +
+                        people_count_cells([r["reached"], r["enrolled"], r["neither"]], p, total_shown=True))
+    total = people_count_cells([len(people)], p)[0]
+    first = p.meeting_on - dt.timedelta(days=FLAGGED_HISTORY_DAYS - 1)
+    intro = (f"<p>{_h(_sentence(total))} {'person was' if total == '1' else 'people were'} flagged at one or more "
+             f"shooting reviews from {_span(first, p.meeting_on)}. "
+             "Reached means a call-in or custom notification, enrolled a case-management enrolment, at any time up to "
+             f"{_day(p.meeting_on)}. People flagged again and again and still not reached are the ones to plan "
+             "for.</p>")
+    body = intro + html_table(["Flagged at", "People", "Of whom reached", "Of whom enrolled", "Neither"], rows,
+                              "People flagged at shooting reviews, by how many reviews flagged them")
+    body += ('<p class="cf-note">Names are not shown in any pack: the package holds only pseudonyms. The chair '
+             "works from the police list for the people behind these counts.</p>")
+    return _block(title, body)
+
+
+def _partnership_block(pack: MeetingPack) -> str:
+    p = pack.params
+    first = p.meeting_on - dt.timedelta(days=89)
+    attendance = lead_attendance(pack.data.meetings, p.meeting, first, p.meeting_on)
+    parts = [_block("Lead attendance", html_table(
+        ["Coordination meetings, " + _span(first, p.meeting_on), "Number"],
+        [["Scheduled", str(attendance["scheduled"])], ["Held", str(attendance["held"])],
+         ["Held with the police (OPD) lead present", str(attendance["opd_lead_present"])],
+         ["Held with the human-services (HSD) lead present", str(attendance["hsd_lead_present"])]], ""))]
+    tasks = pack.data.tasks
+    if tasks is None:
+        parts.append(_block("Tasks", NO_TASKS))
+    else:
+        by_owner = deliverables_by_owner(tasks, p.meeting_on, p.previous_meeting or p.start)
+        overdue = by_owner[by_owner["overdue"] > 0].sort_values("overdue", ascending=False)
+        if overdue.empty:
+            table = "<p>No task is overdue.</p>"
+        elif p.public:
+            table = (f"<p>Tasks overdue on {_day(p.meeting_on)}: {int(overdue['overdue'].sum())}, held by "
+                     f"{_n(len(overdue), 'owner', 'owners')}.</p>")
+        else:
+            table = html_table(["Owner", "Open", "Overdue", "Most overdue"],
+                               [[r["owner"], str(r["open"]), str(r["overdue"]), f"{r['most_days_overdue']} days"]
+                                for _, r in overdue.iterrows()], f"Tasks overdue on {_day(p.meeting_on)}, by owner")
+        due, done, rate = on_time_rate(tasks, first, p.meeting_on)
+        rate_text = (f"Of {_n(due, 'task', 'tasks')} due from {_span(first, p.meeting_on)}, {done} "
+                     f"{'was' if done == 1 else 'were'} completed on time "
+                     f"({rate:.0%})." if due else "No task fell due in the last 90 days.")
+        parts.append(_block("Tasks overdue and on time", table + f"<p>{_h(rate_text)}</p>"))
+    if p.public:
+        notes = "<p>The partnership's own notes are not part of the public pack.</p>"
+    elif p.partnership_notes:
+        notes = "<ul>" + "".join(f"<li>{_h(n)}</li>" for n in p.partnership_notes) + "</ul>"
+    else:
+        notes = "<p>None recorded: add <code>partnership_notes</code> to the params file.</p>"
+    parts.append(_block("Notes: coordination, boundaries, client concerns about law enforcement, resource needs",
+                        notes))
+    return "".join(parts)
+
+
+def _new_tasks_block(pack: MeetingPack) -> str:
+    """An empty table to fill in during the meeting, one row per new task, that prints on paper."""
+    rows = [["", "", ""] for _ in range(NEW_TASK_ROWS)]
+    table = html_table(["Owner", "Due date", "Task (what, for which shooting or group)"], rows, "New tasks")
+    return table.replace('<table class="cf-table">', '<table class="cf-table cf-fill">', 1)
+
+
+# --------------------------------------------------------------------------- agenda items, in order
+
+def prior_deliverables_html(pack: MeetingPack) -> HTML:
+    """Shooting review, item 1: review prior deliverables."""
+    return agenda_item(pack, 1, _deliverables_block(pack))
+
+
+def all_shootings_html(pack: MeetingPack) -> HTML:
+    """Shooting review, item 2: every shooting since the last review, earlier ones not yet reviewed, and
+    the people and groups flagged at reviews in the last 30 days."""
+    p = pack.params
+    recent = p.meeting_on - dt.timedelta(days=FLAGGED_RECENT_DAYS - 1)
+    flagged = _flagged_block(pack, recent, p.meeting_on, f"Flagged at reviews in the last {FLAGGED_RECENT_DAYS} days")
+    return agenda_item(pack, 2, _shootings_block(pack) + _unreviewed_block(pack) + flagged)
+
+
+def near_term_strategy_html(pack: MeetingPack) -> HTML:
+    """Shooting review, item 3: the groups and conflicts to focus on."""
+    return agenda_item(pack, 3, _groups_block(pack, only_repeat=True))
+
+
+def new_tasks_html(pack: MeetingPack) -> HTML:
+    """Shooting review, item 4: a table to assign new tasks and deliverables in the room."""
+    return agenda_item(pack, 4, _new_tasks_block(pack))
+
+
+def risk_assessment_html(pack: MeetingPack) -> HTML:
+    """Coordination, item 1: shootings since the last coordination meeting and people flagged since then."""
+    p = pack.params
+    return agenda_item(pack, 1, _shootings_block(pack) +
+                       _flagged_block(pack, p.start, p.end, "Flagged at shooting reviews since the last meeting"))
+
+
+def coordination_strategy_html(pack: MeetingPack) -> HTML:
+    """Coordination, item 2: active conflicts, and the outreach and enrolments since the last meeting."""
+    return agenda_item(pack, 2, _groups_block(pack, only_repeat=False) + _since_last_block(pack))
+
+
+def chronic_risk_html(pack: MeetingPack) -> HTML:
+    """Coordination, item 3: people flagged at review after review, and whether they have been reached."""
+    return agenda_item(pack, 3, _chronic_block(pack))
+
+
+def partnership_health_html(pack: MeetingPack) -> HTML:
+    """Coordination, item 4: lead attendance, tasks overdue by owner, on-time rate, the params file's notes."""
+    return agenda_item(pack, 4, _partnership_block(pack))
 
 
 def pack_provenance(pack: MeetingPack) -> HTML:

@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "coordination_meetings_per_month": 2,
     "notes": {},
     "next_steps": [],
+    "previous_next_steps": None,
     "audience": "internal",
     "small_count_threshold": 5,
     "history_dir": None,
@@ -53,8 +54,11 @@ DEFAULTS: dict[str, Any] = {
 }
 COHORT_KINDS = ("any", "call_in", "custom_notification")
 # Keys whose default is None but which a params file may leave out.
-OPTIONAL_KEYS = ("case_management_capacity", "history_dir", "vhr_population_estimate")
+OPTIONAL_KEYS = ("case_management_capacity", "history_dir", "vhr_population_estimate", "previous_next_steps")
 SAFE_CITY_KEYS = ("base_year", "years", "reduction", "base_count")
+# What became of the last review's next steps; "not reported" only when carried over unreported.
+NEXT_STEP_STATUSES = ("done", "in progress", "not started")
+NOT_REPORTED = "not reported"
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ class ReviewParams:
     coordination_meetings_per_month: float = 2
     notes: dict[str, str] = field(default_factory=dict)
     next_steps: tuple[str, ...] = ()
+    previous_next_steps: tuple[dict, ...] | None = None
     audience: str = "internal"
     small_count_threshold: int = 5
     history_dir: Path | None = None
@@ -160,6 +165,20 @@ def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams
     steps = merged["next_steps"] or []
     _require(isinstance(steps, list) and all(isinstance(s, str) for s in steps),
              "next_steps", "a list of text items", source)
+    previous_steps = merged["previous_next_steps"]
+    if previous_steps is not None:
+        _require(isinstance(previous_steps, list), "previous_next_steps",
+                 "a list of {text, status, note} entries", source)
+        for i, step in enumerate(previous_steps, start=1):
+            key = f"previous_next_steps[{i}]"
+            _require(isinstance(step, dict) and set(step) <= {"text", "status", "note"}, key,
+                     "a mapping with keys text, status and an optional note", source)
+            _require(isinstance(step.get("text"), str) and step["text"].strip() != "", f"{key}.text", "text", source)
+            _require(step.get("status") in NEXT_STEP_STATUSES, f"{key}.status",
+                     "one of " + ", ".join(NEXT_STEP_STATUSES), source)
+            _require(isinstance(step.get("note") or "", str), f"{key}.note", "text", source)
+        previous_steps = tuple({"text": s["text"], "status": s["status"], "note": s.get("note") or ""}
+                               for s in previous_steps)
     _require(merged["audience"] in AUDIENCES, "audience", "one of " + ", ".join(AUDIENCES), source)
     threshold = merged["small_count_threshold"]
     _require(isinstance(threshold, int) and not isinstance(threshold, bool) and threshold >= 1,
@@ -224,6 +243,7 @@ def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams
         coordination_meetings_per_month=per_month,
         notes=dict(notes),
         next_steps=tuple(steps),
+        previous_next_steps=previous_steps,
         audience=merged["audience"],
         small_count_threshold=threshold,
         history_dir=history_path,

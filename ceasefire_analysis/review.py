@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from . import __version__
-from .config import DEMO_PARAMS
-from .errors import InputError, Problem
+from .config import DEMO_PARAMS, resolve_path
+from .errors import CeasefireError, InputError, Problem
 from .focus import focus_worksheet
 from .indicators import build_indicators, suppress_for_public
 from .quality import quality_warnings
 from .loading import CityData, load_data_dir
-from .params import ReviewParams, display_path, notebook_params, params_from_values
+from .params import (NOT_REPORTED, ReviewParams, display_path, notebook_params, params_from_values,
+                     read_params_file)
+from .periods import Month
 
 
 @dataclass
@@ -108,3 +111,44 @@ def provenance(review: PeriodReview) -> dict[str, Any]:
         "inputs": review.data.input_records(),
         "run_at": review.opened_at.isoformat(timespec="seconds"),
     }
+
+
+def previous_next_steps(params: ReviewParams) -> tuple[pd.DataFrame, str]:
+    """What became of the last review's next steps: a table (text, status, note) and where it came from.
+
+    From the params key ``previous_next_steps`` when given. Otherwise, when the params file
+    of the period just before this one (its last month is the month before this period's
+    first) sits in the same folder, its ``next_steps`` with the status "not reported".
+    Otherwise an empty table.
+    """
+    columns = ["text", "status", "note"]
+    if params.previous_next_steps is not None:
+        return pd.DataFrame(list(params.previous_next_steps), columns=columns), "as recorded in this review's params file"
+    found = previous_params_file(params)
+    if found is None:
+        return pd.DataFrame(columns=columns), ""
+    path, steps = found
+    rows = [[text, NOT_REPORTED, ""] for text in steps]
+    return pd.DataFrame(rows, columns=columns), f"carried over from {display_path(path)}; their status was not reported"
+
+
+def previous_params_file(params: ReviewParams) -> tuple[Path, list[str]] | None:
+    """The params file of the period just before ``params``'s, in the same folder, and its next steps."""
+    own = resolve_path(params.source) if params.source else None
+    if own is None or not own.is_file():
+        return None
+    wanted = params.review.period.first.shift(-1)
+    for path in sorted(own.parent.glob("*.y*ml")):
+        if path.resolve() == own.resolve():
+            continue
+        try:
+            values = read_params_file(path)
+            if "meeting" in values or "period_end" not in values:
+                continue
+            if Month.parse(values["period_end"], "period_end") != wanted or values.get("city") != params.city:
+                continue
+        except CeasefireError:
+            continue  # a broken neighbour is not this review's problem
+        steps = values.get("next_steps") or []
+        return path, [str(s) for s in steps] if isinstance(steps, list) else []
+    return None

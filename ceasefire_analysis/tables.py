@@ -15,8 +15,9 @@ from IPython.display import HTML
 from .indicators import (
     LABELS, OUTCOME_INDICATORS, annual_outcome_benchmark, data_coverage, outcome_seasonal_shares,
 )
+from .params import NEXT_STEP_STATUSES, NOT_REPORTED
 from .periods import round_half_up
-from .review import PeriodReview, provenance
+from .review import PeriodReview, previous_next_steps, provenance
 from .schema import DOES_NOT_MEET, MEETS, WINDOW_AS_OF, WINDOW_PERIOD, WINDOW_YTD
 from .statistics import VERDICT_ALPHA, minimum_detectable_counts, pace_probability
 
@@ -316,11 +317,38 @@ def quality_html(review: PeriodReview) -> HTML:
 
 
 def next_steps_html(review: PeriodReview) -> HTML:
+    """What became of the last review's next steps (with a count by status), then this review's next steps."""
     steps = review.params.next_steps
+    parts = ['<div class="cf-report">', previous_next_steps_html(review)]
     if not steps:
-        return HTML('<div class="cf-report"><h2>Next steps</h2><p>None recorded in the params file.</p></div>')
-    items = "".join(f"<li>{html.escape(s)}</li>" for s in steps)
-    return HTML(f'<div class="cf-report"><h2>Next steps</h2><ol>{items}</ol></div>')
+        parts.append("<h2>Next steps</h2><p>None recorded in the params file.</p>")
+    else:
+        items = "".join(f"<li>{html.escape(s)}</li>" for s in steps)
+        parts.append(f"<h2>Next steps</h2><ol>{items}</ol>")
+    return HTML("".join(parts) + "</div>")
+
+
+def next_step_status_counts(previous: pd.DataFrame) -> list[tuple[str, int]]:
+    """Counts of the last review's next steps by status, in a fixed order, leaving out statuses with none.
+
+    >>> next_step_status_counts(pd.DataFrame({"status": ["done", "not started", "done"]}))
+    [('done', 2), ('not started', 1)]
+    """
+    counts = previous["status"].value_counts()
+    return [(s, int(counts[s])) for s in NEXT_STEP_STATUSES + (NOT_REPORTED,) if counts.get(s, 0)]
+
+
+def previous_next_steps_html(review: PeriodReview) -> str:
+    """The last review's next steps with their status, as HTML text (see :func:`review.previous_next_steps`)."""
+    previous, source = previous_next_steps(review.params)
+    title = "<h2>The last review's next steps</h2>"
+    if previous.empty:
+        return (title + "<p>None recorded: list them under <code>previous_next_steps</code> in the params file "
+                "(text, status done / in progress / not started, optional note).</p>")
+    summary = "; ".join(f"{n} {status}" for status, n in next_step_status_counts(previous))
+    rows = [[r["text"], r["status"], r["note"]] for _, r in previous.iterrows()]
+    return (title + f"<p>{len(previous)} next steps were agreed at the last review: {html.escape(summary)} "
+            f"({html.escape(source)}).</p>" + html_table(["Next step", "Status", "Note"], rows, ""))
 
 
 def provenance_html(review: PeriodReview) -> HTML:

@@ -1,6 +1,8 @@
 """Meeting packs: task arithmetic, params, and both packs rendered for the demo."""
 import datetime as dt
+import html
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -56,20 +58,27 @@ def test_incident_helpers():
 
 
 def test_meeting_params_errors():
-    base = {"meeting": "shooting_review", "city": "X", "data_dir": "data/raw/demo", "week_start": "2017-03-20",
-            "week_end": "2017-03-26"}
-    assert meeting_params_from_values(base).folder_id == "shooting_review_2017-03-20"
-    assert meeting_params_from_values({**base, "week_start": dt.date(2017, 3, 20)}).start == dt.date(2017, 3, 20)
-    with pytest.raises(ParamsError, match="'week_end'.*before"):
-        meeting_params_from_values({**base, "week_end": "2017-03-01"})
-    with pytest.raises(ParamsError, match="'week_start'"):
-        meeting_params_from_values({**base, "week_start": "20/03/2017"})
-    with pytest.raises(ParamsError, match="'window_start' does not apply"):
-        meeting_params_from_values({**base, "window_start": "2017-03-01"})
+    base = {"meeting": "shooting_review", "city": "X", "data_dir": "data/raw/demo", "meeting_on": "2017-03-28"}
+    assert meeting_params_from_values(base).folder_id == "shooting_review_2017-03-28"
+    assert meeting_params_from_values({**base, "meeting_on": dt.date(2017, 3, 28)}).meeting_on == dt.date(2017, 3, 28)
+    given = meeting_params_from_values({**base, "window_start": "2017-03-01", "window_end": "2017-03-27"})
+    assert (given.start, given.end) == (dt.date(2017, 3, 1), dt.date(2017, 3, 27))
+    with pytest.raises(ParamsError, match="'window_end'.*before"):
+        meeting_params_from_values({**base, "window_start": "2017-03-10", "window_end": "2017-03-01"})
+    with pytest.raises(ParamsError, match="'window_end'.*after 'meeting_on'"):
+        meeting_params_from_values({**base, "window_start": "2017-03-10", "window_end": "2017-03-30"})
+    with pytest.raises(ParamsError, match="'window_start' needs its partner"):
+        meeting_params_from_values({**base, "window_start": "2017-03-10"})
+    with pytest.raises(ParamsError, match="'meeting_on'"):
+        meeting_params_from_values({**base, "meeting_on": "28/03/2017"})
+    with pytest.raises(ParamsError, match="'meeting_on' is required"):
+        meeting_params_from_values({k: v for k, v in base.items() if k != "meeting_on"})
     with pytest.raises(ParamsError, match="'meeting'"):
         meeting_params_from_values({**base, "meeting": "picnic"})
-    with pytest.raises(ParamsError, match="'weekstart'"):
-        meeting_params_from_values({**base, "weekstart": "2017-03-20"})
+    with pytest.raises(ParamsError, match="'week_start'"):  # the old window keys are gone, with a clear error
+        meeting_params_from_values({**base, "week_start": "2017-03-20"})
+    with pytest.raises(ParamsError, match="'partnership_notes'"):
+        meeting_params_from_values({**base, "partnership_notes": "one string"})
 
 
 def test_last_meeting_before():
@@ -86,39 +95,68 @@ def test_worksheet_has_task_indicators(demo_indicators):
 @pytest.fixture(scope="module")
 def packs(tmp_path_factory):
     out = tmp_path_factory.mktemp("packs")
-    results = run_periods([PARAMS_DIR / "shooting_review_2017-03-20.yaml", PARAMS_DIR / "coordination_2017-02-24.yaml"],
+    results = run_periods([PARAMS_DIR / "shooting_review_2017-03-28.yaml", PARAMS_DIR / "coordination_2017-03-09.yaml"],
                           out, jobs=2)
     return results, out
 
 
-def test_both_packs_render_offline(packs):
+def _text(page: str) -> str:
+    """A page's visible text, in order (what a chair reads)."""
+    body = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)))
+
+
+def test_both_packs_render_offline_and_follow_their_agendas(packs):
     results, out = packs
     assert [r.failures for r in results] == [[], []]
-    review = (out / "shooting_review_2017-03-20" / "shooting_review.html").read_text()
-    for heading in ("Prior deliverables", "Every shooting from 20 Mar to 26 Mar 2017", "Not yet reviewed",
-                    "Active conflicts", "Same dates last year"):
-        assert heading in review
-    coordination = (out / "coordination_2017-02-24" / "coordination.html").read_text()
-    for heading in ("Flagged at shooting reviews", "Open tasks by owner", "were completed on time",
-                    "Since the last meeting", "partner"):
-        assert heading in coordination
+    review = _text((out / "shooting_review_2017-03-28" / "shooting_review.html").read_text())
+    assert "Weekly shooting review, Tuesday 28 March 2017" in review
+    assert "22 Mar to 28 Mar 2017 (since the shooting review of 21 Mar 2017)" in review
+    headings = ["1. Review prior deliverables", "2. Review all shootings", "3. Near-term strategy",
+                "4. Assign new tasks and deliverables"]
+    positions = [review.index(h) for h in headings]
+    assert positions == sorted(positions)
+    for text in ("Completed since 21 Mar (last review)", "Every shooting from 22 Mar to 28 Mar 2017",
+                 "Earlier shootings not yet reviewed", "Flagged at reviews in the last 30 days", "Active conflicts",
+                 "Same dates last year", "New tasks Owner Due date Task"):
+        assert text in review
+    raw = (out / "coordination_2017-03-09" / "coordination.html").read_text()
+    paragraphs = [_text(p).strip() for p in re.findall(r"<p[^>]*>(.*?)</p>", raw, flags=re.S)]
+    assert paragraphs and not [p for p in paragraphs if p[:1].islower()]  # not "fewer than 5 people ..."
+    coordination = _text(raw)
+    assert "Coordination meeting, Thursday 9 March 2017" in coordination
+    assert "(since the coordination meeting of 23 Feb 2017)" in coordination
+    headings = ["1. Review shootings and assess risk", "2. Refine the near-term strategy",
+                "3. Strategy for people who stay at very high risk", "4. Partnership health"]
+    positions = [coordination.index(h) for h in headings]
+    assert positions == sorted(positions)
+    for text in ("Flagged at shooting reviews since the last meeting", "Shootings, last 90 days",
+                 "by how many reviews flagged them", "Lead attendance", "were completed on time",
+                 "Communications and enrolments since the last meeting", "Two life-coach posts are vacant",
+                 "partner"):
+        assert text in coordination
+    for page in (review, coordination):
+        assert not re.search(r"\. [a-z]", page.replace("e.g. ", ""))  # every sentence starts with a capital
     assert "OPD-17-" not in coordination  # no case numbers for a partner audience
-    for text in (review, coordination):
-        assert "<script src" not in text and "PFN-" not in text
-    assert (out / "shooting_review_2017-03-20" / "manifest.json").is_file()
+    for name in ("shooting_review_2017-03-28/shooting_review.html", "coordination_2017-03-09/coordination.html"):
+        page = (out / name).read_text()
+        assert "<script src" not in page and "PFN-" not in page and "p_" not in _text(page)
+    assert (out / "shooting_review_2017-03-28" / "manifest.json").is_file()
 
 
 def test_packs_without_task_or_flag_data_say_so(make_city, tmp_path):
     folder = make_city()
     review = tmp_path / "review.yaml"
-    review.write_text(f"meeting: shooting_review\ncity: T\ndata_dir: {folder}\nweek_start: '2017-01-09'\n"
-                      "week_end: '2017-01-15'\n")
+    review.write_text(f"meeting: shooting_review\ncity: T\ndata_dir: {folder}\nmeeting_on: '2017-01-16'\n")
     coordination = tmp_path / "coordination.yaml"
-    coordination.write_text(f"meeting: coordination\ncity: T\ndata_dir: {folder}\nwindow_start: '2017-01-01'\n"
-                            "window_end: '2017-01-14'\n")
+    coordination.write_text(f"meeting: coordination\ncity: T\ndata_dir: {folder}\nmeeting_on: '2017-01-26'\n")
     results = run_periods([review, coordination], tmp_path / "out")
     assert [r.failures for r in results] == [[], []]
-    text = (tmp_path / "out" / "shooting_review_2017-01-09" / "shooting_review.html").read_text()
-    assert "There is no task data" in text and "Every shooting from 09 Jan to 15 Jan 2017 (1)" in text
-    text = (tmp_path / "out" / "coordination_2017-01-01" / "coordination.html").read_text()
+    text = _text((tmp_path / "out" / "shooting_review_2017-01-16" / "shooting_review.html").read_text())
+    # no earlier shooting review on record: the last 7 days
+    assert "There is no task data" in text and "Every shooting from 10 Jan to 16 Jan 2017 (1)" in text
+    assert "no earlier shooting review is on record" in text
+    text = _text((tmp_path / "out" / "coordination_2017-01-26" / "coordination.html").read_text())
     assert "no review_flags.csv" in text and "There is no task data" in text
+    assert "13 Jan to 26 Jan 2017 (since the coordination meeting of 12 Jan 2017)" in text
+    assert "The incident data run to 15 Jan 2017" in text  # a meeting after the data's end says so

@@ -6,14 +6,14 @@ import papermill as pm
 import pytest
 
 from ceasefire_analysis.config import NOTEBOOKS_DIR, PARAMS_DIR
-from ceasefire_analysis.meetings import MEETING_KEYS, WINDOW_KEYS, meeting_params_from_values
+from ceasefire_analysis.meetings import KINDS, MEETING_KEYS, meeting_params_from_values
 from ceasefire_analysis.params import DEFAULTS, load_params, read_params_file
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 
 
 def test_there_are_the_period_and_meeting_notebooks():
-    assert {p.stem for p in NOTEBOOKS} == {"worksheet", "history", "callin_outcomes"} | set(WINDOW_KEYS)
+    assert {p.stem for p in NOTEBOOKS} == {"worksheet", "history", "callin_outcomes"} | set(KINDS)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -45,7 +45,7 @@ def test_thin_shape(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_parameters_are_exactly_the_params_keys(path):
     params = pm.inspect_notebook(str(path))
-    keys = MEETING_KEYS if path.stem in WINDOW_KEYS else DEFAULTS
+    keys = MEETING_KEYS if path.stem in KINDS else DEFAULTS
     assert set(params) == set(keys) | {"params_file"}
     default = params["params_file"]["default"].strip("\"'")
     assert (PARAMS_DIR.parent / default).is_file()  # opens in JupyterLab as it is
