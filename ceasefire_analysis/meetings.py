@@ -649,7 +649,7 @@ def _deliverables_block(pack: MeetingPack) -> str:
     """Prior deliverables by owner: open, overdue (with days), completed since the last meeting of the kind."""
     p = pack.params
     tasks = pack.data.tasks
-    title = "Deliverables by owner"
+    title = "Where the deliverables stand"
     if tasks is None:
         return _block(title, NO_TASKS)
     since = p.previous_meeting or (p.meeting_on - dt.timedelta(days=DEFAULT_LOOK_BACK_DAYS[p.meeting]))
