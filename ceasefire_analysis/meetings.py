@@ -47,7 +47,8 @@ DEFAULT_LOOK_BACK_DAYS = {schema.SHOOTING_REVIEW: 7, schema.COORDINATION: 14}
 # The seed deck's agendas, in order: (heading, what the item is for).
 AGENDAS = {
     schema.SHOOTING_REVIEW: (
-        ("Review prior deliverables", "What was asked of each unit and partner at earlier reviews, and where it stands."),
+        ("Review prior deliverables",
+         "What was asked of each unit and partner at earlier reviews, and where it stands."),
         ("Review all shootings", "Every fatal, non-fatal and non-injury shooting since the last review: which people "
                                  "and networks are at greatest risk of violence in the near term."),
         ("Near-term strategy", "Develop or refine the strategy to reduce the likelihood of further shootings: the "
@@ -91,6 +92,7 @@ class MeetingParams:
     partnership_notes: tuple[str, ...] = ()
     previous_meeting: dt.date | None = None
     source: str = ""
+    window_given: bool = False
 
     @property
     def folder_id(self) -> str:
@@ -156,7 +158,7 @@ def meeting_params_from_values(values: dict[str, Any], source: str = "") -> Meet
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         raise ParamsError(f"'partnership_notes'{where} must be a list of text items")
     return MeetingParams(meeting, str(values["city"]), resolve_path(values["data_dir"]), meeting_on, start, end,
-                         audience, threshold, tuple(notes), None, source)
+                         audience, threshold, tuple(notes), None, source, window_given=bool(given))
 
 
 def is_meeting_params(values: dict[str, Any]) -> bool:
@@ -518,9 +520,8 @@ def pack_header(pack: MeetingPack) -> HTML:
     """Title (the meeting and its day), the look-back window, the agenda, and the audience and data notes."""
     p = pack.params
     kind_label = "shooting review" if p.meeting == schema.SHOOTING_REVIEW else "coordination meeting"
-    since = (f"since the {kind_label} of {_day(p.previous_meeting)}" if p.previous_meeting and
-             p.start == p.previous_meeting + dt.timedelta(days=1) else
-             "as given in the params file" if p.previous_meeting and p.start is not None else
+    since = ("as set in the params file" if p.window_given else
+             f"since the {kind_label} of {_day(p.previous_meeting)}" if p.previous_meeting else
              f"no earlier {kind_label} is on record, so the last {DEFAULT_LOOK_BACK_DAYS[p.meeting]} days")
     agenda = "".join(f"<li>{_h(heading)}</li>" for heading, _ in AGENDAS[p.meeting])
     parts = [REPORT_CSS, PACK_CSS, '<div class="cf-report">',
@@ -558,7 +559,8 @@ def _shootings_block(pack: MeetingPack) -> str:
         listing = f"<p>{_n(len(window), 'shooting', 'shootings')} from {span}; the counts by type are below.</p>"
     else:
         rows = [([_clean(r["incident_id"])] if p.internal else []) +
-                [f"{r['occurred_on']:%a} {_day(r['occurred_on'], year=False)}", TYPE_LABELS[r["incident_type"]], str(int(r["victims"])),
+                [f"{r['occurred_on']:%a} {_day(r['occurred_on'], year=False)}", TYPE_LABELS[r["incident_type"]],
+                 str(int(r["victims"])),
                  _clean(r.get("area")), _clean(r.get("group"))] for _, r in window.iterrows()]
         header = (["Case"] if p.internal else []) + ["Date", "Type", "Victims", "Area", "Group or conflict"]
         listing = html_table(header, rows, f"Every shooting from {span} ({len(window)})")
@@ -626,10 +628,12 @@ def _groups_block(pack: MeetingPack, only_repeat: bool) -> str:
         body = f"<p>There are no {what}.</p>"
     elif p.public:
         body = f"<p>Number of {what}: {len(groups)}" + (
-            "." if only_repeat else f", of which {int((groups['recent'] > 0).sum())} had a shooting in the last 30 days.")
+            "." if only_repeat else
+            f", of which {int((groups['recent'] > 0).sum())} had a shooting in the last 30 days.")
         body += "</p>"
     else:
-        rows = [[r["group"], str(r["recent"]), str(r["longer"]), _day(r["last_shooting"])] for _, r in groups.iterrows()]
+        rows = [[r["group"], str(r["recent"]), str(r["longer"]), _day(r["last_shooting"])]
+                for _, r in groups.iterrows()]
         body = html_table(["Group or conflict", "Shootings, last 30 days", "Shootings, last 90 days", "Latest"],
                           rows, _sentence(what) + f" ({len(groups)})")
     pairs = linked_group_pairs(pack.data.incidents, p.meeting_on - dt.timedelta(days=89), p.meeting_on)
@@ -662,7 +666,8 @@ def _deliverables_block(pack: MeetingPack) -> str:
                              f"{int(totals['completed_since'])}.</p>")
     rows = [[r["owner"], str(r["open"]), str(r["overdue"]), f"{r['most_days_overdue']} days" if r["overdue"] else "—",
              str(r["completed_since"])] for _, r in by_owner.iterrows()]
-    summary = html_table(["Owner", f"Open on {_day(p.meeting_on, year=False)}", "Overdue", "Most overdue", since_label], rows,
+    summary = html_table(["Owner", f"Open on {_day(p.meeting_on, year=False)}", "Overdue", "Most overdue",
+                          since_label], rows,
                          "Deliverables by owner")
     open_now = open_on(tasks, p.meeting_on)
     overdue = open_now[open_now["due_on"] < pd.Timestamp(p.meeting_on)]

@@ -123,7 +123,8 @@ def previous_next_steps(params: ReviewParams) -> tuple[pd.DataFrame, str]:
     """
     columns = ["text", "status", "note"]
     if params.previous_next_steps is not None:
-        return pd.DataFrame(list(params.previous_next_steps), columns=columns), "as recorded in this review's params file"
+        given = pd.DataFrame(list(params.previous_next_steps), columns=columns)
+        return given, "as recorded in this review's params file"
     found = previous_params_file(params)
     if found is None:
         return pd.DataFrame(columns=columns), ""

@@ -12,8 +12,8 @@ from ceasefire_analysis.errors import ParamsError
 from ceasefire_analysis.meetings import (
     active_groups, all_shootings_html, chronic_risk_html, coordination_strategy_html, deliverables_by_owner,
     flagged_in_window, flags_by_reviews, flags_over_time, lead_attendance, linked_group_pairs, look_back_window,
-    meeting_params_from_values, not_yet_reviewed, open_meeting, partnership_health_html, people_count_cells,
-    prior_deliverables_html, risk_assessment_html, with_window,
+    meeting_params_from_values, not_yet_reviewed, open_meeting, pack_header, partnership_health_html,
+    people_count_cells, prior_deliverables_html, risk_assessment_html, with_window,
 )
 from ceasefire_analysis.params import load_params
 from ceasefire_analysis.reports import run_periods
@@ -157,9 +157,10 @@ PLANTED = {"case": "CASE-PLANTED-0001", "group": "Group Zebrafinch", "owner": "O
 def planted_city(make_city):
     incidents = [{"incident_id": f"{PLANTED['case'][:-1]}{i}", "occurred_on": day, "incident_type": kind,
                   "area": "Area 1", "group": PLANTED["group"] if i % 2 else "Group Otherside", "reviewed_on": ""}
-                 for i, (day, kind) in enumerate([("2017-03-01", "homicide"), ("2017-03-02", "nonfatal_injury_shooting"),
-                                                  ("2017-03-06", "non_injury_shooting"), ("2017-03-07", "homicide"),
-                                                  ("2017-03-08", "nonfatal_injury_shooting")], start=1)]
+                 for i, (day, kind) in enumerate(
+                     [("2017-03-01", "homicide"), ("2017-03-02", "nonfatal_injury_shooting"),
+                      ("2017-03-06", "non_injury_shooting"), ("2017-03-07", "homicide"),
+                      ("2017-03-08", "nonfatal_injury_shooting")], start=1)]
     incidents.append({**incidents[0], "group": "Group Otherside"})  # a second victim: links the two groups
     incidents[0]["group"] = PLANTED["group"]
     meetings = [{"meeting_id": f"M{i}", "scheduled_on": day, "kind": kind, "held": "yes", "opd_lead_present": "yes",
@@ -202,6 +203,11 @@ def test_planted_city_sections_by_audience(planted_city):
     assert "fewer than 5" in partner.lower()  # one person flagged: a small count
     review = _whole_pack(_pack(planted_city, "shooting_review", "internal", "2017-03-14"))
     assert PLANTED["task"] in review and "Completed since 7 Mar (last review)" in review
+    given = open_meeting(None, meeting="coordination", city="Planted", data_dir=str(planted_city),
+                         meeting_on="2017-03-09", window_start="2017-03-01", window_end="2017-03-08")
+    header = pack_header(given).data
+    assert "1 Mar to 8 Mar 2017 (as set in the params file)" in header
+    assert "Coordination meeting, Thursday 9 March 2017" in header
 
 
 def test_public_and_partner_packs_leak_nothing_in_any_byte_written(planted_city, tmp_path):
