@@ -306,8 +306,14 @@ def active_groups(incidents: pd.DataFrame, end: dt.date, recent_days: int = 30, 
     return out[columns].reset_index(drop=True)
 
 
-def linked_group_pairs(incidents: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Pairs of groups named on the rows of one shooting (e.g. a victim of each side), from ``start`` to ``end``.
+def linked_group_pairs(incidents: pd.DataFrame, start: dt.date, end: dt.date, links: pd.DataFrame | None = None,
+                       flags: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Pairs of groups that one shooting from ``start`` to ``end`` ties together.
+
+    A shooting's groups are the ``group`` values on its rows (e.g. a victim of each side)
+    and, when ``incident_people.csv`` (``links``) and ``review_flags.csv`` (``flags``) are
+    given, the groups that people linked to it (victims or suspects) were flagged with at
+    a review on or before ``end``.
 
     >>> inc = pd.DataFrame({"incident_id": ["A", "A", "B"], "group": ["G2", "G1", "G1"],
     ...                     "occurred_on": pd.to_datetime(["2017-03-01", "2017-03-01", "2017-03-02"])})
@@ -315,12 +321,18 @@ def linked_group_pairs(incidents: pd.DataFrame, start: dt.date, end: dt.date) ->
     [['G1', 'G2', 1, Timestamp('2017-03-01 00:00:00')]]
     """
     columns = ["group_a", "group_b", "shootings", "last_shooting"]
-    if "group" not in incidents:
-        return pd.DataFrame(columns=columns)
     rows = rows_in_window(incidents, "occurred_on", start, end)
-    rows = rows[rows["group"].notna() & (rows["group"].astype(str).str.strip() != "")]
+    named = (rows[["incident_id", "occurred_on", "group"]] if "group" in rows
+             else pd.DataFrame(columns=["incident_id", "occurred_on", "group"]))
+    if links is not None and flags is not None and "group" in flags:
+        flagged = flags[(flags["flagged_on"] <= pd.Timestamp(end)) & flags["group"].notna()]
+        linked = links[links["incident_id"].isin(rows["incident_id"])].merge(
+            flagged[["participant_id", "group"]].drop_duplicates(), on="participant_id")
+        linked = linked.merge(rows[["incident_id", "occurred_on"]].drop_duplicates("incident_id"), on="incident_id")
+        named = pd.concat([named, linked[["incident_id", "occurred_on", "group"]]], ignore_index=True)
+    named = named[named["group"].notna() & (named["group"].astype(str).str.strip() != "")]
     pairs: dict[tuple[str, str], list] = {}
-    for incident_id, one in rows.groupby("incident_id"):
+    for incident_id, one in named.groupby("incident_id"):
         groups = sorted(set(one["group"].astype(str)))
         for i, a in enumerate(groups):
             for b in groups[i + 1:]:
@@ -636,9 +648,11 @@ def _groups_block(pack: MeetingPack, only_repeat: bool) -> str:
                 for _, r in groups.iterrows()]
         body = html_table(["Group or conflict", "Shootings, last 30 days", "Shootings, last 90 days", "Latest"],
                           rows, _sentence(what) + f" ({len(groups)})")
-    pairs = linked_group_pairs(pack.data.incidents, p.meeting_on - dt.timedelta(days=89), p.meeting_on)
+    pairs = linked_group_pairs(pack.data.incidents, p.meeting_on - dt.timedelta(days=89), p.meeting_on,
+                               pack.data.tables.get("incident_people"), pack.data.review_flags)
     if pairs.empty:
-        body += ("<p>No shooting of the last 90 days names two groups, so the data link no pair of groups.</p>")
+        body += ("<p>No shooting of the last 90 days ties two groups together (through its own rows or the "
+                 "groups of the people linked to it), so the data link no pair of groups.</p>")
     elif p.public:
         body += f"<p>Pairs of groups linked by shootings in the last 90 days: {len(pairs)}.</p>"
     else:

@@ -93,6 +93,13 @@ def test_active_groups_over_30_and_90_days_and_pairs_linked_by_one_shooting():
     pairs = linked_group_pairs(INCIDENTS, dt.date(2016, 12, 29), dt.date(2017, 3, 28))
     assert pairs[["group_a", "group_b", "shootings"]].values.tolist() == [["G1", "G2", 1]]
     assert linked_group_pairs(INCIDENTS, dt.date(2017, 3, 1), dt.date(2017, 3, 28)).empty
+    # through the people linked to a shooting: a suspect in D (G2's shooting) flagged with G3 before the day
+    links = pd.DataFrame({"incident_id": ["D", "B", "D"], "participant_id": ["s", "t", "late"],
+                          "role": ["suspect", "victim", "suspect"]})
+    flags = pd.DataFrame({"participant_id": ["s", "t", "late"], "group": ["G3", None, "G4"],
+                          "flagged_on": pd.to_datetime(["2017-03-01", "2017-03-01", "2017-04-01"])})
+    pairs = linked_group_pairs(INCIDENTS, dt.date(2017, 3, 1), dt.date(2017, 3, 28), links, flags)
+    assert pairs[["group_a", "group_b", "shootings"]].values.tolist() == [["G2", "G3", 1]]
     assert active_groups(INCIDENTS.drop(columns="group"), dt.date(2017, 3, 28)).empty
 
 
