@@ -7,6 +7,9 @@ values are errors that name the key; nothing falls back silently to a default.
 """
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +19,7 @@ import yaml
 
 from .config import HISTORY_DATA_DIR, PROJECT_ROOT, is_demo_dir, resolve_path
 from .errors import ParamsError
-from .periods import Month, ReviewPeriod
+from .periods import FIRST_YEAR, LAST_YEAR, Month, ReviewPeriod
 
 # Indicators that take an annual benchmark from the params file.
 BENCHMARKED_INDICATORS = (
@@ -26,6 +29,7 @@ BENCHMARKED_INDICATORS = (
     "case_management_new",
 )
 AUDIENCES = ("internal", "partner", "public")
+MAX_PARAMS_BYTES = 1_000_000  # a params file is a page of settings; anything larger is a mistake or an attack
 
 # Every key a params file may hold, with its default. ``None`` marks a required key.
 DEFAULTS: dict[str, Any] = {
@@ -104,7 +108,72 @@ def _require(cond: bool, key: str, what: str, source: str) -> None:
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A finite int or float (``.inf`` and ``.nan`` are YAML numbers too, and never a valid setting)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _year(value: Any) -> bool:
+    """A whole year between 1900 and 2100."""
+    return isinstance(value, int) and not isinstance(value, bool) and FIRST_YEAR <= value <= LAST_YEAR
+
+
+def _era_boundary(value: Any) -> bool:
+    """A year (2012), a fractional year (2012.75) or a month ('2012-10'), between 1900 and 2100."""
+    if isinstance(value, str):
+        try:
+            Month.parse(value)
+        except ParamsError:
+            return False
+        return True
+    return _number(value) and FIRST_YEAR <= value <= LAST_YEAR + 1
+
+
+def _era_value(value: Any) -> float:
+    if isinstance(value, str):
+        month = Month.parse(value)
+        return month.year + (month.month - 1) / 12
+    return float(value)
+
+
+def _check_eras(eras: Any, source: str) -> tuple[dict, ...]:
+    """``eras``: a list of {label, start, end (optional)}; boundaries are years or months."""
+    what = "a list of {label, start, end} entries (end optional; years such as 2012, 2012.75 or '2012-10')"
+    _require(isinstance(eras, list), "eras", what, source)
+    clean = []
+    for i, era in enumerate(eras):
+        key = f"eras[{i + 1}]"
+        _require(isinstance(era, dict) and {"label", "start"} <= set(era) <= {"label", "start", "end"}, key,
+                 what, source)
+        _require(isinstance(era["label"], str) and 0 < len(era["label"]) <= 80, f"{key}.label",
+                 "a text of 1 to 80 characters", source)
+        for bound in ("start", "end"):
+            if bound in era and not (bound == "end" and era[bound] is None):
+                _require(_era_boundary(era[bound]), f"{key}.{bound}",
+                         f"a year between {FIRST_YEAR} and {LAST_YEAR} (2012, 2012.75 or '2012-10')", source)
+        if era.get("end") is not None:
+            _require(_era_value(era["end"]) >= _era_value(era["start"]), f"{key}.end", "on or after its start",
+                     source)
+        clean.append(dict(era))
+    return tuple(clean)
+
+
+def _check_history_facts(facts: Any, source: str) -> dict:
+    """``history_facts``: the long-run claims to recompute, every year and number typed."""
+    _require(isinstance(facts, dict) and set(facts) <= {"changes", "threshold", "runs_before", "ratio_since"},
+             "history_facts", "a mapping with keys changes, threshold, runs_before, ratio_since", source)
+    changes = facts.get("changes", [])
+    year_words = f"a year between {FIRST_YEAR} and {LAST_YEAR}"
+    _require(isinstance(changes, list) and all(isinstance(c, list) and len(c) == 2 and all(map(_year, c))
+                                               and c[0] < c[1] for c in changes),
+             "history_facts.changes", f"a list of [first_year, last_year] pairs, each {year_words}, first before last",
+             source)
+    if "threshold" in facts:
+        _require(_number(facts["threshold"]) and facts["threshold"] >= 0, "history_facts.threshold",
+                 "a number of 0 or more", source)
+    for key in ("runs_before", "ratio_since"):
+        if key in facts:
+            _require(_year(facts[key]), f"history_facts.{key}", year_words, source)
+    return {**facts, "changes": [list(c) for c in changes]} if "changes" in facts else dict(facts)
 
 
 def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams:
@@ -146,7 +215,8 @@ def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams
         clean_benchmarks[indicator] = {}
         for year, value in by_year.items():
             key = f"annual_benchmarks.{indicator}.{year}"
-            _require(str(year).isdigit() and len(str(year)) == 4, key, "keyed by a four-digit year", source)
+            _require(str(year).isdigit() and FIRST_YEAR <= int(year) <= LAST_YEAR, key,
+                     f"keyed by a year between {FIRST_YEAR} and {LAST_YEAR}", source)
             _require(_number(value) and value >= 0, key, "a number of 0 or more", source)
             clean_benchmarks[indicator][int(year)] = value
 
@@ -183,15 +253,8 @@ def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams
     threshold = merged["small_count_threshold"]
     _require(isinstance(threshold, int) and not isinstance(threshold, bool) and threshold >= 1,
              "small_count_threshold", "a whole number of 1 or more", source)
-    eras = merged["eras"] or []
-    _require(isinstance(eras, list) and all(isinstance(e, dict) and {"label", "start"} <= set(e) for e in eras),
-             "eras", "a list of {label, start, end} entries", source)
-
-    facts = merged["history_facts"] or {}
-    _require(isinstance(facts, dict) and set(facts) <= {"changes", "threshold", "runs_before", "ratio_since"},
-             "history_facts", "a mapping with keys changes, threshold, runs_before, ratio_since", source)
-    _require(all(isinstance(c, list) and len(c) == 2 for c in facts.get("changes", [])),
-             "history_facts.changes", "a list of [first_year, last_year] pairs", source)
+    eras = _check_eras(merged["eras"] or [], source)
+    facts = _check_history_facts(merged["history_facts"] or {}, source)
 
     _require(isinstance(merged["seasonal_benchmarks"], bool), "seasonal_benchmarks", "true or false", source)
     seasonal_years = merged["seasonal_years"]
@@ -211,8 +274,8 @@ def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams
     _require(isinstance(control.get("resets", []), list), "control_chart.resets", "a list of months YYYY-MM", source)
     control["resets"] = [Month.parse(m, "control_chart.resets") for m in control.get("resets", [])]
     months = control.get("baseline_months", 12)
-    _require(isinstance(months, int) and not isinstance(months, bool) and months >= 3,
-             "control_chart.baseline_months", "a whole number of 3 or more", source)
+    _require(isinstance(months, int) and not isinstance(months, bool) and 3 <= months <= 120,
+             "control_chart.baseline_months", "a whole number from 3 to 120", source)
     control["baseline_months"] = months
 
     _require(merged["outcomes_cohort"] in COHORT_KINDS, "outcomes_cohort", "one of " + ", ".join(COHORT_KINDS), source)
@@ -247,7 +310,7 @@ def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams
         audience=merged["audience"],
         small_count_threshold=threshold,
         history_dir=history_path,
-        eras=tuple(eras),
+        eras=eras,
         history_facts=dict(facts),
         seasonal_benchmarks=merged["seasonal_benchmarks"],
         seasonal_years=seasonal_years,
@@ -271,8 +334,8 @@ def _safe_city(values: Any, source: str) -> dict:
     def whole(value: Any, low: int) -> bool:
         return isinstance(value, int) and not isinstance(value, bool) and value >= low
 
-    _require(whole(values["base_year"], 1900) and values["base_year"] <= 2999, "safe_city.base_year",
-             "a four-digit year", source)
+    _require(_year(values["base_year"]), "safe_city.base_year", f"a year between {FIRST_YEAR} and {LAST_YEAR}",
+             source)
     _require(whole(values["years"], 1) and values["years"] <= 50, "safe_city.years",
              "a whole number of years from 1 to 50", source)
     _require(_number(values["reduction"]) and 0 <= values["reduction"] < 1, "safe_city.reduction",
@@ -282,17 +345,66 @@ def _safe_city(values: Any, source: str) -> dict:
     return {key: values.get(key) for key in SAFE_CITY_KEYS}
 
 
+class _RefusedYAML(yaml.YAMLError):
+    """A construct a params file may not use (a repeated key, an alias); the message is for the user."""
+
+
+class StrictParamsLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, minus the two things that make a params file say what it does not seem to say.
+
+    A key given twice would silently take its last value (``audience: public`` then
+    ``audience: internal`` gives an internal report); an alias (``*name``) can expand a
+    few lines into gigabytes (an "alias bomb"). Both are refused, naming the line.
+    """
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _RefusedYAML(f"uses an alias (*{event.anchor}) at line {event.start_mark.line + 1}; "
+                               "aliases are not allowed in params files: write the value out")
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                if key in seen:
+                    raise _RefusedYAML(f"gives the key '{key}' twice (lines {seen[key]} and {line}); keep one")
+                seen[key] = line
+            except TypeError:  # an unhashable key: PyYAML's own error says so below
+                continue
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_params_file(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a params YAML file into a plain dict, with errors that name the file."""
+    """Read a params YAML file into a plain dict, with errors that name the file.
+
+    Refused: files over 1 MB, a key given twice, aliases (see :class:`StrictParamsLoader`).
+    """
     path = resolve_path(path, Path.cwd())
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ParamsError(f"params file {path} does not exist") from None
+    except OSError as exc:
+        raise ParamsError(f"params file {path} cannot be read ({exc.strerror or exc})") from None
+    if size > MAX_PARAMS_BYTES:
+        raise ParamsError(f"params file {path} is {size:,} bytes; a params file may be at most "
+                          f"{MAX_PARAMS_BYTES:,} bytes (1 MB)")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ParamsError(f"params file {path} does not exist") from None
+    except IsADirectoryError:
+        raise ParamsError(f"params file {path} is a folder, not a file") from None
     except UnicodeDecodeError:
         raise ParamsError(f"params file {path} is not UTF-8 text") from None
     try:
-        values = yaml.safe_load(text)
+        values = yaml.load(text, Loader=StrictParamsLoader)  # noqa: S506 - a SafeLoader subclass
+    except _RefusedYAML as exc:
+        raise ParamsError(f"params file {path} {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark else ""
@@ -300,6 +412,35 @@ def read_params_file(path: str | os.PathLike) -> dict[str, Any]:
     if not isinstance(values, dict):
         raise ParamsError(f"params file {path} must hold key: value pairs")
     return values
+
+
+def params_record(params: Any) -> dict[str, Any]:
+    """The validated parameters as plain JSON values, for ``manifest.json``.
+
+    Every field of the params dataclass is written (so a key added to it is recorded
+    without further change); months as ``YYYY-MM``, dates ISO, paths relative to the project.
+    """
+    def plain(value: Any) -> Any:
+        if isinstance(value, ReviewPeriod):
+            return {"period_start": str(value.period.first), "period_end": str(value.period.last)}
+        if isinstance(value, Month):
+            return str(value)
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.isoformat()
+        if isinstance(value, Path):
+            return display_path(value)
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if dataclasses.is_dataclass(value):
+            return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return value
+
+    record = plain(params)
+    if isinstance(record.get("review"), dict):  # period_start/period_end at the top, as in the params file
+        record = {**record.pop("review"), **record}
+    return record
 
 
 def notebook_params(params_file: str | os.PathLike, given: dict[str, Any], from_values) -> tuple[Any, str]:

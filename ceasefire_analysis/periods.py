@@ -15,6 +15,9 @@ from .errors import ParamsError
 from .schema import WINDOW_PERIOD, WINDOW_YTD
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+# Years a params file may name: wide enough for the long-run history, narrow enough that
+# a typo ("9999-11") is an error rather than a date library's overflow.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
 
 
 @dataclass(frozen=True, order=True)
@@ -34,6 +37,8 @@ class Month:
         match = _MONTH_RE.match(str(text).strip()) if text is not None else None
         if not match or not 1 <= int(match.group(2)) <= 12:
             raise ParamsError(f"'{key}' must be a month written YYYY-MM (e.g. 2017-02), got {text!r}")
+        if not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+            raise ParamsError(f"'{key}' must be a month between {FIRST_YEAR} and {LAST_YEAR}, got {text!r}")
         return cls(int(match.group(1)), int(match.group(2)))
 
     def shift(self, months: int) -> "Month":

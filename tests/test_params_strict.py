@@ -1,0 +1,92 @@
+"""Strict params files: no repeated key, no alias, no giant file, every value typed (issue 19, item 5)."""
+import json
+
+import pytest
+
+from ceasefire_analysis.errors import ParamsError
+from ceasefire_analysis.params import load_params, params_from_values, params_record, read_params_file
+
+BASE = 'city: X\nperiod_start: "2017-02"\nperiod_end: "2017-03"\ndata_dir: data/raw/demo\n'
+
+
+def write(tmp_path, text, name="p.yaml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_key_given_twice_is_an_error_naming_the_key(tmp_path):
+    path = write(tmp_path, BASE + "audience: public\naudience: internal\n")
+    with pytest.raises(ParamsError, match=r"'audience' twice \(lines 5 and 6\)"):
+        read_params_file(path)
+
+
+def test_a_nested_key_given_twice_is_an_error(tmp_path):
+    path = write(tmp_path, BASE + "annual_benchmarks:\n  homicides: {2017: 72, 2017: 10}\n")
+    with pytest.raises(ParamsError, match="'2017' twice"):
+        read_params_file(path)
+
+
+def test_an_alias_bomb_is_refused_before_it_expands(tmp_path):
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]"
+              for i in range(1, 12)]
+    path = write(tmp_path, BASE + "eras:\n  - label: bomb\n    start: 2000\n    end: *a11\n" + "\n".join(lines) + "\n")
+    with pytest.raises(ParamsError, match=r"alias \(\*a11\)"):
+        read_params_file(path)
+
+
+def test_a_single_harmless_alias_is_refused_too(tmp_path):
+    path = write(tmp_path, BASE + "notes: &n {homicides: x}\nhistory_facts: *n\n")
+    with pytest.raises(ParamsError, match="aliases are not allowed"):
+        read_params_file(path)
+
+
+def test_a_params_file_over_one_megabyte_is_refused(tmp_path):
+    path = write(tmp_path, BASE + "# " + "x" * 1_000_001 + "\n")
+    with pytest.raises(ParamsError, match="at most 1,000,000 bytes"):
+        read_params_file(path)
+
+
+@pytest.mark.parametrize("values,key", [
+    ({"period_start": "9999-11"}, "period_start"),
+    ({"period_end": "1850-01", "period_start": "1850-01"}, "period_start"),
+    ({"annual_benchmarks": {"homicides": {2017: float("inf")}}}, "annual_benchmarks.homicides.2017"),
+    ({"annual_benchmarks": {"homicides": {2017: float("nan")}}}, "annual_benchmarks.homicides.2017"),
+    ({"annual_benchmarks": {"homicides": {9999: 72}}}, "annual_benchmarks.homicides.9999"),
+    ({"benchmark_reduction": float("nan")}, "benchmark_reduction"),
+    ({"coordination_meetings_per_month": float("inf")}, "coordination_meetings_per_month"),
+    ({"eras": [{"label": "M", "start": "soon"}]}, "eras[1].start"),
+    ({"eras": [{"label": ["not", "text"], "start": 2005}]}, "eras[1].label"),
+    ({"eras": [{"label": "M", "start": 2005, "end": 2001}]}, "eras[1].end"),
+    ({"eras": [{"label": "M", "start": 2005, "colour": "red"}]}, "eras[1]"),
+    ({"eras": [{"label": "M", "start": 3005}]}, "eras[1].start"),
+    ({"history_facts": {"changes": [["2005", 2012]]}}, "history_facts.changes"),
+    ({"history_facts": {"changes": [[2012, 2005]]}}, "history_facts.changes"),
+    ({"history_facts": {"threshold": "ninety"}}, "history_facts.threshold"),
+    ({"history_facts": {"runs_before": 20120}}, "history_facts.runs_before"),
+    ({"history_facts": {"ratio_since": float("inf")}}, "history_facts.ratio_since"),
+    ({"control_chart": {"baseline_start": "0001-01", "baseline_end": "2016-12"}}, "control_chart.baseline_start"),
+    ({"control_chart": {"baseline_months": 10 ** 9}}, "control_chart.baseline_months"),
+])
+def test_every_value_is_typed(values, key):
+    base = {"city": "X", "period_start": "2017-02", "period_end": "2017-03", "data_dir": "data/raw/demo"}
+    with pytest.raises(ParamsError, match=f"'{key.replace('[', '.').replace(']', '.')}"):
+        params_from_values({**base, **values})
+
+
+def test_typed_values_that_are_valid_still_pass():
+    p = params_from_values({"city": "X", "period_start": "1969-01", "period_end": "2100-12", "data_dir": "d",
+                            "eras": [{"label": "M", "start": "2012-10", "end": 2014.5}, {"label": "C", "start": 2015}],
+                            "history_facts": {"changes": [[2005, 2012]], "threshold": 90, "runs_before": 2012}})
+    assert [e["label"] for e in p.eras] == ["M", "C"]
+
+
+def test_the_manifest_record_is_the_validated_params(tmp_path):
+    path = write(tmp_path, BASE + "annual_benchmarks:\n  homicides: {2017: 72}\n")
+    record = params_record(load_params(path))
+    assert record["period_start"] == "2017-02" and record["period_end"] == "2017-03"
+    assert record["data_dir"] == "data/raw/demo"  # relative to the project, not an absolute path
+    assert record["audience"] == "internal" and record["small_count_threshold"] == 5  # defaults filled in
+    assert record["annual_benchmarks"] == {"homicides": {"2017": 72}}
+    json.dumps(record)  # plain JSON values only
