@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import html
 import json
 import math
 import multiprocessing
 import os
-import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -35,7 +38,7 @@ import pandas as pd
 from . import __version__
 from .config import NOTEBOOKS_DIR, PROJECT_ROOT, TEMPLATE_DIR
 from .errors import CeasefireError
-from .params import display_path, read_params_file
+from .params import display_path, params_record, read_params_file
 from .outcomes import write_outcomes_csv
 from .review import PeriodReview, open_review, provenance
 from .tables import REPORT_CSS, format_value, headline_status, html_table, quality_html, status_cell
@@ -74,6 +77,7 @@ class PeriodResult:
     out_dir: str = ""
     error: str = ""
     reports: list[ReportResult] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # the user's own files carried over from the previous folder
 
     @property
     def failures(self) -> list[str]:
@@ -98,15 +102,120 @@ def write_text_atomic(path: Path, text: str) -> None:
         raise
 
 
-def replace_dir_atomic(staging: Path, target: Path) -> None:
-    """Move a finished folder into place, replacing any previous one."""
+STAGING_MARKER = ".ceasefire-staging.json"  # in every folder a run makes and may delete
+MANIFEST = "manifest.json"
+# What a period folder written before manifests listed their outputs held (see ``made_by_us``).
+_KNOWN_OUTPUTS = {"index.html", MANIFEST, "indicators.csv", "callin_outcomes.csv",
+                  *(f"{name}.html" for name in (*REPORTS, *MEETING_REPORTS))}
+
+
+def output_problem(folder: Path, exc: OSError) -> str:
+    """One sentence for a failure to write into the output folder."""
+    reasons = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is used up",
+        errno.EROFS: "the folder is read-only",
+        errno.EACCES: "the folder is read-only (no permission to write there)",
+        errno.EPERM: "the folder is read-only (no permission to write there)",
+        errno.EEXIST: "a file is in the way where a folder should be",
+        errno.ENOTDIR: "a file is in the way where a folder should be",
+    }
+    reason = reasons.get(exc.errno, exc.strerror or type(exc).__name__)
+    return f"cannot write the reports in {folder}: {reason}."
+
+
+def mark_staging(folder: Path) -> None:
+    """Sign a folder as this run's own work, so that only such folders are ever cleared."""
+    marker = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
+    (folder / STAGING_MARKER).write_text(json.dumps(marker), encoding="utf-8")
+
+
+def staging_owner(folder: Path) -> dict | None:
+    """The marker of a folder a run made (pid, host, start time), or None when it carries none."""
+    try:
+        marker = json.loads((folder / STAGING_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not (isinstance(marker, dict) and isinstance(marker.get("pid"), int) and isinstance(marker.get("host"), str)):
+        return None
+    return marker
+
+
+def read_manifest(folder: Path) -> dict | None:
+    """The package's manifest in ``folder``, or None when there is none (the folder is not the package's)."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(manifest, dict) and "package_version" in manifest and ("period" in manifest or "meeting" in manifest):
+        return manifest
+    return None
+
+
+def check_replaceable(target: Path) -> None:
+    """Refuse to replace a folder the package did not write (it holds no manifest of ours)."""
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise CeasefireError(f"cannot write the reports in {target}: a file is in the way; move it or choose "
+                             "another --out.")
+    if target.exists() and read_manifest(target) is None:
+        raise CeasefireError(f"{target} exists and was not written by ceasefire (it has no manifest.json), so it is "
+                             "not replaced; move it away or choose another --out.")
+
+
+def made_by_us(manifest: dict) -> set[str]:
+    """Paths (relative, POSIX) of the files a previous run wrote, as its manifest lists them."""
+    listed = manifest.get("outputs")
+    if isinstance(listed, list):
+        return {str(p) for p in listed}
+    return set(_KNOWN_OUTPUTS)  # manifests written before outputs were listed
+
+
+def _is_ours(relative: str, ours: set[str], manifest: dict) -> bool:
+    if relative in ours:
+        return True
+    # executed notebooks and kernel logs of manifests that did not list their outputs
+    return "outputs" not in manifest and relative.startswith("executed/") and \
+        relative.endswith((".ipynb", ".kernel.log"))
+
+
+def carry_user_files(old: Path, staging: Path) -> list[str]:
+    """Copy files the previous run did not make (the user's own) into the new folder; return their paths."""
+    manifest = read_manifest(old) or {}
+    ours = made_by_us(manifest)
+    kept = []
+    for path in sorted(old.rglob("*")):
+        relative = path.relative_to(old).as_posix()
+        if path.is_dir() and not path.is_symlink() or _is_ours(relative, ours, manifest):
+            continue
+        dest = staging / relative
+        if dest.exists() or dest.is_symlink():  # the new run wrote a file of that name: keep both
+            dest = dest.with_name(dest.name + ".kept")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, dest, follow_symlinks=False)
+        kept.append(dest.relative_to(staging).as_posix())
+    return kept
+
+
+def replace_dir_atomic(staging: Path, target: Path) -> list[str]:
+    """Move a finished folder into place, replacing a previous one the package wrote; keep the user's files.
+
+    The previous folder is replaced only when it holds the package's manifest; files its
+    manifest does not list are copied into the new folder first, and the old folder is
+    deleted only once the new one is in place. Returns the files kept.
+    """
+    kept: list[str] = []
     old = None
-    if target.exists():
-        old = target.with_name(f".old-{target.name}-{os.getpid()}")
-        os.replace(target, old)
+    if target.exists() or target.is_symlink():
+        check_replaceable(target)
+        kept = carry_user_files(target, staging)
+        # an unmarked hidden folder: if this process dies now, nothing clears it without the user
+        old = Path(tempfile.mkdtemp(prefix=f".old-{target.name}-", dir=target.parent))
+        os.replace(target, old)  # replaces the empty folder just made
     os.replace(staging, target)
+    (target / STAGING_MARKER).unlink(missing_ok=True)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+    return kept
 
 
 # --------------------------------------------------------------------------- HTML export
@@ -291,31 +400,57 @@ def _pid_alive(pid: int) -> bool:
 
 
 def remove_abandoned_staging(out_root: Path) -> list[Path]:
-    """Delete half-built folders left by runs that died (their process is gone); return them."""
+    """Delete half-built folders left by runs that died; return them.
+
+    Only hidden folders carrying this package's marker, written on this machine by a
+    process that is gone, are deleted: a user's own ``.tmp-...`` folder never is.
+    """
     removed = []
     if not out_root.is_dir():
         return removed
+    host = socket.gethostname()
     for path in out_root.iterdir():
-        match = re.match(r"^\.(?:tmp-(\d+)__.*|old-.*-(\d+))$", path.name)
-        if match and path.is_dir() and not _pid_alive(int(match.group(1) or match.group(2))):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
+        if not path.name.startswith(".") or path.is_symlink() or not path.is_dir():
+            continue
+        owner = staging_owner(path)
+        if owner is None or owner["host"] != host or _pid_alive(owner["pid"]):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
     return removed
 
 
+def prepare_out_root(out_root: Path) -> None:
+    """Create the output folder, or say in one sentence why it cannot be written."""
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+        if not out_root.is_dir():
+            raise FileExistsError(errno.EEXIST, "a file is in the way", str(out_root))
+        probe = Path(tempfile.mkdtemp(prefix=".tmp-probe-", dir=out_root))
+        probe.rmdir()
+    except OSError as exc:
+        raise CeasefireError(output_problem(out_root, exc)) from None
+
+
 def new_staging(out_root: Path, folder_id: str) -> Path:
-    """A hidden temporary folder beside the final one; its name ends with the folder id."""
+    """A hidden temporary folder beside the final one, marked as this run's; its name ends with the folder id."""
     out_root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}__", dir=out_root)).resolve()
-    os.chmod(staging, 0o777 & ~_UMASK)
-    final_staging = staging.with_name(f"{staging.name}__{folder_id}")
-    os.replace(staging, final_staging)
+    try:
+        mark_staging(staging)
+        os.chmod(staging, 0o777 & ~_UMASK)
+        final_staging = staging.with_name(f"{staging.name}__{folder_id}")
+        os.replace(staging, final_staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return final_staging
 
 
 def prepare_period(params_file: Path, out_root: Path) -> tuple[PeriodReview, Path]:
     """Validate and compute a period, and start its staging folder with ``indicators.csv``."""
     review = open_review(str(params_file))
+    check_replaceable(out_root / review.params.period_id)
     final_staging = new_staging(out_root, review.params.period_id)
     try:
         write_text_atomic(final_staging / "indicators.csv", indicators_csv(review.indicators))
@@ -332,8 +467,15 @@ def indicators_csv(table: pd.DataFrame) -> str:
 
 
 def publish(staging: Path, target: Path, identity: dict, params_file: Path, params: dict, inputs: list[dict],
-            started: dt.datetime, results: list[ReportResult]) -> Path:
-    """Write ``manifest.json`` into a finished staging folder and move the folder into place."""
+            started: dt.datetime, results: list[ReportResult], kept: list[str] | None = None) -> Path:
+    """Write ``manifest.json`` into a finished staging folder and move the folder into place.
+
+    The manifest lists every file the run wrote (``outputs``), so that a later run knows
+    which files are its own to replace; the user's files found in the previous folder
+    are copied into the new one and their paths added to ``kept``.
+    """
+    outputs = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*")
+                     if p.is_file() and p.name != STAGING_MARKER)
     manifest = {
         **identity,
         "params_file": display_path(params_file),
@@ -344,18 +486,21 @@ def publish(staging: Path, target: Path, identity: dict, params_file: Path, para
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "reports": [asdict(r) for r in results],
+        "outputs": sorted({*outputs, MANIFEST}),
     }
-    write_text_atomic(staging / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
-    replace_dir_atomic(staging, target)
+    write_text_atomic(staging / MANIFEST, json.dumps(manifest, indent=2, default=str) + "\n")
+    carried = replace_dir_atomic(staging, target)
+    if kept is not None:
+        kept.extend(carried)
     return target
 
 
 def finish_period(review: PeriodReview, staging: Path, results: list[ReportResult], out_root: Path,
-                  params_file: Path, params: dict, started: dt.datetime) -> Path:
+                  params_file: Path, params: dict, started: dt.datetime, kept: list[str] | None = None) -> Path:
     results = sorted(results, key=lambda r: list(REPORTS).index(r.name))
     write_text_atomic(staging / "index.html", index_page(review, results))
     return publish(staging, out_root / review.params.period_id, {"period": review.params.period_id}, params_file,
-                   params, review.data.input_records(), started, results)
+                   params, review.data.input_records(), started, results, kept)
 
 
 # --------------------------------------------------------------------------- many periods
@@ -389,6 +534,7 @@ def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLi
     """
     stream = stream or sys.stderr
     out_root = Path(out_root).resolve()
+    prepare_out_root(out_root)
     remove_abandoned_staging(out_root)
     results: list[PeriodResult] = []
     jobs_ready: list[Job] = []
@@ -397,7 +543,10 @@ def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLi
         result = PeriodResult(params_file=display_path(params_file))
         results.append(result)
         try:
-            job = prepare_job(params_file, out_root, result, notebooks)
+            try:
+                job = prepare_job(params_file, out_root, result, notebooks)
+            except OSError as exc:
+                raise CeasefireError(output_problem(out_root, exc)) from None
         except CeasefireError as exc:
             result.error = str(exc)
             stream.write(f"{result.params_file}: not run.\n{exc}\n")
@@ -416,8 +565,7 @@ def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLi
         for job, name in tasks:
             record(job, name, render_notebook(name, str(job.params_file), str(job.staging)))
     else:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        with worker_pool(jobs) as pool:
             futures = {pool.submit(render_notebook, name, str(job.params_file), str(job.staging)): (job, name)
                        for job, name in tasks}
             for future in as_completed(futures):
@@ -426,14 +574,52 @@ def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLi
                     outcome = future.result()
                 except Exception as exc:  # the worker process itself died
                     outcome = ReportResult(name, "failed", 0.0, f"{type(exc).__name__}: {exc}")
-                    write_text_atomic(job.staging / f"{name}.html",
-                                      failure_page(name, job.result.period_id, outcome.message))
+                    with contextlib.suppress(OSError):  # a full disk is reported when the period is finished
+                        write_text_atomic(job.staging / f"{name}.html",
+                                          failure_page(name, job.result.period_id, outcome.message))
                 record(job, name, outcome)
 
     for job in jobs_ready:
         job.result.reports = by_job[id(job)]
-        job.result.out_dir = str(job.finish(job.result.reports))
+        try:
+            job.result.out_dir = str(job.finish(job.result.reports))
+        except (OSError, CeasefireError) as exc:
+            # nothing half-written stays behind: the previous folder, if any, is untouched
+            shutil.rmtree(job.staging, ignore_errors=True)
+            job.result.error = output_problem(out_root, exc) if isinstance(exc, OSError) else str(exc)
+            stream.write(f"{job.result.params_file}: not written. {job.result.error}\n")
+            continue
+        for name in job.result.kept:
+            stream.write(f"{job.result.period_id}: kept your file {name} (not made by ceasefire) in the new folder\n")
     return results
+
+
+def exit_with_parent(parent_pid: int) -> None:
+    """Make this worker process end when the process that started it dies (even by ``kill -9``).
+
+    On Linux the kernel sends the signal (``prctl(PR_SET_PDEATHSIG)``); elsewhere, and as a
+    second line, a thread checks every second whether the parent is still there.
+    """
+    with contextlib.suppress(Exception):  # no prctl outside Linux: the watch thread does the job
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL))
+    if os.getppid() != parent_pid:  # the parent died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="ceasefire-parent-watch", daemon=True).start()
+
+
+def worker_pool(jobs: int) -> ProcessPoolExecutor:
+    """Forked worker processes for notebooks; they exit when this process dies."""
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+                               initializer=exit_with_parent, initargs=(os.getpid(),))
 
 
 @dataclass
@@ -455,15 +641,18 @@ def prepare_job(params_file: Path, out_root: Path, result: PeriodResult, noteboo
     raw = read_params_file(params_file)
     if is_meeting_params(raw):
         pack = open_meeting(str(params_file))
+        check_replaceable(out_root / pack.params.folder_id)
         staging = new_staging(out_root, pack.params.folder_id)
         result.period_id = pack.params.folder_id
 
         def finish_meeting(reports: list[ReportResult]) -> Path:
             return publish(staging, out_root / pack.params.folder_id, {"meeting": pack.params.folder_id},
-                           params_file, raw, pack.data.input_records(), started, reports)
+                           params_file, params_record(pack.params), pack.data.input_records(), started, reports,
+                           result.kept)
 
         return Job(result, params_file, staging, (pack.params.meeting,), finish_meeting)
     review, staging = prepare_period(params_file, out_root)  # params are checked before any data is read
     result.period_id = review.params.period_id
     return Job(result, params_file, staging, notebooks,
-               lambda reports: finish_period(review, staging, reports, out_root, params_file, raw, started))
+               lambda reports: finish_period(review, staging, reports, out_root, params_file,
+                                             params_record(review.params), started, result.kept))

@@ -155,9 +155,14 @@ def test_rerun_replaces_the_period_and_is_deterministic(rendered_demo, tmp_path)
     out = tmp_path / "out"
     run_periods([DEMO_PARAMS], out, notebooks=())
     first = (out / "2017-02_2017-03" / "indicators.csv").read_bytes()
-    (out / "2017-02_2017-03" / "stale.txt").write_text("from an older run")
+    # a file the older run made (its manifest lists it) and this run does not make goes
+    stale = out / "2017-02_2017-03" / "stale.txt"
+    stale.write_text("from an older run")
+    manifest_path = out / "2017-02_2017-03" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest_path.write_text(json.dumps({**manifest, "outputs": manifest["outputs"] + ["stale.txt"]}))
     run_periods([DEMO_PARAMS], out, notebooks=())
-    assert not (out / "2017-02_2017-03" / "stale.txt").exists()
+    assert not stale.exists()
     assert (out / "2017-02_2017-03" / "indicators.csv").read_bytes() == first
     assert first == (rendered_demo[1] / "indicators.csv").read_bytes()
 
@@ -213,11 +218,20 @@ def test_folders_left_by_a_dead_run_are_cleared(tmp_path):
     import subprocess
     from ceasefire_analysis.reports import remove_abandoned_staging
 
+    import json
+    import socket
+    from ceasefire_analysis.reports import STAGING_MARKER
+
     child = subprocess.Popen(["true"])  # once finished and reaped, its pid belongs to no one
     child.wait()
-    (tmp_path / f".tmp-{child.pid}__2017-02_2017-03").mkdir()
-    (tmp_path / f".old-2017-02_2017-03-{child.pid}").mkdir()
-    (tmp_path / f".tmp-{os.getpid()}__2017-04_2017-05").mkdir()  # this process: still working
+
+    def marked(name, pid):  # folders a run made carry its marker
+        (tmp_path / name).mkdir()
+        (tmp_path / name / STAGING_MARKER).write_text(json.dumps({"pid": pid, "host": socket.gethostname()}))
+
+    marked(f".tmp-{child.pid}__2017-02_2017-03", child.pid)
+    marked(f".old-2017-02_2017-03-{child.pid}", child.pid)
+    marked(f".tmp-{os.getpid()}__2017-04_2017-05", os.getpid())  # this process: still working
     (tmp_path / "2017-02_2017-03").mkdir()
     removed = remove_abandoned_staging(tmp_path)
     assert len(removed) == 2

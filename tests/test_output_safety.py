@@ -1,0 +1,142 @@
+"""A run deletes only what it made, its workers die with it, and output-folder problems are one sentence
+(issue 19, items 1 and 6)."""
+import errno
+import io
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from ceasefire_analysis import reports
+from ceasefire_analysis.cli import main
+from ceasefire_analysis.config import DEMO_PARAMS
+from ceasefire_analysis.reports import run_periods
+
+PERIOD = "2017-02_2017-03"
+
+
+def hidden_folders(out):
+    return sorted(p.name for p in out.iterdir() if p.name.startswith("."))
+
+
+def test_a_rerun_keeps_look_alike_user_folders_and_the_users_own_files(tmp_path):
+    out = tmp_path / "out"
+    photos = out / ".old-photos-2019"
+    thesis = out / ".tmp-4242__thesis"  # shaped like a staging folder of a dead process
+    for folder in (photos, thesis):
+        folder.mkdir(parents=True)
+        (folder / "keep.txt").write_text("mine")
+    run_periods([DEMO_PARAMS], out, notebooks=())
+    notes = out / PERIOD / "my_notes.txt"
+    notes.write_text("what the chair asked")
+    (out / PERIOD / "drafts").mkdir()
+    (out / PERIOD / "drafts" / "a.txt").write_text("draft")
+    stream = io.StringIO()
+    run_periods([DEMO_PARAMS], out, notebooks=(), stream=stream)
+    assert (photos / "keep.txt").read_text() == "mine" and (thesis / "keep.txt").read_text() == "mine"
+    assert notes.read_text() == "what the chair asked"
+    assert (out / PERIOD / "drafts" / "a.txt").read_text() == "draft"
+    assert "kept your file my_notes.txt" in stream.getvalue()
+    assert hidden_folders(out) == [".old-photos-2019", ".tmp-4242__thesis"]
+    # and a third run still keeps them: the manifest lists only what the package wrote
+    run_periods([DEMO_PARAMS], out, notebooks=(), stream=io.StringIO())
+    assert notes.read_text() == "what the chair asked"
+    assert not (out / PERIOD / "my_notes.txt.kept").exists()
+
+
+def test_a_period_folder_the_package_did_not_write_is_never_replaced(tmp_path):
+    out = tmp_path / "out"
+    (out / PERIOD).mkdir(parents=True)
+    (out / PERIOD / "thesis.docx").write_text("years of work")
+    stream = io.StringIO()
+    results = run_periods([DEMO_PARAMS], out, notebooks=(), stream=stream)
+    assert "was not written by ceasefire" in results[0].error
+    assert (out / PERIOD / "thesis.docx").read_text() == "years of work"
+    assert hidden_folders(out) == []
+
+
+def test_pool_workers_exit_when_their_parent_is_killed(tmp_path):
+    script = textwrap.dedent("""
+        import sys, time
+        from ceasefire_analysis.reports import worker_pool
+        pool = worker_pool(2)
+        futures = [pool.submit(time.sleep, 300) for _ in range(2)]
+        time.sleep(0.5)
+        print(" ".join(str(pid) for pid in pool._processes), flush=True)
+        time.sleep(300)
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    workers = [int(pid) for pid in parent.stdout.readline().split()]
+    assert len(workers) == 2
+
+    def gone(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                return fh.read().rsplit(")", 1)[1].split()[0] == "Z"  # a zombie has exited
+        except FileNotFoundError:
+            return True
+
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 30
+    while not all(map(gone, workers)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [pid for pid in workers if not gone(pid)]
+    for pid in left:  # never leave them running, even when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert left == []
+
+
+def test_a_file_in_the_way_of_out_is_one_sentence(tmp_path, capsys):
+    blocker = tmp_path / "reports"
+    blocker.write_text("not a folder")
+    assert main(["run", str(DEMO_PARAMS), "--out", str(blocker)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"cannot write the reports in {blocker}: a file is in the way where a folder should be."
+    assert blocker.read_text() == "not a folder"
+
+
+def test_a_file_in_the_way_of_the_period_folder_is_one_sentence(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / PERIOD).write_text("a file")
+    results = run_periods([DEMO_PARAMS], out, notebooks=(), stream=io.StringIO())
+    assert "a file is in the way" in results[0].error
+    assert (out / PERIOD).read_text() == "a file" and hidden_folders(out) == []
+
+
+def test_a_read_only_output_folder_is_one_sentence(tmp_path, monkeypatch, capsys):
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(reports.tempfile, "mkdtemp", read_only)
+    assert main(["run", str(DEMO_PARAMS), "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"cannot write the reports in {tmp_path}: the folder is read-only."
+
+
+@pytest.mark.parametrize("failing_write", [1, 2, 3])
+def test_a_full_disk_is_one_sentence_and_leaves_no_staging(tmp_path, monkeypatch, failing_write):
+    out = tmp_path / "out"
+    run_periods([DEMO_PARAMS], out, notebooks=(), stream=io.StringIO())  # a previous good run
+    before = (out / PERIOD / "manifest.json").read_bytes()
+    real = reports.write_text_atomic
+    calls = []
+
+    def full_disk(path, text):
+        calls.append(path)
+        if len(calls) == failing_write:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, text)
+
+    monkeypatch.setattr(reports, "write_text_atomic", full_disk)
+    stream = io.StringIO()
+    results = run_periods([DEMO_PARAMS], out, notebooks=(), stream=stream)
+    assert results[0].error == f"cannot write the reports in {out}: the disk is full."
+    assert "Traceback" not in stream.getvalue() and "the disk is full" in stream.getvalue()
+    assert hidden_folders(out) == []
+    assert (out / PERIOD / "manifest.json").read_bytes() == before  # the previous run's folder is untouched
