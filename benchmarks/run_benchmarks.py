@@ -8,6 +8,8 @@
 (c) the naive approach: the `papermill` command line, then `jupyter nbconvert`, per notebook
 (d) a backfill of N periods with --jobs 1 and with --jobs 2
 (e) monthly indicator tables from 10 thousand to 10 million synthetic incidents: time and peak memory
+(f) `--large-city` (run alone): one period of a city with 50,000 shootings a year through `ceasefire run`,
+    in a child process: time and the peak memory of the largest process (the run or a notebook's kernel)
 
 Each figure is the median of --repeats runs ((c) and (d) run once by default: they are the longest,
 and the whole script must stay under 5 minutes on a 2-core machine).
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -137,6 +140,72 @@ def scaling(sizes: list[int], repeats: int) -> list[tuple[int, float, float]]:
     return rows
 
 
+LARGE_CITY_SHOOTINGS_PER_YEAR = 50_000
+LARGE_CITY_KEY = "benchmark-key-for-a-synthetic-large-city-0123456789"
+
+
+def large_city(folder: Path, per_year: int = LARGE_CITY_SHOOTINGS_PER_YEAR, seed: int = 7) -> Path:
+    """A city with ``per_year`` shootings a year, 2014 to March 2017, and its params file."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2014-01-01", "2017-03-31", freq="D")
+    n = int(per_year * len(days) / 365.25)
+    data = folder / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    kinds = rng.choice(["homicide", "nonfatal_injury_shooting", "non_injury_shooting"], size=n, p=[0.03, 0.37, 0.60])
+    pd.DataFrame({"incident_id": [f"LC-{i:07d}" for i in range(n)],
+                  "occurred_on": rng.choice(days, size=n).astype("datetime64[D]").astype(str),
+                  "incident_type": kinds}).to_csv(data / "incidents.csv", index=False)
+    people = 20_000
+    when = rng.choice(days, size=people).astype("datetime64[D]").astype(str)
+    pd.DataFrame({"participant_id": [f"P{i}" for i in range(people)], "occurred_on": when,
+                  "kind": rng.choice(["call_in", "custom_notification"], size=people),
+                  "highest_risk": rng.choice(["yes", "no"], size=people)}).to_csv(data / "communications.csv",
+                                                                                 index=False)
+    pd.DataFrame({"participant_id": [f"P{i}" for i in range(people // 4)], "enrolled_on": when[: people // 4],
+                  "exited_on": "", "referral_source": "call_in", "opd_highest_risk": "no"}
+                 ).to_csv(data / "case_management.csv", index=False)
+    pd.DataFrame({"as_of": ["2017-01-01"] * 4, "unit": ["CRT", "SIU", "GANG", "AREA"],
+                  "unit_group": ["ceasefire", "siu", "gang", "area"], "authorized": 20, "filled": 18}
+                 ).to_csv(data / "staffing.csv", index=False)
+    meetings = pd.date_range("2014-01-06", "2017-03-31", freq="14D")
+    pd.DataFrame({"meeting_id": [f"M{i}" for i in range(len(meetings))], "scheduled_on": meetings.strftime("%Y-%m-%d"),
+                  "kind": "coordination", "held": "yes", "opd_lead_present": "yes", "hsd_lead_present": "yes",
+                  "risk_focus": "yes"}).to_csv(data / "meetings.csv", index=False)
+    params = folder / "large_city.yaml"
+    params.write_text(f"city: Large city (synthetic)\nperiod_start: '2017-02'\nperiod_end: '2017-03'\n"
+                      f"data_dir: {data}\naudience: internal\n", encoding="utf-8")
+    return params
+
+
+def run_large_city(work: Path) -> tuple[int, float, float]:
+    """(f): shootings in the period's data, seconds, and the largest process's peak memory in MiB."""
+    params = large_city(work / "city")
+    env = {**os.environ, "CEASEFIRE_ID_KEY": LARGE_CITY_KEY}
+    started = time.perf_counter()
+    # in a child process so that its peak (and its kernels', which it waits for) is measured on its own
+    subprocess.run([str(BIN / "ceasefire"), "run", str(params), "--out", str(work / "out"), "--jobs", "1"],
+                   check=True, env=env, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # Linux: KiB, largest single descendant
+    rows = sum(1 for _ in open(work / "city" / "data" / "incidents.csv")) - 1
+    return rows, seconds, peak_kib / 1024
+
+
+def main_large_city() -> None:
+    work = Path(tempfile.mkdtemp(prefix="ceasefire-bench-large-"))
+    try:
+        rows, seconds, peak = run_large_city(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.system()} {platform.release()}\n")
+    print("| measure | value | target |")
+    print("|---|---|---|")
+    print(f"| (f) large city: shootings in the data (50,000 a year, 2014 to March 2017) | {rows:,} | |")
+    print(f"| (f) one period through `ceasefire run --jobs 1` (s) | {seconds:.1f} | |")
+    print(f"| (f) peak memory of the largest process (MiB) | {peak:.0f} | ≤ 1536 |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -144,7 +213,11 @@ def main() -> None:
     parser.add_argument("--backfill-repeats", type=int, default=1)
     parser.add_argument("--naive-repeats", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="one repeat, 4 periods, sizes up to 1 million")
+    parser.add_argument("--large-city", action="store_true",
+                        help="only (f): one period of a city with 50,000 shootings a year, time and peak memory")
     args = parser.parse_args()
+    if args.large_city:
+        return main_large_city()
     if args.quick:
         args.repeats, args.periods = 1, 4
     sizes = [10_000, 100_000, 1_000_000] + ([] if args.quick else [10_000_000])

@@ -109,3 +109,37 @@ def test_demo_worksheet_verdicts(demo_indicators):
     seasonal = lookup(demo_indicators, "homicides", "period", "benchmark_seasonal_exact")
     # Feb-Mar share of 2014-2016 homicides: (6+7 + 5+7 + 5+6) / (80+85+85) = 36/250
     assert seasonal == pytest.approx(72 * 36 / 250)
+
+
+# --------------------------------------------------------------------------- bounded rate comparisons (issue 19)
+
+@pytest.mark.parametrize("count,reference,periods", [(480, 520, 1), (430, 570, 1), (260, 740, 3), (200, 800, 3)])
+def test_the_score_test_above_the_switch_agrees_with_the_e_test_at_it(count, reference, periods):
+    from statsmodels.stats.rates import test_poisson_2indep
+
+    from ceasefire_analysis.statistics import ETEST_MAX_TOTAL, compare_rates
+
+    assert count + reference == ETEST_MAX_TOTAL  # the largest totals still given the E-test
+    etest = compare_rates(count, reference, periods)
+    assert etest == pytest.approx(test_poisson_2indep(count, 1.0, reference, float(periods), method="etest").pvalue)
+    score = test_poisson_2indep(count, 1.0, reference, float(periods), method="score").pvalue
+    assert abs(etest - score) < 1e-3
+    # one more event crosses the switch: the score test answers, and the E-test would have said the same
+    above = compare_rates(count + 1, reference, periods)
+    assert above == pytest.approx(test_poisson_2indep(count + 1, 1.0, reference, float(periods),
+                                                      method="score").pvalue)
+    assert abs(above - test_poisson_2indep(count + 1, 1.0, reference, float(periods), method="etest").pvalue) < 1e-3
+
+
+def test_a_huge_count_gets_a_sound_answer_without_the_e_test_grid(monkeypatch):
+    import statsmodels.stats.rates as rates
+
+    from ceasefire_analysis.statistics import compare_rates
+
+    def no_grid(*args, **kwargs):  # the E-test at these counts would need tens of gigabytes
+        raise AssertionError("the E-test was used for a huge count")
+
+    monkeypatch.setattr(rates, "etest_poisson_2indep", no_grid)
+    assert compare_rates(50_000, 150_000, 3) == pytest.approx(1.0)
+    assert compare_rates(50_000, 165_000, 3) < 1e-20  # 10% above the 3-year average at this size is no chance
+    assert 0.05 < compare_rates(50_000, 149_000, 3) < 0.5
