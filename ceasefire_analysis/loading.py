@@ -6,13 +6,18 @@ the whole list at once. Raw files are only ever opened for reading.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import difflib
 import hashlib
 import io
+import json
 import os
+import re
+import shutil
 import tempfile
-import warnings
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -28,7 +33,16 @@ from .schema import BOOL, CATEGORY, DATE, INT, PARTICIPANT, TEXT, Column, FileSp
 _DATE_RE = r"^\d{4}-\d{2}-\d{2}(?:[ T].*)?$"
 _INT_RE = r"^\d+$"
 _OTHER_DELIMITERS = (";", "\t", "|")
-CACHE_VERSION = "2"  # bump when the processed tables change shape or meaning
+CACHE_VERSION = "3"  # bump when the processed tables change shape or meaning
+CACHE_KEEP = 8  # processed caches kept (the most recently used); older ones are deleted
+CACHE_RECORD = "record.json"
+_CACHE_NAME_RE = re.compile(r"^[0-9a-f]{24}$")
+# An id that is really a spreadsheet's totals line ("TOTAL 575", "Grand total", "sum").
+_TOTAL_RE = re.compile(r"^\s*(?:grand[\s_-]*)?(?:sub[\s_-]*)?(?:total|sum)s?\b", re.IGNORECASE)
+# A value shaped like a date or a number may be shown in a message; anything else is described, never echoed,
+# because a value in the wrong column (columns swapped) can be a person's name.
+_SHOWABLE_RE = re.compile(r"^[0-9 .,:/+\-]{1,12}$")
+_SHOWABLE_WORD_RE = re.compile(r"^[a-z0-9_\-]{1,30}$")  # a lower-case code, for category and yes/no columns
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,8 @@ class CityData:
     inputs: list[InputFile] = field(default_factory=list)
     # victims listed as both non-fatal and homicide, dropped from the non-fatal count
     reconciled_victims: pd.DataFrame | None = None
+    # per table: rows that repeat an earlier row exactly, in all and apart from it (see ``identical_rows``)
+    duplicate_rows: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         from .quality import reconcile_victims
@@ -69,7 +85,14 @@ class CityData:
 
     def input_records(self) -> list[dict]:
         """File name, SHA-256 and row count of every input read, for provenance."""
-        return [{"file": Path(i.path).name, "sha256": i.sha256, "rows": i.rows} for i in self.inputs]
+        records = []
+        for i in self.inputs:
+            record = {"file": Path(i.path).name, "sha256": i.sha256, "rows": i.rows}
+            if i.name in self.duplicate_rows:
+                record["identical_rows"] = self.duplicate_rows[i.name]["identical"]
+                record["identical_rows_apart"] = self.duplicate_rows[i.name]["apart"]
+            records.append(record)
+        return records
 
     @cached_property
     def monthly_counts(self) -> pd.DataFrame:
@@ -104,14 +127,49 @@ def _decode(raw: bytes, filename: str) -> tuple[str | None, list[Problem]]:
                               "a file saved as UTF-8 (in Excel: 'CSV UTF-8')")]
 
 
-def _first_ragged_row(text: str) -> tuple[int | None, int, int]:
-    """Line number, header width and field count of the first row longer than the header."""
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, [])
-    for row in reader:
-        if len(row) > len(header):
-            return reader.line_num, len(header), len(row)
-    return None, len(header), len(header)
+def _parse_csv(text: str, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Rows of a CSV text as a text frame indexed by each record's first line in the file.
+
+    The file's own line numbers are kept whatever comes before a row (blank lines,
+    values with line breaks inside quotes), so every message points at the right line.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    previous_end = 0
+    try:
+        for row in reader:
+            first_line, previous_end = previous_end + 1, reader.line_num
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue  # a blank line
+            if header is None:
+                header = row
+                continue
+            if len(row) > len(header):
+                return None, [Problem(name, first_line, None,
+                                      f"the row has {len(row)} values but the header names {len(header)} columns",
+                                      "one value per column, separated by commas")]
+            rows.append(row + [""] * (len(header) - len(row)))
+            lines.append(first_line)
+    except csv.Error as exc:
+        return None, [Problem(name, reader.line_num, None, f"the row cannot be read as CSV ({exc})",
+                              "values separated by commas, quotes closed")]
+    header = header or []
+    frame = pd.DataFrame(rows, columns=range(len(header)), index=pd.Index(lines, dtype="int64"), dtype=object)
+    return frame.set_axis(header, axis=1), []
+
+
+def _repeated_columns(columns: list[str], name: str) -> list[Problem]:
+    """A header naming a column twice: which of the two is meant cannot be known."""
+    seen: set[str] = set()
+    problems = []
+    for column in columns:
+        if column and column in seen:
+            problems.append(Problem(name, 1, column, "the header names this column twice",
+                                    "each column named once"))
+        seen.add(column)
+    return problems
 
 
 def _read_table(path: Path, spec: FileSpec) -> tuple[pd.DataFrame | None, list[Problem]]:
@@ -119,27 +177,28 @@ def _read_table(path: Path, spec: FileSpec) -> tuple[pd.DataFrame | None, list[P
     name = path.name
     if path.suffix.lower() == ".xlsx":
         try:
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+            sheet = pd.read_excel(path, dtype=str, keep_default_na=False, header=None)
         except Exception as exc:  # openpyxl and pandas raise many kinds for a bad workbook
-            return None, [Problem(name, None, None, f"could not be read as an Excel workbook ({exc})")]
-        frame = frame.fillna("")
+            return None, [Problem(name, None, None,
+                                  f"could not be read as an Excel workbook ({type(exc).__name__})")]
+        sheet = sheet.fillna("")
+        if sheet.empty:
+            return None, [Problem(name, None, None, "the workbook is empty", "a header row naming the columns")]
+        frame = sheet.iloc[1:].set_axis([str(c) for c in sheet.iloc[0]], axis=1)
+        frame.index = frame.index + 1  # the sheet's own row numbers (header = 1)
     else:
         text, problems = _decode(path.read_bytes(), name)
         if problems:
             return None, problems
         if not text.strip():
             return None, [Problem(name, None, None, "the file is empty", "a header row naming the columns")]
-        try:
-            with warnings.catch_warnings():
-                # pandas only warns (and drops values) when the first data row is longer than the header
-                warnings.simplefilter("error", pd.errors.ParserWarning)
-                frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                                    skip_blank_lines=True, index_col=False)
-        except (pd.errors.ParserError, pd.errors.ParserWarning):
-            row, width, fields = _first_ragged_row(text)
-            return None, [Problem(name, row, None, f"the row has {fields} values but the header names {width} columns",
-                                  "one value per column, separated by commas")]
+        frame, problems = _parse_csv(text, name)
+        if frame is None:
+            return None, problems
     frame.columns = [str(c).strip().lower() for c in frame.columns]
+    repeated = _repeated_columns(list(frame.columns), name)
+    if repeated:
+        return None, repeated
     if len(frame.columns) == 1:
         header = frame.columns[0]
         for delim in _OTHER_DELIMITERS:
@@ -150,6 +209,42 @@ def _read_table(path: Path, spec: FileSpec) -> tuple[pd.DataFrame | None, list[P
     return frame, []
 
 
+def describe_value(value: str) -> str:
+    """Words for a value that must not be echoed: its shape and length, never its content.
+
+    >>> describe_value("Marcus JOHNSON 1994-03-02")
+    'a name-like text (25 characters)'
+    >>> describe_value("PFN-0012345")
+    'a code of letters and digits (11 characters)'
+    """
+    size = f"{len(value)} character{'s' if len(value) != 1 else ''}"
+    words = re.findall(r"[^\W\d_]+", value)
+    if len(words) >= 2 and any(w[:1].isupper() for w in words):
+        return f"a name-like text ({size})"
+    if words and re.search(r"\d", value):
+        return f"a code of letters and digits ({size})"
+    if words:
+        return f"a text ({size})"
+    return f"a value of {size}"
+
+
+def shown_value(value: str, col: Column) -> str:
+    """A bad value as an error message may show it: dates and numbers quoted, anything else described.
+
+    Category and yes/no columns also show a lower-case code ('stabbing'); a value that could be a name
+    or an identifier is described ("a name-like text (25 characters)"), with the closest allowed value
+    of a category column as a hint.
+    """
+    if _SHOWABLE_RE.match(value) or (col.kind in (CATEGORY, BOOL) and _SHOWABLE_WORD_RE.match(value)):
+        return f"'{value}'"
+    shown = describe_value(value)
+    if col.kind == CATEGORY:
+        close = difflib.get_close_matches(value.lower(), col.allowed, n=1, cutoff=0.75)
+        if close:
+            shown += f", close to '{close[0]}',"
+    return shown
+
+
 def _check_column(frame: pd.DataFrame, col: Column, filename: str, today: dt.date) -> tuple[pd.Series, list[Problem]]:
     """Validate one text column and return it typed."""
     values = frame[col.name].astype(str).str.strip()
@@ -158,8 +253,8 @@ def _check_column(frame: pd.DataFrame, col: Column, filename: str, today: dt.dat
 
     def report(mask: pd.Series, message: str) -> None:
         for idx in mask[mask].index[:50]:
-            shown = values.loc[idx]
-            problems.append(Problem(filename, int(idx) + 2, col.name, message.format(value=shown), col.expected()))
+            shown = shown_value(values.loc[idx], col)
+            problems.append(Problem(filename, int(idx), col.name, message.format(value=shown), col.expected()))
         extra = int(mask.sum()) - 50
         if extra > 0:
             problems.append(Problem(filename, None, col.name, f"{extra} more rows with the same problem"))
@@ -169,27 +264,29 @@ def _check_column(frame: pd.DataFrame, col: Column, filename: str, today: dt.dat
 
     if col.kind == DATE:
         shaped = values.str.match(_DATE_RE)
-        report(~blank & ~shaped, "'{value}' is not a date written YYYY-MM-DD")
+        report(~blank & ~shaped, "{value} is not a date written YYYY-MM-DD")
         parsed = pd.to_datetime(values.str.slice(0, 10).where(shaped & ~blank), format="%Y-%m-%d", errors="coerce")
-        report(~blank & shaped & parsed.isna(), "'{value}' is not a real calendar date")
+        report(~blank & shaped & parsed.isna(), "{value} is not a real calendar date")
         future = parsed > pd.Timestamp(today)
-        report(future.fillna(False), "'{value}' is in the future")
+        report(future.fillna(False), "{value} is in the future")
         return parsed, problems
     if col.kind == BOOL:
         lowered = values.str.lower()
         is_true = lowered.isin(schema.TRUE_WORDS)
         is_false = lowered.isin(schema.FALSE_WORDS)
-        report(~blank & ~is_true & ~is_false, "'{value}' is not a yes/no value")
+        report(~blank & ~is_true & ~is_false, "{value} is not a yes/no value")
         return is_true.where(~blank, other=pd.NA).astype("boolean"), problems
     if col.kind == INT:
         ok = values.str.match(_INT_RE)
-        report(~blank & ~ok, "'{value}' is not a whole number of 0 or more")
+        report(~blank & ~ok, "{value} is not a whole number of 0 or more")
         return pd.to_numeric(values.where(ok & ~blank), errors="coerce").astype("Int64"), problems
     if col.kind == CATEGORY:
         lowered = values.str.lower()
-        report(~blank & ~lowered.isin(col.allowed), "'{value}' is not an allowed value")
+        report(~blank & ~lowered.isin(col.allowed), "{value} is not an allowed value")
         return lowered.where(~blank), problems
     if col.kind in (TEXT, PARTICIPANT):
+        if col.kind == PARTICIPANT or col.name.endswith("_id") or col.name == "unit":
+            report(~blank & values.str.match(_TOTAL_RE), "{value} looks like a totals line, not one record")
         return values.where(~blank), problems
     raise ValueError(f"unknown column kind {col.kind}")
 
@@ -200,7 +297,7 @@ def _cross_checks(spec: FileSpec, typed: pd.DataFrame, filename: str) -> list[Pr
 
     def each(mask: pd.Series, column: str, message: str, expected: str = "") -> None:
         for idx in mask[mask.fillna(False).astype(bool)].index[:50]:
-            problems.append(Problem(filename, int(idx) + 2, column, message, expected))
+            problems.append(Problem(filename, int(idx), column, message, expected))
 
     if spec is schema.CASE_MANAGEMENT:
         each(typed["exited_on"] < typed["enrolled_on"], "exited_on",
@@ -241,6 +338,29 @@ def find_input(data_dir: Path, spec: FileSpec) -> Path | None:
     return None
 
 
+def ambiguous_inputs(data_dir: Path) -> list[Problem]:
+    """A table given both as .csv and as .xlsx: which one is current cannot be known, so neither is read."""
+    return [Problem(f"{spec.name}.xlsx", None, None,
+                    f"{spec.name}.csv and {spec.name}.xlsx are both in {data_dir}: it is not known which one is current",
+                    "one file per table: move the older one out of the folder")
+            for spec in schema.FILE_SPECS
+            if (data_dir / f"{spec.name}.csv").is_file() and (data_dir / f"{spec.name}.xlsx").is_file()]
+
+
+def identical_rows(frame: pd.DataFrame) -> dict[str, int]:
+    """Rows that repeat an earlier row exactly: in all, and those apart from their twin.
+
+    A victim-level export lists an incident once per victim, one row under the other; an
+    extract exported twice repeats rows away from the first copy.
+
+    >>> identical_rows(pd.DataFrame({"a": ["x", "x", "y", "x"]}))
+    {'identical': 2, 'apart': 1}
+    """
+    repeated = frame.duplicated(keep="first")
+    same_as_above = (frame == frame.shift()).all(axis=1)
+    return {"identical": int(repeated.sum()), "apart": int((repeated & ~same_as_above).sum())}
+
+
 def read_input(path: Path, spec: FileSpec, today: dt.date | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Read and check one file against its spec; return the typed frame (raw ids) and the problems."""
     today = today or dt.date.today()
@@ -266,6 +386,7 @@ def read_input(path: Path, spec: FileSpec, today: dt.date | None = None) -> tupl
         problems.extend(col_problems)
     if not problems:
         problems.extend(_cross_checks(spec, typed, filename))
+    typed.attrs["identical_rows"] = identical_rows(frame)
     return typed, problems
 
 
@@ -289,9 +410,14 @@ def _read_folder(data_dir: Path, paths: dict[str, Path | None],
         typed, file_problems = read_input(path, spec, today)
         problems.extend(file_problems)
         if typed is not None and not file_problems:
-            tables[spec.name] = typed.reset_index(drop=True)
+            tables[spec.name] = typed  # indexed by the file's line numbers until the checks across files are done
     if not problems:
         problems.extend(_links_to_unknown_incidents(tables))
+    for name, typed in tables.items():
+        if typed is not None:
+            table = typed.reset_index(drop=True)
+            table.attrs = dict(typed.attrs)
+            tables[name] = table
     return tables, problems
 
 
@@ -301,8 +427,9 @@ def _links_to_unknown_incidents(tables: dict[str, pd.DataFrame | None]) -> list[
     if links is None or incidents is None:
         return []
     unknown = ~links["incident_id"].isin(set(incidents["incident_id"]))
-    return [Problem(schema.INCIDENT_PEOPLE.filename, int(idx) + 2, "incident_id",
-                    f"'{links.at[idx, 'incident_id']}' is not an incident_id in incidents.csv",
+    column = schema.INCIDENT_PEOPLE.column("incident_id")
+    return [Problem(schema.INCIDENT_PEOPLE.filename, int(idx), "incident_id",
+                    f"{shown_value(str(links.at[idx, 'incident_id']), column)} is not an incident_id in incidents.csv",
                     "the incident_id of a shooting listed in incidents.csv") for idx in unknown[unknown].index[:50]]
 
 
@@ -318,6 +445,7 @@ def validate_data_dir(data_dir: str | os.PathLike, today: dt.date | None = None)
         return _folder_problem(data_dir)
     paths = {spec.name: find_input(data_dir, spec) for spec in schema.FILE_SPECS}
     _, problems = _read_folder(data_dir, paths, today)
+    problems = ambiguous_inputs(data_dir) + problems
     if (data_dir / "history").is_dir():
         from .history import load_history
         try:
@@ -336,20 +464,71 @@ def _cache_dir_for(hashes: dict[str, str], key: bytes) -> Path:
     return CACHE_DIR / digest.hexdigest()[:24]
 
 
-def _write_cache(target: Path, tables: dict[str, pd.DataFrame | None], rows: dict[str, int]) -> None:
-    """Write processed parquet into a temporary folder, then move it into place in one step."""
+def _write_cache(target: Path, tables: dict[str, pd.DataFrame | None], rows: dict[str, int],
+                 duplicates: dict[str, dict[str, int]]) -> None:
+    """Write processed parquet into a temporary folder, then move it into place in one step.
+
+    ``record.json`` holds each table's row count and the SHA-256 of its parquet file, so that a
+    cache that was cut short or altered is noticed and rebuilt rather than trusted.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
     try:
+        hashes = {}
         for name, frame in tables.items():
             if frame is not None:
                 frame.to_parquet(tmp / f"{name}.parquet", index=False)
-        (tmp / "rows.txt").write_text("".join(f"{k} {v}\n" for k, v in rows.items()))
+                hashes[name] = sha256_of(tmp / f"{name}.parquet")
+        record = {"rows": rows, "parquet_sha256": hashes, "duplicate_rows": duplicates}
+        (tmp / CACHE_RECORD).write_text(json.dumps(record), encoding="utf-8")
         os.replace(tmp, target)
     except OSError:
         # Another process may have written the same cache first; that copy is as good as ours.
-        import shutil
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _read_cache(cache: Path, data_dir: Path, paths: dict[str, Path | None], hashes: dict[str, str]) -> CityData | None:
+    """The cached tables, or None when the cache is missing, unreadable or differs from its record."""
+    try:
+        record = json.loads((cache / CACHE_RECORD).read_text(encoding="utf-8"))
+        tables: dict[str, pd.DataFrame | None] = {}
+        for name in paths:
+            if name not in hashes:
+                tables[name] = None
+                continue
+            file = cache / f"{name}.parquet"
+            if sha256_of(file) != record["parquet_sha256"][name]:
+                return None
+            tables[name] = pd.read_parquet(file)
+            if len(tables[name]) != int(record["rows"][name]):
+                return None
+        inputs = [InputFile(n, str(paths[n]), hashes[n], int(record["rows"][n])) for n in paths if n in hashes]
+        duplicates = {n: {k: int(v) for k, v in d.items()} for n, d in record.get("duplicate_rows", {}).items()}
+    except Exception:  # noqa: BLE001 - a cache is disposable: anything wrong with it means "rebuild"
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(cache)  # most recently used: kept by pruning
+    return CityData(data_dir, tables, inputs, duplicate_rows=duplicates)
+
+
+def prune_caches(cache_root: Path, keep: int = CACHE_KEEP, now: float | None = None) -> list[Path]:
+    """Delete all but the ``keep`` most recently used caches, and temporary folders over a day old.
+
+    Only folders shaped like the package's own (24 hex digits, or ``.tmp-``) are touched.
+    """
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        entries = [p for p in cache_root.iterdir() if p.is_dir() and not p.is_symlink()]
+    except OSError:
+        return removed
+    caches = sorted((p for p in entries if _CACHE_NAME_RE.match(p.name)), key=lambda p: p.stat().st_mtime,
+                    reverse=True)
+    stale_tmp = [p for p in entries if p.name.startswith(".tmp-") and now - p.stat().st_mtime > 86400]
+    for path in caches[keep:] + stale_tmp:
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
 
 
 def load_data_dir(data_dir: str | os.PathLike, today: dt.date | None = None, use_cache: bool = True) -> CityData:
@@ -367,19 +546,24 @@ def load_data_dir(data_dir: str | os.PathLike, today: dt.date | None = None, use
     data_dir = Path(data_dir)
     if _folder_problem(data_dir):
         raise InputError(_folder_problem(data_dir))
+    ambiguous = ambiguous_inputs(data_dir)
+    if ambiguous:
+        raise InputError(ambiguous)
     key = resolve_id_key(data_dir)
     paths = {spec.name: find_input(data_dir, spec) for spec in schema.FILE_SPECS}
     hashes = {name: sha256_of(p) for name, p in paths.items() if p is not None}
     cache = _cache_dir_for(hashes, key) if use_cache else None
-    if cache is not None and (cache / "rows.txt").is_file():
-        rows = dict(line.split() for line in (cache / "rows.txt").read_text().splitlines())
-        tables = {name: (pd.read_parquet(cache / f"{name}.parquet") if name in hashes else None) for name in paths}
-        inputs = [InputFile(n, str(paths[n]), hashes[n], int(rows[n])) for n in paths if n in hashes]
-        return CityData(data_dir, tables, inputs)
+    if cache is not None and cache.is_dir():
+        cached = _read_cache(cache, data_dir, paths, hashes)
+        if cached is not None:
+            return cached
+        shutil.rmtree(cache, ignore_errors=True)  # cut short or altered: rebuilt below
 
     tables, problems = _read_folder(data_dir, paths, today)
     if problems:
         raise InputError(problems)
+    duplicates = {name: t.attrs.pop("identical_rows") for name, t in tables.items()
+                  if t is not None and "identical_rows" in t.attrs}
     for spec in schema.FILE_SPECS:
         typed = tables[spec.name]
         for col in spec.columns:
@@ -387,5 +571,6 @@ def load_data_dir(data_dir: str | os.PathLike, today: dt.date | None = None, use
                 typed[col.name] = pseudonymise(typed[col.name], key)
     inputs = [InputFile(n, str(paths[n]), hashes[n], len(t)) for n, t in tables.items() if t is not None]
     if cache is not None:
-        _write_cache(cache, tables, {i.name: i.rows for i in inputs})
-    return CityData(data_dir, tables, inputs)
+        _write_cache(cache, tables, {i.name: i.rows for i in inputs}, duplicates)
+        prune_caches(cache.parent)
+    return CityData(data_dir, tables, inputs, duplicate_rows=duplicates)

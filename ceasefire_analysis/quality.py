@@ -60,8 +60,43 @@ def late_reporting(incidents: pd.DataFrame, last_day: dt.date) -> str | None:
     return None
 
 
-def quality_warnings(incidents: pd.DataFrame, reconciled: pd.DataFrame, period_end: dt.date) -> list[str]:
-    """Every data-quality warning for a period, as sentences."""
+def duplicate_row_warnings(duplicate_rows: dict[str, dict[str, int]]) -> list[str]:
+    """Sentences for input files with rows that repeat an earlier row exactly.
+
+    ``duplicate_rows`` maps a table to ``{"identical": n, "apart": m}`` (see
+    ``loading.identical_rows``). Not an error: a victim-level incident export lists an
+    incident once per victim, one row under the other, so for incidents only copies away
+    from their twin are flagged. Tables without an identifier (enforcement actions) repeat
+    rows legitimately and are not flagged.
+
+    >>> duplicate_row_warnings({"incidents": {"identical": 9, "apart": 7}, "communications": {"identical": 0, "apart": 0}})[0][:60]
+    'The incidents file has 7 rows that repeat an earlier row exa'
+    """
+    warnings = []
+    for name, counts in sorted(duplicate_rows.items()):
+        spec = schema.SPECS_BY_NAME.get(name)
+        if spec is None or not any(c.kind == schema.PARTICIPANT or c.name.endswith("_id") for c in spec.columns):
+            continue
+        label = name.replace("_", " ")
+        if name == schema.INCIDENTS.name and counts.get("apart", 0):
+            warnings.append(f"The {label} file has {counts['apart']} rows that repeat an earlier row exactly, away "
+                            f"from it ({counts['identical']} identical rows in all): victims of one incident are "
+                            "listed one under the other, but copies elsewhere look like an extract exported twice, "
+                            "which would make the counts too high. Check the file.")
+        elif name != schema.INCIDENTS.name and counts.get("identical", 0):
+            warnings.append(f"The {label} file has {counts['identical']} rows that repeat an earlier row exactly "
+                            "(every column the same): if the extract was exported twice the counts are too high. "
+                            "Check the file.")
+    return warnings
+
+
+def quality_warnings(incidents: pd.DataFrame, reconciled: pd.DataFrame, period_end: dt.date,
+                     show_case_numbers: bool = False) -> list[str]:
+    """Every data-quality warning for a period, as sentences.
+
+    Case numbers of victims listed twice are named only when ``show_case_numbers`` (an
+    internal report); partner and public reports give the count alone.
+    """
     warnings = []
     if not incidents.empty:
         last = incidents["occurred_on"].max().date()
@@ -74,8 +109,9 @@ def quality_warnings(incidents: pd.DataFrame, reconciled: pd.DataFrame, period_e
                         ": check that those months' extracts are complete before reading them as quiet months.")
     if len(reconciled):
         listed = ", ".join(sorted(reconciled["incident_id"].astype(str).unique()))
-        warnings.append(f"{len(reconciled)} victim(s) appear both as a non-fatal injury shooting and as a homicide "
-                        f"(incidents {listed}); each is counted once, as a homicide.")
+        which = f" (incidents {listed})" if show_case_numbers else ""
+        warnings.append(f"{len(reconciled)} victim(s) appear both as a non-fatal injury shooting and as a homicide"
+                        f"{which}; each is counted once, as a homicide.")
     late = late_reporting(incidents, period_end)
     if late:
         warnings.append(late)

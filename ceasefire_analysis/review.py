@@ -18,7 +18,7 @@ from .config import DEMO_PARAMS, resolve_path
 from .errors import CeasefireError, InputError, Problem
 from .focus import focus_worksheet
 from .indicators import build_indicators, suppress_for_public
-from .quality import quality_warnings
+from .quality import duplicate_row_warnings, quality_warnings
 from .loading import CityData, load_data_dir
 from .params import (NOT_REPORTED, ReviewParams, display_path, notebook_params, params_from_values,
                      read_params_file)
@@ -80,7 +80,9 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
     from .history import load_history  # history draws charts of reviews: imported here to avoid a cycle
 
     load_history(params.history_dir)  # a broken history file stops the run here, before any notebook
-    warnings = quality_warnings(data.incidents, data.reconciled_victims, params.review.end)
+    warnings = quality_warnings(data.incidents, data.reconciled_victims, params.review.end,
+                                show_case_numbers=params.audience == "internal")
+    warnings += duplicate_row_warnings(data.duplicate_rows)
     return PeriodReview(params=params, data=data, params_label=label, warnings=warnings)
 
 
