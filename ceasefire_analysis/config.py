@@ -1,6 +1,7 @@
 """Where things live. Every path is resolved from the project root, never the working directory."""
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -23,6 +24,11 @@ ID_KEY_FILE = PROJECT_ROOT / ".ceasefire_id_key"
 # The demo's identifiers belong to no one, so its key may be public; it is
 # used only for the bundled demo folder and never for a city's own data.
 DEMO_ID_KEY = "synthetic-demo-key-not-for-real-data"
+MIN_ID_KEY_LENGTH = 32  # characters; a short key can be found by trying keys
+# The demo folder's list of its files and their SHA-256 (``sha256sum`` format), written by the demo
+# generator. A folder is the demo when, and only when, its files are exactly those.
+DEMO_MARKER = "SYNTHETIC_DEMO.sha256"
+DEMO_FILE_SUFFIXES = (".csv", ".xlsx")
 
 
 def resolve_path(path: str | os.PathLike, base: Path = PROJECT_ROOT) -> Path:
@@ -37,9 +43,48 @@ def resolve_path(path: str | os.PathLike, base: Path = PROJECT_ROOT) -> Path:
     return p if p.is_absolute() else (base / p).resolve()
 
 
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+_demo_checks: dict[tuple, bool] = {}
+
+
 def is_demo_dir(data_dir: Path) -> bool:
-    """True when ``data_dir`` is the bundled synthetic demo folder."""
+    """True when ``data_dir`` holds exactly the shipped synthetic demo: its marker file lists every
+    data file in the folder with its SHA-256, and every hash matches.
+
+    The demo is recognised by what it holds, not where it is, so an installed package or a
+    copy elsewhere still shows the SYNTHETIC banner; a file changed or dropped into the
+    folder makes it a city's data (no demo key, no banner).
+
+    >>> is_demo_dir(DEMO_DATA_DIR), is_demo_dir(PROJECT_ROOT)
+    (True, False)
+    """
+    folder = Path(data_dir)
     try:
-        return Path(data_dir).resolve() == DEMO_DATA_DIR.resolve()
+        marker = folder / DEMO_MARKER
+        if not marker.is_file():
+            return False
+        files = sorted(p for p in folder.iterdir() if p.suffix.lower() in DEMO_FILE_SUFFIXES)
+        signature = (str(folder.resolve()), marker.stat().st_mtime_ns,
+                     tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+        if signature not in _demo_checks:
+            listed = {}
+            for line in marker.read_text(encoding="utf-8").splitlines():
+                digest, _, name = line.partition("  ")
+                listed[name.strip()] = digest.strip()
+            _demo_checks[signature] = bool(listed) and listed == {p.name: _sha256(p) for p in files}
+        return _demo_checks[signature]
     except OSError:
         return False
+
+
+def demo_marker_text(folder: Path) -> str:
+    """The marker listing every data file of ``folder`` with its SHA-256 (what the demo generator writes)."""
+    files = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in DEMO_FILE_SUFFIXES)
+    return "".join(f"{_sha256(p)}  {p.name}\n" for p in files)

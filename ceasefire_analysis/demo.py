@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .config import DEMO_MARKER, demo_marker_text
+
 SEED = 20170331
 FIRST_DAY = dt.date(2014, 1, 1)
 LAST_DAY = dt.date(2017, 3, 31)
@@ -498,13 +500,16 @@ def build_demo_tables(seed: int = SEED) -> dict[str, list[dict]]:
 
 
 def write_demo(target: Path, seed: int = SEED) -> list[Path]:
-    """Write the demo folder; return the files written."""
+    """Write the demo folder and its marker (every file's SHA-256, by which the demo is recognised);
+    return the files written."""
     written = []
     for name, rows in build_demo_tables(seed).items():
         path = Path(target) / f"{name}.csv"
         write_csv(path, rows)
         written.append(path)
-    return written
+    marker = Path(target) / DEMO_MARKER
+    marker.write_text(demo_marker_text(Path(target)), encoding="utf-8")
+    return written + [marker]
 
 
 if __name__ == "__main__":

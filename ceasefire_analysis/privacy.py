@@ -14,27 +14,40 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import DEMO_ID_KEY, ID_KEY_ENV, ID_KEY_FILE, is_demo_dir
+from .config import DEMO_ID_KEY, ID_KEY_ENV, ID_KEY_FILE, MIN_ID_KEY_LENGTH, is_demo_dir
 from .errors import CeasefireError
 
 PSEUDONYM_PREFIX = "p_"
 
 
+def _long_enough(key: str, where: str) -> bytes:
+    """A key of at least 32 characters; a shorter one could be found by trying keys."""
+    if len(key) < MIN_ID_KEY_LENGTH:
+        raise CeasefireError(
+            f"the key in {where} is {len(key)} characters long; a key must be at least {MIN_ID_KEY_LENGTH} "
+            "characters of random text (for example the output of "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))'); see README.md, 'Privacy'")
+    return key.encode("utf-8")
+
+
 def resolve_id_key(data_dir: Path) -> bytes:
     """Find the hashing key: the environment variable, then the key file, then (demo only) the demo key.
+
+    The demo key is used only for a folder holding exactly the shipped demo's files
+    (``config.is_demo_dir``). A key shorter than 32 characters is refused.
 
     Raises
     ------
     CeasefireError
-        When no key is configured for a city's own data.
+        When no key is configured for a city's own data, or the key is too short.
     """
     from_env = os.environ.get(ID_KEY_ENV, "").strip()
     if from_env:
-        return from_env.encode("utf-8")
+        return _long_enough(from_env, f"the environment variable {ID_KEY_ENV}")
     if ID_KEY_FILE.is_file():
         from_file = ID_KEY_FILE.read_text(encoding="utf-8").strip()
         if from_file:
-            return from_file.encode("utf-8")
+            return _long_enough(from_file, str(ID_KEY_FILE))
     if is_demo_dir(data_dir):
         return DEMO_ID_KEY.encode("utf-8")
     raise CeasefireError(

@@ -10,7 +10,7 @@ from ceasefire_analysis.config import DEMO_PARAMS
 from ceasefire_analysis.loading import load_data_dir
 from ceasefire_analysis.params import load_params, params_from_values
 
-TEST_KEY = "test-key-for-hand-made-cities"
+TEST_KEY = "test-key-for-hand-made-cities-at-least-32-characters"
 
 # Minimal valid rows for each required file; tests override what they examine.
 BASE_ROWS = {

@@ -66,7 +66,7 @@ def planted_run(tmp_path_factory):
     import os
     root = tmp_path_factory.mktemp("planted")
     city = root / "city"
-    os.environ["CEASEFIRE_ID_KEY"] = "planted-test-key"
+    os.environ["CEASEFIRE_ID_KEY"] = "planted-test-key-long-enough-to-be-accepted"
     people = PLANTED * 3
     comms, cases, events = [], [], []
     for i, pid in enumerate(people):
