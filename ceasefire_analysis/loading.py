@@ -511,12 +511,13 @@ def _read_cache(cache: Path, data_dir: Path, paths: dict[str, Path | None], hash
     return CityData(data_dir, tables, inputs, duplicate_rows=duplicates)
 
 
-def prune_caches(cache_root: Path, keep: int = CACHE_KEEP, now: float | None = None) -> list[Path]:
+def prune_caches(cache_root: Path, keep: int | None = None, now: float | None = None) -> list[Path]:
     """Delete all but the ``keep`` most recently used caches, and temporary folders over a day old.
 
     Only folders shaped like the package's own (24 hex digits, or ``.tmp-``) are touched.
     """
     now = time.time() if now is None else now
+    keep = CACHE_KEEP if keep is None else keep
     removed = []
     try:
         entries = [p for p in cache_root.iterdir() if p.is_dir() and not p.is_symlink()]

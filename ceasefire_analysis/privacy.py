@@ -24,7 +24,7 @@ def _long_enough(key: str, where: str) -> bytes:
     """A key of at least 32 characters; a shorter one could be found by trying keys."""
     if len(key) < MIN_ID_KEY_LENGTH:
         raise CeasefireError(
-            f"the key in {where} is {len(key)} characters long; a key must be at least {MIN_ID_KEY_LENGTH} "
+            f"the key in {where} is {len(key)} character{'s' if len(key) != 1 else ''} long; a key must be at least {MIN_ID_KEY_LENGTH} "
             "characters of random text (for example the output of "
             "python -c 'import secrets; print(secrets.token_urlsafe(32))'); see README.md, 'Privacy'")
     return key.encode("utf-8")
