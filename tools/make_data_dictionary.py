@@ -8,8 +8,10 @@ KINDS = {"text": "text", "date": "date", "bool": "yes/no", "int": "whole number 
 INTRO = """# Data dictionary
 
 A city's data folder holds one CSV file per table below (UTF-8, header row; a UTF-8 BOM,
-Windows line endings, spaces around values and extra columns are accepted; `.xlsx` with the
-same columns works too). `ceasefire validate DATA_DIR` checks a folder against this page.
+Windows line endings, spaces around values, blank lines and extra columns are accepted; `.xlsx` with the
+same columns works too, but not beside a `.csv` of the same table: which one is current cannot be known, so that
+is an error). `ceasefire validate DATA_DIR` checks a folder against this page. Rows are numbered as in the file
+(header = 1), counting blank lines and line breaks inside quoted values.
 
 - Dates are `YYYY-MM-DD`; a time after the date is allowed and ignored. Dates in the future are errors.
 - Yes/no columns accept true/false, yes/no, 1/0, y/n, t/f in any case.
@@ -18,6 +20,14 @@ same columns works too). `ceasefire validate DATA_DIR` checks a folder against t
 - `participant_id` may be a real identifier: it is replaced by a keyed hash as soon as the file is read
   (see README, Privacy).
 - A `history/` folder inside the data folder may hold annual series (see `data/raw/history/SOURCES.md`).
+- A header naming a column twice is an error. An identifier (`participant_id`, a column ending in `_id`, or
+  `unit`) that reads like a spreadsheet's totals line (`Total`, `TOTAL 575`, `Grand total`, `Sum`, `Subtotal`,
+  any case) is an error: delete totals lines before exporting.
+- Rows that repeat an earlier row exactly are counted and flagged at the top of the reports and in
+  `manifest.json` (for incidents, only copies away from their twin: victims of one incident are listed one
+  under the other), not refused.
+- Error messages show a bad date, number or lower-case code as it is; any other bad value (it could be a name
+  from a column in the wrong place) is described, e.g. "a name-like text (25 characters)", never echoed.
 
 This page is generated from `ceasefire_analysis/schema.py` by `tools/make_data_dictionary.py`
 (`tests/test_schema.py` checks they agree).
