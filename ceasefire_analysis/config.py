@@ -43,7 +43,8 @@ def resolve_path(path: str | os.PathLike, base: Path = PROJECT_ROOT) -> Path:
     return p if p.is_absolute() else (base / p).resolve()
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in chunks."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -78,7 +79,7 @@ def is_demo_dir(data_dir: Path) -> bool:
             for line in marker.read_text(encoding="utf-8").splitlines():
                 digest, _, name = line.partition("  ")
                 listed[name.strip()] = digest.strip()
-            _demo_checks[signature] = bool(listed) and listed == {p.name: _sha256(p) for p in files}
+            _demo_checks[signature] = bool(listed) and listed == {p.name: sha256_of(p) for p in files}
         return _demo_checks[signature]
     except OSError:
         return False
@@ -87,4 +88,4 @@ def is_demo_dir(data_dir: Path) -> bool:
 def demo_marker_text(folder: Path) -> str:
     """The marker listing every data file of ``folder`` with its SHA-256 (what the demo generator writes)."""
     files = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in DEMO_FILE_SUFFIXES)
-    return "".join(f"{_sha256(p)}  {p.name}\n" for p in files)
+    return "".join(f"{sha256_of(p)}  {p.name}\n" for p in files)

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import schema
-from .config import CACHE_DIR
+from .config import CACHE_DIR, sha256_of
 from .errors import InputError, Problem
 from .privacy import key_fingerprint, pseudonymise, resolve_id_key
 from .schema import BOOL, CATEGORY, DATE, INT, PARTICIPANT, TEXT, Column, FileSpec
@@ -107,14 +107,6 @@ class CityData:
         if incidents is None or incidents.empty:
             return None, None
         return incidents["occurred_on"].min().date(), incidents["occurred_on"].max().date()
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _decode(raw: bytes, filename: str) -> tuple[str | None, list[Problem]]:

@@ -15,37 +15,21 @@ def write(tmp_path, text, name="p.yaml"):
     return path
 
 
-def test_a_key_given_twice_is_an_error_naming_the_key(tmp_path):
-    path = write(tmp_path, BASE + "audience: public\naudience: internal\n")
-    with pytest.raises(ParamsError, match=r"'audience' twice \(lines 5 and 6\)"):
-        read_params_file(path)
+# a billion-laughs document: 12 levels of 8 copies each, defined first and used inside 'eras'
+BOMB = "".join(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 8 if i else ['"x"'] * 8) + "]\n" for i in range(12))
+REFUSED = {
+    "key given twice": ("audience: public\naudience: internal\n", r"'audience' twice \(lines 5 and 6\)"),
+    "nested key given twice": ("annual_benchmarks:\n  homicides: {2017: 72, 2017: 10}\n", "'2017' twice"),
+    "alias bomb": (BOMB + "eras:\n  - {label: bomb, start: 2000, end: *a11}\n", r"alias \(\*a0\) at line 6"),
+    "a single alias": ("notes: &n {homicides: x}\nhistory_facts: *n\n", "aliases are not allowed"),
+    "over 1 MB": ("# " + "x" * 1_000_001 + "\n", "at most 1,000,000 bytes"),
+}
 
 
-def test_a_nested_key_given_twice_is_an_error(tmp_path):
-    path = write(tmp_path, BASE + "annual_benchmarks:\n  homicides: {2017: 72, 2017: 10}\n")
-    with pytest.raises(ParamsError, match="'2017' twice"):
-        read_params_file(path)
-
-
-def test_an_alias_bomb_is_refused_before_it_expands(tmp_path):
-    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
-    lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]"
-              for i in range(1, 12)]
-    path = write(tmp_path, BASE + "eras:\n  - label: bomb\n    start: 2000\n    end: *a11\n" + "\n".join(lines) + "\n")
-    with pytest.raises(ParamsError, match=r"alias \(\*a11\)"):
-        read_params_file(path)
-
-
-def test_a_single_harmless_alias_is_refused_too(tmp_path):
-    path = write(tmp_path, BASE + "notes: &n {homicides: x}\nhistory_facts: *n\n")
-    with pytest.raises(ParamsError, match="aliases are not allowed"):
-        read_params_file(path)
-
-
-def test_a_params_file_over_one_megabyte_is_refused(tmp_path):
-    path = write(tmp_path, BASE + "# " + "x" * 1_000_001 + "\n")
-    with pytest.raises(ParamsError, match="at most 1,000,000 bytes"):
-        read_params_file(path)
+@pytest.mark.parametrize("extra,message", REFUSED.values(), ids=REFUSED)
+def test_params_files_that_do_not_say_what_they_seem_are_refused(tmp_path, extra, message):
+    with pytest.raises(ParamsError, match=message):
+        read_params_file(write(tmp_path, BASE + extra))
 
 
 @pytest.mark.parametrize("values,key", [
