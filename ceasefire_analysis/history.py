@@ -46,11 +46,15 @@ def read_series(path: Path) -> pd.DataFrame:
     """
     name = f"{path.parent.name}/{path.name}"  # e.g. history/homicides.csv, as a user would look for it
     problems: list[Problem] = []
+    from .loading import parse_csv_lines  # the data loader's reader: rows keep the file's own line numbers
+
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError([Problem(name, None, None, f"could not be read as CSV ({type(exc).__name__})",
-                                  "a UTF-8 CSV file with columns " + ", ".join(SERIES_COLUMNS))]) from None
+        raw, unreadable = parse_csv_lines(path.read_bytes().decode("utf-8-sig"), name)
+    except UnicodeDecodeError:
+        raw, unreadable = None, [Problem(name, None, None, "could not be read as CSV (not UTF-8 text)",
+                                         "a UTF-8 CSV file with columns " + ", ".join(SERIES_COLUMNS))]
+    if raw is None:
+        raise InputError(unreadable)
     raw.columns = [c.strip().lower() for c in raw.columns]
     missing = [c for c in SERIES_COLUMNS if c not in raw.columns]
     if missing:
@@ -60,19 +64,19 @@ def read_series(path: Path) -> pd.DataFrame:
     values = pd.to_numeric(raw["value"].str.strip(), errors="coerce")
     for i in raw.index:
         if math.isnan(years[i]) or years[i] != int(years[i]):
-            problems.append(Problem(name, i + 2, "year", f"'{raw.at[i, 'year']}' is not a year", "a four-digit year"))
+            problems.append(Problem(name, i, "year", f"'{raw.at[i, 'year']}' is not a year", "a four-digit year"))
         if math.isnan(values[i]) or values[i] < 0:
-            problems.append(Problem(name, i + 2, "value", f"'{raw.at[i, 'value']}' is not a number of 0 or more",
+            problems.append(Problem(name, i, "value", f"'{raw.at[i, 'value']}' is not a number of 0 or more",
                                     "a number of 0 or more"))
         if not raw.at[i, "definition"].strip():
-            problems.append(Problem(name, i + 2, "definition", "is blank", "what the number counts"))
+            problems.append(Problem(name, i, "definition", "is blank", "what the number counts"))
     if problems:
         raise InputError(problems)
     frame = pd.DataFrame({"year": years.astype(int), "value": values.astype(float),
                           "source": raw["source"].str.strip(), "definition": raw["definition"].str.strip(),
                           "note": raw["note"].str.strip() if "note" in raw else ""})
     for i in frame.index[frame["year"].duplicated(keep="first")]:
-        problems.append(Problem(name, i + 2, "year", f"{frame.at[i, 'year']} appears twice", "one row per year"))
+        problems.append(Problem(name, i, "year", f"{frame.at[i, 'year']} appears twice", "one row per year"))
     for definition, group in frame.groupby("definition", sort=False):
         expected = set(range(group["year"].min(), group["year"].max() + 1))
         for year in sorted(expected - set(group["year"])):

@@ -119,7 +119,7 @@ def _decode(raw: bytes, filename: str) -> tuple[str | None, list[Problem]]:
                               "a file saved as UTF-8 (in Excel: 'CSV UTF-8')")]
 
 
-def _parse_csv(text: str, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+def parse_csv_lines(text: str, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Rows of a CSV text as a text frame indexed by each record's first line in the file.
 
     The file's own line numbers are kept whatever comes before a row (blank lines,
@@ -184,7 +184,7 @@ def _read_table(path: Path, spec: FileSpec) -> tuple[pd.DataFrame | None, list[P
             return None, problems
         if not text.strip():
             return None, [Problem(name, None, None, "the file is empty", "a header row naming the columns")]
-        frame, problems = _parse_csv(text, name)
+        frame, problems = parse_csv_lines(text, name)
         if frame is None:
             return None, problems
     frame.columns = [str(c).strip().lower() for c in frame.columns]

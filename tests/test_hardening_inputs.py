@@ -281,3 +281,13 @@ def test_internal_reports_still_name_the_case_numbers(make_city, city_params):
     end = pd.Timestamp("2017-03-31").date()
     assert any(CASES[0] in w for w in quality_warnings(kept, twice, end, show_case_numbers=True))
     assert not any(CASES[0] in w for w in quality_warnings(kept, twice, end))
+
+
+def test_history_rows_are_the_files_own_lines_too(tmp_path):
+    from ceasefire_analysis.history import read_series
+
+    bad = tmp_path / "homicides.csv"
+    bad.write_text('year,value,source,definition\n2000,5,K,ucr\n\n2001,6,"K\nsecond line",ucr\n2002,-1,K,ucr\n')
+    with pytest.raises(InputError) as info:
+        read_series(bad)
+    assert [(p.row, p.column) for p in info.value.problems] == [(6, "value")]
