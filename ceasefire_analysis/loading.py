@@ -178,6 +178,7 @@ def _read_table(path: Path, spec: FileSpec) -> tuple[pd.DataFrame | None, list[P
             return None, [Problem(name, None, None, "the workbook is empty", "a header row naming the columns")]
         frame = sheet.iloc[1:].set_axis([str(c) for c in sheet.iloc[0]], axis=1)
         frame.index = frame.index + 1  # the sheet's own row numbers (header = 1)
+        frame = frame[~frame.astype(str).apply(lambda c: c.str.strip().eq("")).all(axis=1)]  # blank rows, as in CSV
     else:
         text, problems = _decode(path.read_bytes(), name)
         if problems:

@@ -291,3 +291,12 @@ def test_history_rows_are_the_files_own_lines_too(tmp_path):
     with pytest.raises(InputError) as info:
         read_series(bad)
     assert [(p.row, p.column) for p in info.value.problems] == [(6, "value")]
+
+
+def test_xlsx_rows_are_the_sheets_own_rows_after_a_blank_row(make_city):
+    folder = make_city()
+    (folder / "incidents.csv").unlink()
+    sheet = pd.DataFrame([["A", "2017-01-05", "homicide"], [None, None, None], ["B", "2017-13-05", "homicide"]],
+                         columns=["incident_id", "occurred_on", "incident_type"])
+    sheet.to_excel(folder / "incidents.xlsx", index=False)
+    assert [(p.row, p.column) for p in validate_data_dir(folder)] == [(4, "occurred_on")]
