@@ -287,6 +287,8 @@ def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams
 
     data_dir = resolve_path(merged["data_dir"])
     history_dir = merged["history_dir"]
+    _require(history_dir is None or isinstance(history_dir, (str, os.PathLike)), "history_dir", "a folder path",
+             source)
     if history_dir not in (None, ""):
         history_path: Path | None = resolve_path(history_dir)
     elif is_demo_dir(data_dir):

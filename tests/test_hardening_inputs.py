@@ -168,6 +168,8 @@ def test_identical_rows_are_a_warning_with_counts_in_the_reports_and_the_manifes
     manifest = json.loads((folder_out / "manifest.json").read_text())
     record = next(i for i in manifest["inputs"] if i["file"] == "incidents.csv")
     assert (record["rows"], record["identical_rows"], record["identical_rows_apart"]) == (22, 8, 7)
+    assert manifest["params"]["audience"] == "internal"  # the validated params, defaults filled in
+    assert manifest["params"]["period_start"] == "2017-02" and "outputs" in manifest
     assert "The incidents file has 7 rows that repeat an earlier row exactly" in (folder_out / "index.html").read_text()
 
 

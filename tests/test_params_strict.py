@@ -4,7 +4,7 @@ import json
 import pytest
 
 from ceasefire_analysis.errors import ParamsError
-from ceasefire_analysis.params import load_params, params_from_values, params_record, read_params_file
+from ceasefire_analysis.params import DEFAULTS, load_params, params_from_values, params_record, read_params_file
 
 BASE = 'city: X\nperiod_start: "2017-02"\nperiod_end: "2017-03"\ndata_dir: data/raw/demo\n'
 
@@ -74,3 +74,30 @@ def test_the_manifest_record_is_the_validated_params(tmp_path):
     assert record["audience"] == "internal" and record["small_count_threshold"] == 5  # defaults filled in
     assert record["annual_benchmarks"] == {"homicides": {"2017": 72}}
     json.dumps(record)  # plain JSON values only
+
+
+ODD_VALUES = [None, [1], {"a": 1}, 12, float("inf"), float("nan"), "text", True, [{"a": 1}], [None], [[1, "x"]], -5]
+NESTED = {
+    "annual_benchmarks": [lambda v: {"homicides": {2017: v}}, lambda v: {"homicides": v}],
+    "eras": [lambda v: [{"label": "a", "start": v}], lambda v: [{"label": v, "start": 2000}],
+             lambda v: [{"label": "a", "start": 2000, "end": v}]],
+    "history_facts": [lambda v: {"changes": v}, lambda v: {"threshold": v}, lambda v: {"runs_before": v}],
+    "control_chart": [lambda v: {"resets": v}, lambda v: {"baseline_start": v, "baseline_end": "2016-12"},
+                      lambda v: {"baseline_months": v}],
+    "notes": [lambda v: {"homicides": v}],
+    "next_steps": [lambda v: [v]],
+}
+
+
+@pytest.mark.parametrize("key", sorted(set(DEFAULTS) | set(NESTED)))
+def test_an_odd_value_anywhere_is_accepted_or_a_params_error_never_a_traceback(key):
+    base = {"city": "X", "period_start": "2017-02", "period_end": "2017-03", "data_dir": "data/raw/demo"}
+    shapes = [lambda v: v] + NESTED.get(key, [])
+    refused = 0
+    for shape in shapes:
+        for value in ODD_VALUES:
+            try:
+                params_from_values({**base, key: shape(value)})
+            except ParamsError:
+                refused += 1
+    assert refused > 0  # every key refuses some of these
