@@ -273,7 +273,7 @@ def test_no_case_number_in_any_byte_of_partner_or_public_output(make_city, tmp_p
     assert "PLANTED" not in stream.getvalue()
 
 
-def test_internal_reports_still_name_the_case_numbers(make_city, city_params):
+def test_internal_reports_still_name_the_case_numbers():
     from ceasefire_analysis.quality import quality_warnings, reconcile_victims
 
     incidents = pd.DataFrame({"incident_id": CASES[:1] * 2, "victim_id": ["V"] * 2,
