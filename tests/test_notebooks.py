@@ -1,4 +1,8 @@
-"""Notebooks are thin, committed clean, and take exactly the params-file keys."""
+"""Notebooks are thin, committed clean, and take exactly the params-file keys.
+
+The .ipynb files in notebooks/ are the only source of the notebooks: analysts edit them in
+JupyterLab and commit them. These tests are what keeps them thin and clean.
+"""
 import ast
 import json
 
@@ -19,27 +23,43 @@ def test_there_are_the_period_and_meeting_notebooks():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_committed_without_outputs(path):
     nb = json.loads(path.read_text())
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "code":
-            assert cell["outputs"] == [] and cell["execution_count"] is None
+    with_outputs = [i for i, cell in enumerate(nb["cells"])
+                    if cell["cell_type"] == "code" and (cell["outputs"] or cell["execution_count"] is not None)]
+    assert not with_outputs, (
+        f"{path.name} was committed with outputs (cells {with_outputs}). Strip them with "
+        f"`.venv/bin/nbstripout {path.relative_to(path.parents[1])}` (or Edit > Clear Outputs of All Cells and "
+        "save), and run `make` once so that git strips them on every commit from now on.")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_thin_shape(path):
     nb = json.loads(path.read_text())
     cells = nb["cells"]
-    assert cells[0]["cell_type"] == "markdown" and cells[0]["source"][0].startswith("# ")
+    assert cells[0]["cell_type"] == "markdown" and cells[0]["source"][0].startswith("# "), (
+        f"{path.name}: the first cell must be a markdown title ('# ...') saying what the notebook is for")
     code = [c for c in cells if c["cell_type"] == "code"]
-    assert code[0]["metadata"].get("tags") == ["parameters"]
-    assert sum("parameters" in c["metadata"].get("tags", []) for c in cells) == 1
+    assert code[0]["metadata"].get("tags") == ["parameters"], (
+        f"{path.name}: the first code cell must be the one tagged 'parameters' (JupyterLab: Property Inspector > "
+        "Cell Tags)")
+    assert sum("parameters" in c["metadata"].get("tags", []) for c in cells) == 1, (
+        f"{path.name}: exactly one cell may be tagged 'parameters'")
     for line in "".join(code[0]["source"]).splitlines():
         target, _, rest = line.partition(":")
-        assert target.strip().isidentifier() and "=" in rest and "#" in rest, line  # typed, commented
+        assert target.strip().isidentifier() and "=" in rest and "#" in rest, (
+            f"{path.name}: parameters-cell line {line!r} must read `name: type = literal  # what it is`")
         value = rest.split("=", 1)[1].split("  #")[0]
-        ast.literal_eval(value.strip())  # literals only
-    for cell in code:
+        try:
+            ast.literal_eval(value.strip())
+        except ValueError:
+            pytest.fail(f"{path.name}: parameters-cell line {line!r} must hold a literal (text, number, None, "
+                        "list or dict), not an expression; compute values in the library")
+    for number, cell in enumerate(code):
         tree = ast.parse("".join(cell["source"]))
-        assert not [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Lambda))]
+        defined = [n.name if hasattr(n, "name") else "lambda" for n in ast.walk(tree)
+                   if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))]
+        assert not defined, (
+            f"{path.name}: code cell {number} defines {', '.join(defined)}. Notebooks stay thin: put helpers in the "
+            "library (ceasefire_analysis/, with a test) and call them from the notebook")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
