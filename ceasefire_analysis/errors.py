@@ -10,6 +10,11 @@ from dataclasses import dataclass
 class CeasefireError(Exception):
     """Base class: a problem a user can fix, described in plain words."""
 
+    def _render_traceback_(self) -> list[str]:
+        # IPython (JupyterLab, papermill) shows these lines instead of a traceback: the analyst
+        # sees the sentence, not thirty lines of library internals.
+        return [f"{type(self).__name__}: {self}"]
+
 
 class ParamsError(CeasefireError):
     """A params file (or notebook parameters) is wrong; the message names the key."""

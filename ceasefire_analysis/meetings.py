@@ -34,13 +34,16 @@ from .config import resolve_path
 from .errors import ParamsError
 from .indicators import rows_in_window
 from .loading import CityData, load_data_dir
-from .params import AUDIENCES, notebook_params
+from .params import AUDIENCES, notebook_params, parameters_in
 from .privacy import suppression_mask
 from .tables import REPORT_CSS, html_table
 
 MEETING_KEYS = ("meeting", "city", "data_dir", "meeting_on", "window_start", "window_end", "audience",
                 "small_count_threshold", "partnership_notes")
 KINDS = (schema.SHOOTING_REVIEW, schema.COORDINATION)
+# The keys an analyst changes in a meeting notebook's parameters cell (or with papermill -p); the rest come
+# from its params file.
+NOTEBOOK_MEETING_KEYS = ("meeting_on", "window_start", "window_end", "audience")
 TITLES = {schema.SHOOTING_REVIEW: "Weekly shooting review", schema.COORDINATION: "Coordination meeting"}
 # Look-back when no earlier meeting of the kind is on record: the meetings' usual spacing.
 DEFAULT_LOOK_BACK_DAYS = {schema.SHOOTING_REVIEW: 7, schema.COORDINATION: 14}
@@ -456,9 +459,14 @@ class MeetingPack:
 
 def open_meeting(params_file: str | None = None, **given: Any) -> MeetingPack:
     """Load a meeting pack's parameters (injected keys, or else the params file) and data; fix its window."""
-    params, label = notebook_params(params_file, given, meeting_params_from_values)
+    params, label = notebook_params(params_file, given, meeting_params_from_values, NOTEBOOK_MEETING_KEYS)
     data = load_data_dir(params.data_dir)
     return MeetingPack(with_window(params, data.meetings), data, label)
+
+
+def pack_from_notebook(namespace: dict[str, Any]) -> MeetingPack:
+    """:func:`open_meeting` with a meeting notebook's parameters: call it as ``pack_from_notebook(globals())``."""
+    return open_meeting(**parameters_in(namespace, MEETING_KEYS))
 
 
 def people_count_cells(counts: list[int], params: MeetingParams, total_shown: bool = False) -> list[str]:

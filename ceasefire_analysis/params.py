@@ -445,21 +445,55 @@ def params_record(params: Any) -> dict[str, Any]:
     return record
 
 
-def notebook_params(params_file: str | os.PathLike, given: dict[str, Any], from_values) -> tuple[Any, str]:
-    """Parameters of a notebook run: the keys papermill injected, or else the params file; and a label.
+# The keys an analyst changes in a period notebook's parameters cell; everything else comes from the
+# params file the cell names. A meeting notebook's are in meetings.NOTEBOOK_MEETING_KEYS.
+NOTEBOOK_KEYS = ("period_start", "period_end", "audience")
 
-    When any key is given (``papermill -f P.yaml`` injects them all), those keys are the
-    whole parameter set and ``params_file`` is not read, so a default from another file
-    can never leak into a report. With no key given (a notebook opened as it is), the
-    params file is read; a relative path reads against the project root, as everywhere
-    in params files. ``from_values(values, source)`` checks the values.
+
+def notebook_params(params_file: str | os.PathLike, given: dict[str, Any], from_values,
+                    overlay_keys: tuple[str, ...] = NOTEBOOK_KEYS) -> tuple[Any, str]:
+    """Parameters of a notebook run, and a label saying where they came from.
+
+    Two rules, told apart by the keys given (values of ``None`` are not given):
+
+    - Only keys of ``overlay_keys`` given (an analyst changed ``period_end`` in the parameters
+      cell, or ``papermill -p period_end ...``): they are laid over the params file that
+      ``params_file`` names, so its city, data, benchmarks and notes are kept.
+    - Any other key given (``papermill -f P.yaml`` injects a whole params set): the given keys
+      are the whole parameter set and ``params_file`` is not read, so a value from the
+      default file can never leak into another city's report.
+
+    With no key given, the params file is read as it is. A relative ``params_file`` reads
+    against the project root, as everywhere in params files. ``from_values(values, source)``
+    checks the values.
+
+    >>> from ceasefire_analysis.params import params_from_values
+    >>> p, label = notebook_params("params/2017-02_2017-03.yaml", {"period_end": "2017-05"}, params_from_values)
+    >>> p.period_id, p.annual_benchmarks["homicides"][2017], label
+    ('2017-02_2017-05', 72, 'params/2017-02_2017-03.yaml with period_end set in the notebook')
     """
     supplied = {key: value for key, value in given.items() if value is not None}
-    if supplied:
+    if supplied and not set(supplied) <= set(overlay_keys):
         return from_values(supplied, "notebook parameters"), "parameters injected into the notebook"
     path = resolve_path(params_file)
     label = display_path(path)
-    return from_values(read_params_file(path), label), label
+    values = read_params_file(path)
+    if supplied:
+        values.update(supplied)
+        label += f" with {', '.join(supplied)} set in the notebook"
+    return from_values(values, label), label
+
+
+def parameters_in(namespace: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """The ``params_file`` and params keys defined in a notebook's namespace (``globals()``).
+
+    They were set in its parameters cell or injected by papermill; this is how a notebook
+    hands them all on without naming each.
+
+    >>> parameters_in({"params_file": "p.yaml", "period_end": "2017-05", "In": []}, ("period_end", "city"))
+    {'params_file': 'p.yaml', 'period_end': '2017-05'}
+    """
+    return {key: namespace[key] for key in ("params_file", *keys) if key in namespace}
 
 
 def load_params(path: str | os.PathLike) -> ReviewParams:

@@ -20,8 +20,8 @@ from .focus import focus_worksheet
 from .indicators import build_indicators, suppress_for_public
 from .quality import duplicate_row_warnings, quality_warnings
 from .loading import CityData, load_data_dir
-from .params import (NOT_REPORTED, ReviewParams, display_path, notebook_params, params_from_values,
-                     read_params_file)
+from .params import (DEFAULTS, NOT_REPORTED, ReviewParams, display_path, notebook_params, parameters_in,
+                     params_from_values, read_params_file)
 from .periods import Month
 
 
@@ -84,6 +84,15 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
                                 show_case_numbers=params.audience == "internal")
     warnings += duplicate_row_warnings(data.duplicate_rows)
     return PeriodReview(params=params, data=data, params_label=label, warnings=warnings)
+
+
+def review_from_notebook(namespace: dict[str, Any]) -> PeriodReview:
+    """:func:`open_review` with a period notebook's parameters: call it as ``review_from_notebook(globals())``.
+
+    Keys set in the parameters cell are laid over the params file it names; a whole params
+    set injected by papermill replaces it (see :func:`params.notebook_params`).
+    """
+    return open_review(**parameters_in(namespace, tuple(DEFAULTS)))
 
 
 def require_data_in_period(data: CityData, params: ReviewParams) -> None:

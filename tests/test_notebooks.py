@@ -10,8 +10,8 @@ import papermill as pm
 import pytest
 
 from ceasefire_analysis.config import NOTEBOOKS_DIR, PARAMS_DIR
-from ceasefire_analysis.meetings import KINDS, MEETING_KEYS, meeting_params_from_values
-from ceasefire_analysis.params import DEFAULTS, load_params, read_params_file
+from ceasefire_analysis.meetings import KINDS, NOTEBOOK_MEETING_KEYS, meeting_params_from_values
+from ceasefire_analysis.params import NOTEBOOK_KEYS, load_params, read_params_file
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 
@@ -63,10 +63,12 @@ def test_thin_shape(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_parameters_are_exactly_the_params_keys(path):
+def test_parameters_are_the_params_file_and_the_keys_an_analyst_changes(path):
     params = pm.inspect_notebook(str(path))
-    keys = MEETING_KEYS if path.stem in KINDS else DEFAULTS
-    assert set(params) == set(keys) | {"params_file"}
+    keys = {"meeting_on", "audience"} if path.stem in KINDS else set(NOTEBOOK_KEYS)
+    assert keys <= set(NOTEBOOK_MEETING_KEYS if path.stem in KINDS else NOTEBOOK_KEYS)  # laid over the file
+    assert set(params) == keys | {"params_file"}
+    assert all(params[key]["default"] == "None" for key in keys)  # the params file's value unless changed
     default = params["params_file"]["default"].strip("\"'")
     assert (PARAMS_DIR.parent / default).is_file()  # opens in JupyterLab as it is
 
@@ -78,3 +80,26 @@ def test_every_params_file_is_valid():
             meeting_params_from_values(values)
         else:
             load_params(path)
+
+
+def test_interactive_run_lays_parameters_cell_over_params_file_and_errors_are_one_line():
+    """As an analyst in JupyterLab: set period_end alone in the parameters cell and run."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(NOTEBOOKS_DIR / "worksheet.ipynb", as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == "code"]
+    cells[0].source = cells[0].source.replace('period_end: "Optional[str]" = None', 'period_end: str = "2017-05"')
+    check = nbformat.v4.new_code_cell('print(review.params.period_id, review.params.annual_benchmarks["homicides"][2017],'
+                                      ' sorted(review.params.notes))')
+    bad = nbformat.v4.new_code_cell('period_end = "2017-5"\nreview = review_from_notebook(globals())')
+    nb.cells = cells[:2] + [check, bad]
+    NotebookClient(nb, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(NOTEBOOKS_DIR)}}).execute()
+    printed = nb.cells[2].outputs[0]["text"]
+    expected = load_params(PARAMS_DIR / "2017-02_2017-03.yaml")
+    assert printed.split()[:2] == ["2017-02_2017-05", str(expected.annual_benchmarks["homicides"][2017])]
+    assert printed.count("'") == 2 * len(expected.notes) > 0  # the file's notes are kept
+    error = nb.cells[3].outputs[0]
+    assert error["output_type"] == "error" and len(error["traceback"]) == 1
+    assert error["traceback"][0].startswith("ParamsError: 'period_end'")

@@ -95,3 +95,49 @@ def test_focus_params_defaults_and_demo():
     demo = load_params(DEMO_PARAMS)
     assert demo.vhr_population_estimate == 300
     assert demo.safe_city == {"base_year": 2016, "years": 5, "reduction": 0.10, "base_count": None}
+
+# ----------------------------------------------------------------------------- notebook parameters
+
+def test_keys_set_in_a_notebook_are_laid_over_its_params_file():
+    from ceasefire_analysis.config import DEMO_PARAMS
+    from ceasefire_analysis.review import resolve_params
+
+    whole, _ = resolve_params(str(DEMO_PARAMS))
+    params, label = resolve_params(str(DEMO_PARAMS), period_end="2017-05", audience=None)
+    assert params.period_id == "2017-02_2017-05"
+    assert params.annual_benchmarks == whole.annual_benchmarks and params.notes == whole.notes
+    assert params.seasonal_benchmarks == whole.seasonal_benchmarks and params.city == whole.city
+    assert label.endswith("with period_end set in the notebook")
+
+
+def test_a_whole_injected_set_replaces_the_params_file(tmp_path):
+    from ceasefire_analysis.review import resolve_params
+
+    # papermill -f injects every key; the named file is then not read at all (here it does not exist).
+    params, label = resolve_params(str(tmp_path / "absent.yaml"), city="Elsewhere", period_start="2017-02",
+                                   period_end="2017-03", data_dir="data/raw/demo")
+    assert params.city == "Elsewhere" and params.annual_benchmarks == {} and params.notes == {}
+    assert label == "parameters injected into the notebook"
+
+
+def test_meeting_notebook_keys_are_laid_over_its_params_file():
+    import datetime as dt
+
+    from ceasefire_analysis.config import PARAMS_DIR
+    from ceasefire_analysis.meetings import NOTEBOOK_MEETING_KEYS, meeting_params_from_values
+    from ceasefire_analysis.params import notebook_params
+
+    params, _ = notebook_params(PARAMS_DIR / "shooting_review_2017-03-28.yaml", {"meeting_on": "2017-04-04"},
+                                meeting_params_from_values, NOTEBOOK_MEETING_KEYS)
+    assert params.meeting == "shooting_review" and params.meeting_on == dt.date(2017, 4, 4)
+    assert params.city == "Oakland (demo data, synthetic)"  # the rest from the file
+
+
+def test_parameter_problem_shows_as_one_sentence_in_a_notebook():
+    from ceasefire_analysis.config import DEMO_PARAMS
+    from ceasefire_analysis.review import resolve_params
+
+    with pytest.raises(ParamsError) as caught:
+        resolve_params(str(DEMO_PARAMS), period_end="2017-5")
+    lines = caught.value._render_traceback_()  # what IPython shows in place of a traceback
+    assert len(lines) == 1 and lines[0].startswith("ParamsError: ") and "period_end" in lines[0]
