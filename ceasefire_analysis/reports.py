@@ -36,9 +36,11 @@ import nbformat
 import pandas as pd
 
 from . import __version__
-from .config import NOTEBOOKS_DIR, PROJECT_ROOT, TEMPLATE_DIR
+from .config import DEMO_PARAMS, NOTEBOOKS_DIR, PROJECT_ROOT, TEMPLATE_DIR, resolve_path
 from .errors import CeasefireError
-from .params import display_path, params_record, read_params_file
+from .meetings import NOTEBOOK_MEETING_KEYS
+from .params import NOTEBOOK_KEYS, display_path, params_record, read_params_file
+from .reader import head as reader_head, with_glossary
 from .outcomes import write_outcomes_csv
 from .review import PeriodReview, open_review, provenance
 from .tables import REPORT_CSS, format_value, headline_status, html_table, quality_html, status_cell
@@ -232,11 +234,13 @@ def html_exporter():
     return exporter
 
 
-def notebook_to_html(notebook: nbformat.NotebookNode, title: str) -> str:
+def notebook_to_html(notebook: nbformat.NotebookNode, title: str, audience: str | None = None) -> str:
     """Export an executed notebook to a self-contained HTML page for readers.
 
     Warnings and other stderr output are dropped: they are for analysts, whose
-    executed notebook under ``executed/`` keeps them.
+    executed notebook under ``executed/`` keeps them. Partner and public pages end with a
+    glossary of the terms of art they use; ``audience=None`` reads it from the notebook's
+    parameters (see :func:`notebook_audience`).
     """
     nb = nbformat.from_dict(notebook)
     # Parameter cells show nothing, and papermill gives the injected one a random id: drop both so
@@ -249,14 +253,45 @@ def notebook_to_html(notebook: nbformat.NotebookNode, title: str) -> str:
                             if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
     nb.metadata["title"] = title
     body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    if (audience or notebook_audience(notebook)) != "internal":
+        body = with_glossary(body)
     return body
+
+
+def notebook_audience(notebook: nbformat.NotebookNode) -> str:
+    """The audience a run notebook was made for, from the parameters it ran with.
+
+    Papermill records what it injected; a notebook run by hand has its parameters cell.
+    They resolve as the notebook resolved them (:func:`params.notebook_params`); when that
+    cannot be known (a params file since moved), the page is treated as not internal, so
+    it gets the glossary rather than missing it.
+    """
+    import ast
+
+    given: dict = {}
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            for node in ast.parse(cell.get("source", "")).body:
+                target = getattr(node, "target", None) or (getattr(node, "targets", None) or [None])[0]
+                if isinstance(target, ast.Name) and getattr(node, "value", None) is not None:
+                    with contextlib.suppress(ValueError):
+                        given[target.id] = ast.literal_eval(node.value)
+    given.update(notebook.get("metadata", {}).get("papermill", {}).get("parameters", {}))
+    supplied = {k: v for k, v in given.items() if v is not None and k != "params_file"}
+    if "audience" in supplied:
+        return supplied["audience"]
+    if supplied.keys() - {*NOTEBOOK_KEYS, *NOTEBOOK_MEETING_KEYS}:
+        return "internal"  # a whole injected set without an audience key: the default
+    try:
+        return read_params_file(resolve_path(given.get("params_file") or DEMO_PARAMS)).get("audience") or "internal"
+    except CeasefireError:
+        return "unknown"
 
 
 def page(title: str, body: str) -> str:
     """A small standalone HTML page in the reports' style (index and failure pages)."""
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f'{REPORT_CSS}<style>body{{max-width:1100px;margin:0 auto;padding:1em 2em;}}</style></head>'
-            f'<body class="cf-report">{body}</body></html>\n')
+    return (f'<!DOCTYPE html>\n<html lang="en"><head>{reader_head(title)}{REPORT_CSS}</head>'
+            f'<body class="cf-report"><main>{body}</main></body></html>\n')
 
 
 def failure_page(name: str, period_id: str, message: str) -> str:
@@ -498,7 +533,9 @@ def publish(staging: Path, target: Path, identity: dict, params_file: Path, para
 def finish_period(review: PeriodReview, staging: Path, results: list[ReportResult], out_root: Path,
                   params_file: Path, params: dict, started: dt.datetime, kept: list[str] | None = None) -> Path:
     results = sorted(results, key=lambda r: list(REPORTS).index(r.name))
-    write_text_atomic(staging / "index.html", index_page(review, results))
+    overview = index_page(review, results)
+    write_text_atomic(staging / "index.html",
+                      overview if review.params.audience == "internal" else with_glossary(overview))
     return publish(staging, out_root / review.params.period_id, {"period": review.params.period_id}, params_file,
                    params, review.data.input_records(), started, results, kept)
 

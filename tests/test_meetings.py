@@ -160,3 +160,22 @@ def test_packs_without_task_or_flag_data_say_so(make_city, tmp_path):
     assert "no review_flags.csv" in text and "There is no task data" in text
     assert "13 Jan to 26 Jan 2017 (since the coordination meeting of 12 Jan 2017)" in text
     assert "The incident data run to 15 Jan 2017" in text  # a meeting after the data's end says so
+
+
+def _without_images(text):
+    import re
+    return re.sub(r"data:image/[^\"')]+", "", text)
+
+
+def test_packs_are_light_and_explain_their_terms(packs):
+    """A meeting pack is read on phones and paper: small, with the project's own stylesheet and a glossary."""
+    _, out = packs
+    for path in [out / "shooting_review_2017-03-28" / "shooting_review.html",
+                 out / "coordination_2017-03-09" / "coordination.html"]:
+        text = path.read_text(encoding="utf-8")
+        assert len(_without_images(text).encode()) < 60_000, path.name
+        assert "jp-RenderedHTMLCommon {" not in text and "--jp-" not in text  # no JupyterLab theme CSS
+    coordination = (out / "coordination_2017-03-09" / "coordination.html").read_text(encoding="utf-8")
+    glossary = coordination.split('<section class="cf-glossary">', 1)[1]  # a partner page
+    assert "<dt>Coordination meeting</dt>" in glossary and "<dt>Shooting review</dt>" in glossary
+    assert "<dt>Cumulative incidence</dt>" not in glossary  # only the terms the page uses

@@ -1,0 +1,119 @@
+"""What every page a reader opens carries: one small stylesheet (screen, phone, print) and a glossary.
+
+The stylesheet lives in ``templates/offline/reader.css``, the one place for the look of the
+reports, the period overviews, failure pages and the front page. The glossary explains each
+term of art that a page actually uses, for partner and public readers who meet VHR or
+"control limits" without the partnership's vocabulary.
+"""
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+from .config import TEMPLATE_DIR
+
+STYLESHEET = TEMPLATE_DIR / "offline" / "reader.css"
+VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+
+# Every term of art a report may use, in the order a reader meets them, with the patterns that find it
+# in a page's text. Definitions are written for a reader who was not in the room.
+GLOSSARY: tuple[tuple[str, str, str], ...] = (
+    ("Benchmark", r"\bbenchmarks?\b",
+     "the number the partnership set out to reach (activities) or to stay at or below (outcomes) over a window."),
+    ("Year to date (YTD)", r"\bYTD\b|\byear to date\b",
+     "from 1 January of the review's year to the end of the review period."),
+    ("Non-fatal injury shooting", r"\bnon-fatal injury shootings?\b",
+     "a shooting in which someone was hit and survived."),
+    ("VHR", r"\bVHR\b",
+     "very highest risk: the people the police and partners identify, from problem analysis and shooting "
+     "reviews, as most likely to shoot or be shot soon."),
+    ("Call-in", r"\bcall-ins?\b",
+     "a meeting at which group members at high risk hear, face to face, from community members, service "
+     "providers and law enforcement: the violence must stop, help is available, and further shootings will "
+     "bring a response to the whole group."),
+    ("Custom notification", r"\bcustom notifications?\b|\bcustoms\b",
+     "the same message delivered to one person, usually at home, by a police officer and a community or "
+     "outreach partner."),
+    ("Direct communication", r"\bdirect communications?\b",
+     "call-ins and custom notifications together: each person reached directly with the message."),
+    ("Case management", r"\bcase management\b|\bcaseload\b",
+     "a continuing, relationship-focused service (life coaching, support) for a person at high risk."),
+    ("CRT", r"\bCRTs?\b",
+     "the police department's Crime Reduction Teams: area and Ceasefire units that carry out focused "
+     "enforcement."),
+    ("SIU", r"\bSIU\b",
+     "a specialised police investigation unit; with the Ceasefire and gang units it counts as a specialised "
+     "unit in the staffing and enforcement indicators."),
+    ("OML", r"\bOML\b",
+     "the police department's own process for filling open positions, named by its abbreviation in the "
+     "department's notes."),
+    ("Shooting review", r"\bshooting reviews?\b",
+     "the police-led weekly meeting that goes through every shooting to find who is at risk and which "
+     "conflicts are active."),
+    ("Coordination meeting", r"\bcoordination meetings?\b",
+     "the bi-weekly meeting of police, human-services and community partners that agrees who to reach and "
+     "how."),
+    ("Could it be chance?", r"\bcould it be chance\b|\bby chance\b|\bchance\b",
+     "how likely a count at least this far from the benchmark would be if nothing had changed; small "
+     "counts swing a lot from month to month by chance alone."),
+    ("Control limits", r"\bcontrol limits?\b|\bc-charts?\b",
+     "the band on a month-by-month chart within which counts normally vary; a month outside it is "
+     "unusual enough to look into."),
+    ("Cumulative incidence", r"\bcumulative incidence\b",
+     "the share of a group to whom something (an arrest, being shot) has happened by a given number of "
+     "months after first contact, counting only the time each person has been followed."),
+    ("Suppressed counts", r"\bfewer than \d+\b|\bhidden\b",
+     "counts of people below a small number are not shown, so that no one can be recognised from a "
+     "report."),
+)
+
+
+@lru_cache(maxsize=1)
+def stylesheet() -> str:
+    """The reports' stylesheet (screen, phone and print), as CSS text."""
+    return STYLESHEET.read_text(encoding="utf-8")
+
+
+def head(title: str) -> str:
+    """The ``<head>`` contents of a reader page: charset, viewport, title and the stylesheet."""
+    return (f'<meta charset="utf-8">{VIEWPORT}<title>{html.escape(title)}</title>'
+            f"<style>{stylesheet()}</style>")
+
+
+def page_text(page_html: str) -> str:
+    """The words a reader sees on a page: tags, styles and embedded images removed."""
+    text = re.sub(r"<(style|script)\b.*?</\1>", " ", page_html, flags=re.S | re.I)
+    text = re.sub(r"<[^>]+>", " ", text)
+    return html.unescape(text)
+
+
+def terms_used(page_html: str) -> list[tuple[str, str]]:
+    """The glossary entries whose terms appear in a page's text, in glossary order.
+
+    >>> [term for term, _ in terms_used("<p>Two call-ins and 12 VHR people</p>")]
+    ['VHR', 'Call-in']
+    """
+    text = page_text(page_html)
+    return [(term, meaning) for term, pattern, meaning in GLOSSARY if re.search(pattern, text, flags=re.I)]
+
+
+def glossary_html(page_html: str) -> str:
+    """A short "Words used in this report" section for the terms of art a page uses ('' if none)."""
+    entries = terms_used(page_html)
+    if not entries:
+        return ""
+    items = "".join(f"<dt>{html.escape(term)}</dt><dd>{html.escape(meaning)}</dd>" for term, meaning in entries)
+    return f'<section class="cf-glossary"><h2>Words used in this report</h2><dl>{items}</dl></section>'
+
+
+def with_glossary(page_html: str) -> str:
+    """The page with its glossary added at the end of the body (before ``</main>`` when there is one)."""
+    glossary = glossary_html(page_html)
+    if not glossary:
+        return page_html
+    for closing in ("</main>", "</body>"):
+        at = page_html.rfind(closing)
+        if at >= 0:
+            return page_html[:at] + glossary + page_html[at:]
+    return page_html + glossary

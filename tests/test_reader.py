@@ -1,0 +1,46 @@
+"""Pages that read anywhere: on a phone (viewport, tables that scroll), on paper (print
+stylesheet) and by a reader outside the partnership (a glossary of the terms a page uses)."""
+import re
+
+import pytest
+
+from ceasefire_analysis.reader import glossary_html, stylesheet, terms_used, with_glossary
+from ceasefire_analysis.reports import REPORTS
+
+PAGES = ["index.html"] + [f"{name}.html" for name in REPORTS]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_has_viewport_scrolling_tables_and_print_rules(rendered_demo, name):
+    text = (rendered_demo[1] / name).read_text(encoding="utf-8")
+    viewport = re.findall(r'<meta [^>]*name="viewport"[^>]*>', text)
+    assert len(viewport) == 1 and 'content="width=device-width, initial-scale=1"' in viewport[0]
+    assert "@media print" in text and "@page { size: landscape" in text
+    assert re.search(r"tr, td, th, img[^{]*\{[^}]*break-inside: avoid", text)  # no row or chart split
+    assert re.search(r"\.jp-OutputArea-output, \.cf-scroll \{ overflow-x: auto", text)
+    assert "--jp-" not in text  # none of JupyterLab's theme
+
+
+def test_worksheet_is_light_before_its_charts(rendered_demo):
+    text = (rendered_demo[1] / "worksheet.html").read_text(encoding="utf-8")
+    assert len(re.sub(r"data:image/[^\"')]+", "", text).encode()) < 60_000
+
+
+def test_internal_pages_carry_no_glossary(rendered_demo):
+    for name in PAGES:
+        assert "cf-glossary\">" not in (rendered_demo[1] / name).read_text(encoding="utf-8")
+
+
+def test_glossary_lists_only_the_terms_a_page_uses_in_one_order():
+    page = ("<html><body><main><p>Control limits for homicides; 12 VHR people reached by custom "
+            "notification.</p><style>.call-in {}</style></main></body></html>")
+    assert [term for term, _ in terms_used(page)] == ["VHR", "Custom notification", "Control limits"]
+    out = with_glossary(page)
+    assert out.index('<section class="cf-glossary">') < out.index("</main>")
+    assert "Call-in" not in glossary_html(page)  # a class name in a stylesheet is not a word on the page
+    assert with_glossary("<main><p>Nothing technical.</p></main>") == "<main><p>Nothing technical.</p></main>"
+
+
+def test_stylesheet_is_small_and_self_contained():
+    css = stylesheet()
+    assert len(css.encode()) < 6_000 and "url(" not in css and "@import" not in css
