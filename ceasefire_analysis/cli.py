@@ -1,4 +1,4 @@
-"""The ``ceasefire`` command: ``validate`` a data folder, ``run`` review periods.
+"""The ``ceasefire`` command: ``validate`` a data folder, ``run`` review periods, ``render`` a notebook.
 
 Errors are printed as plain sentences on stderr and the exit status is non-zero;
 a traceback is never the message.
@@ -52,6 +52,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_render(args: argparse.Namespace) -> int:
+    from .reports import render_executed
+
+    print(render_executed(args.notebook, args.out))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ceasefire",
@@ -67,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=int, default=DEFAULT_JOBS,
                      help=f"notebooks to execute at once (default {DEFAULT_JOBS}: one per core, at most 2)")
     run.set_defaults(func=cmd_run)
+    render = sub.add_parser("render", help="make the offline reader page of a notebook run by hand, as `run` does")
+    render.add_argument("notebook", help="an executed notebook, e.g. out.ipynb from papermill or saved in JupyterLab")
+    render.add_argument("--out", help="the page to write (default: the notebook's name with .html)")
+    render.set_defaults(func=cmd_render)
     return parser
 
 

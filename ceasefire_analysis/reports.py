@@ -288,6 +288,41 @@ def notebook_audience(notebook: nbformat.NotebookNode) -> str:
         return "unknown"
 
 
+def report_title(notebook: nbformat.NotebookNode, path: Path) -> str:
+    """The title ``ceasefire run`` gives a notebook's page: by the notebook it was run from."""
+    source = notebook.get("metadata", {}).get("papermill", {}).get("input_path") or str(path)
+    for name in (Path(source).stem, path.stem):
+        if name in REPORTS or name in MEETING_REPORTS:
+            return REPORTS.get(name) or MEETING_REPORTS[name]
+    return path.stem
+
+
+def render_executed(path: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
+    """Write the offline reader page of a notebook run by hand, exactly as ``ceasefire run`` does.
+
+    Refuses (``CeasefireError``) a notebook that was not run or that stopped on an error, so
+    a reader never gets a page of tracebacks or a half report.
+    """
+    path = Path(path)
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except FileNotFoundError:
+        raise CeasefireError(f"{path}: no such notebook") from None
+    except Exception as exc:  # not JSON, not a notebook
+        raise CeasefireError(f"{path} is not a Jupyter notebook ({type(exc).__name__})") from None
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    for number, cell in enumerate(notebook.cells, start=1):
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if output.get("output_type") == "error":
+                raise CeasefireError(f"{path}: cell {number} stopped with {output.get('ename')}: "
+                                     f"{output.get('evalue')}; fix it and run the notebook again (no page written)")
+    if not any(c.get("outputs") for c in code):
+        raise CeasefireError(f"{path} has no outputs: run it first (in JupyterLab, or with papermill)")
+    target = Path(out) if out else path.with_suffix(".html")
+    write_text_atomic(target, notebook_to_html(notebook, report_title(notebook, path)))
+    return target
+
+
 def page(title: str, body: str) -> str:
     """A small standalone HTML page in the reports' style (index and failure pages)."""
     return (f'<!DOCTYPE html>\n<html lang="en"><head>{reader_head(title)}{REPORT_CSS}</head>'

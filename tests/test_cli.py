@@ -43,3 +43,28 @@ def test_missing_params_file_and_bad_jobs(tmp_path, capsys):
     assert main(["run", str(tmp_path / "none.yaml"), "--out", str(tmp_path)]) == 1
     assert "does not exist" in capsys.readouterr().err
     assert main(["run", str(DEMO_PARAMS), "--jobs", "0"]) == 2
+
+
+def test_render_makes_the_same_page_as_run(rendered_demo, tmp_path, capsys):
+    import shutil
+
+    folder = rendered_demo[1]
+    hand_run = shutil.copy(folder / "executed" / "worksheet.ipynb", tmp_path / "my run.ipynb")
+    assert main(["render", str(hand_run), "--out", str(tmp_path / "page.html")]) == 0
+    assert (tmp_path / "page.html").read_bytes() == (folder / "worksheet.html").read_bytes()
+    assert main(["render", str(hand_run)]) == 0  # default: beside the notebook
+    assert (tmp_path / "my run.html").read_bytes() == (folder / "worksheet.html").read_bytes()
+
+
+def test_render_refuses_a_notebook_that_failed_or_never_ran(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")])
+    nbformat.write(nb, tmp_path / "never.ipynb")
+    nb.cells[0].outputs = [nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero",
+                                                  traceback=["..."])]
+    nbformat.write(nb, tmp_path / "failed.ipynb")
+    for name, says in (("never", "has no outputs: run it first"), ("failed", "cell 1 stopped with ZeroDivisionError")):
+        result = run_cli("render", str(tmp_path / f"{name}.ipynb"))
+        assert result.returncode == 1 and says in result.stderr and "Traceback" not in result.stderr
+        assert not (tmp_path / f"{name}.html").exists()
