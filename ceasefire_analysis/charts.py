@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -215,3 +216,33 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart:
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8, frameon=False, ncol=2)
     mark_synthetic(fig, review.is_demo)
     return Chart(fig)
+
+
+def scorecard_chart(scorecard: pd.DataFrame, columns: int = 3) -> Chart:
+    """Each indicator's actual against its benchmark, review by review: one small panel per indicator.
+
+    ``scorecard`` has one row per review and indicator: ``review`` (a label, in time order),
+    ``label``, ``unit``, ``actual`` and ``benchmark`` (NaN when not shown).
+    """
+    labels = list(dict.fromkeys(scorecard["label"]))
+    rows = max(1, -(-len(labels) // columns))
+    fig, axes = new_panels(3.0 * columns, 2.1 * rows + 0.4, rows, columns, squeeze=False)
+    reviews = list(dict.fromkeys(scorecard["review"]))
+    for ax, label in zip(axes.flat, labels):
+        one = scorecard[scorecard["label"] == label].set_index("review").reindex(reviews)
+        x = np.arange(len(reviews))
+        ax.plot(x, one["benchmark"], color=BENCHMARK_COLOUR, linestyle=":", linewidth=2, marker="_", markersize=12,
+                label="benchmark")
+        ax.plot(x, one["actual"], color=CURRENT_COLOUR, marker="o", markersize=4, label="actual")
+        unit = "%" if (one["unit"] == "percent").any() else "count"
+        label_axes(ax, "", unit, "\n".join(textwrap.wrap(label, 32)))
+        ax.title.set_fontsize(9)
+        ax.set_xticks(x, reviews, fontsize=7, rotation=30 if len(reviews) > 3 else 0)
+        ax.tick_params(axis="y", labelsize=7)
+    for ax in list(axes.flat)[len(labels):]:
+        ax.set_visible(False)
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncols=2, fontsize=8)
+    fig.suptitle("Actual against benchmark at each review (review-period window)", fontsize=11)
+    return Chart(fig)
+

@@ -38,6 +38,7 @@ import pandas as pd
 from . import __version__
 from .config import DEMO_PARAMS, NOTEBOOKS_DIR, PROJECT_ROOT, TEMPLATE_DIR, resolve_path
 from .errors import CeasefireError
+from .front_page import front_page_html, read_reports_folder
 from .meetings import NOTEBOOK_MEETING_KEYS
 from .params import NOTEBOOK_KEYS, display_path, params_record, read_params_file
 from .reader import head as reader_head, with_glossary
@@ -571,7 +572,11 @@ def finish_period(review: PeriodReview, staging: Path, results: list[ReportResul
     overview = index_page(review, results)
     write_text_atomic(staging / "index.html",
                       overview if review.params.audience == "internal" else with_glossary(overview))
-    return publish(staging, out_root / review.params.period_id, {"period": review.params.period_id}, params_file,
+    first, last = review.data.date_range()
+    identity = {"period": review.params.period_id,
+                "coverage": {"first_incident": f"{first:%Y-%m-%d}" if first is not None else None,
+                             "last_incident": f"{last:%Y-%m-%d}" if last is not None else None}}
+    return publish(staging, out_root / review.params.period_id, identity, params_file,
                    params, review.data.input_records(), started, results, kept)
 
 
@@ -663,7 +668,19 @@ def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLi
             continue
         for name in job.result.kept:
             stream.write(f"{job.result.period_id}: kept your file {name} (not made by ceasefire) in the new folder\n")
+    if jobs_ready:
+        try:
+            refresh_front_page(out_root)
+        except OSError as exc:  # the periods are written; only the list of them is stale
+            stream.write(f"{out_root / 'index.html'}: front page not updated. {output_problem(out_root, exc)}\n")
     return results
+
+
+def refresh_front_page(out_root: Path) -> Path:
+    """Rewrite ``OUT/index.html``: every period and meeting pack under ``out_root``, and the scorecard."""
+    target = out_root / "index.html"
+    write_text_atomic(target, front_page_html(read_reports_folder(out_root)))
+    return target
 
 
 def exit_with_parent(parent_pid: int) -> None:

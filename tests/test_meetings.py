@@ -142,6 +142,9 @@ def test_both_packs_render_offline_and_follow_their_agendas(packs):
         page = (out / name).read_text()
         assert "<script src" not in page and "PFN-" not in page and "p_" not in _text(page)
     assert (out / "shooting_review_2017-03-28" / "manifest.json").is_file()
+    front = (out / "index.html").read_text()  # the folder's front page lists the packs, newest first
+    assert front.index('href="shooting_review_2017-03-28/shooting_review.html"') < \
+        front.index('href="coordination_2017-03-09/coordination.html"')
 
 
 def test_packs_without_task_or_flag_data_say_so(make_city, tmp_path):

@@ -1,0 +1,182 @@
+"""The front page of a reports folder: every period and meeting pack in it, and the scorecard over time.
+
+``OUT/index.html`` is rewritten after every run from what the folder holds (this run's
+folders and earlier ones), read from each folder's ``manifest.json`` and ``indicators.csv``:
+nothing is recomputed, so the front page agrees with the pages it links to.
+"""
+from __future__ import annotations
+
+import html
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .charts import scorecard_chart
+from .errors import CeasefireError
+from .periods import Month, Window
+from .reader import head, with_glossary
+from .schema import DOES_NOT_MEET, MEETS, WINDOW_PERIOD
+from .tables import REPORT_CSS, Cell, format_value, html_table, status_cell
+
+MEETING_TITLES = {"shooting_review": "Weekly shooting review pack", "coordination": "Coordination meeting pack"}
+
+
+@dataclass
+class PeriodFolder:
+    """One review period's folder under OUT, as its manifest and indicators.csv describe it."""
+
+    folder: str
+    manifest: dict
+    indicators: pd.DataFrame
+    window: Window
+
+    @property
+    def label(self) -> str:
+        return self.window.label()
+
+    @property
+    def audience(self) -> str:
+        return self.manifest.get("params", {}).get("audience") or "internal"
+
+
+@dataclass
+class Contents:
+    """What a reports folder holds."""
+
+    periods: list[PeriodFolder] = field(default_factory=list)  # newest first
+    packs: list[dict] = field(default_factory=list)  # manifests of meeting packs, newest first
+    unreadable: list[str] = field(default_factory=list)  # folders whose manifest or CSV could not be read
+
+
+def read_reports_folder(out_root: Path) -> Contents:
+    """Every finished period and meeting-pack folder under ``out_root`` (hidden staging folders skipped)."""
+    contents = Contents()
+    for path in sorted(p for p in Path(out_root).iterdir() if p.is_dir() and not p.name.startswith(".")):
+        manifest_path = path / "manifest.json"
+        if not manifest_path.is_file():
+            continue  # not a folder this package wrote
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            if "meeting" in manifest:
+                contents.packs.append({**manifest, "folder": path.name})
+                continue
+            params = manifest["params"]
+            window = Window(Month.parse(params["period_start"]), Month.parse(params["period_end"]))
+            indicators = pd.read_csv(path / "indicators.csv", keep_default_na=False, na_values=[""])
+        except (OSError, ValueError, KeyError, TypeError, CeasefireError):
+            contents.unreadable.append(path.name)
+            continue
+        contents.periods.append(PeriodFolder(path.name, manifest, indicators, window))
+    contents.periods.sort(key=lambda p: (p.window.last, p.window.first), reverse=True)
+    contents.packs.sort(key=lambda m: (str(m.get("params", {}).get("meeting_on") or ""), m["folder"]), reverse=True)
+    return contents
+
+
+def scorecard(periods: list[PeriodFolder]) -> pd.DataFrame:
+    """Each benchmarked indicator's review-period actual, benchmark and status at every review, oldest first.
+
+    Columns: ``review`` (the period's label), ``folder``, ``worksheet``, ``indicator``,
+    ``label``, ``unit``, ``actual``, ``benchmark``, ``status``. Values hidden for a public
+    audience stay hidden (NaN).
+    """
+    frames = []
+    for period in reversed(periods):
+        table = period.indicators
+        rows = table[(table["window"] == WINDOW_PERIOD) & table["benchmark"].notna()]
+        rows = rows[rows["worksheet"].isin(["outcomes", "activities"])]
+        frame = rows[["worksheet", "indicator", "label", "unit", "actual", "benchmark", "status"]].copy()
+        frame.insert(0, "folder", period.folder)
+        frame.insert(0, "review", period.label)
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=["review", "folder", "worksheet", "indicator", "label", "unit", "actual",
+                                     "benchmark", "status"])
+    out = pd.concat(frames, ignore_index=True)
+    out["status"] = out["status"].fillna("")
+    return out
+
+
+def _marks(period: PeriodFolder) -> str:
+    statuses = period.indicators["status"].fillna("")
+    met, missed = int((statuses == MEETS).sum()), int((statuses == DOES_NOT_MEET).sum())
+    return f"✔ {met} meet · ✘ {missed} do not meet"
+
+
+def _coverage(period: PeriodFolder) -> str:
+    coverage = period.manifest.get("coverage") or {}
+    if coverage.get("first_incident"):
+        return f"incidents {coverage['first_incident']} to {coverage['last_incident']}"
+    return "—"
+
+
+def _reports_line(manifest: dict) -> str:
+    reports = manifest.get("reports", [])
+    produced = sum(r.get("status") == "ok" for r in reports)
+    return f"{produced} of {len(reports)} reports produced"
+
+
+def _scorecard_cell(actual: float, benchmark: float, unit: str, status: str) -> Cell:
+    shown = "hidden" if isinstance(actual, float) and math.isnan(actual) else format_value(actual, unit)
+    text = f"{shown} (benchmark {format_value(benchmark, unit)})"
+    mark = status_cell(status) if status else None
+    if mark is None:
+        return Cell(text)
+    return Cell(f"{text}\n{mark.text}", mark.css)
+
+
+def front_page_html(contents: Contents, title: str = "Ceasefire performance reviews") -> str:
+    """The front page's HTML for what a reports folder holds."""
+    parts = [f"<h1>{html.escape(title)}</h1>",
+             '<p class="cf-note">Every review period and meeting pack in this folder, newest first. '
+             "The scorecard shows how each indicator moved from review to review.</p>"]
+    if contents.periods:
+        rows = [[Cell(p.manifest.get("params", {}).get("city", "")),
+                 Cell(p.label), Cell(_marks(p)), Cell(_coverage(p)),
+                 Cell(_reports_line(p.manifest)), Cell(p.audience)] for p in contents.periods]
+        links = "".join(f'<li><a href="{html.escape(p.folder)}/index.html">{html.escape(p.label)}</a> '
+                        f'({html.escape(p.manifest.get("params", {}).get("city", ""))})</li>'
+                        for p in contents.periods)
+        parts.append("<h2>Review periods</h2>")
+        parts.append(f"<ul>{links}</ul>")
+        parts.append('<div class="cf-scroll">' + html_table(
+            ["City", "Review period", "Headline marks", "Data coverage", "Reports", "Audience"], rows,
+            "Review periods, newest first") + "</div>")
+        card = scorecard(contents.periods)
+        if not card.empty:
+            reviews = list(dict.fromkeys(card["review"]))
+            grid = []
+            for (worksheet, label), one in card.groupby(["worksheet", "label"], sort=False):
+                by_review = {r.review: r for r in one.itertuples()}
+                grid.append([Cell(label)] + [
+                    _scorecard_cell(by_review[rv].actual, by_review[rv].benchmark, by_review[rv].unit,
+                                    by_review[rv].status) if rv in by_review else Cell("—") for rv in reviews])
+            parts.append("<h2>Scorecard over time</h2>")
+            parts.append('<div class="cf-scroll">' + html_table(
+                ["Indicator"] + reviews, grid,
+                "Actual against benchmark for each review period (oldest first)") + "</div>")
+            chart = scorecard_chart(card)
+            parts.append(chart._repr_html_().replace('style="max-width:100%"', 'class="cf-chart"'))
+    else:
+        parts.append("<p>No review period has been rendered into this folder yet.</p>")
+    if contents.packs:
+        items = []
+        for m in contents.packs:
+            name = m.get("params", {}).get("meeting") or m["folder"].rsplit("_", 1)[0]
+            page_name = f"{name}.html"
+            params = m.get("params", {})
+            items.append(f'<li><a href="{html.escape(m["folder"])}/{html.escape(page_name)}">'
+                         f"{html.escape(MEETING_TITLES.get(name, name))}</a> — meeting of "
+                         f"{html.escape(str(params.get('meeting_on', '')))} ({html.escape(params.get('city', ''))})</li>")
+        parts.append("<h2>Meeting packs</h2><ul>" + "".join(items) + "</ul>")
+    if contents.unreadable:
+        parts.append('<p class="cf-note">Folders that could not be read (no valid manifest.json or '
+                     f"indicators.csv): {html.escape(', '.join(contents.unreadable))}.</p>")
+    page = (f'<!DOCTYPE html>\n<html lang="en"><head>{head(title)}{REPORT_CSS}</head>'
+            f'<body class="cf-report"><main>{"".join(parts)}</main></body></html>\n')
+    audiences = {p.audience for p in contents.periods} | {m.get("params", {}).get("audience") or "internal"
+                                                          for m in contents.packs}
+    return with_glossary(page) if audiences - {"internal"} else page
+

@@ -1,0 +1,56 @@
+"""The front page of a reports folder: every period from every run, newest first, and the scorecard over time."""
+import re
+
+import pandas as pd
+
+from ceasefire_analysis.config import DEMO_PARAMS
+from ceasefire_analysis.front_page import read_reports_folder, scorecard
+from ceasefire_analysis.reports import run_periods
+
+
+def _params(tmp_path, name, start, end, audience="internal"):
+    text = DEMO_PARAMS.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^period_start:.*$", f'period_start: "{start}"', text)
+    text = re.sub(r"(?m)^period_end:.*$", f'period_end: "{end}"', text)
+    text = re.sub(r"(?m)^audience:.*$", "", text) + f"\naudience: {audience}\n"
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_front_page_lists_both_runs_newest_first_with_the_scorecard(tmp_path):
+    out = tmp_path / "reports"
+    # Two separate runs into one folder, the later one for an earlier period (a backfill).
+    run_periods([_params(tmp_path, "feb", "2017-02", "2017-03")], out, notebooks=())
+    run_periods([_params(tmp_path, "dec", "2016-12", "2017-01", "partner")], out, notebooks=())
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert page.index('href="2017-02_2017-03/index.html"') < page.index('href="2016-12_2017-01/index.html"')
+    assert '<meta name="viewport"' in page and "@media print" in page
+
+    # The scorecard reads each period's indicators.csv: its numbers are the CSVs' numbers.
+    contents = read_reports_folder(out)
+    card = scorecard(contents.periods)
+    assert list(dict.fromkeys(card["review"])) == ["Dec 2016–Jan 2017", "Feb–Mar 2017"]  # oldest first
+    for folder in ("2016-12_2017-01", "2017-02_2017-03"):
+        csv = pd.read_csv(out / folder / "indicators.csv")
+        want = csv[(csv["indicator"] == "homicides") & (csv["window"] == "period")].iloc[0]
+        got = card[(card["folder"] == folder) & (card["indicator"] == "homicides")].iloc[0]
+        assert (got["actual"], got["benchmark"]) == (want["actual"], want["benchmark"])
+        assert f'{int(want["actual"])} (benchmark {int(want["benchmark"])})' in page
+    scorecard_table = page.split("Scorecard over time", 1)[1]
+    assert scorecard_table.index("Dec 2016–Jan 2017") < scorecard_table.index("Feb–Mar 2017")
+    assert 'class="cf-chart"' in page and "data:image/png;base64," in page  # the small chart
+    assert "Words used in this report" in page  # a partner period is listed: terms are explained
+    assert "incidents 2014-01-01 to 2017-03-31" in page  # coverage, from the manifest
+
+
+def test_front_page_skips_staging_and_names_unreadable_folders(tmp_path):
+    out = tmp_path / "reports"
+    run_periods([_params(tmp_path, "feb", "2017-02", "2017-03")], out, notebooks=())
+    (out / ".tmp-1__2017-04_2017-05").mkdir()
+    broken = out / "2017-04_2017-05"
+    broken.mkdir()
+    (broken / "manifest.json").write_text("{not json")
+    contents = read_reports_folder(out)
+    assert [p.folder for p in contents.periods] == ["2017-02_2017-03"]
+    assert contents.unreadable == ["2017-04_2017-05"]
