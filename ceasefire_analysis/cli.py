@@ -13,6 +13,7 @@ from pathlib import Path
 from .config import DEFAULT_REPORTS_DIR
 from .errors import CeasefireError
 from .loading import validate_data_dir
+from .params import params_files_in
 
 # A period has three notebooks and kernel start-up dominates their cost: run two at once
 # where there are two cores. More than two gains little on the machines this is run on.
@@ -37,7 +38,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         print("--jobs must be 1 or more", file=sys.stderr)
         return 2
-    results = run_periods(args.params, Path(args.out), jobs=args.jobs)
+    results = run_periods(params_files_in(args.params), Path(args.out), jobs=args.jobs)
     failures = [line for r in results for line in r.failures]
     for r in results:
         if r.out_dir:
@@ -46,8 +47,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"{r.period_id}: {shown}")
     if failures:
         print(f"{len(failures)} failure{'s' if len(failures) != 1 else ''}:", file=sys.stderr)
-        for line in failures:
-            print(f"  - {line.splitlines()[0]}", file=sys.stderr)
+        for failure in failures:  # whole messages: a list of input problems is the part the reader needs
+            first, *rest = failure.splitlines()
+            print(f"  - {first}", file=sys.stderr)
+            for line in rest:
+                print(f"    {line}", file=sys.stderr)
         return 1
     return 0
 
@@ -68,8 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("data_dir", help="folder holding incidents.csv, communications.csv, ...")
     validate.set_defaults(func=cmd_validate)
     run = sub.add_parser("run", help="validate, compute and render review periods or meeting packs")
-    run.add_argument("params", nargs="+", help="params file(s), e.g. params/2017-02_2017-03.yaml or "
-                                               "params/shooting_review_2017-03-28.yaml")
+    run.add_argument("params", nargs="+", help="params file(s) or folder(s) of them, e.g. "
+                                               "params/2017-02_2017-03.yaml, params/shooting_review_2017-03-28.yaml "
+                                               "or params/")
     run.add_argument("--out", default=str(DEFAULT_REPORTS_DIR), help="output folder (default: reports/)")
     run.add_argument("--jobs", type=int, default=DEFAULT_JOBS,
                      help=f"notebooks to execute at once (default {DEFAULT_JOBS}: one per core, at most 2)")

@@ -496,6 +496,25 @@ def parameters_in(namespace: dict[str, Any], keys: tuple[str, ...]) -> dict[str,
     return {key: namespace[key] for key in ("params_file", *keys) if key in namespace}
 
 
+def params_files_in(paths: list[str | os.PathLike]) -> list[Path]:
+    """The params files named, with each folder replaced by its ``*.yaml`` / ``*.yml`` files in name order.
+
+    A scheduled job can then be pointed at one folder to which new periods are added.
+    """
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
+                            and not p.name.startswith("."))
+            if not inside:
+                raise ParamsError(f"params folder {path} holds no .yaml params file")
+            found += inside
+        else:
+            found.append(path)
+    return found
+
+
 def load_params(path: str | os.PathLike) -> ReviewParams:
     """Read and check a params file."""
     values = read_params_file(path)

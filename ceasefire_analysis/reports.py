@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 import errno
 import html
+import io
 import json
 import math
 import multiprocessing
@@ -583,15 +584,66 @@ def finish_period(review: PeriodReview, staging: Path, results: list[ReportResul
 # --------------------------------------------------------------------------- many periods
 
 class Progress:
-    """A progress bar on a terminal; plain lines otherwise (logs of the scheduled job)."""
+    """Progress of a run: a tqdm bar on a terminal, plain lines otherwise (logs of the scheduled job).
 
-    def __init__(self, total: int, stream=None):
+    :meth:`start` shows it at once, before the first notebook ends, with an estimate of the
+    time left: from the past runs' notebook times in the output folder until this run has
+    timings of its own, then from this run's pace.
+    """
+
+    def __init__(self, total: int, stream=None, seconds_each: float = 10.0, jobs: int = 1):
         self.total, self.done, self.stream = total, 0, stream or sys.stderr
-        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.seconds_each, self.jobs = seconds_each, max(1, jobs)
+        self.started = time.monotonic()
+        self.bar = None
+        self._ticker: threading.Event | None = None
+        self._own_stream = None
+
+    def seconds_left(self) -> float:
+        """Estimated seconds until every notebook is done."""
+        elapsed = time.monotonic() - self.started
+        if self.done:
+            return elapsed / self.done * (self.total - self.done)
+        return max(0.0, self.seconds_each * self.total / min(self.jobs, max(self.total, 1)) - elapsed)
+
+    def _left_text(self) -> str:
+        left = self.seconds_left()
+        return f"about {left / 60:.0f} min left" if left >= 90 else f"about {left:.0f} s left"
+
+    def start(self) -> None:
+        if self.tty:
+            from tqdm import tqdm
+
+            # While a notebook runs in this process, file descriptor 2 is sent to the kernel's log
+            # (kernel_stderr_to); the bar writes to its own copy of the terminal's descriptor instead.
+            with contextlib.suppress(AttributeError, OSError, io.UnsupportedOperation):
+                self._given_stream = self.stream
+                self.stream = self._own_stream = os.fdopen(os.dup(self.stream.fileno()), "w", buffering=1)
+            self.bar = tqdm(total=self.total, file=self.stream, unit="notebook", dynamic_ncols=True,
+                            bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}{postfix}]")
+            self.bar.set_postfix_str(self._left_text())
+            self._ticker = threading.Event()
+            threading.Thread(target=self._tick, args=(self._ticker,), daemon=True).start()
+        else:
+            self.stream.write(f"[0/{self.total}] started: {self.total} notebook{'s' if self.total != 1 else ''}, "
+                              f"{self._left_text()}\n")
+            self.stream.flush()
+
+    def _tick(self, stop: threading.Event) -> None:
+        while not stop.wait(1.0):  # the clock moves while a long notebook runs
+            if self.bar is not None:
+                self.bar.set_postfix_str(self._left_text())
 
     def step(self, text: str) -> None:
         self.done += 1
-        if self.tty:
+        if self.bar is not None:
+            self.bar.set_description_str(text[:50])
+            self.bar.set_postfix_str(self._left_text(), refresh=False)
+            self.bar.update(1)
+            if self.done == self.total:
+                self.close()
+        elif self.tty:
             width = 30
             filled = int(width * self.done / max(self.total, 1))
             self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} {text[:60]:<60}")
@@ -600,6 +652,26 @@ class Progress:
         else:
             self.stream.write(f"[{self.done}/{self.total}] {text}\n")
         self.stream.flush()
+
+    def close(self) -> None:
+        if self._ticker is not None:
+            self._ticker.set()
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        if self._own_stream is not None:
+            self._own_stream.close()
+            self.stream, self._own_stream = self._given_stream, None
+
+
+def past_notebook_seconds(out_root: Path, default: float = 10.0) -> float:
+    """Mean seconds a notebook took in the runs already in ``out_root`` (``default`` when none)."""
+    seconds = []
+    for manifest in out_root.glob("*/manifest.json") if out_root.is_dir() else []:
+        with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
+            seconds += [float(r["seconds"]) for r in json.loads(manifest.read_text()).get("reports", [])
+                        if r.get("status") == "ok"]
+    return sum(seconds) / len(seconds) if seconds else default
 
 
 def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLike, jobs: int = 1,
@@ -631,30 +703,36 @@ def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLi
         jobs_ready.append(job)
 
     tasks = [(job, name) for job in jobs_ready for name in job.notebooks]
-    progress = Progress(len(tasks), stream)
+    progress = Progress(len(tasks), stream, past_notebook_seconds(out_root), jobs)
     by_job: dict[int, list[ReportResult]] = {id(job): [] for job in jobs_ready}
 
     def record(job: Job, name: str, outcome: ReportResult) -> None:
         by_job[id(job)].append(outcome)
         progress.step(f"{job.result.period_id} {name}: {outcome.status} ({outcome.seconds:.1f} s)")
 
-    if jobs <= 1 or len(tasks) <= 1:
-        for job, name in tasks:
-            record(job, name, render_notebook(name, str(job.params_file), str(job.staging)))
-    else:
-        with worker_pool(jobs) as pool:
-            futures = {pool.submit(render_notebook, name, str(job.params_file), str(job.staging)): (job, name)
-                       for job, name in tasks}
-            for future in as_completed(futures):
-                job, name = futures[future]
-                try:
-                    outcome = future.result()
-                except Exception as exc:  # the worker process itself died
-                    outcome = ReportResult(name, "failed", 0.0, f"{type(exc).__name__}: {exc}")
-                    with contextlib.suppress(OSError):  # a full disk is reported when the period is finished
-                        write_text_atomic(job.staging / f"{name}.html",
-                                          failure_page(name, job.result.period_id, outcome.message))
-                record(job, name, outcome)
+    try:
+        if jobs <= 1 or len(tasks) <= 1:
+            if tasks:
+                progress.start()
+            for job, name in tasks:
+                record(job, name, render_notebook(name, str(job.params_file), str(job.staging)))
+        else:
+            with worker_pool(jobs) as pool:
+                futures = {pool.submit(render_notebook, name, str(job.params_file), str(job.staging)): (job, name)
+                           for job, name in tasks}
+                progress.start()  # after the workers are forked: its clock thread must not be copied into them
+                for future in as_completed(futures):
+                    job, name = futures[future]
+                    try:
+                        outcome = future.result()
+                    except Exception as exc:  # the worker process itself died
+                        outcome = ReportResult(name, "failed", 0.0, f"{type(exc).__name__}: {exc}")
+                        with contextlib.suppress(OSError):  # a full disk is reported when the period is finished
+                            write_text_atomic(job.staging / f"{name}.html",
+                                              failure_page(name, job.result.period_id, outcome.message))
+                    record(job, name, outcome)
+    finally:
+        progress.close()
 
     for job in jobs_ready:
         job.result.reports = by_job[id(job)]

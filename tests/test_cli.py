@@ -68,3 +68,27 @@ def test_render_refuses_a_notebook_that_failed_or_never_ran(tmp_path):
         result = run_cli("render", str(tmp_path / f"{name}.ipynb"))
         assert result.returncode == 1 and says in result.stderr and "Traceback" not in result.stderr
         assert not (tmp_path / f"{name}.html").exists()
+
+
+def test_run_takes_a_folder_of_params_files_and_prints_each_failure_whole(make_city, tmp_path):
+    folder = make_city(incidents=[{"incident_id": "A", "occurred_on": "2017-13-01", "incident_type": "homicide"},
+                                  {"incident_id": "B", "occurred_on": "2017-01-02", "incident_type": "stabbing"}])
+    params = tmp_path / "params"
+    params.mkdir()
+    for name in ("2017-02_2017-03", "2017-04_2017-05"):
+        start, end = name.split("_")
+        (params / f"{name}.yaml").write_text(f"city: T\nperiod_start: '{start}'\nperiod_end: '{end}'\n"
+                                              f"data_dir: {folder}\n")
+    (params / "README.txt").write_text("not a params file")
+    result = run_cli("run", str(params), "--out", str(tmp_path / "out"), env={**__import__("os").environ})
+    assert result.returncode == 1
+    summary = result.stderr.split("2 failures:", 1)[1]
+    for name in ("2017-02_2017-03.yaml", "2017-04_2017-05.yaml"):  # both files of the folder were run
+        assert name in summary
+    # every line of each multi-line message, not only "2 problems in the input data:"
+    assert summary.count("row 2, column 'occurred_on'") == 2 and summary.count("row 3, column 'incident_type'") == 2
+
+
+def test_an_empty_params_folder_is_a_sentence(tmp_path):
+    result = run_cli("run", str(tmp_path), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1 and "holds no .yaml params file" in result.stderr and "Traceback" not in result.stderr

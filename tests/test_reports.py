@@ -213,6 +213,29 @@ def test_progress_is_plain_lines_off_a_terminal_and_a_bar_on_one():
     assert tty.getvalue().startswith("\r[###############...............] 1/2")
 
 
+def test_progress_shows_at_once_with_the_time_left():
+    import io
+    from ceasefire_analysis.reports import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty = Terminal()
+    bar = Progress(4, tty, seconds_each=30.0, jobs=2)
+    bar.start()  # before any notebook ends, the bar is there with an estimate from past runs
+    try:
+        import re
+        shown = re.search(r"0/4 .*about (\d+) s left", tty.getvalue())
+        assert shown and 50 <= int(shown.group(1)) <= 60  # 4 notebooks x 30 s over 2 workers
+    finally:
+        bar.close()
+    log = io.StringIO()
+    lines = Progress(3, log, seconds_each=40.0)
+    lines.start()
+    assert log.getvalue() == "[0/3] started: 3 notebooks, about 2 min left\n"
+
+
 def test_folders_left_by_a_dead_run_are_cleared(tmp_path):
     import os
     import subprocess
