@@ -7,7 +7,10 @@ PARAMS ?= params/2017-02_2017-03.yaml
 OUT ?= reports
 
 .DEFAULT_GOAL := help
-.PHONY: help report test demo-data benchmark clean
+.PHONY: help report test lab git-filter demo-data benchmark clean
+# The git filter that strips notebook outputs on commit (see git-filter); relative to the work tree's top.
+STRIP := $(BIN)/python -m nbstripout --keep-id --drop-tagged-cells injected-parameters \
+	--extra-keys 'metadata.papermill cell.metadata.papermill cell.metadata.execution'
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -16,6 +19,7 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(MAKE) --no-print-directory git-filter
 	touch $@
 
 report: $(BIN)/.installed ## render the demo period's reports into reports/
@@ -23,6 +27,14 @@ report: $(BIN)/.installed ## render the demo period's reports into reports/
 
 test: $(BIN)/.installed ## run the whole test suite
 	$(BIN)/python -m pytest tests notebooks ceasefire_analysis --nbval-lax --doctest-modules
+
+lab: $(BIN)/.installed ## start JupyterLab on notebooks/ from the project's .venv (LAB_ARGS=--no-browser ...)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+
+git-filter: ## make git strip notebook outputs on every commit (nbstripout; run by the set-up)
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  git config filter.nbstripout.clean "$(STRIP)" && git config filter.nbstripout.smudge cat && \
+	  echo "git: notebooks/*.ipynb are committed without outputs (filter nbstripout, see .gitattributes)"; fi
 
 demo-data: $(BIN)/.installed ## rebuild data/raw/demo from the seeded generator
 	$(BIN)/python -m ceasefire_analysis.demo data/raw/demo

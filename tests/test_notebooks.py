@@ -103,3 +103,43 @@ def test_interactive_run_lays_parameters_cell_over_params_file_and_errors_are_on
     error = nb.cells[3].outputs[0]
     assert error["output_type"] == "error" and len(error["traceback"]) == 1
     assert error["traceback"][0].startswith("ParamsError: 'period_end'")
+
+
+def test_committing_a_run_notebook_commits_no_outputs(tmp_path):
+    """The set-up's git filter: an analyst runs a notebook, saves it and commits; the commit has no outputs."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import nbformat
+
+    root = NOTEBOOKS_DIR.parent
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(root), str(clone)], check=True)
+    for name in ("Makefile", ".gitattributes"):  # the set-up as it is in this tree, committed or not
+        shutil.copy(root / name, clone / name)
+    bin_dir = Path(sys.executable).parent  # this environment's nbstripout, as .venv/bin would give
+    setup = subprocess.run(["make", "--no-print-directory", "-C", str(clone), "git-filter", f"BIN={bin_dir}"],
+                           capture_output=True, text=True)
+    assert setup.returncode == 0, setup.stderr
+
+    path = clone / "notebooks" / "worksheet.ipynb"
+    committed = path.read_text(encoding="utf-8")
+    nb = nbformat.read(path, as_version=4)
+    for count, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        cell.execution_count = count + 1
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"output {count}\n")]
+    nb.metadata["papermill"] = {"parameters": {"period_end": "2017-05"}}
+    nbformat.write(nb, path)
+    git = ["git", "-C", str(clone), "-c", "user.name=Analyst", "-c", "user.email=analyst@example.org"]
+    subprocess.run([*git, "add", "notebooks/worksheet.ipynb"], check=True)
+    subprocess.run([*git, "commit", "--quiet", "--allow-empty", "-m", "Run the worksheet"], check=True)
+
+    stored = subprocess.run([*git, "show", "HEAD:notebooks/worksheet.ipynb"], capture_output=True, text=True,
+                            check=True).stdout
+    cells = json.loads(stored)["cells"]
+    assert all(c["outputs"] == [] and c["execution_count"] is None for c in cells if c["cell_type"] == "code")
+    assert "papermill" not in json.loads(stored)["metadata"]
+    assert stored == committed  # ids, tags and sources as they were: a run leaves no trace in git
+    assert "output 0" in path.read_text(encoding="utf-8")  # the analyst's own file keeps its outputs
