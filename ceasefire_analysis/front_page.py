@@ -158,7 +158,8 @@ def front_page_html(contents: Contents, title: str = "Ceasefire performance revi
                 ["Indicator"] + reviews, grid,
                 "Actual against benchmark for each review period (oldest first)") + "</div>")
             chart = scorecard_chart(card)
-            parts.append(chart._repr_html_().replace('style="max-width:100%"', 'class="cf-chart"'))
+            parts.append('<div class="cf-scroll">' +
+                         chart._repr_html_().replace('style="max-width:100%"', 'class="cf-chart"') + "</div>")
     else:
         parts.append("<p>No review period has been rendered into this folder yet.</p>")
     if contents.packs:
