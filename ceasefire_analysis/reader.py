@@ -48,6 +48,19 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
     ("OML", r"\bOML\b",
      "the police department's own process for filling open positions, named by its abbreviation in the "
      "department's notes."),
+    ("Group-involved", r"\bgroup-involved\b",
+     "a shooting in which a member of a street group or crew took part, as victim or suspect, as the "
+     "shooting review found."),
+    ("Flagged", r"\bflagged\b",
+     "named at a shooting review as at risk of shooting or being shot, so that partners reach the person."),
+    ("Safe-city path", r"\bsafe[- ]city\b",
+     "the yearly shooting counts that a steady cut from a base year would give; the page states the cut, the "
+     "base year and the number of years."),
+    ("OPD", r"\bOPD\b", "the Oakland Police Department."),
+    ("NNSC", r"\bNNSC\b",
+     "the National Network for Safe Communities, which supports cities running group violence intervention."),
+    ("Murder rate", r"\bmurder rates?\b|\bper 100,000\b",
+     "homicides in a year for every 100,000 residents, so that cities and years of different size compare."),
     ("Shooting review", r"\bshooting reviews?\b",
      "the police-led weekly meeting that goes through every shooting to find who is at risk and which "
      "conflicts are active."),
