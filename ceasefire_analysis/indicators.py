@@ -19,10 +19,11 @@ import numpy as np
 import pandas as pd
 
 from . import schema
+from .coverage import Coverage, data_coverage_of
 from .loading import CityData
 from .params import ReviewParams
 from .periods import Month, Window, exact, round_half_up
-from .schema import DOES_NOT_MEET, MEETS, WINDOW_AS_OF
+from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, WINDOW_AS_OF
 from .statistics import add_chance_columns, seasonal_benchmark, seasonal_shares
 
 OUTCOME_INDICATORS = {
@@ -130,12 +131,23 @@ def window_is_covered(window: Window, coverage: Window | None) -> bool:
     return coverage is not None and coverage.first <= window.first and window.last <= coverage.last
 
 
-def data_coverage(incidents: pd.DataFrame, through: Month) -> Window | None:
-    """Months the incident data covers: from its first incident's month to ``through``."""
-    if incidents is None or incidents.empty:
+def data_coverage(incidents: pd.DataFrame, through: Month | None) -> Window | None:
+    """Months the incident data covers: from its first incident's month to ``through`` (the last full month)."""
+    if incidents is None or incidents.empty or through is None:
         return None
     first = incidents["occurred_on"].min()
-    return Window(Month(first.year, first.month), through)
+    first_month = Month(first.year, first.month)
+    return Window(first_month, through) if first_month <= through else None
+
+
+def coverage_of(data: CityData, params: ReviewParams) -> Coverage:
+    """How far a period's data reach (``data_through`` from the params file, else the latest record)."""
+    return data_coverage_of(data.tables, params.data_through)
+
+
+def incident_months(data: CityData, coverage: Coverage) -> Window | None:
+    """The whole months the incident data cover, for prior-year and benchmark arithmetic."""
+    return data_coverage(data.incidents, coverage.last_full_month)
 
 
 # --------------------------------------------------------------------------- benchmarks
@@ -279,7 +291,8 @@ def staffing_by_group(staffing: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
 
 def _row(worksheet: str, section: str, indicator: str, window_name: str, window: Window | None,
          as_of: dt.date, actual, unit: str, benchmark=None, status: str = "", prior_year=math.nan,
-         three_year_average=math.nan, pct_over=math.nan, cut=math.nan) -> dict:
+         three_year_average=math.nan, pct_over=math.nan, cut=math.nan, numerator=math.nan,
+         denominator=math.nan) -> dict:
     return {
         "worksheet": worksheet,
         "section": section,
@@ -296,10 +309,12 @@ def _row(worksheet: str, section: str, indicator: str, window_name: str, window:
         "three_year_average": three_year_average,
         "pct_over_benchmark": pct_over,
         "cut_to_meet": cut,
+        "numerator": numerator,
+        "denominator": denominator,
     }
 
 
-def outcome_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
+def outcome_worksheet(data: CityData, params: ReviewParams, covered: Coverage | None = None) -> pd.DataFrame:
     """Worksheet 1: outcome indicators over YTD and the period.
 
     ``benchmark`` is the window's benchmark rounded half up (what the seed prints);
@@ -308,7 +323,7 @@ def outcome_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
     review = params.review
     incidents = data.incidents
     monthly = data.monthly_counts
-    coverage = data_coverage(incidents, review.period.last)
+    coverage = incident_months(data, covered or coverage_of(data, params))
     rows = []
     for indicator, column in OUTCOME_INDICATORS.items():
         for window_name, window in review.windows().items():
@@ -355,7 +370,7 @@ def outcome_seasonal_shares(monthly: pd.DataFrame, column: str, year: int, cover
 def annual_outcome_benchmark(data: CityData, params: ReviewParams, indicator: str, year: int) -> float | None:
     """The annual benchmark of an outcome indicator for ``year`` (given or derived), or None."""
     monthly = data.monthly_counts
-    coverage = data_coverage(data.incidents, params.review.period.last)
+    coverage = incident_months(data, coverage_of(data, params))
     return outcome_annual_benchmarks(indicator, [year], monthly, coverage, params).get(year)
 
 
@@ -384,10 +399,11 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
         for indicator, kind in (("call_ins", schema.CALL_IN), ("custom_notifications", schema.CUSTOM_NOTIFICATION)):
             add(_row("activities", section, indicator, window_name, window, as_of,
                      len(distinct_people(comms, window, kind)), "people"))
-        pct = share_pct(int(people["highest_risk"].sum()), total)
+        highest = int(people["highest_risk"].sum())
+        pct = share_pct(highest, total)
         target = SHARE_TARGETS["direct_communications_highest_risk_pct"]
         add(_row("activities", section, "direct_communications_highest_risk_pct", window_name, window, as_of, pct,
-                 "percent", target, activity_status(pct, target)))
+                 "percent", target, activity_status(pct, target), numerator=highest, denominator=total))
 
     section = "2. Relationship-focused case management"
     cm = data.case_management
@@ -397,10 +413,11 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
         benchmark = prorated("case_management_new", window, capacity)
         add(_row("activities", section, "case_management_new", window_name, window, as_of, len(new), "enrolments",
                  benchmark, activity_status(len(new), benchmark)))
-        pct = share_pct(int(new["opd_highest_risk"].fillna(False).sum()), len(new))
+        flagged = int(new["opd_highest_risk"].fillna(False).sum())
+        pct = share_pct(flagged, len(new))
         target = SHARE_TARGETS["case_management_opd_highest_risk_pct"]
         add(_row("activities", section, "case_management_opd_highest_risk_pct", window_name, window, as_of, pct,
-                 "percent", target, activity_status(pct, target)))
+                 "percent", target, activity_status(pct, target), numerator=flagged, denominator=len(new)))
     active = active_caseload(cm, as_of)
     add(_row("activities", section, "case_management_active", WINDOW_AS_OF, None, as_of, len(active), "people",
              capacity, ""))
@@ -415,7 +432,8 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
         pct = staffing.loc[group, "pct"]
         target = SHARE_TARGETS["staffing_pct"]
         add(_row("activities", section, f"staffing_pct_{group}", WINDOW_AS_OF, None, as_of, pct, "percent",
-                 target, activity_status(pct, target)))
+                 target, activity_status(pct, target), numerator=int(staffing.loc[group, "filled"]),
+                 denominator=int(staffing.loc[group, "authorized"])))
         add(_row("activities", section, f"staffing_units_{group}", WINDOW_AS_OF, None, as_of,
                  int(staffing.loc[group, "units"]), "units"))
     actions = data.enforcement_actions
@@ -425,10 +443,11 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
             for indicator, groups in (("enforcement_vhr_pct_area", ("area",)),
                                       ("enforcement_vhr_pct_specialised", schema.SPECIALISED_UNIT_GROUPS)):
                 chosen = in_window[in_window["unit_group"].isin(groups)]
-                pct = share_pct(int(chosen["vhr_target"].fillna(False).sum()), len(chosen))
+                on_target = int(chosen["vhr_target"].fillna(False).sum())
+                pct = share_pct(on_target, len(chosen))
                 target = SHARE_TARGETS[indicator]
                 add(_row("activities", section, indicator, window_name, window, as_of, pct, "percent", target,
-                         activity_status(pct, target)))
+                         activity_status(pct, target), numerator=on_target, denominator=len(chosen)))
 
     section = "4. Partnership"
     meetings = data.meetings
@@ -448,19 +467,56 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
         from .meetings import median_days_to_complete, on_time_rate
 
         for window_name, window in review.windows().items():
-            _, _, rate = on_time_rate(data.tasks, window.start, window.end)
+            due, on_time, rate = on_time_rate(data.tasks, window.start, window.end)
             add(_row("activities", section, "deliverables_on_time_pct", window_name, window, as_of,
-                     100 * rate, "percent"))
+                     100 * rate, "percent", numerator=on_time, denominator=due))
             add(_row("activities", section, "deliverables_median_days_to_complete", window_name, window, as_of,
                      median_days_to_complete(data.tasks, window.start, window.end), "days"))
     return pd.DataFrame(rows)
 
 
-def build_indicators(data: CityData, params: ReviewParams) -> pd.DataFrame:
-    """Both worksheets as one tidy table (the content of ``indicators.csv``)."""
-    table = pd.concat([outcome_worksheet(data, params), activity_worksheet(data, params)], ignore_index=True)
+def build_indicators(data: CityData, params: ReviewParams, coverage: Coverage | None = None) -> pd.DataFrame:
+    """Both worksheets as one tidy table (the content of ``indicators.csv``).
+
+    Windows the data do not cover to their last day are marked ``incomplete`` (see
+    :func:`mark_incomplete`).
+    """
+    coverage = coverage or coverage_of(data, params)
+    table = pd.concat([outcome_worksheet(data, params, coverage), activity_worksheet(data, params)],
+                      ignore_index=True)
+    table = mark_incomplete(table, coverage)
     columns = list(schema.INDICATOR_COLUMNS) + [c for c in table.columns if c not in schema.INDICATOR_COLUMNS]
     return table[columns]
+
+
+# Columns that judge a count; none of them may be shown for a window the data do not cover.
+JUDGEMENT_COLUMNS = ("pct_over_benchmark", "cut_to_meet", "p_vs_benchmark", "p_vs_prior_year",
+                     "p_vs_three_year_average")
+
+
+def mark_incomplete(table: pd.DataFrame, coverage: Coverage) -> pd.DataFrame:
+    """Rows whose window ends after the data's last day: status ``incomplete``, no mark, verdict or p-value.
+
+    The count so far stays in ``actual``; the benchmark stays as context.
+    """
+    out = table.copy()
+    ends = pd.to_datetime(out["window_end"])
+    open_rows = ends > pd.Timestamp(coverage.through) if coverage.through is not None else ends.notna()
+    # a row that says its data are not recorded at all keeps saying so
+    open_rows &= out["status"].fillna("").isin(["", MEETS, DOES_NOT_MEET])
+    out.loc[open_rows, "status"] = INCOMPLETE
+    for column in JUDGEMENT_COLUMNS:
+        if column in out:
+            out.loc[open_rows, column] = math.nan
+    for column in ("verdict", "status_seasonal"):
+        if column in out:
+            out.loc[open_rows, column] = ""
+    return out
+
+
+def has_incomplete(table: pd.DataFrame) -> bool:
+    """True when some indicator's window is not covered by the data."""
+    return bool((table["status"] == INCOMPLETE).any())
 
 
 def lookup(table: pd.DataFrame, indicator: str, window: str, column: str = "actual"):
@@ -469,50 +525,3 @@ def lookup(table: pd.DataFrame, indicator: str, window: str, column: str = "actu
     if len(match) != 1:
         raise KeyError(f"{indicator}/{window}: {len(match)} rows")
     return match.iloc[0][column]
-
-
-# Counts of people, grouped with the total they add up to (for complementary suppression).
-PEOPLE_COUNT_GROUPS = {
-    "direct_communications": ("call_ins", "custom_notifications"),
-    "case_management_active": tuple(f"case_management_active_{s}" for s in schema.REFERRAL_SOURCES),
-    "case_management_new": (),
-}
-# Shares whose denominator is a people count above: hidden when that count is hidden.
-PEOPLE_SHARES = {
-    "direct_communications_highest_risk_pct": "direct_communications",
-    "case_management_opd_highest_risk_pct": "case_management_new",
-}
-SMALL = "small"
-COMPLEMENTARY = "complementary"
-
-
-def suppress_for_public(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Hide small counts of people (and anything that would reveal them) for a public report.
-
-    Adds a ``suppressed`` column (``small``, ``complementary`` or empty); hidden cells
-    get no ``actual``, ``status`` or derived values.
-    """
-    from .privacy import suppression_mask
-
-    out = table.copy()
-    out["suppressed"] = ""
-    for total, parts in PEOPLE_COUNT_GROUPS.items():
-        for window in out.loc[out["indicator"] == total, "window"].unique():
-            names = (total,) + parts
-            idx = [out.index[(out["indicator"] == n) & (out["window"] == window)][0] for n in names
-                   if ((out["indicator"] == n) & (out["window"] == window)).any()]
-            counts = [int(out.at[i, "actual"]) for i in idx]
-            primary = [0 < c < threshold for c in counts]
-            parts_mask = suppression_mask(counts[1:], threshold, total_shown=not primary[0]) if parts else []
-            for i, hide, is_primary in zip(idx, [primary[0]] + parts_mask, primary):
-                if hide:
-                    out.at[i, "suppressed"] = SMALL if is_primary else COMPLEMENTARY
-    for share, base in PEOPLE_SHARES.items():
-        for i in out.index[out["indicator"] == share]:
-            base_row = out[(out["indicator"] == base) & (out["window"] == out.at[i, "window"])]
-            if not base_row.empty and base_row["suppressed"].iloc[0]:
-                out.at[i, "suppressed"] = COMPLEMENTARY
-    hidden = out["suppressed"] != ""
-    out.loc[hidden, "actual"] = math.nan
-    out.loc[hidden, "status"] = ""
-    return out

@@ -55,10 +55,12 @@ DEFAULTS: dict[str, Any] = {
     "outcomes_cohort": "any",
     "vhr_population_estimate": None,
     "safe_city": {},
+    "data_through": None,
 }
 COHORT_KINDS = ("any", "call_in", "custom_notification")
 # Keys whose default is None but which a params file may leave out.
-OPTIONAL_KEYS = ("case_management_capacity", "history_dir", "vhr_population_estimate", "previous_next_steps")
+OPTIONAL_KEYS = ("case_management_capacity", "history_dir", "vhr_population_estimate", "previous_next_steps",
+                 "data_through")
 SAFE_CITY_KEYS = ("base_year", "years", "reduction", "base_count")
 # What became of the last review's next steps; "not reported" only when carried over unreported.
 NEXT_STEP_STATUSES = ("done", "in progress", "not started")
@@ -90,6 +92,7 @@ class ReviewParams:
     outcomes_cohort: str = "any"
     vhr_population_estimate: int | None = None
     safe_city: dict = field(default_factory=dict)
+    data_through: dt.date | None = None
     source: str = ""
 
     @property
@@ -105,6 +108,20 @@ def _require(cond: bool, key: str, what: str, source: str) -> None:
     if not cond:
         where = f" in {source}" if source else ""
         raise ParamsError(f"'{key}'{where} must be {what}")
+
+
+def _date_or_none(value: Any, key: str, source: str) -> dt.date | None:
+    """A date written YYYY-MM-DD (YAML may already have read it as a date), or None when absent."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        _require(False, key, f"a date written YYYY-MM-DD (e.g. 2017-03-15), got {value!r}", source)
 
 
 def _number(value: Any) -> bool:
@@ -284,6 +301,7 @@ def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams
     _require(vhr is None or (isinstance(vhr, int) and not isinstance(vhr, bool) and vhr >= 1),
              "vhr_population_estimate", "a whole number of 1 or more (people at very high risk)", source)
     safe_city = _safe_city(merged["safe_city"] or {}, source)
+    data_through = _date_or_none(merged["data_through"], "data_through", source)
 
     data_dir = resolve_path(merged["data_dir"])
     history_dir = merged["history_dir"]
@@ -320,6 +338,7 @@ def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams
         outcomes_cohort=merged["outcomes_cohort"],
         vhr_population_estimate=vhr,
         safe_city=safe_city,
+        data_through=data_through,
         source=source,
     )
 

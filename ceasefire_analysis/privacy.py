@@ -1,21 +1,31 @@
-"""Pseudonymising participant identifiers and protecting small numbers.
+"""Pseudonymising participant identifiers, audiences, and protecting small numbers.
 
 Raw ``participant_id`` values may be names or record numbers. They are replaced by a
 keyed hash (HMAC-SHA-256) as soon as a file is read, so nothing downstream (processed
 parquet, notebooks, reports) ever holds the raw value. Without the key, a pseudonym
 cannot be turned back into a person by trying likely names.
+
+This module is the one home of the audience rules and of suppression: every report and
+CSV that shows counts of people to a partner or the public hides them through
+:func:`suppress_cells`, which knows the relations between the published numbers (a total
+and its parts, a share and its group) and keeps hiding cells until no hidden count can
+be worked back out from what is shown.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .config import DEMO_ID_KEY, ID_KEY_ENV, ID_KEY_FILE, MIN_ID_KEY_LENGTH, is_demo_dir
 from .errors import CeasefireError
+from .params import AUDIENCES
 
 PSEUDONYM_PREFIX = "p_"
 
@@ -100,3 +110,262 @@ def suppression_mask(counts: list[int], threshold: int, total_shown: bool = True
         # prefer a non-zero cell: a shown zero plus a hidden zero would still give the value away
         hidden[min(candidates)[2]] = True
     return hidden
+
+
+# --------------------------------------------------------------------------- audiences
+
+SMALL = "small"  # a count of people from 1 to threshold - 1 (primary suppression)
+COMPLEMENTARY = "complementary"  # hidden because it would give a small count away
+
+
+def suppresses_small_counts(audience: str) -> bool:
+    """Partner and public reports hide small counts of people, and whatever would reveal them.
+
+    >>> [suppresses_small_counts(a) for a in AUDIENCES]
+    [False, True, True]
+    """
+    return audience in ("partner", "public")
+
+
+def shows_participant_rows(audience: str) -> bool:
+    """Only the partnership's own staff see participant-level rows, case numbers and free-text."""
+    return audience == "internal"
+
+
+def keeps_executed_notebooks(audience: str) -> bool:
+    """Executed notebooks (with every intermediate value) are kept for internal audits only."""
+    return audience == "internal"
+
+
+def hidden_text(kind: str, threshold: int) -> str:
+    """What a report shows in place of a hidden count.
+
+    >>> hidden_text(SMALL, 5), hidden_text(COMPLEMENTARY, 5)
+    ('fewer than 5', 'hidden (would reveal a small number)')
+    """
+    return f"fewer than {threshold}" if kind == SMALL else "hidden (would reveal a small number)"
+
+
+def shown_count(count: int, threshold: int, audience: str) -> str:
+    """A lone count of people (no total beside it) as an audience may see it.
+
+    >>> shown_count(3, 5, "public"), shown_count(3, 5, "internal"), shown_count(0, 5, "partner")
+    ('fewer than 5', '3', '0')
+    """
+    if suppresses_small_counts(audience) and 0 < count < threshold:
+        return hidden_text(SMALL, threshold)
+    return f"{int(count):,}"
+
+
+# --------------------------------------------------------------------------- suppression with relations
+
+@dataclass(frozen=True)
+class Relation:
+    """A linear identity between cells: ``sum(coef * value) == 0`` (e.g. total - part1 - part2 = 0)."""
+
+    terms: tuple[tuple[str, int], ...]
+
+    @classmethod
+    def total(cls, total: str, parts: list[str] | tuple[str, ...]) -> "Relation":
+        """``total = sum(parts)``."""
+        return cls(((total, 1),) + tuple((p, -1) for p in parts))
+
+
+def suppress_cells(values: dict[str, int], relations: list[Relation], threshold: int,
+                   unpublished: set[str] = frozenset()) -> dict[str, str]:
+    """Which cells to hide, and why: ``{cell: "small" | "complementary"}``.
+
+    Every count from 1 to ``threshold - 1`` is hidden (primary suppression). Then, as long
+    as the published cells and the ``relations`` pin down the exact value of a small
+    count, the smallest non-zero published cell of a relation that touches it is hidden
+    too (complementary suppression). ``unpublished`` cells (e.g. people reached both
+    ways, the rest of a share) are never shown but take part in the relations; they are
+    protected when small.
+
+    >>> hide = suppress_cells({"all": 15, "a": 4, "b": 11}, [Relation.total("all", ["a", "b"])], 5)
+    >>> sorted(hide.items())
+    [('a', 'small'), ('b', 'complementary')]
+    >>> suppress_cells({"all": 30, "a": 10, "b": 20}, [Relation.total("all", ["a", "b"])], 5)
+    {}
+    """
+    small = {c for c, v in values.items() if 0 < v < threshold}
+    hidden = set(small) | set(unpublished)
+    while True:
+        pinned = [c for c in sorted(small) if pinned_down(c, values, relations, hidden, small, threshold)]
+        if not pinned:
+            break
+        extra = _complement_for(pinned[0], values, relations, hidden)
+        if extra is None:
+            break  # every cell of every relation is hidden already: nothing more can be done
+        hidden.add(extra)
+    return {c: (SMALL if c in small else COMPLEMENTARY) for c in values if c in hidden and c not in unpublished}
+
+
+def _complement_for(cell: str, values: dict[str, int], relations: list[Relation], hidden: set[str]) -> str | None:
+    """The published cell whose hiding best protects ``cell``: non-zero first, then smallest."""
+    touching = [r for r in relations if cell in dict(r.terms)]
+    near = {c for r in touching for c, _ in r.terms if c not in hidden}
+    if not near:  # pinned through a chain of relations: look one step further
+        linked = {c for r in touching for c, _ in r.terms}
+        near = {c for r in relations if linked & set(dict(r.terms)) for c, _ in r.terms if c not in hidden}
+    if not near:
+        near = {c for r in relations for c, _ in r.terms if c not in hidden}
+    if not near:
+        return None
+    return min(near, key=lambda c: (values[c] == 0, values[c], c))
+
+
+def pinned_down(cell: str, values: dict[str, int], relations: list[Relation], hidden: set[str], small: set[str],
+                threshold: int) -> bool:
+    """True when the published cells and the relations leave ``cell`` exactly one possible value.
+
+    The reader is assumed to know that a small cell lies from 1 to ``threshold - 1`` and
+    any other hidden cell is 0 or at least ``threshold``; values are whole numbers. The
+    smallest and largest value the hidden cell can take are found by integer programming.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    unknowns = sorted(c for c in hidden if any(c in dict(r.terms) for r in relations))
+    if cell not in unknowns:
+        return False  # in no relation: nothing published says anything about it
+    used = [r for r in relations if any(c in unknowns for c, _ in r.terms)]
+    big = max([abs(v) for v in values.values()] + [threshold]) * 2 + 1
+    n = len(unknowns)
+    # variables: the hidden values, then one switch per non-small hidden cell (0: zero, 1: at least threshold)
+    others = [c for c in unknowns if c not in small]
+    width = n + len(others)
+    rows, rhs = [], []
+    for r in used:
+        row = np.zeros(width)
+        constant = 0.0
+        for c, coef in r.terms:
+            if c in unknowns:
+                row[unknowns.index(c)] += coef
+            else:
+                constant += coef * values[c]
+        rows.append(row)
+        rhs.append(-constant)
+    lower = np.zeros(width)
+    upper = np.full(width, float(big))
+    for c in small:
+        if c in unknowns:
+            lower[unknowns.index(c)], upper[unknowns.index(c)] = 1, threshold - 1
+    constraints = [LinearConstraint(np.array(rows), rhs, rhs)]
+    for k, c in enumerate(others):
+        switch = np.zeros(width)
+        switch[n + k] = 1
+        upper[n + k] = 1
+        at_least = np.zeros(width)  # value - threshold * switch >= 0
+        at_least[unknowns.index(c)], at_least[n + k] = 1, -threshold
+        at_most = np.zeros(width)  # value - big * switch <= 0
+        at_most[unknowns.index(c)], at_most[n + k] = 1, -big
+        constraints += [LinearConstraint(at_least, 0, np.inf), LinearConstraint(at_most, -np.inf, 0)]
+    objective = np.zeros(width)
+    objective[unknowns.index(cell)] = 1
+    found = []
+    for sign in (1, -1):
+        result = milp(sign * objective, constraints=constraints, integrality=np.ones(width),
+                      bounds=Bounds(lower, upper))
+        if result.status != 0:
+            return False  # the relations do not hold exactly for these values: nothing can be pinned
+        found.append(round(result.x[unknowns.index(cell)]))
+    return found[0] == found[1]
+
+
+# --------------------------------------------------------------------------- the indicators table
+
+# Counts of people in the indicators table, with the totals they add up to.
+PEOPLE_TOTALS = {
+    "direct_communications": ("call_ins", "custom_notifications"),
+    "case_management_active": ("case_management_active_call_in", "case_management_active_custom_notification",
+                               "case_management_active_ceasefire_other", "case_management_active_outreach",
+                               "case_management_active_non_ceasefire_other"),
+    "case_management_new": (),
+}
+# Shares of people: (share indicator, the people count that is its denominator).
+PEOPLE_SHARES = {
+    "direct_communications_highest_risk_pct": "direct_communications",
+    "case_management_opd_highest_risk_pct": "case_management_new",
+}
+
+
+def indicator_cells(table: pd.DataFrame) -> tuple[dict[str, int], list[Relation], set[str], dict[str, list]]:
+    """The people counts of an indicators table as cells and relations for :func:`suppress_cells`.
+
+    Returns the values, the relations, the unpublished cells and, per cell, the table rows it is shown in.
+    """
+    values: dict[str, int] = {}
+    rows: dict[str, list] = {}
+    relations: list[Relation] = []
+    unpublished: set[str] = set()
+    windows: dict[str, tuple[str, str]] = {}
+
+    def cell(indicator: str, window: str) -> str | None:
+        match = table.index[(table["indicator"] == indicator) & (table["window"] == window)]
+        if len(match) == 0 or pd.isna(table.at[match[0], "actual"]):
+            return None
+        name = f"{indicator}/{window}"
+        values[name] = int(table.at[match[0], "actual"])
+        rows.setdefault(name, []).append(match[0])
+        windows[window] = (table.at[match[0], "window_start"], table.at[match[0], "window_end"])
+        return name
+
+    for window in table["window"].unique():
+        for total, parts in PEOPLE_TOTALS.items():
+            total_cell = cell(total, window)
+            part_cells = [cell(p, window) for p in parts]
+            if total_cell is None or not parts or None in part_cells:
+                continue
+            if total == "direct_communications":  # someone reached both ways counts once in the total
+                both = f"reached_both_ways/{window}"
+                values[both] = sum(values[p] for p in part_cells) - values[total_cell]
+                unpublished.add(both)
+                relations.append(Relation(((total_cell, 1),) + tuple((p, -1) for p in part_cells) + ((both, 1),)))
+            else:
+                relations.append(Relation.total(total_cell, part_cells))
+        for share, base in PEOPLE_SHARES.items():
+            match = table.index[(table["indicator"] == share) & (table["window"] == window)]
+            base_cell = cell(base, window)
+            if len(match) == 0 or base_cell is None or pd.isna(table.at[match[0], "numerator"]):
+                continue
+            numerator, rest = f"{share}/{window}", f"{share}_rest/{window}"
+            values[numerator] = int(table.at[match[0], "numerator"])
+            values[rest] = values[base_cell] - values[numerator]
+            rows.setdefault(numerator, []).append(match[0])
+            unpublished.add(rest)
+            relations.append(Relation.total(base_cell, [numerator, rest]))
+    # two windows over the same months (a January-February review's YTD is its period) show the same counts
+    same = [w for w in windows if w != "as_of"]
+    if len(same) == 2 and windows[same[0]] == windows[same[1]]:
+        for name in list(values):
+            indicator, _, window = name.rpartition("/")
+            twin = f"{indicator}/{same[1]}"
+            if window == same[0] and twin in values:
+                relations.append(Relation(((name, 1), (twin, -1))))
+    return values, relations, unpublished, rows
+
+
+def protect_indicators(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Hide small counts of people in an indicators table, and every cell that would reveal one.
+
+    Adds a ``suppressed`` column (``small``, ``complementary`` or empty). A hidden row
+    loses its ``actual``, ``numerator``, ``denominator``, ``status`` and derived values;
+    a share is hidden with its numerator or its denominator.
+    """
+    out = table.copy()
+    out["suppressed"] = ""
+    values, relations, unpublished, rows = indicator_cells(out)
+    for name, kind in suppress_cells(values, relations, threshold, unpublished).items():
+        for i in rows[name]:
+            out.at[i, "suppressed"] = kind
+    for share, base in PEOPLE_SHARES.items():
+        for i in out.index[out["indicator"] == share]:
+            base_row = out[(out["indicator"] == base) & (out["window"] == out.at[i, "window"])]
+            if not base_row.empty and base_row["suppressed"].iloc[0] and not out.at[i, "suppressed"]:
+                out.at[i, "suppressed"] = COMPLEMENTARY
+    hidden = out["suppressed"] != ""
+    for column in ("actual", "numerator", "denominator", "pct_over_benchmark", "cut_to_meet"):
+        if column in out:
+            out.loc[hidden, column] = math.nan
+    out.loc[hidden, "status"] = ""
+    return out

@@ -16,8 +16,10 @@ import pandas as pd
 from . import __version__
 from .config import DEMO_PARAMS, resolve_path
 from .errors import CeasefireError, InputError, Problem
+from .coverage import Coverage, format_day
 from .focus import focus_worksheet
-from .indicators import build_indicators, suppress_for_public
+from .indicators import build_indicators, coverage_of, has_incomplete, mark_incomplete
+from .privacy import protect_indicators, suppresses_small_counts
 from .quality import duplicate_row_warnings, quality_warnings
 from .loading import CityData, load_data_dir
 from .params import (DEFAULTS, NOT_REPORTED, ReviewParams, display_path, notebook_params, parameters_in,
@@ -36,6 +38,7 @@ class PeriodReview:
     params: ReviewParams
     data: CityData
     params_label: str
+    coverage: Coverage | None = None
     warnings: list[str] = field(default_factory=list)
     opened_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
     _indicators: pd.DataFrame | None = field(default=None, repr=False)
@@ -43,14 +46,23 @@ class PeriodReview:
     @property
     def indicators(self) -> pd.DataFrame:
         if self._indicators is None:
-            table = build_indicators(self.data, self.params)
-            if self.params.audience == "public":
-                table = suppress_for_public(table, self.params.small_count_threshold)
-            table = pd.concat([table, focus_worksheet(self.data.tables, self.params)], ignore_index=True)
+            coverage = self.coverage or coverage_of(self.data, self.params)
+            table = build_indicators(self.data, self.params, coverage)
+            if suppresses_small_counts(self.params.audience):
+                table = protect_indicators(table, self.params.small_count_threshold)
+            focus = mark_incomplete(focus_worksheet(self.data.tables, self.params), coverage)
+            table = pd.concat([table, focus], ignore_index=True)
             if "suppressed" in table:
                 table["suppressed"] = table["suppressed"].fillna("")
             self._indicators = table
         return self._indicators
+
+    def incomplete_warning(self) -> str | None:
+        """One line for the terminal when some window runs past the data's end, else None."""
+        if not has_incomplete(self.indicators):
+            return None
+        return (f"{self.params.period_id}: the data run through {format_day(self.coverage.through)}; "
+                "indicators over windows that end later are marked incomplete (count so far, no mark)")
 
     @property
     def is_demo(self) -> bool:
@@ -76,6 +88,8 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
     """
     params, label = resolve_params(params_file, **given)
     data = load_data_dir(params.data_dir)
+    coverage = coverage_of(data, params)
+    require_period_within_data(coverage, params)
     require_data_in_period(data, params)
     from .history import load_history  # history draws charts of reviews: imported here to avoid a cycle
 
@@ -83,7 +97,24 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
     warnings = quality_warnings(data.incidents, data.reconciled_victims, params.review.end,
                                 show_case_numbers=params.audience == "internal")
     warnings += duplicate_row_warnings(data.duplicate_rows)
-    return PeriodReview(params=params, data=data, params_label=label, warnings=warnings)
+    warnings += coverage.stale_warnings()
+    if not coverage.covers(params.review.end):
+        warnings.append(f"The data run through {format_day(coverage.through)}, before the end of the review period "
+                        f"({format_day(params.review.end)}): counts over windows that end later are counts so far, "
+                        "marked incomplete, with no meets / does-not-meet mark and no chance verdict.")
+    return PeriodReview(params=params, data=data, params_label=label, coverage=coverage, warnings=warnings)
+
+
+def require_period_within_data(coverage: Coverage, params: ReviewParams) -> None:
+    """A period that starts after the data's last day has nothing to review: refuse it, naming that day."""
+    start = params.review.period.start
+    if coverage.through is not None and start > coverage.through:
+        where = "data_through in the params file" if coverage.source == "params" else "the latest record in the data"
+        raise InputError([Problem(display_path(params.data_dir), None, None,
+                                  f"the review period {params.review.period.label()} starts after the data's last "
+                                  f"date, {format_day(coverage.through)} ({where})",
+                                  "a review period that starts on or before the data's last date, or a newer "
+                                  "extract")])
 
 
 def review_from_notebook(namespace: dict[str, Any]) -> PeriodReview:
@@ -120,6 +151,7 @@ def provenance(review: PeriodReview) -> dict[str, Any]:
         "params": review.params_label,
         "package_version": __version__,
         "inputs": review.data.input_records(),
+        "coverage": review.coverage.as_record() if review.coverage else None,
         "run_at": review.opened_at.isoformat(timespec="seconds"),
     }
 

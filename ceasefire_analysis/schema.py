@@ -301,3 +301,7 @@ WINDOW_YEAR = "year"
 NOT_RECORDED = "not_recorded"
 MEETS = "meets"
 DOES_NOT_MEET = "does_not_meet"
+# A window that ends after the data's last day: the count so far, never judged.
+INCOMPLETE = "incomplete"
+# Every value the ``status`` column of indicators.csv may hold ("" means no benchmark).
+STATUSES = (MEETS, DOES_NOT_MEET, INCOMPLETE, "")

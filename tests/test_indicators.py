@@ -145,7 +145,7 @@ def test_outcome_worksheet_on_a_hand_made_city(make_city, city_params):
 
 def test_prior_years_outside_the_data_are_missing_not_zero(make_city, city_params):
     folder = make_city(incidents=_incident("2016-06-01") + _incident("2017-02-10"))
-    table = build_indicators(load_data_dir(folder, use_cache=False), city_params(folder))
+    table = build_indicators(load_data_dir(folder, use_cache=False), city_params(folder, data_through="2017-03-31"))
     # the data start in June 2016: Feb-Mar 2016 is unknown, and 2016 is not a whole year
     assert math.isnan(lookup(table, "homicides", "period", "prior_year"))
     assert math.isnan(lookup(table, "homicides", "period", "three_year_average"))
@@ -155,7 +155,7 @@ def test_prior_years_outside_the_data_are_missing_not_zero(make_city, city_param
 
 def test_empty_period_counts_zero_and_zero_denominators(make_city, city_params):
     folder = make_city(incidents=_incident("2015-01-01", n=10) + _incident("2016-07-01", n=10))
-    params = city_params(folder, period_start="2016-12", period_end="2017-01",
+    params = city_params(folder, period_start="2016-12", period_end="2017-01", data_through="2017-01-31",
                          annual_benchmarks={"direct_communications": {2016: 120, 2017: 240}})
     table = build_indicators(load_data_dir(folder, use_cache=False), params)
     assert lookup(table, "homicides", "period") == 0
@@ -170,7 +170,7 @@ def test_empty_period_counts_zero_and_zero_denominators(make_city, city_params):
     folder2 = make_city("city2", incidents=_incident("2015-01-01"),
                         case_management=[{"participant_id": "x", "enrolled_on": "2015-01-01", "exited_on": "",
                                           "referral_source": "outreach", "opd_highest_risk": "yes"}])
-    table2 = build_indicators(load_data_dir(folder2, use_cache=False), city_params(folder2))
+    table2 = build_indicators(load_data_dir(folder2, use_cache=False), city_params(folder2, data_through="2017-03-31"))
     assert math.isnan(lookup(table2, "case_management_opd_highest_risk_pct", "period"))
     assert lookup(table2, "case_management_opd_highest_risk_pct", "period", "status") == ""
     assert lookup(table2, "case_management_active", "as_of") == 1

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from ceasefire_analysis.config import DEMO_DATA_DIR, DEMO_PARAMS
-from ceasefire_analysis.indicators import lookup, suppress_for_public
-from ceasefire_analysis.privacy import suppression_mask
+from ceasefire_analysis.indicators import lookup
+from ceasefire_analysis.privacy import Relation, protect_indicators, suppress_cells
 from ceasefire_analysis.quality import empty_months, late_reporting, reconcile_victims
 from ceasefire_analysis.reports import run_periods
 
@@ -17,16 +17,24 @@ from conftest import write_rows
 PLANTED = ["Zebulon Quarrington-Fitch", "PFN-9912345", "Xanthe Ollivander-Kemp", "CRN#77-31-4159"]
 
 
-def test_suppression_mask_primary_and_complementary():
-    assert suppression_mask([38, 3, 14, 35, 83], 5) == [False, True, True, False, False]
-    assert suppression_mask([38, 3, 2, 35], 5) == [False, True, True, False]  # two primaries protect each other
-    assert suppression_mask([10, 0, 3], 5) == [True, False, True]  # a shown zero does not protect
-    assert suppression_mask([4, 20], 5, total_shown=False) == [True, False]
-    assert suppression_mask([0, 0], 5) == [False, False]
+def _group(counts, threshold=5):
+    names = [f"c{i}" for i in range(len(counts))]
+    values = dict(zip(names, counts), total=sum(counts))
+    hidden = suppress_cells(values, [Relation.total("total", names)], threshold)
+    return [hidden.get(n, "") for n in names]
+
+
+def test_suppression_primary_and_complementary():
+    assert _group([38, 3, 14, 35, 83]) == ["", "small", "complementary", "", ""]
+    assert _group([38, 3, 2, 35]) == ["", "small", "small", ""]  # two primaries protect each other
+    assert _group([10, 0, 3]) == ["complementary", "", "small"]  # a shown zero does not protect
+    assert _group([0, 0]) == ["", ""]
+    # 1 + 1 = 2 with both at least 1: each is pinned to 1, so a third cell has to go
+    assert _group([1, 1, 40, 50]).count("") == 1
 
 
 def test_public_indicators_hide_small_counts_and_what_reveals_them(demo_indicators):
-    public = suppress_for_public(demo_indicators, threshold=20)
+    public = protect_indicators(demo_indicators, threshold=20)
     # 14 people at call-ins is below 20: hidden; custom notifications would give it away from the total
     for window in ("ytd", "period"):
         assert pd.isna(lookup(public, "call_ins", window))

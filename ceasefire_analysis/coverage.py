@@ -1,0 +1,139 @@
+"""How far the data reach: the date an extract runs through, and which windows it covers.
+
+A review read from an extract taken on 15 March must not mark March as met: the rest of
+the month is simply not in the file yet. The data are taken to run through
+``data_through`` when the params file gives it (the day the extract was taken), else
+through the latest date of anything recorded in any input file. A window is covered when
+it ends on or before that day; an indicator over a window that is not covered is
+``incomplete`` and carries no mark.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .periods import Month, Window
+
+# Per input file, the columns that record something that happened (a due date or a
+# scheduled date in the future says nothing about how far the extract reaches).
+RECORD_DATE_COLUMNS = {
+    "incidents": ("occurred_on",),
+    "communications": ("occurred_on",),
+    "case_management": ("enrolled_on", "exited_on"),
+    "staffing": ("as_of",),
+    "enforcement_actions": ("occurred_on",),
+    "meetings": ("scheduled_on",),
+    "participant_events": ("occurred_on",),
+    "tasks": ("assigned_on", "completed_on"),
+    "review_flags": ("flagged_on",),
+}
+# comparison_group is left out: its dates say when someone was identified, and the list
+# stops growing once a comparison group is drawn, however recent the extract.
+
+# A file is stale when its last record is this many of its own usual gaps before the end
+# (the 90th percentile of the gaps between its record dates), and never less than 3 weeks.
+STALE_GAPS = 3
+STALE_MIN_DAYS = 21
+
+
+def format_day(day: dt.date) -> str:
+    """A date as readers see it everywhere: ``15 Mar 2017`` (no leading zero).
+
+    >>> format_day(dt.date(2017, 3, 5))
+    '5 Mar 2017'
+    """
+    return f"{day.day} {day:%b %Y}"
+
+
+def so_far_text(through: dt.date) -> str:
+    """The label of a count over a window the data do not yet cover.
+
+    >>> so_far_text(dt.date(2017, 3, 15))
+    'so far, data through 15 Mar 2017'
+    """
+    return f"so far, data through {format_day(through)}"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How far the data reach.
+
+    ``through`` is the last day the data cover; ``source`` says where it came from
+    (``params`` or the file that holds the latest record); ``stale`` lists files whose
+    last record is well before ``through`` for their own rhythm, with that date.
+    """
+
+    through: dt.date | None
+    source: str
+    stale: tuple[tuple[str, dt.date], ...] = field(default_factory=tuple)
+
+    def covers(self, window_end: dt.date) -> bool:
+        """True when the data run through ``window_end`` (a window ending then is complete)."""
+        return self.through is not None and window_end <= self.through
+
+    @property
+    def last_full_month(self) -> Month | None:
+        """The last calendar month the data cover to its last day."""
+        if self.through is None:
+            return None
+        month = Month(self.through.year, self.through.month)
+        return month if month.last_day <= self.through else month.shift(-1)
+
+    def as_record(self) -> dict:
+        """For ``manifest.json``."""
+        return {"data_through": None if self.through is None else self.through.isoformat(),
+                "data_through_from": self.source,
+                "stale_files": [{"file": name, "last_record": last.isoformat()} for name, last in self.stale]}
+
+    def stale_warnings(self) -> list[str]:
+        return [f"{name}: its last record is {format_day(last)}, well before the data's end "
+                f"({format_day(self.through)}) for how often it usually has records; it may be an old extract"
+                for name, last in self.stale]
+
+
+def record_dates(tables: dict[str, pd.DataFrame | None]) -> dict[str, pd.Series]:
+    """Per input file present, the sorted distinct dates of what it records."""
+    out = {}
+    for name, columns in RECORD_DATE_COLUMNS.items():
+        table = tables.get(name)
+        if table is None or table.empty:
+            continue
+        dates = pd.concat([table[c] for c in columns if c in table], ignore_index=True).dropna()
+        if not dates.empty:
+            out[name] = pd.Series(sorted(dates.unique()))
+    return out
+
+
+def is_stale(dates: pd.Series, through: dt.date) -> bool:
+    """True when a file's last record is long before ``through`` for how often it has records.
+
+    >>> weekly = pd.Series(pd.date_range("2017-01-02", "2017-02-27", freq="7D"))
+    >>> is_stale(weekly, dt.date(2017, 3, 10)), is_stale(weekly, dt.date(2017, 3, 31))
+    (False, True)
+    """
+    gaps = dates.diff().dt.days.dropna()
+    usual = float(gaps.quantile(0.9)) if not gaps.empty else 0.0
+    allowed = max(STALE_MIN_DAYS, STALE_GAPS * usual)
+    return (pd.Timestamp(through) - dates.iloc[-1]).days > allowed
+
+
+def data_coverage_of(tables: dict[str, pd.DataFrame | None], data_through: dt.date | None = None) -> Coverage:
+    """The coverage of a data folder's tables, with ``data_through`` from the params file when given."""
+    dates = record_dates(tables)
+    if data_through is not None:
+        through, source = data_through, "params"
+    elif dates:
+        source, last = max(((name, d.iloc[-1]) for name, d in dates.items()), key=lambda item: item[1])
+        through, source = last.date(), f"latest record ({source})"
+    else:
+        return Coverage(None, "no dated records")
+    stale = tuple((name, d.iloc[-1].date()) for name, d in dates.items()
+                  if d.iloc[-1].date() <= through and is_stale(d, through))
+    return Coverage(through, source, stale)
+
+
+def window_covered(window: Window, coverage: Coverage) -> bool:
+    """True when the data run through the window's last day."""
+    return coverage.covers(window.end)
