@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .formatting import format_day
 from .periods import Month, Window
 
 # Per input file, the columns that record something that happened (a due date or a
@@ -36,15 +37,6 @@ RECORD_DATE_COLUMNS = {
 # (the 90th percentile of the gaps between its record dates), and never less than 3 weeks.
 STALE_GAPS = 3
 STALE_MIN_DAYS = 21
-
-
-def format_day(day: dt.date) -> str:
-    """A date as readers see it everywhere: ``15 Mar 2017`` (no leading zero).
-
-    >>> format_day(dt.date(2017, 3, 5))
-    '5 Mar 2017'
-    """
-    return f"{day.day} {day:%b %Y}"
 
 
 def so_far_text(through: dt.date) -> str:

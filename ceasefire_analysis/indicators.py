@@ -197,6 +197,21 @@ def outcome_annual_benchmarks(indicator: str, years: list[int], monthly: pd.Data
     return out
 
 
+def missing_benchmark_note(annual_by_year: dict[int, float], window: Window, derivable: bool = False) -> str:
+    """Why a window has no benchmark: the years of its months that have none, in words.
+
+    >>> missing_benchmark_note({2017: 72}, Window(Month(2016, 12), Month(2017, 1)))
+    'no 2016 benchmark set'
+    >>> missing_benchmark_note({}, Window(Month(2016, 12), Month(2017, 1)), derivable=True)
+    'no 2016 or 2017 benchmark set, and no whole prior year in the data to derive one'
+    """
+    missing = sorted({m.year for m in window.months} - set(annual_by_year))
+    if not missing:
+        return ""
+    note = f"no {' or '.join(str(y) for y in missing)} benchmark set"
+    return note + (", and no whole prior year in the data to derive one" if derivable else "")
+
+
 def outcome_status(actual: float, benchmark: float | None) -> str:
     """Outcomes (fewer is better) meet their benchmark when actual <= benchmark."""
     if benchmark is None or _missing(benchmark) or _missing(actual):
@@ -336,24 +351,30 @@ def outcome_worksheet(data: CityData, params: ReviewParams, covered: Coverage | 
                 average = round_half_up(Fraction(three_year_total, 3))
             else:
                 three_year_total, average = math.nan, math.nan
-            exact_benchmark, seasonal = None, None
+            exact_benchmark, seasonal, note = None, None, ""
             if indicator in BENCHMARKED_OUTCOMES:
                 years = sorted({m.year for m in window.months})
                 annual = outcome_annual_benchmarks(indicator, years, monthly, coverage, params)
                 exact_benchmark = prorate_benchmark(annual, window)
+                note = missing_benchmark_note(annual, window, derivable=True)
                 if params.seasonal_benchmarks:
                     shares = outcome_seasonal_shares(monthly, column, review.period.last.year, coverage, params)
                     seasonal = seasonal_benchmark(annual, window, shares)
             benchmark = None if exact_benchmark is None else round_half_up(exact_benchmark)
+            seasonal_rounded = None if seasonal is None else round_half_up(exact(round(seasonal, 9)))
+            # with seasonal benchmarks on, the seasonal one decides the mark; the flat one is context
+            deciding = seasonal_rounded if seasonal is not None else benchmark
             row = _row("outcomes", "Shootings and homicides", indicator, window_name, window, review.end, actual,
-                       "count", benchmark, outcome_status(actual, benchmark), prior, average,
-                       pct_over_benchmark(actual, benchmark), cut_to_meet(actual, benchmark))
+                       "count", benchmark, outcome_status(actual, deciding), prior, average,
+                       pct_over_benchmark(actual, deciding), cut_to_meet(actual, deciding))
             row["benchmark_exact"] = math.nan if exact_benchmark is None else float(exact_benchmark)
             row["three_year_total"] = three_year_total
+            row["benchmark_note"] = note
+            row["decided_by"] = ("seasonal" if seasonal is not None else "flat") if benchmark is not None else ""
             if params.seasonal_benchmarks:
                 row["benchmark_seasonal_exact"] = math.nan if seasonal is None else seasonal
-                row["benchmark_seasonal"] = math.nan if seasonal is None else round_half_up(exact(round(seasonal, 9)))
-                row["status_seasonal"] = outcome_status(actual, row["benchmark_seasonal"])
+                row["benchmark_seasonal"] = math.nan if seasonal is None else seasonal_rounded
+                row["status_flat"] = outcome_status(actual, benchmark)
             rows.append(row)
     return add_chance_columns(pd.DataFrame(rows))
 
@@ -388,6 +409,11 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
         value = prorate_benchmark(annual, window) if annual else None
         return None if value is None else round_half_up(value)
 
+    def note(indicator: str, window: Window) -> str:
+        """Why a benchmarked activity has none for this window (empty when it has one or never had any)."""
+        annual = params.annual_benchmarks.get(indicator, {})
+        return missing_benchmark_note(annual, window) if annual else ""
+
     section = "1. Direct communication"
     comms = data.communications
     for window_name, window in review.windows().items():
@@ -396,6 +422,7 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
         benchmark = prorated("direct_communications", window)
         add(_row("activities", section, "direct_communications", window_name, window, as_of, total, "people",
                  benchmark, activity_status(total, benchmark)))
+        rows[-1]["benchmark_note"] = note("direct_communications", window)
         for indicator, kind in (("call_ins", schema.CALL_IN), ("custom_notifications", schema.CUSTOM_NOTIFICATION)):
             add(_row("activities", section, indicator, window_name, window, as_of,
                      len(distinct_people(comms, window, kind)), "people"))
@@ -413,6 +440,7 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
         benchmark = prorated("case_management_new", window, capacity)
         add(_row("activities", section, "case_management_new", window_name, window, as_of, len(new), "enrolments",
                  benchmark, activity_status(len(new), benchmark)))
+        rows[-1]["benchmark_note"] = note("case_management_new", window)
         flagged = int(new["opd_highest_risk"].fillna(False).sum())
         pct = share_pct(flagged, len(new))
         target = SHARE_TARGETS["case_management_opd_highest_risk_pct"]
@@ -472,7 +500,9 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
                      100 * rate, "percent", numerator=on_time, denominator=due))
             add(_row("activities", section, "deliverables_median_days_to_complete", window_name, window, as_of,
                      median_days_to_complete(data.tasks, window.start, window.end), "days"))
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table["benchmark_note"] = table["benchmark_note"].fillna("")  # only benchmarked rows set one
+    return table
 
 
 def build_indicators(data: CityData, params: ReviewParams, coverage: Coverage | None = None) -> pd.DataFrame:
@@ -508,7 +538,7 @@ def mark_incomplete(table: pd.DataFrame, coverage: Coverage) -> pd.DataFrame:
     for column in JUDGEMENT_COLUMNS:
         if column in out:
             out.loc[open_rows, column] = math.nan
-    for column in ("verdict", "status_seasonal"):
+    for column in ("verdict", "status_flat"):
         if column in out:
             out.loc[open_rows, column] = ""
     return out

@@ -16,7 +16,8 @@ import pandas as pd
 from . import __version__
 from .config import DEMO_PARAMS, resolve_path
 from .errors import CeasefireError, InputError, Problem
-from .coverage import Coverage, format_day
+from .coverage import Coverage
+from .formatting import format_day
 from .focus import focus_worksheet
 from .indicators import build_indicators, coverage_of, has_incomplete, mark_incomplete
 from .privacy import protect_indicators, suppresses_small_counts

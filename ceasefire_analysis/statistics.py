@@ -244,15 +244,18 @@ def minimum_detectable_counts(benchmark: float, alpha: float = VERDICT_ALPHA) ->
 def add_chance_columns(outcomes: pd.DataFrame) -> pd.DataFrame:
     """Add ``p_vs_benchmark``, ``p_vs_prior_year``, ``p_vs_three_year_average`` and ``verdict`` to outcome rows.
 
-    Needs ``actual``, ``benchmark_exact``, ``prior_year`` and ``three_year_total``.
+    Needs ``actual``, ``benchmark_exact``, ``prior_year`` and ``three_year_total`` (and, when
+    ``decided_by`` is ``seasonal``, ``benchmark_seasonal_exact``: the benchmark the mark is read against).
     """
     out = outcomes.copy()
     p_bench, p_prior, p_avg, verdicts = [], [], [], []
     for _, r in out.iterrows():
         actual = int(r["actual"])
-        p = poisson_tail(actual, r["benchmark_exact"]) if not math.isnan(r["benchmark_exact"]) else math.nan
+        # the chance is read against the benchmark that decides the mark (seasonal when it does)
+        expected = r["benchmark_seasonal_exact"] if r.get("decided_by") == "seasonal" else r["benchmark_exact"]
+        p = poisson_tail(actual, expected) if not math.isnan(expected) else math.nan
         p_bench.append(p)
-        verdicts.append(verdict(actual, r["benchmark_exact"], p))
+        verdicts.append(verdict(actual, expected, p))
         p_prior.append(compare_rates(actual, int(r["prior_year"])) if not math.isnan(r["prior_year"]) else math.nan)
         total = r.get("three_year_total", math.nan)
         p_avg.append(compare_rates(actual, int(total), 3) if not math.isnan(total) else math.nan)

@@ -106,9 +106,27 @@ def test_demo_worksheet_verdicts(demo_indicators):
     assert lookup(demo_indicators, "homicides", "period", "verdict") == WITHIN
     assert lookup(demo_indicators, "homicides", "period", "status") == "does_not_meet"  # the seed's rule stays
     assert lookup(demo_indicators, "homicides", "period", "benchmark_exact") == 12
-    seasonal = lookup(demo_indicators, "homicides", "period", "benchmark_seasonal_exact")
+    assert lookup(demo_indicators, "homicides", "period", "decided_by") == "flat"
+
+
+def test_seasonal_benchmark_decides_the_mark_when_asked(demo_params, demo_data):
+    import dataclasses
+    from ceasefire_analysis.indicators import build_indicators
+
+    table = build_indicators(demo_data, dataclasses.replace(demo_params, seasonal_benchmarks=True))
+    seasonal = lookup(table, "homicides", "period", "benchmark_seasonal_exact")
     # Feb-Mar share of 2014-2016 homicides: (6+7 + 5+7 + 5+6) / (80+85+85) = 36/250
     assert seasonal == pytest.approx(72 * 36 / 250)
+    # non-fatal shootings, Feb-Mar: 45 meets the flat 51 but not the seasonal 43, and the seasonal one decides
+    assert lookup(table, "nonfatal_injury_shootings", "period", "benchmark") == 51
+    assert lookup(table, "nonfatal_injury_shootings", "period", "benchmark_seasonal") == 43
+    assert lookup(table, "nonfatal_injury_shootings", "period", "status") == "does_not_meet"
+    assert lookup(table, "nonfatal_injury_shootings", "period", "status_flat") == "meets"
+    assert lookup(table, "nonfatal_injury_shootings", "period", "decided_by") == "seasonal"
+    # the chance is read against the benchmark that decides: P(X >= 45 | mean 42.52)
+    from scipy import stats
+    assert lookup(table, "nonfatal_injury_shootings", "period", "p_vs_benchmark") == pytest.approx(
+        stats.poisson.sf(44, lookup(table, "nonfatal_injury_shootings", "period", "benchmark_seasonal_exact")))
 
 
 # --------------------------------------------------------------------------- bounded rate comparisons (issue 19)

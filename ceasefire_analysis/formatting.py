@@ -1,0 +1,105 @@
+"""The one formatter: how every number, percentage, date and window reads in a report.
+
+Percentages round half up everywhere (0.125 is 13%, never 12% as Python's round-half-even
+would give), counts are whole numbers with thousands separators, and windows are named
+by their months ("Dec 2016–Jan 2017"), never by a single year.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from .periods import Window, exact, round_half_up
+
+MISSING = "n/a"
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def percent_points(value: float) -> int:
+    """A percentage (already times 100) rounded half up to a whole number.
+
+    Floating-point noise is removed first, so 14.499999999 (from 0.145 * 100) rounds as 14.5.
+
+    >>> percent_points(12.5), percent_points(87.5), percent_points(100 * 0.145), percent_points(-12.5)
+    (13, 88, 15, -13)
+    """
+    return round_half_up(exact(repr(round(float(value), 9))))
+
+
+def format_percent(value: float) -> str:
+    """A value in percent, e.g. 87.5 -> '88%'; missing -> 'n/a'."""
+    return MISSING if _missing(value) else f"{percent_points(value)}%"
+
+
+def format_share(fraction: float) -> str:
+    """A share as a percentage: 0.125 -> '13%'.
+
+    >>> format_share(0.125), format_share(float("nan"))
+    ('13%', 'n/a')
+    """
+    return MISSING if _missing(fraction) else f"{percent_points(100 * fraction)}%"
+
+
+def format_count(value) -> str:
+    """A count as a whole number with thousands separators; missing -> 'n/a'.
+
+    >>> format_count(1234.0), format_count(76.8)
+    ('1,234', '77')
+    """
+    return MISSING if _missing(value) else f"{round_half_up(exact(repr(round(float(value), 9)))):,}"
+
+
+def format_value(value, unit: str) -> str:
+    """Counts as whole numbers, percentages rounded half up with a % sign, missing as 'n/a'.
+
+    >>> format_value(87.5, "percent"), format_value(16.0, "count"), format_value(float("nan"), "count")
+    ('88%', '16', 'n/a')
+    """
+    return format_percent(value) if unit == "percent" else format_count(value)
+
+
+def format_fraction(numerator, denominator) -> str:
+    """A percentage with what it is made of: '79% (27 of 34)'.
+
+    >>> format_fraction(27, 34), format_fraction(1, 8), format_fraction(0, 0)
+    ('79% (27 of 34)', '13% (1 of 8)', 'n/a (none to count)')
+    """
+    if _missing(numerator) or _missing(denominator):
+        return MISSING
+    if not denominator:
+        return f"{MISSING} (none to count)"
+    return f"{format_share(numerator / denominator)} ({int(numerator):,} of {int(denominator):,})"
+
+
+def format_day(day: dt.date) -> str:
+    """A date as readers see it everywhere: '5 Mar 2017' (no leading zero).
+
+    >>> format_day(dt.date(2017, 3, 5))
+    '5 Mar 2017'
+    """
+    return f"{day.day} {day:%b %Y}"
+
+
+def window_label(window: Window) -> str:
+    """A window named by its months.
+
+    >>> from ceasefire_analysis.periods import Month
+    >>> window_label(Window(Month(2016, 12), Month(2017, 1))), window_label(Window(Month(2017, 2), Month(2017, 3)))
+    ('Dec 2016–Jan 2017', 'Feb–Mar 2017')
+    """
+    return window.label()
+
+
+def windows_span_label(windows: list[Window]) -> str:
+    """Several same-month windows in different years, e.g. the three behind a 3-year average.
+
+    >>> from ceasefire_analysis.periods import Month
+    >>> w = Window(Month(2016, 2), Month(2016, 3))
+    >>> windows_span_label([w.shift_years(-2), w])
+    'Feb–Mar 2014 to Feb–Mar 2016'
+    """
+    ordered = sorted(windows, key=lambda w: w.first)
+    return f"{window_label(ordered[0])} to {window_label(ordered[-1])}"
