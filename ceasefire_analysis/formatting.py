@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from .periods import Window, exact, round_half_up
+from .periods import Month, Window, exact, round_half_up
 
 MISSING = "n/a"
 
@@ -103,3 +103,24 @@ def windows_span_label(windows: list[Window]) -> str:
     """
     ordered = sorted(windows, key=lambda w: w.first)
     return f"{window_label(ordered[0])} to {window_label(ordered[-1])}"
+
+
+def row_window_label(window_start: str, window_end: str, as_of: bool = False) -> str:
+    """The label of an indicators-table row's window from its ISO dates; a point in time reads 'at 31 Mar 2017'.
+
+    >>> row_window_label("2016-12-01", "2017-01-31"), row_window_label("2017-03-31", "2017-03-31", as_of=True)
+    ('Dec 2016–Jan 2017', 'at 31 Mar 2017')
+    """
+    start, end = dt.date.fromisoformat(str(window_start)), dt.date.fromisoformat(str(window_end))
+    if as_of:
+        return f"at {format_day(end)}"
+    return window_label(Window(Month(start.year, start.month), Month(end.year, end.month)))
+
+
+def format_chance(p_value: float) -> str:
+    """A probability in words for a chair: '32%', 'under 1%'.
+
+    >>> format_chance(0.318), format_chance(0.004)
+    ('32%', 'under 1%')
+    """
+    return MISSING if _missing(p_value) else (format_share(p_value) if p_value >= 0.01 else "under 1%")

@@ -28,7 +28,8 @@ from . import schema
 from .charts import (
     BENCHMARK_COLOUR, CURRENT_COLOUR, PRIOR_COLOUR, Chart, label_axes, mark_synthetic, new_figure, new_panels,
 )
-from .privacy import suppression_mask
+from .formatting import format_share
+from .privacy import Relation, hidden_text, shown_count, suppress_cells, suppresses_small_counts
 from .review import PeriodReview
 from .tables import REPORT_CSS, html_table
 
@@ -154,12 +155,39 @@ def suppress_small(values: pd.Series, threshold: int) -> pd.Series:
     >>> suppress_small(pd.Series([0, 3, 12]), 5).tolist()
     ['0', 'fewer than 5', '12']
     """
-    return values.map(lambda v: f"fewer than {threshold}" if 0 < v < threshold else f"{int(v)}")
+    return values.map(lambda v: shown_count(v, threshold, "public"))
 
 
 def suppresses(review: PeriodReview) -> bool:
-    """Partner and public reports hide small numbers about participants."""
-    return review.params.audience in ("partner", "public")
+    """Partner and public reports hide small numbers about participants (the rule lives in ``privacy``)."""
+    return suppresses_small_counts(review.params.audience)
+
+
+def breakdown_cells(breakdown: pd.DataFrame) -> tuple[dict[str, int], list[Relation]]:
+    """The breakdown as cells and the relations a reader can use between them.
+
+    Each group's size is published (it is the denominator of every share), each group's
+    outcomes add up to its size, and everyone = first reached at a call-in + first
+    reached by custom notification, outcome by outcome and in size.
+    """
+    values: dict[str, int] = {}
+    for _, r in breakdown.iterrows():
+        values[f"{r['group']}/{r['outcome']}"] = int(r["people"])
+    for group in GROUPS:
+        values[f"{group}/size"] = sum(values[f"{group}/{o}"] for o in OUTCOME_ORDER)
+    relations = [Relation.total(f"{g}/size", [f"{g}/{o}" for o in OUTCOME_ORDER]) for g in GROUPS]
+    parts = [g for g in GROUPS if g != "all"]
+    for column in list(OUTCOME_ORDER) + ["size"]:
+        relations.append(Relation.total(f"all/{column}", [f"{g}/{column}" for g in parts]))
+    return values, relations
+
+
+def breakdown_hidden(breakdown: pd.DataFrame, review: PeriodReview) -> dict[str, str]:
+    """Which cells of the breakdown (``group/outcome`` or ``group/size``) this audience may not see."""
+    if not suppresses(review):
+        return {}
+    values, relations = breakdown_cells(breakdown)
+    return suppress_cells(values, relations, review.params.small_count_threshold)
 
 
 # --------------------------------------------------------------------------- curves
@@ -274,7 +302,7 @@ class OutcomesReport:
 
 
 def _pct(x: float) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.0f}%"
+    return format_share(x)
 
 
 def breakdown_for_review(review: PeriodReview) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -286,24 +314,35 @@ def breakdown_for_review(review: PeriodReview) -> tuple[pd.DataFrame, pd.DataFra
 def breakdown_display(breakdown: pd.DataFrame, review: PeriodReview) -> pd.DataFrame:
     """The breakdown as text, small numbers hidden for partner and public audiences.
 
-    Within each group the total is shown, so a single hidden cell is protected by
-    hiding a second one (complementary suppression).
+    Hidden cells lose their share too (a share and the group's size give the count), and
+    a group whose size is hidden shows no share at all. Columns: ``group, outcome, people,
+    share`` as text, plus ``hidden`` (the suppression reason or empty).
     """
+    hidden = breakdown_hidden(breakdown, review)
+    threshold = review.params.small_count_threshold
     shown = breakdown.copy()
     shown["people"] = shown["people"].map(str)
     shown["share"] = breakdown["share"].map(_pct)
-    if not suppresses(review):
-        return shown
-    threshold = review.params.small_count_threshold
-    for group in GROUPS:
-        idx = breakdown.index[breakdown["group"] == group]
-        counts = breakdown.loc[idx, "people"].tolist()
-        for i, hide, count in zip(idx, suppression_mask(counts, threshold), counts):
-            if hide:
-                small = 0 < count < threshold
-                shown.at[i, "people"] = f"fewer than {threshold}" if small else "hidden"
-                shown.at[i, "share"] = "hidden"
+    shown["hidden"] = ""
+    for i, r in breakdown.iterrows():
+        kind = hidden.get(f"{r['group']}/{r['outcome']}")
+        if kind or hidden.get(f"{r['group']}/size"):
+            shown.at[i, "share"] = "hidden"
+        if kind:
+            shown.at[i, "people"] = hidden_text(kind, threshold)
+            shown.at[i, "hidden"] = kind
     return shown
+
+
+def group_sizes_text(breakdown: pd.DataFrame, review: PeriodReview) -> str:
+    """'everyone: 40, first reached at a call-in: 20, ...' with hidden sizes as such."""
+    hidden = breakdown_hidden(breakdown, review)
+    parts = []
+    for g in GROUPS:
+        size = int(breakdown.loc[breakdown["group"] == g, "people"].sum())
+        kind = hidden.get(f"{g}/size")
+        parts.append(f"{GROUP_LABELS[g].lower()}: {hidden_text(kind, review.params.small_count_threshold) if kind else size}")
+    return ", ".join(parts)
 
 
 def write_outcomes_csv(review: PeriodReview, path: Path) -> None:
@@ -326,15 +365,27 @@ def _breakdown_chart(breakdown: pd.DataFrame, review: PeriodReview):
     colours = ["#67001f", "#d6604d", "#f4a582", "#92c5de", "#e0e0e0"]
     hatches = ["xx", "//", "..", "\\\\", ""]
     groups = list(GROUPS)
+    hidden = breakdown_hidden(breakdown, review)
+    hidden_labelled = False
     for g_index, group in enumerate(groups):
         left = 0.0
         part = breakdown[breakdown["group"] == group].set_index("outcome")
+        if hidden.get(f"{group}/size"):
+            ax.text(1, g_index, "hidden (would reveal a small number)", va="center", fontsize=8)
+            continue
         for o_index, outcome in enumerate(OUTCOME_ORDER):
             share = part.loc[outcome, "share"]
             share = 0.0 if math.isnan(share) else share
+            if hidden.get(f"{group}/{outcome}"):
+                continue  # a hidden count's segment is not drawn: its width would give it away
             ax.barh(g_index, share * 100, left=left, color=colours[o_index], hatch=hatches[o_index],
                     edgecolor="#333", label=OUTCOME_LABELS[outcome] if g_index == 0 else None)
             left += share * 100
+        if any(hidden.get(f"{group}/{o}") for o in OUTCOME_ORDER):
+            # the hidden cells together, as one grey block: their sum follows from the table anyway
+            ax.barh(g_index, 100 - left, left=left, color="#bdbdbd", hatch="", edgecolor="#333",
+                    label=None if hidden_labelled else "Hidden small numbers (together)")
+            hidden_labelled = True
     ax.set_yticks(range(len(groups)), [GROUP_LABELS[g] for g in groups])
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
@@ -367,7 +418,8 @@ def comparison_html(review: PeriodReview, cohort: pd.DataFrame, reached_fits: di
     both = pd.concat([reached, compared], ignore_index=True)
     both["label"] = both["group"] + ": " + both["label"]
     both = both.sort_values(["outcome", "months", "group"], kind="stable")
-    table = _milestone_html(both, review, f"Side by side: {len(cohort)} people reached, {len(group)} identified "
+    table = _milestone_html(both, review, f"Side by side: {shown_count(len(cohort), review.params.small_count_threshold, review.params.audience)} "
+                                          f"people reached, {shown_count(len(group), review.params.small_count_threshold, review.params.audience)} identified "
                                           "but not contacted (follow-up ends if they are later contacted)")
     return HTML(head + f'<div class="cf-banner">{html.escape(COMPARISON_CAVEAT)}</div>' + table + "</div>")
 
@@ -392,8 +444,9 @@ def _curves_chart(fits: dict, comparison_fits: dict | None, review: PeriodReview
         ax.set_xlim(0, horizon)
         ticks = [0, 6, 12, 24, 36]
         counts = [at_risk(follow, t) for t in ticks]
-        shown = [str(c) if not (suppresses(review) and 0 < c < review.params.small_count_threshold)
-                 else f"<{review.params.small_count_threshold}" for c in counts]
+        shown = [f"<{review.params.small_count_threshold}"
+                 if shown_count(c, review.params.small_count_threshold, review.params.audience) != f"{c:,}"
+                 else str(c) for c in counts]
         ax.set_xticks(ticks, [f"{t}\n({s})" for t, s in zip(ticks, shown)])
     axes[0].legend(loc="upper left", fontsize=8, frameon=False)
     who = COHORT_LABELS[review.params.outcomes_cohort]
@@ -436,10 +489,9 @@ def callin_outcomes_report(review: PeriodReview) -> OutcomesReport:
     intro.append("</div>")
     cohort, breakdown = breakdown_for_review(review)
     shown = breakdown_display(breakdown, review)
-    totals = {g: int(breakdown.loc[breakdown["group"] == g, "people"].sum()) for g in GROUPS}
     rows = [[GROUP_LABELS[r["group"]], OUTCOME_LABELS[r["outcome"]], r["people"], r["share"]]
             for _, r in shown.iterrows()]
-    group_sizes = ", ".join(f"{GROUP_LABELS[g].lower()}: {totals[g]}" for g in GROUPS)
+    group_sizes = group_sizes_text(breakdown, review)
     table = html_table(["Group", f"Status on {as_of:%d %b %Y}", "People", "Share of group"], rows,
                        f"The seed's breakdown: each person counted once, most serious outcome first ({group_sizes})")
     note = ('<p class="cf-note">This view mixes people reached years ago with people reached last week: '
@@ -455,7 +507,7 @@ def callin_outcomes_report(review: PeriodReview) -> OutcomesReport:
         part = cohort[cohort["first_on"].dt.year == year]
         ms = milestone_table(part, events, as_of, (12,))
         for _, r in ms.iterrows():
-            by_cohort.append({"label": f"{year} entry cohort ({len(part)} people): {r['label']}", "months": 12,
+            by_cohort.append({"label": f"{year} entry cohort ({shown_count(len(part), review.params.small_count_threshold, review.params.audience)} people): {r['label']}", "months": 12,
                               "still_followed": r["still_followed"], "incidence": r["incidence"],
                               "lower": r["lower"], "upper": r["upper"]})
     cohort_html = _milestone_html(pd.DataFrame(by_cohort), review,

@@ -137,6 +137,32 @@ def keeps_executed_notebooks(audience: str) -> bool:
     return audience == "internal"
 
 
+INTERNAL_NOTE_PREFIX = "internal:"
+
+
+def visible_note(text: str, audience: str) -> str:
+    """A free-text note as an audience may see it: notes starting ``internal:`` are for staff only.
+
+    >>> visible_note("internal: call J. about the list", "public"), visible_note("internal: call J.", "internal")
+    ('', 'call J.')
+    >>> visible_note("Training on 3.17.17.", "public")
+    'Training on 3.17.17.'
+    """
+    text = text or ""
+    if text.strip().lower().startswith(INTERNAL_NOTE_PREFIX):
+        return text.strip()[len(INTERNAL_NOTE_PREFIX):].strip() if audience == "internal" else ""
+    return text
+
+
+def provenance_label(label: str, audience: str) -> str:
+    """The params file as named in a report: outside the staff's own reports, never an absolute path.
+
+    >>> provenance_label("/home/ana/city/params/2017.yaml", "public"), provenance_label("params/x.yaml", "public")
+    ('2017.yaml', 'params/x.yaml')
+    """
+    return Path(label).name if audience != "internal" and Path(label).is_absolute() else label
+
+
 def hidden_text(kind: str, threshold: int) -> str:
     """What a report shows in place of a hidden count.
 

@@ -18,7 +18,6 @@ import errno
 import html
 import io
 import json
-import math
 import multiprocessing
 import os
 import shutil
@@ -45,7 +44,7 @@ from .params import NOTEBOOK_KEYS, display_path, params_record, read_params_file
 from .reader import head as reader_head, with_glossary
 from .outcomes import write_outcomes_csv
 from .review import PeriodReview, open_review, provenance
-from .tables import REPORT_CSS, format_value, headline_status, html_table, quality_html, status_cell
+from .tables import REPORT_CSS, headline_html, quality_html
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -437,14 +436,7 @@ def index_page(review: PeriodReview, results: list[ReportResult]) -> str:
             parts.append(f'<li><a href="{r.name}.html">{label}</a> — <strong>not produced</strong>: '
                          f"{html.escape(r.message)}</li>")
     parts.append('<li><a href="indicators.csv">indicators.csv</a> (every indicator, for spreadsheets)</li></ul>')
-    status = headline_status(review.indicators)
-    windows = {"ytd": "Year to date", "period": "Review period", "as_of": "At period end"}
-    rows = [[r["label"], windows.get(r["window"], r["window"]),
-             format_value(r["actual"], r["unit"]) if r["status"] or not math.isnan(r["actual"]) else "hidden",
-             format_value(r["benchmark"], r["unit"]), status_cell(r["status"]) if r["status"] else "—"]
-            for _, r in status.iterrows()]
-    parts.append(html_table(["Indicator", "Window", "Actual", "Benchmark", "Status"], rows,
-                            "Headline status of every indicator with a benchmark"))
+    parts.append(headline_html(review))
     p = provenance(review)
     parts.append(f'<p class="cf-provenance">Provenance — params: {html.escape(p["params"])}; '
                  f'ceasefire_analysis {html.escape(p["package_version"])}; run at {html.escape(p["run_at"])}. '

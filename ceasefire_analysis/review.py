@@ -20,7 +20,7 @@ from .coverage import Coverage
 from .formatting import format_day
 from .focus import focus_worksheet
 from .indicators import build_indicators, coverage_of, has_incomplete, mark_incomplete
-from .privacy import protect_indicators, suppresses_small_counts
+from .privacy import protect_indicators, provenance_label, suppresses_small_counts
 from .quality import duplicate_row_warnings, quality_warnings
 from .loading import CityData, load_data_dir
 from .params import (DEFAULTS, NOT_REPORTED, ReviewParams, display_path, notebook_params, parameters_in,
@@ -149,7 +149,7 @@ def provenance(review: PeriodReview) -> dict[str, Any]:
     """What a reader needs to trace a report back to its inputs."""
     return {
         "period": review.params.period_id,
-        "params": review.params_label,
+        "params": provenance_label(review.params_label, review.params.audience),
         "package_version": __version__,
         "inputs": review.data.input_records(),
         "coverage": review.coverage.as_record() if review.coverage else None,

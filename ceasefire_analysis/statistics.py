@@ -264,3 +264,17 @@ def add_chance_columns(outcomes: pd.DataFrame) -> pd.DataFrame:
     out["p_vs_three_year_average"] = p_avg
     out["verdict"] = verdicts
     return out
+
+
+def shortfall_chance(numerator: int, denominator: int, target_pct: float) -> float:
+    """One-sided binomial probability of a share this low or lower if the true rate were the target.
+
+    E.g. 119 of 135 actions (88%) against a 90% target: about 0.27, so the miss could be
+    chance. NaN when there is nothing to test (no denominator, or at or above target).
+
+    >>> round(shortfall_chance(119, 135, 90), 2)
+    0.27
+    """
+    if not denominator or numerator / denominator * 100 >= target_pct or target_pct >= 100:
+        return math.nan
+    return float(sps.binomtest(int(numerator), int(denominator), target_pct / 100, alternative="less").pvalue)

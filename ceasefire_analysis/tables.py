@@ -12,14 +12,19 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import HTML
 
+from .coverage import so_far_text
+from .formatting import (
+    format_chance, format_count, format_day, format_fraction, format_share, format_value, row_window_label, window_label,
+    windows_span_label,
+)
 from .indicators import (
-    LABELS, OUTCOME_INDICATORS, annual_outcome_benchmark, data_coverage, outcome_seasonal_shares,
+    LABELS, OUTCOME_INDICATORS, annual_outcome_benchmark, incident_months, outcome_seasonal_shares,
 )
 from .params import NEXT_STEP_STATUSES, NOT_REPORTED
-from .periods import round_half_up
+from .privacy import hidden_text, visible_note
 from .review import PeriodReview, previous_next_steps, provenance
-from .schema import DOES_NOT_MEET, MEETS, WINDOW_AS_OF, WINDOW_PERIOD, WINDOW_YTD
-from .statistics import VERDICT_ALPHA, minimum_detectable_counts, pace_probability
+from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, WINDOW_AS_OF, WINDOW_PERIOD, WINDOW_YTD
+from .statistics import VERDICT_ALPHA, minimum_detectable_counts, pace_probability, shortfall_chance
 
 REPORT_CSS = """
 <style>
@@ -69,25 +74,15 @@ def html_table(header: list[str], rows: list[list[Cell | str]], caption: str = "
     return "".join(parts)
 
 
-def format_value(value, unit: str) -> str:
-    """Counts as whole numbers, percentages rounded half up with a % sign, missing as 'n/a'.
-
-    >>> format_value(87.5, "percent"), format_value(16.0, "count"), format_value(float("nan"), "count")
-    ('88%', '16', 'n/a')
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if unit == "percent":
-        return f"{round_half_up(value)}%"
-    return f"{int(round_half_up(value)):,}"
-
-
-def status_cell(status: str, detail: str = "") -> Cell:
-    """The meets / does-not-meet mark: a symbol, a word and a colour."""
+def status_cell(status: str, detail: str = "", through=None) -> Cell:
+    """The meets / does-not-meet mark: a symbol, a word and a colour; an incomplete window gets no mark."""
     if status == MEETS:
         return Cell("✔ Meets benchmark" + (f"\n{detail}" if detail else ""), "meets")
     if status == DOES_NOT_MEET:
         return Cell("✘ Does not meet benchmark" + (f"\n{detail}" if detail else ""), "misses")
+    if status == INCOMPLETE:
+        return Cell("Incomplete: no mark until the data cover the whole window"
+                    + (f" ({so_far_text(through)})" if through else ""))
     return Cell("No benchmark" if not detail else detail)
 
 
@@ -96,85 +91,138 @@ def _row(table: pd.DataFrame, indicator: str, window: str) -> pd.Series | None:
     return None if match.empty else match.iloc[0]
 
 
-def _pct(x: float) -> str:
-    return f"{round_half_up(100 * x)}%"
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def window_cells(review: PeriodReview) -> dict[str, str]:
+    """What each window of the worksheets is called, by its months."""
+    period = review.params.review
+    return {WINDOW_YTD: f"Year to date\n{window_label(period.ytd)}", WINDOW_PERIOD: f"Review period\n{window_label(period.period)}"}
+
+
+def deciding_rule(review: PeriodReview) -> str:
+    """One sentence: which benchmark decides the mark."""
+    if review.params.seasonal_benchmarks:
+        return ("The mark is decided by the seasonal benchmark (the annual benchmark split by each month's share of "
+                f"the counts in the {review.params.seasonal_years} years before); the even-months benchmark is shown "
+                "as context. Where no seasonal benchmark can be set, the even-months one decides.")
+    return ("The mark is decided by the benchmark spread evenly over the months (the annual benchmark / 12 per "
+            "month, as in the seed worksheet).")
+
+
+def _reference_cell(value, windows: list, p_value, review: PeriodReview, what: str) -> Cell:
+    """The prior year or 3-year average, with its months and the E-test against the actual count."""
+    span = window_label(windows[0]) if len(windows) == 1 else windows_span_label(windows)
+    if _missing(value):
+        months = review.coverage.last_full_month if review.coverage else None
+        first = review.data.date_range()[0]
+        reason = f"the incident data start {first:%b %Y}" if first is not None else "no incident data"
+        if months is not None and windows[-1].last > months:
+            reason = "the data do not cover those months"
+        return Cell(f"n/a: {reason} ({span})")
+    text = f"{format_count(value)}\n({span})"
+    if not _missing(p_value):
+        text += (f"\nE-test against {what}: a difference this large has a {format_chance(p_value)} chance if the rate "
+                 "had not changed")
+    return Cell(text, "num")
 
 
 def outcome_worksheet_html(review: PeriodReview) -> HTML:
     """Worksheet 1 laid out like the seed: benchmark, actual, status, prior year, 3-year average, notes."""
     table = review.indicators
     params = review.params
-    year = params.review.period.last.year
-    windows = {WINDOW_YTD: f"YTD ({params.review.ytd.label()})", WINDOW_PERIOD: params.review.period.label()}
+    windows = params.review.windows()
+    labels = window_cells(review)
     seasonal = "benchmark_seasonal" in table.columns
-    header = ["Indicator", "Window", "Benchmark", f"Actual {year}", "Status"]
-    header += ["Seasonal benchmark"] if seasonal else []
-    header += ["Could it be chance?", f"{year - 1} (same months)", f"3-year average ({year - 3}–{year - 1})",
-               "Notes re trends"]
+    through = review.coverage.through if review.coverage else None
+    header = ["Indicator", "Window"]
+    header += ["Benchmark (even months; context)", "Seasonal benchmark (decides the mark)"] if seasonal else \
+        ["Benchmark"]
+    header += ["Actual", "Status", "Could it be chance? (if the true rate equalled the benchmark)",
+               "Same months a year earlier", "3-year average of the same months", "Notes re trends"]
     rows, classes = [], []
     for indicator in ("homicides", "nonfatal_injury_shootings", "non_injury_shootings"):
-        for i, (window, window_label) in enumerate(windows.items()):
+        for i, (window, window_label_text) in enumerate(labels.items()):
             r = _row(table, indicator, window)
+            incomplete = r["status"] == INCOMPLETE
             detail = ""
             if r["status"] == DOES_NOT_MEET and not math.isnan(r["pct_over_benchmark"]):
-                detail = (f"{_pct(r['pct_over_benchmark'])} over benchmark; "
-                          f"a {_pct(r['cut_to_meet'])} cut would meet it")
-            cells = [
-                LABELS[indicator] if i == 0 else "",
-                window_label,
-                Cell(format_value(r["benchmark"], "count"), "num"),
-                Cell(format_value(r["actual"], "count"), "num"),
-                status_cell(r["status"], detail),
-            ]
+                detail = (f"{format_share(r['pct_over_benchmark'])} over benchmark; "
+                          f"a {format_share(r['cut_to_meet'])} cut would meet it")
+            benchmark = (Cell(format_count(r["benchmark"]), "num") if not _missing(r["benchmark"]) else
+                         Cell(f"No benchmark: {r['benchmark_note']}" if r.get("benchmark_note") else "No benchmark"))
+            actual = format_count(r["actual"]) + (f"\n({so_far_text(through)})" if incomplete else "")
+            cells = [LABELS[indicator] if i == 0 else "", window_label_text, benchmark]
             if seasonal:
                 value = r["benchmark_seasonal"]
-                cells.append(Cell("n/a") if math.isnan(value) else
-                             Cell(f"{format_value(value, 'count')}\n{status_cell(r['status_seasonal']).text}"))
+                cells.append(Cell("n/a (no seasonal pattern to split by; the even-months benchmark decides)")
+                             if _missing(value) else Cell(format_count(value), "num"))
+            cells += [Cell(actual, "num"), status_cell(r["status"], detail, through)]
+            if incomplete:
+                cells.append(Cell("Not tested: the window is not complete"))
+            else:
+                cells.append(Cell(chance_text(r)))
+            window_obj = windows[window]
             cells += [
-                Cell(chance_text(r)),
-                Cell(format_value(r["prior_year"], "count"), "num"),
-                Cell(format_value(r["three_year_average"], "count"), "num"),
-                params.notes.get(indicator, "") if i == 0 else "",
+                _reference_cell(r["prior_year"], [window_obj.shift_years(-1)], r.get("p_vs_prior_year"), review,
+                                "the year before"),
+                _reference_cell(r["three_year_average"], [window_obj.shift_years(-k) for k in (3, 2, 1)],
+                                r.get("p_vs_three_year_average"), review, "the 3-year average"),
+                note_for(review, indicator) if i == 0 else "",
             ]
             rows.append(cells)
             classes.append("")
     caption = "Worksheet 1: outcome indicators (fewer is better: an outcome meets its benchmark at or below it)"
-    return HTML(html_table(header, rows, caption, classes))
+    rule = f'<p class="cf-note">{html.escape(deciding_rule(review))}</p>'
+    return HTML(html_table(header, rows, caption, classes) + rule)
 
 
 def chance_text(r: pd.Series) -> str:
     """The verdict on a count against its benchmark, with the probability in words."""
+    if r.get("status") == INCOMPLETE:
+        return "Not tested: the window is not complete"
     if not r.get("verdict"):
         return "No benchmark"
     p = r["p_vs_benchmark"]
-    odds = f"{100 * p:.0f}%" if p >= 0.01 else "under 1%"
-    direction = "this high or higher" if r["actual"] >= r["benchmark_exact"] else "this low or lower"
-    return f"{r['verdict'].capitalize()}\n(chance of a count {direction} with nothing changed: {odds})"
+    seasonal = r.get("decided_by") == "seasonal"
+    expected = r["benchmark_seasonal_exact"] if seasonal else r["benchmark_exact"]
+    direction = "this high or higher" if r["actual"] >= expected else "this low or lower"
+    which = "seasonal benchmark" if seasonal else "benchmark"
+    return (f"{r['verdict'].capitalize()}\n(chance of a count {direction} if the true rate equalled the {which}: "
+            f"{format_chance(p)})")
 
 
 def how_to_read_html(review: PeriodReview) -> HTML:
-    """What size of change the counts could show at all: the minimum detectable change per window."""
+    """What size of change the counts could show at all: the count that would stand out from chance per window."""
     table = review.indicators
     rows = []
     for _, r in table[table["worksheet"].eq("outcomes") & table["benchmark_exact"].notna()].iterrows():
-        high, low = minimum_detectable_counts(r["benchmark_exact"])
-        bench = r["benchmark_exact"]
-        up = f"{high} or more (+{_pct(high / bench - 1)})" if high is not None else "n/a"
-        down = f"{low} or fewer (−{_pct(1 - low / bench)})" if low is not None else "no count is low enough"
-        window = "Year to date" if r["window"] == WINDOW_YTD else "Review period"
-        rows.append([r["label"], window, Cell(f"{bench:.1f}", "num"), up, down])
+        seasonal = r.get("decided_by") == "seasonal"
+        bench = r["benchmark_seasonal_exact"] if seasonal else r["benchmark_exact"]
+        shown = r["benchmark_seasonal"] if seasonal else r["benchmark"]
+        high, low = minimum_detectable_counts(bench)
+        up = f"{high} or more (+{format_share(high / bench - 1)})" if high is not None else "n/a"
+        down = f"{low} or fewer (−{format_share(1 - low / bench)})" if low is not None else "no count is low enough"
+        window = window_cells(review)[r["window"]].replace("\n", ", ")
+        rows.append([r["label"], window, Cell(format_count(shown), "num"), up, down])
     intro = (f'<div class="cf-report"><h2>How to read this: what the counts can and cannot show</h2>'
              f"<p>Shootings and homicides are counted in small numbers, and small numbers vary by chance. "
              f"“Could it be chance?” gives the probability of a count at least as far from the benchmark, in "
-             f"the same direction, if nothing had changed (a Poisson model with the benchmark as the expected "
-             f"count). Below {VERDICT_ALPHA:.1%} (fewer than 1 in {round(1 / VERDICT_ALPHA)}) the count is "
-             f"called higher or lower than expected; otherwise it is within normal variation. The meets / "
-             f"does-not-meet mark is the seed's rule and is kept as it is.</p>"
-             f"<p>The table shows, for each window, how far a count would have to move from its benchmark "
-             f"before it stands out from chance. A change smaller than this cannot be told from noise in one "
-             f"window, however real it is.</p></div>")
-    table_html = html_table(["Indicator", "Window", "Expected (benchmark)", "Stands out if", "or if"], rows,
-                            "Minimum detectable change from the benchmark") if rows else (
+             f"the same direction, if the true rate equalled the benchmark (a Poisson model with the benchmark as "
+             f"the expected count). The benchmark is a target, often set below last year's count, so this asks "
+             f"whether the count is out of line with the target, not whether anything has changed since last year; "
+             f"the E-tests beside the prior year and the 3-year average ask that. Below {VERDICT_ALPHA:.1%} "
+             f"(fewer than 1 in {round(1 / VERDICT_ALPHA)}) the count is called higher or lower than expected; "
+             f"otherwise it is within normal variation. {html.escape(deciding_rule(review))}</p>"
+             f"<p>The table shows, for each window, the count that would stand out from chance against its "
+             f"benchmark. This is not the size of change the count reliably detects: if the true rate really "
+             f"moved to exactly that count, a window would reach it only about half the time. A real change must "
+             f"be larger still to be seen most of the time, and a smaller one cannot be told from noise in one "
+             f"window.</p></div>")
+    table_html = html_table(["Indicator", "Window", "Benchmark", "Count that would stand out: as high as",
+                             "or as low as"], rows,
+                            "Counts that would stand out from chance against the benchmark") if rows else (
         '<p class="cf-note">No outcome has a benchmark for this period (none given in the params file, and no '
         "whole prior year in the data to derive one), so there is nothing to test against.</p>")
     return HTML(REPORT_CSS + intro + table_html)
@@ -185,24 +233,29 @@ def pace_html(review: PeriodReview) -> HTML:
     params = review.params
     last = params.review.period.last
     monthly = review.data.monthly_counts
-    coverage = data_coverage(review.data.incidents, last)
+    if review.coverage is not None and not review.coverage.covers(params.review.ytd.end):
+        return HTML(f'<p class="cf-note">No pace is computed: the year to date is not complete '
+                    f"({html.escape(so_far_text(review.coverage.through))}).</p>")
+    coverage = incident_months(review.data, review.coverage) if review.coverage else None
     rows = []
     for indicator in ("homicides", "nonfatal_injury_shootings"):
         annual = annual_outcome_benchmark(review.data, params, indicator, last.year)
         if annual is None:
             continue
-        ytd = int(_row(review.indicators, indicator, WINDOW_YTD)["actual"])
+        ytd_row = _row(review.indicators, indicator, WINDOW_YTD)
+        ytd = int(ytd_row["actual"])
+        seasonal = ytd_row.get("decided_by") == "seasonal"
         shares = outcome_seasonal_shares(monthly, OUTCOME_INDICATORS[indicator], last.year, coverage, params) \
-            if params.seasonal_benchmarks else None
+            if seasonal else None
         p = pace_probability(ytd, annual, last.month, shares)
-        rows.append([LABELS[indicator], Cell(f"{ytd:,}", "num"), Cell(f"{annual:,.0f}", "num"),
-                     Cell(f"{100 * p:.0f}%", "num")])
+        rows.append([LABELS[indicator], Cell(format_count(ytd), "num"), Cell(format_count(annual), "num"),
+                     Cell(format_share(p), "num")])
     if not rows:
         return HTML('<p class="cf-note">No annual benchmark for this year, so no chance of meeting one.</p>')
     basis = "its seasonal pattern" if params.seasonal_benchmarks else "an even monthly pace"
     caption = (f"On pace? Chance that {last.year} ends at or under its annual benchmark, if the rest of the year "
                f"runs at the benchmark's pace ({basis})")
-    return HTML(html_table(["Indicator", f"So far ({params.review.ytd.label()})", f"{last.year} benchmark",
+    return HTML(html_table(["Indicator", f"So far ({window_label(params.review.ytd)})", f"{last.year} benchmark",
                             "Chance of meeting it"], rows, caption))
 
 
@@ -225,29 +278,42 @@ ACTIVITY_LAYOUT = [
 
 
 def suppressed_text(r: pd.Series, threshold: int) -> str | None:
-    """What a public report shows instead of a hidden count, or None when it is not hidden."""
+    """What a partner or public report shows instead of a hidden count, or None when it is not hidden."""
     flag = r.get("suppressed", "") if hasattr(r, "get") else ""
-    if flag == "small":
-        return f"fewer than {threshold}"
-    if flag == "complementary":
-        return "hidden (would reveal a small number)"
-    return None
+    return hidden_text(flag, threshold) if flag else None
 
 
-def _activity_cell(r: pd.Series | None, threshold: int = 5) -> Cell:
+def _shares_text(r: pd.Series) -> str:
+    """A percentage with its parts ('79% (27 of 34)'), or the value alone when it has none."""
+    if r["unit"] == "percent" and not _missing(r.get("numerator")):
+        return format_fraction(r["numerator"], r["denominator"])
+    return format_value(r["actual"], r["unit"])
+
+
+def _activity_cell(r: pd.Series | None, threshold: int = 5, through=None) -> Cell:
     if r is None:
         return Cell("")
     hidden = suppressed_text(r, threshold)
     if hidden:
         return Cell(hidden)
-    value = format_value(r["actual"], r["unit"])
-    if isinstance(r["benchmark"], float) and math.isnan(r["benchmark"]):
-        return Cell(value, "num")
+    value = _shares_text(r)
+    if r["status"] == INCOMPLETE:
+        bench = "" if _missing(r["benchmark"]) else f"\nbenchmark {format_value(r['benchmark'], r['unit'])}"
+        return Cell(f"{value}\n({so_far_text(through)}){bench}\nIncomplete: no mark", "num")
+    if _missing(r["benchmark"]):
+        note = r.get("benchmark_note") or ""
+        return Cell(f"{value}\nNo benchmark: {note}" if note else value, "num")
     mark = status_cell(r["status"])
     bench = format_value(r["benchmark"], r["unit"])
     if not r["status"]:
         return Cell(f"{value}\n(capacity {bench})" if r["indicator"] == "case_management_active" else value, "num")
-    return Cell(f"{value}\nbenchmark {bench}\n{mark.text}", mark.css)
+    text = f"{value}\nbenchmark {bench}\n{mark.text}"
+    if r["status"] == DOES_NOT_MEET and r["unit"] == "percent" and not _missing(r.get("numerator")):
+        p = shortfall_chance(r["numerator"], r["denominator"], r["benchmark"])
+        if not _missing(p) and p >= VERDICT_ALPHA:
+            text += (f"\nThe shortfall could be chance: {format_chance(p)} chance of a share this low if the true "
+                     f"rate were {bench} (binomial)")
+    return Cell(text, mark.css)
 
 
 def activity_worksheet_html(review: PeriodReview) -> HTML:
@@ -255,8 +321,10 @@ def activity_worksheet_html(review: PeriodReview) -> HTML:
     table = review.indicators
     params = review.params
     units = table.set_index("indicator")["actual"].to_dict()
-    header = ["Indicator", f"YTD ({params.review.ytd.label()})", f"Period ({params.review.period.label()})",
-              f"At {params.review.end:%d %b %Y}", "Notes re trends"]
+    through = review.coverage.through if review.coverage else None
+    header = ["Indicator", f"Year to date ({window_label(params.review.ytd)})",
+              f"Review period ({window_label(params.review.period)})",
+              f"At {format_day(params.review.end)}", "Notes re trends"]
     rows, classes = [], []
     for section, indicators in ACTIVITY_LAYOUT:
         rows.append([Cell(section, ""), "", "", "", ""])
@@ -270,13 +338,18 @@ def activity_worksheet_html(review: PeriodReview) -> HTML:
                 n_units = units.get(f"staffing_units_{group}", 0)
                 label += f" ({int(n_units)} unit{'s' if n_units != 1 else ''})"
             threshold = params.small_count_threshold
-            rows.append([label, _activity_cell(_row(table, indicator, WINDOW_YTD), threshold),
-                         _activity_cell(_row(table, indicator, WINDOW_PERIOD), threshold),
-                         _activity_cell(_row(table, indicator, WINDOW_AS_OF), threshold),
-                         params.notes.get(indicator, "")])
+            rows.append([label, _activity_cell(_row(table, indicator, WINDOW_YTD), threshold, through),
+                         _activity_cell(_row(table, indicator, WINDOW_PERIOD), threshold, through),
+                         _activity_cell(_row(table, indicator, WINDOW_AS_OF), threshold, through),
+                         note_for(review, indicator)])
             classes.append("sub" if indented else "")
     caption = "Worksheet 2: activity indicators (more is better: an activity meets its benchmark at or above it)"
     return HTML(html_table(header, rows, caption, classes))
+
+
+def note_for(review: PeriodReview, indicator: str) -> str:
+    """The params file's note on an indicator, as this report's audience may see it."""
+    return visible_note(review.params.notes.get(indicator, ""), review.params.audience)
 
 
 def report_header(review: PeriodReview, title: str, purpose: str) -> HTML:
@@ -318,7 +391,7 @@ def quality_html(review: PeriodReview) -> HTML:
 
 def next_steps_html(review: PeriodReview) -> HTML:
     """What became of the last review's next steps (with a count by status), then this review's next steps."""
-    steps = review.params.next_steps
+    steps = [step for step in (visible_note(s, review.params.audience) for s in review.params.next_steps) if step]
     parts = ['<div class="cf-report">', previous_next_steps_html(review)]
     if not steps:
         parts.append("<h2>Next steps</h2><p>None recorded in the params file.</p>")
@@ -362,7 +435,43 @@ def provenance_html(review: PeriodReview) -> HTML:
 
 
 def headline_status(indicators: pd.DataFrame) -> pd.DataFrame:
-    """Indicators that have a benchmark, with their status, for the period's index page."""
+    """Indicators that have a benchmark (or a named reason for none), for the period's index page."""
     hidden = indicators["suppressed"].ne("") if "suppressed" in indicators else False
-    with_benchmark = indicators[indicators["benchmark"].notna() & (indicators["status"].ne("") | hidden)]
-    return with_benchmark[["label", "window", "actual", "unit", "benchmark", "status"]].reset_index(drop=True)
+    noted = indicators["benchmark_note"].fillna("").ne("") if "benchmark_note" in indicators else False
+    keep = (indicators["benchmark"].notna() & (indicators["status"].ne("") | hidden)) | noted
+    return indicators[keep].reset_index(drop=True)
+
+
+def headline_html(review: PeriodReview) -> str:
+    """The index page's table: each benchmarked indicator's window by its months, count, benchmark, mark and
+    the chance verdict beside it."""
+    status = headline_status(review.indicators)
+    through = review.coverage.through if review.coverage else None
+    rows = []
+    for _, r in status.iterrows():
+        window = row_window_label(r["window_start"], r["window_end"], as_of=r["window"] == WINDOW_AS_OF)
+        hidden = suppressed_text(r, review.params.small_count_threshold)
+        actual = hidden or _shares_text(r)
+        if r["status"] == INCOMPLETE:
+            actual += f" ({so_far_text(through)})"
+        seasonal = r.get("decided_by") == "seasonal"
+        bench_value = r["benchmark_seasonal"] if seasonal else r["benchmark"]
+        benchmark = (format_value(bench_value, r["unit"]) + (" (seasonal)" if seasonal else "")
+                     if not _missing(bench_value) else f"none: {r.get('benchmark_note') or 'not set'}")
+        if r["status"] in (MEETS, DOES_NOT_MEET, INCOMPLETE):
+            mark = status_cell(r["status"], through=through)
+        else:
+            mark = Cell("hidden" if hidden else "—")
+        if r["status"] == INCOMPLETE or hidden:
+            chance = "—"
+        elif isinstance(r.get("verdict"), str) and r["verdict"]:
+            chance = f"{r['verdict'].capitalize()} ({format_chance(r['p_vs_benchmark'])})"
+        elif r["status"] == DOES_NOT_MEET and r["unit"] == "percent" and not _missing(r.get("numerator")):
+            p = shortfall_chance(r["numerator"], r["denominator"], r["benchmark"])
+            chance = (f"The shortfall could be chance ({format_chance(p)})" if not _missing(p) and p >= VERDICT_ALPHA
+                      else "Not put down to chance" if not _missing(p) else "—")
+        else:
+            chance = "—"
+        rows.append([r["label"], window, actual, benchmark, mark, chance])
+    return html_table(["Indicator", "Window", "Actual", "Benchmark", "Status", "Could it be chance?"], rows,
+                      "Headline status of every indicator with a benchmark")
