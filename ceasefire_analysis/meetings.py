@@ -35,7 +35,11 @@ from .errors import ParamsError
 from .indicators import rows_in_window
 from .loading import CityData, load_data_dir
 from .params import AUDIENCES, notebook_params, parameters_in
-from .privacy import suppression_mask
+from .formatting import format_share
+from .privacy import (
+    COMPLEMENTARY, SMALL, hidden_text, provenance_label, shows_participant_rows, suppresses_small_counts,
+    suppression_mask,
+)
 from .tables import REPORT_CSS, html_table
 
 MEETING_KEYS = ("meeting", "city", "data_dir", "meeting_on", "window_start", "window_end", "audience",
@@ -103,7 +107,7 @@ class MeetingParams:
 
     @property
     def internal(self) -> bool:
-        return self.audience == "internal"
+        return shows_participant_rows(self.audience)
 
     @property
     def public(self) -> bool:
@@ -472,15 +476,15 @@ def pack_from_notebook(namespace: dict[str, Any]) -> MeetingPack:
 def people_count_cells(counts: list[int], params: MeetingParams, total_shown: bool = False) -> list[str]:
     """Counts of people as shown to the pack's audience: the one place a pack hides small numbers.
 
-    Internal packs show every count. Partner and public packs hide counts from 1 to
-    ``small_count_threshold - 1`` ("fewer than 5"); public packs also hide a second cell
+    Internal packs show every count. Partner and public packs (the rule lives in ``privacy``)
+    hide counts from 1 to ``small_count_threshold - 1`` ("fewer than 5") and a second cell
     when a shown total would give a hidden one away (:func:`privacy.suppression_mask`).
     """
-    if params.internal:
+    if not suppresses_small_counts(params.audience):
         return [str(c) for c in counts]
     threshold = params.small_count_threshold
-    hidden = suppression_mask(list(counts), threshold, total_shown=total_shown and params.public)
-    return [(f"fewer than {threshold}" if 0 < c < threshold else "hidden") if h else str(c)
+    hidden = suppression_mask(list(counts), threshold, total_shown=total_shown)
+    return [hidden_text(SMALL if 0 < c < threshold else COMPLEMENTARY, threshold) if h else str(c)
             for c, h in zip(counts, hidden)]
 
 
@@ -774,7 +778,7 @@ def _partnership_block(pack: MeetingPack) -> str:
         due, done, rate = on_time_rate(tasks, first, p.meeting_on)
         rate_text = (f"Of {_n(due, 'task', 'tasks')} due from {_span(first, p.meeting_on)}, {done} "
                      f"{'was' if done == 1 else 'were'} completed on time "
-                     f"({rate:.0%})." if due else "No task fell due in the last 90 days.")
+                     f"({format_share(rate)})." if due else "No task fell due in the last 90 days.")
         parts.append(_block("Tasks overdue and on time", table + f"<p>{_h(rate_text)}</p>"))
     if p.public:
         notes = "<p>The partnership's own notes are not part of the public pack.</p>"
@@ -845,6 +849,6 @@ def partnership_health_html(pack: MeetingPack) -> HTML:
 def pack_provenance(pack: MeetingPack) -> HTML:
     from . import __version__
     inputs = "; ".join(f"{Path(i.path).name} sha256 {i.sha256}" for i in pack.data.inputs)
-    text = (f"Provenance — {pack.params.folder_id}; params: {pack.params_label}; ceasefire_analysis {__version__}; "
+    text = (f"Provenance — {pack.params.folder_id}; params: {provenance_label(pack.params_label, pack.params.audience)}; ceasefire_analysis {__version__}; "
             f"inputs: {inputs}; run at {pack.opened_at.isoformat(timespec='seconds')}.")
     return HTML(f'<p class="cf-provenance">{_h(text)}</p>')

@@ -42,6 +42,7 @@ from .front_page import front_page_html, read_reports_folder
 from .meetings import NOTEBOOK_MEETING_KEYS
 from .params import NOTEBOOK_KEYS, display_path, params_record, read_params_file
 from .reader import head as reader_head, with_glossary
+from .privacy import keeps_executed_notebooks
 from .outcomes import write_outcomes_csv
 from .review import PeriodReview, open_review, provenance
 from .tables import REPORT_CSS, headline_html, quality_html
@@ -568,7 +569,10 @@ def finish_period(review: PeriodReview, staging: Path, results: list[ReportResul
     first, last = review.data.date_range()
     identity = {"period": review.params.period_id,
                 "coverage": {"first_incident": f"{first:%Y-%m-%d}" if first is not None else None,
-                             "last_incident": f"{last:%Y-%m-%d}" if last is not None else None}}
+                             "last_incident": f"{last:%Y-%m-%d}" if last is not None else None,
+                             **review.coverage.as_record()}}
+    if not keeps_executed_notebooks(review.params.audience):  # every intermediate value is in them
+        shutil.rmtree(staging / "executed", ignore_errors=True)
     return publish(staging, out_root / review.params.period_id, identity, params_file,
                    params, review.data.input_records(), started, results, kept)
 
@@ -693,6 +697,8 @@ def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLi
             stream.write(f"{result.params_file}: not run.\n{exc}\n")
             continue
         jobs_ready.append(job)
+        for warning in job.warnings:
+            stream.write(f"warning: {warning}\n")
 
     tasks = [(job, name) for job in jobs_ready for name in job.notebooks]
     progress = Progress(len(tasks), stream, past_notebook_seconds(out_root), jobs)
@@ -790,6 +796,7 @@ class Job:
     staging: Path
     notebooks: tuple[str, ...]
     finish: object  # callable(list[ReportResult]) -> Path of the finished folder
+    warnings: list[str] = field(default_factory=list)  # one line each for the terminal
 
 
 def prepare_job(params_file: Path, out_root: Path, result: PeriodResult, notebooks: tuple[str, ...]) -> Job:
@@ -812,6 +819,8 @@ def prepare_job(params_file: Path, out_root: Path, result: PeriodResult, noteboo
         return Job(result, params_file, staging, (pack.params.meeting,), finish_meeting)
     review, staging = prepare_period(params_file, out_root)  # params are checked before any data is read
     result.period_id = review.params.period_id
+    incomplete = review.incomplete_warning()
     return Job(result, params_file, staging, notebooks,
                lambda reports: finish_period(review, staging, reports, out_root, params_file,
-                                             params_record(review.params), started, result.kept))
+                                             params_record(review.params), started, result.kept),
+               [incomplete] if incomplete else [])
