@@ -202,11 +202,11 @@ def suppress_cells(values: dict[str, int], relations: list[Relation], threshold:
     """Which cells to hide, and why: ``{cell: "small" | "complementary"}``.
 
     Every count from 1 to ``threshold - 1`` is hidden (primary suppression). Then, as long
-    as the published cells and the ``relations`` pin down the exact value of a small
-    count, the smallest non-zero published cell of a relation that touches it is hidden
-    too (complementary suppression). ``unpublished`` cells (e.g. people reached both
-    ways, the rest of a share) are never shown but take part in the relations; they are
-    protected when small.
+    as the published cells and the ``relations`` pin down the exact value of any hidden
+    cell, a published cell of a relation that touches it is hidden too (complementary
+    suppression): the smallest non-zero one whose hiding leaves the pinned cell more than
+    one possible value. ``unpublished`` cells (e.g. people reached both ways, the rest of a
+    share) are never shown but take part in the relations; they are protected when small.
 
     >>> hide = suppress_cells({"all": 15, "a": 4, "b": 11}, [Relation.total("all", ["a", "b"])], 5)
     >>> sorted(hide.items())
@@ -216,29 +216,39 @@ def suppress_cells(values: dict[str, int], relations: list[Relation], threshold:
     """
     small = {c for c, v in values.items() if 0 < v < threshold}
     hidden = set(small) | set(unpublished)
+
+    def pinned(cells: set[str]) -> list[str]:
+        # every hidden cell a report shows as hidden is protected, and every small unpublished one
+        guarded = sorted(c for c in cells if c in small or c not in unpublished)
+        return [c for c in guarded if pinned_down(c, values, relations, cells, small, threshold)]
+
     while True:
-        pinned = [c for c in sorted(small) if pinned_down(c, values, relations, hidden, small, threshold)]
-        if not pinned:
+        exposed = pinned(hidden)
+        if not exposed:
             break
-        extra = _complement_for(pinned[0], values, relations, hidden)
+        extra = _complement_for(exposed[0], values, relations, hidden, small, threshold)
         if extra is None:
             break  # every cell of every relation is hidden already: nothing more can be done
         hidden.add(extra)
     return {c: (SMALL if c in small else COMPLEMENTARY) for c in values if c in hidden and c not in unpublished}
 
 
-def _complement_for(cell: str, values: dict[str, int], relations: list[Relation], hidden: set[str]) -> str | None:
-    """The published cell whose hiding best protects ``cell``: non-zero first, then smallest."""
+def _complement_for(cell: str, values: dict[str, int], relations: list[Relation], hidden: set[str],
+                    small: set[str], threshold: int) -> str | None:
+    """The published cell whose hiding protects ``cell``: the first, non-zero and smallest first, that
+    leaves it with more than one possible value; else the smallest near it."""
     touching = [r for r in relations if cell in dict(r.terms)]
     near = {c for r in touching for c, _ in r.terms if c not in hidden}
-    if not near:  # pinned through a chain of relations: look one step further
-        linked = {c for r in touching for c, _ in r.terms}
-        near = {c for r in relations if linked & set(dict(r.terms)) for c, _ in r.terms if c not in hidden}
-    if not near:
-        near = {c for r in relations for c, _ in r.terms if c not in hidden}
-    if not near:
-        return None
-    return min(near, key=lambda c: (values[c] == 0, values[c], c))
+    linked = {c for r in touching for c, _ in r.terms}
+    further = {c for r in relations if linked & set(dict(r.terms)) for c, _ in r.terms if c not in hidden}
+    anywhere = {c for r in relations for c, _ in r.terms if c not in hidden}
+    for pool in (near, further, anywhere):
+        ordered = sorted(pool, key=lambda c: (values[c] == 0, values[c], c))
+        for candidate in ordered:
+            if not pinned_down(cell, values, relations, hidden | {candidate}, small, threshold):
+                return candidate
+    ordered = sorted(near or further or anywhere, key=lambda c: (values[c] == 0, values[c], c))
+    return ordered[0] if ordered else None
 
 
 def pinned_down(cell: str, values: dict[str, int], relations: list[Relation], hidden: set[str], small: set[str],

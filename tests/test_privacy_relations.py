@@ -1,0 +1,277 @@
+"""No hidden count can be worked back out from what a partner or public report publishes.
+
+The test states the relations a reader can use between published numbers, reads what the
+reports publish (indicators.csv and callin_outcomes.csv as written, and the group sizes
+shown on the call-in page), and tries every value a hidden cell could take: a hidden cell is
+safe only if at least two values fit everything published. The attacker here is written
+independently of the package's own suppression (a plain search, not its integer program).
+"""
+from __future__ import annotations
+
+import io
+import math
+import re
+
+import pandas as pd
+import pytest
+
+from ceasefire_analysis.outcomes import GROUPS, OUTCOME_ORDER, breakdown_for_review, group_sizes_text, \
+    write_outcomes_csv
+from ceasefire_analysis.reports import indicators_csv
+from ceasefire_analysis.review import open_review
+
+THRESHOLD = 5
+SOURCES = ("call_in", "custom_notification", "ceasefire_other", "outreach", "non_ceasefire_other")
+
+
+# --------------------------------------------------------------------------- the attacker
+
+def values_that_fit(target: str, published: dict[str, int], hidden: dict[str, range | list[int]],
+                    relations: list[dict[str, int]], enough: int = 2) -> set[int]:
+    """Values of ``target`` consistent with every relation, stopping once ``enough`` are found."""
+    names = sorted(hidden, key=lambda n: (n != target, -sum(n in r for r in relations)))
+    found: set[int] = set()
+
+    def bounds(relation, assigned):
+        low = high = 0
+        for cell, coef in relation.items():
+            if cell in published:
+                low += coef * published[cell]
+                high += coef * published[cell]
+            elif cell in assigned:
+                low += coef * assigned[cell]
+                high += coef * assigned[cell]
+            else:
+                lo, hi = min(hidden[cell]), max(hidden[cell])
+                low += min(coef * lo, coef * hi)
+                high += max(coef * lo, coef * hi)
+        return low, high
+
+    def search(i, assigned):
+        for relation in relations:
+            low, high = bounds(relation, assigned)
+            if low > 0 or high < 0:
+                return False
+        if i == len(names):
+            return True
+        for value in hidden[names[i]]:
+            assigned[names[i]] = value
+            if search(i + 1, assigned):
+                if i > 0:
+                    del assigned[names[i]]
+                    return True
+                found.add(value)
+                if len(found) >= enough:
+                    del assigned[names[i]]
+                    return True
+            del assigned[names[i]]
+        return False
+
+    search(0, {})
+    return found
+
+
+def solvable_cells(published: dict[str, int], hidden_labels: dict[str, str], relations: list[dict[str, int]],
+                   extra_unknowns: dict[str, int]) -> list[str]:
+    """Hidden cells (and small unpublished ones) that only one value fits."""
+    ceiling = 2 * max(published.values())
+    domains: dict[str, range | list[int]] = {}
+    for cell, label in hidden_labels.items():
+        domains[cell] = range(1, THRESHOLD) if label.startswith("fewer than") else [0] + list(
+            range(THRESHOLD, ceiling + 1))
+    for cell in extra_unknowns:
+        domains[cell] = range(0, ceiling + 1)
+    targets = list(hidden_labels) + [c for c, v in extra_unknowns.items() if 0 < v < THRESHOLD]
+    used = [r for r in relations if all(c in published or c in domains for c in r)]
+    return [c for c in targets if len(values_that_fit(c, published, domains, used)) < 2]
+
+
+# --------------------------------------------------------------------------- a city with small cells
+
+def _person_rows():
+    comms, events, cases = [], [], []
+    # first reached at a call-in: 10 people, 4 later killed; by custom notification: 25 people, 11 killed
+    plan = {"call_in": [("murder_victim", 4), ("shooting_victim", 2), ("arrest_violent_or_gun", 1), (None, 3)],
+            "custom_notification": [("murder_victim", 11), ("shooting_victim", 3), ("arrest_violent_or_gun", 8),
+                                    (None, 3)]}
+    n = 0
+    for kind, outcomes in plan.items():
+        for outcome, count in outcomes:
+            for _ in range(count):
+                n += 1
+                pid = f"PFN-{n:03d}"
+                comms.append({"participant_id": pid, "occurred_on": f"2016-{n % 9 + 1:02d}-15", "kind": kind,
+                              "highest_risk": "yes"})
+                if outcome:
+                    events.append({"participant_id": pid, "occurred_on": "2017-01-20", "event": outcome})
+    # the review period: 3 people at call-ins, 9 by custom notification; 2 of the 12 not on the highest-risk list
+    for i in range(12):
+        comms.append({"participant_id": f"PFN-{200 + i}", "occurred_on": "2017-02-14",
+                      "kind": "call_in" if i < 3 else "custom_notification", "highest_risk": "no" if i < 2 else "yes"})
+    # active caseload at the end of March by referral source: 3, 8, 6, 12, 20
+    k = 0
+    for source, count in zip(SOURCES, (3, 8, 6, 12, 20)):
+        for _ in range(count):
+            k += 1
+            cases.append({"participant_id": f"PFN-{400 + k}", "enrolled_on": "2016-06-01", "exited_on": "",
+                          "referral_source": source, "opd_highest_risk": "yes"})
+    return comms, events, cases
+
+
+@pytest.fixture
+def small_city(make_city, city_params):
+    comms, events, cases = _person_rows()
+    incidents = [{"incident_id": f"C-{i}", "occurred_on": day, "incident_type": "homicide"}
+                 for i, day in enumerate(["2016-03-01", "2017-02-10", "2017-03-31"])]
+    folder = make_city(communications=comms, participant_events=events, case_management=cases, incidents=incidents)
+
+    def review(audience):
+        return open_review(None, **{"city": "Smallville", "period_start": "2017-02", "period_end": "2017-03",
+                                    "data_dir": str(folder), "audience": audience,
+                                    "small_count_threshold": THRESHOLD})
+    return review
+
+
+# --------------------------------------------------------------------------- the relations and the reading
+
+def breakdown_relations() -> list[dict[str, int]]:
+    """Everyone = call-in + custom notification (per outcome and in size); a group's outcomes add up to its size."""
+    relations = [{f"{g}/size": 1, **{f"{g}/{o}": -1 for o in OUTCOME_ORDER}} for g in GROUPS]
+    for column in list(OUTCOME_ORDER) + ["size"]:
+        relations.append({f"all/{column}": 1, f"call_in/{column}": -1, f"custom_notification/{column}": -1})
+    return relations
+
+
+def read_breakdown(review, tmp_path) -> tuple[dict[str, int], dict[str, str], dict[str, int]]:
+    """What the call-in report publishes: the CSV as written and the group sizes in its caption."""
+    path = tmp_path / "callin_outcomes.csv"
+    write_outcomes_csv(review, path)
+    table = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
+    published, hidden = {}, {}
+    for _, r in table.iterrows():
+        cell = f"{r['group']}/{r['outcome']}"
+        if r["people"].isdigit():
+            published[cell] = int(r["people"])
+        else:
+            hidden[cell] = r["people"]
+        if r["people"].isdigit() and r["share"] and float(r["share"]) > 0:
+            # a share beside a count gives the group's size
+            published[f"{r['group']}/size"] = round(int(r["people"]) / float(r["share"]))
+    _, breakdown = breakdown_for_review(review)
+    sizes = group_sizes_text(breakdown, review)
+    labels = {"everyone": "all", "first reached at a call-in": "call_in",
+              "first reached by custom notification": "custom_notification"}
+    for label, text in re.findall(r"([a-z -]+): ([^,]+)", sizes):
+        cell = f"{labels[label.strip()]}/size"
+        if text.strip().isdigit():
+            published[cell] = int(text)
+        elif cell not in published:
+            hidden[cell] = text.strip()
+    return published, hidden, {}
+
+
+def worksheet_relations() -> list[dict[str, int]]:
+    """People reached = call-ins + custom notifications; a share's parts add up to its group; the active
+    caseload = the sum of its referral sources."""
+    relations = []
+    for w in ("ytd", "period"):
+        relations.append({f"direct_communications/{w}": 1, f"call_ins/{w}": -1, f"custom_notifications/{w}": -1})
+        relations.append({f"direct_communications/{w}": 1, f"direct_communications_highest_risk_pct/{w}": -1,
+                          f"not_highest_risk/{w}": -1})
+        relations.append({f"case_management_new/{w}": 1, f"case_management_opd_highest_risk_pct/{w}": -1,
+                          f"not_flagged/{w}": -1})
+    relations.append({"case_management_active/as_of": 1,
+                      **{f"case_management_active_{s}/as_of": -1 for s in SOURCES}})
+    return relations
+
+
+def read_indicators(review) -> tuple[dict[str, int], dict[str, str], dict[str, int]]:
+    """What indicators.csv publishes about people: counts, and the numerators of shares of people."""
+    table = pd.read_csv(io.StringIO(indicators_csv(review.indicators)), keep_default_na=False, dtype=str)
+    published, hidden, unknown = {}, {}, {}
+    people = {"direct_communications", "call_ins", "custom_notifications", "case_management_new",
+              "case_management_active"} | {f"case_management_active_{s}" for s in SOURCES}
+    shares = {"direct_communications_highest_risk_pct": "not_highest_risk",
+              "case_management_opd_highest_risk_pct": "not_flagged"}
+    for _, r in table.iterrows():
+        cell = f"{r['indicator']}/{r['window']}"
+        column = "numerator" if r["indicator"] in shares else "actual"
+        if r["indicator"] not in people and r["indicator"] not in shares:
+            continue
+        if r[column] != "":
+            published[cell] = int(float(r[column]))
+        else:
+            hidden[cell] = "fewer than 5" if r.get("suppressed") == "small" else "hidden"
+        if r["indicator"] in shares:
+            unknown[f"{shares[r['indicator']]}/{r['window']}"] = None
+    return published, hidden, unknown
+
+
+def _true_rest(internal_review) -> dict[str, int]:
+    """The true sizes of the unpublished parts (people not on the list, enrolments not flagged)."""
+    t = internal_review.indicators
+    out = {}
+    for share, rest in (("direct_communications_highest_risk_pct", "not_highest_risk"),
+                        ("case_management_opd_highest_risk_pct", "not_flagged")):
+        for _, r in t[t["indicator"] == share].iterrows():
+            out[f"{rest}/{r['window']}"] = int(r["denominator"] - r["numerator"])
+    return out
+
+
+def _check_relations_hold(values: dict[str, int], relations: list[dict[str, int]]) -> None:
+    for relation in relations:
+        if all(c in values for c in relation):
+            assert sum(coef * values[c] for c, coef in relation.items()) == 0, relation
+
+
+# --------------------------------------------------------------------------- the tests
+
+@pytest.mark.parametrize("audience", ["partner", "public"])
+def test_no_hidden_cell_of_the_call_in_breakdown_can_be_solved(small_city, tmp_path, audience):
+    internal = small_city("internal")
+    truth, _, _ = read_breakdown(internal, tmp_path / "internal")
+    truth.update({f"{g}/size": sum(truth[f"{g}/{o}"] for o in OUTCOME_ORDER) for g in GROUPS})
+    assert truth["all/murder_victim"] == 15 and truth["call_in/murder_victim"] == 4  # the issue's example
+    _check_relations_hold(truth, breakdown_relations())  # the relations are true of the real numbers
+
+    published, hidden, _ = read_breakdown(small_city(audience), tmp_path / audience)
+    assert hidden.get("call_in/murder_victim") == "fewer than 5"
+    for cell, value in published.items():
+        assert truth[cell] == value  # nothing published is wrong
+    assert solvable_cells(published, hidden, breakdown_relations(), {}) == []
+
+
+@pytest.mark.parametrize("audience", ["partner", "public"])
+def test_no_hidden_cell_of_the_worksheet_can_be_solved(small_city, audience):
+    internal = small_city("internal")
+    truth, _, _ = read_indicators(internal)
+    rest = _true_rest(internal)
+    _check_relations_hold({**truth, **rest}, worksheet_relations())
+    assert truth["call_ins/period"] == 3 and rest["not_highest_risk/period"] == 2
+
+    review = small_city(audience)
+    published, hidden, unknown = read_indicators(review)
+    assert hidden["call_ins/period"] == "fewer than 5"
+    assert hidden["case_management_active_call_in/as_of"] == "fewer than 5"
+    for cell, value in published.items():
+        assert truth[cell] == value
+    # the unpublished parts are unknowns to the reader; the small ones must not be solvable either
+    extra = {cell: rest[cell] for cell in unknown}
+    assert solvable_cells(published, hidden, worksheet_relations(), extra) == []
+
+
+def test_the_attacker_finds_what_the_old_rule_gave_away():
+    """The search does catch a recoverable cell: everyone 15, custom notification 11, call-in hidden."""
+    published = {"all/murder_victim": 15, "custom_notification/murder_victim": 11}
+    hidden = {"call_in/murder_victim": "fewer than 5"}
+    relation = [{"all/murder_victim": 1, "call_in/murder_victim": -1, "custom_notification/murder_victim": -1}]
+    assert solvable_cells(published, hidden, relation, {}) == ["call_in/murder_victim"]
+
+
+def test_partner_and_public_pages_show_no_number_for_a_hidden_cell(small_city):
+    from ceasefire_analysis.tables import activity_worksheet_html
+
+    page = activity_worksheet_html(small_city("public")).data
+    row = re.search(r"of whom at call-ins</td>(.*?)</tr>", page).group(1)
+    assert "fewer than 5" in row and not re.search(r">\s*3\b", row)
+    assert not math.isnan(small_city("public").indicators.query("indicator == 'direct_communications'")["actual"].iloc[0])
