@@ -100,6 +100,19 @@ def mark_synthetic(fig: Figure, is_demo: bool) -> None:
                     color="#8a6d00", alpha=0.18, fontweight="bold", rotation=20, zorder=0)
 
 
+def default_baseline(period_first: Month, data_first: Month) -> tuple[Month, Month]:
+    """The control-chart baseline when the params file names none: the (up to) 36 months that end just
+    before the review period begins, within the data.
+
+    >>> [str(m) for m in default_baseline(Month(2016, 12), Month(2010, 1))]
+    ['2013-12', '2016-11']
+    >>> [str(m) for m in default_baseline(Month(2017, 2), Month(2015, 6))]
+    ['2015-06', '2017-01']
+    """
+    end = period_first.shift(-1)
+    return max(end.shift(-35), data_first), end
+
+
 def year_to_date_curves(review: PeriodReview, indicator: str) -> pd.DataFrame:
     """Cumulative monthly counts for the current and prior year, and the benchmark pace.
 
@@ -186,9 +199,7 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart:
     if "baseline_start" in settings:
         baseline = (settings["baseline_start"], settings["baseline_end"])
     else:
-        # the (up to) three full calendar years before the review year that the data cover
-        first_year = max(first_month.year + (first_month.month > 1), last.year - 3)
-        baseline = (Month(first_year, 1), Month(last.year - 1, 12))
+        baseline = default_baseline(params.review.period.first, first_month)
     if baseline[1] < baseline[0] or baseline[0] < first_month or baseline[1] >= last:
         return _no_chart(f"{LABELS[indicator]}: control limits need a baseline of whole months of data before the "
                          f"review period (the data start in {first_month.label()}). Name one with "

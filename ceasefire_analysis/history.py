@@ -19,6 +19,7 @@ from IPython.display import HTML
 
 from .charts import BENCHMARK_COLOUR, Chart, CURRENT_COLOUR, PRIOR_COLOUR, label_axes, new_figure, new_panels
 from .errors import InputError, Problem
+from .formatting import window_label
 from .indicators import count_in_window
 from .params import display_path
 from .review import PeriodReview
@@ -233,12 +234,13 @@ def homicides_chart(series: pd.DataFrame, review: PeriodReview, first_year: int 
     to_date = count_in_window(incidents.loc[incidents["incident_type"] == HOMICIDE, "occurred_on"],
                               period.ytd.start, period.ytd.end)
     source = "synthetic demo data" if review.is_demo else "this city's incident data"
-    ax.plot([year], [to_date], marker="*", markersize=13, color=BENCHMARK_COLOUR, linestyle="none",
-            label=f"{year} to date ({period.ytd.label()}, partial; {source})")
-    last = int(max(shown["year"].max(), year))
+    # the review's year is a partial bar (its count so far), never beside a full-year figure for it
+    ax.bar([year], [to_date], width=0.8, color="none", edgecolor=BENCHMARK_COLOUR, hatch="///", linewidth=1.5,
+           label=f"{year} to date ({window_label(period.ytd)}, partial; {source})")
+    last = year
     _shade_eras(ax, review.params.eras, first_year, last)
     ax.set_xlim(first_year - 1, last + 1)
-    label_axes(ax, "Year", "Homicides per year", f"Homicides per year, {first_year}–{last}")
+    label_axes(ax, "Year", "Homicides per year", f"Homicides per year, {first_year}–{last} ({last} to date)")
     ax.legend(loc="lower left", fontsize=8, frameon=True)
     return Chart(fig)
 
@@ -254,7 +256,18 @@ def rate_comparison(series: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
     return joined
 
 
-def rate_chart(rates: pd.DataFrame, first_year: int = HISTORY_START):
+def series_before(series: dict[str, pd.DataFrame], year: int) -> dict[str, pd.DataFrame]:
+    """Every annual series cut to the years before ``year`` (a review never charts its own or a later year's
+    full-year figure: it did not exist yet when the review met).
+
+    >>> frame = pd.DataFrame({"year": [2016, 2017, 2025], "value": [1, 2, 3]})
+    >>> series_before({"x": frame}, 2017)["x"]["year"].tolist()
+    [2016]
+    """
+    return {name: frame[frame["year"] < year].reset_index(drop=True) for name, frame in series.items()}
+
+
+def rate_chart(rates: pd.DataFrame, first_year: int = HISTORY_START, last_year: int | None = None):
     shown = rates[rates["year"] >= first_year]
     fig, (top, bottom) = new_panels(9.5, 6.2, 2, 1, sharex=True, height_ratios=[2, 1])
     top.plot(shown["year"], shown["rate_city"], color=CURRENT_COLOUR, marker="o", markersize=3, label="City")
@@ -266,10 +279,17 @@ def rate_chart(rates: pd.DataFrame, first_year: int = HISTORY_START):
     top.legend(frameon=False)
     bottom.plot(shown["year"], shown["ratio"], color=BENCHMARK_COLOUR, marker="o", markersize=3)
     label_axes(bottom, "Year", "City rate ÷ state rate")
+    _end_at(bottom, first_year, last_year)
     return Chart(fig)
 
 
-def footprint_chart(series: dict[str, pd.DataFrame], first_year: int = HISTORY_START):
+def _end_at(ax, first_year: int, last_year: int | None) -> None:
+    """Every history chart of a review spans the same years, ending at the review's year."""
+    if last_year is not None:
+        ax.set_xlim(first_year - 1, last_year + 1)
+
+
+def footprint_chart(series: dict[str, pd.DataFrame], first_year: int = HISTORY_START, last_year: int | None = None):
     fig, (top, bottom) = new_panels(9.5, 6.2, 2, 1, sharex=True)
     sworn = series["sworn_officers"]
     sworn = sworn[sworn["year"] >= first_year]
@@ -285,10 +305,12 @@ def footprint_chart(series: dict[str, pd.DataFrame], first_year: int = HISTORY_S
         per = rate_per_100k(sworn, series["population"])
         bottom.plot(per["year"], per["rate"] / 10, color=BENCHMARK_COLOUR, marker="o", markersize=3)
     label_axes(bottom, "Year", "Officers per 10,000 residents")
+    _end_at(bottom, first_year, last_year)
     return Chart(fig)
 
 
-def extra_series_chart(series: dict[str, pd.DataFrame], first_year: int = HISTORY_START):
+def extra_series_chart(series: dict[str, pd.DataFrame], first_year: int = HISTORY_START,
+                       last_year: int | None = None):
     """Small multiples of any series a city added beyond the standard roles (arrests, stops, ...)."""
     extras = {name: frame for name, frame in sorted(series.items()) if name not in ROLES}
     if not extras:
@@ -304,6 +326,7 @@ def extra_series_chart(series: dict[str, pd.DataFrame], first_year: int = HISTOR
         title = name.replace("_", " ").capitalize()
         label_axes(ax, "Year", title, f"{title} per year")
         ax.legend(frameon=False, fontsize=8)
+        _end_at(ax, first_year, last_year)
     return Chart(fig)
 
 
@@ -349,13 +372,14 @@ def history_report(review: PeriodReview) -> HistoryReport:
     """Build everything the history notebook shows for a period."""
     params = review.params
     folder = params.history_dir
-    series = load_history(folder)
+    end_year = params.review.period.last.year
+    series = series_before(load_history(folder), end_year)
     intro = [REPORT_CSS, '<div class="cf-report"><h1>History: the long run</h1>',
              f"<p><strong>{html.escape(params.city)}</strong>. Annual public figures, to read the review period "
              "against decades of experience.</p>"]
     if review.is_demo:
         intro.append('<div class="cf-banner">The long-run series below are REAL published figures for Oakland '
-                     "and California (sources at the end). Only this year's partial count, marked with a star, "
+                     "and California (sources at the end). Only this year's partial count, the hatched bar, "
                      "comes from the SYNTHETIC demo incident data.</div>")
     intro.append("</div>")
     header = HTML("".join(intro))
@@ -368,9 +392,9 @@ def history_report(review: PeriodReview) -> HistoryReport:
     homicides = (homicides_chart(series["homicides"], review) if "homicides" in series
                  else _missing("No homicides series (homicides.csv).", how))
     rates = rate_comparison(series)
-    rate = rate_chart(rates) if rates is not None and not rates.empty else _missing(
+    rate = rate_chart(rates, last_year=end_year) if rates is not None and not rates.empty else _missing(
         "Rates need homicides, population, state_homicides and state_population series.", how)
-    footprint = footprint_chart(series) if "sworn_officers" in series else _missing(
+    footprint = footprint_chart(series, last_year=end_year) if "sworn_officers" in series else _missing(
         "No police staffing series (sworn_officers.csv).", how)
     facts = computed_facts(series, params.history_facts)
     facts_html = HTML(html_table(["Fact", "Value", "Years"], facts.values.tolist(),
@@ -384,5 +408,5 @@ def history_report(review: PeriodReview) -> HistoryReport:
     if notes:
         sources_html += "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
     sources_html += "</div>"
-    extra = extra_series_chart(series) or HTML("")
+    extra = extra_series_chart(series, last_year=end_year) or HTML("")
     return HistoryReport(header, homicides, rate, footprint, facts_html, HTML(sources_html), extra)
