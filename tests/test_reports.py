@@ -68,17 +68,20 @@ def test_worksheet_shows_the_seed_numbers(rendered_demo):
     rows = _table_rows(text)
     header = [" ".join(c) for c in next(r for r in rows if r and r[0] == ["Indicator"] and len(r) > 6)]
     col = {name: header.index(next(h for h in header if h.startswith(name))) for name in
-           ("Benchmark", "Actual", "Status", "Could it be chance?", "2016", "3-year")}
+           ("Benchmark", "Actual", "Status", "Could it be chance?", "Same months a year earlier", "3-year")}
     homicide_ytd = next(r for r in rows if r and r[0][:1] == ["Homicides"])
     homicide_period = rows[rows.index(homicide_ytd) + 1]
     assert homicide_ytd[col["Benchmark"]] == ["18"] and homicide_ytd[col["Actual"]] == ["16"]
-    assert homicide_ytd[col["2016"]] == ["12"] and homicide_ytd[col["3-year"]] == ["18"]
+    # the prior year and the 3-year average say which months they are, with their E-tests
+    prior, average = " ".join(homicide_ytd[col["Same months a year earlier"]]), " ".join(homicide_ytd[col["3-year"]])
+    assert prior.startswith("12 (Jan–Mar 2016)") and "E-test against the year before" in prior
+    assert average.startswith("18 (Jan–Mar 2014 to Jan–Mar 2016)") and "E-test against the 3-year average" in average
     assert "Meets" in homicide_ytd[col["Status"]]
     assert homicide_period[col["Benchmark"]] == ["12"] and homicide_period[col["Actual"]] == ["14"]
     assert "Does" in homicide_period[col["Status"]] and "14%" in homicide_period[col["Status"]]
     chance = " ".join(homicide_period[col["Could it be chance?"]])
     assert chance.startswith("Within normal variation") and "32%" in chance
-    assert "Minimum detectable change" in text and "Chance of meeting it" in text
+    assert "Counts that would stand out from chance" in text and "Chance of meeting it" in text
     assert "SYNTHETIC DEMO DATA" in text
     assert "Custom notification training convened on 3.17.17." in text  # notes from the params file
     assert text.count("data:image/png;base64") >= 6  # trend and control charts are embedded

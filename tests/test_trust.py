@@ -112,7 +112,8 @@ def test_planted_identifiers_never_reach_any_output(planted_run):
     results, folder = planted_run
     assert results[0].failures == []  # every report of a small, unfamiliar city renders
     files = [p for p in folder.rglob("*") if p.is_file()]
-    assert len(files) >= 8
+    assert len(files) >= 7
+    assert not (folder / "executed").exists()  # a partner run keeps no executed notebook
     pseudonym = re.compile(rb"p_[0-9a-f]{20}")
     for path in files:
         data = path.read_bytes()
