@@ -22,6 +22,7 @@ from .errors import InputError, Problem
 from .formatting import window_label
 from .indicators import count_in_window
 from .params import display_path
+from .privacy import provenance_label
 from .review import PeriodReview
 from .schema import HOMICIDE
 from .tables import REPORT_CSS, html_table
@@ -402,7 +403,8 @@ def history_report(review: PeriodReview) -> HistoryReport:
     used = sorted({s for frame in series.values() for s in frame["source"].unique()})
     notes = [f"{name.replace('_', ' ')}, {frame.loc[i, 'year']}: {frame.loc[i, 'note']}"
              for name, frame in sorted(series.items()) for i in frame.index if frame.loc[i, "note"]]
-    sources_html = (f'<div class="cf-report"><h2>Sources</h2><p>Series from {html.escape(display_path(folder))}; source '
+    shown_folder = provenance_label(display_path(folder), params.audience)
+    sources_html = (f'<div class="cf-report"><h2>Sources</h2><p>Series from {html.escape(shown_folder)}; source '
                     f"keys used: {html.escape(', '.join(used))} (each listed with its address in the folder's "
                     "SOURCES.md). Rates are computed here from counts and population.</p>")
     if notes:

@@ -123,8 +123,8 @@ def _reference_cell(value, windows: list, p_value, review: PeriodReview, what: s
         return Cell(f"n/a: {reason} ({span})")
     text = f"{format_count(value)}\n({span})"
     if not _missing(p_value):
-        text += (f"\nE-test against {what}: a difference this large has a {format_chance(p_value)} chance if the rate "
-                 "had not changed")
+        text += (f"\nE-test against {what}: chance of a difference at least this large if the rate had not "
+                 f"changed: {format_chance(p_value)}")
     return Cell(text, "num")
 
 
@@ -156,8 +156,9 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
             cells = [LABELS[indicator] if i == 0 else "", window_label_text, benchmark]
             if seasonal:
                 value = r["benchmark_seasonal"]
-                cells.append(Cell("n/a (no seasonal pattern to split by; the even-months benchmark decides)")
-                             if _missing(value) else Cell(format_count(value), "num"))
+                cells.append(Cell(format_count(value), "num") if not _missing(value) else
+                             Cell("—") if _missing(r["benchmark"]) else
+                             Cell("n/a (no seasonal pattern to split by; the even-months benchmark decides)"))
             cells += [Cell(actual, "num"), status_cell(r["status"], detail, through)]
             if incomplete:
                 cells.append(Cell("Not tested: the window is not complete"))
@@ -459,7 +460,7 @@ def headline_html(review: PeriodReview) -> str:
         benchmark = (format_value(bench_value, r["unit"]) + (" (seasonal)" if seasonal else "")
                      if not _missing(bench_value) else f"none: {r.get('benchmark_note') or 'not set'}")
         if r["status"] in (MEETS, DOES_NOT_MEET, INCOMPLETE):
-            mark = status_cell(r["status"], through=through)
+            mark = status_cell(r["status"])  # an incomplete count already says how far the data reach
         else:
             mark = Cell("hidden" if hidden else "—")
         if r["status"] == INCOMPLETE or hidden:
@@ -468,8 +469,9 @@ def headline_html(review: PeriodReview) -> str:
             chance = f"{r['verdict'].capitalize()} ({format_chance(r['p_vs_benchmark'])})"
         elif r["status"] == DOES_NOT_MEET and r["unit"] == "percent" and not _missing(r.get("numerator")):
             p = shortfall_chance(r["numerator"], r["denominator"], r["benchmark"])
-            chance = (f"The shortfall could be chance ({format_chance(p)})" if not _missing(p) and p >= VERDICT_ALPHA
-                      else "Not put down to chance" if not _missing(p) else "—")
+            chance = (f"The shortfall could be chance ({format_chance(p)}, binomial)"
+                      if not _missing(p) and p >= VERDICT_ALPHA
+                      else f"Shortfall beyond chance ({format_chance(p)}, binomial)" if not _missing(p) else "—")
         else:
             chance = "—"
         rows.append([r["label"], window, actual, benchmark, mark, chance])

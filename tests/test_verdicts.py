@@ -237,3 +237,35 @@ def test_an_activity_miss_within_chance_says_so(demo_params, demo_data):
     assert "79% (27 of 34)" in page
     index = headline_html(review)
     assert re.search(r"Does not meet benchmark</td><td>Within normal variation \(32%\)", index)
+
+
+def test_every_status_is_an_allowed_value(demo_indicators, make_city):
+    from ceasefire_analysis.schema import STATUSES
+
+    cut = open_review(None, **_params(_steady_city(make_city, "2017-03-15"))).indicators
+    for table in (demo_indicators, cut):
+        assert set(table["status"]) <= set(STATUSES)
+
+
+# --------------------------------------------------------------------------- 3. what public output leaves out
+
+def test_public_output_leaves_out_internal_notes_and_absolute_paths(make_city, tmp_path):
+    from ceasefire_analysis.reports import run_periods
+    from ceasefire_analysis.tables import next_steps_html, note_for
+
+    folder = _steady_city(make_city, "2017-03-31")
+    params = tmp_path / "public.yaml"
+    params.write_text(f"city: T\nperiod_start: '2017-02'\nperiod_end: '2017-03'\ndata_dir: {folder}\n"
+                      "audience: public\nnotes: {call_ins: 'internal: ask Officer Quill about the list', "
+                      "coordination_meetings: 'Two meetings moved.'}\n"
+                      "next_steps: ['internal: chase the Quill family', 'Publish the review.']\n")
+    review = open_review(str(params))
+    assert note_for(review, "call_ins") == "" and note_for(review, "coordination_meetings") == "Two meetings moved."
+    steps = next_steps_html(review).data
+    assert "Quill" not in steps and "Publish the review." in steps
+    run_periods([params], tmp_path / "out", notebooks=(), stream=io.StringIO())
+    index = (tmp_path / "out" / "2017-02_2017-03" / "index.html").read_text()
+    provenance = re.search(r'class="cf-provenance">(.*?)</p>', index).group(1)
+    assert "params: public.yaml;" in provenance and str(tmp_path) not in index
+    internal = open_review(None, **_params(folder, notes={"call_ins": "internal: ask Officer Quill"}))
+    assert note_for(internal, "call_ins") == "ask Officer Quill"
