@@ -183,10 +183,17 @@ def breakdown_cells(breakdown: pd.DataFrame) -> tuple[dict[str, int], list[Relat
 
 
 def breakdown_hidden(breakdown: pd.DataFrame, review: PeriodReview) -> dict[str, str]:
-    """Which cells of the breakdown (``group/outcome`` or ``group/size``) this audience may not see."""
+    """Which cells of the call-in report (``group/outcome``, ``group/size``, ``entry/<year>``: people first
+    reached in a year, which add up to everyone) this audience may not see."""
     if not suppresses(review):
         return {}
     values, relations = breakdown_cells(breakdown)
+    cohort = first_contacts(review.data.communications, review.params.review.end)
+    years = cohort["first_on"].dt.year.value_counts().sort_index()
+    for year, n in years.items():
+        values[f"entry/{year}"] = int(n)
+    if len(years):
+        relations.append(Relation.total("all/size", [f"entry/{y}" for y in years.index]))
     return suppress_cells(values, relations, review.params.small_count_threshold)
 
 
@@ -343,6 +350,16 @@ def group_sizes_text(breakdown: pd.DataFrame, review: PeriodReview) -> str:
         kind = hidden.get(f"{g}/size")
         parts.append(f"{GROUP_LABELS[g].lower()}: {hidden_text(kind, review.params.small_count_threshold) if kind else size}")
     return ", ".join(parts)
+
+
+def cohort_sizes_shown(cohort: pd.DataFrame, breakdown: pd.DataFrame, review: PeriodReview) -> dict[int, str]:
+    """People first reached in each year, as text: the years add up to everyone, so they are protected together
+    with the breakdown's cells."""
+    years = cohort["first_on"].dt.year.value_counts().sort_index()
+    hidden = breakdown_hidden(breakdown, review)
+    threshold = review.params.small_count_threshold
+    return {int(y): hidden_text(hidden[f"entry/{y}"], threshold) if f"entry/{y}" in hidden else f"{int(n):,}"
+            for y, n in years.items()}
 
 
 def write_outcomes_csv(review: PeriodReview, path: Path) -> None:
@@ -503,11 +520,12 @@ def callin_outcomes_report(review: PeriodReview) -> OutcomesReport:
     group = comparison_for(review, as_of)
     group_fits = fit_curves(group, events, as_of) if group is not None else None
     by_cohort = []
+    sizes = cohort_sizes_shown(cohort, breakdown, review)
     for year in sorted(cohort["first_on"].dt.year.unique()):
         part = cohort[cohort["first_on"].dt.year == year]
         ms = milestone_table(part, events, as_of, (12,))
         for _, r in ms.iterrows():
-            by_cohort.append({"label": f"{year} entry cohort ({shown_count(len(part), review.params.small_count_threshold, review.params.audience)} people): {r['label']}", "months": 12,
+            by_cohort.append({"label": f"{year} entry cohort ({sizes[year]} people): {r['label']}", "months": 12,
                               "still_followed": r["still_followed"], "incidence": r["incidence"],
                               "lower": r["lower"], "upper": r["upper"]})
     cohort_html = _milestone_html(pd.DataFrame(by_cohort), review,

@@ -275,3 +275,25 @@ def test_partner_and_public_pages_show_no_number_for_a_hidden_cell(small_city):
     row = re.search(r"of whom at call-ins</td>(.*?)</tr>", page).group(1)
     assert "fewer than 5" in row and not re.search(r">\s*3\b", row)
     assert not math.isnan(small_city("public").indicators.query("indicator == 'direct_communications'")["actual"].iloc[0])
+
+
+def test_entry_year_cohorts_do_not_give_away_a_small_year(make_city, tmp_path):
+    """People first reached in each year add up to everyone: a lone small year must not follow by subtraction."""
+    from ceasefire_analysis.outcomes import cohort_sizes_shown
+
+    comms, events, cases = _person_rows()
+    comms.append({"participant_id": "PFN-999", "occurred_on": "2015-05-05", "kind": "call_in", "highest_risk": "yes"})
+    folder = make_city(communications=comms, participant_events=events, case_management=cases)
+    review = open_review(None, city="S", period_start="2017-02", period_end="2017-03", data_dir=str(folder),
+                         audience="public", small_count_threshold=THRESHOLD)
+    cohort, breakdown = breakdown_for_review(review)
+    shown = cohort_sizes_shown(cohort, breakdown, review)
+    assert shown[2015] == "fewer than 5"
+    published, hidden, _ = read_breakdown(review, tmp_path)
+    for year, text in shown.items():
+        if text.replace(",", "").isdigit():
+            published[f"entry/{year}"] = int(text.replace(",", ""))
+        else:
+            hidden[f"entry/{year}"] = text
+    relations = breakdown_relations() + [{"all/size": 1, **{f"entry/{y}": -1 for y in shown}}]
+    assert solvable_cells(published, hidden, relations, {}) == []
