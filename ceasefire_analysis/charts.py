@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .coverage import so_far_text
 from .indicators import LABELS, OUTCOME_INDICATORS, annual_outcome_benchmark
 from .periods import Month
 from .review import PeriodReview
@@ -100,6 +101,14 @@ def mark_synthetic(fig: Figure, is_demo: bool) -> None:
                     color="#8a6d00", alpha=0.18, fontweight="bold", rotation=20, zorder=0)
 
 
+def _so_far(review: PeriodReview) -> str:
+    """A legend suffix when the data stop before the review period ends (the last month is partial)."""
+    coverage = review.coverage
+    if coverage is None or coverage.through is None or coverage.covers(review.params.review.end):
+        return ""
+    return f" ({so_far_text(coverage.through)})"
+
+
 def default_baseline(period_first: Month, data_first: Month) -> tuple[Month, Month]:
     """The control-chart baseline when the params file names none: the (up to) 36 months that end just
     before the review period begins, within the data.
@@ -144,7 +153,7 @@ def year_to_date_chart(review: PeriodReview, indicator: str) -> Figure:
     ax.plot(curves["month"], curves["prior"], color=PRIOR_COLOUR, linestyle="--", marker="s", markersize=4,
             label=prior_label)
     ax.plot(curves["month"], curves["current"], color=CURRENT_COLOUR, linewidth=2.5, marker="o",
-            label=f"{year} to date")
+            label=f"{year} to date{_so_far(review)}")
     if curves["benchmark_pace"].notna().any():
         annual = curves["benchmark_pace"].iloc[-1]
         ax.plot(curves["month"], curves["benchmark_pace"], color=BENCHMARK_COLOUR, linestyle=":", linewidth=2,
@@ -172,7 +181,7 @@ def monthly_counts_chart(review: PeriodReview, indicator: str) -> Figure:
     x = np.arange(1, 13)
     prior_label = f"{year - 1}" if not np.all(np.isnan(prior)) else f"{year - 1} (not in the data)"
     ax.bar(x - 0.2, prior, width=0.4, color="#bababa", edgecolor=PRIOR_COLOUR, hatch="//", label=prior_label)
-    ax.bar(x + 0.2, current, width=0.4, color=CURRENT_COLOUR, label=f"{year}")
+    ax.bar(x + 0.2, current, width=0.4, color=CURRENT_COLOUR, label=f"{year}{_so_far(review)}")
     annual = annual_outcome_benchmark(review.data, review.params, indicator, year)
     if annual is not None:
         ax.axhline(annual / 12, color=BENCHMARK_COLOUR, linestyle=":", linewidth=2,

@@ -16,7 +16,7 @@ import pandas as pd
 from . import __version__
 from .config import DEMO_PARAMS, resolve_path
 from .errors import CeasefireError, InputError, Problem
-from .coverage import Coverage
+from .coverage import Coverage, data_coverage_of
 from .formatting import format_day
 from .focus import focus_worksheet
 from .indicators import build_indicators, coverage_of, has_incomplete, mark_incomplete
@@ -99,6 +99,10 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
                                 show_case_numbers=params.audience == "internal")
     warnings += duplicate_row_warnings(data.duplicate_rows)
     warnings += coverage.stale_warnings()
+    latest = data_coverage_of(data.tables).through if params.data_through is not None else None
+    if latest is not None and latest > params.data_through:
+        warnings.append(f"Some records are dated after data_through ({format_day(params.data_through)}), the latest "
+                        f"on {format_day(latest)}: check the date the extract was taken.")
     if not coverage.covers(params.review.end):
         warnings.append(f"The data run through {format_day(coverage.through)}, before the end of the review period "
                         f"({format_day(params.review.end)}): counts over windows that end later are counts so far, "

@@ -87,6 +87,7 @@ def test_data_through_from_params_decides_coverage(make_city):
     assert lookup(review.indicators, "homicides", "period", "status") == "meets"
     earlier = open_review(None, **_params(folder, data_through="2017-03-20"))
     assert lookup(earlier.indicators, "homicides", "period", "status") == "incomplete"
+    assert any("dated after data_through (20 Mar 2017), the latest on 31 Mar 2017" in w for w in earlier.warnings)
 
 
 def test_a_period_after_the_data_end_is_refused_naming_the_last_date(make_city):
@@ -269,3 +270,12 @@ def test_public_output_leaves_out_internal_notes_and_absolute_paths(make_city, t
     assert "params: public.yaml;" in provenance and str(tmp_path) not in index
     internal = open_review(None, **_params(folder, notes={"call_ins": "internal: ask Officer Quill"}))
     assert note_for(internal, "call_ins") == "ask Officer Quill"
+
+
+def test_trend_charts_of_a_cut_extract_say_the_last_month_is_partial(make_city):
+    from ceasefire_analysis.charts import monthly_counts_chart, year_to_date_chart
+
+    review = open_review(None, **_params(_steady_city(make_city, "2017-03-15")))
+    for chart in (year_to_date_chart(review, "homicides"), monthly_counts_chart(review, "homicides")):
+        legend = [t.get_text() for ax in chart.figure.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+        assert any("so far, data through 15 Mar 2017" in t for t in legend), legend
