@@ -14,9 +14,11 @@ import pandas as pd
 from IPython.display import HTML
 
 from .charts import BENCHMARK_COLOUR, CURRENT_COLOUR, Chart, _no_chart, label_axes, mark_synthetic, new_figure
+from .coverage import so_far_text
 from .focus import FOCUS_LABELS, SECTIONS, WORKSHEET, safe_city_table
 from .review import PeriodReview
-from .schema import NOT_RECORDED, WINDOW_AS_OF, WINDOW_PERIOD, WINDOW_YEAR, WINDOW_YTD
+from .formatting import window_label, windows_span_label
+from .schema import INCOMPLETE, NOT_RECORDED, WINDOW_AS_OF, WINDOW_PERIOD, WINDOW_YEAR, WINDOW_YTD
 from .tables import REPORT_CSS, Cell, format_value, html_table, suppressed_text
 
 NOT_RECORDED_TEXT = "not recorded for this city"
@@ -65,10 +67,14 @@ def _cell(table: pd.DataFrame, indicator: str, window: str, review: PeriodReview
     r = match.iloc[0]
     threshold = review.params.small_count_threshold
     text = _value_text(r, threshold)
-    year = review.params.review.period.last.year
     if indicator.startswith("group_involved_") and r["status"] != NOT_RECORDED:
-        text += (f"\nsame months {year - 1}: {format_value(r['prior_year'], 'percent')}"
-                 f"\n{year - 3}–{year - 1} together: {format_value(r['three_year_average'], 'percent')}")
+        window = review.params.review.windows()[r["window"]]
+        text += (f"\nsame months a year earlier ({window_label(window.shift_years(-1))}): "
+                 f"{format_value(r['prior_year'], 'percent')}"
+                 f"\n{windows_span_label([window.shift_years(-3), window.shift_years(-1)])} together: "
+                 f"{format_value(r['three_year_average'], 'percent')}")
+    if r["status"] == INCOMPLETE and review.coverage is not None:
+        text += f"\n({so_far_text(review.coverage.through)})"
     return Cell(text, "num" if text[:1].isdigit() else "")
 
 

@@ -304,4 +304,4 @@ DOES_NOT_MEET = "does_not_meet"
 # A window that ends after the data's last day: the count so far, never judged.
 INCOMPLETE = "incomplete"
 # Every value the ``status`` column of indicators.csv may hold ("" means no benchmark).
-STATUSES = (MEETS, DOES_NOT_MEET, INCOMPLETE, "")
+STATUSES = (MEETS, DOES_NOT_MEET, INCOMPLETE, NOT_RECORDED, "")
