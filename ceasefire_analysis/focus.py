@@ -27,7 +27,7 @@ import pandas as pd
 from . import schema
 from .params import ReviewParams
 from .periods import Month, Window, exact, round_half_up
-from .privacy import suppression_mask
+from .privacy import suppresses_small_counts, suppression_mask
 from .schema import NOT_RECORDED, SUSPECT, VICTIM, WINDOW_AS_OF, WINDOW_YEAR, WINDOW_YTD
 
 WORKSHEET = "focus"
@@ -526,7 +526,7 @@ def protect_people_counts(rows: pd.DataFrame, audience: str, threshold: int) -> 
     gets ``suppressed`` = ``small`` (its own count is small) or ``complementary`` (it would
     reveal one), no ``actual`` and no comparison values. Internal reports are unchanged.
     """
-    if audience == "internal":
+    if not suppresses_small_counts(audience):
         return rows
     out = rows.copy()
     out["suppressed"] = ""

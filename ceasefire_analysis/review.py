@@ -20,7 +20,7 @@ from .coverage import Coverage, data_coverage_of
 from .formatting import format_day
 from .focus import focus_worksheet
 from .indicators import build_indicators, coverage_of, has_incomplete, mark_incomplete
-from .privacy import protect_indicators, provenance_label, suppresses_small_counts
+from .privacy import protect_indicators, provenance_label, shows_participant_rows, suppresses_small_counts
 from .quality import duplicate_row_warnings, quality_warnings
 from .loading import CityData, load_data_dir
 from .params import (DEFAULTS, NOT_REPORTED, ReviewParams, display_path, notebook_params, parameters_in,
@@ -96,7 +96,7 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
 
     load_history(params.history_dir)  # a broken history file stops the run here, before any notebook
     warnings = quality_warnings(data.incidents, data.reconciled_victims, params.review.end,
-                                show_case_numbers=params.audience == "internal")
+                                show_case_numbers=shows_participant_rows(params.audience))
     warnings += duplicate_row_warnings(data.duplicate_rows)
     warnings += coverage.stale_warnings()
     latest = data_coverage_of(data.tables).through if params.data_through is not None else None

@@ -21,7 +21,7 @@ from .indicators import (
     LABELS, OUTCOME_INDICATORS, annual_outcome_benchmark, incident_months, outcome_seasonal_shares,
 )
 from .params import NEXT_STEP_STATUSES, NOT_REPORTED
-from .privacy import hidden_text, visible_note
+from .privacy import hidden_text, suppresses_small_counts, visible_note
 from .review import PeriodReview, previous_next_steps, provenance
 from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, WINDOW_AS_OF, WINDOW_PERIOD, WINDOW_YTD
 from .statistics import VERDICT_ALPHA, minimum_detectable_counts, pace_probability, shortfall_chance
@@ -375,11 +375,11 @@ def quality_html(review: PeriodReview) -> HTML:
     """Data-quality warnings and the audience of the report, shown before the numbers."""
     parts = ['<div class="cf-report">']
     audience = review.params.audience
-    if audience != "internal":
+    if suppresses_small_counts(audience):
+        threshold = review.params.small_count_threshold
         parts.append(f'<p class="cf-note">Prepared for a <strong>{html.escape(audience)}</strong> audience: no '
-                     "participant-level information is shown"
-                     + (f"; counts of people below {review.params.small_count_threshold} are hidden."
-                        if audience == "public" else ".") + "</p>")
+                     f"participant-level information is shown; counts of people below {threshold} are hidden, and "
+                     "so is any number from which one of them could be worked out.</p>")
     if review.warnings:
         items = "".join(f"<li>{html.escape(w)}</li>" for w in review.warnings)
         parts.append(f'<div class="cf-banner"><p>Data quality: read these numbers with care.</p><ul>{items}</ul></div>')
