@@ -34,9 +34,10 @@ RECORD_DATE_COLUMNS = {
 # stops growing once a comparison group is drawn, however recent the extract.
 
 # A file is stale when its last record is this many of its own usual gaps before the end
-# (the 90th percentile of the gaps between its record dates), and never less than 3 weeks.
-STALE_GAPS = 3
-STALE_MIN_DAYS = 21
+# (the 90th percentile of the gaps between its record dates), longer than any gap it had in
+# the year before, and never less than 4 weeks.
+STALE_GAPS = 4
+STALE_MIN_DAYS = 28
 
 
 def so_far_text(through: dt.date) -> str:
@@ -107,7 +108,9 @@ def is_stale(dates: pd.Series, through: dt.date) -> bool:
     """
     gaps = dates.diff().dt.days.dropna()
     usual = float(gaps.quantile(0.9)) if not gaps.empty else 0.0
-    allowed = max(STALE_MIN_DAYS, STALE_GAPS * usual)
+    # a quiet spell no longer than one the file has had in the year before is its rhythm, not an old extract
+    recent = gaps[dates.iloc[1:].reset_index(drop=True).ge(dates.iloc[-1] - pd.Timedelta(days=365)).to_numpy()]
+    allowed = max(STALE_MIN_DAYS, STALE_GAPS * usual, float(recent.max()) if not recent.empty else 0.0)
     return (pd.Timestamp(through) - dates.iloc[-1]).days > allowed
 
 

@@ -68,8 +68,8 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
      "the bi-weekly meeting of police, human-services and community partners that agrees who to reach and "
      "how."),
     ("Could it be chance?", r"\bcould it be chance\b|\bby chance\b|\bchance\b",
-     "how likely a count at least this far from the benchmark would be if nothing had changed; small "
-     "counts swing a lot from month to month by chance alone."),
+     "how likely a count at least this far from the benchmark would be if the true rate equalled the "
+     "benchmark; small counts swing a lot from month to month by chance alone."),
     ("Control limits", r"\bcontrol limits?\b|\bc-charts?\b",
      "the band on a month-by-month chart within which counts normally vary; a month outside it is "
      "unusual enough to look into."),
