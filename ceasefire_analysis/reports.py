@@ -15,20 +15,19 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import functools
 import html
 import io
 import json
-import multiprocessing
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -38,6 +37,7 @@ import pandas as pd
 from . import __version__
 from .config import DEMO_PARAMS, NOTEBOOKS_DIR, PROJECT_ROOT, TEMPLATE_DIR, resolve_path
 from .errors import CeasefireError
+from .executing import KernelPool, WarmKernel, execute_notebook, process_kernel, shutdown_process_kernel
 from .front_page import front_page_html, read_reports_folder
 from .meetings import NOTEBOOK_MEETING_KEYS
 from .params import NOTEBOOK_KEYS, display_path, params_record, read_params_file
@@ -224,8 +224,15 @@ def replace_dir_atomic(staging: Path, target: Path) -> list[str]:
 
 # --------------------------------------------------------------------------- HTML export
 
+_EXPORT_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
 def html_exporter():
-    """nbconvert's HTML exporter with the offline template and no code shown."""
+    """nbconvert's HTML exporter with the offline template and no code shown.
+
+    One per process: building it compiles the templates, which costs more than exporting a report.
+    """
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATE_DIR)])
@@ -254,7 +261,8 @@ def notebook_to_html(notebook: nbformat.NotebookNode, title: str, audience: str 
             cell.outputs = [o for o in cell.get("outputs", [])
                             if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
     nb.metadata["title"] = title
-    body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    with _EXPORT_LOCK:  # one exporter per process, and an exporter is not safe to share between threads
+        body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
     if (audience or notebook_audience(notebook)) != "internal":
         body = with_glossary(body)
     return body
@@ -346,46 +354,9 @@ def failure_page(name: str, period_id: str, message: str) -> str:
 
 # --------------------------------------------------------------------------- one notebook
 
-def ipc_kernel_manager_class(socket_dir: Path):
-    """A kernel manager that talks to its kernel over Unix sockets in a private temporary folder.
-
-    With TCP, each kernel picks free ports by binding and releasing them; kernels started
-    at the same moment in parallel workers can pick the same port and one dies
-    ("Address already in use"). Socket files have unique names, so they cannot collide,
-    and nothing listens on the network.
-    """
-    from jupyter_client.manager import AsyncKernelManager
-
-    class IPCKernelManager(AsyncKernelManager):
-        def __init__(self, **kwargs):
-            kwargs.setdefault("transport", "ipc")
-            kwargs.setdefault("ip", str(socket_dir / "kernel"))
-            super().__init__(**kwargs)
-
-    return IPCKernelManager
-
-
-@contextlib.contextmanager
-def kernel_stderr_to(log_path: Path):
-    """Send what the kernel process writes to stderr (start-up chatter) to a log file.
-
-    The kernel inherits this process's stderr file descriptor, so the descriptor
-    itself is redirected while the notebook runs; the progress display stays clean.
-    """
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with open(log_path, "ab") as log:
-        os.dup2(log.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-
-
-def render_notebook(name: str, params_file: str, staging: str) -> ReportResult:
-    """Execute one period notebook and write its HTML report (or a failure page) into ``staging``."""
+def render_notebook(name: str, params_file: str, staging: str, kernel: WarmKernel | None = None) -> ReportResult:
+    """Execute one period notebook in ``kernel`` (by default this process's) and write its HTML report
+    (or a failure page) into ``staging``."""
     import papermill as pm
 
     started = time.perf_counter()
@@ -394,14 +365,8 @@ def render_notebook(name: str, params_file: str, staging: str) -> ReportResult:
     executed.parent.mkdir(parents=True, exist_ok=True)
     period_id = staging_dir.name.split("__")[-1]
     try:
-        with kernel_stderr_to(executed.with_suffix(".kernel.log")), \
-                tempfile.TemporaryDirectory(prefix="ceasefire-kernel-") as sockets:
-            nb = pm.execute_notebook(
-                str(NOTEBOOKS_DIR / f"{name}.ipynb"), str(executed),
-                parameters={"params_file": params_file}, progress_bar=False, log_output=False,
-                cwd=str(NOTEBOOKS_DIR), kernel_name="python3",
-                kernel_manager_class=ipc_kernel_manager_class(Path(sockets)),
-            )
+        nb = execute_notebook(kernel or process_kernel(), NOTEBOOKS_DIR / f"{name}.ipynb", executed,
+                              {"params_file": params_file}, cwd=NOTEBOOKS_DIR)
     except pm.PapermillExecutionError as exc:
         message = f"{exc.ename}: {exc.evalue}".strip()
         write_text_atomic(staging_dir / f"{name}.html", failure_page(name, period_id, message))
@@ -611,8 +576,8 @@ class Progress:
         if self.tty:
             from tqdm import tqdm
 
-            # While a notebook runs in this process, file descriptor 2 is sent to the kernel's log
-            # (kernel_stderr_to); the bar writes to its own copy of the terminal's descriptor instead.
+            # The bar writes to its own copy of the terminal's descriptor, so that nothing that redirects
+            # descriptor 2 can swallow it (kernels write their stderr to their own log: executing.py).
             with contextlib.suppress(AttributeError, OSError, io.UnsupportedOperation):
                 self._given_stream = self.stream
                 self.stream = self._own_stream = os.fdopen(os.dup(self.stream.fileno()), "w", buffering=1)
@@ -674,8 +639,9 @@ def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLi
                 notebooks: tuple[str, ...] = tuple(REPORTS), stream=None) -> list[PeriodResult]:
     """Render every params file's period; return what happened to each.
 
-    Notebooks run in up to ``jobs`` worker processes at once. A period whose inputs
-    fail validation is reported and skipped before any notebook starts.
+    Notebooks run in up to ``jobs`` kernels at once; each kernel runs one notebook after another,
+    from a clean state (see executing.py). A period whose inputs fail validation is reported and
+    skipped before any notebook starts.
     """
     stream = stream or sys.stderr
     out_root = Path(out_root).resolve()
@@ -683,54 +649,64 @@ def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLi
     remove_abandoned_staging(out_root)
     results: list[PeriodResult] = []
     jobs_ready: list[Job] = []
-    for raw in params_files:
-        params_file = Path(raw).resolve()
-        result = PeriodResult(params_file=display_path(params_file))
-        results.append(result)
-        try:
+    expected = sum(notebook_count(Path(raw), notebooks) for raw in params_files)
+    with contextlib.ExitStack() as stack:
+        # Kernels start while the inputs are checked: ``jobs`` of them, each driven by a thread of this
+        # process, or one when notebooks run one at a time.
+        pool = None
+        if jobs > 1 and expected > 1:
+            pool = stack.enter_context(KernelPool(min(jobs, expected), prepare=html_exporter))
+        elif expected:
+            stack.callback(shutdown_process_kernel)
+            if process_kernel().km is None:
+                process_kernel().launch()
+
+        for raw in params_files:
+            params_file = Path(raw).resolve()
+            result = PeriodResult(params_file=display_path(params_file))
+            results.append(result)
             try:
-                job = prepare_job(params_file, out_root, result, notebooks)
-            except OSError as exc:
-                raise CeasefireError(output_problem(out_root, exc)) from None
-        except CeasefireError as exc:
-            result.error = str(exc)
-            stream.write(f"{result.params_file}: not run.\n{exc}\n")
-            continue
-        jobs_ready.append(job)
-        for warning in job.warnings:
-            stream.write(f"warning: {warning}\n")
+                try:
+                    job = prepare_job(params_file, out_root, result, notebooks)
+                except OSError as exc:
+                    raise CeasefireError(output_problem(out_root, exc)) from None
+            except CeasefireError as exc:
+                result.error = str(exc)
+                stream.write(f"{result.params_file}: not run.\n{exc}\n")
+                continue
+            jobs_ready.append(job)
+            for warning in job.warnings:
+                stream.write(f"warning: {warning}\n")
 
-    tasks = [(job, name) for job in jobs_ready for name in job.notebooks]
-    progress = Progress(len(tasks), stream, past_notebook_seconds(out_root), jobs)
-    by_job: dict[int, list[ReportResult]] = {id(job): [] for job in jobs_ready}
+        tasks = [(job, name) for job in jobs_ready for name in job.notebooks]
+        progress = Progress(len(tasks), stream, past_notebook_seconds(out_root), jobs)
+        by_job: dict[int, list[ReportResult]] = {id(job): [] for job in jobs_ready}
 
-    def record(job: Job, name: str, outcome: ReportResult) -> None:
-        by_job[id(job)].append(outcome)
-        progress.step(f"{job.result.period_id} {name}: {outcome.status} ({outcome.seconds:.1f} s)")
+        def record(job: Job, name: str, outcome: ReportResult) -> None:
+            by_job[id(job)].append(outcome)
+            progress.step(f"{job.result.period_id} {name}: {outcome.status} ({outcome.seconds:.1f} s)")
 
-    try:
-        if jobs <= 1 or len(tasks) <= 1:
+        try:
             if tasks:
                 progress.start()
-            for job, name in tasks:
-                record(job, name, render_notebook(name, str(job.params_file), str(job.staging)))
-        else:
-            with worker_pool(jobs) as pool:
+            if pool is None:
+                for job, name in tasks:
+                    record(job, name, render_notebook(name, str(job.params_file), str(job.staging)))
+            else:
                 futures = {pool.submit(render_notebook, name, str(job.params_file), str(job.staging)): (job, name)
                            for job, name in tasks}
-                progress.start()  # after the workers are forked: its clock thread must not be copied into them
                 for future in as_completed(futures):
                     job, name = futures[future]
                     try:
                         outcome = future.result()
-                    except Exception as exc:  # the worker process itself died
+                    except Exception as exc:  # not a notebook's failure: rendering itself went wrong
                         outcome = ReportResult(name, "failed", 0.0, f"{type(exc).__name__}: {exc}")
                         with contextlib.suppress(OSError):  # a full disk is reported when the period is finished
                             write_text_atomic(job.staging / f"{name}.html",
                                               failure_page(name, job.result.period_id, outcome.message))
                     record(job, name, outcome)
-    finally:
-        progress.close()
+        finally:
+            progress.close()
 
     for job in jobs_ready:
         job.result.reports = by_job[id(job)]
@@ -759,34 +735,6 @@ def refresh_front_page(out_root: Path) -> Path:
     return target
 
 
-def exit_with_parent(parent_pid: int) -> None:
-    """Make this worker process end when the process that started it dies (even by ``kill -9``).
-
-    On Linux the kernel sends the signal (``prctl(PR_SET_PDEATHSIG)``); elsewhere, and as a
-    second line, a thread checks every second whether the parent is still there.
-    """
-    with contextlib.suppress(Exception):  # no prctl outside Linux: the watch thread does the job
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL))
-    if os.getppid() != parent_pid:  # the parent died before the signal was armed
-        os._exit(1)
-
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(1.0)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="ceasefire-parent-watch", daemon=True).start()
-
-
-def worker_pool(jobs: int) -> ProcessPoolExecutor:
-    """Forked worker processes for notebooks; they exit when this process dies."""
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
-                               initializer=exit_with_parent, initargs=(os.getpid(),))
-
-
 @dataclass
 class Job:
     """One params file's work: notebooks to render into a staging folder, then a finishing step."""
@@ -797,6 +745,16 @@ class Job:
     notebooks: tuple[str, ...]
     finish: object  # callable(list[ReportResult]) -> Path of the finished folder
     warnings: list[str] = field(default_factory=list)  # one line each for the terminal
+
+
+def notebook_count(params_file: Path, notebooks: tuple[str, ...]) -> int:
+    """How many notebooks a params file will run, at most (read before any input is checked)."""
+    from .meetings import is_meeting_params
+
+    try:
+        return 1 if is_meeting_params(read_params_file(params_file)) else len(notebooks)
+    except CeasefireError:
+        return 0
 
 
 def prepare_job(params_file: Path, out_root: Path, result: PeriodResult, notebooks: tuple[str, ...]) -> Job:

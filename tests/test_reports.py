@@ -172,7 +172,7 @@ def test_rerun_replaces_the_period_and_is_deterministic(rendered_demo, tmp_path)
 
 def test_kernels_talk_over_private_sockets_not_tcp_ports(tmp_path):
     # parallel workers picking TCP ports at the same moment could collide ("Address already in use")
-    from ceasefire_analysis.reports import ipc_kernel_manager_class
+    from ceasefire_analysis.executing import ipc_kernel_manager_class
     manager = ipc_kernel_manager_class(tmp_path)(kernel_name="python3")
     assert manager.transport == "ipc" and manager.ip.startswith(str(tmp_path))
 
