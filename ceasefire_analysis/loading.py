@@ -525,12 +525,41 @@ def prune_caches(cache_root: Path, keep: int | None = None, now: float | None = 
     return removed
 
 
+# Snapshots of data folders already loaded by this process (a kernel reused for many notebooks, or the
+# process that prepares many periods), most recently used last; see load_data_dir.
+_SNAPSHOTS: dict[tuple[str, str], CityData] = {}
+SNAPSHOTS_KEPT = 2
+
+
+def _copy_of(snapshot: CityData) -> CityData:
+    """A CityData whose tables the caller may change without touching the snapshot."""
+    tables = {name: None if frame is None else frame.copy() for name, frame in snapshot.tables.items()}
+    reconciled = None if snapshot.reconciled_victims is None else snapshot.reconciled_victims.copy()
+    duplicates = {name: dict(counts) for name, counts in snapshot.duplicate_rows.items()}
+    return CityData(snapshot.data_dir, tables, list(snapshot.inputs), reconciled_victims=reconciled,
+                    duplicate_rows=duplicates)
+
+
+def _remember(key: tuple[str, str], data: CityData) -> None:
+    _SNAPSHOTS.pop(key, None)
+    _SNAPSHOTS[key] = data
+    while len(_SNAPSHOTS) > SNAPSHOTS_KEPT:
+        del _SNAPSHOTS[next(iter(_SNAPSHOTS))]
+
+
+def clear_snapshots() -> None:
+    """Forget the data folders this process has loaded."""
+    _SNAPSHOTS.clear()
+
+
 def load_data_dir(data_dir: str | os.PathLike, today: dt.date | None = None, use_cache: bool = True) -> CityData:
     """Validate, type and pseudonymise every file of a data folder.
 
     Processed tables are cached as parquet under ``data/processed/cache/``, keyed by
     the SHA-256 of every input and the hashing key, so a second run on the same
-    files skips the parsing.
+    files skips the parsing. The process also keeps the last few folders it loaded in
+    memory under the same key, so a kernel that runs many notebooks of one city reads
+    its data once; each call gets its own copy of the tables.
 
     Raises
     ------
@@ -546,7 +575,20 @@ def load_data_dir(data_dir: str | os.PathLike, today: dt.date | None = None, use
     key = resolve_id_key(data_dir)
     paths = {spec.name: find_input(data_dir, spec) for spec in schema.FILE_SPECS}
     hashes = {name: sha256_of(p) for name, p in paths.items() if p is not None}
-    cache = _cache_dir_for(hashes, key) if use_cache else None
+    if not use_cache:
+        return _load_data_dir(data_dir, paths, hashes, key, today, None)
+    cache = _cache_dir_for(hashes, key)
+    memory_key = (str(data_dir.resolve()), str(cache))
+    snapshot = _SNAPSHOTS.get(memory_key)
+    if snapshot is None:
+        snapshot = _load_data_dir(data_dir, paths, hashes, key, today, cache)
+    _remember(memory_key, snapshot)
+    return _copy_of(snapshot)
+
+
+def _load_data_dir(data_dir: Path, paths: dict[str, Path | None], hashes: dict[str, str], key: bytes,
+                   today: dt.date | None, cache: Path | None) -> CityData:
+    """Load a folder from its parquet cache, or read, check and pseudonymise it (and fill the cache)."""
     if cache is not None and cache.is_dir():
         cached = _read_cache(cache, data_dir, paths, hashes)
         if cached is not None:

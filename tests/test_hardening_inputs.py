@@ -188,6 +188,7 @@ def cached_city(make_city, monkeypatch, tmp_path):
                  for i in range(14)]
     folder = make_city(incidents=homicides)
     load_data_dir(folder)
+    loading.clear_snapshots()  # the next load reads the cache on disk, not this process's copy in memory
     [cache] = [p for p in (tmp_path / "cache").iterdir() if not p.name.startswith(".")]
     return folder, cache
 

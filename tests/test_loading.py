@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from ceasefire_analysis.errors import CeasefireError, InputError
-from ceasefire_analysis.loading import load_data_dir, validate_data_dir
+from ceasefire_analysis.loading import clear_snapshots, load_data_dir, validate_data_dir
 
 
 def only(problems, **fields):
@@ -131,10 +131,29 @@ def test_processed_cache_is_typed_parquet_and_reused(make_city, monkeypatch, tmp
     assert {f.stem for f in files} >= {"incidents", "communications"}
     for f in files:
         assert b"PFN-" not in f.read_bytes()
+    clear_snapshots()  # read the parquet, not this process's copy in memory
+    monkeypatch.setattr("ceasefire_analysis.loading._read_folder", None)  # the CSV files are not read again
     second = load_data_dir(folder)
     pd.testing.assert_frame_equal(first.communications, second.communications)
     assert second.communications["occurred_on"].dtype.kind == "M"
     assert [i.sha256 for i in first.inputs] == [i.sha256 for i in second.inputs]
+
+
+def test_a_folder_is_loaded_once_per_process_and_each_caller_gets_its_own_copy(make_city, monkeypatch, tmp_path):
+    monkeypatch.setattr("ceasefire_analysis.loading.CACHE_DIR", tmp_path / "cache")
+    folder = make_city()
+    first = load_data_dir(folder)
+    first.incidents.loc[0, "incident_type"] = "non_injury_shooting"  # a notebook changing its copy
+    first.tables["communications"] = None
+    with monkeypatch.context() as patched:
+        patched.setattr("ceasefire_analysis.loading._load_data_dir", None)  # neither CSV nor parquet is read
+        second = load_data_dir(folder)
+    assert second.incidents.loc[0, "incident_type"] == "homicide"
+    assert second.communications is not None and len(second.communications) == 1
+    assert [i.sha256 for i in second.inputs] == [i.sha256 for i in first.inputs]
+    with open(folder / "incidents.csv", "a") as fh:  # a changed file is read again
+        fh.write("C-2,2017-01-20,homicide\n")
+    assert len(load_data_dir(folder).incidents) == 2
 
 
 def test_xlsx_with_the_same_columns_is_read(make_city):
