@@ -1,13 +1,15 @@
-"""Executing notebooks: one warm kernel per process, reused for many notebooks, each starting clean.
+"""Executing notebooks: warm kernels, each reused for many notebooks, every notebook starting clean.
 
 Most of a report's cost used to be start-up: a new kernel per notebook, importing pandas, matplotlib,
-scipy, statsmodels and lifelines again and re-reading the city's data. Here a process starts one kernel
-(:class:`WarmKernel`) and runs every notebook it is given in that kernel with papermill. Before each
-notebook the kernel is put back to the state it had when it started (:func:`reset_kernel_state`): the
-user namespace is emptied (``%reset -f``), figures are closed, and matplotlib's rcParams, pandas' and
-numpy's options, warning filters, the working folder, ``sys.path``, the environment and the random
-seeds are restored. Imported modules stay imported, which is the point; the library's in-memory data
-snapshot (see ``loading.load_data_dir``) stays too, and hands each notebook its own copy.
+scipy, statsmodels and lifelines again and re-reading the city's data. Here a kernel (:class:`WarmKernel`)
+is started once and runs notebook after notebook with papermill; :class:`KernelPool` drives a few of them
+at once from threads of one process (no worker processes: each would hold its own copy of pandas,
+papermill and nbconvert). Before each notebook the kernel is put back to the state it had when it
+started (:func:`reset_kernel_state`): the user namespace is emptied (``%reset -f``), figures are closed,
+and matplotlib's rcParams, pandas' and numpy's options, warning filters, the working folder,
+``sys.path``, the environment and the random seeds are restored. Imported modules stay imported, which
+is the point; the library's in-memory data snapshot (see ``loading.load_data_dir``) stays too, and
+hands each notebook its own copy.
 
 A kernel that a notebook broke is never reused: after any failure (an error in a cell, a kernel that
 died or stopped answering) the kernel is shut down and the next notebook gets a new one.
@@ -20,6 +22,7 @@ This module is imported by the kernels themselves (for :func:`snapshot_kernel_st
 """
 from __future__ import annotations
 
+import gc
 import os
 import random
 import shutil
@@ -100,6 +103,9 @@ def reset_kernel_state(cwd: str) -> None:
     os.chdir(cwd)
     random.seed()  # fresh seeds from the system, as a new kernel would have
     np.random.seed()
+    # What survives a reset (modules, the data snapshot) lives as long as the kernel: keep the garbage
+    # collector from scanning it again, in every later reset (%reset -f collects) and inside notebooks.
+    gc.freeze()
 
 
 # --------------------------------------------------------------------------- the kernel, from outside
@@ -108,7 +114,7 @@ def ipc_kernel_manager_class(socket_dir: Path):
     """A kernel manager that talks to its kernel over Unix sockets in a private temporary folder.
 
     With TCP, each kernel picks free ports by binding and releasing them; kernels started
-    at the same moment in parallel workers can pick the same port and one dies
+    at the same moment (``--jobs``) can pick the same port and one dies
     ("Address already in use"). Socket files have unique names, so they cannot collide,
     and nothing listens on the network.
     """
@@ -148,6 +154,11 @@ class WarmKernel:
 
     def start(self) -> None:
         """Start the kernel and record the state each notebook starts from."""
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start the kernel process without waiting for it (see :meth:`wait_ready`)."""
         from jupyter_core.utils import run_sync
 
         sockets = Path(tempfile.mkdtemp(prefix="sockets-", dir=self._folder))
@@ -156,18 +167,23 @@ class WarmKernel:
         env = {**os.environ, "JPY_PARENT_PID": str(os.getpid())}
         with open(self.log_path, "ab") as log:
             run_sync(km.start_kernel)(stdout=log, stderr=log, env=env, cwd=str(self._folder))
-        self.km = km
+        self.km, self.kc = km, None
+        self.notebooks_run = 0
+
+    def wait_ready(self) -> None:
+        """Wait until a launched kernel answers, then record its start state."""
+        from jupyter_core.utils import run_sync
+
         try:
-            self.kc = km.client()
+            self.kc = self.km.client()
             self.kc.start_channels()
             run_sync(self.kc.wait_for_ready)(timeout=STARTUP_TIMEOUT)
             self.kc.allow_stdin = False
             self._run_silently(f"import {__name__} as _cf_executing\n_cf_executing.snapshot_kernel_state()\n"
                                "del _cf_executing")
         except BaseException:
-            self._stop()
+            self._stop(now=True)
             raise
-        self.notebooks_run = 0
 
     def is_alive(self) -> bool:
         from jupyter_core.utils import run_sync
@@ -177,14 +193,16 @@ class WarmKernel:
     def ensure_ready(self, cwd: str | os.PathLike) -> None:
         """A live kernel in its start state, working in ``cwd``; a dead kernel is replaced."""
         if not self.is_alive():
-            self._stop()
+            self._stop(now=True)
             self.start()
+        elif self.kc is None:
+            self.wait_ready()
         try:
             self._run_silently(f"import {__name__} as _cf_executing\n"
                                f"_cf_executing.reset_kernel_state({str(cwd)!r})")
         except Exception:
             # A kernel that cannot be reset is not trusted with another notebook: start afresh once.
-            self._stop()
+            self._stop(now=True)
             self.start()
             self._run_silently(f"import {__name__} as _cf_executing\n"
                                f"_cf_executing.reset_kernel_state({str(cwd)!r})")
@@ -285,7 +303,7 @@ def execute_notebook(kernel: WarmKernel, input_path: str | os.PathLike, output_p
         offset = kernel.log_size()  # a restart's start-up chatter is not this notebook's
         nb = pm.execute_notebook(str(input_path), str(output_path), parameters=parameters, progress_bar=False,
                                  log_output=False, kernel_name=KERNEL_NAME, engine_name=ENGINE_NAME,
-                                 warm_kernel=kernel)
+                                 request_save_on_cell_execute=False, warm_kernel=kernel)
     except BaseException:
         kernel.discard()
         raise
@@ -297,37 +315,17 @@ def execute_notebook(kernel: WarmKernel, input_path: str | os.PathLike, output_p
     return nb
 
 
-# --------------------------------------------------------------------------- one kernel per process
+# --------------------------------------------------------------------------- kernels for a run
 
 _process_kernel: WarmKernel | None = None
 
 
 def process_kernel() -> WarmKernel:
-    """This process's warm kernel, started on first use (see :func:`start_process_kernel`)."""
+    """This process's warm kernel (for notebooks run one at a time), created on first use."""
     global _process_kernel
     if _process_kernel is None or _process_kernel.owner_pid != os.getpid():
         _process_kernel = WarmKernel()  # a copy inherited through fork belongs to the parent
     return _process_kernel
-
-
-def start_process_kernel() -> None:
-    """Start this process's kernel now, and shut it down when the process ends.
-
-    Used as a worker pool's initializer: the kernel starts while the parent is still checking
-    inputs. Finalizers registered with ``multiprocessing.util`` run when a pool worker exits
-    (``atexit`` handlers do not).
-    """
-    import asyncio
-    from multiprocessing import util
-
-    # A forked worker must not share the parent's event loop (and its epoll descriptor).
-    asyncio.set_event_loop(asyncio.new_event_loop())
-    kernel = process_kernel()
-    util.Finalize(None, shutdown_process_kernel, exitpriority=10)
-    try:
-        kernel.start()
-    except Exception:  # the first notebook will try again and report the failure on its page
-        kernel.discard()
 
 
 def shutdown_process_kernel() -> None:
@@ -336,3 +334,77 @@ def shutdown_process_kernel() -> None:
     if _process_kernel is not None and _process_kernel.owner_pid == os.getpid():
         _process_kernel.shutdown()
     _process_kernel = None
+
+
+class KernelPool:
+    """``size`` threads, each driving its own warm kernel; tasks run in the order they are submitted.
+
+    The kernels are separate processes, so ``size`` notebooks run at once while this process only
+    passes messages (and exports the finished notebooks). Kernels start when the pool is created;
+    ``prepare()`` runs meanwhile (e.g. compiling templates). ``submit(fn, *args)`` returns a
+    ``concurrent.futures.Future`` of ``fn(*args, kernel=<that thread's kernel>)``. On leaving the
+    ``with`` block each thread shuts its kernel down.
+    """
+
+    def __init__(self, size: int, prepare=None):
+        import queue
+        import threading
+
+        self._tasks: queue.Queue = queue.Queue()
+        self.kernels: list[WarmKernel] = []  # one per thread, as each thread starts
+        self._threads = [threading.Thread(target=self._work, name=f"ceasefire-kernel-{i}", daemon=True)
+                         for i in range(size)]
+        for thread in self._threads:
+            thread.start()
+        if prepare is not None:
+            prepare()
+
+    def _work(self) -> None:
+        kernel = WarmKernel()
+        self.kernels.append(kernel)
+        try:
+            try:
+                kernel.launch()
+            except Exception:  # the first notebook will try again, and report the failure on its page
+                kernel.discard()
+            while True:
+                task = self._tasks.get()
+                if task is None:
+                    return
+                future, fn, args = task
+                if future.set_running_or_notify_cancel():
+                    try:
+                        future.set_result(fn(*args, kernel=kernel))
+                    except BaseException as exc:
+                        future.set_exception(exc)
+        finally:
+            kernel.shutdown()
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        future = Future()
+        self._tasks.put((future, fn, args))
+        return future
+
+    def close(self, cancel: bool = False) -> None:
+        """Wait for the submitted tasks (or, with ``cancel``, only the running ones) and stop the kernels."""
+        import queue
+
+        while cancel:
+            try:
+                task = self._tasks.get_nowait()
+            except queue.Empty:
+                break
+            if task is not None:
+                task[0].cancel()
+        for _ in self._threads:
+            self._tasks.put(None)
+        for thread in self._threads:
+            thread.join()
+
+    def __enter__(self) -> "KernelPool":
+        return self
+
+    def __exit__(self, exc_type, *exc) -> None:
+        self.close(cancel=exc_type is not None)  # interrupted: start no further notebook

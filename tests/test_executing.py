@@ -99,3 +99,49 @@ def test_shutdown_stops_the_kernel_and_removes_its_sockets(tmp_path):
     assert not folder.exists()
     with pytest.raises(ProcessLookupError):
         os.kill(kernel_pid(nb), 0)
+
+
+def test_in_a_run_a_failing_notebook_gets_its_page_and_the_next_one_starts_clean(tmp_path, monkeypatch):
+    from ceasefire_analysis.config import DEMO_PARAMS
+    from ceasefire_analysis.reports import run_periods
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    check_cwd = f"CWD = {str(folder)!r}"  # notebooks run in the notebooks folder
+    notebook(folder, "worksheet", MESSY)  # the same kernel then runs the next one, which must start clean
+    notebook(folder, "history", check_cwd, CLEAN, MESSY, "raise RuntimeError('the history server is down')")
+    notebook(folder, "callin_outcomes", check_cwd, CLEAN)
+    monkeypatch.setattr("ceasefire_analysis.reports.NOTEBOOKS_DIR", folder)
+    results = run_periods([DEMO_PARAMS], tmp_path / "out", jobs=1)  # one kernel runs all three, in order
+    assert results[0].failures == ["2017-02_2017-03/history: RuntimeError: the history server is down"]
+    period = tmp_path / "out" / "2017-02_2017-03"
+    assert "not produced" in (period / "history.html").read_text()
+    assert [r.status for r in results[0].reports] == ["ok", "failed", "ok"]
+
+
+def test_a_pool_runs_notebooks_in_its_kernels_and_stops_them_at_the_end(tmp_path):
+    from ceasefire_analysis.executing import KernelPool
+
+    paths = [notebook(tmp_path, f"nb{i}", "import os\nprint(os.getpid())") for i in range(4)]
+    with KernelPool(2) as pool:
+        futures = [pool.submit(run_in, path, tmp_path) for path in paths]
+        pids = {kernel_pid(f.result()) for f in futures}
+    assert 1 <= len(pids) <= 2  # four notebooks, never more kernels than the pool's size
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def run_in(path, cwd, kernel):
+    return run(kernel, path, cwd)
+
+
+def test_an_interrupted_pool_starts_no_further_notebook(tmp_path):
+    from ceasefire_analysis.executing import KernelPool
+
+    path = notebook(tmp_path, "nb", "import os\nprint(os.getpid())")
+    with pytest.raises(KeyboardInterrupt):
+        with KernelPool(1) as pool:
+            futures = [pool.submit(run_in, path, tmp_path) for _ in range(20)]
+            raise KeyboardInterrupt
+    assert all(f.done() for f in futures) and any(f.cancelled() for f in futures)

@@ -59,14 +59,14 @@ def test_a_period_folder_the_package_did_not_write_is_never_replaced(tmp_path):
     assert hidden_folders(out) == []
 
 
-def test_pool_workers_exit_when_their_parent_is_killed(tmp_path):
+def test_kernels_exit_when_their_parent_is_killed(tmp_path):
     script = textwrap.dedent("""
-        import sys, time
-        from ceasefire_analysis.reports import worker_pool
-        pool = worker_pool(2)
-        futures = [pool.submit(time.sleep, 300) for _ in range(2)]
-        time.sleep(0.5)
-        print(" ".join(str(pid) for pid in pool._processes), flush=True)
+        import time
+        from ceasefire_analysis.executing import KernelPool
+        pool = KernelPool(2)
+        while len(pool.kernels) < 2 or any(k.km is None for k in pool.kernels):
+            time.sleep(0.1)
+        print(" ".join(str(k.km.provisioner.pid) for k in pool.kernels), flush=True)
         time.sleep(300)
     """)
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
