@@ -15,8 +15,8 @@ from .errors import CeasefireError
 from .loading import validate_data_dir
 from .params import params_files_in
 
-# A period has three notebooks and kernel start-up dominates their cost: run two at once
-# where there are two cores. More than two gains little on the machines this is run on.
+# Notebooks run in that many warm kernels at once: two where there are two cores. More than two
+# gains little on the machines this is run on, and each kernel holds its own copy of the libraries.
 DEFAULT_JOBS = max(1, min(2, os.cpu_count() or 1))
 
 
