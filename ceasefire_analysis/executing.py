@@ -5,7 +5,7 @@ scipy, statsmodels and lifelines again and re-reading the city's data. Here a ke
 is started once and runs notebook after notebook with papermill; :class:`KernelPool` drives a few of them
 at once from threads of one process (no worker processes: each would hold its own copy of pandas,
 papermill and nbconvert). Before each notebook the kernel is put back to the state it had when it
-started (:func:`reset_kernel_state`): the user namespace is emptied (``%reset -f``), figures are closed,
+started (:func:`reset_kernel_state`): the user namespace is emptied (as ``%reset -f``), figures are closed,
 and matplotlib's rcParams, pandas' and numpy's options, warning filters, the working folder,
 ``sys.path``, the environment and the random seeds are restored. Imported modules stay imported, which
 is the point; the library's in-memory data snapshot (see ``loading.load_data_dir``) stays too, and
@@ -83,8 +83,9 @@ def reset_kernel_state(cwd: str) -> None:
     if _snapshot is None:
         raise RuntimeError("snapshot_kernel_state() was not run when the kernel started")
     shell = get_ipython()
-    shell.run_line_magic("reset", "-f")  # user namespace, Out history, _ and __
-    shell.execution_count = 1  # executed notebooks number their cells from 1, as in a new kernel
+    # As %reset -f (user namespace, Out history, _ and __), and a new history session, so that cells are
+    # numbered from 1 again, as in a new kernel, without reusing the previous notebook's line numbers.
+    shell.reset(new_session=True)
     plt.close("all")
     dict.update(matplotlib.rcParams, _snapshot["rcParams"])  # as matplotlib.rc_context restores them
     with warnings.catch_warnings():
@@ -104,7 +105,7 @@ def reset_kernel_state(cwd: str) -> None:
     random.seed()  # fresh seeds from the system, as a new kernel would have
     np.random.seed()
     # What survives a reset (modules, the data snapshot) lives as long as the kernel: keep the garbage
-    # collector from scanning it again, in every later reset (%reset -f collects) and inside notebooks.
+    # collector from scanning it again, in every later reset (which collects) and inside notebooks.
     gc.freeze()
 
 
@@ -166,7 +167,9 @@ class WarmKernel:
         # The kernel exits by itself if this process dies without shutting it down.
         env = {**os.environ, "JPY_PARENT_PID": str(os.getpid())}
         with open(self.log_path, "ab") as log:
-            run_sync(km.start_kernel)(stdout=log, stderr=log, env=env, cwd=str(self._folder))
+            # History in memory, as nbclient starts its kernels: nothing written to the user's IPython history.
+            run_sync(km.start_kernel)(stdout=log, stderr=log, env=env, cwd=str(self._folder),
+                                      extra_arguments=["--HistoryManager.hist_file=:memory:"])
         self.km, self.kc = km, None
         self.notebooks_run = 0
 

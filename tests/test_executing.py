@@ -71,6 +71,7 @@ def test_one_kernel_runs_many_notebooks_each_from_a_clean_start(kernel, tmp_path
     assert kernel_pid(first) == kernel_pid(second)  # the same kernel, not a new one
     assert kernel_pid(second) != os.getpid()
     assert [c.execution_count for c in second.cells] == [1, 2, 3, 4]  # numbered as in a new kernel
+    assert [o for c in second.cells[:-1] for o in c.outputs] == []  # nothing left over, no history complaints
 
 
 def test_a_failing_notebook_is_reported_and_the_next_starts_clean(kernel, tmp_path):
