@@ -105,7 +105,8 @@ def run_naive(out: Path) -> None:
 
 def backfill_params(folder: Path, periods: int = 6, first: Month = Month(2016, 1)) -> list[Path]:
     """Consecutive bi-monthly demo periods from ``first`` (six: January-February to November-December 2016)."""
-    text = DEMO_PARAMS.read_text()
+    # relative paths read against a params file's folder: point the copies at the demo folder itself
+    text = DEMO_PARAMS.read_text().replace("../data/raw/demo", str(DEMO_DATA_DIR))
     paths = []
     for i in range(periods):
         start = first.shift(2 * i)

@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .coverage import so_far_text
-from .indicators import LABELS, OUTCOME_INDICATORS, annual_outcome_benchmark
+from .indicators import LABELS, OUTCOME_INDICATORS, annual_outcome_benchmark, recorded_incident_types
 from .periods import Month
 from .review import PeriodReview
 
@@ -145,6 +145,8 @@ def year_to_date_curves(review: PeriodReview, indicator: str) -> pd.DataFrame:
 
 def year_to_date_chart(review: PeriodReview, indicator: str) -> Figure:
     """This year's running total against last year's and the benchmark pace."""
+    if OUTCOME_INDICATORS[indicator] not in recorded_incident_types(review.data):
+        return _no_chart(f"{LABELS[indicator]} are not recorded for this city.")
     curves = year_to_date_curves(review, indicator)
     year = review.params.review.period.last.year
     label = LABELS[indicator]
@@ -169,6 +171,8 @@ def year_to_date_chart(review: PeriodReview, indicator: str) -> Figure:
 
 def monthly_counts_chart(review: PeriodReview, indicator: str) -> Figure:
     """Monthly counts of one outcome for the current and prior year, side by side."""
+    if OUTCOME_INDICATORS[indicator] not in recorded_incident_types(review.data):
+        return _no_chart(f"{LABELS[indicator]} are not recorded for this city.")
     last = review.params.review.period.last
     year = last.year
     monthly = review.data.monthly_counts
@@ -195,6 +199,8 @@ def monthly_counts_chart(review: PeriodReview, indicator: str) -> Figure:
 
 def control_chart_figure(review: PeriodReview, indicator: str) -> Chart:
     """A c-chart of monthly counts with its limits, flagged months marked."""
+    if OUTCOME_INDICATORS[indicator] not in recorded_incident_types(review.data):
+        return _no_chart(f"{LABELS[indicator]} are not recorded for this city.")
     from .statistics import control_chart
 
     params = review.params

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from .config import DEFAULT_REPORTS_DIR
+from .config import DEFAULT_REPORTS_DIR, DEMO_PARAMS
 from .errors import CeasefireError
 from .loading import validate_data_dir
 from .params import params_files_in
@@ -38,7 +38,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         print("--jobs must be 1 or more", file=sys.stderr)
         return 2
-    results = run_periods(params_files_in(args.params), Path(args.out), jobs=args.jobs)
+    params = list(args.params) + ([str(DEMO_PARAMS)] if args.demo else [])
+    if not params:
+        print("give one or more params files or folders, or --demo for the bundled demo period", file=sys.stderr)
+        return 2
+    results = run_periods(params_files_in(params), Path(args.out), jobs=args.jobs)
     failures = [line for r in results for line in r.failures]
     for r in results:
         if r.out_dir:
@@ -63,6 +67,25 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from .importing import import_export, load_map
+
+    column_map = load_map(args.map)
+    result = import_export(column_map, args.sources, Path(args.out))
+    print(result.summary())
+    return 0
+
+
+def cmd_new_city(args: argparse.Namespace) -> int:
+    from .newcity import new_city, next_commands
+
+    params_file, data_dir = new_city(args.dir, args.name)
+    print(f"wrote {params_file} and {data_dir}/ (README.md, .gitignore). Next:")
+    for command in next_commands(params_file, data_dir):
+        print(f"  {command}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ceasefire",
@@ -71,11 +94,24 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check every file of a data folder against the data contract")
     validate.add_argument("data_dir", help="folder holding incidents.csv, communications.csv, ...")
     validate.set_defaults(func=cmd_validate)
+    city = sub.add_parser("new-city", help="start a city folder: a params file and a data folder kept out of git")
+    city.add_argument("dir", help="folder to create, e.g. nyc")
+    city.add_argument("--name", required=True, help='the city\'s name as shown on reports, e.g. "New York City"')
+    city.set_defaults(func=cmd_new_city)
+    imp = sub.add_parser("import", help="write a contract file (e.g. incidents.csv) from police exports and a column map")
+    imp.add_argument("sources", nargs="+", metavar="SOURCE", help="export files (.csv or .xlsx), read in this order")
+    imp.add_argument("--map", required=True, help="column map YAML, or the name of a shipped map: "
+                                                  "nypd_shooting_incidents, chicago_victims")
+    imp.add_argument("--out", required=True, help="data folder to write <file>.csv into")
+    imp.set_defaults(func=cmd_import)
     run = sub.add_parser("run", help="validate, compute and render review periods or meeting packs")
-    run.add_argument("params", nargs="+", help="params file(s) or folder(s) of them, e.g. "
+    run.add_argument("params", nargs="*", help="params file(s) or folder(s) of them, e.g. "
                                                "params/2017-02_2017-03.yaml, params/shooting_review_2017-03-28.yaml "
                                                "or params/")
-    run.add_argument("--out", default=str(DEFAULT_REPORTS_DIR), help="output folder (default: reports/)")
+    run.add_argument("--demo", action="store_true",
+                     help="also run the bundled demo period (synthetic data), from any folder")
+    run.add_argument("--out", default=str(DEFAULT_REPORTS_DIR),
+                     help="output folder (default: reports/ in the current folder)")
     run.add_argument("--jobs", type=int, default=DEFAULT_JOBS,
                      help=f"notebooks to execute at once (default {DEFAULT_JOBS}: one per core, at most 2)")
     run.set_defaults(func=cmd_run)

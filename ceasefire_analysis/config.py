@@ -1,4 +1,12 @@
-"""Where things live. Every path is resolved from the project root, never the working directory."""
+"""Where things live.
+
+Two layouts. In a source checkout (``pip install -e .``, ``make``) the project root is the
+folder holding ``pyproject.toml``, and ``notebooks/``, ``params/`` and ``data/raw/`` are
+its own folders: analysts edit them there. Installed from a wheel (``pip install .``),
+the same folders travel inside the package as ``ceasefire_analysis/_project/`` (see
+``[tool.setuptools.package-dir]`` in pyproject.toml), read-only: nothing is ever
+written there. Paths in params files read against the params file's folder.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -6,21 +14,26 @@ import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-PROJECT_ROOT = PACKAGE_DIR.parent
+# a source checkout has pyproject.toml and notebooks/ beside the package
+SOURCE_TREE = (PACKAGE_DIR.parent / "pyproject.toml").is_file() and (PACKAGE_DIR.parent / "notebooks").is_dir()
+PROJECT_ROOT = PACKAGE_DIR.parent if SOURCE_TREE else PACKAGE_DIR / "_project"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 PARAMS_DIR = PROJECT_ROOT / "params"
 RAW_DIR = PROJECT_ROOT / "data" / "raw"
 DEMO_DATA_DIR = RAW_DIR / "demo"
 HISTORY_DATA_DIR = RAW_DIR / "history"
 PROCESSED_DIR = PROJECT_ROOT / "data" / "processed"
-CACHE_DIR = PROCESSED_DIR / "cache"
-DEFAULT_REPORTS_DIR = PROJECT_ROOT / "reports"
+# Processed-data cache: data/processed/cache in a source checkout; for an installed package,
+# a .ceasefire_cache folder next to the data folder (see cache_root).
+CACHE_DIR: Path | None = PROCESSED_DIR / "cache" if SOURCE_TREE else None
+DEFAULT_REPORTS_DIR = Path("reports")  # in the current folder
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
 DEMO_PARAMS = PARAMS_DIR / "2017-02_2017-03.yaml"
 
 # The key that turns participant identifiers into pseudonyms.
 ID_KEY_ENV = "CEASEFIRE_ID_KEY"
-ID_KEY_FILE = PROJECT_ROOT / ".ceasefire_id_key"
+# the key file: at the project root in a source checkout, else in the folder a run starts from
+ID_KEY_FILE = (PROJECT_ROOT if SOURCE_TREE else Path.cwd()) / ".ceasefire_id_key"
 # The demo's identifiers belong to no one, so its key may be public; it is
 # used only for the bundled demo folder and never for a city's own data.
 DEMO_ID_KEY = "synthetic-demo-key-not-for-real-data"
@@ -50,6 +63,26 @@ def sha256_of(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def cache_root(data_dir: Path, configured: Path | None) -> Path | None:
+    """Where processed tables of ``data_dir`` are cached, or None for no cache.
+
+    ``configured`` (the source checkout's data/processed/cache) wins; otherwise the cache sits
+    next to the data folder, except for data shipped inside the installed package, which is
+    never written to.
+
+    >>> cache_root(Path("/x/nyc"), None).as_posix()
+    '/x/.ceasefire_cache'
+    >>> cache_root(PACKAGE_DIR / "_project" / "data", None) is None
+    True
+    """
+    if configured is not None:
+        return configured
+    data_dir = Path(data_dir).resolve()
+    if data_dir == PACKAGE_DIR or PACKAGE_DIR in data_dir.parents:
+        return None
+    return data_dir.parent / ".ceasefire_cache"
 
 
 _demo_checks: dict[tuple, bool] = {}

@@ -16,16 +16,17 @@ from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML
+from matplotlib.ticker import MaxNLocator
 
 from .charts import BENCHMARK_COLOUR, Chart, CURRENT_COLOUR, PRIOR_COLOUR, label_axes, new_figure, new_panels
 from .errors import InputError, Problem
 from .formatting import window_label
-from .indicators import count_in_window
+from .indicators import count_in_window, recorded_incident_types
 from .params import display_path
 from .privacy import provenance_label
 from .review import PeriodReview
-from .schema import HOMICIDE
-from .tables import REPORT_CSS, html_table
+from .schema import HOMICIDE, NONFATAL
+from .tables import HOMICIDE_SCOPE_TEXT, REPORT_CSS, html_table
 
 HISTORY_START = 1969  # the seed deck's long-run charts begin here
 SERIES_COLUMNS = ("year", "value", "source", "definition")
@@ -369,15 +370,80 @@ def computed_facts(series: dict[str, pd.DataFrame], settings: dict, first_year: 
     return pd.DataFrame(rows, columns=["fact", "value", "years"])
 
 
+def annual_incident_counts(incidents: pd.DataFrame, through) -> pd.DataFrame:
+    """Victims per year and incident type from ``incidents``, up to ``through`` (a date), one row a year.
+
+    Columns: ``year``, ``homicide``, ``nonfatal_injury_shooting``, ``partial`` (True for the
+    last year when ``through`` is before 31 December, and for a first year whose data begin
+    after January).
+
+    >>> inc = pd.DataFrame({"occurred_on": pd.to_datetime(["2015-03-01", "2016-05-01", "2017-01-09"]),
+    ...                     "incident_type": ["homicide", "nonfatal_injury_shooting", "homicide"]})
+    >>> annual_incident_counts(inc, pd.Timestamp("2017-03-31").date()).values.tolist()
+    [[2015, 1, 0, True], [2016, 0, 1, False], [2017, 1, 0, True]]
+    """
+    end = pd.Timestamp(through)
+    shown = incidents[incidents["occurred_on"] <= end]
+    if shown.empty:
+        return pd.DataFrame(columns=["year", HOMICIDE, NONFATAL, "partial"])
+    first = shown["occurred_on"].min()
+    years = range(first.year, end.year + 1)
+    counts = (shown.assign(year=shown["occurred_on"].dt.year).groupby(["year", "incident_type"]).size()
+              .unstack(fill_value=0).reindex(index=years, columns=[HOMICIDE, NONFATAL], fill_value=0))
+    out = counts.reset_index().rename(columns={"index": "year"})
+    out.columns.name = None
+    out["partial"] = False
+    if first.month > 1:
+        out.loc[out["year"] == first.year, "partial"] = True
+    if (end.month, end.day) != (12, 31):
+        out.loc[out["year"] == end.year, "partial"] = True
+    return out
+
+
+def incident_history_chart(review: PeriodReview):
+    """Annual homicides and non-fatal injury shootings counted from the city's incidents (per area if known)."""
+    incidents = review.data.incidents
+    through = review.params.review.end
+    recorded = recorded_incident_types(review.data)
+    types = [(t, label) for t, label in ((HOMICIDE, "Homicides"), (NONFATAL, "Non-fatal injury shootings"))
+             if t in recorded]
+    by_area = "area" in incidents and incidents["area"].notna().any()
+    areas = sorted(incidents["area"].dropna().unique()) if by_area else []
+    fig, axes = new_panels(9.5, 3.6 * len(types), len(types), 1, squeeze=False)
+    for ax, (kind, label) in zip(axes[:, 0], types):
+        table = annual_incident_counts(incidents, through)
+        part = table[table["partial"]]
+        ax.plot(table["year"], table[kind], color=CURRENT_COLOUR, linewidth=1.8, marker="o", markersize=4,
+                label="whole city")
+        ax.plot(part["year"], part[kind], marker="o", markersize=9, markerfacecolor="white", linestyle="none",
+                color=CURRENT_COLOUR, label="partial year (open circle)")
+        if len(areas) > 1:
+            for i, area in enumerate(areas[:8]):
+                sub = (annual_incident_counts(incidents[incidents["area"] == area], through).set_index("year")[kind]
+                       .reindex(table["year"], fill_value=0))  # an area's quiet early years are zeros too
+                ax.plot(table["year"], sub.values, linewidth=1, alpha=0.8, label=str(area),
+                        linestyle=["-", "--", ":", "-."][i % 4])
+        last = int(table["year"].max())
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlim(int(table["year"].min()) - 0.5, last + 0.5)
+        label_axes(ax, "Year", f"{label} per year",
+                   f"{label} per year, {int(table['year'].min())}–{last} (from incidents.csv; "
+                   f"{last} to {through:%d %b})")
+        ax.legend(loc="upper left", fontsize=7, frameon=True, ncol=2)
+    return Chart(fig)
+
+
 def history_report(review: PeriodReview) -> HistoryReport:
     """Build everything the history notebook shows for a period."""
     params = review.params
     folder = params.history_dir
     end_year = params.review.period.last.year
     series = series_before(load_history(folder), end_year)
+    purpose = ("Annual public figures, to read the review period against decades of experience." if series else
+               "Annual counts from this city's own incident records, to read the review period against the years "
+               "before it.")
     intro = [REPORT_CSS, '<div class="cf-report"><h1>History: the long run</h1>',
-             f"<p><strong>{html.escape(params.city)}</strong>. Annual public figures, to read the review period "
-             "against decades of experience.</p>"]
+             f"<p><strong>{html.escape(params.city)}</strong>. {html.escape(purpose)}</p>"]
     if review.is_demo:
         intro.append('<div class="cf-banner">The long-run series below are REAL published figures for Oakland '
                      "and California (sources at the end). Only this year's partial count, the hatched bar, "
@@ -387,11 +453,21 @@ def history_report(review: PeriodReview) -> HistoryReport:
     how = ("To add them, put annual series files (columns year, value, source, definition) in a folder and "
            "name it with the params key history_dir, or place them in a history/ folder inside the data folder. "
            "See data/raw/history/SOURCES.md for the shape.")
-    if not series:
-        gone = _missing("No history series are available for this city.", how)
-        return HistoryReport(header, gone, HTML(""), HTML(""), HTML(""), HTML(""), HTML(""))
-    homicides = (homicides_chart(series["homicides"], review) if "homicides" in series
-                 else _missing("No homicides series (homicides.csv).", how))
+    scope = HOMICIDE_SCOPE_TEXT[params.homicide_scope]
+    if "homicides" not in series:
+        # without published annual series the city's own incident file still holds years of history
+        used_text = (f"Series used: annual counts from this city's incidents.csv ({scope}, and non-fatal injury "
+                     "shootings), one victim a row; "
+                     f"the review's year ({params.review.period.last.year}) counts only to "
+                     f"{params.review.end:%d %B %Y} and is marked as partial. No published annual series "
+                     "were supplied.")
+        homicides = incident_history_chart(review)
+        used = HTML(f'<div class="cf-report"><h2>Sources</h2><p>{html.escape(used_text)}</p>'
+                    f"<p>{html.escape(how)}</p></div>")
+        if not series:
+            return HistoryReport(header, homicides, HTML(""), HTML(""), HTML(""), used, HTML(""))
+    else:
+        homicides = homicides_chart(series["homicides"], review)
     rates = rate_comparison(series)
     rate = rate_chart(rates, last_year=end_year) if rates is not None and not rates.empty else _missing(
         "Rates need homicides, population, state_homicides and state_population series.", how)

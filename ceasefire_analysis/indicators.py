@@ -23,7 +23,7 @@ from .coverage import Coverage, data_coverage_of
 from .loading import CityData
 from .params import ReviewParams
 from .periods import Month, Window, exact, round_half_up
-from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, WINDOW_AS_OF
+from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, NOT_RECORDED, WINDOW_AS_OF
 from .statistics import add_chance_columns, seasonal_benchmark, seasonal_shares
 
 OUTCOME_INDICATORS = {
@@ -304,6 +304,17 @@ def staffing_by_group(staffing: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- the worksheets
 
+def recorded_incident_types(data: CityData) -> set[str]:
+    """Incident types the city's data hold at all (a victim reconciled to a homicide was recorded as non-fatal).
+
+    A type outside this set is "not recorded for this city", never a count of zero.
+    """
+    recorded = set(data.incidents["incident_type"].dropna().unique())
+    if data.reconciled_victims is not None and len(data.reconciled_victims):
+        recorded.add(schema.NONFATAL)
+    return recorded
+
+
 def _row(worksheet: str, section: str, indicator: str, window_name: str, window: Window | None,
          as_of: dt.date, actual, unit: str, benchmark=None, status: str = "", prior_year=math.nan,
          three_year_average=math.nan, pct_over=math.nan, cut=math.nan, numerator=math.nan,
@@ -340,7 +351,13 @@ def outcome_worksheet(data: CityData, params: ReviewParams, covered: Coverage | 
     monthly = data.monthly_counts
     coverage = incident_months(data, covered or coverage_of(data, params))
     rows = []
+    recorded = recorded_incident_types(data)
     for indicator, column in OUTCOME_INDICATORS.items():
+        if column not in recorded:  # a type a city never records (NYPD: non-injury shootings) is not a zero
+            rows.extend(_row("outcomes", "Shootings and homicides", indicator, window_name, window, review.end,
+                             math.nan, "count", status=NOT_RECORDED)
+                        for window_name, window in review.windows().items())
+            continue
         for window_name, window in review.windows().items():
             actual = window_total(monthly, column, window)
             prior_window = window.shift_years(-1)
@@ -414,56 +431,78 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
         annual = params.annual_benchmarks.get(indicator, {})
         return missing_benchmark_note(annual, window) if annual else ""
 
+    def not_recorded(section: str, indicators: list[tuple[str, str]], windowed: bool = True) -> None:
+        windows = review.windows().items() if windowed else [(WINDOW_AS_OF, None)]
+        for window_name, window in windows:
+            for indicator, unit in indicators:
+                add(_row("activities", section, indicator, window_name, window, as_of, math.nan, unit,
+                         status=NOT_RECORDED))
+
     section = "1. Direct communication"
     comms = data.communications
-    for window_name, window in review.windows().items():
-        people = distinct_people(comms, window)
-        total = len(people)
-        benchmark = prorated("direct_communications", window)
-        add(_row("activities", section, "direct_communications", window_name, window, as_of, total, "people",
-                 benchmark, activity_status(total, benchmark)))
-        rows[-1]["benchmark_note"] = note("direct_communications", window)
-        for indicator, kind in (("call_ins", schema.CALL_IN), ("custom_notifications", schema.CUSTOM_NOTIFICATION)):
-            add(_row("activities", section, indicator, window_name, window, as_of,
-                     len(distinct_people(comms, window, kind)), "people"))
-        highest = int(people["highest_risk"].sum())
-        pct = share_pct(highest, total)
-        target = SHARE_TARGETS["direct_communications_highest_risk_pct"]
-        add(_row("activities", section, "direct_communications_highest_risk_pct", window_name, window, as_of, pct,
-                 "percent", target, activity_status(pct, target), numerator=highest, denominator=total))
+    if comms is None:
+        not_recorded(section, [("direct_communications", "people"), ("call_ins", "people"),
+                               ("custom_notifications", "people"),
+                               ("direct_communications_highest_risk_pct", "percent")])
+    else:
+        for window_name, window in review.windows().items():
+            people = distinct_people(comms, window)
+            total = len(people)
+            benchmark = prorated("direct_communications", window)
+            add(_row("activities", section, "direct_communications", window_name, window, as_of, total, "people",
+                     benchmark, activity_status(total, benchmark)))
+            rows[-1]["benchmark_note"] = note("direct_communications", window)
+            for indicator, kind in (("call_ins", schema.CALL_IN), ("custom_notifications", schema.CUSTOM_NOTIFICATION)):
+                add(_row("activities", section, indicator, window_name, window, as_of,
+                         len(distinct_people(comms, window, kind)), "people"))
+            highest = int(people["highest_risk"].sum())
+            pct = share_pct(highest, total)
+            target = SHARE_TARGETS["direct_communications_highest_risk_pct"]
+            add(_row("activities", section, "direct_communications_highest_risk_pct", window_name, window, as_of, pct,
+                     "percent", target, activity_status(pct, target), numerator=highest, denominator=total))
 
     section = "2. Relationship-focused case management"
     cm = data.case_management
     capacity = params.case_management_capacity
-    for window_name, window in review.windows().items():
-        new = cm[_in_window(cm["enrolled_on"], window.start, window.end)]
-        benchmark = prorated("case_management_new", window, capacity)
-        add(_row("activities", section, "case_management_new", window_name, window, as_of, len(new), "enrolments",
-                 benchmark, activity_status(len(new), benchmark)))
-        rows[-1]["benchmark_note"] = note("case_management_new", window)
-        flagged = int(new["opd_highest_risk"].fillna(False).sum())
-        pct = share_pct(flagged, len(new))
-        target = SHARE_TARGETS["case_management_opd_highest_risk_pct"]
-        add(_row("activities", section, "case_management_opd_highest_risk_pct", window_name, window, as_of, pct,
-                 "percent", target, activity_status(pct, target), numerator=flagged, denominator=len(new)))
-    active = active_caseload(cm, as_of)
-    add(_row("activities", section, "case_management_active", WINDOW_AS_OF, None, as_of, len(active), "people",
-             capacity, ""))
-    by_source = active["referral_source"].value_counts()
-    for source in schema.REFERRAL_SOURCES:
-        add(_row("activities", section, f"case_management_active_{source}", WINDOW_AS_OF, None, as_of,
-                 int(by_source.get(source, 0)), "people"))
+    if cm is None:
+        not_recorded(section, [("case_management_new", "enrolments"),
+                               ("case_management_opd_highest_risk_pct", "percent")])
+        not_recorded(section, [("case_management_active", "people")]
+                     + [(f"case_management_active_{s}", "people") for s in schema.REFERRAL_SOURCES], windowed=False)
+    else:
+        for window_name, window in review.windows().items():
+            new = cm[_in_window(cm["enrolled_on"], window.start, window.end)]
+            benchmark = prorated("case_management_new", window, capacity)
+            add(_row("activities", section, "case_management_new", window_name, window, as_of, len(new), "enrolments",
+                     benchmark, activity_status(len(new), benchmark)))
+            rows[-1]["benchmark_note"] = note("case_management_new", window)
+            flagged = int(new["opd_highest_risk"].fillna(False).sum())
+            pct = share_pct(flagged, len(new))
+            target = SHARE_TARGETS["case_management_opd_highest_risk_pct"]
+            add(_row("activities", section, "case_management_opd_highest_risk_pct", window_name, window, as_of, pct,
+                     "percent", target, activity_status(pct, target), numerator=flagged, denominator=len(new)))
+        active = active_caseload(cm, as_of)
+        add(_row("activities", section, "case_management_active", WINDOW_AS_OF, None, as_of, len(active), "people",
+                 capacity, ""))
+        by_source = active["referral_source"].value_counts()
+        for source in schema.REFERRAL_SOURCES:
+            add(_row("activities", section, f"case_management_active_{source}", WINDOW_AS_OF, None, as_of,
+                     int(by_source.get(source, 0)), "people"))
 
     section = "3. Targeted enforcement"
-    staffing = staffing_by_group(data.staffing, as_of)
-    for group in schema.UNIT_GROUPS:
-        pct = staffing.loc[group, "pct"]
-        target = SHARE_TARGETS["staffing_pct"]
-        add(_row("activities", section, f"staffing_pct_{group}", WINDOW_AS_OF, None, as_of, pct, "percent",
-                 target, activity_status(pct, target), numerator=int(staffing.loc[group, "filled"]),
-                 denominator=int(staffing.loc[group, "authorized"])))
-        add(_row("activities", section, f"staffing_units_{group}", WINDOW_AS_OF, None, as_of,
-                 int(staffing.loc[group, "units"]), "units"))
+    if data.staffing is None:
+        not_recorded(section, [(f"staffing_{kind}_{g}", unit) for g in schema.UNIT_GROUPS
+                               for kind, unit in (("pct", "percent"), ("units", "units"))], windowed=False)
+    else:
+        staffing = staffing_by_group(data.staffing, as_of)
+        for group in schema.UNIT_GROUPS:
+            pct = staffing.loc[group, "pct"]
+            target = SHARE_TARGETS["staffing_pct"]
+            add(_row("activities", section, f"staffing_pct_{group}", WINDOW_AS_OF, None, as_of, pct, "percent",
+                     target, activity_status(pct, target), numerator=int(staffing.loc[group, "filled"]),
+                     denominator=int(staffing.loc[group, "authorized"])))
+            add(_row("activities", section, f"staffing_units_{group}", WINDOW_AS_OF, None, as_of,
+                     int(staffing.loc[group, "units"]), "units"))
     actions = data.enforcement_actions
     if actions is not None:
         for window_name, window in review.windows().items():
@@ -479,18 +518,22 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
 
     section = "4. Partnership"
     meetings = data.meetings
-    coordination = meetings[(meetings["kind"] == schema.COORDINATION) & meetings["held"].fillna(False)]
-    for window_name, window in review.windows().items():
-        held = coordination[_in_window(coordination["scheduled_on"], window.start, window.end)]
-        benchmark_value = exact(params.coordination_meetings_per_month) * window.n_months
-        benchmark = round_half_up(benchmark_value)
-        add(_row("activities", section, "coordination_meetings", window_name, window, as_of, len(held), "meetings",
-                 benchmark, activity_status(len(held), benchmark)))
-        both = held["opd_lead_present"].fillna(False) & held["hsd_lead_present"].fillna(False)
-        add(_row("activities", section, "coordination_meetings_leads_present", window_name, window, as_of,
-                 int(both.sum()), "meetings"))
-        add(_row("activities", section, "coordination_meetings_risk_focus", window_name, window, as_of,
-                 int(held["risk_focus"].fillna(False).sum()), "meetings"))
+    if meetings is None:
+        not_recorded(section, [("coordination_meetings", "meetings"), ("coordination_meetings_leads_present", "meetings"),
+                               ("coordination_meetings_risk_focus", "meetings")])
+    else:
+        coordination = meetings[(meetings["kind"] == schema.COORDINATION) & meetings["held"].fillna(False)]
+        for window_name, window in review.windows().items():
+            held = coordination[_in_window(coordination["scheduled_on"], window.start, window.end)]
+            benchmark_value = exact(params.coordination_meetings_per_month) * window.n_months
+            benchmark = round_half_up(benchmark_value)
+            add(_row("activities", section, "coordination_meetings", window_name, window, as_of, len(held), "meetings",
+                     benchmark, activity_status(len(held), benchmark)))
+            both = held["opd_lead_present"].fillna(False) & held["hsd_lead_present"].fillna(False)
+            add(_row("activities", section, "coordination_meetings_leads_present", window_name, window, as_of,
+                     int(both.sum()), "meetings"))
+            add(_row("activities", section, "coordination_meetings_risk_focus", window_name, window, as_of,
+                     int(held["risk_focus"].fillna(False).sum()), "meetings"))
     if data.tasks is not None:
         from .meetings import median_days_to_complete, on_time_rate
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import schema
-from .config import CACHE_DIR, sha256_of
+from .config import CACHE_DIR, cache_root, sha256_of
 from .errors import InputError, Problem
 from .privacy import key_fingerprint, pseudonymise, resolve_id_key
 from .schema import BOOL, CATEGORY, DATE, INT, PARTICIPANT, TEXT, Column, FileSpec
@@ -448,13 +448,16 @@ def validate_data_dir(data_dir: str | os.PathLike, today: dt.date | None = None)
     return problems
 
 
-def _cache_dir_for(hashes: dict[str, str], key: bytes) -> Path:
+def _cache_dir_for(hashes: dict[str, str], key: bytes, data_dir: Path) -> Path | None:
+    root = cache_root(data_dir, CACHE_DIR)
+    if root is None:
+        return None
     digest = hashlib.sha256()
     digest.update(CACHE_VERSION.encode())
     digest.update(key_fingerprint(key).encode())
     for name, sha in sorted(hashes.items()):
         digest.update(f"{name}:{sha}".encode())
-    return CACHE_DIR / digest.hexdigest()[:24]
+    return root / digest.hexdigest()[:24]
 
 
 def _write_cache(target: Path, tables: dict[str, pd.DataFrame | None], rows: dict[str, int],
@@ -552,10 +555,33 @@ def clear_snapshots() -> None:
     _SNAPSHOTS.clear()
 
 
+NO_IDENTIFIERS_KEY = b"no participant identifiers in this folder"
+
+
+def carries_identifiers(paths: dict[str, Path | None]) -> bool:
+    """True when any present input file has a participant-identifier column (in its header)."""
+    for spec in schema.FILE_SPECS:
+        path = paths.get(spec.name)
+        columns = [c.name for c in spec.columns if c.kind == PARTICIPANT]
+        if path is None or not columns:
+            continue
+        if any(c.required for c in spec.columns if c.kind == PARTICIPANT):
+            return True
+        if path.suffix.lower() == ".xlsx":
+            header = [str(c) for c in pd.read_excel(path, nrows=0).columns]
+        else:
+            with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+                header = next(csv.reader(fh), [])
+        if {h.strip().lower() for h in header} & set(columns):
+            return True
+    return False
+
+
 def load_data_dir(data_dir: str | os.PathLike, today: dt.date | None = None, use_cache: bool = True) -> CityData:
     """Validate, type and pseudonymise every file of a data folder.
 
-    Processed tables are cached as parquet under ``data/processed/cache/``, keyed by
+    Processed tables are cached as parquet (``config.cache_root``: ``data/processed/cache/`` in a source
+    checkout, ``.ceasefire_cache/`` next to the data folder when installed), keyed by
     the SHA-256 of every input and the hashing key, so a second run on the same
     files skips the parsing. The process also keeps the last few folders it loaded in
     memory under the same key, so a kernel that runs many notebooks of one city reads
@@ -572,12 +598,13 @@ def load_data_dir(data_dir: str | os.PathLike, today: dt.date | None = None, use
     ambiguous = ambiguous_inputs(data_dir)
     if ambiguous:
         raise InputError(ambiguous)
-    key = resolve_id_key(data_dir)
     paths = {spec.name: find_input(data_dir, spec) for spec in schema.FILE_SPECS}
+    # a city that supplies no participant identifier (incidents only) needs no key to hash them
+    key = resolve_id_key(data_dir) if carries_identifiers(paths) else NO_IDENTIFIERS_KEY
     hashes = {name: sha256_of(p) for name, p in paths.items() if p is not None}
     if not use_cache:
         return _load_data_dir(data_dir, paths, hashes, key, today, None)
-    cache = _cache_dir_for(hashes, key)
+    cache = _cache_dir_for(hashes, key, data_dir)
     memory_key = (str(data_dir.resolve()), str(cache))
     snapshot = _SNAPSHOTS.get(memory_key)
     if snapshot is None:

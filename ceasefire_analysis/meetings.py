@@ -40,7 +40,7 @@ from .privacy import (
     COMPLEMENTARY, SMALL, hidden_text, provenance_label, shows_participant_rows, suppresses_small_counts,
     suppression_mask,
 )
-from .tables import REPORT_CSS, html_table
+from .tables import NOT_RECORDED_TEXT, REPORT_CSS, html_table
 
 MEETING_KEYS = ("meeting", "city", "data_dir", "meeting_on", "window_start", "window_end", "audience",
                 "small_count_threshold", "partnership_notes")
@@ -123,8 +123,10 @@ def _date(value: Any, key: str, where: str) -> dt.date:
         raise ParamsError(f"'{key}'{where} must be a date written YYYY-MM-DD, got {value!r}") from None
 
 
-def meeting_params_from_values(values: dict[str, Any], source: str = "") -> MeetingParams:
+def meeting_params_from_values(values: dict[str, Any], source: str = "", base: Path | None = None) -> MeetingParams:
     """Check a meeting params file's values; errors name the key.
+
+    A relative ``data_dir`` reads against ``base`` (the params file's folder), else the current folder.
 
     >>> p = meeting_params_from_values({"meeting": "coordination", "city": "X", "data_dir": "data/raw/demo",
     ...                                 "meeting_on": "2017-03-09"})
@@ -164,7 +166,8 @@ def meeting_params_from_values(values: dict[str, Any], source: str = "") -> Meet
     notes = values.get("partnership_notes") or []
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         raise ParamsError(f"'partnership_notes'{where} must be a list of text items")
-    return MeetingParams(meeting, str(values["city"]), resolve_path(values["data_dir"]), meeting_on, start, end,
+    data_dir = resolve_path(values["data_dir"], Path.cwd() if base is None else Path(base))
+    return MeetingParams(meeting, str(values["city"]), data_dir, meeting_on, start, end,
                          audience, threshold, tuple(notes), None, source, window_given=bool(given))
 
 
@@ -710,13 +713,19 @@ def _deliverables_block(pack: MeetingPack) -> str:
 def _since_last_block(pack: MeetingPack) -> str:
     """Direct communications and enrolments from the window's first day to the meeting."""
     p = pack.params
-    comms = rows_in_window(pack.data.communications, "occurred_on", p.start, p.end)
-    enrolled = rows_in_window(pack.data.case_management, "enrolled_on", p.start, p.end)
+    communications, enrolments = pack.data.communications, pack.data.case_management
     labels = ["People reached at call-ins", "People reached by custom notification", "New case-management enrolments"]
-    counts = [int(comms.loc[comms["kind"] == schema.CALL_IN, "participant_id"].nunique()),
-              int(comms.loc[comms["kind"] == schema.CUSTOM_NOTIFICATION, "participant_id"].nunique()),
-              int(enrolled["participant_id"].nunique())]
+    counts = [0, 0, 0]
+    if communications is not None:
+        comms = rows_in_window(communications, "occurred_on", p.start, p.end)
+        counts[:2] = [int(comms.loc[comms["kind"] == schema.CALL_IN, "participant_id"].nunique()),
+                      int(comms.loc[comms["kind"] == schema.CUSTOM_NOTIFICATION, "participant_id"].nunique())]
+    if enrolments is not None:
+        counts[2] = int(rows_in_window(enrolments, "enrolled_on", p.start, p.end)["participant_id"].nunique())
     cells = people_count_cells(counts, p)
+    # a file the city does not keep is not a count of zero
+    recorded = [communications is not None] * 2 + [enrolments is not None]
+    cells = [cell if known else NOT_RECORDED_TEXT.lower() for cell, known in zip(cells, recorded)]
     return _block("Communications and enrolments since the last meeting",
                   html_table(["Activity", _span(p.start, p.end)], [list(r) for r in zip(labels, cells)], ""))
 
@@ -754,12 +763,16 @@ def _chronic_block(pack: MeetingPack) -> str:
 def _partnership_block(pack: MeetingPack) -> str:
     p = pack.params
     first = p.meeting_on - dt.timedelta(days=89)
-    attendance = lead_attendance(pack.data.meetings, p.meeting, first, p.meeting_on)
-    parts = [_block("Lead attendance", html_table(
-        ["Coordination meetings, " + _span(first, p.meeting_on), "Number"],
-        [["Scheduled", str(attendance["scheduled"])], ["Held", str(attendance["held"])],
-         ["Held with the police (OPD) lead present", str(attendance["opd_lead_present"])],
-         ["Held with the human-services (HSD) lead present", str(attendance["hsd_lead_present"])]], ""))]
+    if pack.data.meetings is None:
+        parts = [_block("Lead attendance", f"<p>Meetings are {NOT_RECORDED_TEXT.lower()}: add meetings.csv to count "
+                                           "them.</p>")]
+    else:
+        attendance = lead_attendance(pack.data.meetings, p.meeting, first, p.meeting_on)
+        parts = [_block("Lead attendance", html_table(
+            ["Coordination meetings, " + _span(first, p.meeting_on), "Number"],
+            [["Scheduled", str(attendance["scheduled"])], ["Held", str(attendance["held"])],
+             ["Held with the police (OPD) lead present", str(attendance["opd_lead_present"])],
+             ["Held with the human-services (HSD) lead present", str(attendance["hsd_lead_present"])]], ""))]
     tasks = pack.data.tasks
     if tasks is None:
         parts.append(_block("Tasks", NO_TASKS))

@@ -31,7 +31,7 @@ from .charts import (
 from .formatting import format_share
 from .privacy import Relation, hidden_text, shown_count, suppress_cells, suppresses_small_counts
 from .review import PeriodReview
-from .tables import REPORT_CSS, html_table
+from .tables import NOT_RECORDED_TEXT, REPORT_CSS, html_table
 
 WARNING_TEXT = ("Descriptive monitoring, not an evaluation. These figures describe what happened to people after "
                 "they were reached; they do not show what the call-ins or notifications caused. A formal "
@@ -366,7 +366,7 @@ def write_outcomes_csv(review: PeriodReview, path: Path) -> None:
     """``callin_outcomes.csv``: the breakdown, with the warning in its header lines."""
     from .reports import write_text_atomic
 
-    if review.data.participant_events is None:
+    if review.data.participant_events is None or review.data.communications is None:
         return
     _, breakdown = breakdown_for_review(review)
     shown = breakdown
@@ -497,6 +497,12 @@ def callin_outcomes_report(review: PeriodReview) -> OutcomesReport:
     if review.is_demo:
         intro.append('<div class="cf-banner">SYNTHETIC DEMO DATA: invented people and events.</div>')
     events = review.data.participant_events
+    if review.data.communications is None:
+        intro.append(f"<p><strong>{NOT_RECORDED_TEXT}.</strong> Direct communications (call-ins and custom "
+                     "notifications) are not recorded for this city, so there is no one to follow up; add "
+                     "communications.csv to the data folder to show this report.</p></div>")
+        empty = HTML("")
+        return OutcomesReport(HTML("".join(intro)), empty, empty, empty, empty, empty, empty)
     if events is None:
         intro.append("<p><strong>No participant events are available.</strong> To show outcomes, add "
                      "participant_events.csv (participant_id, occurred_on, event) to the data folder; see "

@@ -56,6 +56,7 @@ DEFAULTS: dict[str, Any] = {
     "vhr_population_estimate": None,
     "safe_city": {},
     "data_through": None,
+    "homicide_scope": "all",
 }
 COHORT_KINDS = ("any", "call_in", "custom_notification")
 # Keys whose default is None but which a params file may leave out.
@@ -65,6 +66,8 @@ SAFE_CITY_KEYS = ("base_year", "years", "reduction", "base_count")
 # What became of the last review's next steps; "not reported" only when carried over unreported.
 NEXT_STEP_STATUSES = ("done", "in progress", "not started")
 NOT_REPORTED = "not reported"
+# What the city's homicide rows count: every homicide, or (as in NYPD's shooting file) firearm homicides only.
+HOMICIDE_SCOPES = ("all", "firearm")
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class ReviewParams:
     vhr_population_estimate: int | None = None
     safe_city: dict = field(default_factory=dict)
     data_through: dt.date | None = None
+    homicide_scope: str = "all"
     source: str = ""
 
     @property
@@ -102,6 +106,23 @@ class ReviewParams:
     @property
     def is_demo(self) -> bool:
         return is_demo_dir(self.data_dir)
+
+
+def demo_name_warning(params: "ReviewParams") -> str | None:
+    """A warning when a city's own data would be reviewed under a demo-looking name (a copied demo params file).
+
+    >>> from pathlib import Path
+    >>> p = params_from_values({"city": "Oakland (demo data, synthetic)", "period_start": "2017-02",
+    ...                         "period_end": "2017-03", "data_dir": "/tmp/nyc"})
+    >>> demo_name_warning(p).startswith("The city name")
+    True
+    """
+    lowered = params.city.lower()
+    if params.is_demo or not ("demo" in lowered or "synthetic" in lowered):
+        return None
+    return (f"The city name '{params.city}' says demo or synthetic, but the data folder {params.data_dir} is not "
+            "the bundled demo: was this params file copied from the demo? Set 'city' to the real city's name "
+            "(and check the notes and next steps).")
 
 
 def _require(cond: bool, key: str, what: str, source: str) -> None:
@@ -193,10 +214,12 @@ def _check_history_facts(facts: Any, source: str) -> dict:
     return {**facts, "changes": [list(c) for c in changes]} if "changes" in facts else dict(facts)
 
 
-def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams:
+def params_from_values(values: dict[str, Any], source: str = "", base: Path | None = None) -> ReviewParams:
     """Check raw parameter values (from YAML or a notebook) and build :class:`ReviewParams`.
 
-    ``source`` names where the values came from, for error messages.
+    ``source`` names where the values came from, for error messages. Relative paths
+    (``data_dir``, ``history_dir``) are read against ``base``: the params file's folder
+    when the values come from a file, else the current folder.
 
     >>> p = params_from_values({"city": "X", "period_start": "2017-02",
     ...                         "period_end": "2017-03", "data_dir": "data/raw/demo"})
@@ -295,6 +318,8 @@ def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams
              "control_chart.baseline_months", "a whole number from 3 to 120", source)
     control["baseline_months"] = months
 
+    _require(merged["homicide_scope"] in HOMICIDE_SCOPES, "homicide_scope", "one of " + ", ".join(HOMICIDE_SCOPES),
+             source)
     _require(merged["outcomes_cohort"] in COHORT_KINDS, "outcomes_cohort", "one of " + ", ".join(COHORT_KINDS), source)
 
     vhr = merged["vhr_population_estimate"]
@@ -303,12 +328,13 @@ def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams
     safe_city = _safe_city(merged["safe_city"] or {}, source)
     data_through = _date_or_none(merged["data_through"], "data_through", source)
 
-    data_dir = resolve_path(merged["data_dir"])
+    base = Path.cwd() if base is None else Path(base)
+    data_dir = resolve_path(merged["data_dir"], base)
     history_dir = merged["history_dir"]
     _require(history_dir is None or isinstance(history_dir, (str, os.PathLike)), "history_dir", "a folder path",
              source)
     if history_dir not in (None, ""):
-        history_path: Path | None = resolve_path(history_dir)
+        history_path: Path | None = resolve_path(history_dir, base)
     elif is_demo_dir(data_dir):
         history_path = HISTORY_DATA_DIR
     elif (data_dir / "history").is_dir():
@@ -339,6 +365,7 @@ def params_from_values(values: dict[str, Any], source: str = "") -> ReviewParams
         vhr_population_estimate=vhr,
         safe_city=safe_city,
         data_through=data_through,
+        homicide_scope=merged["homicide_scope"],
         source=source,
     )
 
@@ -483,8 +510,9 @@ def notebook_params(params_file: str | os.PathLike, given: dict[str, Any], from_
       default file can never leak into another city's report.
 
     With no key given, the params file is read as it is. A relative ``params_file`` reads
-    against the project root, as everywhere in params files. ``from_values(values, source)``
-    checks the values.
+    against the project root (where the notebooks' default points); the paths inside the file
+    read against the file's own folder, injected paths against the current folder.
+    ``from_values(values, source, base)`` checks the values.
 
     >>> from ceasefire_analysis.params import params_from_values
     >>> p, label = notebook_params("params/2017-02_2017-03.yaml", {"period_end": "2017-05"}, params_from_values)
@@ -493,14 +521,14 @@ def notebook_params(params_file: str | os.PathLike, given: dict[str, Any], from_
     """
     supplied = {key: value for key, value in given.items() if value is not None}
     if supplied and not set(supplied) <= set(overlay_keys):
-        return from_values(supplied, "notebook parameters"), "parameters injected into the notebook"
+        return from_values(supplied, "notebook parameters", None), "parameters injected into the notebook"
     path = resolve_path(params_file)
     label = display_path(path)
     values = read_params_file(path)
     if supplied:
         values.update(supplied)
         label += f" with {', '.join(supplied)} set in the notebook"
-    return from_values(values, label), label
+    return from_values(values, label, path.parent), label
 
 
 def parameters_in(namespace: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
@@ -537,7 +565,8 @@ def params_files_in(paths: list[str | os.PathLike]) -> list[Path]:
 def load_params(path: str | os.PathLike) -> ReviewParams:
     """Read and check a params file."""
     values = read_params_file(path)
-    return params_from_values(values, source=display_path(resolve_path(path, Path.cwd())))
+    full = resolve_path(path, Path.cwd())
+    return params_from_values(values, source=display_path(full), base=full.parent)
 
 
 def display_path(path: Path) -> str:

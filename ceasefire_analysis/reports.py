@@ -35,12 +35,12 @@ import nbformat
 import pandas as pd
 
 from . import __version__
-from .config import DEMO_PARAMS, NOTEBOOKS_DIR, PROJECT_ROOT, TEMPLATE_DIR, resolve_path
+from .config import DEMO_PARAMS, NOTEBOOKS_DIR, PROJECT_ROOT, SOURCE_TREE, TEMPLATE_DIR, resolve_path
 from .errors import CeasefireError
 from .executing import KernelPool, WarmKernel, execute_notebook, process_kernel, shutdown_process_kernel
 from .front_page import front_page_html, read_reports_folder
 from .meetings import NOTEBOOK_MEETING_KEYS
-from .params import NOTEBOOK_KEYS, display_path, params_record, read_params_file
+from .params import NOTEBOOK_KEYS, demo_name_warning, display_path, params_record, read_params_file
 from .reader import head as reader_head, with_glossary
 from .privacy import keeps_executed_notebooks
 from .outcomes import write_outcomes_csv
@@ -366,7 +366,9 @@ def render_notebook(name: str, params_file: str, staging: str, kernel: WarmKerne
     period_id = staging_dir.name.split("__")[-1]
     try:
         nb = execute_notebook(kernel or process_kernel(), NOTEBOOKS_DIR / f"{name}.ipynb", executed,
-                              {"params_file": params_file}, cwd=NOTEBOOKS_DIR)
+                              {"params_file": params_file},
+                              # installed, notebooks run in the user's folder, never inside the package
+                              cwd=NOTEBOOKS_DIR if SOURCE_TREE else Path.cwd())
     except pm.PapermillExecutionError as exc:
         message = f"{exc.ename}: {exc.evalue}".strip()
         write_text_atomic(staging_dir / f"{name}.html", failure_page(name, period_id, message))
@@ -411,6 +413,8 @@ def index_page(review: PeriodReview, results: list[ReportResult]) -> str:
 
 
 def git_commit() -> str | None:
+    if not SOURCE_TREE:
+        return None
     try:
         out = subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"], capture_output=True,
                              text=True, timeout=10)
@@ -481,6 +485,9 @@ def prepare_period(params_file: Path, out_root: Path) -> tuple[PeriodReview, Pat
     """Validate and compute a period, and start its staging folder with ``indicators.csv``."""
     review = open_review(str(params_file))
     check_replaceable(out_root / review.params.period_id)
+    name_warning = demo_name_warning(review.params)
+    if name_warning:
+        print(f"warning: {params_file.name}: {name_warning}", file=sys.stderr)
     final_staging = new_staging(out_root, review.params.period_id)
     try:
         write_text_atomic(final_staging / "indicators.csv", indicators_csv(review.indicators))

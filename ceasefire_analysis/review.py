@@ -23,8 +23,8 @@ from .indicators import build_indicators, coverage_of, has_incomplete, mark_inco
 from .privacy import protect_indicators, provenance_label, shows_participant_rows, suppresses_small_counts
 from .quality import duplicate_row_warnings, quality_warnings
 from .loading import CityData, load_data_dir
-from .params import (DEFAULTS, NOT_REPORTED, ReviewParams, display_path, notebook_params, parameters_in,
-                     params_from_values, read_params_file)
+from .params import (DEFAULTS, NOT_REPORTED, ReviewParams, demo_name_warning, display_path, notebook_params,
+                     parameters_in, params_from_values, read_params_file)
 from .periods import Month
 
 
@@ -107,6 +107,9 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
         warnings.append(f"The data run through {format_day(coverage.through)}, before the end of the review period "
                         f"({format_day(params.review.end)}): counts over windows that end later are counts so far, "
                         "marked incomplete, with no meets / does-not-meet mark and no chance verdict.")
+    name_warning = demo_name_warning(params)
+    if name_warning:
+        warnings.insert(0, name_warning)
     return PeriodReview(params=params, data=data, params_label=label, coverage=coverage, warnings=warnings)
 
 

@@ -146,7 +146,8 @@ COMMUNICATIONS = FileSpec(
         Column("highest_risk", BOOL,
                description="on the very-high-risk list from problem analysis and shooting reviews at the time"),
     ),
-    description="One row per person per direct communication.",
+    required=False,
+    description="One row per person per direct communication (optional: without it, its worksheet section says \"not recorded for this city\").",
 )
 
 CASE_MANAGEMENT = FileSpec(
@@ -158,7 +159,8 @@ CASE_MANAGEMENT = FileSpec(
         Column("referral_source", CATEGORY, allowed=REFERRAL_SOURCES, description="where the referral came from"),
         Column("opd_highest_risk", BOOL, description="identified by police as at highest risk of violence"),
     ),
-    description="One row per enrolment in relationship-focused case management.",
+    required=False,
+    description="One row per enrolment in relationship-focused case management (optional: without it, its worksheet section says \"not recorded for this city\").",
 )
 
 STAFFING = FileSpec(
@@ -170,7 +172,8 @@ STAFFING = FileSpec(
         Column("authorized", INT, description="authorized positions"),
         Column("filled", INT, description="positions filled (no more than authorized)"),
     ),
-    description="One row per unit per staffing snapshot.",
+    required=False,
+    description="One row per unit per staffing snapshot (optional: without it, its worksheet section says \"not recorded for this city\").",
 )
 
 ENFORCEMENT_ACTIONS = FileSpec(
@@ -195,7 +198,8 @@ MEETINGS = FileSpec(
         Column("hsd_lead_present", BOOL, description="human-services project lead attended"),
         Column("risk_focus", BOOL, description="agenda focused on risk alignment"),
     ),
-    description="One row per scheduled meeting.",
+    required=False,
+    description="One row per scheduled meeting (optional: without it, its worksheet section says \"not recorded for this city\").",
 )
 
 PARTICIPANT_EVENTS_FILE = FileSpec(

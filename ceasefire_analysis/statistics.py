@@ -250,6 +250,9 @@ def add_chance_columns(outcomes: pd.DataFrame) -> pd.DataFrame:
     out = outcomes.copy()
     p_bench, p_prior, p_avg, verdicts = [], [], [], []
     for _, r in out.iterrows():
+        if math.isnan(r["actual"]):  # not recorded for this city: nothing to test
+            p_bench.append(math.nan), p_prior.append(math.nan), p_avg.append(math.nan), verdicts.append("")
+            continue
         actual = int(r["actual"])
         # the chance is read against the benchmark that decides the mark (seasonal when it does)
         expected = r["benchmark_seasonal_exact"] if r.get("decided_by") == "seasonal" else r["benchmark_exact"]

@@ -23,7 +23,7 @@ from .indicators import (
 from .params import NEXT_STEP_STATUSES, NOT_REPORTED
 from .privacy import hidden_text, suppresses_small_counts, visible_note
 from .review import PeriodReview, previous_next_steps, provenance
-from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, WINDOW_AS_OF, WINDOW_PERIOD, WINDOW_YTD
+from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, NOT_RECORDED, WINDOW_AS_OF, WINDOW_PERIOD, WINDOW_YTD
 from .statistics import VERDICT_ALPHA, minimum_detectable_counts, pace_probability, shortfall_chance
 
 REPORT_CSS = """
@@ -74,6 +74,14 @@ def html_table(header: list[str], rows: list[list[Cell | str]], caption: str = "
     return "".join(parts)
 
 
+NOT_RECORDED_TEXT = "Not recorded for this city"
+# What a city's homicide count holds (params key homicide_scope); exports differ.
+HOMICIDE_SCOPE_TEXT = {
+    "all": "homicides of every cause",
+    "firearm": "firearm homicides only (shooting murders)",
+}
+
+
 def status_cell(status: str, detail: str = "", through=None) -> Cell:
     """The meets / does-not-meet mark: a symbol, a word and a colour; an incomplete window gets no mark."""
     if status == MEETS:
@@ -83,6 +91,8 @@ def status_cell(status: str, detail: str = "", through=None) -> Cell:
     if status == INCOMPLETE:
         return Cell("Incomplete: no mark until the data cover the whole window"
                     + (f" ({so_far_text(through)})" if through else ""))
+    if status == NOT_RECORDED:
+        return Cell(NOT_RECORDED_TEXT)
     return Cell("No benchmark" if not detail else detail)
 
 
@@ -152,7 +162,8 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
                           f"a {format_share(r['cut_to_meet'])} cut would meet it")
             benchmark = (Cell(format_count(r["benchmark"]), "num") if not _missing(r["benchmark"]) else
                          Cell(f"No benchmark: {r['benchmark_note']}" if r.get("benchmark_note") else "No benchmark"))
-            actual = format_count(r["actual"]) + (f"\n({so_far_text(through)})" if incomplete else "")
+            actual = (NOT_RECORDED_TEXT.lower() if r["status"] == NOT_RECORDED else
+                      format_count(r["actual"]) + (f"\n({so_far_text(through)})" if incomplete else ""))
             cells = [LABELS[indicator] if i == 0 else "", window_label_text, benchmark]
             if seasonal:
                 value = r["benchmark_seasonal"]
@@ -176,11 +187,15 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
             classes.append("")
     caption = "Worksheet 1: outcome indicators (fewer is better: an outcome meets its benchmark at or below it)"
     rule = f'<p class="cf-note">{html.escape(deciding_rule(review))}</p>'
-    return HTML(html_table(header, rows, caption, classes) + rule)
+    scope = (f'<p class="cf-note">Homicides here are {HOMICIDE_SCOPE_TEXT[params.homicide_scope]} '
+             f"(params key homicide_scope: {params.homicide_scope}).</p>")
+    return HTML(html_table(header, rows, caption, classes) + rule + scope)
 
 
 def chance_text(r: pd.Series) -> str:
     """The verdict on a count against its benchmark, with the probability in words."""
+    if r.get("status") == NOT_RECORDED:
+        return ""
     if r.get("status") == INCOMPLETE:
         return "Not tested: the window is not complete"
     if not r.get("verdict"):
@@ -241,9 +256,10 @@ def pace_html(review: PeriodReview) -> HTML:
     rows = []
     for indicator in ("homicides", "nonfatal_injury_shootings"):
         annual = annual_outcome_benchmark(review.data, params, indicator, last.year)
-        if annual is None:
+        row = _row(review.indicators, indicator, WINDOW_YTD)
+        if annual is None or row["status"] == NOT_RECORDED:
             continue
-        ytd_row = _row(review.indicators, indicator, WINDOW_YTD)
+        ytd_row = row
         ytd = int(ytd_row["actual"])
         seasonal = ytd_row.get("decided_by") == "seasonal"
         shares = outcome_seasonal_shares(monthly, OUTCOME_INDICATORS[indicator], last.year, coverage, params) \
@@ -294,6 +310,8 @@ def _shares_text(r: pd.Series) -> str:
 def _activity_cell(r: pd.Series | None, threshold: int = 5, through=None) -> Cell:
     if r is None:
         return Cell("")
+    if r["status"] == NOT_RECORDED:
+        return Cell(NOT_RECORDED_TEXT.lower())
     hidden = suppressed_text(r, threshold)
     if hidden:
         return Cell(hidden)
@@ -337,7 +355,8 @@ def activity_worksheet_html(review: PeriodReview) -> HTML:
             if indicator.startswith("staffing_pct_"):
                 group = indicator.removeprefix("staffing_pct_")
                 n_units = units.get(f"staffing_units_{group}", 0)
-                label += f" ({int(n_units)} unit{'s' if n_units != 1 else ''})"
+                if not math.isnan(n_units):
+                    label += f" ({int(n_units)} unit{'s' if n_units != 1 else ''})"
             threshold = params.small_count_threshold
             rows.append([label, _activity_cell(_row(table, indicator, WINDOW_YTD), threshold, through),
                          _activity_cell(_row(table, indicator, WINDOW_PERIOD), threshold, through),

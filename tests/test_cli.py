@@ -24,7 +24,9 @@ def test_validate_broken_folder_lists_each_problem(make_city):
     assert result.returncode == 1
     assert "incidents.csv, row 2, column 'occurred_on'" in result.stderr
     assert "incidents.csv, row 3, column 'incident_type'" in result.stderr
-    assert "meetings.csv: the file is missing" in result.stderr
+    assert "meetings.csv" not in result.stderr  # optional: a city may record incidents only
+    no_incidents = run_cli("validate", str(make_city("no_incidents", incidents=None)))
+    assert no_incidents.returncode == 1 and "incidents.csv: the file is missing" in no_incidents.stderr
     assert "Traceback" not in result.stderr + result.stdout
 
 

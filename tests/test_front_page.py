@@ -3,13 +3,14 @@ import re
 
 import pandas as pd
 
-from ceasefire_analysis.config import DEMO_PARAMS
+from ceasefire_analysis.config import DEMO_DATA_DIR, DEMO_PARAMS
 from ceasefire_analysis.front_page import read_reports_folder, scorecard
 from ceasefire_analysis.reports import run_periods
 
 
 def _params(tmp_path, name, start, end, audience="internal"):
-    text = DEMO_PARAMS.read_text(encoding="utf-8")
+    # relative paths read against a params file's folder: the copy points at the demo folder itself
+    text = DEMO_PARAMS.read_text(encoding="utf-8").replace("../data/raw/demo", str(DEMO_DATA_DIR))
     text = re.sub(r"(?m)^period_start:.*$", f'period_start: "{start}"', text)
     text = re.sub(r"(?m)^period_end:.*$", f'period_end: "{end}"', text)
     text = re.sub(r"(?m)^audience:.*$", "", text) + f"\naudience: {audience}\n"

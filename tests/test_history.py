@@ -85,3 +85,25 @@ def test_a_city_can_add_a_series(tmp_path):
     chart = extra_series_chart(load_history(tmp_path))
     assert "Arrests per year" in chart.title
     assert extra_series_chart(load_history(HISTORY_DATA_DIR)) is None  # only the standard roles
+
+
+def test_history_from_incidents_per_area_with_the_review_year_partial(make_city, city_params):
+    from types import SimpleNamespace
+
+    from ceasefire_analysis.history import annual_incident_counts, incident_history_chart
+    from ceasefire_analysis.loading import load_data_dir
+
+    cases = [("2015-01-03", "homicide", "North"), ("2015-07-01", "nonfatal_injury_shooting", "South"),
+             ("2016-12-31", "homicide", "South"), ("2017-03-31", "homicide", "North"),
+             ("2017-04-01", "homicide", "North")]  # after the review: never charted
+    folder = make_city(incidents=[{"incident_id": f"C{i}", "occurred_on": d, "incident_type": t, "area": a}
+                                  for i, (d, t, a) in enumerate(cases)])
+    review = SimpleNamespace(data=load_data_dir(folder, use_cache=False), params=city_params(folder))
+    counts = annual_incident_counts(review.data.incidents, review.params.review.end)
+    assert counts.values.tolist() == [[2015, 1, 1, False], [2016, 1, 0, False], [2017, 1, 0, True]]
+    chart = incident_history_chart(review)
+    homicide_axes = chart.figure.axes[0]
+    lines = {line.get_label(): list(line.get_ydata()) for line in homicide_axes.get_lines()}
+    assert lines["whole city"] == [1, 1, 1] and lines["North"] == [1, 0, 1] and lines["South"] == [0, 1, 0]
+    assert lines["partial year (open circle)"] == [1]
+    assert "2015–2017" in homicide_axes.get_title() and len(chart.figure.axes) == 2

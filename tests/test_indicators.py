@@ -123,7 +123,8 @@ def _incident(day, kind="homicide", n=1):
 def test_outcome_worksheet_on_a_hand_made_city(make_city, city_params):
     rows = (_incident("2014-01-05") + _incident("2014-02-05", n=2) + _incident("2015-03-31", n=3) +
             _incident("2016-02-29", n=2) + _incident("2016-12-31") + _incident("2017-01-01") +
-            _incident("2017-02-01", n=4) + _incident("2017-03-31") + _incident("2017-04-01", n=9))
+            _incident("2017-02-01", n=4) + _incident("2017-03-31") + _incident("2017-04-01", n=9) +
+            _incident("2014-06-01", "nonfatal_injury_shooting"))
     folder = make_city(incidents=rows)
     params = city_params(folder, annual_benchmarks={"homicides": {2017: 24}})
     table = build_indicators(load_data_dir(folder, use_cache=False), params)
@@ -141,6 +142,9 @@ def test_outcome_worksheet_on_a_hand_made_city(make_city, city_params):
     # no benchmark given for shootings: derived from 2016's count (0) cut by 10%
     assert lookup(table, "nonfatal_injury_shootings", "period", "benchmark") == 0
     assert math.isnan(lookup(table, "non_injury_shootings", "period", "benchmark"))
+    # a type the city never records is not a zero
+    assert lookup(table, "non_injury_shootings", "period", "status") == "not_recorded"
+    assert math.isnan(lookup(table, "non_injury_shootings", "ytd"))
 
 
 def test_prior_years_outside_the_data_are_missing_not_zero(make_city, city_params):

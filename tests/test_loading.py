@@ -17,8 +17,8 @@ def test_valid_city_has_no_problems(make_city):
 
 
 def test_missing_required_file_and_absent_optional_file(make_city):
-    folder = make_city(meetings=None)
-    p = only(validate_data_dir(folder), file="meetings.csv")
+    folder = make_city(incidents=None)
+    p = only(validate_data_dir(folder), file="incidents.csv")
     assert "missing" in p.message and p.row is None
     data = load_data_dir(make_city("ok"), use_cache=False)
     assert data.enforcement_actions is None and data.participant_events is None

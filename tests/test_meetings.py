@@ -182,3 +182,16 @@ def test_packs_are_light_and_explain_their_terms(packs):
     glossary = coordination.split('<section class="cf-glossary">', 1)[1]  # a partner page
     assert "<dt>Coordination meeting</dt>" in glossary and "<dt>Shooting review</dt>" in glossary
     assert "<dt>Cumulative incidence</dt>" not in glossary  # only the terms the page uses
+
+
+def test_coordination_pack_of_an_incident_only_city_says_not_recorded(make_city, tmp_path, monkeypatch):
+    from ceasefire_analysis.meetings import coordination_strategy_html, open_meeting, partnership_health_html
+
+    monkeypatch.delenv("CEASEFIRE_ID_KEY")  # no file carries a participant identifier: no key needed
+    folder = make_city("incidents_only", communications=None, case_management=None, staffing=None, meetings=None)
+    params = tmp_path / "coordination.yaml"
+    params.write_text(f"meeting: coordination\ncity: T\ndata_dir: {folder}\nmeeting_on: '2017-01-26'\n")
+    pack = open_meeting(str(params))
+    strategy = coordination_strategy_html(pack).data
+    assert strategy.count("not recorded for this city") == 3
+    assert "Meetings are not recorded for this city" in partnership_health_html(pack).data

@@ -3,6 +3,7 @@ import json
 
 import pytest
 
+from ceasefire_analysis.config import DEMO_DATA_DIR
 from ceasefire_analysis.errors import ParamsError
 from ceasefire_analysis.params import DEFAULTS, load_params, params_from_values, params_record, read_params_file
 
@@ -67,7 +68,8 @@ def test_typed_values_that_are_valid_still_pass():
 
 
 def test_the_manifest_record_is_the_validated_params(tmp_path):
-    path = write(tmp_path, BASE + "annual_benchmarks:\n  homicides: {2017: 72}\n")
+    # a params file's relative paths read against its own folder: point this one at the project's demo
+    path = write(tmp_path, BASE.replace("data/raw/demo", str(DEMO_DATA_DIR)) + "annual_benchmarks:\n  homicides: {2017: 72}\n")
     record = params_record(load_params(path))
     assert record["period_start"] == "2017-02" and record["period_end"] == "2017-03"
     assert record["data_dir"] == "data/raw/demo"  # relative to the project, not an absolute path

@@ -188,7 +188,7 @@ def test_a_new_city_with_weeks_of_data_gets_readable_reports(make_city, tmp_path
     worksheet = (folder_out / "worksheet.html").read_text()
     assert "Chart not shown" in worksheet and "No outcome has a benchmark" in worksheet
     assert "2016 (not in the data)" in worksheet or "data:image/png" in worksheet
-    assert "No history series are available" in (folder_out / "history.html").read_text()
+    assert "Series used: annual counts from this city's incidents.csv" in (folder_out / "history.html").read_text()
     assert "No participant events are available" in (folder_out / "callin_outcomes.html").read_text()
     for name in REPORTS:  # nothing went to stderr: no warning was swallowed on the way to the reader
         nb = nbformat.read(folder_out / "executed" / f"{name}.ipynb", as_version=4)

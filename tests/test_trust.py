@@ -126,7 +126,7 @@ def test_planted_identifiers_never_reach_any_output(planted_run):
 def test_small_city_reports_say_what_is_missing(planted_run):
     folder = planted_run[1]
     history = (folder / "history.html").read_text()
-    assert "No history series are available for this city" in history
+    assert "Series used: annual counts from this city's incidents.csv" in history
     assert "Oakland" not in history  # never another city's data
     outcomes = (folder / "callin_outcomes.html").read_text()
     assert "fewer than 5" in outcomes  # partner tier: small numbers hidden
@@ -151,7 +151,8 @@ def test_run_is_deterministic_and_leaves_raw_data_alone(rendered_demo, tmp_path)
 
 def test_public_run_hides_small_counts(tmp_path):
     params = tmp_path / "public.yaml"
-    params.write_text(DEMO_PARAMS.read_text() + "audience: public\nsmall_count_threshold: 15\n")
+    params.write_text(DEMO_PARAMS.read_text().replace("../data/raw/demo", str(DEMO_DATA_DIR))
+                      + "audience: public\nsmall_count_threshold: 15\n")
     run_periods([params], tmp_path / "out", notebooks=("worksheet",))
     folder = tmp_path / "out" / "2017-02_2017-03"
     table = pd.read_csv(folder / "indicators.csv", keep_default_na=False)

@@ -1,0 +1,414 @@
+"""Importing a police export: one contract file from source files and a column map.
+
+A column map is a small YAML file (examples in ``params/maps/``)::
+
+    file: incidents                  # which contract file to write
+    keep:                            # optional: keep only rows whose column has one of these values
+      GUNSHOT_INJURY_I: ["y", "yes"]
+    columns:
+      incident_id: INCIDENT_KEY      # a source column, copied (trimmed)
+      occurred_on:
+        column: OCCUR_DATE
+        format: ["%m/%d/%y", "%m/%d/%Y"]   # strptime formats, tried in order
+      incident_type:
+        column: STATISTICAL_MURDER_FLAG
+        values:                      # contract value: source values (trimmed, any case)
+          homicide: ["true", "y"]
+          nonfatal_injury_shooting: ["false", "n"]
+      area: BORO
+      group: {constant: ""}          # a fixed value
+    # a category decided from more than one column: the first rule whose every condition holds
+    #   incident_type:
+    #     rules:
+    #       - {when: {VICTIMIZATION_PRIMARY: [homicide]}, value: homicide}
+    #       - {when: {GUNSHOT_INJURY_I: ["y", "yes"]}, value: nonfatal_injury_shooting}
+
+Rows that a map cannot place (a value no mapping names, a date in no given format, a
+blank required value, a row outside ``keep``) are dropped and counted by reason, never
+guessed. Source files are only read.
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import schema
+from .errors import CeasefireError, InputError
+from .schema import CATEGORY, DATE, FileSpec
+
+MAP_KEYS = ("file", "keep", "columns")
+COLUMN_KEYS = ("column", "format", "values", "constant", "rules")
+
+
+class MapError(CeasefireError):
+    """A column map that cannot be used; the message names the key."""
+
+
+@dataclass(frozen=True)
+class ColumnRule:
+    """How one contract column is filled."""
+
+    target: str
+    column: str | None = None
+    formats: tuple[str, ...] = ()
+    values: dict[str, str] = field(default_factory=dict)  # lower-cased source value -> contract value
+    constant: str | None = None
+    rules: tuple[tuple[dict[str, frozenset[str]], str], ...] = ()
+
+    def source_columns(self) -> list[str]:
+        cols = [self.column] if self.column else []
+        for when, _ in self.rules:
+            cols.extend(when)
+        return cols
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """A validated column map."""
+
+    spec: FileSpec
+    columns: tuple[ColumnRule, ...]
+    keep: dict[str, frozenset[str]] = field(default_factory=dict)
+    source: str = ""
+
+
+@dataclass
+class ImportResult:
+    """What an import read, wrote and dropped."""
+
+    out_path: Path
+    rows_read: int = 0
+    rows_written: int = 0
+    dropped: Counter = field(default_factory=Counter)
+
+    @property
+    def rows_dropped(self) -> int:
+        return sum(self.dropped.values())
+
+    def summary(self) -> str:
+        lines = [f"read {self.rows_read} rows; wrote {self.rows_written} to {self.out_path}; "
+                 f"dropped {self.rows_dropped}"]
+        for reason, n in sorted(self.dropped.items(), key=lambda kv: (-kv[1], kv[0])):
+            lines.append(f"  - {n} row{'s' if n != 1 else ''}: {reason}")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- the map
+
+def _words(values: Any, key: str, where: str) -> frozenset[str]:
+    if isinstance(values, (str, int, float, bool)):
+        values = [values]
+    if not isinstance(values, list) or not values:
+        raise MapError(f"'{key}'{where} must be a value or a list of values")
+    return frozenset(_yaml_text(v).strip().lower() for v in values)
+
+
+def _yaml_text(value: Any) -> str:
+    # YAML reads true/false/yes/no unquoted as booleans: take them as the words the user wrote
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _conditions(when: Any, key: str, where: str) -> dict[str, frozenset[str]]:
+    if not isinstance(when, dict) or not when:
+        raise MapError(f"'{key}'{where} must be a mapping of source column to values")
+    return {str(col): _words(vals, f"{key}.{col}", where) for col, vals in when.items()}
+
+
+def _column_rule(target: str, value: Any, spec: FileSpec, where: str) -> ColumnRule:
+    key = f"columns.{target}"
+    if isinstance(value, str):
+        return ColumnRule(target, column=value)
+    if not isinstance(value, dict):
+        raise MapError(f"'{key}'{where} must be a source column name or a mapping with keys "
+                       + ", ".join(COLUMN_KEYS))
+    unknown = sorted(set(value) - set(COLUMN_KEYS))
+    if unknown:
+        raise MapError(f"unknown key {', '.join(repr(f'{key}.{u}') for u in unknown)}{where}; "
+                       f"allowed keys are: {', '.join(COLUMN_KEYS)}")
+    if "constant" in value:
+        if len(value) > 1:
+            raise MapError(f"'{key}.constant'{where} cannot be combined with other keys")
+        return ColumnRule(target, constant=_yaml_text(value["constant"]).strip())
+    if "rules" in value:
+        if set(value) != {"rules"}:
+            raise MapError(f"'{key}.rules'{where} cannot be combined with other keys")
+        rules = value["rules"]
+        if not isinstance(rules, list) or not rules:
+            raise MapError(f"'{key}.rules'{where} must be a list of {{when: {{column: [values]}}, value: v}}")
+        parsed = []
+        for i, rule in enumerate(rules):
+            rkey = f"{key}.rules[{i}]"
+            if not isinstance(rule, dict) or set(rule) != {"when", "value"}:
+                raise MapError(f"'{rkey}'{where} must have exactly the keys when and value")
+            parsed.append((_conditions(rule["when"], f"{rkey}.when", where), _yaml_text(rule["value"]).strip()))
+        rule_obj = ColumnRule(target, rules=tuple(parsed))
+        _check_contract_values(rule_obj, [v for _, v in parsed], spec, f"{key}.rules", where)
+        return rule_obj
+    if "column" not in value or not isinstance(value["column"], str):
+        raise MapError(f"'{key}.column'{where} is required: the source column to read")
+    formats: tuple[str, ...] = ()
+    if "format" in value:
+        fmt = value["format"]
+        fmt = [fmt] if isinstance(fmt, str) else fmt
+        if not isinstance(fmt, list) or not fmt or not all(isinstance(f, str) and "%" in f for f in fmt):
+            raise MapError(f"'{key}.format'{where} must be a strptime format such as \"%m/%d/%Y\" or a list of them")
+        formats = tuple(fmt)
+    values: dict[str, str] = {}
+    if "values" in value:
+        mapping = value["values"]
+        if not isinstance(mapping, dict) or not mapping:
+            raise MapError(f"'{key}.values'{where} must map each contract value to a list of source values")
+        for contract_value, source_values in mapping.items():
+            for word in _words(source_values, f"{key}.values.{contract_value}", where):
+                if word in values and values[word] != _yaml_text(contract_value):
+                    raise MapError(f"'{key}.values'{where} maps the source value '{word}' twice")
+                values[word] = _yaml_text(contract_value).strip()
+    rule_obj = ColumnRule(target, column=value["column"], formats=formats, values=values)
+    if values:
+        _check_contract_values(rule_obj, list(values.values()), spec, f"{key}.values", where)
+    return rule_obj
+
+
+def _check_contract_values(rule: ColumnRule, values: list[str], spec: FileSpec, key: str, where: str) -> None:
+    col = spec.column(rule.target)
+    if col.kind == CATEGORY:
+        bad = sorted({v for v in values if v not in col.allowed})
+        if bad:
+            raise MapError(f"'{key}'{where}: {', '.join(repr(b) for b in bad)} is not a value of "
+                           f"{rule.target}; use one of {', '.join(col.allowed)}")
+
+
+def map_from_values(values: Any, source: str = "") -> ColumnMap:
+    """Check a column map (as read from YAML) and build :class:`ColumnMap`.
+
+    >>> m = map_from_values({"file": "incidents", "columns": {"incident_id": "KEY",
+    ...     "occurred_on": {"column": "DATE", "format": "%m/%d/%Y"},
+    ...     "incident_type": {"constant": "homicide"}}})
+    >>> [c.target for c in m.columns]
+    ['incident_id', 'occurred_on', 'incident_type']
+    """
+    where = f" in {source}" if source else ""
+    if not isinstance(values, dict):
+        raise MapError(f"the column map{where} must hold key: value pairs (file, columns, keep)")
+    unknown = sorted(set(values) - set(MAP_KEYS))
+    if unknown:
+        raise MapError(f"unknown key {', '.join(repr(u) for u in unknown)}{where}; allowed keys are: "
+                       + ", ".join(MAP_KEYS))
+    name = values.get("file")
+    if name not in schema.SPECS_BY_NAME:
+        raise MapError(f"'file'{where} must be one of {', '.join(schema.SPECS_BY_NAME)}")
+    spec = schema.SPECS_BY_NAME[name]
+    columns = values.get("columns")
+    if not isinstance(columns, dict) or not columns:
+        raise MapError(f"'columns'{where} must map contract columns of {spec.filename} to source columns")
+    for target in columns:
+        if target not in spec.column_names:
+            raise MapError(f"'columns.{target}'{where} is not a column of {spec.filename}; its columns are "
+                           + ", ".join(spec.column_names))
+    missing = [c.name for c in spec.columns if c.required and c.name not in columns]
+    if missing:
+        raise MapError(f"'columns'{where} does not fill the required column{'s' if len(missing) > 1 else ''} "
+                       f"{', '.join(missing)} of {spec.filename}")
+    rules = []
+    for c in spec.columns:  # contract order, so the output's columns are always in the same order
+        if c.name in columns:
+            rule = _column_rule(c.name, columns[c.name], spec, where)
+            if c.kind == DATE and rule.column and not rule.formats:
+                raise MapError(f"'columns.{c.name}.format'{where} is required: how the source writes dates, "
+                               "e.g. \"%m/%d/%Y\"")
+            rules.append(rule)
+    keep = values.get("keep") or {}
+    keep = _conditions(keep, "keep", where) if keep else {}
+    return ColumnMap(spec, tuple(rules), keep, source)
+
+
+def load_map(path: str | os.PathLike) -> ColumnMap:
+    """Read and check a column map file; a bare name (``nypd_shooting_incidents``) is a shipped map."""
+    path = Path(path)
+    if not path.exists() and path.parent == Path(".") and path.suffix == "":
+        from .config import PARAMS_DIR
+
+        path = PARAMS_DIR / "maps" / f"{path.name}.yaml"
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise MapError(f"column map {path} does not exist") from None
+    try:
+        # every value of a map is text: read `yes`, `no`, `on`, `off` as the words written, not as booleans
+        values = yaml.load(text, Loader=yaml.BaseLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise MapError(f"column map {path} is not valid YAML{f' at line {mark.line + 1}' if mark else ''}") from None
+    return map_from_values(values, str(path))
+
+
+# --------------------------------------------------------------------------- the sources
+
+def decode_export(raw: bytes) -> str:
+    """Text of an export: UTF-8 (with or without a byte-order mark), else Windows-1252.
+
+    >>> decode_export(b"\\xef\\xbb\\xbfA,B")
+    'A,B'
+    >>> decode_export(b"caf\\xe9")
+    'café'
+    """
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def read_export(path: Path) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of a CSV (any line endings) or .xlsx export, every value as text."""
+    if path.suffix.lower() == ".xlsx":
+        import pandas as pd
+
+        try:
+            frame = pd.read_excel(path, dtype=object, keep_default_na=False)
+        except Exception as exc:  # openpyxl raises many kinds for a bad workbook
+            raise CeasefireError(f"{path}: could not be read as an Excel workbook ({exc})") from None
+
+        def text(v: Any) -> str:
+            if isinstance(v, (dt.datetime, dt.date)):
+                return v.strftime("%Y-%m-%d")
+            return "" if v is None else str(v)
+
+        return [str(c) for c in frame.columns], [[text(v) for v in row] for row in frame.itertuples(index=False)]
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CeasefireError(f"source file {path} does not exist") from None
+    reader = csv.reader(io.StringIO(decode_export(raw), newline=""))
+    header = next(reader, None)
+    if header is None:
+        raise CeasefireError(f"{path}: the file is empty; expected a header row naming the columns")
+    return header, [row for row in reader if any(cell.strip() for cell in row)]
+
+
+# --------------------------------------------------------------------------- one row
+
+def _parse_date(value: str, formats: tuple[str, ...]) -> str | None:
+    for fmt in formats:
+        try:
+            return dt.datetime.strptime(value, fmt).date().isoformat()
+        except ValueError:
+            continue
+    try:  # an Excel date cell arrives as ISO text: unambiguous, so accepted whatever the formats say
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        return None
+
+
+def _fill(rule: ColumnRule, row: dict[str, str], spec: FileSpec) -> tuple[str | None, str]:
+    """The contract value for one column of one row, or None and the reason to drop the row."""
+    col = spec.column(rule.target)
+    if rule.constant is not None:
+        return rule.constant, ""
+    if rule.rules:
+        for when, value in rule.rules:
+            if all(row[c].strip().lower() in words for c, words in when.items()):
+                return value, ""
+        shown = ", ".join(f"{c} '{row[c].strip()}'" for c in dict.fromkeys(k for w, _ in rule.rules for k in w))
+        return None, f"{rule.target}: no rule matches {shown}"
+    raw = row[rule.column].strip()
+    if raw == "" or raw.lower() == "(null)":
+        if col.required and not col.nullable:
+            return None, f"{rule.target}: {rule.column} is blank"
+        return "", ""
+    if rule.values:
+        mapped = rule.values.get(raw.lower())
+        if mapped is None:
+            return None, f"{rule.target}: {rule.column} '{raw}' matches no value in the map"
+        return mapped, ""
+    if col.kind == DATE:
+        parsed = _parse_date(raw, rule.formats)
+        if parsed is None:
+            return None, f"{rule.target}: {rule.column} '{raw}' is in none of the formats {', '.join(rule.formats)}"
+        return parsed, ""
+    return raw, ""
+
+
+def import_export(column_map: ColumnMap, sources: list[str | os.PathLike], out_dir: str | os.PathLike,
+                  today: dt.date | None = None) -> ImportResult:
+    """Write ``out_dir/<file>.csv`` from ``sources`` (concatenated in order) through ``column_map``.
+
+    The file is written only when it passes the data contract, and in one step.
+
+    Raises
+    ------
+    CeasefireError
+        A source lacks a column the map names (the message lists the columns found), or
+        the written rows would break the data contract.
+    """
+    spec = column_map.spec
+    out_dir = Path(out_dir)
+    result = ImportResult(out_path=out_dir / spec.filename)
+    needed = list(dict.fromkeys([c for r in column_map.columns for c in r.source_columns()] + list(column_map.keep)))
+    rows_out: list[list[str]] = []
+    for source in sources:
+        path = Path(source)
+        header, rows = read_export(path)
+        clean = [h.strip() for h in header]
+        lookup = {h.lower(): i for i, h in reversed(list(enumerate(clean)))}
+        absent = [c for c in needed if c.strip().lower() not in lookup]
+        if absent:
+            raise CeasefireError(
+                f"{path}: the column{'s' if len(absent) > 1 else ''} {', '.join(absent)} named in the map "
+                f"{'are' if len(absent) > 1 else 'is'} not in the file; the columns found are: " + ", ".join(clean))
+        index = {c: lookup[c.strip().lower()] for c in needed}
+        for values in rows:
+            result.rows_read += 1
+            row = {c: (values[i] if i < len(values) else "") for c, i in index.items()}
+            outside = [c for c, words in column_map.keep.items() if row[c].strip().lower() not in words]
+            if outside:
+                c = outside[0]
+                result.dropped[f"kept only rows with {c} in {', '.join(sorted(column_map.keep[c]))} "
+                               f"({c} '{row[c].strip()}')"] += 1
+                continue
+            filled, reason = [], ""
+            for rule in column_map.columns:
+                value, reason = _fill(rule, row, spec)
+                if value is None:
+                    break
+                filled.append(value)
+            if reason:
+                result.dropped[reason] += 1
+                continue
+            rows_out.append(filled)
+    result.rows_written = len(rows_out)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow([r.target for r in column_map.columns])
+    writer.writerows(rows_out)
+    _write_checked(result.out_path, text.getvalue(), spec, today)
+    return result
+
+
+def _write_checked(path: Path, text: str, spec: FileSpec, today: dt.date | None) -> None:
+    """Write a contract file in one step, only when it passes the contract's checks."""
+    from .loading import read_input
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".csv", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        _, problems = read_input(Path(tmp), spec, today)
+        if problems:
+            raise InputError([dataclasses.replace(p, file=str(path)) for p in problems])
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

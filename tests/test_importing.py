@@ -1,0 +1,155 @@
+"""`ceasefire import`: police exports through column maps into contract files."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ceasefire_analysis.cli import main
+from ceasefire_analysis.config import PARAMS_DIR
+from ceasefire_analysis.errors import CeasefireError
+from ceasefire_analysis.importing import MapError, import_export, load_map, map_from_values
+from ceasefire_analysis.loading import validate_data_dir
+
+EXPORTS = Path(__file__).parent / "fixtures" / "exports"
+NYPD_MAP = PARAMS_DIR / "maps" / "nypd_shooting_incidents.yaml"
+CHICAGO_MAP = PARAMS_DIR / "maps" / "chicago_victims.yaml"
+
+
+def read_out(folder: Path) -> list[dict]:
+    with open(folder / "incidents.csv", newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_nypd_historic_two_digit_years_and_upper_case_flags(tmp_path):
+    result = import_export(load_map(NYPD_MAP), [EXPORTS / "nypd_historic_excerpt.csv"], tmp_path)
+    rows = read_out(tmp_path)
+    assert (result.rows_read, result.rows_written, result.rows_dropped) == (6, 6, 0)
+    assert rows[0] == {"incident_id": "24050482", "occurred_on": "2006-08-27", "incident_type": "homicide",
+                       "area": "BRONX"}
+    assert rows[1]["occurred_on"] == "2011-03-11" and rows[1]["incident_type"] == "nonfatal_injury_shooting"
+    assert [r["incident_type"] for r in rows].count("homicide") == 3
+
+
+def test_nypd_2022_layout_with_y_n_flags_and_four_digit_years(tmp_path):
+    import_export(load_map(NYPD_MAP), [EXPORTS / "nypd_ytd2022_excerpt.csv"], tmp_path)
+    rows = read_out(tmp_path)
+    assert [(r["occurred_on"], r["incident_type"]) for r in rows[:2]] == [
+        ("2022-04-12", "homicide"), ("2022-12-17", "nonfatal_injury_shooting")]
+
+
+def test_bom_crlf_and_windows_1252_read_the_same(tmp_path):
+    source = (EXPORTS / "nypd_ytd2022_excerpt.csv").read_bytes()
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbf" + source.replace(b"\n", b"\r\n"))
+    cp1252 = tmp_path / "cp1252.csv"
+    cp1252.write_bytes(source.replace(b"BRONX", "BRONX\u00e9".encode("cp1252"), 1))
+    import_export(load_map(NYPD_MAP), [EXPORTS / "nypd_ytd2022_excerpt.csv"], tmp_path / "plain")
+    import_export(load_map(NYPD_MAP), [bom], tmp_path / "bom")
+    result = import_export(load_map(NYPD_MAP), [cp1252], tmp_path / "cp")
+    assert (tmp_path / "bom" / "incidents.csv").read_bytes() == (tmp_path / "plain" / "incidents.csv").read_bytes()
+    assert read_out(tmp_path / "cp")[0]["area"] == "BRONX\u00e9" and result.rows_written == 6
+
+
+def test_several_sources_concatenate_in_order_and_rerun_gives_same_bytes(tmp_path):
+    sources = [EXPORTS / "nypd_historic_excerpt.csv", EXPORTS / "nypd_ytd2021_trimmed_excerpt.csv",
+               EXPORTS / "nypd_ytd2022_excerpt.csv"]
+    first = import_export(load_map(NYPD_MAP), sources, tmp_path)
+    before = (tmp_path / "incidents.csv").read_bytes()
+    import_export(load_map(NYPD_MAP), sources, tmp_path)
+    assert (tmp_path / "incidents.csv").read_bytes() == before
+    rows = read_out(tmp_path)
+    assert first.rows_written == len(rows) == 6 + 5 + 6
+    assert rows[0]["incident_id"] == "24050482" and rows[-1]["incident_id"] == "247542571"
+    assert validate_data_dir(tmp_path) == []
+
+
+def test_xlsx_source(tmp_path):
+    frame = pd.read_csv(EXPORTS / "nypd_historic_excerpt.csv", dtype=str, keep_default_na=False)
+    frame["OCCUR_DATE"] = pd.to_datetime(frame["OCCUR_DATE"], format="%m/%d/%y")  # Excel stores real dates
+    frame.to_excel(tmp_path / "nypd.xlsx", index=False)
+    import_export(load_map(NYPD_MAP), [tmp_path / "nypd.xlsx"], tmp_path / "out")
+    assert read_out(tmp_path / "out")[0]["occurred_on"] == "2006-08-27"
+
+
+def test_chicago_rules_keep_homicides_of_any_cause_and_only_gunshot_nonfatal(tmp_path, capsys):
+    code = main(["import", "--map", str(CHICAGO_MAP), "--out", str(tmp_path),
+                 str(EXPORTS / "chicago_victims_format.csv")])
+    out = capsys.readouterr().out
+    assert code == 0
+    rows = read_out(tmp_path)
+    assert [(r["incident_id"], r["incident_type"]) for r in rows] == [
+        ("XX000001", "homicide"), ("XX000002", "homicide"), ("XX000003", "nonfatal_injury_shooting"),
+        ("XX000003", "nonfatal_injury_shooting"), ("XX000004", "nonfatal_injury_shooting")]
+    assert "read 7 rows; wrote 5" in out and "dropped 2" in out
+    assert "1 row: incident_type: no rule matches VICTIMIZATION_PRIMARY 'BATTERY', GUNSHOT_INJURY_I 'NO'" in out
+    assert "GUNSHOT_INJURY_I 'UNKNOWN'" in out
+    assert validate_data_dir(tmp_path) == []
+
+
+def test_unmatched_values_are_dropped_and_counted_by_reason(tmp_path):
+    source = tmp_path / "src.csv"
+    source.write_text("KEY,D,FLAG,GUN\n1,01/02/2020,Y,x\n2,01/03/2020,U,x\n3,01/04/2020,U,x\n"
+                      "4,2020-13-01,N,x\n5,01/05/2020,N,z\n")
+    column_map = map_from_values({"file": "incidents", "keep": {"GUN": "x"}, "columns": {
+        "incident_id": "KEY", "occurred_on": {"column": "D", "format": "%m/%d/%Y"},
+        "incident_type": {"column": "FLAG", "values": {"homicide": "y", "nonfatal_injury_shooting": ["n"]}}}})
+    result = import_export(column_map, [source], tmp_path / "out")
+    assert (result.rows_read, result.rows_written, result.rows_dropped) == (5, 1, 4)
+    assert result.dropped == {
+        "incident_type: FLAG 'U' matches no value in the map": 2,
+        "occurred_on: D '2020-13-01' is in none of the formats %m/%d/%Y": 1,
+        "kept only rows with GUN in x (GUN 'z')": 1,
+    }
+
+
+def test_missing_source_column_lists_the_columns_found(tmp_path):
+    source = tmp_path / "src.csv"
+    source.write_text("INCIDENT_KEY,OCCUR_DATE,BORO\n1,01/02/2020,BRONX\n")
+    with pytest.raises(CeasefireError) as err:
+        import_export(load_map(NYPD_MAP), [source], tmp_path / "out")
+    message = str(err.value)
+    assert "STATISTICAL_MURDER_FLAG" in message and "columns found are: INCIDENT_KEY, OCCUR_DATE, BORO" in message
+    assert not (tmp_path / "out" / "incidents.csv").exists()
+
+
+@pytest.mark.parametrize("values, key", [
+    ({"file": "incident", "columns": {}}, "'file'"),
+    ({"file": "incidents", "columns": {"incident_id": "K", "occurred_on": {"column": "D", "format": "%d"},
+                                       "incident_typ": "T"}}, "'columns.incident_typ'"),
+    ({"file": "incidents", "columns": {"incident_id": "K", "occurred_on": "D", "incident_type": "T"}},
+     "'columns.occurred_on.format'"),
+    ({"file": "incidents", "columns": {"incident_id": "K", "occurred_on": {"column": "D", "format": "%d"},
+                                       "incident_type": {"column": "T", "values": {"murder": ["y"]}}}},
+     "'columns.incident_type.values'"),
+    ({"file": "incidents", "colums": {}}, "'colums'"),
+    ({"file": "incidents", "columns": {"incident_id": "K", "occurred_on": {"column": "D", "format": "%d"}}},
+     "incident_type"),
+])
+def test_map_errors_name_the_key(values, key):
+    with pytest.raises(MapError, match=key.replace("(", r"\(")):
+        map_from_values(values, "m.yaml")
+
+
+def test_output_breaking_the_contract_is_not_written(tmp_path):
+    source = tmp_path / "src.csv"
+    source.write_text("K,D,T\n1,01/02/2090,homicide\n")
+    column_map = map_from_values({"file": "incidents", "columns": {
+        "incident_id": "K", "occurred_on": {"column": "D", "format": "%m/%d/%Y"}, "incident_type": "T"}})
+    with pytest.raises(CeasefireError, match="in the future"):
+        import_export(column_map, [source], tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_unquoted_yes_no_in_a_map_file_are_the_words_written(tmp_path):
+    (tmp_path / "m.yaml").write_text(
+        "file: incidents\nkeep: {GUN: [y, yes]}\ncolumns:\n  incident_id: K\n"
+        "  occurred_on: {column: D, format: '%m/%d/%Y'}\n"
+        "  incident_type:\n    column: F\n    values: {homicide: [yes, on], nonfatal_injury_shooting: [no, off]}\n")
+    source = tmp_path / "s.csv"
+    source.write_text("K,D,F,GUN\n1,01/02/2020,YES,Yes\n2,01/02/2020,off,y\n3,01/02/2020,no,NO\n")
+    result = import_export(load_map(tmp_path / "m.yaml"), [source], tmp_path / "out")
+    assert [r["incident_type"] for r in read_out(tmp_path / "out")] == ["homicide", "nonfatal_injury_shooting"]
+    assert result.rows_dropped == 1

@@ -1,0 +1,108 @@
+"""A new city from a police export: new-city, import, run; incident-only; paths read from the params file."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from ceasefire_analysis.cli import main
+from ceasefire_analysis.newcity import new_city, params_text
+from ceasefire_analysis.params import DEFAULTS, load_params
+from ceasefire_analysis.periods import Month
+from ceasefire_analysis.review import open_review
+
+EXPORTS = Path(__file__).parent / "fixtures" / "exports"
+
+
+def test_params_template_has_every_key_and_no_demo_value(tmp_path):
+    text = params_text("Springfield", Month(2022, 11), Month(2022, 12))
+    for key in DEFAULTS:
+        assert f"\n{key}:" in text or f"\n# {key}:" in text, key
+    for demo_value in ("Oakland", "demo", "synthetic", "200", "Measure Y", "OML"):
+        assert demo_value not in text
+    assert set(yaml.safe_load(text)) == {"city", "period_start", "period_end", "data_dir", "homicide_scope"}
+
+
+def test_new_city_writes_params_and_a_data_folder_git_ignores(tmp_path, capsys):
+    assert main(["new-city", str(tmp_path / "springfield"), "--name", "Springfield"]) == 0
+    out = capsys.readouterr().out
+    params_file = next((tmp_path / "springfield" / "params").glob("*.yaml"))
+    data = tmp_path / "springfield" / "data"
+    assert (data / "README.md").is_file()
+    assert (data / ".gitignore").read_text().splitlines()[1:4] == ["*", "!.gitignore", "!README.md"]
+    commands = [line.strip() for line in out.splitlines() if line.strip().startswith("ceasefire ")]
+    assert len(commands) == 3 and commands[1] == f"ceasefire validate {data}"
+    assert load_params(params_file).data_dir == data.resolve()
+    assert main(["new-city", str(tmp_path / "springfield"), "--name", "Springfield"]) == 1  # never overwrites
+
+
+def test_police_export_to_first_worksheet_for_an_incident_only_city(tmp_path, monkeypatch, capsys):
+    """new-city, import, validate, run: no activity verdict, no key, history from incidents."""
+    monkeypatch.delenv("CEASEFIRE_ID_KEY", raising=False)
+    elsewhere = tmp_path / "work"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # relative paths: the params file's folder; reports/ here
+    params_file, data = new_city("nyc", "New York City", today=dt.date(2023, 1, 20))
+    assert params_file == Path("nyc/params/2022-11_2022-12.yaml")
+    params_file.write_text(params_file.read_text().replace("homicide_scope: all", "homicide_scope: firearm"))
+    assert main(["import", "--map", "nypd_shooting_incidents", "--out", str(data),
+                 str(EXPORTS / "nypd_historic_excerpt.csv"), str(EXPORTS / "nypd_ytd2022_excerpt.csv")]) == 0
+    assert main(["validate", str(data)]) == 0
+    capsys.readouterr()
+    assert main(["run", str(params_file), "--jobs", "1"]) == 0, capsys.readouterr().err
+    period = elsewhere / "reports" / "2022-11_2022-12"
+    table = pd.read_csv(period / "indicators.csv", keep_default_na=False)
+    activities = table[table["worksheet"] == "activities"]
+    assert len(activities) and (activities["status"] == "not_recorded").all() and (activities["actual"] == "").all()
+    non_injury = table[table["indicator"] == "non_injury_shootings"]
+    assert (non_injury["status"] == "not_recorded").all() and (non_injury["actual"] == "").all()
+    homicides = table[(table["indicator"] == "homicides") & (table["window"] == "ytd")]
+    assert homicides["actual"].tolist() == ["1"]  # 2022-04-12, flag Y
+    worksheet = (period / "worksheet.html").read_text(encoding="utf-8")
+    assert "not recorded for this city" in worksheet and "Does not meet" not in worksheet.split("Worksheet 2")[1]
+    assert "firearm homicides only" in worksheet
+    history = (period / "history.html").read_text(encoding="utf-8")
+    assert "Series used: annual counts from this city's incidents.csv" in history
+    assert "Homicides per year, 2006–2022" in history and "data:image/png" in history
+    index = (period / "index.html").read_text(encoding="utf-8")
+    for page in (worksheet, history, index):
+        assert "Oakland" not in page and "SYNTHETIC" not in page
+
+
+def test_relative_paths_read_against_the_params_file(tmp_path, monkeypatch):
+    (tmp_path / "city" / "params").mkdir(parents=True)
+    params = tmp_path / "city" / "params" / "p.yaml"
+    params.write_text("city: X\nperiod_start: '2017-02'\nperiod_end: '2017-03'\ndata_dir: ../data\n"
+                      "history_dir: ../hist\n")
+    monkeypatch.chdir(tmp_path)
+    loaded = load_params("city/params/p.yaml")
+    assert loaded.data_dir == tmp_path / "city" / "data" and loaded.history_dir == tmp_path / "city" / "hist"
+
+
+def test_a_demo_name_on_a_city_folder_is_warned(make_city, tmp_path):
+    folder = make_city()
+    params = tmp_path / "copied.yaml"
+    params.write_text(f"city: Oakland (demo data, synthetic)\nperiod_start: '2017-01'\nperiod_end: '2017-01'\n"
+                      f"data_dir: {folder}\n")
+    review = open_review(str(params))
+    assert any("says demo or synthetic" in w for w in review.warnings)
+    params.write_text(params.read_text().replace("Oakland (demo data, synthetic)", "Oakland"))
+    assert not any("says demo" in w for w in open_review(str(params)).warnings)
+
+
+def test_a_homicide_only_city_shows_non_fatal_shootings_as_not_recorded(make_city, monkeypatch):
+    from ceasefire_analysis.charts import year_to_date_chart
+    from ceasefire_analysis.tables import outcome_worksheet_html, pace_html
+
+    rows = [{"incident_id": f"C{i}", "occurred_on": f"2016-{i % 12 + 1:02d}-05", "incident_type": "homicide"}
+            for i in range(30)] + [{"incident_id": "X", "occurred_on": "2017-02-10", "incident_type": "homicide"}]
+    folder = make_city(incidents=rows, communications=None, case_management=None, staffing=None, meetings=None)
+    review = open_review(None, city="T", period_start="2017-02", period_end="2017-03", data_dir=str(folder))
+    table = review.indicators
+    nonfatal = table[table["indicator"] == "nonfatal_injury_shootings"]
+    assert (nonfatal["status"] == "not_recorded").all() and nonfatal["actual"].isna().all()
+    assert "Homicides" in pace_html(review).data and "Non-fatal" not in pace_html(review).data
+    assert "not recorded for this city" in year_to_date_chart(review, "nonfatal_injury_shootings").data
+    assert "not recorded for this city" in outcome_worksheet_html(review).data
