@@ -544,7 +544,8 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
             add(_row("activities", section, "deliverables_median_days_to_complete", window_name, window, as_of,
                      median_days_to_complete(data.tasks, window.start, window.end), "days"))
     table = pd.DataFrame(rows)
-    table["benchmark_note"] = table["benchmark_note"].fillna("")  # only benchmarked rows set one
+    # only benchmarked rows set one (none at all when every activity is not recorded)
+    table["benchmark_note"] = table.reindex(columns=["benchmark_note"])["benchmark_note"].fillna("")
     return table
 
 

@@ -60,6 +60,7 @@ def params_text(city: str, start: Month, end: Month) -> str:
         f'period_end: "{end}"            # last month; year to date runs 1 January to its end',
         "data_dir: ../data                # this city's input files",
         "homicide_scope: all              # all (every cause) or firearm (e.g. NYPD's shooting murders only)",
+        "# data_through: YYYY-MM-DD       # the day the extract was taken (default: the latest record)",
         "# annual_benchmarks:             # per indicator, per year; without one, an outcome's is last year less",
         "#   homicides: {YYYY: N}         # benchmark_reduction",
         "#   nonfatal_injury_shootings: {YYYY: N}",

@@ -99,7 +99,8 @@ def test_a_homicide_only_city_shows_non_fatal_shootings_as_not_recorded(make_cit
     rows = [{"incident_id": f"C{i}", "occurred_on": f"2016-{i % 12 + 1:02d}-05", "incident_type": "homicide"}
             for i in range(30)] + [{"incident_id": "X", "occurred_on": "2017-02-10", "incident_type": "homicide"}]
     folder = make_city(incidents=rows, communications=None, case_management=None, staffing=None, meetings=None)
-    review = open_review(None, city="T", period_start="2017-02", period_end="2017-03", data_dir=str(folder))
+    review = open_review(None, city="T", period_start="2017-02", period_end="2017-03", data_dir=str(folder),
+                         data_through="2017-03-31")
     table = review.indicators
     nonfatal = table[table["indicator"] == "nonfatal_injury_shootings"]
     assert (nonfatal["status"] == "not_recorded").all() and nonfatal["actual"].isna().all()
