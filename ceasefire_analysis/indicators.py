@@ -212,6 +212,29 @@ def missing_benchmark_note(annual_by_year: dict[int, float], window: Window, der
     return note + (", and no whole prior year in the data to derive one" if derivable else "")
 
 
+def derived_benchmark_note(given: dict[int, float], annual_by_year: dict[int, float], window: Window,
+                           reduction: float) -> str:
+    """Which part of a window's benchmark was derived (prior year's count less the reduction), in words.
+
+    A benchmark nobody set must not pass silently beside one the partnership agreed.
+
+    >>> derived_benchmark_note({2017: 72}, {2016: 60, 2017: 72}, Window(Month(2016, 12), Month(2017, 1)), 0.10)
+    'Dec 2016 part: 2015 count less 10% — no 2016 benchmark set'
+    >>> derived_benchmark_note({}, {2017: 70}, Window(Month(2017, 2), Month(2017, 3)), 0.10)
+    '2016 count less 10% — no 2017 benchmark set'
+    >>> derived_benchmark_note({2017: 72}, {2017: 72}, Window(Month(2017, 2), Month(2017, 3)), 0.10)
+    ''
+    """
+    derived = sorted({m.year for m in window.months} & (set(annual_by_year) - set(given)))
+    years = {m.year for m in window.months}
+    parts = []
+    for year in derived:
+        months = [m for m in window.months if m.year == year]
+        rule = f"{year - 1} count less {round_half_up(exact(reduction) * 100)}% — no {year} benchmark set"
+        parts.append(rule if len(years) == 1 else f"{Window(months[0], months[-1]).label()} part: {rule}")
+    return "; ".join(parts)
+
+
 def outcome_status(actual: float, benchmark: float | None) -> str:
     """Outcomes (fewer is better) meet their benchmark when actual <= benchmark."""
     if benchmark is None or _missing(benchmark) or _missing(actual):
@@ -373,7 +396,9 @@ def outcome_worksheet(data: CityData, params: ReviewParams, covered: Coverage | 
                 years = sorted({m.year for m in window.months})
                 annual = outcome_annual_benchmarks(indicator, years, monthly, coverage, params)
                 exact_benchmark = prorate_benchmark(annual, window)
-                note = missing_benchmark_note(annual, window, derivable=True)
+                note = (missing_benchmark_note(annual, window, derivable=True) if exact_benchmark is None else
+                        derived_benchmark_note(params.annual_benchmarks.get(indicator, {}), annual, window,
+                                               params.benchmark_reduction))
                 if params.seasonal_benchmarks:
                     shares = outcome_seasonal_shares(monthly, column, review.period.last.year, coverage, params)
                     seasonal = seasonal_benchmark(annual, window, shares)

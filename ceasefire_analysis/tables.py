@@ -160,8 +160,10 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
             if r["status"] == DOES_NOT_MEET and not math.isnan(r["pct_over_benchmark"]):
                 detail = (f"{format_share(r['pct_over_benchmark'])} over benchmark; "
                           f"a {format_share(r['cut_to_meet'])} cut would meet it")
-            benchmark = (Cell(format_count(r["benchmark"]), "num") if not _missing(r["benchmark"]) else
-                         Cell(f"No benchmark: {r['benchmark_note']}" if r.get("benchmark_note") else "No benchmark"))
+            note = r.get("benchmark_note") or ""
+            benchmark = (Cell(format_count(r["benchmark"]) + (f"\n({note})" if note else ""), "num")
+                         if not _missing(r["benchmark"]) else
+                         Cell(f"No benchmark: {note}" if note else "No benchmark"))
             actual = (NOT_RECORDED_TEXT.lower() if r["status"] == NOT_RECORDED else
                       format_count(r["actual"]) + (f"\n({so_far_text(through)})" if incomplete else ""))
             cells = [LABELS[indicator] if i == 0 else "", window_label_text, benchmark]
@@ -476,8 +478,10 @@ def headline_html(review: PeriodReview) -> str:
             actual += f" ({so_far_text(through)})"
         seasonal = r.get("decided_by") == "seasonal"
         bench_value = r["benchmark_seasonal"] if seasonal else r["benchmark"]
+        note = r.get("benchmark_note") or ""
         benchmark = (format_value(bench_value, r["unit"]) + (" (seasonal)" if seasonal else "")
-                     if not _missing(bench_value) else f"none: {r.get('benchmark_note') or 'not set'}")
+                     + (f" ({note})" if note else "")
+                     if not _missing(bench_value) else f"none: {note or 'not set'}")
         if r["status"] in (MEETS, DOES_NOT_MEET, INCOMPLETE):
             mark = status_cell(r["status"])  # an incomplete count already says how far the data reach
         else:
