@@ -8,6 +8,7 @@ a chart once, when it is the cell's result, and no global state leaks between ch
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import html
 import io
 import textwrap
@@ -18,7 +19,7 @@ from matplotlib.figure import Figure
 
 from .coverage import so_far_text
 from .indicators import LABELS, OUTCOME_INDICATORS, annual_outcome_benchmark, recorded_incident_types
-from .periods import Month
+from .periods import Month, Window
 from .review import PeriodReview
 
 SYNTHETIC_LABEL = "SYNTHETIC DEMO DATA"
@@ -109,6 +110,30 @@ def _so_far(review: PeriodReview) -> str:
     return f" ({so_far_text(coverage.through)})"
 
 
+def partial_month(review: PeriodReview) -> tuple[Month, dt.date] | None:
+    """The review period's month the data reach only part of, with the last day they cover; else None.
+
+    A chart draws that month as partial ("1–15 Mar"): a half-month count beside whole months reads as a fall.
+    """
+    coverage = review.coverage
+    period = review.params.review.period
+    if coverage is None or coverage.through is None or coverage.covers(review.params.review.end):
+        return None
+    month = Month(coverage.through.year, coverage.through.month)
+    if not period.first <= month <= period.last or coverage.through == month.last_day:
+        return None
+    return month, coverage.through
+
+
+def partial_days_label(month: Month, through: dt.date) -> str:
+    """The days of a partial month the data cover, e.g. '1–15 Mar'.
+
+    >>> partial_days_label(Month(2017, 3), dt.date(2017, 3, 15))
+    '1–15 Mar'
+    """
+    return f"1–{through.day} {MONTH_NAMES[month.month - 1]}"
+
+
 def default_baseline(period_first: Month, data_first: Month) -> tuple[Month, Month]:
     """The control-chart baseline when the params file names none: the (up to) 36 months that end just
     before the review period begins, within the data.
@@ -154,7 +179,23 @@ def year_to_date_chart(review: PeriodReview, indicator: str) -> Figure:
     prior_label = f"{year - 1}" if curves["prior"].notna().any() else f"{year - 1} (not in the data)"
     ax.plot(curves["month"], curves["prior"], color=PRIOR_COLOUR, linestyle="--", marker="s", markersize=4,
             label=prior_label)
-    ax.plot(curves["month"], curves["current"], color=CURRENT_COLOUR, linewidth=2.5, marker="o",
+    partial = partial_month(review)
+    current = curves["current"].copy()
+    if partial is not None and partial[0].year == year:
+        # the partial month's running total belongs at the day the data stop, not at the month's end
+        month, through = partial
+        so_far = current.iloc[month.month - 1]
+        current.iloc[month.month - 1] = np.nan
+        x_partial = month.month - 1 + through.day / month.last_day.day
+        before = current.iloc[month.month - 2] if month.month > 1 else 0.0
+        ax.plot([month.month - 1 if month.month > 1 else 0, x_partial], [before, so_far], color=CURRENT_COLOUR,
+                linewidth=1.5, linestyle="--")
+        ax.plot([x_partial], [so_far], linestyle="none", marker="o", markersize=8, markerfacecolor="white",
+                markeredgecolor=CURRENT_COLOUR, markeredgewidth=2,
+                label=f"{partial_days_label(month, through)} only (partial month)")
+        ax.annotate(partial_days_label(month, through), (x_partial, so_far), textcoords="offset points",
+                    xytext=(0, 8), ha="center", fontsize=9)
+    ax.plot(curves["month"], current, color=CURRENT_COLOUR, linewidth=2.5, marker="o",
             label=f"{year} to date{_so_far(review)}")
     if curves["benchmark_pace"].notna().any():
         annual = curves["benchmark_pace"].iloc[-1]
@@ -169,30 +210,70 @@ def year_to_date_chart(review: PeriodReview, indicator: str) -> Figure:
     return Chart(fig)
 
 
+def monthly_chart_months(review: PeriodReview, count: int = 12) -> list[Month]:
+    """The ``count`` months ending at the review period's last month (a December–January review shows both).
+
+    >>> [m.label() for m in Window(Month(2016, 2), Month(2017, 1)).months][-2:]
+    ['Dec 2016', 'Jan 2017']
+    """
+    last = review.params.review.period.last
+    return Window(last.shift(1 - count), last).months
+
+
 def monthly_counts_chart(review: PeriodReview, indicator: str) -> Figure:
-    """Monthly counts of one outcome for the current and prior year, side by side."""
+    """Monthly counts of one outcome over the 12 months ending at the period's end, the review months
+    highlighted, each beside the same month a year earlier; a partial month drawn as partial."""
     if OUTCOME_INDICATORS[indicator] not in recorded_incident_types(review.data):
         return _no_chart(f"{LABELS[indicator]} are not recorded for this city.")
-    last = review.params.review.period.last
-    year = last.year
+    period = review.params.review.period
     monthly = review.data.monthly_counts
     column = OUTCOME_INDICATORS[indicator]
     label = LABELS[indicator]
+    months = monthly_chart_months(review)
+    through = review.coverage.through if review.coverage else None
 
-    current, prior = year_monthly_counts(monthly, column, year), year_monthly_counts(monthly, column, year - 1)
-    current[last.month:] = np.nan
-    fig, ax = new_figure()
-    x = np.arange(1, 13)
-    prior_label = f"{year - 1}" if not np.all(np.isnan(prior)) else f"{year - 1} (not in the data)"
+    def count(month: Month) -> float:
+        key = pd.Period(str(month), freq="M")
+        if through is not None and month.first_day > through:
+            return np.nan
+        return float(monthly.loc[key, column]) if key in monthly.index else np.nan
+
+    current = np.array([count(m) for m in months])
+    prior = np.array([count(m.shift(-12)) for m in months])
+    in_review = np.array([period.first <= m <= period.last for m in months])
+    partial = partial_month(review)
+    is_partial = np.array([partial is not None and m == partial[0] for m in months])
+    fig, ax = new_figure(9.0, 5.2)
+    x = np.arange(len(months))
+    ax.axvspan(x[in_review][0] - 0.5, x[in_review][-1] + 0.5, color="#fddbc7", alpha=0.5, zorder=0,
+               label=f"Review period ({period.label()})")
+    prior_label = ("Same month a year earlier" if not np.all(np.isnan(prior))
+                   else "Same month a year earlier (not in the data)")
     ax.bar(x - 0.2, prior, width=0.4, color="#bababa", edgecolor=PRIOR_COLOUR, hatch="//", label=prior_label)
-    ax.bar(x + 0.2, current, width=0.4, color=CURRENT_COLOUR, label=f"{year}{_so_far(review)}")
-    annual = annual_outcome_benchmark(review.data, review.params, indicator, year)
-    if annual is not None:
-        ax.axhline(annual / 12, color=BENCHMARK_COLOUR, linestyle=":", linewidth=2,
-                   label=f"{year} benchmark per month ({annual / 12:.1f})")
-    ax.set_xticks(range(1, 13), MONTH_NAMES)
-    label_axes(ax, "Month", f"{label} per month", f"{label} per month, {year - 1} and {year}")
-    ax.legend(loc="upper left", frameon=False)
+    whole = ~is_partial
+    ax.bar(x[whole & ~in_review] + 0.2, current[whole & ~in_review], width=0.4, color="#e7a5ab",
+           edgecolor=CURRENT_COLOUR, label="Months before the review period")
+    ax.bar(x[whole & in_review] + 0.2, current[whole & in_review], width=0.4, color=CURRENT_COLOUR,
+           label="Review months")
+    if partial is not None:
+        days = partial_days_label(*partial)
+        ax.bar(x[is_partial] + 0.2, current[is_partial], width=0.4, color="white", edgecolor=CURRENT_COLOUR,
+               hatch="xx", linewidth=1.5, label=f"{days} only (partial month, {so_far_text(partial[1])})")
+        ax.annotate(days, (x[is_partial][0] + 0.2, np.nan_to_num(current[is_partial][0])),
+                    textcoords="offset points", xytext=(0, 4), ha="center", fontsize=9)
+    for year in sorted({m.year for m in months}):
+        annual = annual_outcome_benchmark(review.data, review.params, indicator, year)
+        if annual is None:
+            continue
+        span = x[[m.year == year for m in months]]
+        given = year in review.params.annual_benchmarks.get(indicator, {})
+        how = "" if given else f"; {year - 1} count less {round(100 * review.params.benchmark_reduction)}%"
+        ax.hlines(annual / 12, span[0] - 0.45, span[-1] + 0.45, color=BENCHMARK_COLOUR, linestyle=":", linewidth=2,
+                  label=f"{year} benchmark per month ({annual / 12:.1f}{how})")
+    ax.set_xticks(x, [m.label() for m in months], rotation=45, ha="right")
+    label_axes(ax, "Month", f"{label} per month",
+               f"{label} per month, {months[0].label()}–{months[-1].label()}, against a year earlier")
+    fig.legend(loc="outside lower center", fontsize=8, frameon=False, ncol=2)
     mark_synthetic(fig, review.is_demo)
     return Chart(fig)
 
@@ -220,7 +301,10 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart:
                          f"review period (the data start in {first_month.label()}). Name one with "
                          "control_chart: baseline_start / baseline_end in the params file once a year of data exists.")
     first = min(baseline[0], Month(last.year - 1, 1)) if Month(last.year - 1, 1) >= first_month else baseline[0]
-    chart = control_chart(monthly[column], first, last, baseline, settings.get("resets", []),
+    # only whole months are judged against the limits: a partial month is drawn apart, never flagged
+    full = review.coverage.last_full_month if review.coverage and review.coverage.through else None
+    judged_last = last if full is None else max(min(last, full), baseline[1])
+    chart = control_chart(monthly[column], first, judged_last, baseline, settings.get("resets", []),
                           settings.get("baseline_months", 12))
     label = LABELS[indicator]
     fig, ax = new_figure(9.5, 4.2)
@@ -234,6 +318,15 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart:
     ax.plot(x[flagged], chart.loc[flagged, "count"], linestyle="none", marker="D", markersize=8,
             markerfacecolor="none", markeredgecolor=CURRENT_COLOUR, markeredgewidth=2,
             label="Signal: outside the limits or a run of 8 on one side")
+    partial = partial_month(review)
+    if partial is not None and partial[0] == judged_last.shift(1):
+        key = pd.Period(str(partial[0]), freq="M")
+        so_far = float(monthly.loc[key, column]) if key in monthly.index else 0.0
+        days = partial_days_label(*partial)
+        ax.plot([len(chart)], [so_far], linestyle="none", marker="o", markersize=7, markerfacecolor="white",
+                markeredgecolor=CURRENT_COLOUR, markeredgewidth=2,
+                label=f"{days} only (partial month, not judged against the limits)")
+        ax.annotate(days, (len(chart), so_far), textcoords="offset points", xytext=(0, 8), ha="center", fontsize=8)
     ticks = [i for i, m in enumerate(chart["month"]) if m.endswith("-01")]
     ax.set_xticks(ticks, [chart["month"][i][:4] for i in ticks])
     seg = chart.attrs["segments"][0]

@@ -25,6 +25,7 @@ from fractions import Fraction
 import pandas as pd
 
 from . import schema
+from .coverage import data_coverage_of
 from .params import ReviewParams
 from .periods import Month, Window, exact, round_half_up
 from .privacy import suppresses_small_counts, suppression_mask
@@ -411,6 +412,15 @@ def _pct(counts: tuple[int, int] | None) -> float | None:
     return None if counts is None else share_pct(*counts)
 
 
+def safe_city_through(tables: dict[str, pd.DataFrame | None], params: ReviewParams) -> dt.date:
+    """The last day the safe-city counts run to: the period's end, or the data's end when that is earlier.
+
+    An extract taken on 15 March is counted to 15 March, never to the month's end.
+    """
+    through = data_coverage_of(tables, params.data_through).through
+    return params.review.end if through is None else min(params.review.end, through)
+
+
 def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams) -> pd.DataFrame:
     """Worksheet 3 as rows of the indicators table (``worksheet`` = ``focus``), counts of people protected.
 
@@ -494,7 +504,7 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
     for indicator, key, over in medians:
         add(_focus_row("flagged", indicator, WINDOW_YTD, ytd, as_of, path.get(key), "days", _median_of=path.get(over)))
 
-    table, _ = safe_city_table(incidents, params.safe_city, as_of, data_start)
+    table, _ = safe_city_table(incidents, params.safe_city, safe_city_through(tables, params), data_start)
     for r in ([] if table is None else table.to_dict("records")):
         if r["counted_to"] is None:
             continue

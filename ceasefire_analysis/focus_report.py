@@ -15,9 +15,9 @@ from IPython.display import HTML
 
 from .charts import BENCHMARK_COLOUR, CURRENT_COLOUR, Chart, _no_chart, label_axes, mark_synthetic, new_figure
 from .coverage import so_far_text
-from .focus import FOCUS_LABELS, SECTIONS, WORKSHEET, safe_city_table
+from .focus import FOCUS_LABELS, SECTIONS, WORKSHEET, safe_city_table, safe_city_through
 from .review import PeriodReview
-from .formatting import window_label, windows_span_label
+from .formatting import format_day, window_label, windows_span_label
 from .schema import INCOMPLETE, NOT_RECORDED, WINDOW_AS_OF, WINDOW_PERIOD, WINDOW_YEAR, WINDOW_YTD
 from .tables import REPORT_CSS, Cell, format_value, html_table, suppressed_text
 
@@ -114,7 +114,8 @@ def focus_worksheet_html(review: PeriodReview) -> HTML:
 def _safe_city(review: PeriodReview) -> tuple[pd.DataFrame | None, str]:
     incidents = review.data.incidents
     start = incidents["occurred_on"].min().date() if not incidents.empty else None
-    return safe_city_table(incidents, review.params.safe_city, review.params.review.end, start)
+    return safe_city_table(incidents, review.params.safe_city, safe_city_through(review.data.tables, review.params),
+                           start)
 
 
 def safe_city_html(review: PeriodReview) -> HTML:
@@ -131,7 +132,7 @@ def safe_city_html(review: PeriodReview) -> HTML:
         if r["counted_to"] is None:
             note = "no data yet" if r["year"] > last.year else "before the data begin"
         elif r["partial"]:
-            note = f"partial year: counted to {r['counted_to']:%d %b %Y}"
+            note = f"partial year: counted to {format_day(r['counted_to'])}"
         else:
             note = "whole year"
         rows.append([str(r["year"]), Cell(format_value(r["homicides"], "count"), "num"),
@@ -165,7 +166,7 @@ def safe_city_chart(review: PeriodReview):
         ax.bar(years[partial], totals[partial], color="white", edgecolor=CURRENT_COLOUR, hatch="//",
                label="Partial year (so far)")
         for year, total, counted_to in zip(years[partial], totals[partial], table.loc[partial, "counted_to"]):
-            ax.annotate(f"partial: to {counted_to:%d %b}", (year, total), textcoords="offset points",
+            ax.annotate(f"partial: to {counted_to.day} {counted_to:%b}", (year, total), textcoords="offset points",
                         xytext=(0, 4), ha="center", fontsize=9)
     ax.plot(years, table["path"], color=BENCHMARK_COLOUR, marker="o", linewidth=2, label="Safe-city path")
     ax.set_xticks(years, [str(y) for y in years])

@@ -1,5 +1,6 @@
 """Reader findings on partial extracts and year-boundary periods (reader review 5-9)."""
 import dataclasses
+import datetime as dt
 
 import pytest
 
@@ -25,3 +26,66 @@ def test_a_derived_december_benchmark_is_said_on_the_page_and_in_the_csv(year_bo
         assert lookup(table, indicator, "ytd", "benchmark_note") == ""  # Jan 2017: the given benchmark
     assert note in outcome_worksheet_html(year_boundary_review).data
     assert note in headline_html(year_boundary_review)
+
+
+@pytest.fixture(scope="module")
+def cut_review(demo_params, demo_data):
+    """The demo period as if the extract had been taken on 15 March 2017."""
+    from ceasefire_analysis.coverage import data_coverage_of
+    from ceasefire_analysis.review import PeriodReview
+
+    params = dataclasses.replace(demo_params, data_through=dt.date(2017, 3, 15))
+    return PeriodReview(params=params, data=demo_data, params_label="demo cut",
+                        coverage=data_coverage_of(demo_data.tables, params.data_through))
+
+
+def _legend_texts(chart) -> list[str]:
+    return [t.get_text() for legend in [*chart.figure.legends, *(ax.get_legend() for ax in chart.figure.axes)]
+            if legend is not None for t in legend.get_texts()]
+
+
+def test_the_safe_city_count_of_a_cut_extract_runs_to_the_extract_date(cut_review):
+    from ceasefire_analysis.focus_report import safe_city_html
+
+    assert "partial year: counted to 15 Mar 2017" in safe_city_html(cut_review).data
+    row = cut_review.indicators.query("indicator == 'safe_city_shootings' and window_start == '2017-01-01'")
+    assert row["window_end"].tolist() == ["2017-03-15"]
+
+
+def test_a_partial_month_is_drawn_as_partial_in_every_monthly_chart(cut_review):
+    from ceasefire_analysis.charts import control_chart_figure, monthly_counts_chart, year_to_date_chart
+
+    bars = monthly_counts_chart(cut_review, "homicides")
+    assert any("1–15 Mar only (partial month" in t for t in _legend_texts(bars))
+    hatched = [p for p in bars.figure.axes[0].patches if p.get_hatch() == "xx"]
+    assert len(hatched) == 1 and hatched[0].get_facecolor()[:3] == (1.0, 1.0, 1.0)
+    assert any("1–15 Mar only" in t for t in _legend_texts(year_to_date_chart(cut_review, "homicides")))
+    control = control_chart_figure(cut_review, "nonfatal_injury_shootings")
+    assert any("not judged against the limits" in t for t in _legend_texts(control))
+    # the judged line stops at February: March's half-month count is not a monthly count
+    line = control.figure.axes[0].get_lines()[0]
+    assert len(line.get_xdata()) == 38  # Jan 2014 .. Feb 2017
+
+
+def test_month_by_month_across_a_year_boundary_shows_both_review_months_by_year(year_boundary_review):
+    from ceasefire_analysis.charts import CURRENT_COLOUR, monthly_counts_chart
+    from matplotlib.colors import to_rgba
+
+    chart = monthly_counts_chart(year_boundary_review, "homicides")
+    ax = chart.figure.axes[0]
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks[0] == "Feb 2016" and ticks[-2:] == ["Dec 2016", "Jan 2017"]
+    review_bars = [p for p in ax.patches if p.get_facecolor() == to_rgba(CURRENT_COLOUR)]
+    assert len(review_bars) == 2
+    # the review months stand beside the same months a year earlier (Dec 2015, Jan 2016), not as "last year"
+    heights = sorted(p.get_height() for p in review_bars)
+    assert heights == sorted([_count(year_boundary_review, "2016-12"), _count(year_boundary_review, "2017-01")])
+    assert any("2016 benchmark per month" in t and "2015 count less 10%" in t for t in _legend_texts(chart))
+
+
+def _count(review, month: str) -> float:
+    import pandas as pd
+
+    from ceasefire_analysis.indicators import OUTCOME_INDICATORS
+
+    return float(review.data.monthly_counts.loc[pd.Period(month, freq="M"), OUTCOME_INDICATORS["homicides"]])

@@ -277,5 +277,6 @@ def test_trend_charts_of_a_cut_extract_say_the_last_month_is_partial(make_city):
 
     review = open_review(None, **_params(_steady_city(make_city, "2017-03-15")))
     for chart in (year_to_date_chart(review, "homicides"), monthly_counts_chart(review, "homicides")):
-        legend = [t.get_text() for ax in chart.figure.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+        legends = [*chart.figure.legends, *(ax.get_legend() for ax in chart.figure.axes if ax.get_legend())]
+        legend = [t.get_text() for lg in legends for t in lg.get_texts()]
         assert any("so far, data through 15 Mar 2017" in t for t in legend), legend
