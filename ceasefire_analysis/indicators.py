@@ -150,6 +150,25 @@ def incident_months(data: CityData, coverage: Coverage) -> Window | None:
     return data_coverage(data.incidents, coverage.last_full_month)
 
 
+def same_day_years_earlier(day: dt.date, years: int) -> dt.date:
+    """The same calendar day ``years`` years earlier; 29 February becomes 28 February in a common year.
+
+    >>> same_day_years_earlier(dt.date(2017, 3, 15), 1), same_day_years_earlier(dt.date(2016, 2, 29), 1)
+    (datetime.date(2016, 3, 15), datetime.date(2015, 2, 28))
+    """
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def partial_window_end(window: Window, through: dt.date | None) -> dt.date | None:
+    """The data's last day when it falls inside ``window`` before its end (the window is counted so far), else None."""
+    if through is None or not window.start <= through < window.end:
+        return None
+    return through
+
+
 # --------------------------------------------------------------------------- benchmarks
 
 def prorate_benchmark(annual_by_year: dict[int, float | int], window: Window) -> Fraction | None:
@@ -372,7 +391,8 @@ def outcome_worksheet(data: CityData, params: ReviewParams, covered: Coverage | 
     review = params.review
     incidents = data.incidents
     monthly = data.monthly_counts
-    coverage = incident_months(data, covered or coverage_of(data, params))
+    covered = covered or coverage_of(data, params)
+    coverage = incident_months(data, covered)
     rows = []
     recorded = recorded_incident_types(data)
     for indicator, column in OUTCOME_INDICATORS.items():
@@ -383,11 +403,20 @@ def outcome_worksheet(data: CityData, params: ReviewParams, covered: Coverage | 
             continue
         for window_name, window in review.windows().items():
             actual = window_total(monthly, column, window)
-            prior_window = window.shift_years(-1)
-            prior = window_total(monthly, column, prior_window) if window_is_covered(prior_window, coverage) else math.nan
             earlier = [window.shift_years(-k) for k in (1, 2, 3)]
+            so_far_to = partial_window_end(window, covered.through)
+            if so_far_to is None:
+                def earlier_count(k: int) -> int:
+                    return window_total(monthly, column, earlier[k - 1])
+            else:
+                # a window counted so far is compared with the same days earlier (1 Jan-15 Mar), not whole months
+                dates = incidents.loc[incidents["incident_type"] == column, "occurred_on"]
+
+                def earlier_count(k: int) -> int:
+                    return count_in_window(dates, earlier[k - 1].start, same_day_years_earlier(so_far_to, k))
+            prior = earlier_count(1) if window_is_covered(earlier[0], coverage) else math.nan
             if all(window_is_covered(w, coverage) for w in earlier):
-                three_year_total = sum(window_total(monthly, column, w) for w in earlier)
+                three_year_total = sum(earlier_count(k) for k in (1, 2, 3))
                 average = round_half_up(Fraction(three_year_total, 3))
             else:
                 three_year_total, average = math.nan, math.nan
@@ -412,6 +441,8 @@ def outcome_worksheet(data: CityData, params: ReviewParams, covered: Coverage | 
             row["benchmark_exact"] = math.nan if exact_benchmark is None else float(exact_benchmark)
             row["three_year_total"] = three_year_total
             row["benchmark_note"] = note
+            # the last day of the year-earlier comparison when the window is counted only so far
+            row["compared_through"] = "" if so_far_to is None else same_day_years_earlier(so_far_to, 1).isoformat()
             row["decided_by"] = ("seasonal" if seasonal is not None else "flat") if benchmark is not None else ""
             if params.seasonal_benchmarks:
                 row["benchmark_seasonal_exact"] = math.nan if seasonal is None else seasonal

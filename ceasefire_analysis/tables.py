@@ -5,6 +5,7 @@ Status is always a word plus a symbol, so it reads in greyscale and to a screen 
 """
 from __future__ import annotations
 
+import datetime as dt
 import html
 import math
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from .formatting import (
 )
 from .indicators import (
     LABELS, OUTCOME_INDICATORS, annual_outcome_benchmark, incident_months, outcome_seasonal_shares,
+    same_day_years_earlier,
 )
 from .params import NEXT_STEP_STATUSES, NOT_REPORTED
 from .privacy import hidden_text, suppresses_small_counts, visible_note
@@ -121,9 +123,24 @@ def deciding_rule(review: PeriodReview) -> str:
             "month, as in the seed worksheet).")
 
 
-def _reference_cell(value, windows: list, p_value, review: PeriodReview, what: str) -> Cell:
-    """The prior year or 3-year average, with its months and the E-test against the actual count."""
+def _same_days_label(window, through: dt.date) -> str:
+    """The days of an earlier window that match a count so far: '1 Jan–15 Mar 2016'."""
+    return f"{window.start.day} {window.start:%b}–{format_day(through)}"
+
+
+def _reference_cell(value, windows: list, p_value, review: PeriodReview, what: str,
+                    compared_through: str = "") -> Cell:
+    """The prior year or 3-year average, with its months (or, for a window counted so far, the same days)
+    and the E-test against the actual count."""
     span = window_label(windows[0]) if len(windows) == 1 else windows_span_label(windows)
+    if compared_through and not _missing(value):
+        last_day = dt.date.fromisoformat(compared_through)
+        ordered = sorted(windows, key=lambda w: w.first)
+        first_day = same_day_years_earlier(last_day, ordered[-1].first.year - ordered[0].first.year)
+        span = _same_days_label(ordered[-1], last_day)
+        if len(ordered) > 1:
+            span = f"{_same_days_label(ordered[0], first_day)} to {span}"
+        span = f"same days: {span}"
     if _missing(value):
         months = review.coverage.last_full_month if review.coverage else None
         first = review.data.date_range()[0]
@@ -178,11 +195,12 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
             else:
                 cells.append(Cell(chance_text(r)))
             window_obj = windows[window]
+            compared = r.get("compared_through") if incomplete and isinstance(r.get("compared_through"), str) else ""
             cells += [
                 _reference_cell(r["prior_year"], [window_obj.shift_years(-1)], r.get("p_vs_prior_year"), review,
-                                "the year before"),
+                                "the year before", compared),
                 _reference_cell(r["three_year_average"], [window_obj.shift_years(-k) for k in (3, 2, 1)],
-                                r.get("p_vs_three_year_average"), review, "the 3-year average"),
+                                r.get("p_vs_three_year_average"), review, "the 3-year average", compared),
                 note_for(review, indicator) if i == 0 else "",
             ]
             rows.append(cells)
@@ -223,6 +241,10 @@ def how_to_read_html(review: PeriodReview) -> HTML:
         up = f"{high} or more (+{format_share(high / bench - 1)})" if high is not None else "n/a"
         down = f"{low} or fewer (−{format_share(1 - low / bench)})" if low is not None else "no count is low enough"
         window = window_cells(review)[r["window"]].replace("\n", ", ")
+        if r["status"] == INCOMPLETE:
+            # thresholds for a whole window mean nothing beside a count of part of it
+            through = review.coverage.through if review.coverage else None
+            up, down = f"Not shown: the window is not complete ({so_far_text(through)})", ""
         rows.append([r["label"], window, Cell(format_count(shown), "num"), up, down])
     intro = (f'<div class="cf-report"><h2>How to read this: what the counts can and cannot show</h2>'
              f"<p>Shootings and homicides are counted in small numbers, and small numbers vary by chance. "

@@ -89,3 +89,38 @@ def _count(review, month: str) -> float:
     from ceasefire_analysis.indicators import OUTCOME_INDICATORS
 
     return float(review.data.monthly_counts.loc[pd.Period(month, freq="M"), OUTCOME_INDICATORS["homicides"]])
+
+
+def test_a_window_counted_so_far_is_compared_with_the_same_days_earlier(make_city, city_params):
+    from ceasefire_analysis.indicators import build_indicators
+    from ceasefire_analysis.loading import load_data_dir
+
+    days = ["2014-01-02", "2014-03-15", "2014-03-16", "2015-02-01", "2015-03-31", "2016-02-29", "2016-03-15",
+            "2016-03-16", "2016-03-31", "2017-01-05", "2017-03-15"]
+    rows = [{"incident_id": f"C-{i}", "occurred_on": d, "incident_type": "homicide"} for i, d in enumerate(days)]
+    folder = make_city(incidents=rows)
+    params = city_params(folder, data_through="2017-03-15", annual_benchmarks={"homicides": {2017: 24}})
+    table = build_indicators(load_data_dir(folder, use_cache=False), params)
+    # 1 Jan-15 Mar 2016: 29 Feb and 15 Mar (a tie on the last day); the 16th and 31st are after the cut
+    assert lookup(table, "homicides", "ytd", "prior_year") == 2
+    assert lookup(table, "homicides", "period", "prior_year") == 2
+    # 1 Jan-15 Mar of 2014, 2015, 2016: 2 + 1 + 2 = 5 -> 5/3 -> 2
+    assert lookup(table, "homicides", "ytd", "three_year_total") == 5
+    assert lookup(table, "homicides", "ytd", "compared_through") == "2016-03-15"
+    # a complete extract keeps whole months
+    whole = build_indicators(load_data_dir(folder, use_cache=False),
+                             city_params(folder, data_through="2017-03-31", annual_benchmarks={"homicides": {2017: 24}}))
+    assert lookup(whole, "homicides", "ytd", "prior_year") == 4
+    assert lookup(whole, "homicides", "ytd", "compared_through") == ""
+
+
+def test_worksheet_one_of_a_cut_extract_labels_the_same_days_and_withholds_thresholds(cut_review):
+    from ceasefire_analysis.tables import how_to_read_html, outcome_worksheet_html
+
+    page = outcome_worksheet_html(cut_review).data
+    assert "(same days: 1 Jan–15 Mar 2016)" in page and "(same days: 1 Feb–15 Mar 2016)" in page
+    assert "(same days: 1 Jan–15 Mar 2014 to 1 Jan–15 Mar 2016)" in page
+    assert "(Jan–Mar 2016)" not in page
+    read = how_to_read_html(cut_review).data
+    assert "or fewer" not in read and "or more" not in read
+    assert "Not shown: the window is not complete (so far, data through 15 Mar 2017)" in read
