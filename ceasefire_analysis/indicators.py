@@ -334,6 +334,32 @@ def latest_staffing(staffing: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     return upto.sort_values("as_of").groupby("unit", sort=False).tail(1)
 
 
+def staffing_snapshot_day(staffing: pd.DataFrame, as_of: dt.date, groups: tuple[str, ...] | None = None
+                          ) -> dt.date | None:
+    """The day of the oldest of the latest staffing snapshots behind a figure at ``as_of`` (None: no snapshot).
+
+    Staffing is reported now and then, not daily: a figure "at 31 Mar" may be a December report.
+
+    >>> st = pd.DataFrame({"as_of": pd.to_datetime(["2016-06-30", "2016-12-31"]), "unit": ["A", "A"],
+    ...                    "unit_group": ["area", "area"]})
+    >>> staffing_snapshot_day(st, dt.date(2017, 3, 31))
+    datetime.date(2016, 12, 31)
+    """
+    latest = latest_staffing(staffing, as_of)
+    if groups is not None:
+        latest = latest[latest["unit_group"].isin(groups)]
+    return None if latest.empty else latest["as_of"].min().date()
+
+
+def stale_staffing_note(snapshot: dt.date, period_start: dt.date) -> str:
+    """Why a staffing figure gets no mark: its latest report was taken before the review period began.
+
+    >>> stale_staffing_note(dt.date(2016, 12, 31), dt.date(2017, 2, 1))
+    'no staffing report in the period: the latest is from 31 Dec 2016'
+    """
+    return f"no staffing report in the period: the latest is from {snapshot.day} {snapshot:%b %Y}"
+
+
 def staffing_by_group(staffing: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """Per unit group: units, positions authorized and filled, and the percentage filled."""
     latest = latest_staffing(staffing, as_of)
@@ -554,10 +580,14 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
         for group in schema.UNIT_GROUPS:
             pct = staffing.loc[group, "pct"]
             target = SHARE_TARGETS["staffing_pct"]
-            add(_row("activities", section, f"staffing_pct_{group}", WINDOW_AS_OF, None, as_of, pct, "percent",
-                     target, activity_status(pct, target), numerator=int(staffing.loc[group, "filled"]),
-                     denominator=int(staffing.loc[group, "authorized"])))
-            add(_row("activities", section, f"staffing_units_{group}", WINDOW_AS_OF, None, as_of,
+            # the figure is dated by its snapshot; one taken before the period gets no mark
+            snapshot = staffing_snapshot_day(data.staffing, as_of, (group,)) or as_of
+            stale = snapshot < review.period.start
+            add(_row("activities", section, f"staffing_pct_{group}", WINDOW_AS_OF, None, snapshot, pct, "percent",
+                     target, "" if stale else activity_status(pct, target),
+                     numerator=int(staffing.loc[group, "filled"]), denominator=int(staffing.loc[group, "authorized"])))
+            rows[-1]["benchmark_note"] = stale_staffing_note(snapshot, review.period.start) if stale else ""
+            add(_row("activities", section, f"staffing_units_{group}", WINDOW_AS_OF, None, snapshot,
                      int(staffing.loc[group, "units"]), "units"))
     actions = data.enforcement_actions
     if actions is not None:

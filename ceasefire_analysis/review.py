@@ -19,7 +19,7 @@ from .errors import CeasefireError, InputError, Problem
 from .coverage import Coverage, data_coverage_of
 from .formatting import format_day
 from .focus import focus_worksheet
-from .indicators import build_indicators, coverage_of, has_incomplete, mark_incomplete
+from .indicators import build_indicators, coverage_of, has_incomplete, mark_incomplete, staffing_snapshot_day
 from .privacy import protect_indicators, provenance_label, shows_participant_rows, suppresses_small_counts
 from .quality import duplicate_row_warnings, quality_warnings
 from .loading import CityData, load_data_dir
@@ -107,10 +107,23 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
         warnings.append(f"The data run through {format_day(coverage.through)}, before the end of the review period "
                         f"({format_day(params.review.end)}): counts over windows that end later are counts so far, "
                         "marked incomplete, with no meets / does-not-meet mark and no chance verdict.")
+    warnings += stale_staffing_warnings(data, params)
     name_warning = demo_name_warning(params)
     if name_warning:
         warnings.insert(0, name_warning)
     return PeriodReview(params=params, data=data, params_label=label, coverage=coverage, warnings=warnings)
+
+
+def stale_staffing_warnings(data: CityData, params: ReviewParams) -> list[str]:
+    """One line when the latest staffing report was taken before the review period began (its figures get no mark)."""
+    if data.staffing is None:
+        return []
+    snapshot = staffing_snapshot_day(data.staffing, params.review.end)
+    if snapshot is None or snapshot >= params.review.period.start:
+        return []
+    return [f"Staffing figures come from a report dated {format_day(snapshot)}, before the review period began "
+            f"({format_day(params.review.period.start)}): they are shown as at that day, with no meets / "
+            "does-not-meet mark."]
 
 
 def require_period_within_data(coverage: Coverage, params: ReviewParams) -> None:

@@ -340,6 +340,8 @@ def _activity_cell(r: pd.Series | None, threshold: int = 5, through=None) -> Cel
     if hidden:
         return Cell(hidden)
     value = _shares_text(r)
+    if str(r["indicator"]).startswith("staffing_pct_"):
+        value = f"{staffing_day_label(r)}:\n{value}"
     if r["status"] == INCOMPLETE:
         bench = "" if _missing(r["benchmark"]) else f"\nbenchmark {format_value(r['benchmark'], r['unit'])}"
         return Cell(f"{value}\n({so_far_text(through)}){bench}\nIncomplete: no mark", "num")
@@ -348,6 +350,8 @@ def _activity_cell(r: pd.Series | None, threshold: int = 5, through=None) -> Cel
         return Cell(f"{value}\nNo benchmark: {note}" if note else value, "num")
     mark = status_cell(r["status"])
     bench = format_value(r["benchmark"], r["unit"])
+    if not r["status"] and r.get("benchmark_note"):
+        return Cell(f"{value}\nbenchmark {bench}\nNo mark: {r['benchmark_note']}", "num")
     if not r["status"]:
         return Cell(f"{value}\n(capacity {bench})" if r["indicator"] == "case_management_active" else value, "num")
     text = f"{value}\nbenchmark {bench}\n{mark.text}"
@@ -357,6 +361,11 @@ def _activity_cell(r: pd.Series | None, threshold: int = 5, through=None) -> Cel
             text += (f"\nThe shortfall could be chance: {format_chance(p)} chance of a share this low if the true "
                      f"rate were {bench} (binomial)")
     return Cell(text, mark.css)
+
+
+def staffing_day_label(r: pd.Series) -> str:
+    """When a staffing figure was measured: 'at 31 Dec 2016 (latest staffing report)'."""
+    return f"{row_window_label(r['window_start'], r['window_end'], as_of=True)} (latest staffing report)"
 
 
 def activity_worksheet_html(review: PeriodReview) -> HTML:
@@ -494,6 +503,8 @@ def headline_html(review: PeriodReview) -> str:
     rows = []
     for _, r in status.iterrows():
         window = row_window_label(r["window_start"], r["window_end"], as_of=r["window"] == WINDOW_AS_OF)
+        if str(r["indicator"]).startswith("staffing_pct_"):
+            window = staffing_day_label(r)
         hidden = suppressed_text(r, review.params.small_count_threshold)
         actual = hidden or _shares_text(r)
         if r["status"] == INCOMPLETE:

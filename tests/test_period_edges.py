@@ -124,3 +124,39 @@ def test_worksheet_one_of_a_cut_extract_labels_the_same_days_and_withholds_thres
     read = how_to_read_html(cut_review).data
     assert "or fewer" not in read and "or more" not in read
     assert "Not shown: the window is not complete (so far, data through 15 Mar 2017)" in read
+
+
+def _staffing_city(make_city, snapshot_day: str):
+    from ceasefire_analysis.review import open_review
+
+    staffing = [{"as_of": "2016-06-30", "unit": "A1", "unit_group": "area", "authorized": 10, "filled": 10},
+                {"as_of": snapshot_day, "unit": "A1", "unit_group": "area", "authorized": 10, "filled": 8}]
+    rows = [{"incident_id": f"C-{i}", "occurred_on": d, "incident_type": "homicide"}
+            for i, d in enumerate(["2016-01-05", "2017-01-05", "2017-03-20"])]
+    folder = make_city(incidents=rows, staffing=staffing)
+    return open_review(None, city="Testville", data_dir=str(folder), data_through="2017-03-31",
+                       period_start="2017-02", period_end="2017-03")
+
+
+def test_staffing_is_dated_by_its_snapshot_and_a_snapshot_before_the_period_gets_no_mark(make_city):
+    from ceasefire_analysis.tables import activity_worksheet_html, headline_html
+
+    review = _staffing_city(make_city, "2016-12-31")
+    table = review.indicators
+    assert lookup(table, "staffing_pct_area", "as_of", "window_end") == "2016-12-31"
+    assert lookup(table, "staffing_pct_area", "as_of", "status") == ""
+    assert lookup(table, "staffing_pct_area", "as_of", "benchmark_note") == (
+        "no staffing report in the period: the latest is from 31 Dec 2016")
+    assert any("Staffing figures come from a report dated 31 Dec 2016" in w for w in review.warnings)
+    page = activity_worksheet_html(review).data
+    assert "at 31 Dec 2016 (latest staffing report):<br>80% (8 of 10)" in page
+    assert "No mark: no staffing report in the period" in page
+    assert "at 31 Dec 2016 (latest staffing report)" in headline_html(review)
+    assert "at 31 Mar 2017 (latest" not in headline_html(review)
+
+
+def test_a_staffing_snapshot_inside_the_period_is_marked_and_dated(make_city):
+    review = _staffing_city(make_city, "2017-02-28")
+    assert lookup(review.indicators, "staffing_pct_area", "as_of", "window_end") == "2017-02-28"
+    assert lookup(review.indicators, "staffing_pct_area", "as_of", "status") == "does_not_meet"
+    assert not any("Staffing figures come" in w for w in review.warnings)

@@ -57,7 +57,11 @@ def test_an_extract_cut_mid_month_marks_no_window_it_does_not_cover(make_city):
         assert math.isnan(lookup(table, "homicides", window, "p_vs_benchmark"))
         assert math.isnan(lookup(table, "homicides", window, "p_vs_prior_year"))
         assert lookup(table, "homicides", window, "verdict") == ""
-    assert set(table.loc[table["window"] == "as_of", "status"]) == {"incomplete", "not_recorded"}  # Worksheet 3 rows of inputs this city lacks say so
+    # staffing is dated by its snapshot (1 Jan 2017, before the period): unmarked, with its reason
+    staffing = table["indicator"].str.startswith("staffing_")
+    assert set(table.loc[(table["window"] == "as_of") & ~staffing, "status"]) == {"incomplete", "not_recorded"}  # Worksheet 3 rows of inputs this city lacks say so
+    assert lookup(table, "staffing_pct_ceasefire", "as_of", "status") == ""
+    assert lookup(table, "staffing_pct_ceasefire", "as_of", "benchmark_note").startswith("no staffing report in")
     assert not table["status"].isin(["meets", "does_not_meet"]).any()
     # the prior year and the 3-year average are whole windows inside the data: still shown
     assert lookup(table, "homicides", "period", "prior_year") == 4
