@@ -6,6 +6,7 @@ nothing is recomputed, so the front page agrees with the pages it links to.
 """
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import math
@@ -18,7 +19,8 @@ from .charts import scorecard_chart
 from .errors import CeasefireError
 from .periods import Month, Window
 from .reader import head, with_glossary
-from .schema import DOES_NOT_MEET, MEETS, WINDOW_PERIOD
+from .formatting import format_day
+from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, WINDOW_PERIOD
 from .tables import REPORT_CSS, Cell, format_value, html_table, status_cell
 
 MEETING_TITLES = {"shooting_review": "Weekly shooting review pack", "coordination": "Coordination meeting pack"}
@@ -99,10 +101,24 @@ def scorecard(periods: list[PeriodFolder]) -> pd.DataFrame:
     return out
 
 
-def _marks(period: PeriodFolder) -> str:
-    statuses = period.indicators["status"].fillna("")
-    met, missed = int((statuses == MEETS).sum()), int((statuses == DOES_NOT_MEET).sum())
-    return f"✔ {met} meet · ✘ {missed} do not meet"
+def headline_marks(period: PeriodFolder) -> str:
+    """The period's headline: how many of the scorecard's indicators meet their benchmark over the review period.
+
+    It counts indicators, not windows, so it agrees with the scorecard column beside it; a period whose
+    data stop before its end says so instead of showing a clean sheet of no marks.
+    """
+    rows = scorecard([period])
+    statuses = rows["status"]
+    if statuses.eq(INCOMPLETE).any() or period.indicators["status"].fillna("").eq(INCOMPLETE).any():
+        through = (period.manifest.get("coverage") or {}).get("data_through")
+        day = f" through {format_day(dt.date.fromisoformat(through))}" if through else ""
+        return f"Incomplete: data{day}, no marks"
+    if rows.empty:
+        return f"No indicator has a benchmark for {period.label}"
+    met, missed = int(statuses.eq(MEETS).sum()), int(statuses.eq(DOES_NOT_MEET).sum())
+    unmarked = len(rows) - met - missed
+    text = f"{met} of {len(rows)} indicator{'s' if len(rows) != 1 else ''} meet their benchmark for {period.label}"
+    return text + (f" ({unmarked} without a mark)" if unmarked else "")
 
 
 def _coverage(period: PeriodFolder) -> str:
@@ -134,7 +150,7 @@ def front_page_html(contents: Contents, title: str = "Ceasefire performance revi
              "The scorecard shows how each indicator moved from review to review.</p>"]
     if contents.periods:
         rows = [[Cell(p.manifest.get("params", {}).get("city", "")),
-                 Cell(p.label), Cell(_marks(p)), Cell(_coverage(p)),
+                 Cell(p.label), Cell(headline_marks(p)), Cell(_coverage(p)),
                  Cell(_reports_line(p.manifest)), Cell(p.audience)] for p in contents.periods]
         links = "".join(f'<li><a href="{html.escape(p.folder)}/index.html">{html.escape(p.label)}</a> '
                         f'({html.escape(p.manifest.get("params", {}).get("city", ""))})</li>'

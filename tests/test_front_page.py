@@ -4,7 +4,7 @@ import re
 import pandas as pd
 
 from ceasefire_analysis.config import DEMO_DATA_DIR, DEMO_PARAMS
-from ceasefire_analysis.front_page import read_reports_folder, scorecard
+from ceasefire_analysis.front_page import headline_marks, read_reports_folder, scorecard
 from ceasefire_analysis.reports import run_periods
 
 
@@ -43,6 +43,23 @@ def test_front_page_lists_both_runs_newest_first_with_the_scorecard(tmp_path):
     assert 'class="cf-chart"' in page and "data:image/png;base64," in page  # the small chart
     assert "Words used in this report" in page  # a partner period is listed: terms are explained
     assert "incidents 2014-01-01 to 2017-03-31" in page  # coverage, from the manifest
+    # the headline counts the scorecard's indicators for the review period, so the two agree
+    for period in contents.periods:
+        column = card[card["folder"] == period.folder]
+        met = int((column["status"] == "meets").sum())
+        headline = f"{met} of {len(column)} indicators meet their benchmark for {period.label}"
+        assert headline_marks(period).startswith(headline) and headline in page
+    assert "5 of 9 indicators meet their benchmark for Feb–Mar 2017" in page  # the reviewer's count
+
+
+def test_front_page_headline_of_a_cut_extract_says_incomplete(tmp_path):
+    out = tmp_path / "reports"
+    params = _params(tmp_path, "cut", "2017-02", "2017-03")
+    params.write_text(params.read_text(encoding="utf-8") + 'data_through: "2017-03-15"\n', encoding="utf-8")
+    run_periods([params], out, notebooks=())
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "Incomplete: data through 15 Mar 2017, no marks" in page
+    assert "0 meet" not in page and "indicators meet their benchmark" not in page
 
 
 def test_front_page_skips_staging_and_names_unreadable_folders(tmp_path):
