@@ -26,6 +26,7 @@ import pandas as pd
 from .config import DEMO_ID_KEY, ID_KEY_ENV, ID_KEY_FILE, MIN_ID_KEY_LENGTH, is_demo_dir
 from .errors import CeasefireError
 from .params import AUDIENCES
+from .schema import WINDOW_PERIOD
 
 PSEUDONYM_PREFIX = "p_"
 
@@ -198,7 +199,7 @@ class Relation:
 
 
 def suppress_cells(values: dict[str, int], relations: list[Relation], threshold: int,
-                   unpublished: set[str] = frozenset()) -> dict[str, str]:
+                   unpublished: set[str] = frozenset(), prefer: set[str] = frozenset()) -> dict[str, str]:
     """Which cells to hide, and why: ``{cell: "small" | "complementary"}``.
 
     Every count from 1 to ``threshold - 1`` is hidden (primary suppression). Then, as long
@@ -207,6 +208,8 @@ def suppress_cells(values: dict[str, int], relations: list[Relation], threshold:
     suppression): the smallest non-zero one whose hiding leaves the pinned cell more than
     one possible value. ``unpublished`` cells (e.g. people reached both ways, the rest of a
     share) are never shown but take part in the relations; they are protected when small.
+    Complementary cells are taken from ``prefer`` first (the review period's: its months are
+    published in no other report, so hiding them is not undone by a neighbouring period's).
 
     >>> hide = suppress_cells({"all": 15, "a": 4, "b": 11}, [Relation.total("all", ["a", "b"])], 5)
     >>> sorted(hide.items())
@@ -226,7 +229,7 @@ def suppress_cells(values: dict[str, int], relations: list[Relation], threshold:
         exposed = pinned(hidden)
         if not exposed:
             break
-        extra = _complement_for(exposed[0], values, relations, hidden, small, threshold)
+        extra = _complement_for(exposed[0], values, relations, hidden, small, threshold, prefer)
         if extra is None:
             break  # every cell of every relation is hidden already: nothing more can be done
         hidden.add(extra)
@@ -234,7 +237,7 @@ def suppress_cells(values: dict[str, int], relations: list[Relation], threshold:
 
 
 def _complement_for(cell: str, values: dict[str, int], relations: list[Relation], hidden: set[str],
-                    small: set[str], threshold: int) -> str | None:
+                    small: set[str], threshold: int, prefer: set[str] = frozenset()) -> str | None:
     """The published cell whose hiding protects ``cell``: the first, non-zero and smallest first, that
     leaves it with more than one possible value; else the smallest near it."""
     touching = [r for r in relations if cell in dict(r.terms)]
@@ -243,7 +246,7 @@ def _complement_for(cell: str, values: dict[str, int], relations: list[Relation]
     further = {c for r in relations if linked & set(dict(r.terms)) for c, _ in r.terms if c not in hidden}
     anywhere = {c for r in relations for c, _ in r.terms if c not in hidden}
     for pool in (near, further, anywhere):
-        ordered = sorted(pool, key=lambda c: (values[c] == 0, values[c], c))
+        ordered = sorted(pool, key=lambda c: (c not in prefer, values[c] == 0, values[c], c))
         for candidate in ordered:
             if not pinned_down(cell, values, relations, hidden | {candidate}, small, threshold):
                 return candidate
@@ -378,7 +381,37 @@ def indicator_cells(table: pd.DataFrame) -> tuple[dict[str, int], list[Relation]
             twin = f"{indicator}/{same[1]}"
             if window == same[0] and twin in values:
                 relations.append(Relation(((name, 1), (twin, -1))))
+    elif len(same) == 2:
+        relations += _nesting_relations(values, windows, same, unpublished)
     return values, relations, unpublished, rows
+
+
+def _nesting_relations(values: dict[str, int], windows: dict[str, tuple[str, str]], pair: list[str],
+                       unpublished: set[str]) -> list[Relation]:
+    """A window inside another (the review period inside the year to date; across a year boundary, the
+    year to date inside the period): outer = inner + the months between, an unpublished cell per count.
+
+    Without it, "Jan-Mar: 54, Feb-Mar: 49" gives January's 5 enrolments away however each count is
+    checked on its own. The months between are named ``earlier_months``; they are protected when small.
+    """
+    (a_start, a_end), (b_start, b_end) = windows[pair[0]], windows[pair[1]]
+    if a_start <= b_start and b_end <= a_end:
+        outer, inner = pair
+    elif b_start <= a_start and a_end <= b_end:
+        outer, inner = pair[1], pair[0]
+    else:
+        return []
+    relations = []
+    for name in list(values):
+        indicator, _, window = name.rpartition("/")
+        twin = f"{indicator}/{inner}"
+        if window != outer or twin not in values or indicator.startswith("reached_both_ways"):
+            continue  # people reached both ways are not additive across windows
+        between = f"{indicator}/earlier_months"
+        values[between] = values[name] - values[twin]
+        unpublished.add(between)
+        relations.append(Relation.total(name, [twin, between]))
+    return relations
 
 
 def protect_indicators(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
@@ -391,7 +424,8 @@ def protect_indicators(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
     out = table.copy()
     out["suppressed"] = ""
     values, relations, unpublished, rows = indicator_cells(out)
-    for name, kind in suppress_cells(values, relations, threshold, unpublished).items():
+    period_cells = {c for c in values if c.endswith(f"/{WINDOW_PERIOD}")}
+    for name, kind in suppress_cells(values, relations, threshold, unpublished, period_cells).items():
         for i in rows[name]:
             out.at[i, "suppressed"] = kind
     for share, base in PEOPLE_SHARES.items():

@@ -297,3 +297,77 @@ def test_entry_year_cohorts_do_not_give_away_a_small_year(make_city, tmp_path):
             hidden[f"entry/{year}"] = text
     relations = breakdown_relations() + [{"all/size": 1, **{f"entry/{y}": -1 for y in shown}}]
     assert solvable_cells(published, hidden, relations, {}) == []
+
+
+# --------------------------------------------------------------------------- year to date and review period
+
+NESTED = ("direct_communications", "call_ins", "custom_notifications", "case_management_new",
+          "direct_communications_highest_risk_pct", "case_management_opd_highest_risk_pct",
+          "not_highest_risk", "not_flagged")
+
+
+def nesting_relations(outer: str = "ytd", inner: str = "period") -> list[dict[str, int]]:
+    """The year to date = the review period + the earlier months of the year (unpublished), per count of people."""
+    return [{f"{c}/{outer}": 1, f"{c}/{inner}": -1, f"{c}/earlier": -1} for c in NESTED]
+
+
+def _true_earlier(truth: dict[str, int], outer: str = "ytd", inner: str = "period") -> dict[str, int]:
+    return {f"{c}/earlier": truth[f"{c}/{outer}"] - truth[f"{c}/{inner}"] for c in NESTED
+            if f"{c}/{outer}" in truth and f"{c}/{inner}" in truth}
+
+
+@pytest.fixture
+def january_city(make_city):
+    """The reader's case: 5 enrolments in January 2017, 1 identified by police as highest risk; 49 in
+    February-March, 14 of them: published as "54; 49" and "15 of 54; 14 of 49", January is 5 = 1 + 4."""
+    comms, events, _ = _person_rows()
+    cases = []
+    for i in range(5):
+        cases.append({"participant_id": f"PFN-J{i}", "enrolled_on": "2017-01-16", "exited_on": "",
+                      "referral_source": "outreach", "opd_highest_risk": "yes" if i == 0 else "no"})
+    for i in range(49):
+        cases.append({"participant_id": f"PFN-F{i}", "enrolled_on": f"2017-0{2 + i % 2}-1{i % 9}", "exited_on": "",
+                      "referral_source": SOURCES[i % 5], "opd_highest_risk": "yes" if i < 14 else "no"})
+    folder = make_city(communications=comms, participant_events=events, case_management=cases)
+
+    def review(audience, period_start="2017-02", period_end="2017-03"):
+        return open_review(None, city="Jantown", period_start=period_start, period_end=period_end,
+                           data_dir=str(folder), audience=audience, small_count_threshold=THRESHOLD)
+    return review
+
+
+@pytest.mark.parametrize("audience", ["partner", "public"])
+def test_january_cannot_be_worked_out_from_the_year_to_date_and_the_review_period(january_city, audience):
+    internal = january_city("internal")
+    truth, _, _ = read_indicators(internal)
+    truth.update(_true_rest(internal))
+    earlier = _true_earlier(truth)
+    assert (truth["case_management_new/ytd"], truth["case_management_new/period"]) == (54, 49)
+    assert (truth["case_management_opd_highest_risk_pct/ytd"], truth["case_management_opd_highest_risk_pct/period"]) \
+        == (15, 14)
+    assert earlier["case_management_opd_highest_risk_pct/earlier"] == 1 and earlier["not_flagged/earlier"] == 4
+    relations = worksheet_relations() + nesting_relations()
+    _check_relations_hold({**truth, **earlier}, relations)
+
+    published, hidden, unknown = read_indicators(january_city(audience))
+    for cell, value in published.items():
+        assert truth[cell] == value
+    # the attacker's own check finds the leak when everything is published
+    everything = {c: v for c, v in truth.items() if not c.startswith(("not_", "reached_both"))}
+    leaked = solvable_cells(everything, {}, relations, {**{c: truth[c] for c in unknown}, **earlier})
+    assert "case_management_opd_highest_risk_pct/earlier" in leaked and "not_flagged/earlier" in leaked
+    assert solvable_cells(published, hidden, relations, {**{c: truth[c] for c in unknown}, **earlier}) == []
+    # what is hidden is the review period's share (its months appear in no other report), not the year to date
+    assert "case_management_opd_highest_risk_pct/ytd" in published
+
+
+def test_year_boundary_protects_december_and_hides_the_period(january_city):
+    """December-January: the year to date (January) lies inside the period; December is the difference."""
+    internal = january_city("internal", "2016-12", "2017-01")
+    truth, _, _ = read_indicators(internal)
+    truth.update(_true_rest(internal))
+    earlier = _true_earlier(truth, outer="period", inner="ytd")
+    relations = worksheet_relations() + nesting_relations(outer="period", inner="ytd")
+    _check_relations_hold({**truth, **earlier}, relations)
+    published, hidden, unknown = read_indicators(january_city("public", "2016-12", "2017-01"))
+    assert solvable_cells(published, hidden, relations, {**{c: truth[c] for c in unknown}, **earlier}) == []
