@@ -38,7 +38,7 @@ from .params import AUDIENCES, notebook_params, parameters_in
 from .formatting import format_share
 from .privacy import (
     COMPLEMENTARY, SMALL, hidden_text, provenance_label, shows_participant_rows, suppresses_small_counts,
-    suppression_mask,
+    suppression_mask, visible_note,
 )
 from .tables import NOT_RECORDED_TEXT, REPORT_CSS, html_table
 
@@ -795,8 +795,9 @@ def _partnership_block(pack: MeetingPack) -> str:
         parts.append(_block("Tasks overdue and on time", table + f"<p>{_h(rate_text)}</p>"))
     if p.public:
         notes = "<p>The partnership's own notes are not part of the public pack.</p>"
-    elif p.partnership_notes:
-        notes = "<ul>" + "".join(f"<li>{_h(n)}</li>" for n in p.partnership_notes) + "</ul>"
+    elif any(visible_note(n, p.audience) for n in p.partnership_notes):
+        notes = "<ul>" + "".join(f"<li>{_h(visible_note(n, p.audience))}</li>" for n in p.partnership_notes
+                                 if visible_note(n, p.audience)) + "</ul>"
     else:
         notes = "<p>None recorded: add <code>partnership_notes</code> to the params file.</p>"
     parts.append(_block("Notes: coordination, boundaries, client concerns about law enforcement, resource needs",

@@ -17,8 +17,10 @@ import hashlib
 import hmac
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -162,6 +164,75 @@ def provenance_label(label: str, audience: str) -> str:
     ('2017.yaml', 'params/x.yaml')
     """
     return Path(label).name if audience != "internal" and Path(label).is_absolute() else label
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~-])/(?:[^\s'\"<>/:;,()]+/)*[^\s'\"<>/:;,()]+/?")
+
+
+def without_absolute_paths(value: Any, base: Path | None = None) -> Any:
+    """Text (or the strings inside lists and mappings) with every absolute path made relative to ``base``
+    when inside it, else cut to its last part: partner and public outputs never show where files live.
+
+    >>> without_absolute_paths({"data_dir": "/home/ana/city/data", "notes": ["see /tmp/x/y.csv"]}, Path("/home/ana/city"))
+    {'data_dir': 'data', 'notes': ['see y.csv']}
+    """
+    if isinstance(value, str):
+        def shorter(match: re.Match) -> str:
+            path = Path(match.group(0))
+            if base is not None:
+                try:
+                    return path.relative_to(base).as_posix()
+                except ValueError:
+                    pass
+            return path.name or "."
+        return _ABSOLUTE_PATH.sub(shorter, value)
+    if isinstance(value, dict):
+        return {k: without_absolute_paths(v, base) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [without_absolute_paths(v, base) for v in value]
+    return value
+
+
+def visible_steps(steps: list[dict] | tuple[dict, ...], audience: str) -> list[dict]:
+    """The last review's next steps (``text``, ``status``, ``note``) as an audience may see them: a step
+    written starting ``internal:`` is left out, an ``internal:`` note is blanked.
+
+    >>> visible_steps([{"text": "internal: ring J.", "status": "done", "note": ""},
+    ...                {"text": "Train staff", "status": "done", "note": "internal: J. refused"}], "public")
+    [{'text': 'Train staff', 'status': 'done', 'note': ''}]
+    """
+    shown = []
+    for step in steps:
+        text = visible_note(str(step.get("text") or ""), audience)
+        if text:
+            shown.append({**step, "text": text, "note": visible_note(str(step.get("note") or ""), audience)})
+    return shown
+
+
+def params_for_audience(record: dict, audience: str, base: Path | None = None) -> dict:
+    """A params record (``params.params_record``, for ``manifest.json``) as an audience may see it.
+
+    Partner and public records keep no note, next step or partnership note written starting
+    ``internal:`` (public records keep no partnership note at all, as their pages show none) and no
+    absolute path (relative to ``base``, the params file's folder, or the last part only).
+
+    >>> record = {"audience": "public", "data_dir": "/srv/city/data", "notes": {"homicides": "internal: J. Doe"},
+    ...           "next_steps": ["Train staff", "internal: ring J. Doe"], "partnership_notes": ["Shared"]}
+    >>> params_for_audience(record, "public", Path("/srv/city"))
+    {'audience': 'public', 'data_dir': 'data', 'notes': {}, 'next_steps': ['Train staff'], 'partnership_notes': []}
+    """
+    if audience == "internal":
+        return record
+    out = dict(record)
+    if isinstance(out.get("notes"), dict):
+        out["notes"] = {k: visible_note(v, audience) for k, v in out["notes"].items() if visible_note(v, audience)}
+    for key in ("next_steps", "partnership_notes"):
+        if isinstance(out.get(key), (list, tuple)):
+            out[key] = [] if key == "partnership_notes" and audience == "public" else \
+                [visible_note(n, audience) for n in out[key] if visible_note(n, audience)]
+    if isinstance(out.get("previous_next_steps"), (list, tuple)):
+        out["previous_next_steps"] = visible_steps(out["previous_next_steps"], audience)
+    return without_absolute_paths(out, base)
 
 
 def hidden_text(kind: str, threshold: int) -> str:

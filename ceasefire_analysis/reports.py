@@ -42,7 +42,7 @@ from .front_page import front_page_html, read_reports_folder
 from .meetings import NOTEBOOK_MEETING_KEYS
 from .params import NOTEBOOK_KEYS, demo_name_warning, display_path, params_record, read_params_file
 from .reader import head as reader_head, with_glossary
-from .privacy import keeps_executed_notebooks
+from .privacy import keeps_executed_notebooks, params_for_audience, without_absolute_paths
 from .outcomes import write_outcomes_csv
 from .review import PeriodReview, open_review, provenance
 from .tables import REPORT_CSS, headline_html, quality_html
@@ -509,8 +509,13 @@ def publish(staging: Path, target: Path, identity: dict, params_file: Path, para
 
     The manifest lists every file the run wrote (``outputs``), so that a later run knows
     which files are its own to replace; the user's files found in the previous folder
-    are copied into the new one and their paths added to ``kept``.
+    are copied into the new one and their paths added to ``kept``. A partner or public folder
+    (``params["audience"]``) keeps no executed notebook, and its manifest goes through the
+    audience rules (:func:`privacy.params_for_audience`): no ``internal:`` note, no absolute path.
     """
+    audience = params.get("audience", "public")
+    if not keeps_executed_notebooks(audience):  # every intermediate value is in them
+        shutil.rmtree(staging / "executed", ignore_errors=True)
     outputs = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*")
                      if p.is_file() and p.name != STAGING_MARKER)
     manifest = {
@@ -525,6 +530,9 @@ def publish(staging: Path, target: Path, identity: dict, params_file: Path, para
         "reports": [asdict(r) for r in results],
         "outputs": sorted({*outputs, MANIFEST}),
     }
+    if audience != "internal":
+        base = Path(params_file).resolve().parent
+        manifest = without_absolute_paths({**manifest, "params": params_for_audience(params, audience, base)}, base)
     write_text_atomic(staging / MANIFEST, json.dumps(manifest, indent=2, default=str) + "\n")
     carried = replace_dir_atomic(staging, target)
     if kept is not None:
@@ -543,8 +551,6 @@ def finish_period(review: PeriodReview, staging: Path, results: list[ReportResul
                 "coverage": {"first_incident": f"{first:%Y-%m-%d}" if first is not None else None,
                              "last_incident": f"{last:%Y-%m-%d}" if last is not None else None,
                              **review.coverage.as_record()}}
-    if not keeps_executed_notebooks(review.params.audience):  # every intermediate value is in them
-        shutil.rmtree(staging / "executed", ignore_errors=True)
     return publish(staging, out_root / review.params.period_id, identity, params_file,
                    params, review.data.input_records(), started, results, kept)
 

@@ -23,7 +23,7 @@ from .indicators import (
     same_day_years_earlier,
 )
 from .params import NEXT_STEP_STATUSES, NOT_REPORTED
-from .privacy import hidden_text, suppresses_small_counts, visible_note
+from .privacy import hidden_text, suppresses_small_counts, visible_note, visible_steps, without_absolute_paths
 from .review import PeriodReview, previous_next_steps, provenance
 from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, NOT_RECORDED, WINDOW_AS_OF, WINDOW_PERIOD, WINDOW_YTD
 from .statistics import VERDICT_ALPHA, minimum_detectable_counts, pace_probability, shortfall_chance
@@ -467,6 +467,10 @@ def next_step_status_counts(previous: pd.DataFrame) -> list[tuple[str, int]]:
 def previous_next_steps_html(review: PeriodReview) -> str:
     """The last review's next steps with their status, as HTML text (see :func:`review.previous_next_steps`)."""
     previous, source = previous_next_steps(review.params)
+    if review.params.audience != "internal":
+        previous = pd.DataFrame(visible_steps(previous.to_dict("records"), review.params.audience),
+                                columns=previous.columns)
+        source = without_absolute_paths(source)
     title = "<h2>The last review's next steps</h2>"
     if previous.empty:
         return (title + "<p>None recorded: list them under <code>previous_next_steps</code> in the params file "

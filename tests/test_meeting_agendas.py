@@ -3,6 +3,7 @@ hand-made data, the audience rules (planted identifiers searched for in every by
 bi-monthly review's carried-over next steps."""
 import dataclasses
 import datetime as dt
+import json
 import re
 
 import pandas as pd
@@ -157,6 +158,7 @@ def test_people_counts_follow_the_audience():
 
 # --------------------------------------------------------------------------- a planted city, every audience
 
+NOTE_NAME = "Perpetua Hollingsworth-Vane"  # written only in an internal: partnership note
 PLANTED = {"case": "CASE-PLANTED-0001", "group": "Group Zebrafinch", "owner": "Owner Marmalade",
            "task": "Visit Tobias Quillfeather at home", "person": "PFN-PLANTED-77"}
 
@@ -223,7 +225,8 @@ def test_public_and_partner_packs_leak_nothing_in_any_byte_written(planted_city,
     for meeting, audience in (("shooting_review", "public"), ("coordination", "public"), ("coordination", "partner")):
         path = tmp_path / f"{meeting}_{audience}.yaml"
         path.write_text(f"meeting: {meeting}\ncity: Planted\ndata_dir: {planted_city}\nmeeting_on: '2017-03-09'\n"
-                        f"audience: {audience}\n")
+                        f"audience: {audience}\npartnership_notes: ['internal: call {NOTE_NAME} about the list', "
+                        "'Keep the hospital line open.']\n")
         files.append(path)
     results = run_periods(files[:2], tmp_path / "public", jobs=2)
     results += run_periods(files[2:], tmp_path / "partner")
@@ -231,6 +234,16 @@ def test_public_and_partner_packs_leak_nothing_in_any_byte_written(planted_city,
     public = [p for p in (tmp_path / "public").rglob("*") if p.is_file()]
     partner = [p for p in (tmp_path / "partner").rglob("*") if p.is_file()]
     assert len(public) > 4 and len(partner) > 2
+    for folder in [*(tmp_path / "public").iterdir(), *(tmp_path / "partner").iterdir()]:
+        assert not (folder / "executed").exists(), folder  # as for a period: executed notebooks are internal
+    for path in public + partner:
+        data = path.read_bytes()
+        assert NOTE_NAME.lower().encode() not in data.lower(), path  # a staff-only note, in no byte written
+        assert str(tmp_path).encode() not in data and str(planted_city).encode() not in data, path  # no absolute path
+    manifest = json.loads((tmp_path / "partner" / "coordination_2017-03-09" / "manifest.json").read_text())
+    assert manifest["params"]["partnership_notes"] == ["Keep the hospital line open."]
+    assert "Keep the hospital line open." in (tmp_path / "partner" / "coordination_2017-03-09" /
+                                              "coordination.html").read_text()
     for path in public:
         data = path.read_bytes().lower()
         for planted in PLANTED.values():

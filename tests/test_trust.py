@@ -1,5 +1,6 @@
 """Privacy tiers, planted identifiers, data-quality warnings, determinism and untouched raw data."""
 import hashlib
+import json
 import re
 
 import pandas as pd
@@ -15,6 +16,8 @@ from conftest import write_rows
 
 # Identifiers nobody would write by accident: if any byte of them survives into an output, it leaked.
 PLANTED = ["Zebulon Quarrington-Fitch", "PFN-9912345", "Xanthe Ollivander-Kemp", "CRN#77-31-4159"]
+# A name only staff notes hold (notes, next steps, previous next steps written starting "internal:").
+PLANTED_NOTE_NAME = "Ignatius Wolstenholme-Brae"
 
 
 def _group(counts, threshold=5):
@@ -100,8 +103,12 @@ def planted_run(tmp_path_factory):
                                         "held": "yes", "opd_lead_present": "yes", "hsd_lead_present": "no",
                                         "risk_focus": "yes"}])
     params = root / "city.yaml"
+    note = f"internal: call {PLANTED_NOTE_NAME} about the list"
     params.write_text(f"city: Planted City\nperiod_start: '2017-02'\nperiod_end: '2017-03'\ndata_dir: {city}\n"
-                      "audience: partner\n")
+                      f"audience: partner\nnotes: {{homicides: '{note}', call_ins: 'Two call-ins were held.'}}\n"
+                      f"next_steps: ['{note}', 'Train the outreach team.']\n"
+                      f"previous_next_steps:\n  - {{text: '{note}', status: done}}\n"
+                      f"  - {{text: 'Hold a call-in.', status: done, note: '{note}'}}\n")
     out = root / "out"
     results = run_periods([params], out)
     del os.environ["CEASEFIRE_ID_KEY"]
@@ -121,6 +128,15 @@ def test_planted_identifiers_never_reach_any_output(planted_run):
             for form in (raw, raw.upper(), raw.lower()):
                 assert form.encode() not in data, (raw, path)
         assert not pseudonym.search(data), path  # not even the hashed stand-ins are listed
+        assert PLANTED_NOTE_NAME.lower().encode() not in data.lower(), path  # staff-only notes stay internal
+        assert str(folder.parent.parent).encode() not in data, path  # no absolute path (data_dir, params file)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["params"]["data_dir"] == "city" and manifest["params_file"] == "city.yaml"
+    assert manifest["params"]["next_steps"] == ["Train the outreach team."]
+    assert manifest["params"]["notes"] == {"call_ins": "Two call-ins were held."}
+    assert [s["text"] for s in manifest["params"]["previous_next_steps"]] == ["Hold a call-in."]
+    worksheet = (folder / "worksheet.html").read_text()
+    assert "Train the outreach team." in worksheet and "Hold a call-in." in worksheet  # the rest is shown
 
 
 def test_small_city_reports_say_what_is_missing(planted_run):
