@@ -38,7 +38,7 @@ from .params import AUDIENCES, notebook_params, parameters_in
 from .formatting import format_share
 from .privacy import (
     COMPLEMENTARY, SMALL, hidden_text, provenance_label, shows_participant_rows, suppresses_small_counts,
-    suppression_mask, visible_note,
+    Relation, suppress_cells, suppression_mask, visible_note,
 )
 from .tables import NOT_RECORDED_TEXT, REPORT_CSS, html_table
 
@@ -411,6 +411,28 @@ def flagged_in_window(flags: pd.DataFrame, start: dt.date, end: dt.date) -> tupl
     return int(window["participant_id"].nunique()), per_group
 
 
+NO_GROUP = "No group recorded"
+
+
+def flagged_by_group(flags: pd.DataFrame, start: dt.date, end: dt.date) -> tuple[int, int, pd.Series]:
+    """Distinct people flagged from ``start`` to ``end``, how many of them were flagged with a group, and
+    people per group with a last row ``No group recorded`` (people never flagged with a group in the window),
+    so that the table accounts for everyone in the total (a person flagged with two groups is in both).
+
+    >>> flags = pd.DataFrame({"participant_id": ["a", "b", "c", "c"], "group": ["G1", None, None, "G1"],
+    ...                       "flagged_on": pd.to_datetime(["2017-03-01"] * 4)})
+    >>> people, tied, table = flagged_by_group(flags, dt.date(2017, 3, 1), dt.date(2017, 3, 31))
+    >>> people, tied, table.to_dict()
+    (3, 2, {'G1': 2, 'No group recorded': 1})
+    """
+    people, per_group = flagged_in_window(flags, start, end)
+    window = rows_in_window(flags, "flagged_on", start, end)
+    tied = int(window.loc[window["group"].notna(), "participant_id"].nunique()) if "group" in window else 0
+    if people > tied:
+        per_group = pd.concat([per_group, pd.Series({NO_GROUP: people - tied})])
+    return people, tied, per_group
+
+
 def flags_over_time(flags: pd.DataFrame, communications: pd.DataFrame | None, case_management: pd.DataFrame | None,
                     end: dt.date, days: int = FLAGGED_HISTORY_DAYS) -> pd.DataFrame:
     """One row per person flagged in the ``days`` days to ``end``: reviews flagging them, first and last flag,
@@ -620,20 +642,47 @@ def _unreviewed_block(pack: MeetingPack) -> str:
     return _block(title, html_table(header, rows, f"Not yet reviewed, {span} ({len(pending)})"))
 
 
+def flagged_cells(people: int, tied: int, per_group: pd.Series, params: MeetingParams
+                  ) -> tuple[str, str, list[str]]:
+    """The flagged people's total, the number tied to groups and the by-group rows, as the audience sees them.
+
+    The rows (groups, then ``No group recorded``) add up to the total when nobody is flagged with two
+    groups: partner and public packs hide small counts and whatever that sum would give away
+    (:func:`privacy.suppress_cells`). The number tied to groups is the total less those with no group,
+    so it is given only when both of those are shown ("fewer than 5" when the total is small, else "some").
+    """
+    counts = [int(n) for n in per_group]
+    if not suppresses_small_counts(params.audience):
+        return str(people), str(tied), [str(c) for c in counts]
+    rows = [f"row/{i}" for i in range(len(counts))]
+    values = {"total": people, **dict(zip(rows, counts))}
+    relations = [Relation.total("total", rows)] if sum(counts) == people else []  # nobody in two groups
+    hide = suppress_cells(values, relations, params.small_count_threshold)
+    seen = [hidden_text(hide[c], params.small_count_threshold) if c in hide else str(values[c])
+            for c in ["total"] + rows]
+    no_group = [c for c, g in zip(rows, per_group.index) if g == NO_GROUP]
+    if "total" not in hide and not any(c in hide for c in no_group):
+        tied_shown = str(tied)
+    else:
+        tied_shown = hidden_text(SMALL, params.small_count_threshold) if hide.get("total") == SMALL else "some"
+    return seen[0], tied_shown, seen[1:]
+
+
 def _flagged_block(pack: MeetingPack, start: dt.date, end: dt.date, title: str) -> str:
     """People and groups flagged at shooting reviews from ``start`` to ``end``: counts, never names."""
     p = pack.params
     flags = pack.data.review_flags
     if flags is None:
         return _block(title, NO_FLAGS)
-    people, per_group = flagged_in_window(flags, start, end)
-    shown = people_count_cells([people], p)[0]
+    people, tied, per_group = flagged_by_group(flags, start, end)
+    groups = len(per_group) - (NO_GROUP in per_group.index)
+    shown, tied_shown, cells = flagged_cells(people, tied, per_group, p)
+    tied_text = f"{tied_shown} of them " if NO_GROUP in per_group.index else ""
     text = _sentence(f"{shown} {'person was' if shown == '1' else 'people were'} flagged at shooting reviews as at "
-                     f"very high risk from {_span(start, end)}, tied to {len(per_group)} "
-                     f"{'group or conflict' if len(per_group) == 1 else 'groups or conflicts'}.")
+                     f"very high risk from {_span(start, end)}, {tied_text}tied to {groups} "
+                     f"{'group or conflict' if groups == 1 else 'groups or conflicts'}.")
     table = ""
     if len(per_group) and not p.public:
-        cells = people_count_cells([int(n) for n in per_group], p)
         table = html_table(["Group or conflict", "People flagged"], [[g, c] for g, c in zip(per_group.index, cells)],
                            "People flagged, by group")
     return _block(title, f"<p>{_h(text)}</p>" + table)

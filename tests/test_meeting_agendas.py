@@ -317,3 +317,53 @@ def test_worksheet_shows_the_last_reviews_next_steps_before_this_reviews():
     assert "3 next steps were agreed at the last review: 1 done; 1 in progress; 1 not started" in text
     assert text.index("The last review's next steps") < text.index("Next steps ")
     assert "Recruit two more life coaches." in text
+
+
+# --------------------------------------------------------------------------- flagged people without a group
+
+def _flagged_city(make_city):
+    """The reader's case: 7 people flagged on 28 Feb and 7 Mar 2017, 2 with group CA, 2 with CH, 3 with none."""
+    groups = ["Group CA", "Group CA", "Group CH", "Group CH", "", "", ""]
+    flags = [{"participant_id": f"PFN-{i}", "flagged_on": "2017-02-28" if i % 2 else "2017-03-07", "group": g}
+             for i, g in enumerate(groups)]
+    meetings = [{"meeting_id": f"M{i}", "scheduled_on": day, "kind": "shooting_review", "held": "yes",
+                 "opd_lead_present": "yes", "hsd_lead_present": "no", "risk_focus": "yes"}
+                for i, day in enumerate(["2017-02-28", "2017-03-07"])]
+    incidents = [{"incident_id": "C-1", "occurred_on": "2017-03-01", "incident_type": "homicide", "group": "Group CA",
+                  "reviewed_on": "2017-03-07"}]
+    return make_city(review_flags=flags, meetings=meetings, incidents=incidents)
+
+
+def _flagged_section(page: str) -> tuple[str, list[tuple[str, str]]]:
+    block = page[page.index("Flagged at reviews"):]
+    sentence = re.search(r"<p>([^<]*flagged at shooting reviews[^<]*)</p>", block).group(1)
+    rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td></tr>", block.split("People flagged, by group")[1]
+                      if "People flagged, by group" in block else "")
+    return sentence, rows
+
+
+def test_flagged_people_table_accounts_for_everyone_in_the_sentence(make_city):
+    folder = _flagged_city(make_city)
+    pack = _pack(folder, "shooting_review", "internal", "2017-03-28")
+    sentence, rows = _flagged_section(all_shootings_html(pack).data)
+    assert sentence.startswith("7 people were flagged") and "4 of them tied to 2 groups or conflicts" in sentence
+    assert ("No group recorded", "3") in rows
+    assert sum(int(n) for _, n in rows) == int(sentence.split()[0])  # the table adds up to the sentence's total
+    partner = _pack(folder, "shooting_review", "partner", "2017-03-28")
+    sentence, rows = _flagged_section(all_shootings_html(partner).data)
+    assert sentence.startswith("7 people were flagged")
+    assert [g for g, _ in rows] == ["Group CA", "Group CH", "No group recorded"]
+    assert all(n == "fewer than 5" for _, n in rows)
+    assert "some of them tied to 2 groups" in sentence  # 7 - 4 would give the 3 away
+
+
+def test_flagged_cells_hide_what_would_give_the_people_without_a_group_away(make_city):
+    from ceasefire_analysis.meetings import NO_GROUP, flagged_cells
+
+    partner = _pack(_flagged_city(make_city), "shooting_review", "partner", "2017-03-28").params
+    per_group = pd.Series({"G1": 9, "G2": 8, NO_GROUP: 3})
+    total, tied, rows = flagged_cells(20, 17, per_group, partner)
+    assert total == "20" and rows == ["9", "hidden (would reveal a small number)", "fewer than 5"]  # else 20-9-8
+    assert tied == "some"  # 17 would give 20 - 17 = 3 away
+    assert flagged_cells(20, 17, per_group, dataclasses.replace(partner, audience="internal")) == \
+        ("20", "17", ["9", "8", "3"])
