@@ -49,6 +49,15 @@ def so_far_text(through: dt.date) -> str:
     return f"so far, data through {format_day(through)}"
 
 
+def before_start_text(start: dt.date) -> str:
+    """The label of a count over a window that begins before the data do.
+
+    >>> before_start_text(dt.date(2014, 1, 1))
+    'the incident data start 1 Jan 2014; earlier months are not in the data'
+    """
+    return f"the incident data start {format_day(start)}; earlier months are not in the data"
+
+
 @dataclass(frozen=True)
 class Coverage:
     """How far the data reach.
@@ -61,10 +70,22 @@ class Coverage:
     through: dt.date | None
     source: str
     stale: tuple[tuple[str, dt.date], ...] = field(default_factory=tuple)
+    # the first day the data cover (the first day of the incidents' first month); None: not limited
+    start: dt.date | None = None
 
     def covers(self, window_end: dt.date) -> bool:
         """True when the data run through ``window_end`` (a window ending then is complete)."""
         return self.through is not None and window_end <= self.through
+
+    def covers_window(self, window_start: dt.date, window_end: dt.date) -> bool:
+        """True when the window lies wholly inside the data: from ``start`` through ``through``."""
+        return self.covers(window_end) and (self.start is None or window_start >= self.start)
+
+    def gap_text(self, window_start: dt.date) -> str:
+        """The label of a count over a window the data do not cover: which end is missing."""
+        if self.start is not None and window_start < self.start:
+            return before_start_text(self.start)
+        return so_far_text(self.through) if self.through is not None else "no dated records"
 
     @property
     def last_full_month(self) -> Month | None:
@@ -127,6 +148,25 @@ def data_coverage_of(tables: dict[str, pd.DataFrame | None], data_through: dt.da
     stale = tuple((name, d.iloc[-1].date()) for name, d in dates.items()
                   if d.iloc[-1].date() <= through and is_stale(d, through))
     return Coverage(through, source, stale)
+
+
+def incident_coverage(coverage: Coverage, incidents: pd.DataFrame | None) -> Coverage:
+    """The coverage of the indicators counted from the incidents file, judged by that file alone.
+
+    It starts on the first day of the month of the first incident. It ends on the last
+    incident's date when ``data_through`` is not given: another file running to the end of the
+    month says nothing about the incidents. When ``data_through`` is given it ends there, unless
+    the incidents file is stale by then (see :func:`is_stale`): then it ends on the last incident's
+    date, and windows after it are not covered.
+    """
+    dates = record_dates({"incidents": incidents}).get("incidents")
+    if dates is None or coverage.through is None:
+        return Coverage(None, "no incident records", coverage.stale)
+    first, last = dates.iloc[0].date(), dates.iloc[-1].date()
+    start = first.replace(day=1)
+    if coverage.source == "params" and (last >= coverage.through or not is_stale(dates, coverage.through)):
+        return Coverage(coverage.through, coverage.source, coverage.stale, start)
+    return Coverage(min(last, coverage.through), "latest record (incidents)", coverage.stale, start)
 
 
 def window_covered(window: Window, coverage: Coverage) -> bool:

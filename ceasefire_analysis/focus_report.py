@@ -14,12 +14,11 @@ import pandas as pd
 from IPython.display import HTML
 
 from .charts import BENCHMARK_COLOUR, CURRENT_COLOUR, Chart, _no_chart, label_axes, mark_synthetic, new_figure
-from .coverage import so_far_text
 from .focus import FOCUS_LABELS, SECTIONS, WORKSHEET, safe_city_table, safe_city_through
 from .review import PeriodReview
 from .formatting import format_day, window_label, windows_span_label
 from .schema import INCOMPLETE, NOT_RECORDED, WINDOW_AS_OF, WINDOW_PERIOD, WINDOW_YEAR, WINDOW_YTD
-from .tables import REPORT_CSS, Cell, format_value, html_table, suppressed_text
+from .tables import REPORT_CSS, Cell, format_value, gap_note, html_table, suppressed_text
 
 NOT_RECORDED_TEXT = "not recorded for this city"
 # What each section needs, said when none of its indicators can be computed.
@@ -74,7 +73,7 @@ def _cell(table: pd.DataFrame, indicator: str, window: str, review: PeriodReview
                  f"\n{windows_span_label([window.shift_years(-3), window.shift_years(-1)])} together: "
                  f"{format_value(r['three_year_average'], 'percent')}")
     if r["status"] == INCOMPLETE and review.coverage is not None:
-        text += f"\n({so_far_text(review.coverage.through)})"
+        text += f"\n({gap_note(r, review.coverage.through)})"
     return Cell(text, "num" if text[:1].isdigit() else "")
 
 

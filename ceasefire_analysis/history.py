@@ -18,9 +18,10 @@ import pandas as pd
 from IPython.display import HTML
 from matplotlib.ticker import MaxNLocator
 
-from .charts import BENCHMARK_COLOUR, Chart, CURRENT_COLOUR, PRIOR_COLOUR, label_axes, new_figure, new_panels
+from .charts import (BENCHMARK_COLOUR, Chart, CURRENT_COLOUR, PRIOR_COLOUR, _no_chart, label_axes, new_figure,
+                     new_panels)
 from .errors import InputError, Problem
-from .formatting import window_label
+from .formatting import format_day, window_label
 from .indicators import count_in_window, recorded_incident_types
 from .params import display_path
 from .privacy import provenance_label
@@ -385,7 +386,8 @@ def annual_incident_counts(incidents: pd.DataFrame, through) -> pd.DataFrame:
     end = pd.Timestamp(through)
     shown = incidents[incidents["occurred_on"] <= end]
     if shown.empty:
-        return pd.DataFrame(columns=["year", HOMICIDE, NONFATAL, "partial"])
+        return pd.DataFrame({"year": pd.Series(dtype=int), HOMICIDE: pd.Series(dtype=int),
+                             NONFATAL: pd.Series(dtype=int), "partial": pd.Series(dtype=bool)})
     first = shown["occurred_on"].min()
     years = range(first.year, end.year + 1)
     counts = (shown.assign(year=shown["occurred_on"].dt.year).groupby(["year", "incident_type"]).size()
@@ -407,6 +409,11 @@ def incident_history_chart(review: PeriodReview):
     recorded = recorded_incident_types(review.data)
     types = [(t, label) for t, label in ((HOMICIDE, "Homicides"), (NONFATAL, "Non-fatal injury shootings"))
              if t in recorded]
+    if annual_incident_counts(incidents, through).empty:
+        first = incidents["occurred_on"].min() if not incidents.empty else None
+        start = f"the first incident is on {format_day(first.date())}" if first is not None else "it has no rows"
+        return _no_chart(f"incidents.csv has no incident on or before the end of the review period "
+                         f"({format_day(through)}): {start}, so there are no annual counts to chart.")
     by_area = "area" in incidents and incidents["area"].notna().any()
     areas = sorted(incidents["area"].dropna().unique()) if by_area else []
     fig, axes = new_panels(9.5, 3.6 * len(types), len(types), 1, squeeze=False)

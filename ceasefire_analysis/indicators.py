@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema
-from .coverage import Coverage, data_coverage_of
+from .coverage import Coverage, data_coverage_of, incident_coverage, so_far_text
 from .loading import CityData
 from .params import ReviewParams
 from .periods import Month, Window, exact, round_half_up
@@ -147,7 +147,7 @@ def coverage_of(data: CityData, params: ReviewParams) -> Coverage:
 
 def incident_months(data: CityData, coverage: Coverage) -> Window | None:
     """The whole months the incident data cover, for prior-year and benchmark arithmetic."""
-    return data_coverage(data.incidents, coverage.last_full_month)
+    return data_coverage(data.incidents, incident_coverage(coverage, data.incidents).last_full_month)
 
 
 def same_day_years_earlier(day: dt.date, years: int) -> dt.date:
@@ -644,7 +644,7 @@ def build_indicators(data: CityData, params: ReviewParams, coverage: Coverage | 
     coverage = coverage or coverage_of(data, params)
     table = pd.concat([outcome_worksheet(data, params, coverage), activity_worksheet(data, params)],
                       ignore_index=True)
-    table = mark_incomplete(table, coverage)
+    table = mark_incomplete(table, coverage, incident_coverage(coverage, data.incidents))
     columns = list(schema.INDICATOR_COLUMNS) + [c for c in table.columns if c not in schema.INDICATOR_COLUMNS]
     return table[columns]
 
@@ -654,17 +654,36 @@ JUDGEMENT_COLUMNS = ("pct_over_benchmark", "cut_to_meet", "p_vs_benchmark", "p_v
                      "p_vs_three_year_average")
 
 
-def mark_incomplete(table: pd.DataFrame, coverage: Coverage) -> pd.DataFrame:
-    """Rows whose window ends after the data's last day: status ``incomplete``, no mark, verdict or p-value.
+def mark_incomplete(table: pd.DataFrame, coverage: Coverage, incidents: Coverage | None = None) -> pd.DataFrame:
+    """Rows whose window the data do not cover: status ``incomplete``, no mark, verdict or p-value.
 
-    The count so far stays in ``actual``; the benchmark stays as context.
+    A window is not covered when it ends after ``coverage.through``. Rows counted from incidents
+    (worksheets ``outcomes`` and ``focus``) are also judged by ``incidents``, the incidents file's own coverage: a window that ends after it, or starts
+    before the month of the first incident, is not covered either. ``coverage_note`` says which
+    end is missing. The count so far stays in ``actual``; the benchmark stays as context.
     """
     out = table.copy()
-    ends = pd.to_datetime(out["window_end"])
+    starts, ends = pd.to_datetime(out["window_start"]), pd.to_datetime(out["window_end"])
     open_rows = ends > pd.Timestamp(coverage.through) if coverage.through is not None else ends.notna()
+    note = pd.Series(so_far_text(coverage.through) if coverage.through is not None else "no dated records",
+                     index=out.index, dtype=object)
+    if incidents is not None:
+        judged = out["worksheet"].isin(["outcomes", "focus"])
+        if incidents.through is None:
+            uncovered = ends.notna()
+        else:
+            uncovered = ends > pd.Timestamp(incidents.through)
+            if incidents.start is not None:
+                uncovered |= starts < pd.Timestamp(incidents.start)
+        uncovered &= judged
+        open_rows |= uncovered
+        for i in out.index[uncovered]:
+            note[i] = (incidents.gap_text(starts[i].date()) if incidents.through is not None
+                       else "no incident records")
     # a row that says its data are not recorded at all keeps saying so
     open_rows &= out["status"].fillna("").isin(["", MEETS, DOES_NOT_MEET])
     out.loc[open_rows, "status"] = INCOMPLETE
+    out["coverage_note"] = note.where(open_rows, "")
     for column in JUDGEMENT_COLUMNS:
         if column in out:
             out.loc[open_rows, column] = math.nan

@@ -327,6 +327,10 @@ def params_from_values(values: dict[str, Any], source: str = "", base: Path | No
              "vhr_population_estimate", "a whole number of 1 or more (people at very high risk)", source)
     safe_city = _safe_city(merged["safe_city"] or {}, source)
     data_through = _date_or_none(merged["data_through"], "data_through", source)
+    # an extract cannot have been taken in the future: such a date would mark windows nobody has seen
+    _require(data_through is None or data_through <= dt.date.today(), "data_through",
+             f"the day the extract was taken, not later than today ({dt.date.today().isoformat()}), got "
+             f"{data_through}", source)
 
     base = Path.cwd() if base is None else Path(base)
     data_dir = resolve_path(merged["data_dir"], base)

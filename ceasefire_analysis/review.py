@@ -16,7 +16,7 @@ import pandas as pd
 from . import __version__
 from .config import DEMO_PARAMS, resolve_path
 from .errors import CeasefireError, InputError, Problem
-from .coverage import Coverage, data_coverage_of
+from .coverage import Coverage, data_coverage_of, incident_coverage
 from .formatting import format_day
 from .focus import focus_worksheet
 from .indicators import build_indicators, coverage_of, has_incomplete, mark_incomplete, staffing_snapshot_day
@@ -51,7 +51,8 @@ class PeriodReview:
             table = build_indicators(self.data, self.params, coverage)
             if suppresses_small_counts(self.params.audience):
                 table = protect_indicators(table, self.params.small_count_threshold)
-            focus = mark_incomplete(focus_worksheet(self.data.tables, self.params), coverage)
+            focus = mark_incomplete(focus_worksheet(self.data.tables, self.params), coverage,
+                                    incident_coverage(coverage, self.data.incidents))
             table = pd.concat([table, focus], ignore_index=True)
             if "suppressed" in table:
                 table["suppressed"] = table["suppressed"].fillna("")
@@ -92,6 +93,7 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
     coverage = coverage_of(data, params)
     require_period_within_data(coverage, params)
     require_data_in_period(data, params)
+    require_period_within_incidents(coverage, data, params)
     from .history import load_history  # history draws charts of reviews: imported here to avoid a cycle
 
     load_history(params.history_dir)  # a broken history file stops the run here, before any notebook
@@ -103,6 +105,12 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
     if latest is not None and latest > params.data_through:
         warnings.append(f"Some records are dated after data_through ({format_day(params.data_through)}), the latest "
                         f"on {format_day(latest)}: check the date the extract was taken.")
+    incidents = incident_coverage(coverage, data.incidents)
+    if coverage.source == "params" and incidents.through is not None and incidents.through < coverage.through:
+        warnings.append(f"WARNING: data_through is {format_day(coverage.through)}, but the last incident record is "
+                        f"{format_day(incidents.through)}, longer before it than the incidents file's usual gaps "
+                        "allow: it is likely an old extract. Shooting and homicide windows that end after "
+                        f"{format_day(incidents.through)} are treated as not covered (incomplete, no mark).")
     if not coverage.covers(params.review.end):
         warnings.append(f"The data run through {format_day(coverage.through)}, before the end of the review period "
                         f"({format_day(params.review.end)}): counts over windows that end later are counts so far, "
@@ -136,6 +144,31 @@ def require_period_within_data(coverage: Coverage, params: ReviewParams) -> None
                                   f"date, {format_day(coverage.through)} ({where})",
                                   "a review period that starts on or before the data's last date, or a newer "
                                   "extract")])
+
+
+def require_period_within_incidents(coverage: Coverage, data: CityData, params: ReviewParams) -> None:
+    """Refuse a period the incident data cannot speak to at all.
+
+    A period that ends before the month of the first incident would get marks for counts of
+    zero that are only the absence of data; a period that starts after the incidents' coverage
+    ends (see :func:`coverage.incident_coverage`) likewise. Each message names the incident
+    data's first or last date.
+    """
+    incidents = incident_coverage(coverage, data.incidents)
+    period = params.review.period
+    place = display_path(params.data_dir)
+    if incidents.start is not None and period.end < incidents.start:
+        raise InputError([Problem(place, None, None,
+                                  f"the review period {period.label()} ends before the incident data start "
+                                  f"({format_day(incidents.start)}, the month of the first incident)",
+                                  "a review period inside the incident data, or an extract that goes back further")])
+    if incidents.through is not None and period.start > incidents.through:
+        raise InputError([Problem(place, None, None,
+                                  f"the review period {period.label()} starts after the incident data end "
+                                  f"({format_day(incidents.through)}, the last incident record; data_through is "
+                                  f"{format_day(coverage.through)})",
+                                  "a review period that starts on or before the last incident, a newer extract, "
+                                  "or data_through set to the day the extract was taken")])
 
 
 def review_from_notebook(namespace: dict[str, Any]) -> PeriodReview:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import HTML
 
-from .coverage import so_far_text
+from .coverage import incident_coverage, so_far_text
 from .formatting import (
     format_chance, format_count, format_day, format_fraction, format_share, format_value, row_window_label, window_label,
     windows_span_label,
@@ -82,6 +82,12 @@ HOMICIDE_SCOPE_TEXT = {
     "all": "homicides of every cause",
     "firearm": "firearm homicides only (shooting murders)",
 }
+
+
+def gap_note(r: pd.Series, through) -> str:
+    """What an incomplete row's count covers: its own ``coverage_note``, else the data's end."""
+    note = r.get("coverage_note")
+    return note if isinstance(note, str) and note else so_far_text(through)
 
 
 def status_cell(status: str, detail: str = "", through=None) -> Cell:
@@ -182,7 +188,7 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
                          if not _missing(r["benchmark"]) else
                          Cell(f"No benchmark: {note}" if note else "No benchmark"))
             actual = (NOT_RECORDED_TEXT.lower() if r["status"] == NOT_RECORDED else
-                      format_count(r["actual"]) + (f"\n({so_far_text(through)})" if incomplete else ""))
+                      format_count(r["actual"]) + (f"\n({gap_note(r, through)})" if incomplete else ""))
             cells = [LABELS[indicator] if i == 0 else "", window_label_text, benchmark]
             if seasonal:
                 value = r["benchmark_seasonal"]
@@ -273,9 +279,12 @@ def pace_html(review: PeriodReview) -> HTML:
     params = review.params
     last = params.review.period.last
     monthly = review.data.monthly_counts
-    if review.coverage is not None and not review.coverage.covers(params.review.ytd.end):
+    outcome_coverage = incident_coverage(review.coverage, review.data.incidents) if review.coverage else None
+    if outcome_coverage is not None and not outcome_coverage.covers_window(params.review.ytd.start,
+                                                                           params.review.ytd.end):
+        gap = outcome_coverage.gap_text(params.review.ytd.start) if outcome_coverage.through else "no incident data"
         return HTML(f'<p class="cf-note">No pace is computed: the year to date is not complete '
-                    f"({html.escape(so_far_text(review.coverage.through))}).</p>")
+                    f"({html.escape(gap)}).</p>")
     coverage = incident_months(review.data, review.coverage) if review.coverage else None
     rows = []
     for indicator in ("homicides", "nonfatal_injury_shootings"):
@@ -344,7 +353,7 @@ def _activity_cell(r: pd.Series | None, threshold: int = 5, through=None) -> Cel
         value = f"{staffing_day_label(r)}:\n{value}"
     if r["status"] == INCOMPLETE:
         bench = "" if _missing(r["benchmark"]) else f"\nbenchmark {format_value(r['benchmark'], r['unit'])}"
-        return Cell(f"{value}\n({so_far_text(through)}){bench}\nIncomplete: no mark", "num")
+        return Cell(f"{value}\n({gap_note(r, through)}){bench}\nIncomplete: no mark", "num")
     if _missing(r["benchmark"]):
         note = r.get("benchmark_note") or ""
         return Cell(f"{value}\nNo benchmark: {note}" if note else value, "num")
@@ -512,7 +521,7 @@ def headline_html(review: PeriodReview) -> str:
         hidden = suppressed_text(r, review.params.small_count_threshold)
         actual = hidden or _shares_text(r)
         if r["status"] == INCOMPLETE:
-            actual += f" ({so_far_text(through)})"
+            actual += f" ({gap_note(r, through)})"
         seasonal = r.get("decided_by") == "seasonal"
         bench_value = r["benchmark_seasonal"] if seasonal else r["benchmark"]
         note = r.get("benchmark_note") or ""
