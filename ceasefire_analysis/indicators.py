@@ -654,13 +654,30 @@ JUDGEMENT_COLUMNS = ("pct_over_benchmark", "cut_to_meet", "p_vs_benchmark", "p_v
                      "p_vs_three_year_average")
 
 
+# The input file each windowed activity indicator is counted from, by the start of its name.
+ACTIVITY_SOURCES = (("direct_communications", "communications"), ("call_ins", "communications"),
+                    ("custom_notifications", "communications"), ("case_management", "case_management"),
+                    ("enforcement", "enforcement_actions"), ("coordination_meetings", "meetings"),
+                    ("deliverables", "tasks"))
+
+
+def activity_source(indicator: str) -> str | None:
+    """The input file a windowed activity indicator is counted from.
+
+    >>> activity_source("call_ins"), activity_source("deliverables_on_time_pct")
+    ('communications', 'tasks')
+    """
+    return next((source for prefix, source in ACTIVITY_SOURCES if indicator.startswith(prefix)), None)
+
+
 def mark_incomplete(table: pd.DataFrame, coverage: Coverage, incidents: Coverage | None = None) -> pd.DataFrame:
     """Rows whose window the data do not cover: status ``incomplete``, no mark, verdict or p-value.
 
     A window is not covered when it ends after ``coverage.through``. Rows counted from incidents
     (worksheets ``outcomes`` and ``focus``) are also judged by ``incidents``, the incidents file's own coverage: a window that ends after it, or starts
-    before the month of the first incident, is not covered either. ``coverage_note`` says which
-    end is missing. The count so far stays in ``actual``; the benchmark stays as context.
+    before the month of the first incident, is not covered either. A windowed activity counted
+    from a file that ``coverage`` lists as stale is covered only to that file's last record.
+    ``coverage_note`` says which end is missing. The count so far stays in ``actual``; the benchmark stays as context.
     """
     out = table.copy()
     starts, ends = pd.to_datetime(out["window_start"]), pd.to_datetime(out["window_end"])
@@ -680,6 +697,14 @@ def mark_incomplete(table: pd.DataFrame, coverage: Coverage, incidents: Coverage
         for i in out.index[uncovered]:
             note[i] = (incidents.gap_text(starts[i].date()) if incidents.through is not None
                        else "no incident records")
+    # an activity counted from a stale file is covered only to that file's last record
+    stale = dict(coverage.stale)
+    if stale and "worksheet" in out:
+        for i in out.index[out["worksheet"].eq("activities") & out["window"].ne(WINDOW_AS_OF)]:
+            source = activity_source(out.at[i, "indicator"])
+            if source in stale and ends[i] > pd.Timestamp(stale[source]):
+                open_rows[i] = True
+                note[i] = f"{so_far_text(stale[source])} in {source}.csv, an old extract"
     # a row that says its data are not recorded at all keeps saying so
     open_rows &= out["status"].fillna("").isin(["", MEETS, DOES_NOT_MEET])
     out.loc[open_rows, "status"] = INCOMPLETE

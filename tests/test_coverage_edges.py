@@ -23,7 +23,7 @@ def _days(first: str, last: str, days=(5, 15)) -> list[str]:
 
 
 def _city(make_city, incidents_from="2014-01-05", incidents_to="2017-03-31", others_to="2017-03-31",
-          incident_days=(5, 15, 31)):
+          incident_days=(5, 15, 31), communications_to=None):
     """Homicides on days 5 and 15 (and 31 where it exists) of every month between two dates;
     meetings and communications three times a month from 2013 up to ``others_to``."""
     days = []
@@ -43,7 +43,7 @@ def _city(make_city, incidents_from="2014-01-05", incidents_to="2017-03-31", oth
                  "opd_lead_present": "yes", "hsd_lead_present": "yes", "risk_focus": "yes"}
                 for i, d in enumerate(others)]
     comms = [{"participant_id": f"PFN-{i}", "occurred_on": d, "kind": "custom_notification", "highest_risk": "yes"}
-             for i, d in enumerate(others)]
+             for i, d in enumerate(others) if communications_to is None or d <= communications_to]
     return make_city("city", incidents=incidents, meetings=meetings, communications=comms)
 
 
@@ -133,6 +133,19 @@ def test_a_period_after_every_file_ends_is_refused_though_data_through_is_later(
     folder = _city(make_city)  # everything ends 31 March 2017
     with pytest.raises(InputError, match=r"May–Jun 2017 starts after the incident data end \(31 Mar 2017"):
         open_review(None, **_params(folder, "2017-05", "2017-06", data_through="2017-06-30"))
+
+
+def test_an_activity_from_a_stale_file_is_judged_by_that_file(make_city):
+    folder = _city(make_city, communications_to="2017-01-15")  # incidents and meetings run to 31 March
+    review = open_review(None, **_params(folder))
+    table = review.indicators
+    for window in ("ytd", "period"):
+        assert lookup(table, "direct_communications", window, "status") == "incomplete"
+        assert lookup(table, "direct_communications", window, "coverage_note") == \
+            "so far, data through 15 Jan 2017 in communications.csv, an old extract"
+        assert lookup(table, "homicides", window, "status") in MARKS
+        assert lookup(table, "coordination_meetings", window, "status") != "incomplete"
+    assert any(w.startswith("communications: its last record is 15 Jan 2017") for w in review.warnings)
 
 
 def test_params_refuse_a_data_through_later_than_today(make_city):

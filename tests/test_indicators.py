@@ -173,7 +173,11 @@ def test_empty_period_counts_zero_and_zero_denominators(make_city, city_params):
     assert lookup(table, "case_management_new", "period") == 1
     folder2 = make_city("city2", incidents=_incident("2015-01-01"),
                         case_management=[{"participant_id": "x", "enrolled_on": "2015-01-01", "exited_on": "",
-                                          "referral_source": "outreach", "opd_highest_risk": "yes"}])
+                                          "referral_source": "outreach", "opd_highest_risk": "yes"},
+                                         # an exit in March: the file is a current extract, not a stale one
+                                         {"participant_id": "y", "enrolled_on": "2015-01-01",
+                                          "exited_on": "2017-03-20", "referral_source": "outreach",
+                                          "opd_highest_risk": "yes"}])
     table2 = build_indicators(load_data_dir(folder2, use_cache=False), city_params(folder2, data_through="2017-03-31"))
     assert math.isnan(lookup(table2, "case_management_opd_highest_risk_pct", "period"))
     assert lookup(table2, "case_management_opd_highest_risk_pct", "period", "status") == ""
