@@ -103,8 +103,8 @@ def mark_synthetic(fig: Figure, is_demo: bool) -> None:
 
 
 def _so_far(review: PeriodReview) -> str:
-    """A legend suffix when the data stop before the review period ends (the last month is partial)."""
-    coverage = review.coverage
+    """A legend suffix when the incident data stop before the review period ends (the last month is partial)."""
+    coverage = review.incident_coverage
     if coverage is None or coverage.through is None or coverage.covers(review.params.review.end):
         return ""
     return f" ({so_far_text(coverage.through)})"
@@ -114,8 +114,9 @@ def partial_month(review: PeriodReview) -> tuple[Month, dt.date] | None:
     """The review period's month the data reach only part of, with the last day they cover; else None.
 
     A chart draws that month as partial ("1–15 Mar"): a half-month count beside whole months reads as a fall.
+    The charts are of incidents, so this is the incidents file's coverage.
     """
-    coverage = review.coverage
+    coverage = review.incident_coverage
     period = review.params.review.period
     if coverage is None or coverage.through is None or coverage.covers(review.params.review.end):
         return None
@@ -230,7 +231,7 @@ def monthly_counts_chart(review: PeriodReview, indicator: str) -> Figure:
     column = OUTCOME_INDICATORS[indicator]
     label = LABELS[indicator]
     months = monthly_chart_months(review)
-    through = review.coverage.through if review.coverage else None
+    through = review.incident_coverage.through if review.coverage else None
 
     def count(month: Month) -> float:
         key = pd.Period(str(month), freq="M")
@@ -302,7 +303,8 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart:
                          "control_chart: baseline_start / baseline_end in the params file once a year of data exists.")
     first = min(baseline[0], Month(last.year - 1, 1)) if Month(last.year - 1, 1) >= first_month else baseline[0]
     # only whole months are judged against the limits: a partial month is drawn apart, never flagged
-    full = review.coverage.last_full_month if review.coverage and review.coverage.through else None
+    incidents = review.incident_coverage
+    full = incidents.last_full_month if incidents is not None and incidents.through else None
     judged_last = last if full is None else max(min(last, full), baseline[1])
     chart = control_chart(monthly[column], first, judged_last, baseline, settings.get("resets", []),
                           settings.get("baseline_months", 12))

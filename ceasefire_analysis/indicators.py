@@ -419,6 +419,7 @@ def outcome_worksheet(data: CityData, params: ReviewParams, covered: Coverage | 
     monthly = data.monthly_counts
     covered = covered or coverage_of(data, params)
     coverage = incident_months(data, covered)
+    incidents_through = incident_coverage(covered, incidents).through  # outcomes are counted from incidents
     rows = []
     recorded = recorded_incident_types(data)
     for indicator, column in OUTCOME_INDICATORS.items():
@@ -430,7 +431,7 @@ def outcome_worksheet(data: CityData, params: ReviewParams, covered: Coverage | 
         for window_name, window in review.windows().items():
             actual = window_total(monthly, column, window)
             earlier = [window.shift_years(-k) for k in (1, 2, 3)]
-            so_far_to = partial_window_end(window, covered.through)
+            so_far_to = partial_window_end(window, incidents_through)
             if so_far_to is None:
                 def earlier_count(k: int) -> int:
                     return window_total(monthly, column, earlier[k - 1])

@@ -59,6 +59,11 @@ class PeriodReview:
             self._indicators = table
         return self._indicators
 
+    @property
+    def incident_coverage(self) -> Coverage | None:
+        """How far the incidents file reaches: what shooting and homicide counts and charts are judged by."""
+        return incident_coverage(self.coverage, self.data.incidents) if self.coverage is not None else None
+
     def incomplete_warning(self) -> str | None:
         """One line for the terminal when some window runs past the data's end, else None."""
         if not has_incomplete(self.indicators):

@@ -148,7 +148,7 @@ def _reference_cell(value, windows: list, p_value, review: PeriodReview, what: s
             span = f"{_same_days_label(ordered[0], first_day)} to {span}"
         span = f"same days: {span}"
     if _missing(value):
-        months = review.coverage.last_full_month if review.coverage else None
+        months = review.incident_coverage.last_full_month if review.coverage else None
         first = review.data.date_range()[0]
         reason = f"the incident data start {first:%b %Y}" if first is not None else "no incident data"
         if months is not None and windows[-1].last > months:
@@ -250,7 +250,7 @@ def how_to_read_html(review: PeriodReview) -> HTML:
         if r["status"] == INCOMPLETE:
             # thresholds for a whole window mean nothing beside a count of part of it
             through = review.coverage.through if review.coverage else None
-            up, down = f"Not shown: the window is not complete ({so_far_text(through)})", ""
+            up, down = f"Not shown: the window is not complete ({gap_note(r, through)})", ""
         rows.append([r["label"], window, Cell(format_count(shown), "num"), up, down])
     intro = (f'<div class="cf-report"><h2>How to read this: what the counts can and cannot show</h2>'
              f"<p>Shootings and homicides are counted in small numbers, and small numbers vary by chance. "

@@ -106,6 +106,12 @@ def test_incidents_cut_mid_month_get_no_mark_though_other_files_run_to_month_end
         assert lookup(table, "direct_communications", window, "status") in MARKS
     assert "No pace is computed: the year to date is not complete (so far, data through 15 Mar 2017)" in \
         pace_html(review).data
+    # the year-earlier figure counts the same days as the incidents, and the charts draw 1-15 March apart
+    assert lookup(table, "homicides", "ytd", "compared_through") == "2016-03-15"
+    from ceasefire_analysis.charts import partial_month
+    from ceasefire_analysis.periods import Month
+
+    assert partial_month(review) == (Month(2017, 3), dt.date(2017, 3, 15))
 
 
 def test_data_through_a_little_after_the_last_incident_keeps_the_marks(make_city):
