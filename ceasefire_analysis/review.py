@@ -68,8 +68,15 @@ class PeriodReview:
         """One line for the terminal when some window runs past the data's end, else None."""
         if not has_incomplete(self.indicators):
             return None
-        return (f"{self.params.period_id}: the data run through {format_day(self.coverage.through)}; "
-                "indicators over windows that end later are marked incomplete (count so far, no mark)")
+        incidents = self.incident_coverage
+        extra = ""
+        if incidents is not None and incidents.through is not None and incidents.through < self.coverage.through:
+            extra = f" (the incidents through {format_day(incidents.through)})"
+        elif incidents is not None and incidents.start is not None and \
+                self.params.review.period.start < incidents.start:
+            extra = f" (the incidents from {format_day(incidents.start)})"
+        return (f"{self.params.period_id}: the data run through {format_day(self.coverage.through)}{extra}; "
+                "indicators over windows the data do not cover are marked incomplete (count so far, no mark)")
 
     @property
     def is_demo(self) -> bool:
@@ -152,12 +159,13 @@ def require_period_within_data(coverage: Coverage, params: ReviewParams) -> None
 
 
 def require_period_within_incidents(coverage: Coverage, data: CityData, params: ReviewParams) -> None:
-    """Refuse a period the incident data cannot speak to at all.
+    """Refuse a period the data cannot speak to at all.
 
     A period that ends before the month of the first incident would get marks for counts of
-    zero that are only the absence of data; a period that starts after the incidents' coverage
-    ends (see :func:`coverage.incident_coverage`) likewise. Each message names the incident
-    data's first or last date.
+    zero that are only the absence of data: refused, naming the incident data's first day. So
+    would a period that starts after the last record of every file when ``data_through`` is set
+    later still: refused, naming that record's date. (A period that starts after the last
+    incident while other files run on is not refused: its incident windows are incomplete.)
     """
     incidents = incident_coverage(coverage, data.incidents)
     period = params.review.period
@@ -167,12 +175,13 @@ def require_period_within_incidents(coverage: Coverage, data: CityData, params: 
                                   f"the review period {period.label()} ends before the incident data start "
                                   f"({format_day(incidents.start)}, the month of the first incident)",
                                   "a review period inside the incident data, or an extract that goes back further")])
-    if incidents.through is not None and period.start > incidents.through:
+    latest = data_coverage_of(data.tables).through if coverage.source == "params" else None
+    if latest is not None and period.start > latest:
         raise InputError([Problem(place, None, None,
-                                  f"the review period {period.label()} starts after the incident data end "
-                                  f"({format_day(incidents.through)}, the last incident record; data_through is "
-                                  f"{format_day(coverage.through)})",
-                                  "a review period that starts on or before the last incident, a newer extract, "
+                                  f"the review period {period.label()} starts after the last record of every "
+                                  f"file ({format_day(latest)}), though data_through is "
+                                  f"{format_day(coverage.through)}",
+                                  "a review period that starts on or before the last record, a newer extract, "
                                   "or data_through set to the day the extract was taken")])
 
 

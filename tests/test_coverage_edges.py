@@ -106,6 +106,7 @@ def test_incidents_cut_mid_month_get_no_mark_though_other_files_run_to_month_end
         assert lookup(table, "direct_communications", window, "status") in MARKS
     assert "No pace is computed: the year to date is not complete (so far, data through 15 Mar 2017)" in \
         pace_html(review).data
+    assert "(the incidents through 15 Mar 2017)" in review.incomplete_warning()
     # the year-earlier figure counts the same days as the incidents, and the charts draw 1-15 March apart
     assert lookup(table, "homicides", "ytd", "compared_through") == "2016-03-15"
     from ceasefire_analysis.charts import partial_month
@@ -137,7 +138,7 @@ def test_data_through_far_past_a_stale_incidents_file_warns_and_marks_nothing_af
 
 def test_a_period_after_every_file_ends_is_refused_though_data_through_is_later(make_city):
     folder = _city(make_city)  # everything ends 31 March 2017
-    with pytest.raises(InputError, match=r"May–Jun 2017 starts after the incident data end \(31 Mar 2017"):
+    with pytest.raises(InputError, match=r"May–Jun 2017 starts after the last record of every file \(31 Mar 2017\)"):
         open_review(None, **_params(folder, "2017-05", "2017-06", data_through="2017-06-30"))
 
 
