@@ -17,10 +17,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .counts import monthly_counts
 from .coverage import so_far_text
 from .indicators import LABELS, OUTCOME_INDICATORS, annual_outcome_benchmark, recorded_incident_types
 from .periods import Month, Window
 from .review import PeriodReview
+from .statistics import control_chart
 
 SYNTHETIC_LABEL = "SYNTHETIC DEMO DATA"
 CURRENT_COLOUR = "#b2182b"
@@ -155,7 +157,7 @@ def year_to_date_curves(review: PeriodReview, indicator: str) -> pd.DataFrame:
     """
     last = review.params.review.period.last
     year = last.year
-    monthly = review.data.monthly_counts
+    monthly = monthly_counts(review.data)
     column = OUTCOME_INDICATORS[indicator]
 
     current = year_monthly_counts(monthly, column, year)
@@ -226,7 +228,7 @@ def monthly_counts_chart(review: PeriodReview, indicator: str) -> Figure:
     if OUTCOME_INDICATORS[indicator] not in recorded_incident_types(review.data):
         return _no_chart(f"{LABELS[indicator]} are not recorded for this city.")
     period = review.params.review.period
-    monthly = review.data.monthly_counts
+    monthly = monthly_counts(review.data)
     column = OUTCOME_INDICATORS[indicator]
     label = LABELS[indicator]
     months = monthly_chart_months(review)
@@ -282,11 +284,9 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart:
     """A c-chart of monthly counts with its limits, flagged months marked."""
     if OUTCOME_INDICATORS[indicator] not in recorded_incident_types(review.data):
         return _no_chart(f"{LABELS[indicator]} are not recorded for this city.")
-    from .statistics import control_chart
-
     params = review.params
     last = params.review.period.last
-    monthly = review.data.monthly_counts
+    monthly = monthly_counts(review.data)
     column = OUTCOME_INDICATORS[indicator]
     settings = params.control_chart
     if monthly.empty:

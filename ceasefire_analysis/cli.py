@@ -13,6 +13,7 @@ from pathlib import Path
 from .config import DEFAULT_REPORTS_DIR, DEMO_PARAMS
 from .errors import CeasefireError
 from .loading import validate_data_dir
+from .reports import render_executed, run_periods
 from .params import params_files_in
 
 # Notebooks run in that many warm kernels at once: two where there are two cores. More than two
@@ -33,8 +34,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .reports import run_periods
-
     if args.jobs < 1:
         print("--jobs must be 1 or more", file=sys.stderr)
         return 2
@@ -61,8 +60,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from .reports import render_executed
-
     print(render_executed(args.notebook, args.out))
     return 0
 

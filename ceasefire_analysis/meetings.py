@@ -29,10 +29,11 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML
 
-from . import schema
-from .config import resolve_path
+from . import __version__, schema
+from .config import is_demo_dir, resolve_path
 from .errors import ParamsError
-from .indicators import rows_in_window
+from .counts import (days_overdue, is_on_time, median_days_to_complete, on_time_rate,  # noqa: F401
+                     open_on, rows_in_window)
 from .loading import CityData, load_data_dir
 from .params import AUDIENCES, notebook_params, parameters_in
 from .formatting import format_share
@@ -199,50 +200,6 @@ def with_window(params: MeetingParams, meetings: pd.DataFrame | None) -> Meeting
     if params.start is not None:
         start, end = params.start, params.end
     return dataclasses.replace(params, start=start, end=end, previous_meeting=previous)
-
-
-# --------------------------------------------------------------------------- task arithmetic
-
-def is_on_time(tasks: pd.DataFrame) -> pd.Series:
-    """Completed on or before the due date (a task finished on its due date is on time).
-
-    >>> t = pd.DataFrame({"due_on": pd.to_datetime(["2017-03-10"] * 3),
-    ...                   "completed_on": pd.to_datetime(["2017-03-10", "2017-03-11", None])})
-    >>> is_on_time(t).tolist()
-    [True, False, False]
-    """
-    return (tasks["completed_on"].notna() & (tasks["completed_on"] <= tasks["due_on"])).astype(bool)
-
-
-def open_on(tasks: pd.DataFrame, day: dt.date) -> pd.DataFrame:
-    """Tasks assigned on or before ``day`` and not completed on or before it."""
-    stamp = pd.Timestamp(day)
-    return tasks[(tasks["assigned_on"] <= stamp) & ~(tasks["completed_on"] <= stamp)]
-
-
-def days_overdue(tasks: pd.DataFrame, day: dt.date) -> pd.Series:
-    """Days past due at ``day`` for open tasks (0 when not yet due).
-
-    >>> t = pd.DataFrame({"due_on": pd.to_datetime(["2017-03-01", "2017-03-20"])})
-    >>> days_overdue(t, dt.date(2017, 3, 10)).tolist()
-    [9, 0]
-    """
-    return (pd.Timestamp(day) - tasks["due_on"]).dt.days.clip(lower=0).astype(int)
-
-
-def on_time_rate(tasks: pd.DataFrame, start: dt.date, end: dt.date) -> tuple[int, int, float]:
-    """Of the tasks due from ``start`` to ``end``: how many, how many done on time, and the share (NaN if none)."""
-    due = rows_in_window(tasks, "due_on", start, end)
-    done = int(is_on_time(due).sum())
-    return len(due), done, (done / len(due) if len(due) else math.nan)
-
-
-def median_days_to_complete(tasks: pd.DataFrame, start: dt.date, end: dt.date) -> float:
-    """Median days from assignment to completion of tasks completed from ``start`` to ``end`` (NaN if none)."""
-    done = rows_in_window(tasks, "completed_on", start, end)
-    if done.empty:
-        return math.nan
-    return float((done["completed_on"] - done["assigned_on"]).dt.days.median())
 
 
 def deliverables_by_owner(tasks: pd.DataFrame, day: dt.date, since: dt.date) -> pd.DataFrame:
@@ -482,7 +439,6 @@ class MeetingPack:
 
     @property
     def is_demo(self) -> bool:
-        from .config import is_demo_dir
         return is_demo_dir(self.params.data_dir)
 
 
@@ -910,7 +866,6 @@ def partnership_health_html(pack: MeetingPack) -> HTML:
 
 
 def pack_provenance(pack: MeetingPack) -> HTML:
-    from . import __version__
     inputs = "; ".join(f"{Path(i.path).name} sha256 {i.sha256}" for i in pack.data.inputs)
     text = (f"Provenance — {pack.params.folder_id}; params: {provenance_label(pack.params_label, pack.params.audience)}; ceasefire_analysis {__version__}; "
             f"inputs: {inputs}; run at {pack.opened_at.isoformat(timespec='seconds')}.")

@@ -18,7 +18,6 @@ import html
 import math
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -362,19 +361,20 @@ def cohort_sizes_shown(cohort: pd.DataFrame, breakdown: pd.DataFrame, review: Pe
             for y, n in years.items()}
 
 
-def write_outcomes_csv(review: PeriodReview, path: Path) -> None:
-    """``callin_outcomes.csv``: the breakdown, with the warning in its header lines."""
-    from .reports import write_text_atomic
+def outcomes_csv(review: PeriodReview) -> str | None:
+    """The text of ``callin_outcomes.csv``: the breakdown, with the warning in its header lines.
 
+    ``None`` when there are no participant events or no communications (the publisher then writes no file).
+    """
     if review.data.participant_events is None or review.data.communications is None:
-        return
+        return None
     _, breakdown = breakdown_for_review(review)
     shown = breakdown
     if suppresses(review):
         display = breakdown_display(breakdown, review)
         shown = breakdown.assign(people=display["people"], share=breakdown["share"].where(display["share"] != "hidden"))
     header = f"# {WARNING_TEXT}\n# Period {review.params.period_id}, as of {review.params.review.end}.\n"
-    write_text_atomic(path, header + shown.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
+    return header + shown.to_csv(index=False, float_format="%.6g", lineterminator="\n")
 
 
 def _breakdown_chart(breakdown: pd.DataFrame, review: PeriodReview):

@@ -38,17 +38,15 @@ from . import __version__
 from .config import DEMO_PARAMS, NOTEBOOKS_DIR, PROJECT_ROOT, SOURCE_TREE, TEMPLATE_DIR, resolve_path
 from .errors import CeasefireError
 from .executing import KernelPool, WarmKernel, execute_notebook, process_kernel, shutdown_process_kernel
+from .files import new_private_dir, write_text_atomic
 from .front_page import front_page_html, read_reports_folder
-from .meetings import NOTEBOOK_MEETING_KEYS
+from .meetings import NOTEBOOK_MEETING_KEYS, is_meeting_params, open_meeting
 from .params import NOTEBOOK_KEYS, demo_name_warning, display_path, params_record, read_params_file
 from .reader import head as reader_head, with_glossary
 from .privacy import keeps_executed_notebooks, params_for_audience, without_absolute_paths
-from .outcomes import write_outcomes_csv
+from .outcomes import outcomes_csv
 from .review import PeriodReview, open_review, provenance
 from .tables import REPORT_CSS, headline_html, quality_html
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 ANALYST_ONLY = "analyst-only"  # cell tag: shown in JupyterLab, left out of reports
 REPORTS = {
@@ -91,20 +89,6 @@ class PeriodResult:
 
 
 # --------------------------------------------------------------------------- writing files safely
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write a file so that readers see the old content or the new, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
 
 STAGING_MARKER = ".ceasefire-staging.json"  # in every folder a run makes and may delete
 MANIFEST = "manifest.json"
@@ -469,10 +453,9 @@ def prepare_out_root(out_root: Path) -> None:
 def new_staging(out_root: Path, folder_id: str) -> Path:
     """A hidden temporary folder beside the final one, marked as this run's; its name ends with the folder id."""
     out_root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}__", dir=out_root)).resolve()
+    staging = new_private_dir(out_root, f".tmp-{os.getpid()}__").resolve()
     try:
         mark_staging(staging)
-        os.chmod(staging, 0o777 & ~_UMASK)
         final_staging = staging.with_name(f"{staging.name}__{folder_id}")
         os.replace(staging, final_staging)
     except BaseException:
@@ -491,7 +474,9 @@ def prepare_period(params_file: Path, out_root: Path) -> tuple[PeriodReview, Pat
     final_staging = new_staging(out_root, review.params.period_id)
     try:
         write_text_atomic(final_staging / "indicators.csv", indicators_csv(review.indicators))
-        write_outcomes_csv(review, final_staging / "callin_outcomes.csv")
+        outcomes = outcomes_csv(review)
+        if outcomes is not None:
+            write_text_atomic(final_staging / "callin_outcomes.csv", outcomes)
     except BaseException:
         shutil.rmtree(final_staging, ignore_errors=True)
         raise
@@ -762,8 +747,6 @@ class Job:
 
 def notebook_count(params_file: Path, notebooks: tuple[str, ...]) -> int:
     """How many notebooks a params file will run, at most (read before any input is checked)."""
-    from .meetings import is_meeting_params
-
     try:
         return 1 if is_meeting_params(read_params_file(params_file)) else len(notebooks)
     except CeasefireError:
@@ -772,8 +755,6 @@ def notebook_count(params_file: Path, notebooks: tuple[str, ...]) -> int:
 
 def prepare_job(params_file: Path, out_root: Path, result: PeriodResult, notebooks: tuple[str, ...]) -> Job:
     """Validate a params file and its data, and set up its staging folder (nothing final is written)."""
-    from .meetings import is_meeting_params, open_meeting
-
     started = dt.datetime.now().astimezone()
     raw = read_params_file(params_file)
     if is_meeting_params(raw):

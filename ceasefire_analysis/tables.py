@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import HTML
 
+from .counts import monthly_counts
 from .coverage import so_far_text
 from .formatting import (
     format_chance, format_count, format_day, format_fraction, format_share, format_value, row_window_label, window_label,
@@ -272,7 +273,7 @@ def pace_html(review: PeriodReview) -> HTML:
     """Probability that each outcome ends the year at or under its annual benchmark."""
     params = review.params
     last = params.review.period.last
-    monthly = review.data.monthly_counts
+    monthly = monthly_counts(review.data)
     if review.coverage is not None and not review.coverage.covers(params.review.ytd.end):
         return HTML(f'<p class="cf-note">No pace is computed: the year to date is not complete '
                     f"({html.escape(so_far_text(review.coverage.through))}).</p>")

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from ceasefire_analysis.outcomes import GROUPS, OUTCOME_ORDER, breakdown_for_review, group_sizes_text, \
-    write_outcomes_csv
+    outcomes_csv
 from ceasefire_analysis.reports import indicators_csv
 from ceasefire_analysis.review import open_review
 
@@ -145,7 +145,8 @@ def breakdown_relations() -> list[dict[str, int]]:
 def read_breakdown(review, tmp_path) -> tuple[dict[str, int], dict[str, str], dict[str, int]]:
     """What the call-in report publishes: the CSV as written and the group sizes in its caption."""
     path = tmp_path / "callin_outcomes.csv"
-    write_outcomes_csv(review, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(outcomes_csv(review))
     table = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
     published, hidden = {}, {}
     for _, r in table.iterrows():
