@@ -148,15 +148,6 @@ def outcome_breakdown(cohort: pd.DataFrame, events: pd.DataFrame | None, as_of: 
 
 # --------------------------------------------------------------------------- small numbers
 
-def suppress_small(values: pd.Series, threshold: int) -> pd.Series:
-    """Counts below ``threshold`` (but above zero) shown as 'fewer than N'; others as text.
-
-    >>> suppress_small(pd.Series([0, 3, 12]), 5).tolist()
-    ['0', 'fewer than 5', '12']
-    """
-    return values.map(lambda v: shown_count(v, threshold, "public"))
-
-
 def suppresses(review: PeriodReview) -> bool:
     """Partner and public reports hide small numbers about participants (the rule lives in ``privacy``)."""
     return suppresses_small_counts(review.params.audience)

@@ -69,10 +69,6 @@ class PeriodReview:
     def is_demo(self) -> bool:
         return self.params.is_demo
 
-    @property
-    def title_city(self) -> str:
-        return self.params.city
-
 
 def resolve_params(params_file: str | None = None, **given: Any) -> tuple[ReviewParams, str]:
     """Parameters from a notebook (see :func:`params.notebook_params`); the demo period by default."""

@@ -1,4 +1,5 @@
 """Meeting packs: task arithmetic, params, and both packs rendered for the demo."""
+import dataclasses
 import datetime as dt
 import html
 import math
@@ -9,7 +10,7 @@ import pytest
 
 from ceasefire_analysis.config import PARAMS_DIR
 from ceasefire_analysis.errors import ParamsError
-from ceasefire_analysis.indicators import lookup
+from ceasefire_analysis.indicators import build_indicators, lookup
 from ceasefire_analysis.meetings import (
     days_overdue, is_on_time, last_meeting_before, median_days_to_complete, meeting_params_from_values, on_time_rate,
     open_on, repeat_groups, shooting_incidents, weekly_comparison,
@@ -87,9 +88,13 @@ def test_last_meeting_before():
     assert last_meeting_before(meetings, "coordination", dt.date(2017, 3, 9)) == dt.date(2017, 2, 9)
 
 
-def test_worksheet_has_task_indicators(demo_indicators):
-    assert 0 <= lookup(demo_indicators, "deliverables_on_time_pct", "period") <= 100
-    assert lookup(demo_indicators, "deliverables_median_days_to_complete", "period") > 0
+def test_worksheet_task_indicators_from_hand_made_tasks(demo_data, demo_params):
+    # the demo city with TASKS in place of its tasks; the period is February-March 2017
+    data = dataclasses.replace(demo_data, tables={**demo_data.tables, "tasks": TASKS}, derived={})
+    table = build_indicators(data, demo_params)
+    assert lookup(table, "deliverables_on_time_pct", "period") == 25.0  # a of a, b, c, d (due in March)
+    assert lookup(table, "deliverables_on_time_pct", "period", "denominator") == 4
+    assert lookup(table, "deliverables_median_days_to_complete", "period") == 9.5  # a took 9 days, b 10
 
 
 @pytest.fixture(scope="module")
