@@ -93,28 +93,6 @@ def key_fingerprint(key: bytes) -> str:
     return hmac.new(key, b"ceasefire-cache", hashlib.sha256).hexdigest()[:16]
 
 
-def suppression_mask(counts: list[int], threshold: int, total_shown: bool = True) -> list[bool]:
-    """Which cells of one group to hide (Worksheet 3's rows; the other reports use :func:`suppress_cells`).
-
-    Primary suppression hides every count from 1 to ``threshold - 1``. When the group's
-    total is shown, a single hidden cell could be worked out as the total minus the
-    others, so complementary suppression hides the smallest other cell as well.
-
-    >>> suppression_mask([38, 3, 14, 35, 83], 5)
-    [False, True, True, False, False]
-    >>> suppression_mask([38, 3, 2, 35], 5)
-    [False, True, True, False]
-    >>> suppression_mask([10, 20], 5)
-    [False, False]
-    """
-    hidden = [0 < c < threshold for c in counts]
-    if total_shown and sum(hidden) == 1 and len(counts) > 1:
-        candidates = [(c == 0, c, i) for i, c in enumerate(counts) if not hidden[i]]
-        # prefer a non-zero cell: a shown zero plus a hidden zero would still give the value away
-        hidden[min(candidates)[2]] = True
-    return hidden
-
-
 # --------------------------------------------------------------------------- audiences
 
 SMALL = "small"  # a count of people from 1 to threshold - 1 (primary suppression)
