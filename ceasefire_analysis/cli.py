@@ -12,7 +12,9 @@ from pathlib import Path
 
 from .config import DEFAULT_REPORTS_DIR, DEMO_PARAMS
 from .errors import CeasefireError
+from .importing import import_export, load_map
 from .loading import validate_data_dir
+from .newcity import new_city, next_commands
 from .reports import render_executed, run_periods
 from .params import params_files_in
 
@@ -65,8 +67,6 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .importing import import_export, load_map
-
     column_map = load_map(args.map)
     result = import_export(column_map, args.sources, Path(args.out))
     print(result.summary())
@@ -74,8 +74,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_new_city(args: argparse.Namespace) -> int:
-    from .newcity import new_city, next_commands
-
     params_file, data_dir = new_city(args.dir, args.name)
     print(f"wrote {params_file} and {data_dir}/ (README.md, .gitignore). Next:")
     for command in next_commands(params_file, data_dir):

@@ -222,7 +222,7 @@ def cumulative_incidence(follow_up: pd.DataFrame) -> pd.DataFrame:
     Columns: ``incidence, lower, upper``. Uses lifelines; ties are broken by its
     seeded jitter so the result is the same on every run.
     """
-    from lifelines import AalenJohansenFitter
+    from lifelines import AalenJohansenFitter  # heavy: imported only when a curve is fitted
 
     if follow_up.empty:
         return pd.DataFrame(columns=["incidence", "lower", "upper"])

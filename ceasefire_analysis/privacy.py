@@ -311,7 +311,7 @@ def pinned_down(cell: str, values: dict[str, int], relations: list[Relation], hi
     any other hidden cell is 0 or at least ``threshold``; values are whole numbers. The
     smallest and largest value the hidden cell can take are found by integer programming.
     """
-    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.optimize import Bounds, LinearConstraint, milp  # heavy: only when a hidden cell must be checked
 
     unknowns = sorted(c for c in hidden if any(c in dict(r.terms) for r in relations))
     if cell not in unknowns:

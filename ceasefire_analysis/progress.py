@@ -41,7 +41,7 @@ class Progress:
 
     def start(self) -> None:
         if self.tty:
-            from tqdm import tqdm
+            from tqdm import tqdm  # only a terminal gets a bar; logs get plain lines
 
             # The bar writes to its own copy of the terminal's descriptor, so that nothing that redirects
             # descriptor 2 can swallow it (kernels write their stderr to their own log: executing.py).

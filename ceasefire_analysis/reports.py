@@ -1,6 +1,7 @@
 """Rendering review periods and meeting packs: each params file checked, its notebooks run and exported to offline HTML, its folder published."""
 from __future__ import annotations
 
+import ast
 import contextlib
 import datetime as dt
 import functools
@@ -61,7 +62,7 @@ def html_exporter():
 
     One per process: building it compiles the templates, which costs more than exporting a report.
     """
-    from nbconvert import HTMLExporter
+    from nbconvert import HTMLExporter  # heavy: imported only when a page is exported
 
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATE_DIR)])
     exporter.exclude_input = True
@@ -104,8 +105,6 @@ def notebook_audience(notebook: nbformat.NotebookNode) -> str:
     cannot be known (a params file since moved), the page is treated as not internal, so
     it gets the glossary rather than missing it.
     """
-    import ast
-
     given: dict = {}
     for cell in notebook.get("cells", []):
         if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
@@ -166,7 +165,7 @@ def render_executed(path: str | os.PathLike, out: str | os.PathLike | None = Non
 def render_notebook(name: str, params_file: str, staging: str, kernel: WarmKernel | None = None) -> ReportResult:
     """Execute one period notebook in ``kernel`` (by default this process's) and write its HTML report
     (or a failure page) into ``staging``."""
-    import papermill as pm
+    import papermill as pm  # heavy: imported only when a notebook is run
 
     started = time.perf_counter()
     staging_dir = Path(staging)
