@@ -59,7 +59,7 @@ REFERRAL_LABELS = {"call_in": "a call-in", "custom_notification": "custom notifi
                    "ceasefire_other": "other Ceasefire work", "outreach": "outreach",
                    "non_ceasefire_other": "non-Ceasefire sources"}
 for _source in schema.REFERRAL_SOURCES:
-    LABELS[f"case_management_active_{_source}"] = "  referred by " + REFERRAL_LABELS[_source]
+    LABELS[f"case_management_active_{_source}"] = "  referred by " + REFERRAL_LABELS.get(_source, _source.replace("_", " "))
 for _group in schema.UNIT_GROUPS:
     LABELS[f"staffing_pct_{_group}"] = f"Staffing of {_group.upper() if _group == 'siu' else _group} units"
     LABELS[f"staffing_units_{_group}"] = f"  number of {_group.upper() if _group == 'siu' else _group} units"

@@ -35,7 +35,7 @@ from .errors import ParamsError
 from .counts import (days_overdue, is_on_time, median_days_to_complete, on_time_rate,  # noqa: F401
                      open_on, rows_in_window)
 from .loading import CityData, load_data_dir
-from .params import AUDIENCES, notebook_params, parameters_in
+from .params import audience_and_threshold, notebook_params, parameters_in
 from .formatting import format_share
 from .privacy import (
     SMALL, Relation, hidden_text, provenance_label, shows_participant_rows, suppress_cells,
@@ -158,12 +158,7 @@ def meeting_params_from_values(values: dict[str, Any], source: str = "", base: P
             raise ParamsError(f"'window_end'{where} ({end}) is before 'window_start' ({start})")
         if end > meeting_on:
             raise ParamsError(f"'window_end'{where} ({end}) is after 'meeting_on' ({meeting_on})")
-    audience = values.get("audience") or "internal"
-    if audience not in AUDIENCES:
-        raise ParamsError(f"'audience'{where} must be one of {', '.join(AUDIENCES)}")
-    threshold = values.get("small_count_threshold") or 5
-    if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 1:
-        raise ParamsError(f"'small_count_threshold'{where} must be a whole number of 1 or more")
+    audience, threshold = audience_and_threshold(values, source)  # the same rule as a period's params
     notes = values.get("partnership_notes") or []
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         raise ParamsError(f"'partnership_notes'{where} must be a list of text items")

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import schema
 from .config import DEMO_ID_KEY, ID_KEY_ENV, ID_KEY_FILE, MIN_ID_KEY_LENGTH, is_demo_dir
 from .errors import CeasefireError
 from .params import AUDIENCES
@@ -365,9 +366,7 @@ def pinned_down(cell: str, values: dict[str, int], relations: list[Relation], hi
 # Counts of people in the indicators table, with the totals they add up to.
 PEOPLE_TOTALS = {
     "direct_communications": ("call_ins", "custom_notifications"),
-    "case_management_active": ("case_management_active_call_in", "case_management_active_custom_notification",
-                               "case_management_active_ceasefire_other", "case_management_active_outreach",
-                               "case_management_active_non_ceasefire_other"),
+    "case_management_active": tuple(f"case_management_active_{s}" for s in schema.REFERRAL_SOURCES),
     "case_management_new": (),
 }
 # Shares of people: (share indicator, the people count that is its denominator).

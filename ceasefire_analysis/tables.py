@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import HTML
 
+from . import schema
 from .counts import monthly_counts
 from .coverage import so_far_text
 from .formatting import (
@@ -301,22 +302,22 @@ def pace_html(review: PeriodReview) -> HTML:
                             "Chance of meeting it"], rows, caption))
 
 
-# Worksheet 2 rows: (indicator, indented?)
-ACTIVITY_LAYOUT = [
-    ("1. Direct communication", [("direct_communications", False), ("call_ins", True),
-                                 ("custom_notifications", True), ("direct_communications_highest_risk_pct", False)]),
-    ("2. Relationship-focused case management", [
-        ("case_management_new", False), ("case_management_opd_highest_risk_pct", False),
-        ("case_management_active", False), ("case_management_active_call_in", True),
-        ("case_management_active_custom_notification", True), ("case_management_active_ceasefire_other", True),
-        ("case_management_active_outreach", True), ("case_management_active_non_ceasefire_other", True)]),
-    ("3. Targeted enforcement", [
-        ("staffing_pct_ceasefire", False), ("staffing_pct_siu", False), ("staffing_pct_gang", False),
-        ("staffing_pct_area", False), ("enforcement_vhr_pct_area", False), ("enforcement_vhr_pct_specialised", False)]),
-    ("4. Partnership", [("coordination_meetings", False), ("coordination_meetings_leads_present", True),
-                        ("coordination_meetings_risk_focus", True), ("deliverables_on_time_pct", False),
-                        ("deliverables_median_days_to_complete", False)]),
-]
+def activity_layout() -> list[tuple[str, list[tuple[str, bool]]]]:
+    """Worksheet 2's sections and rows, ``(indicator, indented?)``; referral sources and unit groups come
+    from the schema, so a source or group added there gets its row."""
+    return [
+        ("1. Direct communication", [("direct_communications", False), ("call_ins", True),
+                                     ("custom_notifications", True), ("direct_communications_highest_risk_pct", False)]),
+        ("2. Relationship-focused case management", [
+            ("case_management_new", False), ("case_management_opd_highest_risk_pct", False),
+            ("case_management_active", False)]
+            + [(f"case_management_active_{source}", True) for source in schema.REFERRAL_SOURCES]),
+        ("3. Targeted enforcement", [(f"staffing_pct_{group}", False) for group in schema.UNIT_GROUPS]
+            + [("enforcement_vhr_pct_area", False), ("enforcement_vhr_pct_specialised", False)]),
+        ("4. Partnership", [("coordination_meetings", False), ("coordination_meetings_leads_present", True),
+                            ("coordination_meetings_risk_focus", True), ("deliverables_on_time_pct", False),
+                            ("deliverables_median_days_to_complete", False)]),
+    ]
 
 
 def suppressed_text(r: pd.Series, threshold: int) -> str | None:
@@ -379,7 +380,7 @@ def activity_worksheet_html(review: PeriodReview) -> HTML:
               f"Review period ({window_label(params.review.period)})",
               f"At {format_day(params.review.end)}", "Notes re trends"]
     rows, classes = [], []
-    for section, indicators in ACTIVITY_LAYOUT:
+    for section, indicators in activity_layout():
         rows.append([Cell(section, ""), "", "", "", ""])
         classes.append("section")
         for indicator, indented in indicators:

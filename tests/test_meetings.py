@@ -200,3 +200,22 @@ def test_coordination_pack_of_an_incident_only_city_says_not_recorded(make_city,
     strategy = coordination_strategy_html(pack).data
     assert strategy.count("not recorded for this city") == 3
     assert "Meetings are not recorded for this city" in partnership_health_html(pack).data
+
+
+@pytest.mark.parametrize("key,value,message", [
+    ("small_count_threshold", 0, "'small_count_threshold' in m.yaml must be a whole number of 1 or more"),
+    ("audience", "", "'audience' in m.yaml must be one of internal, partner, public"),
+])
+def test_meeting_and_period_params_share_one_rule_for_audience_and_threshold(key, value, message):
+    # a threshold of 0 is not quietly 5, an empty audience not quietly internal: the same error as a period's
+    from ceasefire_analysis.params import params_from_values
+
+    meeting = {"meeting": "coordination", "city": "X", "data_dir": "data/raw/demo", "meeting_on": "2017-03-09"}
+    period = {"city": "X", "period_start": "2017-02", "period_end": "2017-03", "data_dir": "data/raw/demo"}
+    with pytest.raises(ParamsError) as from_meeting:
+        meeting_params_from_values({**meeting, key: value}, "m.yaml")
+    with pytest.raises(ParamsError) as from_period:
+        params_from_values({**period, key: value}, "m.yaml")
+    assert str(from_meeting.value) == str(from_period.value) == message
+    assert meeting_params_from_values(meeting).small_count_threshold == 5  # absent: the default
+    assert meeting_params_from_values(meeting).audience == "internal"
