@@ -15,6 +15,7 @@ import textwrap
 
 import numpy as np
 import pandas as pd
+from IPython.display import HTML
 from matplotlib.figure import Figure
 
 from .counts import monthly_counts
@@ -33,8 +34,6 @@ MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "O
 
 def _no_chart(message: str):
     """What stands in for a chart the data cannot support: a sentence saying why."""
-    from IPython.display import HTML
-
     return HTML(f'<div class="cf-report"><p class="cf-note"><strong>Chart not shown.</strong> '
                 f"{html.escape(message)}</p></div>")
 
@@ -170,7 +169,7 @@ def year_to_date_curves(review: PeriodReview, indicator: str) -> pd.DataFrame:
                          "benchmark_pace": pace})
 
 
-def year_to_date_chart(review: PeriodReview, indicator: str) -> Figure:
+def year_to_date_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
     """This year's running total against last year's and the benchmark pace."""
     if OUTCOME_INDICATORS[indicator] not in recorded_incident_types(review.data):
         return _no_chart(f"{LABELS[indicator]} are not recorded for this city.")
@@ -222,7 +221,7 @@ def monthly_chart_months(review: PeriodReview, count: int = 12) -> list[Month]:
     return Window(last.shift(1 - count), last).months
 
 
-def monthly_counts_chart(review: PeriodReview, indicator: str) -> Figure:
+def monthly_counts_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
     """Monthly counts of one outcome over the 12 months ending at the period's end, the review months
     highlighted, each beside the same month a year earlier; a partial month drawn as partial."""
     if OUTCOME_INDICATORS[indicator] not in recorded_incident_types(review.data):

@@ -107,7 +107,7 @@ class HistoryReport:
     extra_chart: object = None
 
 
-def _missing(what: str, how: str) -> HTML:
+def _not_shown_note(what: str, how: str) -> HTML:
     return HTML(f'<div class="cf-report"><p><strong>{html.escape(what)}</strong> {html.escape(how)}</p></div>')
 
 
@@ -392,9 +392,9 @@ def history_report(review: PeriodReview) -> HistoryReport:
     else:
         homicides = homicides_chart(series["homicides"], review)
     rates = rate_comparison(series)
-    rate = rate_chart(rates, last_year=end_year) if rates is not None and not rates.empty else _missing(
+    rate = rate_chart(rates, last_year=end_year) if rates is not None and not rates.empty else _not_shown_note(
         "Rates need homicides, population, state_homicides and state_population series.", how)
-    footprint = footprint_chart(series, last_year=end_year) if "sworn_officers" in series else _missing(
+    footprint = footprint_chart(series, last_year=end_year) if "sworn_officers" in series else _not_shown_note(
         "No police staffing series (sworn_officers.csv).", how)
     facts = computed_facts(series, params.history_facts)
     facts_html = HTML(html_table(["Fact", "Value", "Years"], facts.values.tolist(),

@@ -73,11 +73,6 @@ class CityData:
     # tables derived from these once per load (e.g. ``counts.monthly_counts``), so each is computed once
     derived: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        incidents = self.tables.get("incidents")
-        if incidents is not None and self.reconciled_victims is None:
-            self.tables["incidents"], self.reconciled_victims = reconcile_victims(incidents)
-
     def __getattr__(self, name: str) -> pd.DataFrame | None:
         tables = self.__dict__.get("tables", {})
         if name in tables:
@@ -101,6 +96,18 @@ class CityData:
         if incidents is None or incidents.empty:
             return None, None
         return incidents["occurred_on"].min().date(), incidents["occurred_on"].max().date()
+
+
+def reconciled_city_data(data_dir: Path, tables: dict[str, pd.DataFrame | None], inputs: list[InputFile],
+                         duplicates: dict[str, dict[str, int]]) -> CityData:
+    """The loaded tables as a :class:`CityData`, after the one step that changes counts: a victim listed both
+    as a homicide and as a non-fatal shooting is dropped from the non-fatal count (``quality.reconcile_victims``);
+    the rows dropped are kept in ``reconciled_victims`` for the quality warnings."""
+    incidents = tables.get("incidents")
+    reconciled = None
+    if incidents is not None:
+        tables["incidents"], reconciled = reconcile_victims(incidents)
+    return CityData(data_dir, tables, inputs, reconciled_victims=reconciled, duplicate_rows=duplicates)
 
 
 def _decode(raw: bytes, filename: str) -> tuple[str | None, list[Problem]]:
@@ -497,7 +504,7 @@ def _read_cache(cache: Path, data_dir: Path, paths: dict[str, Path | None], hash
         return None
     with contextlib.suppress(OSError):
         os.utime(cache)  # most recently used: kept by pruning
-    return CityData(data_dir, tables, inputs, duplicate_rows=duplicates)
+    return reconciled_city_data(data_dir, tables, inputs, duplicates)
 
 
 def prune_caches(cache_root: Path, keep: int | None = None, now: float | None = None) -> list[Path]:
@@ -629,7 +636,7 @@ def _load_data_dir(data_dir: Path, paths: dict[str, Path | None], hashes: dict[s
     if cache is not None:
         _write_cache(cache, tables, {i.name: i.rows for i in inputs}, duplicates)
         prune_caches(cache.parent)
-    return CityData(data_dir, tables, inputs, duplicate_rows=duplicates)
+    return reconciled_city_data(data_dir, tables, inputs, duplicates)
 
 
 SERIES_COLUMNS = ("year", "value", "source", "definition")

@@ -121,7 +121,8 @@ def _planted_run(root):
     out = root / "out"
     results = run_periods([params], out)
     paths = {spec.name: find_input(city, spec) for spec in FILE_SPECS}
-    cache = _cache_dir_for({name: sha256_of(p) for name, p in paths.items() if p is not None}, resolve_id_key(city))
+    cache = _cache_dir_for({name: sha256_of(p) for name, p in paths.items() if p is not None}, resolve_id_key(city),
+                           city)
     return results, out / "2017-02_2017-03", cache
 
 
