@@ -108,6 +108,10 @@ class FileSpec:
                 return col
         raise KeyError(name)
 
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
 
 INCIDENTS = FileSpec(
     "incidents",
