@@ -80,9 +80,10 @@ def planted_run(tmp_path_factory):
 
     Returns the run's results, its period folder and the processed-data cache folder it wrote.
     """
-    with pytest.MonkeyPatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch:  # the key only for this run: later tests use the usual one
         patch.setenv("CEASEFIRE_ID_KEY", "planted-test-key-long-enough-to-be-accepted")
-        yield _planted_run(tmp_path_factory.mktemp("planted"))
+        run = _planted_run(tmp_path_factory.mktemp("planted"))
+    return run
 
 
 def _planted_run(root):
