@@ -15,12 +15,15 @@ import textwrap
 
 import numpy as np
 import pandas as pd
+from IPython.display import HTML
 from matplotlib.figure import Figure
 
+from .counts import monthly_counts
 from .coverage import so_far_text
 from .indicators import LABELS, OUTCOME_INDICATORS, annual_outcome_benchmark, recorded_incident_types
 from .periods import Month, Window
 from .review import PeriodReview
+from .statistics import control_chart
 
 SYNTHETIC_LABEL = "SYNTHETIC DEMO DATA"
 CURRENT_COLOUR = "#b2182b"
@@ -31,8 +34,6 @@ MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "O
 
 def _no_chart(message: str):
     """What stands in for a chart the data cannot support: a sentence saying why."""
-    from IPython.display import HTML
-
     return HTML(f'<div class="cf-report"><p class="cf-note"><strong>Chart not shown.</strong> '
                 f"{html.escape(message)}</p></div>")
 
@@ -156,7 +157,7 @@ def year_to_date_curves(review: PeriodReview, indicator: str) -> pd.DataFrame:
     """
     last = review.params.review.period.last
     year = last.year
-    monthly = review.data.monthly_counts
+    monthly = monthly_counts(review.data)
     column = OUTCOME_INDICATORS[indicator]
 
     current = year_monthly_counts(monthly, column, year)
@@ -169,7 +170,7 @@ def year_to_date_curves(review: PeriodReview, indicator: str) -> pd.DataFrame:
                          "benchmark_pace": pace})
 
 
-def year_to_date_chart(review: PeriodReview, indicator: str) -> Figure:
+def year_to_date_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
     """This year's running total against last year's and the benchmark pace."""
     if OUTCOME_INDICATORS[indicator] not in recorded_incident_types(review.data):
         return _no_chart(f"{LABELS[indicator]} are not recorded for this city.")
@@ -221,13 +222,13 @@ def monthly_chart_months(review: PeriodReview, count: int = 12) -> list[Month]:
     return Window(last.shift(1 - count), last).months
 
 
-def monthly_counts_chart(review: PeriodReview, indicator: str) -> Figure:
+def monthly_counts_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
     """Monthly counts of one outcome over the 12 months ending at the period's end, the review months
     highlighted, each beside the same month a year earlier; a partial month drawn as partial."""
     if OUTCOME_INDICATORS[indicator] not in recorded_incident_types(review.data):
         return _no_chart(f"{LABELS[indicator]} are not recorded for this city.")
     period = review.params.review.period
-    monthly = review.data.monthly_counts
+    monthly = monthly_counts(review.data)
     column = OUTCOME_INDICATORS[indicator]
     label = LABELS[indicator]
     months = monthly_chart_months(review)
@@ -283,11 +284,9 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart:
     """A c-chart of monthly counts with its limits, flagged months marked."""
     if OUTCOME_INDICATORS[indicator] not in recorded_incident_types(review.data):
         return _no_chart(f"{LABELS[indicator]} are not recorded for this city.")
-    from .statistics import control_chart
-
     params = review.params
     last = params.review.period.last
-    monthly = review.data.monthly_counts
+    monthly = monthly_counts(review.data)
     column = OUTCOME_INDICATORS[indicator]
     settings = params.control_chart
     if monthly.empty:

@@ -12,7 +12,10 @@ from pathlib import Path
 
 from .config import DEFAULT_REPORTS_DIR, DEMO_PARAMS
 from .errors import CeasefireError
+from .importing import import_export, load_map
 from .loading import validate_data_dir
+from .newcity import new_city, next_commands
+from .reports import render_executed, run_periods
 from .params import params_files_in
 
 # Notebooks run in that many warm kernels at once: two where there are two cores. More than two
@@ -33,8 +36,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .reports import run_periods
-
     if args.jobs < 1:
         print("--jobs must be 1 or more", file=sys.stderr)
         return 2
@@ -61,15 +62,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from .reports import render_executed
-
     print(render_executed(args.notebook, args.out))
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .importing import import_export, load_map
-
     column_map = load_map(args.map)
     result = import_export(column_map, args.sources, Path(args.out))
     print(result.summary())
@@ -77,8 +74,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_new_city(args: argparse.Namespace) -> int:
-    from .newcity import new_city, next_commands
-
     params_file, data_dir = new_city(args.dir, args.name)
     print(f"wrote {params_file} and {data_dir}/ (README.md, .gitignore). Next:")
     for command in next_commands(params_file, data_dir):

@@ -14,7 +14,8 @@ tables as a plain dict), so the period review can add its rows without an import
 The functions above ``focus_worksheet`` are pure: they take DataFrames and plain values. An
 indicator whose input (file, column or parameter) a city does not have is a row with status
 ``not_recorded`` and no actual. Counts of people are protected for partner and public
-audiences in one place, :func:`protect_people_counts`.
+audiences in one place, :func:`protect_people_counts`, through the privacy module's relation-aware
+suppression.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from . import schema
 from .coverage import data_coverage_of
 from .params import ReviewParams
 from .periods import Month, Window, exact, round_half_up
-from .privacy import suppresses_small_counts, suppression_mask
+from .privacy import COMPLEMENTARY, SMALL, Relation, suppress_cells, suppresses_small_counts
 from .schema import NOT_RECORDED, SUSPECT, VICTIM, WINDOW_AS_OF, WINDOW_YEAR, WINDOW_YTD
 
 WORKSHEET = "focus"
@@ -494,7 +495,7 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
     add(_focus_row("flagged", "flagged_people", WINDOW_YTD, ytd, as_of, cohort, "people", _people=cohort))
     for key in ("reached", "enrolled"):
         add(_focus_row("flagged", f"flagged_{key}", WINDOW_YTD, ytd, as_of, path.get(key), "people",
-                       _people=path.get(key), _part=path.get(key), _of=cohort))
+                       _people=path.get(key), _part=path.get(key), _of=cohort, _base="flagged_people"))
     retained, base = path.get("retained"), path.get("retention_base")
     add(_focus_row("flagged", "flagged_retained_90_days_pct", WINDOW_YTD, ytd, as_of,
                    None if retained is None else share_pct(retained, base), "percent", _part=retained, _of=base))
@@ -524,49 +525,89 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
 
 # --------------------------------------------------------------------------- privacy
 
-def protect_people_counts(rows: pd.DataFrame, audience: str, threshold: int) -> pd.DataFrame:
-    """Hide small counts of people, and the shares and medians that would give them away, for partner
-    and public audiences (through ``privacy.suppression_mask``).
+def focus_people_cells(rows: pd.DataFrame) -> tuple[dict[str, int], list[Relation], set[str], dict[str, list]]:
+    """Worksheet 3's counts of people as cells and relations for :func:`privacy.suppress_cells`.
 
-    ``_people`` marks a count of people; ``_part``/``_of`` the people counted in a share (or a
-    part of a shown total), ``_of`` blank when the denominator is not a count of people (the
-    very-high-risk estimate); ``_median_of`` the people a median is taken over; ``_base`` the
-    count of people a share is of (hidden with it). Victims and suspects are protected as two
-    parts of the people linked to shootings. A hidden row
-    gets ``suppressed`` = ``small`` (its own count is small) or ``complementary`` (it would
-    reveal one), no ``actual`` and no comparison values. Internal reports are unchanged.
+    The relations a reader can use: victims + suspects - (people who were both) = people linked
+    to shootings; a share's people + the rest = the people it is of (its ``_base`` row, or its own
+    ``_of``); the same indicator over two windows of the same months is the same count. A median
+    over ``_median_of`` people is a cell of that size in no relation. Returns the values, the
+    relations, the unpublished cells and, per cell, the rows it is shown in.
     """
-    if not suppresses_small_counts(audience):
-        return rows
-    out = rows.copy()
-    out["suppressed"] = ""
+    values: dict[str, int] = {}
+    shown_in: dict[str, list] = {}
+    relations: list[Relation] = []
+    unpublished: set[str] = set()
 
     def count(row: pd.Series, key: str) -> int | None:
         value = row.get(key)
         return None if value is None or pd.isna(value) else int(value)
 
-    for i, row in out.iterrows():
-        people, part, whole, median_of = (count(row, k) for k in ("_people", "_part", "_of", "_median_of"))
-        if people is not None and suppression_mask([people], threshold)[0]:
-            out.at[i, "suppressed"] = "small"
-        elif part is not None and whole is not None and any(suppression_mask([part, whole - part], threshold)):
-            out.at[i, "suppressed"] = "complementary"
-        elif part is not None and whole is None and suppression_mask([part], threshold)[0]:
-            out.at[i, "suppressed"] = "complementary"
-        elif median_of is not None and suppression_mask([median_of], threshold)[0]:
-            out.at[i, "suppressed"] = "complementary"
-    for window in out["window"].unique():
-        # victims and suspects: with the total shown, hiding only one would let it be worked out
-        # (exactly, when nobody was both)
-        rows_of = {name: out.index[(out["indicator"] == name) & (out["window"] == window)]
-                   for name in ("known_before_people", "known_before_people_victims", "known_before_people_suspects")}
-        if any(len(found) != 1 for found in rows_of.values()) or pd.isna(out.at[rows_of["known_before_people"][0], "actual"]):
-            continue
-        total, victims, suspects = (rows_of[name][0] for name in rows_of)
-        counts = [int(out.at[victims, "actual"]), int(out.at[suspects, "actual"])]
-        for i, hide in zip((victims, suspects), suppression_mask(counts, threshold, out.at[total, "suppressed"] == "")):
-            if hide and not out.at[i, "suppressed"]:
-                out.at[i, "suppressed"] = "complementary"
+    def add(name: str, value: int, i) -> str:
+        values[name] = value
+        shown_in.setdefault(name, []).append(i)
+        return name
+
+    for i, row in rows.iterrows():  # first the counts of people, which shares may be of
+        if count(row, "_people") is not None:
+            add(f"{row['indicator']}/{row['window']}", count(row, "_people"), i)
+    for i, row in rows.iterrows():
+        key = f"{row['indicator']}/{row['window']}"
+        part, whole, median_of = (count(row, k) for k in ("_part", "_of", "_median_of"))
+        if part is not None:
+            part_cell = key if key in values else add(f"{key}#part", part, i)
+            base = row.get("_base")
+            base_cell = f"{base}/{row['window']}" if isinstance(base, str) else None
+            whole_cell = base_cell if base_cell in values else (
+                add(f"{key}#of", whole, i) if whole is not None else None)  # a shown share gives its base away
+            if whole_cell is not None:
+                rest = f"{key}#rest"
+                values[rest] = values[whole_cell] - part
+                unpublished.add(rest)
+                relations.append(Relation.total(whole_cell, [part_cell, rest]))
+        if median_of is not None:
+            add(f"{key}#over", median_of, i)
+    for window in rows["window"].unique():
+        total, victims, suspects = (f"known_before_people{suffix}/{window}" for suffix in ("", "_victims", "_suspects"))
+        if {total, victims, suspects} <= values.keys():
+            both = f"known_before_people_both/{window}"  # a victim of one shooting and a suspect in another
+            values[both] = values[victims] + values[suspects] - values[total]
+            unpublished.add(both)
+            relations.append(Relation(((total, 1), (victims, -1), (suspects, -1), (both, 1))))
+    spans = rows.groupby("window")[["window_start", "window_end"]].first() if "window_start" in rows else None
+    if spans is not None:
+        for first, second in ((a, b) for a in spans.index for b in spans.index if a < b):
+            if tuple(spans.loc[first]) == tuple(spans.loc[second]):  # a January-February review's YTD is its period
+                for name in [n for n in values if n.endswith(f"/{first}") and "#" not in n]:
+                    twin = name[: -len(first)] + second
+                    if twin in values:
+                        relations.append(Relation(((name, 1), (twin, -1))))
+    return values, relations, unpublished, shown_in
+
+
+def protect_people_counts(rows: pd.DataFrame, audience: str, threshold: int) -> pd.DataFrame:
+    """Hide small counts of people, and every count, share and median that would give one away, for
+    partner and public audiences (through ``privacy.suppress_cells``, see :func:`focus_people_cells`).
+
+    ``_people`` marks a count of people; ``_part``/``_of`` the people counted in a share (or a
+    part of a shown total), ``_of`` blank when the denominator is not a count of people (the
+    very-high-risk estimate); ``_median_of`` the people a median is taken over; ``_base`` the
+    count of people a share is of (hidden with it). A hidden row gets ``suppressed`` = ``small``
+    (its own count of people is small) or ``complementary`` (it would reveal one), no ``actual``
+    and no comparison values. Internal reports are unchanged.
+    """
+    if not suppresses_small_counts(audience):
+        return rows
+    out = rows.copy()
+    out["suppressed"] = ""
+    values, relations, unpublished, shown_in = focus_people_cells(out)
+    for name, kind in sorted(suppress_cells(values, relations, threshold, unpublished).items()):
+        for i in shown_in[name]:
+            # the row's own count (people, or a share's people) is small; a share of, or a median over, few
+            # people is hidden as complementary
+            own_count = kind == SMALL and not name.endswith(("#of", "#over"))
+            if own_count or not out.at[i, "suppressed"]:
+                out.at[i, "suppressed"] = SMALL if own_count else COMPLEMENTARY
     if "_base" in out:
         hidden_people = set(zip(out.loc[out["suppressed"] != "", "indicator"], out.loc[out["suppressed"] != "", "window"]))
         for i in out.index[out["_base"].notna()]:

@@ -16,7 +16,7 @@ from IPython.display import HTML
 from .charts import BENCHMARK_COLOUR, CURRENT_COLOUR, Chart, _no_chart, label_axes, mark_synthetic, new_figure
 from .focus import FOCUS_LABELS, SECTIONS, WORKSHEET, safe_city_table, safe_city_through
 from .review import PeriodReview
-from .formatting import format_day, window_label, windows_span_label
+from .formatting import format_day, format_share, window_label, windows_span_label
 from .schema import INCOMPLETE, NOT_RECORDED, WINDOW_AS_OF, WINDOW_PERIOD, WINDOW_YEAR, WINDOW_YTD
 from .tables import REPORT_CSS, Cell, format_value, gap_note, html_table, suppressed_text
 
@@ -140,7 +140,7 @@ def safe_city_html(review: PeriodReview) -> HTML:
                      Cell(format_value(r["path"], "count"), "num"), note])
     base = ("as given in the params file" if s.get("base_count") is not None
             else f"the count of {s['base_year']}")
-    intro = (f"<p>“Safe city” status calls for {round(100 * s['reduction'])}% fewer shootings (homicides plus "
+    intro = (f"<p>“Safe city” status calls for {format_share(s['reduction'])} fewer shootings (homicides plus "
              f"non-fatal injury shootings) every year for {s['years']} years from {s['base_year']}. The path starts "
              f"from {html.escape(base)} and falls by that share each year, rounded to whole shootings. A partial "
              "year's count is not comparable with the whole-year path.</p></div>")
@@ -170,7 +170,7 @@ def safe_city_chart(review: PeriodReview):
     ax.plot(years, table["path"], color=BENCHMARK_COLOUR, marker="o", linewidth=2, label="Safe-city path")
     ax.set_xticks(years, [str(y) for y in years])
     label_axes(ax, "Year", "Shootings (victims)",
-               f"Shootings against the safe-city path ({round(100 * review.params.safe_city['reduction'])}% a year)")
+               f"Shootings against the safe-city path ({format_share(review.params.safe_city['reduction'])} a year)")
     ax.legend(loc="upper right", fontsize=9)
     mark_synthetic(fig, review.is_demo)
     return Chart(fig)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML
@@ -20,9 +19,10 @@ from matplotlib.ticker import MaxNLocator
 
 from .charts import (BENCHMARK_COLOUR, Chart, CURRENT_COLOUR, PRIOR_COLOUR, _no_chart, label_axes, new_figure,
                      new_panels)
-from .errors import InputError, Problem
 from .formatting import format_day, window_label
-from .indicators import count_in_window, recorded_incident_types
+from .counts import count_in_window
+from .indicators import recorded_incident_types
+from .loading import ROLES, SERIES_COLUMNS, load_history, read_series  # noqa: F401 (re-exported)
 from .params import display_path
 from .privacy import provenance_label
 from .review import PeriodReview
@@ -30,83 +30,6 @@ from .schema import HOMICIDE, NONFATAL
 from .tables import HOMICIDE_SCOPE_TEXT, REPORT_CSS, html_table
 
 HISTORY_START = 1969  # the seed deck's long-run charts begin here
-SERIES_COLUMNS = ("year", "value", "source", "definition")
-ROLES = ("homicides", "population", "state_homicides", "state_population", "sworn_officers",
-         "sworn_officers_jan1")
-
-
-# --------------------------------------------------------------------------- loading
-
-def read_series(path: Path) -> pd.DataFrame:
-    """Read and check one annual series file.
-
-    Years must be whole numbers, unique, and contiguous within each definition;
-    values must be numbers of 0 or more.
-
-    Raises
-    ------
-    InputError
-        Naming the file, row and column of every problem.
-    """
-    name = f"{path.parent.name}/{path.name}"  # e.g. history/homicides.csv, as a user would look for it
-    problems: list[Problem] = []
-    from .loading import parse_csv_lines  # the data loader's reader: rows keep the file's own line numbers
-
-    try:
-        raw, unreadable = parse_csv_lines(path.read_bytes().decode("utf-8-sig"), name)
-    except UnicodeDecodeError:
-        raw, unreadable = None, [Problem(name, None, None, "could not be read as CSV (not UTF-8 text)",
-                                         "a UTF-8 CSV file with columns " + ", ".join(SERIES_COLUMNS))]
-    if raw is None:
-        raise InputError(unreadable)
-    raw.columns = [c.strip().lower() for c in raw.columns]
-    missing = [c for c in SERIES_COLUMNS if c not in raw.columns]
-    if missing:
-        raise InputError([Problem(name, 1, c, "the column is missing from the header",
-                                  "columns " + ", ".join(SERIES_COLUMNS)) for c in missing])
-    years = pd.to_numeric(raw["year"].str.strip(), errors="coerce")
-    values = pd.to_numeric(raw["value"].str.strip(), errors="coerce")
-    for i in raw.index:
-        if math.isnan(years[i]) or years[i] != int(years[i]):
-            problems.append(Problem(name, i, "year", f"'{raw.at[i, 'year']}' is not a year", "a four-digit year"))
-        if math.isnan(values[i]) or values[i] < 0:
-            problems.append(Problem(name, i, "value", f"'{raw.at[i, 'value']}' is not a number of 0 or more",
-                                    "a number of 0 or more"))
-        if not raw.at[i, "definition"].strip():
-            problems.append(Problem(name, i, "definition", "is blank", "what the number counts"))
-    if problems:
-        raise InputError(problems)
-    frame = pd.DataFrame({"year": years.astype(int), "value": values.astype(float),
-                          "source": raw["source"].str.strip(), "definition": raw["definition"].str.strip(),
-                          "note": raw["note"].str.strip() if "note" in raw else ""})
-    for i in frame.index[frame["year"].duplicated(keep="first")]:
-        problems.append(Problem(name, i, "year", f"{frame.at[i, 'year']} appears twice", "one row per year"))
-    for definition, group in frame.groupby("definition", sort=False):
-        expected = set(range(group["year"].min(), group["year"].max() + 1))
-        for year in sorted(expected - set(group["year"])):
-            problems.append(Problem(name, None, "year", f"{year} is missing inside the '{definition}' years",
-                                    "contiguous years within each definition"))
-    if problems:
-        raise InputError(problems)
-    return frame.sort_values("year").reset_index(drop=True)
-
-
-def load_history(history_dir: Path | None) -> dict[str, pd.DataFrame]:
-    """Every series in a history folder, by file stem (empty when there is no folder)."""
-    if history_dir is None or not Path(history_dir).is_dir():
-        return {}
-    problems: list[Problem] = []
-    series: dict[str, pd.DataFrame] = {}
-    for path in sorted(Path(history_dir).glob("*.csv")):
-        try:
-            series[path.stem] = read_series(path)
-        except InputError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise InputError(problems)
-    return series
-
-
 # --------------------------------------------------------------------------- arithmetic
 
 def rate_per_100k(counts: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
@@ -185,7 +108,7 @@ class HistoryReport:
     extra_chart: object = None
 
 
-def _missing(what: str, how: str) -> HTML:
+def _not_shown_note(what: str, how: str) -> HTML:
     return HTML(f'<div class="cf-report"><p><strong>{html.escape(what)}</strong> {html.escape(how)}</p></div>')
 
 
@@ -476,9 +399,9 @@ def history_report(review: PeriodReview) -> HistoryReport:
     else:
         homicides = homicides_chart(series["homicides"], review)
     rates = rate_comparison(series)
-    rate = rate_chart(rates, last_year=end_year) if rates is not None and not rates.empty else _missing(
+    rate = rate_chart(rates, last_year=end_year) if rates is not None and not rates.empty else _not_shown_note(
         "Rates need homicides, population, state_homicides and state_population series.", how)
-    footprint = footprint_chart(series, last_year=end_year) if "sworn_officers" in series else _missing(
+    footprint = footprint_chart(series, last_year=end_year) if "sworn_officers" in series else _not_shown_note(
         "No police staffing series (sworn_officers.csv).", how)
     facts = computed_facts(series, params.history_facts)
     facts_html = HTML(html_table(["Fact", "Value", "Years"], facts.values.tolist(),

@@ -43,7 +43,9 @@ from typing import Any
 import yaml
 
 from . import schema
+from .config import PARAMS_DIR
 from .errors import CeasefireError, InputError
+from .loading import read_input
 from .schema import CATEGORY, DATE, FileSpec
 
 MAP_KEYS = ("file", "keep", "columns")
@@ -238,8 +240,6 @@ def load_map(path: str | os.PathLike) -> ColumnMap:
     """Read and check a column map file; a bare name (``nypd_shooting_incidents``) is a shipped map."""
     path = Path(path)
     if not path.exists() and path.parent == Path(".") and path.suffix == "":
-        from .config import PARAMS_DIR
-
         path = PARAMS_DIR / "maps" / f"{path.name}.yaml"
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -273,7 +273,7 @@ def decode_export(raw: bytes) -> str:
 def read_export(path: Path) -> tuple[list[str], list[list[str]]]:
     """Header and rows of a CSV (any line endings) or .xlsx export, every value as text."""
     if path.suffix.lower() == ".xlsx":
-        import pandas as pd
+        import pandas as pd  # only a spreadsheet export needs it (to read .xlsx)
 
         try:
             frame = pd.read_excel(path, dtype=object, keep_default_na=False)
@@ -398,8 +398,6 @@ def import_export(column_map: ColumnMap, sources: list[str | os.PathLike], out_d
 
 def _write_checked(path: Path, text: str, spec: FileSpec, today: dt.date | None) -> None:
     """Write a contract file in one step, only when it passes the contract's checks."""
-    from .loading import read_input
-
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".csv", dir=path.parent)
     try:

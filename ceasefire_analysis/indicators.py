@@ -15,10 +15,12 @@ import datetime as dt
 import math
 from fractions import Fraction
 
-import numpy as np
 import pandas as pd
 
 from . import schema
+from .counts import (count_in_window, data_coverage, in_window, median_days_to_complete,  # noqa: F401
+                     monthly_counts, monthly_incident_counts, on_time_rate, rows_in_window, window_is_covered,
+                     window_total)
 from .coverage import Coverage, data_coverage_of, incident_coverage, so_far_text
 from .loading import CityData
 from .params import ReviewParams
@@ -57,7 +59,7 @@ REFERRAL_LABELS = {"call_in": "a call-in", "custom_notification": "custom notifi
                    "ceasefire_other": "other Ceasefire work", "outreach": "outreach",
                    "non_ceasefire_other": "non-Ceasefire sources"}
 for _source in schema.REFERRAL_SOURCES:
-    LABELS[f"case_management_active_{_source}"] = "  referred by " + REFERRAL_LABELS[_source]
+    LABELS[f"case_management_active_{_source}"] = "  referred by " + REFERRAL_LABELS.get(_source, _source.replace("_", " "))
 for _group in schema.UNIT_GROUPS:
     LABELS[f"staffing_pct_{_group}"] = f"Staffing of {_group.upper() if _group == 'siu' else _group} units"
     LABELS[f"staffing_units_{_group}"] = f"  number of {_group.upper() if _group == 'siu' else _group} units"
@@ -70,74 +72,6 @@ SHARE_TARGETS = {
     "enforcement_vhr_pct_area": 50.0,
     "enforcement_vhr_pct_specialised": 90.0,
 }
-
-
-# --------------------------------------------------------------------------- windows and counts
-
-def count_in_window(dates: pd.Series, start: dt.date, end: dt.date) -> int:
-    """Number of dates from ``start`` to ``end``, both included.
-
-    >>> s = pd.Series(pd.to_datetime(["2017-01-31", "2017-02-01", "2017-03-31", "2017-04-01"]))
-    >>> count_in_window(s, dt.date(2017, 2, 1), dt.date(2017, 3, 31))
-    2
-    """
-    return int(_in_window(dates, start, end).sum())
-
-
-def _in_window(dates: pd.Series, start: dt.date, end: dt.date) -> pd.Series:
-    return (dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
-
-
-def rows_in_window(frame: pd.DataFrame, column: str, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Rows whose ``column`` date falls from ``start`` to ``end``, both included."""
-    return frame[_in_window(frame[column], start, end)]
-
-
-def monthly_incident_counts(incidents: pd.DataFrame) -> pd.DataFrame:
-    """Counts per calendar month (rows) and incident type (columns), with empty months as 0.
-
-    >>> df = pd.DataFrame({"occurred_on": pd.to_datetime(["2016-12-31", "2017-02-01"]),
-    ...                    "incident_type": ["homicide", "homicide"]})
-    >>> monthly_incident_counts(df)["homicide"].tolist()
-    [1, 0, 1]
-    """
-    if incidents.empty:
-        return pd.DataFrame(columns=list(schema.INCIDENT_TYPES), dtype="int64",
-                            index=pd.PeriodIndex([], freq="M", name="month"))
-    dates = incidents["occurred_on"]
-    # Month index as an integer (year*12 + month-1): bincount is far faster than a group-by.
-    ordinal = (dates.dt.year.to_numpy() * 12 + dates.dt.month.to_numpy() - 1).astype(np.int64)
-    low, high = int(ordinal.min()), int(ordinal.max())
-    type_codes = pd.Categorical(incidents["incident_type"], categories=schema.INCIDENT_TYPES).codes
-    width = high - low + 1
-    counts = np.bincount((ordinal - low) * len(schema.INCIDENT_TYPES) + type_codes,
-                         minlength=width * len(schema.INCIDENT_TYPES)).reshape(width, len(schema.INCIDENT_TYPES))
-    index = pd.period_range(pd.Period(year=low // 12, month=low % 12 + 1, freq="M"), periods=width, freq="M",
-                            name="month")
-    return pd.DataFrame(counts, index=index, columns=list(schema.INCIDENT_TYPES))
-
-
-def window_total(monthly: pd.DataFrame, column: str, window: Window) -> int:
-    """Sum of a monthly count column over a window (months outside the table count 0)."""
-    if monthly.empty:
-        return 0
-    first = pd.Period(str(window.first), freq="M")
-    last = pd.Period(str(window.last), freq="M")
-    return int(monthly.loc[(monthly.index >= first) & (monthly.index <= last), column].sum())
-
-
-def window_is_covered(window: Window, coverage: Window | None) -> bool:
-    """True when the data's span includes every month of ``window``."""
-    return coverage is not None and coverage.first <= window.first and window.last <= coverage.last
-
-
-def data_coverage(incidents: pd.DataFrame, through: Month | None) -> Window | None:
-    """Months the incident data covers: from its first incident's month to ``through`` (the last full month)."""
-    if incidents is None or incidents.empty or through is None:
-        return None
-    first = incidents["occurred_on"].min()
-    first_month = Month(first.year, first.month)
-    return Window(first_month, through) if first_month <= through else None
 
 
 def coverage_of(data: CityData, params: ReviewParams) -> Coverage:
@@ -307,7 +241,7 @@ def share_pct(numerator: int, denominator: int) -> float:
 
 def distinct_people(communications: pd.DataFrame, window: Window, kind: str | None = None) -> pd.DataFrame:
     """People reached in a window (one row each), with whether any contact flagged them highest-risk."""
-    rows = communications[_in_window(communications["occurred_on"], window.start, window.end)]
+    rows = communications[in_window(communications["occurred_on"], window.start, window.end)]
     if kind is not None:
         rows = rows[rows["kind"] == kind]
     return rows.groupby("participant_id", sort=False)["highest_risk"].any().reset_index()
@@ -416,7 +350,7 @@ def outcome_worksheet(data: CityData, params: ReviewParams, covered: Coverage | 
     """
     review = params.review
     incidents = data.incidents
-    monthly = data.monthly_counts
+    monthly = monthly_counts(data)
     covered = covered or coverage_of(data, params)
     coverage = incident_months(data, covered)
     incidents_through = incident_coverage(covered, incidents).through  # outcomes are counted from incidents
@@ -490,7 +424,7 @@ def outcome_seasonal_shares(monthly: pd.DataFrame, column: str, year: int, cover
 
 def annual_outcome_benchmark(data: CityData, params: ReviewParams, indicator: str, year: int) -> float | None:
     """The annual benchmark of an outcome indicator for ``year`` (given or derived), or None."""
-    monthly = data.monthly_counts
+    monthly = monthly_counts(data)
     coverage = incident_months(data, coverage_of(data, params))
     return outcome_annual_benchmarks(indicator, [year], monthly, coverage, params).get(year)
 
@@ -554,7 +488,7 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
                      + [(f"case_management_active_{s}", "people") for s in schema.REFERRAL_SOURCES], windowed=False)
     else:
         for window_name, window in review.windows().items():
-            new = cm[_in_window(cm["enrolled_on"], window.start, window.end)]
+            new = cm[in_window(cm["enrolled_on"], window.start, window.end)]
             benchmark = prorated("case_management_new", window, capacity)
             add(_row("activities", section, "case_management_new", window_name, window, as_of, len(new), "enrolments",
                      benchmark, activity_status(len(new), benchmark)))
@@ -593,10 +527,10 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
     actions = data.enforcement_actions
     if actions is not None:
         for window_name, window in review.windows().items():
-            in_window = actions[_in_window(actions["occurred_on"], window.start, window.end)]
+            actions_in_window = actions[in_window(actions["occurred_on"], window.start, window.end)]
             for indicator, groups in (("enforcement_vhr_pct_area", ("area",)),
                                       ("enforcement_vhr_pct_specialised", schema.SPECIALISED_UNIT_GROUPS)):
-                chosen = in_window[in_window["unit_group"].isin(groups)]
+                chosen = actions_in_window[actions_in_window["unit_group"].isin(groups)]
                 on_target = int(chosen["vhr_target"].fillna(False).sum())
                 pct = share_pct(on_target, len(chosen))
                 target = SHARE_TARGETS[indicator]
@@ -611,7 +545,7 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
     else:
         coordination = meetings[(meetings["kind"] == schema.COORDINATION) & meetings["held"].fillna(False)]
         for window_name, window in review.windows().items():
-            held = coordination[_in_window(coordination["scheduled_on"], window.start, window.end)]
+            held = coordination[in_window(coordination["scheduled_on"], window.start, window.end)]
             benchmark_value = exact(params.coordination_meetings_per_month) * window.n_months
             benchmark = round_half_up(benchmark_value)
             add(_row("activities", section, "coordination_meetings", window_name, window, as_of, len(held), "meetings",
@@ -622,7 +556,6 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
             add(_row("activities", section, "coordination_meetings_risk_focus", window_name, window, as_of,
                      int(held["risk_focus"].fillna(False).sum()), "meetings"))
     if data.tasks is not None:
-        from .meetings import median_days_to_complete, on_time_rate
 
         for window_name, window in review.windows().items():
             due, on_time, rate = on_time_rate(data.tasks, window.start, window.end)

@@ -13,13 +13,13 @@ import difflib
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +27,7 @@ import pandas as pd
 from . import schema
 from .config import CACHE_DIR, cache_root, sha256_of
 from .errors import InputError, Problem
+from .quality import reconcile_victims
 from .privacy import key_fingerprint, pseudonymise, resolve_id_key
 from .schema import BOOL, CATEGORY, DATE, INT, PARTICIPANT, TEXT, Column, FileSpec
 
@@ -69,13 +70,8 @@ class CityData:
     reconciled_victims: pd.DataFrame | None = None
     # per table: rows that repeat an earlier row exactly, in all and apart from it (see ``identical_rows``)
     duplicate_rows: dict[str, dict[str, int]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        from .quality import reconcile_victims
-
-        incidents = self.tables.get("incidents")
-        if incidents is not None and self.reconciled_victims is None:
-            self.tables["incidents"], self.reconciled_victims = reconcile_victims(incidents)
+    # tables derived from these once per load (e.g. ``counts.monthly_counts``), so each is computed once
+    derived: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     def __getattr__(self, name: str) -> pd.DataFrame | None:
         tables = self.__dict__.get("tables", {})
@@ -94,19 +90,24 @@ class CityData:
             records.append(record)
         return records
 
-    @cached_property
-    def monthly_counts(self) -> pd.DataFrame:
-        """Incident counts by month and type (see ``indicators.monthly_incident_counts``), computed once."""
-        from .indicators import monthly_incident_counts
-
-        return monthly_incident_counts(self.tables["incidents"])
-
     def date_range(self) -> tuple[dt.date | None, dt.date | None]:
         """First and last incident dates, the span the data covers."""
         incidents = self.tables.get("incidents")
         if incidents is None or incidents.empty:
             return None, None
         return incidents["occurred_on"].min().date(), incidents["occurred_on"].max().date()
+
+
+def reconciled_city_data(data_dir: Path, tables: dict[str, pd.DataFrame | None], inputs: list[InputFile],
+                         duplicates: dict[str, dict[str, int]]) -> CityData:
+    """The loaded tables as a :class:`CityData`, after the one step that changes counts: a victim listed both
+    as a homicide and as a non-fatal shooting is dropped from the non-fatal count (``quality.reconcile_victims``);
+    the rows dropped are kept in ``reconciled_victims`` for the quality warnings."""
+    incidents = tables.get("incidents")
+    reconciled = None
+    if incidents is not None:
+        tables["incidents"], reconciled = reconcile_victims(incidents)
+    return CityData(data_dir, tables, inputs, reconciled_victims=reconciled, duplicate_rows=duplicates)
 
 
 def _decode(raw: bytes, filename: str) -> tuple[str | None, list[Problem]]:
@@ -440,7 +441,6 @@ def validate_data_dir(data_dir: str | os.PathLike, today: dt.date | None = None)
     _, problems = _read_folder(data_dir, paths, today)
     problems = ambiguous_inputs(data_dir) + problems
     if (data_dir / "history").is_dir():
-        from .history import load_history
         try:
             load_history(data_dir / "history")
         except InputError as exc:
@@ -504,7 +504,7 @@ def _read_cache(cache: Path, data_dir: Path, paths: dict[str, Path | None], hash
         return None
     with contextlib.suppress(OSError):
         os.utime(cache)  # most recently used: kept by pruning
-    return CityData(data_dir, tables, inputs, duplicate_rows=duplicates)
+    return reconciled_city_data(data_dir, tables, inputs, duplicates)
 
 
 def prune_caches(cache_root: Path, keep: int | None = None, now: float | None = None) -> list[Path]:
@@ -636,4 +636,80 @@ def _load_data_dir(data_dir: Path, paths: dict[str, Path | None], hashes: dict[s
     if cache is not None:
         _write_cache(cache, tables, {i.name: i.rows for i in inputs}, duplicates)
         prune_caches(cache.parent)
-    return CityData(data_dir, tables, inputs, duplicate_rows=duplicates)
+    return reconciled_city_data(data_dir, tables, inputs, duplicates)
+
+
+SERIES_COLUMNS = ("year", "value", "source", "definition")
+ROLES = ("homicides", "population", "state_homicides", "state_population", "sworn_officers",
+         "sworn_officers_jan1")
+
+
+# --------------------------------------------------------------------------- history series
+
+def read_series(path: Path) -> pd.DataFrame:
+    """Read and check one annual series file.
+
+    Years must be whole numbers, unique, and contiguous within each definition;
+    values must be numbers of 0 or more.
+
+    Raises
+    ------
+    InputError
+        Naming the file, row and column of every problem.
+    """
+    name = f"{path.parent.name}/{path.name}"  # e.g. history/homicides.csv, as a user would look for it
+    problems: list[Problem] = []
+
+    try:
+        raw, unreadable = parse_csv_lines(path.read_bytes().decode("utf-8-sig"), name)
+    except UnicodeDecodeError:
+        raw, unreadable = None, [Problem(name, None, None, "could not be read as CSV (not UTF-8 text)",
+                                         "a UTF-8 CSV file with columns " + ", ".join(SERIES_COLUMNS))]
+    if raw is None:
+        raise InputError(unreadable)
+    raw.columns = [c.strip().lower() for c in raw.columns]
+    missing = [c for c in SERIES_COLUMNS if c not in raw.columns]
+    if missing:
+        raise InputError([Problem(name, 1, c, "the column is missing from the header",
+                                  "columns " + ", ".join(SERIES_COLUMNS)) for c in missing])
+    years = pd.to_numeric(raw["year"].str.strip(), errors="coerce")
+    values = pd.to_numeric(raw["value"].str.strip(), errors="coerce")
+    for i in raw.index:
+        if math.isnan(years[i]) or years[i] != int(years[i]):
+            problems.append(Problem(name, i, "year", f"'{raw.at[i, 'year']}' is not a year", "a four-digit year"))
+        if math.isnan(values[i]) or values[i] < 0:
+            problems.append(Problem(name, i, "value", f"'{raw.at[i, 'value']}' is not a number of 0 or more",
+                                    "a number of 0 or more"))
+        if not raw.at[i, "definition"].strip():
+            problems.append(Problem(name, i, "definition", "is blank", "what the number counts"))
+    if problems:
+        raise InputError(problems)
+    frame = pd.DataFrame({"year": years.astype(int), "value": values.astype(float),
+                          "source": raw["source"].str.strip(), "definition": raw["definition"].str.strip(),
+                          "note": raw["note"].str.strip() if "note" in raw else ""})
+    for i in frame.index[frame["year"].duplicated(keep="first")]:
+        problems.append(Problem(name, i, "year", f"{frame.at[i, 'year']} appears twice", "one row per year"))
+    for definition, group in frame.groupby("definition", sort=False):
+        expected = set(range(group["year"].min(), group["year"].max() + 1))
+        for year in sorted(expected - set(group["year"])):
+            problems.append(Problem(name, None, "year", f"{year} is missing inside the '{definition}' years",
+                                    "contiguous years within each definition"))
+    if problems:
+        raise InputError(problems)
+    return frame.sort_values("year").reset_index(drop=True)
+
+
+def load_history(history_dir: Path | None) -> dict[str, pd.DataFrame]:
+    """Every series in a history folder, by file stem (empty when there is no folder)."""
+    if history_dir is None or not Path(history_dir).is_dir():
+        return {}
+    problems: list[Problem] = []
+    series: dict[str, pd.DataFrame] = {}
+    for path in sorted(Path(history_dir).glob("*.csv")):
+        try:
+            series[path.stem] = read_series(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return series

@@ -13,8 +13,8 @@ is overdue by the days from its due date to the day of reckoning.
 Privacy: internal packs show everything; partner packs show no case number, no
 participant-level row and no free-text task description; public packs show counts only
 (no shooting rows, group names or task owners). Counts of people go through
-:func:`people_count_cells`, the one place a pack hides small numbers
-(:func:`privacy.suppression_mask`).
+:func:`shown_people_cells`, the one place a pack hides small numbers
+(:func:`privacy.suppress_cells`, with the relations between the pack's counts stated).
 """
 from __future__ import annotations
 
@@ -29,16 +29,17 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML
 
-from . import schema
-from .config import resolve_path
+from . import __version__, schema
+from .config import is_demo_dir, resolve_path
 from .errors import ParamsError
-from .indicators import rows_in_window
+from .counts import (days_overdue, is_on_time, median_days_to_complete, on_time_rate,  # noqa: F401
+                     open_on, rows_in_window)
 from .loading import CityData, load_data_dir
-from .params import AUDIENCES, notebook_params, parameters_in
+from .params import audience_and_threshold, notebook_params, parameters_in
 from .formatting import format_share
 from .privacy import (
-    COMPLEMENTARY, SMALL, hidden_text, provenance_label, shows_participant_rows, suppresses_small_counts,
-    Relation, suppress_cells, suppression_mask, visible_note,
+    SMALL, Relation, hidden_text, provenance_label, shows_participant_rows, suppress_cells,
+    suppresses_small_counts, visible_note,
 )
 from .tables import NOT_RECORDED_TEXT, REPORT_CSS, html_table
 
@@ -157,12 +158,7 @@ def meeting_params_from_values(values: dict[str, Any], source: str = "", base: P
             raise ParamsError(f"'window_end'{where} ({end}) is before 'window_start' ({start})")
         if end > meeting_on:
             raise ParamsError(f"'window_end'{where} ({end}) is after 'meeting_on' ({meeting_on})")
-    audience = values.get("audience") or "internal"
-    if audience not in AUDIENCES:
-        raise ParamsError(f"'audience'{where} must be one of {', '.join(AUDIENCES)}")
-    threshold = values.get("small_count_threshold") or 5
-    if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 1:
-        raise ParamsError(f"'small_count_threshold'{where} must be a whole number of 1 or more")
+    audience, threshold = audience_and_threshold(values, source)  # the same rule as a period's params
     notes = values.get("partnership_notes") or []
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         raise ParamsError(f"'partnership_notes'{where} must be a list of text items")
@@ -199,50 +195,6 @@ def with_window(params: MeetingParams, meetings: pd.DataFrame | None) -> Meeting
     if params.start is not None:
         start, end = params.start, params.end
     return dataclasses.replace(params, start=start, end=end, previous_meeting=previous)
-
-
-# --------------------------------------------------------------------------- task arithmetic
-
-def is_on_time(tasks: pd.DataFrame) -> pd.Series:
-    """Completed on or before the due date (a task finished on its due date is on time).
-
-    >>> t = pd.DataFrame({"due_on": pd.to_datetime(["2017-03-10"] * 3),
-    ...                   "completed_on": pd.to_datetime(["2017-03-10", "2017-03-11", None])})
-    >>> is_on_time(t).tolist()
-    [True, False, False]
-    """
-    return (tasks["completed_on"].notna() & (tasks["completed_on"] <= tasks["due_on"])).astype(bool)
-
-
-def open_on(tasks: pd.DataFrame, day: dt.date) -> pd.DataFrame:
-    """Tasks assigned on or before ``day`` and not completed on or before it."""
-    stamp = pd.Timestamp(day)
-    return tasks[(tasks["assigned_on"] <= stamp) & ~(tasks["completed_on"] <= stamp)]
-
-
-def days_overdue(tasks: pd.DataFrame, day: dt.date) -> pd.Series:
-    """Days past due at ``day`` for open tasks (0 when not yet due).
-
-    >>> t = pd.DataFrame({"due_on": pd.to_datetime(["2017-03-01", "2017-03-20"])})
-    >>> days_overdue(t, dt.date(2017, 3, 10)).tolist()
-    [9, 0]
-    """
-    return (pd.Timestamp(day) - tasks["due_on"]).dt.days.clip(lower=0).astype(int)
-
-
-def on_time_rate(tasks: pd.DataFrame, start: dt.date, end: dt.date) -> tuple[int, int, float]:
-    """Of the tasks due from ``start`` to ``end``: how many, how many done on time, and the share (NaN if none)."""
-    due = rows_in_window(tasks, "due_on", start, end)
-    done = int(is_on_time(due).sum())
-    return len(due), done, (done / len(due) if len(due) else math.nan)
-
-
-def median_days_to_complete(tasks: pd.DataFrame, start: dt.date, end: dt.date) -> float:
-    """Median days from assignment to completion of tasks completed from ``start`` to ``end`` (NaN if none)."""
-    done = rows_in_window(tasks, "completed_on", start, end)
-    if done.empty:
-        return math.nan
-    return float((done["completed_on"] - done["assigned_on"]).dt.days.median())
 
 
 def deliverables_by_owner(tasks: pd.DataFrame, day: dt.date, since: dt.date) -> pd.DataFrame:
@@ -482,7 +434,6 @@ class MeetingPack:
 
     @property
     def is_demo(self) -> bool:
-        from .config import is_demo_dir
         return is_demo_dir(self.params.data_dir)
 
 
@@ -498,19 +449,61 @@ def pack_from_notebook(namespace: dict[str, Any]) -> MeetingPack:
     return open_meeting(**parameters_in(namespace, MEETING_KEYS))
 
 
-def people_count_cells(counts: list[int], params: MeetingParams, total_shown: bool = False) -> list[str]:
+def shown_people_cells(values: dict[str, int], relations: list[Relation], params: MeetingParams,
+                       unpublished: set[str] = frozenset()) -> dict[str, str]:
     """Counts of people as shown to the pack's audience: the one place a pack hides small numbers.
 
-    Internal packs show every count. Partner and public packs (the rule lives in ``privacy``)
-    hide counts from 1 to ``small_count_threshold - 1`` ("fewer than 5") and a second cell
-    when a shown total would give a hidden one away (:func:`privacy.suppression_mask`).
+    Internal packs show every count. Partner and public packs (the rule lives in ``privacy``) hide
+    counts from 1 to ``small_count_threshold - 1`` ("fewer than 5") and every other count that the
+    stated ``relations`` and the shown counts would give a hidden one away by
+    (:func:`privacy.suppress_cells`). ``unpublished`` cells take part in the relations but are not returned.
     """
+    shown = {cell: str(value) for cell, value in values.items() if cell not in unpublished}
     if not suppresses_small_counts(params.audience):
-        return [str(c) for c in counts]
+        return shown
     threshold = params.small_count_threshold
-    hidden = suppression_mask(list(counts), threshold, total_shown=total_shown)
-    return [hidden_text(SMALL if 0 < c < threshold else COMPLEMENTARY, threshold) if h else str(c)
-            for c, h in zip(counts, hidden)]
+    for cell, kind in suppress_cells(values, relations, threshold, set(unpublished)).items():
+        shown[cell] = hidden_text(kind, threshold)
+    return shown
+
+
+def people_count_cells(counts: list[int], params: MeetingParams) -> list[str]:
+    """Counts of people that no shown number adds up to, as shown to the pack's audience (each hidden when small).
+
+    >>> p = meeting_params_from_values({"meeting": "coordination", "city": "X", "data_dir": "data/raw/demo",
+    ...                                 "meeting_on": "2017-03-09", "audience": "public"})
+    >>> people_count_cells([3, 0, 12], p)
+    ['fewer than 5', '0', '12']
+    """
+    shown = shown_people_cells({str(i): int(c) for i, c in enumerate(counts)}, [], params)
+    return [shown[str(i)] for i in range(len(counts))]
+
+
+def flagged_by_reviews_cells(table: pd.DataFrame, total: int, params: MeetingParams) -> dict[str, str]:
+    """The chronic-flags table's counts (from :func:`flags_by_reviews`) and its total, as shown to the audience.
+
+    Cells are ``total`` and ``<band>/<column>``. The relations a reader can use: the total is the sum
+    of the bands; in each band, people = reached + enrolled - (reached and enrolled) + neither, the
+    overlap unpublished. A band that is hidden hides its whole row.
+    """
+    values: dict[str, int] = {"total": int(total)}
+    relations: list[Relation] = []
+    unpublished: set[str] = set()
+    for _, r in table.iterrows():
+        band = r["flagged_at"]
+        for column in ("people", "reached", "enrolled", "neither"):
+            values[f"{band}/{column}"] = int(r[column])
+        both = f"{band}/both"
+        values[both] = int(r["reached"] + r["enrolled"] + r["neither"] - r["people"])
+        unpublished.add(both)
+        relations.append(Relation(((f"{band}/people", 1), (f"{band}/reached", -1), (f"{band}/enrolled", -1),
+                                   (both, 1), (f"{band}/neither", -1))))
+    relations.append(Relation.total("total", [f"{band}/people" for band in table["flagged_at"]]))
+    shown = shown_people_cells(values, relations, params, unpublished)
+    for band in table["flagged_at"]:
+        if shown[f"{band}/people"] != str(values[f"{band}/people"]):  # the band is hidden: so is all about it
+            shown.update({f"{band}/{column}": "hidden" for column in ("reached", "enrolled", "neither")})
+    return shown
 
 
 def _h(text: Any) -> str:
@@ -787,15 +780,10 @@ def _chronic_block(pack: MeetingPack) -> str:
     people = flags_over_time(pack.data.review_flags, pack.data.communications, pack.data.case_management,
                              p.meeting_on)
     table = flags_by_reviews(people)
-    band_cells = people_count_cells(table["people"].tolist(), p, total_shown=True)
-    rows = []
-    for (_, r), band in zip(table.iterrows(), band_cells):
-        if band != str(r["people"]):  # the band itself is hidden: so is everything about it
-            rows.append([r["flagged_at"], band, "hidden", "hidden", "hidden"])
-        else:
-            rows.append([r["flagged_at"], band] +
-                        people_count_cells([r["reached"], r["enrolled"], r["neither"]], p, total_shown=True))
-    total = people_count_cells([len(people)], p)[0]
+    shown = flagged_by_reviews_cells(table, len(people), p)
+    rows = [[band] + [shown[f"{band}/{column}"] for column in ("people", "reached", "enrolled", "neither")]
+            for band in table["flagged_at"]]
+    total = shown["total"]
     first = p.meeting_on - dt.timedelta(days=FLAGGED_HISTORY_DAYS - 1)
     intro = (f"<p>{_h(_sentence(total))} {'person was' if total == '1' else 'people were'} flagged at one or more "
              f"shooting reviews from {_span(first, p.meeting_on)}. "
@@ -910,7 +898,6 @@ def partnership_health_html(pack: MeetingPack) -> HTML:
 
 
 def pack_provenance(pack: MeetingPack) -> HTML:
-    from . import __version__
     inputs = "; ".join(f"{Path(i.path).name} sha256 {i.sha256}" for i in pack.data.inputs)
     text = (f"Provenance — {pack.params.folder_id}; params: {provenance_label(pack.params_label, pack.params.audience)}; ceasefire_analysis {__version__}; "
             f"inputs: {inputs}; run at {pack.opened_at.isoformat(timespec='seconds')}.")

@@ -18,7 +18,6 @@ import html
 import math
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -149,15 +148,6 @@ def outcome_breakdown(cohort: pd.DataFrame, events: pd.DataFrame | None, as_of: 
 
 # --------------------------------------------------------------------------- small numbers
 
-def suppress_small(values: pd.Series, threshold: int) -> pd.Series:
-    """Counts below ``threshold`` (but above zero) shown as 'fewer than N'; others as text.
-
-    >>> suppress_small(pd.Series([0, 3, 12]), 5).tolist()
-    ['0', 'fewer than 5', '12']
-    """
-    return values.map(lambda v: shown_count(v, threshold, "public"))
-
-
 def suppresses(review: PeriodReview) -> bool:
     """Partner and public reports hide small numbers about participants (the rule lives in ``privacy``)."""
     return suppresses_small_counts(review.params.audience)
@@ -232,7 +222,7 @@ def cumulative_incidence(follow_up: pd.DataFrame) -> pd.DataFrame:
     Columns: ``incidence, lower, upper``. Uses lifelines; ties are broken by its
     seeded jitter so the result is the same on every run.
     """
-    from lifelines import AalenJohansenFitter
+    from lifelines import AalenJohansenFitter  # heavy: imported only when a curve is fitted
 
     if follow_up.empty:
         return pd.DataFrame(columns=["incidence", "lower", "upper"])
@@ -362,19 +352,20 @@ def cohort_sizes_shown(cohort: pd.DataFrame, breakdown: pd.DataFrame, review: Pe
             for y, n in years.items()}
 
 
-def write_outcomes_csv(review: PeriodReview, path: Path) -> None:
-    """``callin_outcomes.csv``: the breakdown, with the warning in its header lines."""
-    from .reports import write_text_atomic
+def outcomes_csv(review: PeriodReview) -> str | None:
+    """The text of ``callin_outcomes.csv``: the breakdown, with the warning in its header lines.
 
+    ``None`` when there are no participant events or no communications (the publisher then writes no file).
+    """
     if review.data.participant_events is None or review.data.communications is None:
-        return
+        return None
     _, breakdown = breakdown_for_review(review)
     shown = breakdown
     if suppresses(review):
         display = breakdown_display(breakdown, review)
         shown = breakdown.assign(people=display["people"], share=breakdown["share"].where(display["share"] != "hidden"))
     header = f"# {WARNING_TEXT}\n# Period {review.params.period_id}, as of {review.params.review.end}.\n"
-    write_text_atomic(path, header + shown.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
+    return header + shown.to_csv(index=False, float_format="%.6g", lineterminator="\n")
 
 
 def _breakdown_chart(breakdown: pd.DataFrame, review: PeriodReview):

@@ -131,6 +131,28 @@ def _require(cond: bool, key: str, what: str, source: str) -> None:
         raise ParamsError(f"'{key}'{where} must be {what}")
 
 
+def audience_and_threshold(values: dict[str, Any], source: str = "") -> tuple[str, int]:
+    """The audience and small-count threshold of a period's or a meeting's params: one rule for both.
+
+    Absent (or ``None``) means the default; anything else must be valid as given, so a threshold
+    of 0 or an empty audience is an error, never silently the default.
+
+    >>> audience_and_threshold({"audience": "public"})
+    ('public', 5)
+    >>> audience_and_threshold({"small_count_threshold": 0})
+    Traceback (most recent call last):
+    ceasefire_analysis.errors.ParamsError: 'small_count_threshold' must be a whole number of 1 or more
+    """
+    audience = values.get("audience")
+    audience = DEFAULTS["audience"] if audience is None else audience
+    _require(audience in AUDIENCES, "audience", "one of " + ", ".join(AUDIENCES), source)
+    threshold = values.get("small_count_threshold")
+    threshold = DEFAULTS["small_count_threshold"] if threshold is None else threshold
+    _require(isinstance(threshold, int) and not isinstance(threshold, bool) and threshold >= 1,
+             "small_count_threshold", "a whole number of 1 or more", source)
+    return audience, threshold
+
+
 def _date_or_none(value: Any, key: str, source: str) -> dt.date | None:
     """A date written YYYY-MM-DD (YAML may already have read it as a date), or None when absent."""
     if value in (None, ""):
@@ -289,10 +311,7 @@ def params_from_values(values: dict[str, Any], source: str = "", base: Path | No
             _require(isinstance(step.get("note") or "", str), f"{key}.note", "text", source)
         previous_steps = tuple({"text": s["text"], "status": s["status"], "note": s.get("note") or ""}
                                for s in previous_steps)
-    _require(merged["audience"] in AUDIENCES, "audience", "one of " + ", ".join(AUDIENCES), source)
-    threshold = merged["small_count_threshold"]
-    _require(isinstance(threshold, int) and not isinstance(threshold, bool) and threshold >= 1,
-             "small_count_threshold", "a whole number of 1 or more", source)
+    audience, threshold = audience_and_threshold(merged, source)
     eras = _check_eras(merged["eras"] or [], source)
     facts = _check_history_facts(merged["history_facts"] or {}, source)
 
@@ -357,7 +376,7 @@ def params_from_values(values: dict[str, Any], source: str = "", base: Path | No
         notes=dict(notes),
         next_steps=tuple(steps),
         previous_next_steps=previous_steps,
-        audience=merged["audience"],
+        audience=audience,
         small_count_threshold=threshold,
         history_dir=history_path,
         eras=eras,

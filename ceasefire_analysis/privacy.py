@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import schema
 from .config import DEMO_ID_KEY, ID_KEY_ENV, ID_KEY_FILE, MIN_ID_KEY_LENGTH, is_demo_dir
 from .errors import CeasefireError
 from .params import AUDIENCES
@@ -91,28 +92,6 @@ def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:
 def key_fingerprint(key: bytes) -> str:
     """A value that changes with the key but reveals nothing of it (for cache names)."""
     return hmac.new(key, b"ceasefire-cache", hashlib.sha256).hexdigest()[:16]
-
-
-def suppression_mask(counts: list[int], threshold: int, total_shown: bool = True) -> list[bool]:
-    """Which cells of one group to hide (Worksheet 3's rows; the other reports use :func:`suppress_cells`).
-
-    Primary suppression hides every count from 1 to ``threshold - 1``. When the group's
-    total is shown, a single hidden cell could be worked out as the total minus the
-    others, so complementary suppression hides the smallest other cell as well.
-
-    >>> suppression_mask([38, 3, 14, 35, 83], 5)
-    [False, True, True, False, False]
-    >>> suppression_mask([38, 3, 2, 35], 5)
-    [False, True, True, False]
-    >>> suppression_mask([10, 20], 5)
-    [False, False]
-    """
-    hidden = [0 < c < threshold for c in counts]
-    if total_shown and sum(hidden) == 1 and len(counts) > 1:
-        candidates = [(c == 0, c, i) for i, c in enumerate(counts) if not hidden[i]]
-        # prefer a non-zero cell: a shown zero plus a hidden zero would still give the value away
-        hidden[min(candidates)[2]] = True
-    return hidden
 
 
 # --------------------------------------------------------------------------- audiences
@@ -333,7 +312,7 @@ def pinned_down(cell: str, values: dict[str, int], relations: list[Relation], hi
     any other hidden cell is 0 or at least ``threshold``; values are whole numbers. The
     smallest and largest value the hidden cell can take are found by integer programming.
     """
-    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.optimize import Bounds, LinearConstraint, milp  # heavy: only when a hidden cell must be checked
 
     unknowns = sorted(c for c in hidden if any(c in dict(r.terms) for r in relations))
     if cell not in unknowns:
@@ -387,9 +366,7 @@ def pinned_down(cell: str, values: dict[str, int], relations: list[Relation], hi
 # Counts of people in the indicators table, with the totals they add up to.
 PEOPLE_TOTALS = {
     "direct_communications": ("call_ins", "custom_notifications"),
-    "case_management_active": ("case_management_active_call_in", "case_management_active_custom_notification",
-                               "case_management_active_ceasefire_other", "case_management_active_outreach",
-                               "case_management_active_non_ceasefire_other"),
+    "case_management_active": tuple(f"case_management_active_{s}" for s in schema.REFERRAL_SOURCES),
     "case_management_new": (),
 }
 # Shares of people: (share indicator, the people count that is its denominator).

@@ -22,7 +22,7 @@ from .focus import focus_worksheet
 from .indicators import build_indicators, coverage_of, has_incomplete, mark_incomplete, staffing_snapshot_day
 from .privacy import protect_indicators, provenance_label, shows_participant_rows, suppresses_small_counts
 from .quality import duplicate_row_warnings, quality_warnings
-from .loading import CityData, load_data_dir
+from .loading import CityData, load_data_dir, load_history
 from .params import (DEFAULTS, NOT_REPORTED, ReviewParams, demo_name_warning, display_path, notebook_params,
                      parameters_in, params_from_values, read_params_file)
 from .periods import Month
@@ -82,10 +82,6 @@ class PeriodReview:
     def is_demo(self) -> bool:
         return self.params.is_demo
 
-    @property
-    def title_city(self) -> str:
-        return self.params.city
-
 
 def resolve_params(params_file: str | None = None, **given: Any) -> tuple[ReviewParams, str]:
     """Parameters from a notebook (see :func:`params.notebook_params`); the demo period by default."""
@@ -106,8 +102,6 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
     require_period_within_data(coverage, params)
     require_data_in_period(data, params)
     require_period_within_incidents(coverage, data, params)
-    from .history import load_history  # history draws charts of reviews: imported here to avoid a cycle
-
     load_history(params.history_dir)  # a broken history file stops the run here, before any notebook
     warnings = quality_warnings(data.incidents, data.reconciled_victims, params.review.end,
                                 show_case_numbers=shows_participant_rows(params.audience))

@@ -7,7 +7,7 @@ The human-readable version of this contract is ``docs/data_dictionary.md``;
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Column kinds understood by the loader.
 TEXT = "text"
@@ -97,7 +97,6 @@ class FileSpec:
     columns: tuple[Column, ...]
     required: bool = True
     description: str = ""
-    extras: dict = field(default_factory=dict)
 
     @property
     def filename(self) -> str:

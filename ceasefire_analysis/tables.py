@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import HTML
 
+from . import schema
+from .counts import monthly_counts
 from .coverage import incident_coverage, so_far_text
 from .formatting import (
     format_chance, format_count, format_day, format_fraction, format_share, format_value, row_window_label, window_label,
@@ -104,7 +106,7 @@ def status_cell(status: str, detail: str = "", through=None) -> Cell:
     return Cell("No benchmark" if not detail else detail)
 
 
-def _row(table: pd.DataFrame, indicator: str, window: str) -> pd.Series | None:
+def _table_row(table: pd.DataFrame, indicator: str, window: str) -> pd.Series | None:
     match = table[(table["indicator"] == indicator) & (table["window"] == window)]
     return None if match.empty else match.iloc[0]
 
@@ -177,7 +179,7 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
     rows, classes = [], []
     for indicator in ("homicides", "nonfatal_injury_shootings", "non_injury_shootings"):
         for i, (window, window_label_text) in enumerate(labels.items()):
-            r = _row(table, indicator, window)
+            r = _table_row(table, indicator, window)
             incomplete = r["status"] == INCOMPLETE
             detail = ""
             if r["status"] == DOES_NOT_MEET and not math.isnan(r["pct_over_benchmark"]):
@@ -278,7 +280,7 @@ def pace_html(review: PeriodReview) -> HTML:
     """Probability that each outcome ends the year at or under its annual benchmark."""
     params = review.params
     last = params.review.period.last
-    monthly = review.data.monthly_counts
+    monthly = monthly_counts(review.data)
     outcome_coverage = incident_coverage(review.coverage, review.data.incidents) if review.coverage else None
     if outcome_coverage is not None and not outcome_coverage.covers_window(params.review.ytd.start,
                                                                            params.review.ytd.end):
@@ -289,7 +291,7 @@ def pace_html(review: PeriodReview) -> HTML:
     rows = []
     for indicator in ("homicides", "nonfatal_injury_shootings"):
         annual = annual_outcome_benchmark(review.data, params, indicator, last.year)
-        row = _row(review.indicators, indicator, WINDOW_YTD)
+        row = _table_row(review.indicators, indicator, WINDOW_YTD)
         if annual is None or row["status"] == NOT_RECORDED:
             continue
         ytd_row = row
@@ -309,22 +311,22 @@ def pace_html(review: PeriodReview) -> HTML:
                             "Chance of meeting it"], rows, caption))
 
 
-# Worksheet 2 rows: (indicator, indented?)
-ACTIVITY_LAYOUT = [
-    ("1. Direct communication", [("direct_communications", False), ("call_ins", True),
-                                 ("custom_notifications", True), ("direct_communications_highest_risk_pct", False)]),
-    ("2. Relationship-focused case management", [
-        ("case_management_new", False), ("case_management_opd_highest_risk_pct", False),
-        ("case_management_active", False), ("case_management_active_call_in", True),
-        ("case_management_active_custom_notification", True), ("case_management_active_ceasefire_other", True),
-        ("case_management_active_outreach", True), ("case_management_active_non_ceasefire_other", True)]),
-    ("3. Targeted enforcement", [
-        ("staffing_pct_ceasefire", False), ("staffing_pct_siu", False), ("staffing_pct_gang", False),
-        ("staffing_pct_area", False), ("enforcement_vhr_pct_area", False), ("enforcement_vhr_pct_specialised", False)]),
-    ("4. Partnership", [("coordination_meetings", False), ("coordination_meetings_leads_present", True),
-                        ("coordination_meetings_risk_focus", True), ("deliverables_on_time_pct", False),
-                        ("deliverables_median_days_to_complete", False)]),
-]
+def activity_layout() -> list[tuple[str, list[tuple[str, bool]]]]:
+    """Worksheet 2's sections and rows, ``(indicator, indented?)``; referral sources and unit groups come
+    from the schema, so a source or group added there gets its row."""
+    return [
+        ("1. Direct communication", [("direct_communications", False), ("call_ins", True),
+                                     ("custom_notifications", True), ("direct_communications_highest_risk_pct", False)]),
+        ("2. Relationship-focused case management", [
+            ("case_management_new", False), ("case_management_opd_highest_risk_pct", False),
+            ("case_management_active", False)]
+            + [(f"case_management_active_{source}", True) for source in schema.REFERRAL_SOURCES]),
+        ("3. Targeted enforcement", [(f"staffing_pct_{group}", False) for group in schema.UNIT_GROUPS]
+            + [("enforcement_vhr_pct_area", False), ("enforcement_vhr_pct_specialised", False)]),
+        ("4. Partnership", [("coordination_meetings", False), ("coordination_meetings_leads_present", True),
+                            ("coordination_meetings_risk_focus", True), ("deliverables_on_time_pct", False),
+                            ("deliverables_median_days_to_complete", False)]),
+    ]
 
 
 def suppressed_text(r: pd.Series, threshold: int) -> str | None:
@@ -387,7 +389,7 @@ def activity_worksheet_html(review: PeriodReview) -> HTML:
               f"Review period ({window_label(params.review.period)})",
               f"At {format_day(params.review.end)}", "Notes re trends"]
     rows, classes = [], []
-    for section, indicators in ACTIVITY_LAYOUT:
+    for section, indicators in activity_layout():
         rows.append([Cell(section, ""), "", "", "", ""])
         classes.append("section")
         for indicator, indented in indicators:
@@ -400,9 +402,9 @@ def activity_worksheet_html(review: PeriodReview) -> HTML:
                 if not math.isnan(n_units):
                     label += f" ({int(n_units)} unit{'s' if n_units != 1 else ''})"
             threshold = params.small_count_threshold
-            rows.append([label, _activity_cell(_row(table, indicator, WINDOW_YTD), threshold, through),
-                         _activity_cell(_row(table, indicator, WINDOW_PERIOD), threshold, through),
-                         _activity_cell(_row(table, indicator, WINDOW_AS_OF), threshold, through),
+            rows.append([label, _activity_cell(_table_row(table, indicator, WINDOW_YTD), threshold, through),
+                         _activity_cell(_table_row(table, indicator, WINDOW_PERIOD), threshold, through),
+                         _activity_cell(_table_row(table, indicator, WINDOW_AS_OF), threshold, through),
                          note_for(review, indicator)])
             classes.append("sub" if indented else "")
     caption = "Worksheet 2: activity indicators (more is better: an activity meets its benchmark at or above it)"

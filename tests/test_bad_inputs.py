@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ceasefire_analysis.cli import main
@@ -172,5 +173,8 @@ def test_odd_but_valid_input_runs(city, tmp_path, capsys):
     from ceasefire_analysis.reports import run_periods
     results = run_periods([params], tmp_path / "out", notebooks=())
     assert results[0].failures == []
-    csv = (tmp_path / "out" / "2017-01_2017-02" / "indicators.csv").read_text()
-    assert "homicides,ytd" in csv.replace('"', "") or "homicides" in csv
+    table = pd.read_csv(tmp_path / "out" / "2017-01_2017-02" / "indicators.csv")
+    actual = table.set_index(["indicator", "window"])["actual"]
+    # C-1 (padded id and date, title-case type) and C-2 (time of day, upper-case type) are both read
+    assert actual[("homicides", "ytd")] == 1 and actual[("nonfatal_injury_shootings", "ytd")] == 1
+    assert actual[("coordination_meetings", "period")] == 1  # YES / Yes / y / TRUE all read as yes

@@ -1,6 +1,7 @@
 """Indicator functions against hand-computed values, including the edge cases."""
 import datetime as dt
 import math
+import re
 from fractions import Fraction
 
 import pandas as pd
@@ -188,3 +189,22 @@ def test_referral_labels_read_as_plain_words():
     from ceasefire_analysis.indicators import LABELS
     assert LABELS["case_management_active_non_ceasefire_other"].strip() == "referred by non-Ceasefire sources"
     assert LABELS["case_management_active_ceasefire_other"].strip() == "referred by other Ceasefire work"
+
+
+def test_a_new_referral_source_gets_its_row_in_worksheet_2(demo_params, demo_data, demo_indicators, monkeypatch):
+    # the sources are read from the schema: one added there is not silently left out of the table
+    from ceasefire_analysis import schema
+    from ceasefire_analysis.indicators import LABELS
+    from ceasefire_analysis.review import PeriodReview
+    from ceasefire_analysis.tables import activity_worksheet_html
+
+    monkeypatch.setattr(schema, "REFERRAL_SOURCES", (*schema.REFERRAL_SOURCES, "school"))
+    monkeypatch.setitem(LABELS, "case_management_active_school", "  referred by a school")
+    row = demo_indicators[demo_indicators["indicator"] == "case_management_active_outreach"].assign(
+        indicator="case_management_active_school", actual=17)
+    table = pd.concat([demo_indicators, row], ignore_index=True)
+    review = PeriodReview(params=demo_params, data=demo_data, params_label="t", _indicators=table)
+    page = activity_worksheet_html(review).data
+    assert re.search(r"referred by a school</td>.*?17", page, re.S)
+    order = [page.index(f"referred by {label}") for label in ("a call-in", "non-Ceasefire sources", "a school")]
+    assert order == sorted(order)  # after the others, in the schema's order

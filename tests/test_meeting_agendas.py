@@ -14,7 +14,7 @@ from ceasefire_analysis.meetings import (
     active_groups, all_shootings_html, chronic_risk_html, coordination_strategy_html, deliverables_by_owner,
     flagged_in_window, flags_by_reviews, flags_over_time, lead_attendance, linked_group_pairs, look_back_window,
     meeting_params_from_values, not_yet_reviewed, open_meeting, pack_header, partnership_health_html,
-    people_count_cells, prior_deliverables_html, risk_assessment_html, with_window,
+    flagged_by_reviews_cells, people_count_cells, prior_deliverables_html, risk_assessment_html, with_window,
 )
 from ceasefire_analysis.params import load_params
 from ceasefire_analysis.reports import run_periods
@@ -148,12 +148,19 @@ def test_people_counts_follow_the_audience():
                                        "meeting_on": "2017-03-09"})
     assert people_count_cells([3, 0, 12], base) == ["3", "0", "12"]
     hidden = "hidden (would reveal a small number)"
+    table = pd.DataFrame([["1 review", 3, 1, 1, 1], ["2 reviews", 7, 7, 0, 0], ["3 or more reviews", 12, 6, 6, 3]],
+                         columns=["flagged_at", "people", "reached", "enrolled", "neither"])
+    assert set(flagged_by_reviews_cells(table, 22, base).values()) == {"0", "1", "3", "6", "7", "12", "22"}
     for audience in ("partner", "public"):  # issue 12: no hidden count recoverable for either audience
         other = dataclasses.replace(base, audience=audience)
-        # with a total shown, one hidden cell would be the total minus the others: a second cell is hidden
-        assert people_count_cells([3, 0, 12], other, total_shown=True) == ["fewer than 5", "0", hidden]
-        assert people_count_cells([3, 7, 12], other, total_shown=True) == ["fewer than 5", hidden, "12"]
-        assert people_count_cells([3, 7, 12], other) == ["fewer than 5", "7", "12"]
+        assert people_count_cells([3, 7, 12], other) == ["fewer than 5", "7", "12"]  # nothing adds them up
+        shown = flagged_by_reviews_cells(table, 22, other)
+        # the total 22 is shown: the band of 3 would be 22 - 7 - 12, so a second band is hidden; not the 7,
+        # whose 7 reached (and 0 enrolled, 0 neither) would give it back, but the 12
+        assert shown["total"] == "22" and shown["1 review/people"] == "fewer than 5"
+        assert shown["2 reviews/people"] == "7" and shown["3 or more reviews/people"] == hidden
+        for band in ("1 review", "3 or more reviews"):  # a hidden band hides its whole row
+            assert [shown[f"{band}/{c}"] for c in ("reached", "enrolled", "neither")] == ["hidden"] * 3
 
 
 # --------------------------------------------------------------------------- a planted city, every audience

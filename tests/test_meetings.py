@@ -1,4 +1,5 @@
 """Meeting packs: task arithmetic, params, and both packs rendered for the demo."""
+import dataclasses
 import datetime as dt
 import html
 import math
@@ -9,7 +10,7 @@ import pytest
 
 from ceasefire_analysis.config import PARAMS_DIR
 from ceasefire_analysis.errors import ParamsError
-from ceasefire_analysis.indicators import lookup
+from ceasefire_analysis.indicators import build_indicators, lookup
 from ceasefire_analysis.meetings import (
     days_overdue, is_on_time, last_meeting_before, median_days_to_complete, meeting_params_from_values, on_time_rate,
     open_on, repeat_groups, shooting_incidents, weekly_comparison,
@@ -87,9 +88,13 @@ def test_last_meeting_before():
     assert last_meeting_before(meetings, "coordination", dt.date(2017, 3, 9)) == dt.date(2017, 2, 9)
 
 
-def test_worksheet_has_task_indicators(demo_indicators):
-    assert 0 <= lookup(demo_indicators, "deliverables_on_time_pct", "period") <= 100
-    assert lookup(demo_indicators, "deliverables_median_days_to_complete", "period") > 0
+def test_worksheet_task_indicators_from_hand_made_tasks(demo_data, demo_params):
+    # the demo city with TASKS in place of its tasks; the period is February-March 2017
+    data = dataclasses.replace(demo_data, tables={**demo_data.tables, "tasks": TASKS}, derived={})
+    table = build_indicators(data, demo_params)
+    assert lookup(table, "deliverables_on_time_pct", "period") == 25.0  # a of a, b, c, d (due in March)
+    assert lookup(table, "deliverables_on_time_pct", "period", "denominator") == 4
+    assert lookup(table, "deliverables_median_days_to_complete", "period") == 9.5  # a took 9 days, b 10
 
 
 @pytest.fixture(scope="module")
@@ -195,3 +200,22 @@ def test_coordination_pack_of_an_incident_only_city_says_not_recorded(make_city,
     strategy = coordination_strategy_html(pack).data
     assert strategy.count("not recorded for this city") == 3
     assert "Meetings are not recorded for this city" in partnership_health_html(pack).data
+
+
+@pytest.mark.parametrize("key,value,message", [
+    ("small_count_threshold", 0, "'small_count_threshold' in m.yaml must be a whole number of 1 or more"),
+    ("audience", "", "'audience' in m.yaml must be one of internal, partner, public"),
+])
+def test_meeting_and_period_params_share_one_rule_for_audience_and_threshold(key, value, message):
+    # a threshold of 0 is not quietly 5, an empty audience not quietly internal: the same error as a period's
+    from ceasefire_analysis.params import params_from_values
+
+    meeting = {"meeting": "coordination", "city": "X", "data_dir": "data/raw/demo", "meeting_on": "2017-03-09"}
+    period = {"city": "X", "period_start": "2017-02", "period_end": "2017-03", "data_dir": "data/raw/demo"}
+    with pytest.raises(ParamsError) as from_meeting:
+        meeting_params_from_values({**meeting, key: value}, "m.yaml")
+    with pytest.raises(ParamsError) as from_period:
+        params_from_values({**period, key: value}, "m.yaml")
+    assert str(from_meeting.value) == str(from_period.value) == message
+    assert meeting_params_from_values(meeting).small_count_threshold == 5  # absent: the default
+    assert meeting_params_from_values(meeting).audience == "internal"

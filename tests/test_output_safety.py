@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from ceasefire_analysis import reports
+from ceasefire_analysis import publishing
 from ceasefire_analysis.cli import main
 from ceasefire_analysis.config import DEMO_PARAMS
 from ceasefire_analysis.reports import run_periods
@@ -113,7 +113,7 @@ def test_a_read_only_output_folder_is_one_sentence(tmp_path, monkeypatch, capsys
     def read_only(*args, **kwargs):
         raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr(reports.tempfile, "mkdtemp", read_only)
+    monkeypatch.setattr(publishing.tempfile, "mkdtemp", read_only)
     assert main(["run", str(DEMO_PARAMS), "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err.strip()
     assert err == f"cannot write the reports in {tmp_path}: the folder is read-only."
@@ -124,7 +124,7 @@ def test_a_full_disk_is_one_sentence_and_leaves_no_staging(tmp_path, monkeypatch
     out = tmp_path / "out"
     run_periods([DEMO_PARAMS], out, notebooks=(), stream=io.StringIO())  # a previous good run
     before = (out / PERIOD / "manifest.json").read_bytes()
-    real = reports.write_text_atomic
+    real = publishing.write_text_atomic
     calls = []
 
     def full_disk(path, text):
@@ -133,7 +133,7 @@ def test_a_full_disk_is_one_sentence_and_leaves_no_staging(tmp_path, monkeypatch
             raise OSError(errno.ENOSPC, "No space left on device")
         real(path, text)
 
-    monkeypatch.setattr(reports, "write_text_atomic", full_disk)
+    monkeypatch.setattr(publishing, "write_text_atomic", full_disk)  # the publisher writes every file
     stream = io.StringIO()
     results = run_periods([DEMO_PARAMS], out, notebooks=(), stream=stream)
     assert results[0].error == f"cannot write the reports in {out}: the disk is full."

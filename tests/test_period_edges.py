@@ -86,9 +86,10 @@ def test_month_by_month_across_a_year_boundary_shows_both_review_months_by_year(
 def _count(review, month: str) -> float:
     import pandas as pd
 
+    from ceasefire_analysis.counts import monthly_counts
     from ceasefire_analysis.indicators import OUTCOME_INDICATORS
 
-    return float(review.data.monthly_counts.loc[pd.Period(month, freq="M"), OUTCOME_INDICATORS["homicides"]])
+    return float(monthly_counts(review.data).loc[pd.Period(month, freq="M"), OUTCOME_INDICATORS["homicides"]])
 
 
 def test_a_window_counted_so_far_is_compared_with_the_same_days_earlier(make_city, city_params):

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from ceasefire_analysis.outcomes import GROUPS, OUTCOME_ORDER, breakdown_for_review, group_sizes_text, \
-    write_outcomes_csv
+    outcomes_csv
 from ceasefire_analysis.reports import indicators_csv
 from ceasefire_analysis.review import open_review
 
@@ -145,7 +145,8 @@ def breakdown_relations() -> list[dict[str, int]]:
 def read_breakdown(review, tmp_path) -> tuple[dict[str, int], dict[str, str], dict[str, int]]:
     """What the call-in report publishes: the CSV as written and the group sizes in its caption."""
     path = tmp_path / "callin_outcomes.csv"
-    write_outcomes_csv(review, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(outcomes_csv(review))
     table = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
     published, hidden = {}, {}
     for _, r in table.iterrows():
@@ -371,3 +372,112 @@ def test_year_boundary_protects_december_and_hides_the_period(january_city):
     _check_relations_hold({**truth, **earlier}, relations)
     published, hidden, unknown = read_indicators(january_city("public", "2016-12", "2017-01"))
     assert solvable_cells(published, hidden, relations, {**{c: truth[c] for c in unknown}, **earlier}) == []
+
+
+# --------------------------------------------------------------------------- Worksheet 3 and the meeting packs
+
+def focus_rows(total: int, victims: int, suspects: int, reached: tuple[int, int, int]) -> pd.DataFrame:
+    """Worksheet 3's people linked to shootings (all, victims, suspects) and the share of each reached before."""
+    nan = math.nan
+    rows = []
+    for suffix, people, part in zip(("", "_victims", "_suspects"), (total, victims, suspects), reached):
+        rows.append((f"known_before_people{suffix}", people, people, nan, nan, None))
+        rows.append((f"known_before_reached_pct{suffix}", 100 * part / people if people else nan, nan, part, people,
+                     f"known_before_people{suffix}"))
+    out = pd.DataFrame(rows, columns=["indicator", "actual", "_people", "_part", "_of", "_base"])
+    out["window"], out["window_start"], out["window_end"] = "ytd", "2017-01-01", "2017-03-31"
+    out["prior_year"] = out["three_year_average"] = out["_median_of"] = nan
+    return out
+
+
+def read_focus(out: pd.DataFrame) -> tuple[dict[str, int], dict[str, str]]:
+    """What Worksheet 3 publishes: counts of people, and a share's numerator (the share times its shown base)."""
+    published, hidden = {}, {}
+    actual = dict(zip(out["indicator"], out["actual"]))
+    for _, r in out.iterrows():
+        cell = r["indicator"]
+        if not math.isnan(r["actual"]):
+            base = r["_base"]
+            published[cell] = int(r["actual"]) if base is None else round(r["actual"] * actual[base] / 100)
+        else:
+            hidden[cell] = "fewer than 5" if r["suppressed"] == "small" else "hidden"
+    return published, hidden
+
+
+def focus_relations() -> list[dict[str, int]]:
+    """People linked = victims + suspects - people who were both; a share's base = reached + the rest."""
+    relations = [{"known_before_people": 1, "known_before_people_victims": -1, "known_before_people_suspects": -1,
+                  "both": 1}]
+    for suffix in ("", "_victims", "_suspects"):
+        relations.append({f"known_before_people{suffix}": 1, f"known_before_reached_pct{suffix}": -1,
+                          f"rest{suffix}": -1})
+    return relations
+
+
+@pytest.mark.parametrize("total,victims,suspects,reached", [
+    (20, 17, 3, (10, 9, 1)),  # a small role beside a shown total
+    (12, 9, 4, (6, 5, 2)),  # a small role, one person both
+    (15, 8, 8, (9, 5, 5)),  # no small role, but one person both: 8 + 8 - 15
+    (30, 22, 10, (27, 19, 9)),  # small rests: 3 victims and 1 suspect not reached
+    (40, 25, 15, (20, 12, 8)),  # nothing small
+])
+def test_no_hidden_cell_of_worksheet_3_can_be_solved(total, victims, suspects, reached):
+    from ceasefire_analysis.focus import protect_people_counts
+
+    rows = focus_rows(total, victims, suspects, reached)
+    truth = {"known_before_people": total, "known_before_people_victims": victims,
+             "known_before_people_suspects": suspects, "both": victims + suspects - total}
+    for suffix, part, people in zip(("", "_victims", "_suspects"), reached, (total, victims, suspects)):
+        truth[f"known_before_reached_pct{suffix}"], truth[f"rest{suffix}"] = part, people - part
+    _check_relations_hold(truth, focus_relations())
+    published, hidden = read_focus(protect_people_counts(rows, "public", THRESHOLD))
+    for cell, value in published.items():
+        assert truth[cell] == value  # nothing published is wrong
+    unknowns = {c: truth[c] for c in ("both", "rest", "rest_victims", "rest_suspects")}
+    assert solvable_cells(published, hidden, focus_relations(), unknowns) == []
+    if total == 40:
+        assert hidden == {}  # no small count: everything is shown
+
+
+def read_chronic(shown: dict[str, str], bands: list[str]) -> tuple[dict[str, int], dict[str, str]]:
+    published, hidden = {}, {}
+    for cell, text in shown.items():
+        (published.__setitem__(cell, int(text)) if text.isdigit() else hidden.__setitem__(cell, text))
+    return published, hidden
+
+
+def chronic_relations(bands: list[str]) -> list[dict[str, int]]:
+    """Everyone flagged = the sum of the bands; in a band, people = reached + enrolled - both + neither."""
+    relations = [{"total": 1, **{f"{b}/people": -1 for b in bands}}]
+    for b in bands:
+        relations.append({f"{b}/people": 1, f"{b}/reached": -1, f"{b}/enrolled": -1, f"{b}/both": 1,
+                          f"{b}/neither": -1})
+    return relations
+
+
+@pytest.mark.parametrize("table", [
+    [[3, 1, 1, 1], [7, 7, 0, 0], [12, 6, 6, 3]],
+    [[30, 20, 10, 8], [9, 6, 3, 2], [6, 6, 6, 0]],  # small 'neither' counts inside shown bands
+    [[25, 10, 10, 10], [2, 1, 0, 1], [0, 0, 0, 0]],  # one small band, one empty
+    [[40, 30, 20, 5], [15, 10, 10, 5], [8, 8, 5, 0]],  # nothing small
+])
+@pytest.mark.parametrize("audience", ["partner", "public"])
+def test_no_hidden_cell_of_the_chronic_flags_table_can_be_solved(table, audience):
+    from ceasefire_analysis.meetings import flagged_by_reviews_cells, meeting_params_from_values
+
+    bands = ["1 review", "2 reviews", "3 or more reviews"]
+    frame = pd.DataFrame([[b, *r] for b, r in zip(bands, table)],
+                         columns=["flagged_at", "people", "reached", "enrolled", "neither"])
+    truth = {"total": int(frame["people"].sum())}
+    for b, (people, reached, enrolled, neither) in zip(bands, table):
+        truth.update({f"{b}/people": people, f"{b}/reached": reached, f"{b}/enrolled": enrolled,
+                      f"{b}/neither": neither, f"{b}/both": reached + enrolled + neither - people})
+    _check_relations_hold(truth, chronic_relations(bands))
+    params = meeting_params_from_values({"meeting": "coordination", "city": "X", "data_dir": "data/raw/demo",
+                                         "meeting_on": "2017-03-09", "audience": audience})
+    published, hidden = read_chronic(flagged_by_reviews_cells(frame, truth["total"], params), bands)
+    for cell, value in published.items():
+        assert truth[cell] == value
+    unknowns = {f"{b}/both": truth[f"{b}/both"] for b in bands}
+    assert solvable_cells(published, hidden, chronic_relations(bands), unknowns) == []
+    assert (hidden == {}) == (table[0][0] == 40)  # hidden exactly when something is small

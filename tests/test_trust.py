@@ -6,11 +6,13 @@ import re
 import pandas as pd
 import pytest
 
-from ceasefire_analysis.config import DEMO_DATA_DIR, DEMO_PARAMS
+from ceasefire_analysis.config import DEMO_DATA_DIR, DEMO_PARAMS, sha256_of
+from ceasefire_analysis.loading import _cache_dir_for, find_input
 from ceasefire_analysis.indicators import lookup
-from ceasefire_analysis.privacy import Relation, protect_indicators, suppress_cells
+from ceasefire_analysis.privacy import Relation, protect_indicators, resolve_id_key, suppress_cells
 from ceasefire_analysis.quality import empty_months, late_reporting, reconcile_victims
 from ceasefire_analysis.reports import run_periods
+from ceasefire_analysis.schema import FILE_SPECS
 
 from conftest import write_rows
 
@@ -74,11 +76,18 @@ def test_empty_months_and_late_reports():
 
 @pytest.fixture(scope="module")
 def planted_run(tmp_path_factory):
-    """A small city whose raw identifiers are planted, run end to end through every notebook."""
-    import os
-    root = tmp_path_factory.mktemp("planted")
+    """A small city whose raw identifiers are planted, run end to end through every notebook.
+
+    Returns the run's results, its period folder and the processed-data cache folder it wrote.
+    """
+    with pytest.MonkeyPatch.context() as patch:  # the key only for this run: later tests use the usual one
+        patch.setenv("CEASEFIRE_ID_KEY", "planted-test-key-long-enough-to-be-accepted")
+        run = _planted_run(tmp_path_factory.mktemp("planted"))
+    return run
+
+
+def _planted_run(root):
     city = root / "city"
-    os.environ["CEASEFIRE_ID_KEY"] = "planted-test-key-long-enough-to-be-accepted"
     people = PLANTED * 3
     comms, cases, events = [], [], []
     for i, pid in enumerate(people):
@@ -112,12 +121,14 @@ def planted_run(tmp_path_factory):
                       f"  - {{text: 'Hold a call-in.', status: done, note: '{note}'}}\n")
     out = root / "out"
     results = run_periods([params], out)
-    del os.environ["CEASEFIRE_ID_KEY"]
-    return results, out / "2017-02_2017-03"
+    paths = {spec.name: find_input(city, spec) for spec in FILE_SPECS}
+    cache = _cache_dir_for({name: sha256_of(p) for name, p in paths.items() if p is not None}, resolve_id_key(city),
+                           city)
+    return results, out / "2017-02_2017-03", cache
 
 
 def test_planted_identifiers_never_reach_any_output(planted_run):
-    results, folder = planted_run
+    results, folder, _ = planted_run
     assert results[0].failures == []  # every report of a small, unfamiliar city renders
     files = [p for p in folder.rglob("*") if p.is_file()]
     assert len(files) >= 7
@@ -138,6 +149,22 @@ def test_planted_identifiers_never_reach_any_output(planted_run):
     assert [s["text"] for s in manifest["params"]["previous_next_steps"]] == ["Hold a call-in."]
     worksheet = (folder / "worksheet.html").read_text()
     assert "Train the outreach team." in worksheet and "Hold a call-in." in worksheet  # the rest is shown
+
+
+def test_planted_identifiers_never_reach_the_processed_cache(planted_run):
+    _, _, cache = planted_run
+    tables = sorted(cache.glob("*.parquet"))
+    # parquet pages are compressed, so the bytes are not enough: every cell is read back as text
+    assert {p.stem for p in tables} >= {"incidents", "communications", "case_management", "participant_events",
+                                        "incident_people"}
+    texts = [(cache / "record.json").read_text(encoding="utf-8")]
+    for path in tables:
+        frame = pd.read_parquet(path)
+        texts += [f"{path.name} {column}: {value}" for column in frame.columns
+                  for value in frame[column].astype(str)]
+    leaks = [text for text in texts for raw in PLANTED if raw.lower() in text.lower()]
+    assert leaks == []
+    assert any(re.search(r"p_[0-9a-f]{20}", text) for text in texts)  # the identifiers are there, pseudonymised
 
 
 def test_small_city_reports_say_what_is_missing(planted_run):

@@ -1,0 +1,371 @@
+"""Publishing a period or meeting folder: staging it beside the old one, its manifest and index page, then swapping it into place."""
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import html
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .config import PROJECT_ROOT, SOURCE_TREE
+from .errors import CeasefireError
+from .files import new_private_dir, write_text_atomic
+from .front_page import front_page_html, read_reports_folder
+from .outcomes import outcomes_csv
+from .params import demo_name_warning, display_path
+from .privacy import keeps_executed_notebooks, params_for_audience, without_absolute_paths
+from .reader import head as reader_head, with_glossary
+from .review import PeriodReview, open_review, provenance
+from .tables import REPORT_CSS, headline_html, quality_html
+
+
+REPORTS = {
+    "worksheet": "Indicator worksheets",
+    "history": "History: the long run",
+    "callin_outcomes": "Outcomes after call-ins",
+}
+
+
+MEETING_REPORTS = {
+    "shooting_review": "Weekly shooting review pack",
+    "coordination": "Coordination meeting pack",
+}
+
+
+@dataclass
+class ReportResult:
+    """How one notebook's report went."""
+
+    name: str
+    status: str  # "ok" or "failed"
+    seconds: float
+    message: str = ""
+
+
+STAGING_MARKER = ".ceasefire-staging.json"  # in every folder a run makes and may delete
+
+
+MANIFEST = "manifest.json"
+
+
+# What a period folder written before manifests listed their outputs held (see ``made_by_us``).
+_KNOWN_OUTPUTS = {"index.html", MANIFEST, "indicators.csv", "callin_outcomes.csv",
+                  *(f"{name}.html" for name in (*REPORTS, *MEETING_REPORTS))}
+
+
+def output_problem(folder: Path, exc: OSError) -> str:
+    """One sentence for a failure to write into the output folder."""
+    reasons = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is used up",
+        errno.EROFS: "the folder is read-only",
+        errno.EACCES: "the folder is read-only (no permission to write there)",
+        errno.EPERM: "the folder is read-only (no permission to write there)",
+        errno.EEXIST: "a file is in the way where a folder should be",
+        errno.ENOTDIR: "a file is in the way where a folder should be",
+    }
+    reason = reasons.get(exc.errno, exc.strerror or type(exc).__name__)
+    return f"cannot write the reports in {folder}: {reason}."
+
+
+def mark_staging(folder: Path) -> None:
+    """Sign a folder as this run's own work, so that only such folders are ever cleared."""
+    marker = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
+    (folder / STAGING_MARKER).write_text(json.dumps(marker), encoding="utf-8")
+
+
+def staging_owner(folder: Path) -> dict | None:
+    """The marker of a folder a run made (pid, host, start time), or None when it carries none."""
+    try:
+        marker = json.loads((folder / STAGING_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not (isinstance(marker, dict) and isinstance(marker.get("pid"), int) and isinstance(marker.get("host"), str)):
+        return None
+    return marker
+
+
+def read_manifest(folder: Path) -> dict | None:
+    """The package's manifest in ``folder``, or None when there is none (the folder is not the package's)."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(manifest, dict) and "package_version" in manifest and ("period" in manifest or "meeting" in manifest):
+        return manifest
+    return None
+
+
+def check_replaceable(target: Path) -> None:
+    """Refuse to replace a folder the package did not write (it holds no manifest of ours)."""
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise CeasefireError(f"cannot write the reports in {target}: a file is in the way; move it or choose "
+                             "another --out.")
+    if target.exists() and read_manifest(target) is None:
+        raise CeasefireError(f"{target} exists and was not written by ceasefire (it has no manifest.json), so it is "
+                             "not replaced; move it away or choose another --out.")
+
+
+def made_by_us(manifest: dict) -> set[str]:
+    """Paths (relative, POSIX) of the files a previous run wrote, as its manifest lists them."""
+    listed = manifest.get("outputs")
+    if isinstance(listed, list):
+        return {str(p) for p in listed}
+    return set(_KNOWN_OUTPUTS)  # manifests written before outputs were listed
+
+
+def _is_ours(relative: str, ours: set[str], manifest: dict) -> bool:
+    if relative in ours:
+        return True
+    # executed notebooks and kernel logs of manifests that did not list their outputs
+    return "outputs" not in manifest and relative.startswith("executed/") and \
+        relative.endswith((".ipynb", ".kernel.log"))
+
+
+def carry_user_files(old: Path, staging: Path) -> list[str]:
+    """Copy files the previous run did not make (the user's own) into the new folder; return their paths."""
+    manifest = read_manifest(old) or {}
+    ours = made_by_us(manifest)
+    kept = []
+    for path in sorted(old.rglob("*")):
+        relative = path.relative_to(old).as_posix()
+        if path.is_dir() and not path.is_symlink() or _is_ours(relative, ours, manifest):
+            continue
+        dest = staging / relative
+        if dest.exists() or dest.is_symlink():  # the new run wrote a file of that name: keep both
+            dest = dest.with_name(dest.name + ".kept")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, dest, follow_symlinks=False)
+        kept.append(dest.relative_to(staging).as_posix())
+    return kept
+
+
+def replace_dir_atomic(staging: Path, target: Path) -> list[str]:
+    """Move a finished folder into place, replacing a previous one the package wrote; keep the user's files.
+
+    The previous folder is replaced only when it holds the package's manifest; files its
+    manifest does not list are copied into the new folder first, and the old folder is
+    deleted only once the new one is in place. Returns the files kept.
+    """
+    kept: list[str] = []
+    old = None
+    if target.exists() or target.is_symlink():
+        check_replaceable(target)
+        kept = carry_user_files(target, staging)
+        # an unmarked hidden folder: if this process dies now, nothing clears it without the user
+        old = Path(tempfile.mkdtemp(prefix=f".old-{target.name}-", dir=target.parent))
+        os.replace(target, old)  # replaces the empty folder just made
+    os.replace(staging, target)
+    (target / STAGING_MARKER).unlink(missing_ok=True)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return kept
+
+
+def page(title: str, body: str) -> str:
+    """A small standalone HTML page in the reports' style (index and failure pages)."""
+    return (f'<!DOCTYPE html>\n<html lang="en"><head>{reader_head(title)}{REPORT_CSS}</head>'
+            f'<body class="cf-report"><main>{body}</main></body></html>\n')
+
+
+def failure_page(name: str, period_id: str, message: str) -> str:
+    title = f"{REPORTS.get(name, name)}: not produced"
+    body = (f"<h1>{html.escape(title)}</h1>"
+            f"<p>The <strong>{html.escape(REPORTS.get(name, name))}</strong> report for period "
+            f"{html.escape(period_id)} could not be produced this time. The other reports of the period "
+            f"are not affected.</p>"
+            f"<h2>What went wrong</h2><p>{html.escape(message)}</p>"
+            f"<h2>For the analyst</h2><p>The executed notebook with the full error is "
+            f"<code>executed/{html.escape(name)}.ipynb</code> in this folder.</p>"
+            '<p><a href="index.html">Back to the period overview</a></p>')
+    return page(title, body)
+
+
+def index_page(review: PeriodReview, results: list[ReportResult]) -> str:
+    params = review.params
+    first, last = review.data.date_range()
+    parts = [f"<h1>{html.escape(params.city)}: review period {html.escape(params.review.period.label())}</h1>"]
+    if review.is_demo:
+        parts.append('<div class="cf-banner">SYNTHETIC DEMO DATA: invented numbers that reproduce the layout '
+                     "of Oakland's February–March 2017 worksheets.</div>")
+    if first is not None:
+        parts.append(f"<p>Incident data run from {first:%d %B %Y} to {last:%d %B %Y}. "
+                     f"Year to date: {html.escape(params.review.ytd.label())}.</p>")
+    parts.append(quality_html(review).data)  # the audience and any data-quality warnings, as in the worksheet
+    parts.append("<h2>Reports</h2><ul>")
+    for r in results:
+        label = html.escape(REPORTS.get(r.name, r.name))
+        if r.status == "ok":
+            parts.append(f'<li><a href="{r.name}.html">{label}</a></li>')
+        else:
+            parts.append(f'<li><a href="{r.name}.html">{label}</a> — <strong>not produced</strong>: '
+                         f"{html.escape(r.message)}</li>")
+    parts.append('<li><a href="indicators.csv">indicators.csv</a> (every indicator, for spreadsheets)</li></ul>')
+    parts.append(headline_html(review))
+    p = provenance(review)
+    parts.append(f'<p class="cf-provenance">Provenance — params: {html.escape(p["params"])}; '
+                 f'ceasefire_analysis {html.escape(p["package_version"])}; run at {html.escape(p["run_at"])}. '
+                 "Input hashes are in manifest.json.</p>")
+    return page(f"{params.city} {params.period_id}", "".join(parts))
+
+
+def git_commit() -> str | None:
+    if not SOURCE_TREE:
+        return None
+    try:
+        out = subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, but another user's
+        return True
+    return True
+
+
+def remove_abandoned_staging(out_root: Path) -> list[Path]:
+    """Delete half-built folders left by runs that died; return them.
+
+    Only hidden folders carrying this package's marker, written on this machine by a
+    process that is gone, are deleted: a user's own ``.tmp-...`` folder never is.
+    """
+    removed = []
+    if not out_root.is_dir():
+        return removed
+    host = socket.gethostname()
+    for path in out_root.iterdir():
+        if not path.name.startswith(".") or path.is_symlink() or not path.is_dir():
+            continue
+        owner = staging_owner(path)
+        if owner is None or owner["host"] != host or _pid_alive(owner["pid"]):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def prepare_out_root(out_root: Path) -> None:
+    """Create the output folder, or say in one sentence why it cannot be written."""
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+        if not out_root.is_dir():
+            raise FileExistsError(errno.EEXIST, "a file is in the way", str(out_root))
+        probe = Path(tempfile.mkdtemp(prefix=".tmp-probe-", dir=out_root))
+        probe.rmdir()
+    except OSError as exc:
+        raise CeasefireError(output_problem(out_root, exc)) from None
+
+
+def new_staging(out_root: Path, folder_id: str) -> Path:
+    """A hidden temporary folder beside the final one, marked as this run's; its name ends with the folder id."""
+    out_root.mkdir(parents=True, exist_ok=True)
+    staging = new_private_dir(out_root, f".tmp-{os.getpid()}__").resolve()
+    try:
+        mark_staging(staging)
+        final_staging = staging.with_name(f"{staging.name}__{folder_id}")
+        os.replace(staging, final_staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return final_staging
+
+
+def prepare_period(params_file: Path, out_root: Path) -> tuple[PeriodReview, Path]:
+    """Validate and compute a period, and start its staging folder with ``indicators.csv``."""
+    review = open_review(str(params_file))
+    check_replaceable(out_root / review.params.period_id)
+    name_warning = demo_name_warning(review.params)
+    if name_warning:
+        print(f"warning: {params_file.name}: {name_warning}", file=sys.stderr)
+    final_staging = new_staging(out_root, review.params.period_id)
+    try:
+        write_text_atomic(final_staging / "indicators.csv", indicators_csv(review.indicators))
+        outcomes = outcomes_csv(review)
+        if outcomes is not None:
+            write_text_atomic(final_staging / "callin_outcomes.csv", outcomes)
+    except BaseException:
+        shutil.rmtree(final_staging, ignore_errors=True)
+        raise
+    return review, final_staging
+
+
+def indicators_csv(table: pd.DataFrame) -> str:
+    """The indicators table as CSV text, numbers written the same way on every run."""
+    return table.to_csv(index=False, float_format="%.6g", lineterminator="\n")
+
+
+def publish(staging: Path, target: Path, identity: dict, params_file: Path, params: dict, inputs: list[dict],
+            started: dt.datetime, results: list[ReportResult], kept: list[str] | None = None) -> Path:
+    """Write ``manifest.json`` into a finished staging folder and move the folder into place.
+
+    The manifest lists every file the run wrote (``outputs``), so that a later run knows
+    which files are its own to replace; the user's files found in the previous folder
+    are copied into the new one and their paths added to ``kept``. A partner or public folder
+    (``params["audience"]``) keeps no executed notebook, and its manifest goes through the
+    audience rules (:func:`privacy.params_for_audience`): no ``internal:`` note, no absolute path.
+    """
+    audience = params.get("audience", "public")
+    if not keeps_executed_notebooks(audience):  # every intermediate value is in them
+        shutil.rmtree(staging / "executed", ignore_errors=True)
+    outputs = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*")
+                     if p.is_file() and p.name != STAGING_MARKER)
+    manifest = {
+        **identity,
+        "params_file": display_path(params_file),
+        "params": params,
+        "package_version": __version__,
+        "git_commit": git_commit(),
+        "inputs": inputs,
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "reports": [asdict(r) for r in results],
+        "outputs": sorted({*outputs, MANIFEST}),
+    }
+    if audience != "internal":
+        base = Path(params_file).resolve().parent
+        manifest = without_absolute_paths({**manifest, "params": params_for_audience(params, audience, base)}, base)
+    write_text_atomic(staging / MANIFEST, json.dumps(manifest, indent=2, default=str) + "\n")
+    carried = replace_dir_atomic(staging, target)
+    if kept is not None:
+        kept.extend(carried)
+    return target
+
+
+def finish_period(review: PeriodReview, staging: Path, results: list[ReportResult], out_root: Path,
+                  params_file: Path, params: dict, started: dt.datetime, kept: list[str] | None = None) -> Path:
+    results = sorted(results, key=lambda r: list(REPORTS).index(r.name))
+    overview = index_page(review, results)
+    write_text_atomic(staging / "index.html",
+                      overview if review.params.audience == "internal" else with_glossary(overview))
+    first, last = review.data.date_range()
+    identity = {"period": review.params.period_id,
+                "coverage": {"first_incident": f"{first:%Y-%m-%d}" if first is not None else None,
+                             "last_incident": f"{last:%Y-%m-%d}" if last is not None else None,
+                             **review.coverage.as_record()}}
+    return publish(staging, out_root / review.params.period_id, identity, params_file,
+                   params, review.data.input_records(), started, results, kept)
+
+
+def refresh_front_page(out_root: Path) -> Path:
+    """Rewrite ``OUT/index.html``: every period and meeting pack under ``out_root``, and the scorecard."""
+    target = out_root / "index.html"
+    write_text_atomic(target, front_page_html(read_reports_folder(out_root)))
+    return target
