@@ -44,7 +44,8 @@ import yaml
 
 from . import schema
 from .errors import CeasefireError, InputError
-from .schema import CATEGORY, DATE, FileSpec
+from .loading import shown_value
+from .schema import CATEGORY, DATE, Column, FileSpec
 
 MAP_KEYS = ("file", "keep", "columns")
 COLUMN_KEYS = ("column", "format", "values", "constant", "rules")
@@ -299,6 +300,18 @@ def read_export(path: Path) -> tuple[list[str], list[list[str]]]:
 
 # --------------------------------------------------------------------------- one row
 
+def _shown(raw: str, source_column: str, words: set[str] | frozenset[str]) -> str:
+    """A source value as a drop reason may show it.
+
+    A word the map itself names is quoted (the map's author wrote it); anything else follows the
+    loader's rule (:func:`~ceasefire_analysis.loading.shown_value`): a shifted column can put a
+    person's name or number here, and this line goes to the terminal and the scheduler's log.
+    """
+    if raw.lower() in words:
+        return f"'{raw}'"
+    return shown_value(raw, Column(source_column, CATEGORY, allowed=tuple(sorted(words))))
+
+
 def _parse_date(value: str, formats: tuple[str, ...]) -> str | None:
     for fmt in formats:
         try:
@@ -320,7 +333,11 @@ def _fill(rule: ColumnRule, row: dict[str, str], spec: FileSpec) -> tuple[str | 
         for when, value in rule.rules:
             if all(row[c].strip().lower() in words for c, words in when.items()):
                 return value, ""
-        shown = ", ".join(f"{c} '{row[c].strip()}'" for c in dict.fromkeys(k for w, _ in rule.rules for k in w))
+        named: dict[str, set[str]] = {}
+        for when, _ in rule.rules:
+            for c, words in when.items():
+                named.setdefault(c, set()).update(words)
+        shown = ", ".join(f"{c} {_shown(row[c].strip(), c, named[c])}" for c in named)
         return None, f"{rule.target}: no rule matches {shown}"
     raw = row[rule.column].strip()
     if raw == "" or raw.lower() == "(null)":
@@ -330,12 +347,13 @@ def _fill(rule: ColumnRule, row: dict[str, str], spec: FileSpec) -> tuple[str | 
     if rule.values:
         mapped = rule.values.get(raw.lower())
         if mapped is None:
-            return None, f"{rule.target}: {rule.column} '{raw}' matches no value in the map"
+            return None, f"{rule.target}: {rule.column} {_shown(raw, rule.column, set(rule.values))} matches no value in the map"
         return mapped, ""
     if col.kind == DATE:
         parsed = _parse_date(raw, rule.formats)
         if parsed is None:
-            return None, f"{rule.target}: {rule.column} '{raw}' is in none of the formats {', '.join(rule.formats)}"
+            return None, (f"{rule.target}: {rule.column} {shown_value(raw, col)} is in none of the formats "
+                          f"{', '.join(rule.formats)}")
         return parsed, ""
     return raw, ""
 
@@ -375,7 +393,7 @@ def import_export(column_map: ColumnMap, sources: list[str | os.PathLike], out_d
             if outside:
                 c = outside[0]
                 result.dropped[f"kept only rows with {c} in {', '.join(sorted(column_map.keep[c]))} "
-                               f"({c} '{row[c].strip()}')"] += 1
+                               f"({c} {_shown(row[c].strip(), c, column_map.keep[c])})"] += 1
                 continue
             filled, reason = [], ""
             for rule in column_map.columns:
