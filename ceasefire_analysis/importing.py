@@ -99,9 +99,18 @@ class ImportResult:
     def summary(self) -> str:
         lines = [f"read {self.rows_read} rows; wrote {self.rows_written} to {self.out_path}; "
                  f"dropped {self.rows_dropped}"]
-        for reason, n in sorted(self.dropped.items(), key=lambda kv: (-kv[1], kv[0])):
-            lines.append(f"  - {n} row{'s' if n != 1 else ''}: {reason}")
-        return "\n".join(lines)
+        return "\n".join(lines + self.reasons())
+
+    def reasons(self) -> list[str]:
+        """One line per reason rows were dropped, most rows first."""
+        return [f"  - {n} row{'s' if n != 1 else ''}: {reason}"
+                for reason, n in sorted(self.dropped.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    def not_written(self, why: str) -> str:
+        """The message when nothing was written: why, and every reason rows were dropped."""
+        lines = [f"nothing was written to {self.out_path}: {why}",
+                 f"read {self.rows_read} rows; dropped {self.rows_dropped}" + (":" if self.dropped else "")]
+        return "\n".join(lines + self.reasons())
 
 
 # --------------------------------------------------------------------------- the map
@@ -405,12 +414,20 @@ def import_export(column_map: ColumnMap, sources: list[str | os.PathLike], out_d
                 result.dropped[reason] += 1
                 continue
             rows_out.append(filled)
-    result.rows_written = len(rows_out)
+    if not rows_out:
+        why = ("every row was dropped (see the reasons below; a date format the map lacks, a wrong map?)"
+               if result.rows_read else "the sources hold no rows")
+        raise CeasefireError(result.not_written(why))
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow([r.target for r in column_map.columns])
     writer.writerows(rows_out)
-    _write_checked(result.out_path, text.getvalue(), spec, today)
+    try:
+        _write_checked(result.out_path, text.getvalue(), spec, today)
+    except InputError as exc:
+        raise CeasefireError(result.not_written(f"the {len(rows_out)} rows kept would break the data contract:\n"
+                                                + str(exc).split("\n", 1)[1])) from None
+    result.rows_written = len(rows_out)
     return result
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -194,3 +195,53 @@ def test_rules_and_keep_describe_unnamed_values_and_quote_the_maps_own_words(tmp
         "incident_type: no rule matches P a name-like text (16 characters), G 'YES'": 1,
     }
     assert result.rows_written == 1
+
+
+def _historic_with(tmp_path: Path, edit) -> Path:
+    with open(EXPORTS / "nypd_historic_excerpt.csv", newline="") as fh:
+        rows = list(csv.reader(fh))
+    for row in rows[1:]:
+        edit(row)
+    source = tmp_path / "edited.csv"
+    with open(source, "w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return source
+
+
+@pytest.mark.parametrize("suffix, year", [(" 0:00", "%y"), (" 0:00", "%Y"), (" 0:00:00", "%Y"),
+                                          (" 12:00:00 AM", "%Y"), (" 12:00 AM", "%Y")])
+def test_nypd_map_reads_dates_excel_wrote_with_a_time(tmp_path, suffix, year):
+    def edit(row):
+        day = dt.datetime.strptime(row[1], "%m/%d/%y")
+        row[1] = f"{day.month}/{day.day}/{day.strftime(year)}{suffix}"
+    result = import_export(load_map(NYPD_MAP), [_historic_with(tmp_path, edit)], tmp_path / "out")
+    assert (result.rows_written, result.rows_dropped) == (6, 0)
+    assert read_out(tmp_path / "out")[0]["occurred_on"] == "2006-08-27"
+
+
+def test_every_row_dropped_says_nothing_was_written_and_why(tmp_path, capsys):
+    def edit(row):
+        row[1] += " at noon"
+    out = tmp_path / "out"
+    code = main(["import", "--map", str(NYPD_MAP), "--out", str(out), str(_historic_with(tmp_path, edit))])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"nothing was written to {out / 'incidents.csv'}: every row was dropped" in err
+    assert "read 6 rows; dropped 6:" in err
+    assert "occurred_on: OCCUR_DATE a code of letters and digits (" in err  # "8/27/06 at noon", described
+    assert "is in none of the formats %m/%d/%y" in err
+    assert "header but no rows" not in err
+    assert not (out / "incidents.csv").exists()
+
+
+def test_contract_failure_still_lists_the_dropped_rows(tmp_path):
+    source = tmp_path / "src.csv"
+    source.write_text("K,D,T\n1,01/02/2090,homicide\n2,2020,homicide\n")
+    column_map = map_from_values({"file": "incidents", "columns": {
+        "incident_id": "K", "occurred_on": {"column": "D", "format": "%m/%d/%Y"}, "incident_type": "T"}})
+    with pytest.raises(CeasefireError) as err:
+        import_export(column_map, [source], tmp_path / "out")
+    message = str(err.value)
+    assert message.startswith(f"nothing was written to {tmp_path / 'out' / 'incidents.csv'}: the 1 rows kept would")
+    assert "in the future" in message
+    assert "1 row: occurred_on: D '2020' is in none of the formats %m/%d/%Y" in message
