@@ -251,10 +251,14 @@ def load_map(path: str | os.PathLike) -> ColumnMap:
         from .config import PARAMS_DIR
 
         path = PARAMS_DIR / "maps" / f"{path.name}.yaml"
+    if path.is_dir():
+        raise MapError(f"column map {path} is a folder; give a map file (.yaml) or the name of a shipped map")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise MapError(f"column map {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MapError(f"column map {path} could not be read ({getattr(exc, 'strerror', None) or exc})") from None
     try:
         # every value of a map is text: read `yes`, `no`, `on`, `off` as the words written, not as booleans
         values = yaml.load(text, Loader=yaml.BaseLoader)
@@ -282,6 +286,8 @@ def decode_export(raw: bytes) -> str:
 
 def read_export(path: Path) -> tuple[list[str], list[list[str]]]:
     """Header and rows of a CSV (any line endings) or .xlsx export, every value as text."""
+    if path.is_dir():
+        raise CeasefireError(f"source {path} is a folder; give the export file(s) themselves, e.g. {path}/*.csv")
     if path.suffix.lower() == ".xlsx":
         import pandas as pd
 
@@ -300,6 +306,8 @@ def read_export(path: Path) -> tuple[list[str], list[list[str]]]:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise CeasefireError(f"source file {path} does not exist") from None
+    except OSError as exc:
+        raise CeasefireError(f"source file {path} could not be read ({exc.strerror or exc})") from None
     reader = csv.reader(io.StringIO(decode_export(raw), newline=""))
     header = next(reader, None)
     if header is None:
@@ -381,6 +389,8 @@ def import_export(column_map: ColumnMap, sources: list[str | os.PathLike], out_d
     """
     spec = column_map.spec
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CeasefireError(f"--out {out_dir} is a file; give the data folder to write {spec.filename} into")
     result = ImportResult(out_path=out_dir / spec.filename)
     needed = list(dict.fromkeys([c for r in column_map.columns for c in r.source_columns()] + list(column_map.keep)))
     rows_out: list[list[str]] = []
@@ -435,7 +445,10 @@ def _write_checked(path: Path, text: str, spec: FileSpec, today: dt.date | None)
     """Write a contract file in one step, only when it passes the contract's checks."""
     from .loading import read_input
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CeasefireError(f"the folder {path.parent} could not be made ({exc.strerror or exc})") from None
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".csv", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:

@@ -245,3 +245,27 @@ def test_contract_failure_still_lists_the_dropped_rows(tmp_path):
     assert message.startswith(f"nothing was written to {tmp_path / 'out' / 'incidents.csv'}: the 1 rows kept would")
     assert "in the future" in message
     assert "1 row: occurred_on: D '2020' is in none of the formats %m/%d/%Y" in message
+
+
+@pytest.mark.parametrize("case", ["source folder", "map folder", "out file", "out under a file"])
+def test_wrong_kind_of_path_is_one_sentence(tmp_path, capsys, case):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    a_file = tmp_path / "f"
+    a_file.write_text("mine\n")
+    source, map_arg, out = str(EXPORTS / "nypd_historic_excerpt.csv"), str(NYPD_MAP), str(tmp_path / "out")
+    expected = {"source folder": "is a folder; give the export file", "map folder": "is a folder; give a map file",
+                "out file": "is a file; give the data folder", "out under a file": "could not be made"}[case]
+    if case == "source folder":
+        source = str(folder)
+    elif case == "map folder":
+        map_arg = str(folder)
+    elif case == "out file":
+        out = str(a_file)
+    else:
+        out = str(a_file / "sub")
+    code = main(["import", "--map", map_arg, "--out", out, source])
+    err = capsys.readouterr().err
+    assert code == 1 and expected in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert a_file.read_text() == "mine\n"
