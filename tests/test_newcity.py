@@ -1,12 +1,11 @@
 """A new city from a police export: new-city, import, run; incident-only; paths read from the params file."""
 from __future__ import annotations
 
-import pytest
-
 import datetime as dt
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 
 from ceasefire_analysis.cli import main
