@@ -26,6 +26,14 @@ A column map is a small YAML file (examples in ``params/maps/``)::
 Rows that a map cannot place (a value no mapping names, a date in no given format, a
 blank required value, a row outside ``keep``) are dropped and counted by reason, never
 guessed. Source files are only read.
+
+Overlapping exports (NYPD's Historic file and its Year-To-Date file after an annual update)
+must not count a shooting twice. A row of a later source that is identical, in every column
+written, to a row of an earlier source is dropped as a "duplicate of a row in an earlier
+source". Identical rows within one source are kept: a victim-level export lists an incident
+once per victim, and two victims of one incident can read the same. So a later source keeps
+only the copies of a row beyond the most that any earlier source held (three victims where
+the earlier export had two: one is kept).
 """
 from __future__ import annotations
 
@@ -48,6 +56,7 @@ from .loading import shown_value
 from .schema import CATEGORY, DATE, Column, FileSpec
 
 MAP_KEYS = ("file", "keep", "columns")
+DUPLICATE_REASON = "duplicate of a row in an earlier source"
 COLUMN_KEYS = ("column", "format", "values", "constant", "rules")
 
 
@@ -394,7 +403,9 @@ def import_export(column_map: ColumnMap, sources: list[str | os.PathLike], out_d
     result = ImportResult(out_path=out_dir / spec.filename)
     needed = list(dict.fromkeys([c for r in column_map.columns for c in r.source_columns()] + list(column_map.keep)))
     rows_out: list[list[str]] = []
+    earlier: Counter = Counter()  # rows kept from the sources before this one
     for source in sources:
+        here: Counter = Counter()
         path = Path(source)
         header, rows = read_export(path)
         clean = [h.strip() for h in header]
@@ -423,7 +434,13 @@ def import_export(column_map: ColumnMap, sources: list[str | os.PathLike], out_d
             if reason:
                 result.dropped[reason] += 1
                 continue
+            key = tuple(filled)
+            here[key] += 1
+            if here[key] <= earlier[key]:
+                result.dropped[DUPLICATE_REASON] += 1
+                continue
             rows_out.append(filled)
+        earlier = earlier | here  # as many copies of a row as the source that holds most of them
     if not rows_out:
         why = ("every row was dropped (see the reasons below; a date format the map lacks, a wrong map?)"
                if result.rows_read else "the sources hold no rows")

@@ -269,3 +269,49 @@ def test_wrong_kind_of_path_is_one_sentence(tmp_path, capsys, case):
     assert code == 1 and expected in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
     assert a_file.read_text() == "mine\n"
+
+
+def test_overlapping_exports_count_a_shooting_once_but_keep_victims_repeated_within_one(tmp_path, capsys):
+    # the 2021 excerpt lists incident 233828559 twice (two victims): both stay. A later export that
+    # overlaps it (re-saved by Excel: 7/6/21, TRUE) repeats three of its rows and adds one new row
+    ytd = EXPORTS / "nypd_ytd2021_trimmed_excerpt.csv"
+    with open(ytd, newline="") as fh:
+        header, *rows = list(csv.reader(fh))
+    date_at, flag_at = header.index("OCCUR_DATE"), header.index("STATISTICAL_MURDER_FLAG")
+
+    def resaved(row, key=None):
+        row = list(row)
+        day = dt.datetime.strptime(row[date_at], "%m/%d/%Y")
+        row[date_at] = f"{day.month}/{day.day}/{day:%y}"
+        row[flag_at] = row[flag_at].upper()
+        if key:
+            row[0] = key
+        return row
+    repeated = [r for r in rows if r[0] == "233828559"]
+    assert len(repeated) == 2
+    later = tmp_path / "later.csv"
+    with open(later, "w", newline="") as fh:
+        csv.writer(fh).writerows([header, resaved(rows[0]), resaved(repeated[0]), resaved(rows[-1]),
+                                  resaved(rows[0], key="299999999")])
+    code = main(["import", "--map", str(NYPD_MAP), "--out", str(tmp_path / "out"), str(ytd), str(later)])
+    out = capsys.readouterr().out
+    assert code == 0
+    written = read_out(tmp_path / "out")
+    assert len(written) == 5 + 1
+    assert [r["incident_id"] for r in written].count("233828559") == 2
+    assert [r["incident_id"] for r in written].count(rows[0][0]) == 1
+    assert "read 9 rows; wrote 6" in out and "3 rows: duplicate of a row in an earlier source" in out
+    assert validate_data_dir(tmp_path / "out") == []
+
+
+def test_a_later_export_keeps_victims_beyond_what_the_earlier_one_held(tmp_path):
+    ytd = EXPORTS / "nypd_ytd2021_trimmed_excerpt.csv"
+    lines = ytd.read_text().splitlines(keepends=True)
+    victim = next(line for line in lines if line.startswith("233828559"))
+    three = tmp_path / "three_victims.csv"
+    three.write_text(lines[0] + victim * 3)
+    result = import_export(load_map(NYPD_MAP), [ytd, three, ytd], tmp_path / "out")
+    # the earlier export had two identical victims, the later three: one more victim, kept once
+    assert [r["incident_id"] for r in read_out(tmp_path / "out")].count("233828559") == 3
+    assert result.rows_written == 5 + 1
+    assert result.dropped == {"duplicate of a row in an earlier source": 2 + 5}
