@@ -42,6 +42,7 @@ import dataclasses
 import datetime as dt
 import io
 import os
+import shutil
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -52,7 +53,7 @@ import yaml
 
 from . import schema
 from .errors import CeasefireError, InputError
-from .loading import shown_value
+from .loading import shown_value, validate_data_dir
 from .schema import CATEGORY, DATE, Column, FileSpec
 
 MAP_KEYS = ("file", "keep", "columns")
@@ -62,6 +63,17 @@ COLUMN_KEYS = ("column", "format", "values", "constant", "rules")
 
 class MapError(CeasefireError):
     """A column map that cannot be used; the message names the key."""
+
+
+class FolderError(CeasefireError):
+    """The new file would leave its data folder failing ``ceasefire validate``."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        shown = "\n".join(f"  - {p}" for p in problems[:50])
+        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"with it, the folder would fail `ceasefire validate` ({len(problems)} "
+                         f"problem{'s' if len(problems) != 1 else ''}):\n{shown}{more}")
 
 
 @dataclass(frozen=True)
@@ -100,6 +112,7 @@ class ImportResult:
     rows_read: int = 0
     rows_written: int = 0
     dropped: Counter = field(default_factory=Counter)
+    folder_problems: list[str] = field(default_factory=list)  # the folder had them before the import
 
     @property
     def rows_dropped(self) -> int:
@@ -384,11 +397,18 @@ def _fill(rule: ColumnRule, row: dict[str, str], spec: FileSpec) -> tuple[str | 
     return raw, ""
 
 
+def _exists_message(path: Path) -> str:
+    return (f"{path} already exists; import does not overwrite a file without --force (with --force it is "
+            "replaced only if the folder still passes `ceasefire validate`)")
+
+
 def import_export(column_map: ColumnMap, sources: list[str | os.PathLike], out_dir: str | os.PathLike,
-                  today: dt.date | None = None) -> ImportResult:
+                  today: dt.date | None = None, force: bool = False) -> ImportResult:
     """Write ``out_dir/<file>.csv`` from ``sources`` (concatenated in order) through ``column_map``.
 
-    The file is written only when it passes the data contract, and in one step.
+    The file is written only when it passes the data contract and leaves the folder passing
+    ``ceasefire validate`` (no new problem), and in one step. An existing file is replaced only
+    with ``force``.
 
     Raises
     ------
@@ -401,6 +421,8 @@ def import_export(column_map: ColumnMap, sources: list[str | os.PathLike], out_d
     if out_dir.exists() and not out_dir.is_dir():
         raise CeasefireError(f"--out {out_dir} is a file; give the data folder to write {spec.filename} into")
     result = ImportResult(out_path=out_dir / spec.filename)
+    if result.out_path.exists() and not force:
+        raise CeasefireError(_exists_message(result.out_path))
     needed = list(dict.fromkeys([c for r in column_map.columns for c in r.source_columns()] + list(column_map.keep)))
     rows_out: list[list[str]] = []
     earlier: Counter = Counter()  # rows kept from the sources before this one
@@ -449,17 +471,46 @@ def import_export(column_map: ColumnMap, sources: list[str | os.PathLike], out_d
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow([r.target for r in column_map.columns])
     writer.writerows(rows_out)
+    if result.out_path.exists() and not force:  # checked again here: the sources may have taken minutes
+        raise CeasefireError(_exists_message(result.out_path))
     try:
-        _write_checked(result.out_path, text.getvalue(), spec, today)
+        result.folder_problems = _write_checked(result.out_path, text.getvalue(), spec, today)
     except InputError as exc:
         raise CeasefireError(result.not_written(f"the {len(rows_out)} rows kept would break the data contract:\n"
                                                 + str(exc).split("\n", 1)[1])) from None
+    except FolderError as exc:
+        raise CeasefireError(result.not_written(str(exc))) from None
     result.rows_written = len(rows_out)
     return result
 
 
-def _write_checked(path: Path, text: str, spec: FileSpec, today: dt.date | None) -> None:
-    """Write a contract file in one step, only when it passes the contract's checks."""
+def _folder_problems_with(path: Path, new_file: Path, today: dt.date | None) -> list[str]:
+    """The problems ``validate`` would find in ``path``'s folder with ``new_file`` in place of ``path``.
+
+    The folder is not touched: a scratch folder elsewhere links to its other files and to the new one.
+    Messages name the real folder.
+    """
+    folder = path.parent
+    staging = Path(tempfile.mkdtemp(prefix="ceasefire-import-check-"))
+    try:
+        for child in folder.iterdir():
+            if child.name != path.name and not child.name.startswith("."):
+                os.symlink(child.resolve(), staging / child.name)
+        os.symlink(new_file.resolve(), staging / path.name)
+        problems = validate_data_dir(staging, today)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [str(p).replace(str(staging), str(folder)) for p in problems]
+
+
+def _write_checked(path: Path, text: str, spec: FileSpec, today: dt.date | None) -> list[str]:
+    """Write a contract file in one step, only when it passes the contract's checks.
+
+    The folder is checked as ``validate`` would check it with the new file in place: a problem the
+    new file would bring (a file of the folder naming incidents the new one no longer holds, a
+    ``.csv`` beside an ``.xlsx`` of the same table) refuses the write. Problems the folder already
+    had are returned, to be shown.
+    """
     from .loading import read_input
 
     try:
@@ -473,7 +524,13 @@ def _write_checked(path: Path, text: str, spec: FileSpec, today: dt.date | None)
         _, problems = read_input(Path(tmp), spec, today)
         if problems:
             raise InputError([dataclasses.replace(p, file=str(path)) for p in problems])
+        before = set(map(str, validate_data_dir(path.parent, today)))
+        after = _folder_problems_with(path, Path(tmp), today)
+        brought = [p for p in after if p not in before]
+        if brought:
+            raise FolderError(brought)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
+    return after

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -59,7 +60,7 @@ def test_several_sources_concatenate_in_order_and_rerun_gives_same_bytes(tmp_pat
                EXPORTS / "nypd_ytd2022_excerpt.csv"]
     first = import_export(load_map(NYPD_MAP), sources, tmp_path)
     before = (tmp_path / "incidents.csv").read_bytes()
-    import_export(load_map(NYPD_MAP), sources, tmp_path)
+    import_export(load_map(NYPD_MAP), sources, tmp_path, force=True)
     assert (tmp_path / "incidents.csv").read_bytes() == before
     rows = read_out(tmp_path)
     assert first.rows_written == len(rows) == 6 + 5 + 6
@@ -315,3 +316,45 @@ def test_a_later_export_keeps_victims_beyond_what_the_earlier_one_held(tmp_path)
     assert [r["incident_id"] for r in read_out(tmp_path / "out")].count("233828559") == 3
     assert result.rows_written == 5 + 1
     assert result.dropped == {"duplicate of a row in an earlier source": 2 + 5}
+
+
+def test_an_existing_file_is_kept_unless_force(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "incidents.csv").write_text("my own hand-made file\n")
+    source = str(EXPORTS / "nypd_historic_excerpt.csv")
+    code = main(["import", "--map", str(NYPD_MAP), "--out", str(out), source])
+    err = capsys.readouterr().err
+    assert code == 1 and "already exists" in err and "--force" in err
+    assert (out / "incidents.csv").read_text() == "my own hand-made file\n"
+    assert main(["import", "--map", str(NYPD_MAP), "--out", str(out), "--force", source]) == 0
+    assert len(read_out(out)) == 6 and validate_data_dir(out) == []
+
+
+def test_a_file_that_would_break_the_folder_is_not_written(tmp_path, capsys):
+    # the demo's people and tasks point at the demo's incidents: replacing incidents.csv with NYPD rows
+    # would leave them pointing at unknown incidents, so the import refuses and keeps the old file
+    from ceasefire_analysis.config import DEMO_DATA_DIR
+
+    out = tmp_path / "city"
+    shutil.copytree(DEMO_DATA_DIR, out)
+    before = (out / "incidents.csv").read_bytes()
+    code = main(["import", "--map", str(NYPD_MAP), "--out", str(out), "--force",
+                 str(EXPORTS / "nypd_historic_excerpt.csv")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"nothing was written to {out / 'incidents.csv'}: with it, the folder would fail" in err
+    assert f"{out}" in err and "is not an incident_id in incidents.csv" in err
+    assert "ceasefire-import-check" not in err  # problems name the real folder, not the scratch one
+    assert (out / "incidents.csv").read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in DEMO_DATA_DIR.iterdir())
+
+
+def test_problems_the_folder_already_had_do_not_block_and_are_noted(tmp_path, capsys):
+    out = tmp_path / "city"
+    out.mkdir()
+    (out / "communications.csv").write_text("not,the,right,columns\n1,2,3,4\n")
+    code = main(["import", "--map", str(NYPD_MAP), "--out", str(out), str(EXPORTS / "nypd_historic_excerpt.csv")])
+    captured = capsys.readouterr()
+    assert code == 0 and len(read_out(out)) == 6
+    assert "had 1 problem before this import" in captured.err or "problems before this import" in captured.err
