@@ -68,11 +68,13 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .importing import import_export, load_map
+    from .importing import homicide_scope_hint, import_export, load_map
 
     column_map = load_map(args.map)
     result = import_export(column_map, args.sources, Path(args.out), force=args.force)
     print(result.summary())
+    if homicide_scope_hint(column_map):
+        print(homicide_scope_hint(column_map))
     if result.folder_problems:
         print(f"note: {args.out} had {len(result.folder_problems)} problem"
               f"{'s' if len(result.folder_problems) != 1 else ''} before this import, still there; "

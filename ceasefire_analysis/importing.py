@@ -17,6 +17,8 @@ A column map is a small YAML file (examples in ``params/maps/``)::
           nonfatal_injury_shooting: ["false", "n"]
       area: BORO
       group: {constant: ""}          # a fixed value
+    homicide_scope: firearm          # optional: what the export's homicides count (all or firearm);
+                                     # `ceasefire import` reminds the user to set it in the params file
     # a category decided from more than one column: the first rule whose every condition holds
     #   incident_type:
     #     rules:
@@ -54,9 +56,10 @@ import yaml
 from . import schema
 from .errors import CeasefireError, InputError
 from .loading import shown_value, validate_data_dir
+from .params import HOMICIDE_SCOPES
 from .schema import CATEGORY, DATE, Column, FileSpec
 
-MAP_KEYS = ("file", "keep", "columns")
+MAP_KEYS = ("file", "keep", "columns", "homicide_scope")
 DUPLICATE_REASON = "duplicate of a row in an earlier source"
 COLUMN_KEYS = ("column", "format", "values", "constant", "rules")
 
@@ -102,6 +105,7 @@ class ColumnMap:
     columns: tuple[ColumnRule, ...]
     keep: dict[str, frozenset[str]] = field(default_factory=dict)
     source: str = ""
+    homicide_scope: str | None = None  # what the export's homicides count; the params file must say the same
 
 
 @dataclass
@@ -263,7 +267,10 @@ def map_from_values(values: Any, source: str = "") -> ColumnMap:
             rules.append(rule)
     keep = values.get("keep") or {}
     keep = _conditions(keep, "keep", where) if keep else {}
-    return ColumnMap(spec, tuple(rules), keep, source)
+    scope = values.get("homicide_scope")
+    if scope is not None and scope not in HOMICIDE_SCOPES:
+        raise MapError(f"'homicide_scope'{where} must be one of {', '.join(HOMICIDE_SCOPES)}")
+    return ColumnMap(spec, tuple(rules), keep, source, scope)
 
 
 def load_map(path: str | os.PathLike) -> ColumnMap:
@@ -395,6 +402,20 @@ def _fill(rule: ColumnRule, row: dict[str, str], spec: FileSpec) -> tuple[str | 
                           f"{', '.join(rule.formats)}")
         return parsed, ""
     return raw, ""
+
+
+def homicide_scope_hint(column_map: ColumnMap) -> str:
+    """The reminder ``import`` prints when a map's homicides are not of every cause ('' otherwise).
+
+    The params file is the user's: it is named, never edited.
+
+    >>> homicide_scope_hint(ColumnMap(schema.INCIDENTS, (), homicide_scope="firearm"))[:48]
+    'homicides in this export are shooting murders on'
+    """
+    if column_map.homicide_scope != "firearm":
+        return ""
+    return ("homicides in this export are shooting murders only: set `homicide_scope: firearm` in your params "
+            "file (new-city writes `all`), or the worksheet will call them homicides of every cause")
 
 
 def _exists_message(path: Path) -> str:

@@ -358,3 +358,16 @@ def test_problems_the_folder_already_had_do_not_block_and_are_noted(tmp_path, ca
     captured = capsys.readouterr()
     assert code == 0 and len(read_out(out)) == 6
     assert "had 1 problem before this import" in captured.err or "problems before this import" in captured.err
+
+
+def test_a_map_carries_its_homicide_scope_and_import_reminds_the_user(tmp_path, capsys):
+    assert load_map(NYPD_MAP).homicide_scope == "firearm" and load_map(CHICAGO_MAP).homicide_scope == "all"
+    assert main(["import", "--map", "nypd_shooting_incidents", "--out", str(tmp_path / "nyc"),
+                 str(EXPORTS / "nypd_historic_excerpt.csv")]) == 0
+    assert "set `homicide_scope: firearm` in your params file" in capsys.readouterr().out
+    assert main(["import", "--map", str(CHICAGO_MAP), "--out", str(tmp_path / "chi"),
+                 str(EXPORTS / "chicago_victims_format.csv")]) == 0
+    assert "homicide_scope" not in capsys.readouterr().out
+    with pytest.raises(MapError, match="'homicide_scope' in m.yaml must be one of all, firearm"):
+        map_from_values({"file": "incidents", "homicide_scope": "guns", "columns": {
+            "incident_id": "K", "occurred_on": {"column": "D", "format": "%d"}, "incident_type": "T"}}, "m.yaml")
