@@ -10,6 +10,7 @@ A column map is a small YAML file (examples in ``params/maps/``)::
       occurred_on:
         column: OCCUR_DATE
         format: ["%m/%d/%y", "%m/%d/%Y"]   # strptime formats, tried in order
+        time: ignore                 # optional: drop a time of day after the date ("8/27/2006 0:00")
       incident_type:
         column: STATISTICAL_MURDER_FLAG
         values:                      # contract value: source values (trimmed, any case)
@@ -44,6 +45,7 @@ import dataclasses
 import datetime as dt
 import io
 import os
+import re
 import shutil
 import tempfile
 from collections import Counter
@@ -61,7 +63,9 @@ from .schema import CATEGORY, DATE, Column, FileSpec
 
 MAP_KEYS = ("file", "keep", "columns", "homicide_scope")
 DUPLICATE_REASON = "duplicate of a row in an earlier source"
-COLUMN_KEYS = ("column", "format", "values", "constant", "rules")
+COLUMN_KEYS = ("column", "format", "time", "values", "constant", "rules")
+# a time of day after a date ("8/27/2006 0:00", "12:00:00 AM"), dropped when a date column says `time: ignore`
+_TIME_OF_DAY_RE = re.compile(r"\s+(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?$")
 
 
 class MapError(CeasefireError):
@@ -86,6 +90,7 @@ class ColumnRule:
     target: str
     column: str | None = None
     formats: tuple[str, ...] = ()
+    ignore_time: bool = False  # a date column: a time of day after the date is dropped before the formats
     values: dict[str, str] = field(default_factory=dict)  # lower-cased source value -> contract value
     constant: str | None = None
     rules: tuple[tuple[dict[str, frozenset[str]], str], ...] = ()
@@ -201,6 +206,12 @@ def _column_rule(target: str, value: Any, spec: FileSpec, where: str) -> ColumnR
         if not isinstance(fmt, list) or not fmt or not all(isinstance(f, str) and "%" in f for f in fmt):
             raise MapError(f"'{key}.format'{where} must be a strptime format such as \"%m/%d/%Y\" or a list of them")
         formats = tuple(fmt)
+    ignore_time = False
+    if "time" in value:
+        if value["time"] != "ignore" or not formats:
+            raise MapError(f"'{key}.time'{where} can only be `ignore`, beside a format: a time of day after "
+                           "the date (\"8/27/2006 0:00\") is then dropped before the formats are tried")
+        ignore_time = True
     values: dict[str, str] = {}
     if "values" in value:
         mapping = value["values"]
@@ -211,7 +222,7 @@ def _column_rule(target: str, value: Any, spec: FileSpec, where: str) -> ColumnR
                 if word in values and values[word] != _yaml_text(contract_value):
                     raise MapError(f"'{key}.values'{where} maps the source value '{word}' twice")
                 values[word] = _yaml_text(contract_value).strip()
-    rule_obj = ColumnRule(target, column=value["column"], formats=formats, values=values)
+    rule_obj = ColumnRule(target, column=value["column"], formats=formats, ignore_time=ignore_time, values=values)
     if values:
         _check_contract_values(rule_obj, list(values.values()), spec, f"{key}.values", where)
     return rule_obj
@@ -396,7 +407,7 @@ def _fill(rule: ColumnRule, row: dict[str, str], spec: FileSpec) -> tuple[str | 
             return None, f"{rule.target}: {rule.column} {_shown(raw, rule.column, set(rule.values))} matches no value in the map"
         return mapped, ""
     if col.kind == DATE:
-        parsed = _parse_date(raw, rule.formats)
+        parsed = _parse_date(_TIME_OF_DAY_RE.sub("", raw) if rule.ignore_time else raw, rule.formats)
         if parsed is None:
             return None, (f"{rule.target}: {rule.column} {shown_value(raw, col)} is in none of the formats "
                           f"{', '.join(rule.formats)}")

@@ -371,3 +371,19 @@ def test_a_map_carries_its_homicide_scope_and_import_reminds_the_user(tmp_path, 
     with pytest.raises(MapError, match="'homicide_scope' in m.yaml must be one of all, firearm"):
         map_from_values({"file": "incidents", "homicide_scope": "guns", "columns": {
             "incident_id": "K", "occurred_on": {"column": "D", "format": "%d"}, "incident_type": "T"}}, "m.yaml")
+
+
+def test_time_ignore_drops_only_a_time_of_day_after_the_date(tmp_path):
+    source = tmp_path / "src.csv"
+    source.write_text("K,D,T\n1,8/27/2006 0:00,homicide\n2,8/27/2006 12:00:00 AM,homicide\n"
+                      "3,8/27/2006 23:59:59.5,homicide\n4,8/27/2006,homicide\n5,8/27/2006 99:99,homicide\n"
+                      "6,8/27/2006 John Smith,homicide\n")
+    values = {"file": "incidents", "columns": {
+        "incident_id": "K", "occurred_on": {"column": "D", "format": "%m/%d/%Y", "time": "ignore"},
+        "incident_type": "T"}}
+    result = import_export(map_from_values(values), [source], tmp_path / "out")
+    assert [r["incident_id"] for r in read_out(tmp_path / "out")] == ["1", "2", "3", "4"]
+    assert result.rows_dropped == 2  # not a time of day: the row is dropped, not guessed
+    values["columns"]["occurred_on"]["time"] = "keep"
+    with pytest.raises(MapError, match="'columns.occurred_on.time' can only be `ignore`"):
+        map_from_values(values)
