@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .config import DEFAULT_REPORTS_DIR, DEMO_PARAMS
 from .errors import CeasefireError
-from .importing import import_export, load_map
+from .importing import homicide_scope_hint, import_export, load_map
 from .loading import validate_data_dir
 from .newcity import new_city, next_commands
 from .reports import render_executed, run_periods
@@ -68,8 +68,14 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     column_map = load_map(args.map)
-    result = import_export(column_map, args.sources, Path(args.out))
+    result = import_export(column_map, args.sources, Path(args.out), force=args.force)
     print(result.summary())
+    if homicide_scope_hint(column_map):
+        print(homicide_scope_hint(column_map))
+    if result.folder_problems:
+        print(f"note: {args.out} had {len(result.folder_problems)} problem"
+              f"{'s' if len(result.folder_problems) != 1 else ''} before this import, still there; "
+              f"see `ceasefire validate {args.out}`", file=sys.stderr)
     return 0
 
 
@@ -98,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--map", required=True, help="column map YAML, or the name of a shipped map: "
                                                   "nypd_shooting_incidents, chicago_victims")
     imp.add_argument("--out", required=True, help="data folder to write <file>.csv into")
+    imp.add_argument("--force", action="store_true",
+                     help="replace <file>.csv if it exists (only if the folder still passes validate)")
     imp.set_defaults(func=cmd_import)
     run = sub.add_parser("run", help="validate, compute and render review periods or meeting packs")
     run.add_argument("params", nargs="*", help="params file(s) or folder(s) of them, e.g. "

@@ -10,6 +10,7 @@ A column map is a small YAML file (examples in ``params/maps/``)::
       occurred_on:
         column: OCCUR_DATE
         format: ["%m/%d/%y", "%m/%d/%Y"]   # strptime formats, tried in order
+        time: ignore                 # optional: drop a time of day after the date ("8/27/2006 0:00")
       incident_type:
         column: STATISTICAL_MURDER_FLAG
         values:                      # contract value: source values (trimmed, any case)
@@ -17,6 +18,8 @@ A column map is a small YAML file (examples in ``params/maps/``)::
           nonfatal_injury_shooting: ["false", "n"]
       area: BORO
       group: {constant: ""}          # a fixed value
+    homicide_scope: firearm          # optional: what the export's homicides count (all or firearm);
+                                     # `ceasefire import` reminds the user to set it in the params file
     # a category decided from more than one column: the first rule whose every condition holds
     #   incident_type:
     #     rules:
@@ -26,6 +29,14 @@ A column map is a small YAML file (examples in ``params/maps/``)::
 Rows that a map cannot place (a value no mapping names, a date in no given format, a
 blank required value, a row outside ``keep``) are dropped and counted by reason, never
 guessed. Source files are only read.
+
+Overlapping exports (NYPD's Historic file and its Year-To-Date file after an annual update)
+must not count a shooting twice. A row of a later source that is identical, in every column
+written, to a row of an earlier source is dropped as a "duplicate of a row in an earlier
+source". Identical rows within one source are kept: a victim-level export lists an incident
+once per victim, and two victims of one incident can read the same. So a later source keeps
+only the copies of a row beyond the most that any earlier source held (three victims where
+the earlier export had two: one is kept).
 """
 from __future__ import annotations
 
@@ -34,6 +45,8 @@ import dataclasses
 import datetime as dt
 import io
 import os
+import re
+import shutil
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -45,15 +58,30 @@ import yaml
 from . import schema
 from .config import PARAMS_DIR
 from .errors import CeasefireError, InputError
-from .loading import read_input
-from .schema import CATEGORY, DATE, FileSpec
+from .loading import read_input, shown_value, validate_data_dir
+from .params import HOMICIDE_SCOPES
+from .schema import CATEGORY, DATE, Column, FileSpec
 
-MAP_KEYS = ("file", "keep", "columns")
-COLUMN_KEYS = ("column", "format", "values", "constant", "rules")
+MAP_KEYS = ("file", "keep", "columns", "homicide_scope")
+DUPLICATE_REASON = "duplicate of a row in an earlier source"
+COLUMN_KEYS = ("column", "format", "time", "values", "constant", "rules")
+# a time of day after a date ("8/27/2006 0:00", "12:00:00 AM"), dropped when a date column says `time: ignore`
+_TIME_OF_DAY_RE = re.compile(r"\s+(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?$")
 
 
 class MapError(CeasefireError):
     """A column map that cannot be used; the message names the key."""
+
+
+class FolderError(CeasefireError):
+    """The new file would leave its data folder failing ``ceasefire validate``."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        shown = "\n".join(f"  - {p}" for p in problems[:50])
+        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"with it, the folder would fail `ceasefire validate` ({len(problems)} "
+                         f"problem{'s' if len(problems) != 1 else ''}):\n{shown}{more}")
 
 
 @dataclass(frozen=True)
@@ -63,6 +91,7 @@ class ColumnRule:
     target: str
     column: str | None = None
     formats: tuple[str, ...] = ()
+    ignore_time: bool = False  # a date column: a time of day after the date is dropped before the formats
     values: dict[str, str] = field(default_factory=dict)  # lower-cased source value -> contract value
     constant: str | None = None
     rules: tuple[tuple[dict[str, frozenset[str]], str], ...] = ()
@@ -82,6 +111,7 @@ class ColumnMap:
     columns: tuple[ColumnRule, ...]
     keep: dict[str, frozenset[str]] = field(default_factory=dict)
     source: str = ""
+    homicide_scope: str | None = None  # what the export's homicides count; the params file must say the same
 
 
 @dataclass
@@ -92,6 +122,7 @@ class ImportResult:
     rows_read: int = 0
     rows_written: int = 0
     dropped: Counter = field(default_factory=Counter)
+    folder_problems: list[str] = field(default_factory=list)  # the folder had them before the import
 
     @property
     def rows_dropped(self) -> int:
@@ -100,9 +131,18 @@ class ImportResult:
     def summary(self) -> str:
         lines = [f"read {self.rows_read} rows; wrote {self.rows_written} to {self.out_path}; "
                  f"dropped {self.rows_dropped}"]
-        for reason, n in sorted(self.dropped.items(), key=lambda kv: (-kv[1], kv[0])):
-            lines.append(f"  - {n} row{'s' if n != 1 else ''}: {reason}")
-        return "\n".join(lines)
+        return "\n".join(lines + self.reasons())
+
+    def reasons(self) -> list[str]:
+        """One line per reason rows were dropped, most rows first."""
+        return [f"  - {n} row{'s' if n != 1 else ''}: {reason}"
+                for reason, n in sorted(self.dropped.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    def not_written(self, why: str) -> str:
+        """The message when nothing was written: why, and every reason rows were dropped."""
+        lines = [f"nothing was written to {self.out_path}: {why}",
+                 f"read {self.rows_read} rows; dropped {self.rows_dropped}" + (":" if self.dropped else "")]
+        return "\n".join(lines + self.reasons())
 
 
 # --------------------------------------------------------------------------- the map
@@ -167,6 +207,12 @@ def _column_rule(target: str, value: Any, spec: FileSpec, where: str) -> ColumnR
         if not isinstance(fmt, list) or not fmt or not all(isinstance(f, str) and "%" in f for f in fmt):
             raise MapError(f"'{key}.format'{where} must be a strptime format such as \"%m/%d/%Y\" or a list of them")
         formats = tuple(fmt)
+    ignore_time = False
+    if "time" in value:
+        if value["time"] != "ignore" or not formats:
+            raise MapError(f"'{key}.time'{where} can only be `ignore`, beside a format: a time of day after "
+                           "the date (\"8/27/2006 0:00\") is then dropped before the formats are tried")
+        ignore_time = True
     values: dict[str, str] = {}
     if "values" in value:
         mapping = value["values"]
@@ -177,7 +223,7 @@ def _column_rule(target: str, value: Any, spec: FileSpec, where: str) -> ColumnR
                 if word in values and values[word] != _yaml_text(contract_value):
                     raise MapError(f"'{key}.values'{where} maps the source value '{word}' twice")
                 values[word] = _yaml_text(contract_value).strip()
-    rule_obj = ColumnRule(target, column=value["column"], formats=formats, values=values)
+    rule_obj = ColumnRule(target, column=value["column"], formats=formats, ignore_time=ignore_time, values=values)
     if values:
         _check_contract_values(rule_obj, list(values.values()), spec, f"{key}.values", where)
     return rule_obj
@@ -233,7 +279,10 @@ def map_from_values(values: Any, source: str = "") -> ColumnMap:
             rules.append(rule)
     keep = values.get("keep") or {}
     keep = _conditions(keep, "keep", where) if keep else {}
-    return ColumnMap(spec, tuple(rules), keep, source)
+    scope = values.get("homicide_scope")
+    if scope is not None and scope not in HOMICIDE_SCOPES:
+        raise MapError(f"'homicide_scope'{where} must be one of {', '.join(HOMICIDE_SCOPES)}")
+    return ColumnMap(spec, tuple(rules), keep, source, scope)
 
 
 def load_map(path: str | os.PathLike) -> ColumnMap:
@@ -241,10 +290,14 @@ def load_map(path: str | os.PathLike) -> ColumnMap:
     path = Path(path)
     if not path.exists() and path.parent == Path(".") and path.suffix == "":
         path = PARAMS_DIR / "maps" / f"{path.name}.yaml"
+    if path.is_dir():
+        raise MapError(f"column map {path} is a folder; give a map file (.yaml) or the name of a shipped map")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise MapError(f"column map {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MapError(f"column map {path} could not be read ({getattr(exc, 'strerror', None) or exc})") from None
     try:
         # every value of a map is text: read `yes`, `no`, `on`, `off` as the words written, not as booleans
         values = yaml.load(text, Loader=yaml.BaseLoader)
@@ -272,6 +325,8 @@ def decode_export(raw: bytes) -> str:
 
 def read_export(path: Path) -> tuple[list[str], list[list[str]]]:
     """Header and rows of a CSV (any line endings) or .xlsx export, every value as text."""
+    if path.is_dir():
+        raise CeasefireError(f"source {path} is a folder; give the export file(s) themselves, e.g. {path}/*.csv")
     if path.suffix.lower() == ".xlsx":
         import pandas as pd  # only a spreadsheet export needs it (to read .xlsx)
 
@@ -290,6 +345,8 @@ def read_export(path: Path) -> tuple[list[str], list[list[str]]]:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise CeasefireError(f"source file {path} does not exist") from None
+    except OSError as exc:
+        raise CeasefireError(f"source file {path} could not be read ({exc.strerror or exc})") from None
     reader = csv.reader(io.StringIO(decode_export(raw), newline=""))
     header = next(reader, None)
     if header is None:
@@ -298,6 +355,18 @@ def read_export(path: Path) -> tuple[list[str], list[list[str]]]:
 
 
 # --------------------------------------------------------------------------- one row
+
+def _shown(raw: str, source_column: str, words: set[str] | frozenset[str]) -> str:
+    """A source value as a drop reason may show it.
+
+    A word the map itself names is quoted (the map's author wrote it); anything else follows the
+    loader's rule (:func:`~ceasefire_analysis.loading.shown_value`): a shifted column can put a
+    person's name or number here, and this line goes to the terminal and the scheduler's log.
+    """
+    if raw.lower() in words:
+        return f"'{raw}'"
+    return shown_value(raw, Column(source_column, CATEGORY, allowed=tuple(sorted(words))))
+
 
 def _parse_date(value: str, formats: tuple[str, ...]) -> str | None:
     for fmt in formats:
@@ -320,7 +389,11 @@ def _fill(rule: ColumnRule, row: dict[str, str], spec: FileSpec) -> tuple[str | 
         for when, value in rule.rules:
             if all(row[c].strip().lower() in words for c, words in when.items()):
                 return value, ""
-        shown = ", ".join(f"{c} '{row[c].strip()}'" for c in dict.fromkeys(k for w, _ in rule.rules for k in w))
+        named: dict[str, set[str]] = {}
+        for when, _ in rule.rules:
+            for c, words in when.items():
+                named.setdefault(c, set()).update(words)
+        shown = ", ".join(f"{c} {_shown(row[c].strip(), c, named[c])}" for c in named)
         return None, f"{rule.target}: no rule matches {shown}"
     raw = row[rule.column].strip()
     if raw == "" or raw.lower() == "(null)":
@@ -330,21 +403,43 @@ def _fill(rule: ColumnRule, row: dict[str, str], spec: FileSpec) -> tuple[str | 
     if rule.values:
         mapped = rule.values.get(raw.lower())
         if mapped is None:
-            return None, f"{rule.target}: {rule.column} '{raw}' matches no value in the map"
+            return None, f"{rule.target}: {rule.column} {_shown(raw, rule.column, set(rule.values))} matches no value in the map"
         return mapped, ""
     if col.kind == DATE:
-        parsed = _parse_date(raw, rule.formats)
+        parsed = _parse_date(_TIME_OF_DAY_RE.sub("", raw) if rule.ignore_time else raw, rule.formats)
         if parsed is None:
-            return None, f"{rule.target}: {rule.column} '{raw}' is in none of the formats {', '.join(rule.formats)}"
+            return None, (f"{rule.target}: {rule.column} {shown_value(raw, col)} is in none of the formats "
+                          f"{', '.join(rule.formats)}")
         return parsed, ""
     return raw, ""
 
 
+def homicide_scope_hint(column_map: ColumnMap) -> str:
+    """The reminder ``import`` prints when a map's homicides are not of every cause ('' otherwise).
+
+    The params file is the user's: it is named, never edited.
+
+    >>> homicide_scope_hint(ColumnMap(schema.INCIDENTS, (), homicide_scope="firearm"))[:48]
+    'homicides in this export are shooting murders on'
+    """
+    if column_map.homicide_scope != "firearm":
+        return ""
+    return ("homicides in this export are shooting murders only: set `homicide_scope: firearm` in your params "
+            "file (new-city writes `all`), or the worksheet will call them homicides of every cause")
+
+
+def _exists_message(path: Path) -> str:
+    return (f"{path} already exists; import does not overwrite a file without --force (with --force it is "
+            "replaced only if the folder still passes `ceasefire validate`)")
+
+
 def import_export(column_map: ColumnMap, sources: list[str | os.PathLike], out_dir: str | os.PathLike,
-                  today: dt.date | None = None) -> ImportResult:
+                  today: dt.date | None = None, force: bool = False) -> ImportResult:
     """Write ``out_dir/<file>.csv`` from ``sources`` (concatenated in order) through ``column_map``.
 
-    The file is written only when it passes the data contract, and in one step.
+    The file is written only when it passes the data contract and leaves the folder passing
+    ``ceasefire validate`` (no new problem), and in one step. An existing file is replaced only
+    with ``force``.
 
     Raises
     ------
@@ -354,10 +449,16 @@ def import_export(column_map: ColumnMap, sources: list[str | os.PathLike], out_d
     """
     spec = column_map.spec
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CeasefireError(f"--out {out_dir} is a file; give the data folder to write {spec.filename} into")
     result = ImportResult(out_path=out_dir / spec.filename)
+    if result.out_path.exists() and not force:
+        raise CeasefireError(_exists_message(result.out_path))
     needed = list(dict.fromkeys([c for r in column_map.columns for c in r.source_columns()] + list(column_map.keep)))
     rows_out: list[list[str]] = []
+    earlier: Counter = Counter()  # rows kept from the sources before this one
     for source in sources:
+        here: Counter = Counter()
         path = Path(source)
         header, rows = read_export(path)
         clean = [h.strip() for h in header]
@@ -375,7 +476,7 @@ def import_export(column_map: ColumnMap, sources: list[str | os.PathLike], out_d
             if outside:
                 c = outside[0]
                 result.dropped[f"kept only rows with {c} in {', '.join(sorted(column_map.keep[c]))} "
-                               f"({c} '{row[c].strip()}')"] += 1
+                               f"({c} {_shown(row[c].strip(), c, column_map.keep[c])})"] += 1
                 continue
             filled, reason = [], ""
             for rule in column_map.columns:
@@ -386,19 +487,65 @@ def import_export(column_map: ColumnMap, sources: list[str | os.PathLike], out_d
             if reason:
                 result.dropped[reason] += 1
                 continue
+            key = tuple(filled)
+            here[key] += 1
+            if here[key] <= earlier[key]:
+                result.dropped[DUPLICATE_REASON] += 1
+                continue
             rows_out.append(filled)
-    result.rows_written = len(rows_out)
+        earlier = earlier | here  # as many copies of a row as the source that holds most of them
+    if not rows_out:
+        why = ("every row was dropped (see the reasons below; a date format the map lacks, a wrong map?)"
+               if result.rows_read else "the sources hold no rows")
+        raise CeasefireError(result.not_written(why))
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow([r.target for r in column_map.columns])
     writer.writerows(rows_out)
-    _write_checked(result.out_path, text.getvalue(), spec, today)
+    if result.out_path.exists() and not force:  # checked again here: the sources may have taken minutes
+        raise CeasefireError(_exists_message(result.out_path))
+    try:
+        result.folder_problems = _write_checked(result.out_path, text.getvalue(), spec, today)
+    except InputError as exc:
+        raise CeasefireError(result.not_written(f"the {len(rows_out)} rows kept would break the data contract:\n"
+                                                + str(exc).split("\n", 1)[1])) from None
+    except FolderError as exc:
+        raise CeasefireError(result.not_written(str(exc))) from None
+    result.rows_written = len(rows_out)
     return result
 
 
-def _write_checked(path: Path, text: str, spec: FileSpec, today: dt.date | None) -> None:
-    """Write a contract file in one step, only when it passes the contract's checks."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _folder_problems_with(path: Path, new_file: Path, today: dt.date | None) -> list[str]:
+    """The problems ``validate`` would find in ``path``'s folder with ``new_file`` in place of ``path``.
+
+    The folder is not touched: a scratch folder elsewhere links to its other files and to the new one.
+    Messages name the real folder.
+    """
+    folder = path.parent
+    staging = Path(tempfile.mkdtemp(prefix="ceasefire-import-check-"))
+    try:
+        for child in folder.iterdir():
+            if child.name != path.name and not child.name.startswith("."):
+                os.symlink(child.resolve(), staging / child.name)
+        os.symlink(new_file.resolve(), staging / path.name)
+        problems = validate_data_dir(staging, today)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [str(p).replace(str(staging), str(folder)) for p in problems]
+
+
+def _write_checked(path: Path, text: str, spec: FileSpec, today: dt.date | None) -> list[str]:
+    """Write a contract file in one step, only when it passes the contract's checks.
+
+    The folder is checked as ``validate`` would check it with the new file in place: a problem the
+    new file would bring (a file of the folder naming incidents the new one no longer holds, a
+    ``.csv`` beside an ``.xlsx`` of the same table) refuses the write. Problems the folder already
+    had are returned, to be shown.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CeasefireError(f"the folder {path.parent} could not be made ({exc.strerror or exc})") from None
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".csv", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
@@ -406,7 +553,13 @@ def _write_checked(path: Path, text: str, spec: FileSpec, today: dt.date | None)
         _, problems = read_input(Path(tmp), spec, today)
         if problems:
             raise InputError([dataclasses.replace(p, file=str(path)) for p in problems])
+        before = set(map(str, validate_data_dir(path.parent, today)))
+        after = _folder_problems_with(path, Path(tmp), today)
+        brought = [p for p in after if p not in before]
+        if brought:
+            raise FolderError(brought)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
+    return after

@@ -59,7 +59,8 @@ def params_text(city: str, start: Month, end: Month) -> str:
         f'period_start: "{start}"          # first month of the review period, YYYY-MM',
         f'period_end: "{end}"            # last month; year to date runs 1 January to its end',
         "data_dir: ../data                # this city's input files",
-        "homicide_scope: all              # all (every cause) or firearm (e.g. NYPD's shooting murders only)",
+        "homicide_scope: all              # all (every cause) or firearm (e.g. NYPD's shooting murders only;",
+        "                                 # `ceasefire import` says which one its map's export needs)",
         "# data_through: YYYY-MM-DD       # the day the extract was taken (default: the latest record)",
         "# annual_benchmarks:             # per indicator, per year; without one, an outcome's is last year less",
         "#   homicides: {YYYY: N}         # benchmark_reduction",
@@ -106,13 +107,18 @@ def new_city(folder: str | os.PathLike, city: str, today: dt.date | None = None)
     if not city.strip():
         raise CeasefireError("--name must give the city's name, e.g. --name \"New York City\"")
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise CeasefireError(f"{folder} is a file; give a folder for the new city (it is made if it does not exist)")
     params_dir, data_dir = folder / "params", folder / "data"
     existing = [p for p in (params_dir, data_dir) if p.exists()]
     if existing:
         raise CeasefireError(f"{existing[0]} already exists; new-city never overwrites. Choose an empty folder.")
     start, end = default_period(today or dt.date.today())
-    params_dir.mkdir(parents=True)
-    data_dir.mkdir()
+    try:
+        params_dir.mkdir(parents=True)
+        data_dir.mkdir()
+    except OSError as exc:
+        raise CeasefireError(f"{folder} could not be made ({exc.strerror or exc}); give a folder that can be") from None
     params_file = params_dir / f"{start}_{end}.yaml"
     params_file.write_text(params_text(city.strip(), start, end), encoding="utf-8")
     (data_dir / "README.md").write_text(DATA_README.format(city=city.strip(), data_dir=data_dir), encoding="utf-8")

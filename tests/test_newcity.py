@@ -5,6 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 
 from ceasefire_analysis.cli import main
@@ -107,3 +108,15 @@ def test_a_homicide_only_city_shows_non_fatal_shootings_as_not_recorded(make_cit
     assert "Homicides" in pace_html(review).data and "Non-fatal" not in pace_html(review).data
     assert "not recorded for this city" in year_to_date_chart(review, "nonfatal_injury_shootings").data
     assert "not recorded for this city" in outcome_worksheet_html(review).data
+
+
+@pytest.mark.parametrize("under", [False, True])
+def test_new_city_on_a_file_is_one_sentence(tmp_path, capsys, under):
+    a_file = tmp_path / "a.txt"
+    a_file.write_text("mine\n")
+    target = a_file / "nyc" if under else a_file
+    code = main(["new-city", str(target), "--name", "X"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert ("could not be made" if under else "is a file; give a folder") in err
+    assert a_file.read_text() == "mine\n"
