@@ -39,10 +39,14 @@ CACHE_RECORD = "record.json"
 _CACHE_NAME_RE = re.compile(r"^[0-9a-f]{24}$")
 # An id that is really a spreadsheet's totals line ("TOTAL 575", "Grand total", "sum").
 _TOTAL_RE = re.compile(r"^\s*(?:grand[\s_-]*)?(?:sub[\s_-]*)?(?:total|sum)s?\b", re.IGNORECASE)
-# A value shaped like a date or a number may be shown in a message; anything else is described, never echoed,
-# because a value in the wrong column (columns swapped) can be a person's name.
-_SHOWABLE_RE = re.compile(r"^[0-9 .,:/+\-]{1,12}$")
-_SHOWABLE_WORD_RE = re.compile(r"^[a-z0-9_\-]{1,30}$")  # a lower-case code, for category and yes/no columns
+# A bad value is shown in a message only when it is plausibly the column's own kind and cannot be an
+# identifier; anything else is described, never echoed, because a value in the wrong column (columns
+# shifted) can be a name, a user name, a person number or a social security number (see ``shown_value``).
+_WELL_FORMED_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?$")
+_SMALL_NUMBER_RE = re.compile(r"^[+-]?\d{1,4}(?:[.,]\d{1,2})?$")  # -3, 2.5: no room for a person number
+_SLASHED_DATE_RE = re.compile(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}$")
+_CODE_WORD_RE = re.compile(r"^[a-z_\-]{1,30}$")  # a lower-case code without digits or spaces, as allowed values are
+_CLOSE_CUTOFF = 0.75
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,8 @@ def describe_value(value: str) -> str:
     'a name-like text (25 characters)'
     >>> describe_value("PFN-0012345")
     'a code of letters and digits (11 characters)'
+    >>> describe_value("19870412"), describe_value("123-45-6789")
+    ('a number of 8 digits', 'a value of 11 characters with digits')
     """
     size = f"{len(value)} character{'s' if len(value) != 1 else ''}"
     words = re.findall(r"[^\W\d_]+", value)
@@ -218,23 +224,60 @@ def describe_value(value: str) -> str:
         return f"a code of letters and digits ({size})"
     if words:
         return f"a text ({size})"
+    if value.isdigit():
+        return f"a number of {len(value)} digit{'s' if len(value) != 1 else ''}"
+    if re.search(r"\d", value):
+        return f"a value of {size} with digits"
     return f"a value of {size}"
 
 
-def shown_value(value: str, col: Column) -> str:
-    """A bad value as an error message may show it: dates and numbers quoted, anything else described.
+def _close_allowed(value: str, col: Column) -> str | None:
+    """The allowed value of a category or yes/no column that ``value`` is a near miss of, if any."""
+    allowed = sorted(schema.TRUE_WORDS | schema.FALSE_WORDS) if col.kind == BOOL else list(col.allowed)
+    close = difflib.get_close_matches(value.lower(), allowed, n=1, cutoff=_CLOSE_CUTOFF)
+    return close[0] if close else None
 
-    Category and yes/no columns also show a lower-case code ('stabbing'); a value that could be a name
-    or an identifier is described ("a name-like text (25 characters)"), with the closest allowed value
-    of a category column as a hint.
+
+def may_show(value: str, col: Column) -> bool:
+    """Whether a bad value of ``col`` may be quoted in a message: the column's own kind, and no identifier.
+
+    Only a well-formed date (wrong only because it does not exist or is in the future), a small number
+    (-3, 2.5) or, in a category or yes/no column, a lower-case word without digits or spaces close to an
+    allowed value ('homicid', 'yess'). A shifted column puts names, user names ('jwashington'), person numbers
+    ('19870412', 'pfn-1234567') and social security numbers in these columns: those are described.
+    Identifier and text columns never show their values.
+
+    >>> from ceasefire_analysis.schema import INCIDENTS
+    >>> kind = INCIDENTS.column("incident_type")
+    >>> may_show("homicid", kind), may_show("jwashington", kind), may_show("homicide1", kind)
+    (True, False, False)
+    >>> may_show("Homocide X", kind)  # capitals and a space: it could be a name
+    False
     """
-    if _SHOWABLE_RE.match(value) or (col.kind in (CATEGORY, BOOL) and _SHOWABLE_WORD_RE.match(value)):
+    if col.kind == DATE:
+        return bool(_WELL_FORMED_DATE_RE.match(value))
+    if col.kind == INT:
+        return bool(_SMALL_NUMBER_RE.match(value))
+    if col.kind in (CATEGORY, BOOL):
+        return bool(_CODE_WORD_RE.match(value)) and _close_allowed(value, col) is not None
+    return False
+
+
+def shown_value(value: str, col: Column) -> str:
+    """A bad value as an error message may show it: quoted when :func:`may_show` allows, else described.
+
+    A described value of a category column carries the closest allowed value as a hint, and a date
+    column says when a value has the shape of a date written with slashes.
+    """
+    if may_show(value, col):
         return f"'{value}'"
     shown = describe_value(value)
+    if col.kind == DATE and _SLASHED_DATE_RE.match(value):
+        shown += ", shaped like a date with '/' or '.',"
     if col.kind == CATEGORY:
-        close = difflib.get_close_matches(value.lower(), col.allowed, n=1, cutoff=0.75)
+        close = _close_allowed(value, col)
         if close:
-            shown += f", close to '{close[0]}',"
+            shown += f", close to '{close}',"
     return shown
 
 

@@ -26,8 +26,10 @@ is an error). `ceasefire validate DATA_DIR` checks a folder against this page. R
 - Rows that repeat an earlier row exactly are counted and flagged at the top of the reports and in
   `manifest.json` (for incidents, only copies away from their twin: victims of one incident are listed one
   under the other), not refused.
-- Error messages show a bad date, number or lower-case code as it is; any other bad value (it could be a name
-  from a column in the wrong place) is described, e.g. "a name-like text (25 characters)", never echoed.
+- Error messages show a bad value as it is only when it is plausibly the column's own kind and cannot be an
+  identifier: a well-formed date that does not exist or is in the future, a small number (`-3`), a lower-case
+  word close to an allowed code (`homicde`). Any other bad value (it could be a name, a user name or a person
+  number from a column in the wrong place) is described, e.g. "a name-like text (25 characters)", never echoed.
 
 This page is generated from `ceasefire_analysis/schema.py` by `tools/make_data_dictionary.py`
 (`tests/test_schema.py` checks they agree).
