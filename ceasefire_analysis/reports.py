@@ -39,6 +39,7 @@ from .config import DEMO_PARAMS, NOTEBOOKS_DIR, PROJECT_ROOT, SOURCE_TREE, TEMPL
 from .errors import CeasefireError
 from .executing import KernelPool, WarmKernel, execute_notebook, process_kernel, shutdown_process_kernel
 from .front_page import front_page_html, read_reports_folder
+from .loading import contract_name_warnings
 from .meetings import NOTEBOOK_MEETING_KEYS
 from .params import NOTEBOOK_KEYS, demo_name_warning, display_path, params_record, read_params_file
 from .reader import head as reader_head, with_glossary
@@ -787,11 +788,12 @@ def prepare_job(params_file: Path, out_root: Path, result: PeriodResult, noteboo
                            params_file, params_record(pack.params), pack.data.input_records(), started, reports,
                            result.kept)
 
-        return Job(result, params_file, staging, (pack.params.meeting,), finish_meeting)
+        return Job(result, params_file, staging, (pack.params.meeting,), finish_meeting,
+                   contract_name_warnings(pack.params.data_dir))
     review, staging = prepare_period(params_file, out_root)  # params are checked before any data is read
     result.period_id = review.params.period_id
     incomplete = review.incomplete_warning()
     return Job(result, params_file, staging, notebooks,
                lambda reports: finish_period(review, staging, reports, out_root, params_file,
                                              params_record(review.params), started, result.kept),
-               [incomplete] if incomplete else [])
+               ([incomplete] if incomplete else []) + contract_name_warnings(review.params.data_dir))

@@ -20,6 +20,10 @@ is an error). `ceasefire validate DATA_DIR` checks a folder against this page. R
 - `participant_id` may be a real identifier: it is replaced by a keyed hash as soon as the file is read
   (see README, Privacy).
 - A `history/` folder inside the data folder may hold annual series (see `data/raw/history/SOURCES.md`).
+- Column names are read in any case, with spaces around them, and with spaces or hyphens for `_`
+  (`Reviewed On` is `reviewed_on`), unless the header has both forms. A column or file whose name is close to a
+  name on this page but not it (`reviewd_on`, `Communications.csv`, `case-management.csv`) is not read:
+  `validate` and `run` warn, naming the name meant. Other files in the folder are listed in a warning too.
 - A header naming a column twice is an error. An identifier (`participant_id`, a column ending in `_id`, or
   `unit`) that reads like a spreadsheet's totals line (`Total`, `TOTAL 575`, `Grand total`, `Sum`, `Subtotal`,
   any case) is an error: delete totals lines before exporting.
