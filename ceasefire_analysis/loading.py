@@ -33,7 +33,7 @@ from .schema import BOOL, CATEGORY, DATE, INT, PARTICIPANT, TEXT, Column, FileSp
 _DATE_RE = r"^\d{4}-\d{2}-\d{2}(?:[ T].*)?$"
 _INT_RE = r"^\d+$"
 _OTHER_DELIMITERS = (";", "\t", "|")
-CACHE_VERSION = "3"  # bump when the processed tables change shape or meaning
+CACHE_VERSION = "4"  # bump when the processed tables change shape or meaning
 CACHE_KEEP = 8  # processed caches kept (the most recently used); older ones are deleted
 CACHE_RECORD = "record.json"
 _CACHE_NAME_RE = re.compile(r"^[0-9a-f]{24}$")
