@@ -38,7 +38,7 @@ from . import __version__
 from .config import DEMO_PARAMS, NOTEBOOKS_DIR, PROJECT_ROOT, SOURCE_TREE, TEMPLATE_DIR, resolve_path
 from .errors import CeasefireError
 from .executing import KernelPool, WarmKernel, execute_notebook, process_kernel, shutdown_process_kernel
-from .front_page import front_page_html, read_reports_folder
+from .front_page import front_page_html, is_own_front_page, read_reports_folder
 from .loading import contract_name_warnings
 from .meetings import NOTEBOOK_MEETING_KEYS
 from .params import NOTEBOOK_KEYS, demo_name_warning, display_path, params_record, read_params_file
@@ -736,15 +736,23 @@ def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLi
             stream.write(f"{job.result.period_id}: kept your file {name} (not made by ceasefire) in the new folder\n")
     if jobs_ready:
         try:
-            refresh_front_page(out_root)
+            if refresh_front_page(out_root) is None:
+                stream.write(f"{out_root / 'index.html'}: not written: that index.html was not made by ceasefire, so "
+                             "it is left as it is; the periods are in their folders (move it away, or use another "
+                             "--out, to get the front page)\n")
         except OSError as exc:  # the periods are written; only the list of them is stale
             stream.write(f"{out_root / 'index.html'}: front page not updated. {output_problem(out_root, exc)}\n")
     return results
 
 
-def refresh_front_page(out_root: Path) -> Path:
-    """Rewrite ``OUT/index.html``: every period and meeting pack under ``out_root``, and the scorecard."""
+def refresh_front_page(out_root: Path) -> Path | None:
+    """Rewrite ``OUT/index.html``: every period and meeting pack under ``out_root``, and the scorecard.
+
+    An ``index.html`` this package did not write (the user's own) is left alone: None is returned.
+    """
     target = out_root / "index.html"
+    if not is_own_front_page(target):
+        return None
     write_text_atomic(target, front_page_html(read_reports_folder(out_root)))
     return target
 
