@@ -157,6 +157,15 @@ def read_manifest(folder: Path) -> dict | None:
     return None
 
 
+def check_outside_data(out_root: Path, data_dir: Path) -> None:
+    """Refuse an output folder inside the raw data folder: reports, executed notebooks and a front page
+    would be written among the raw files (and would change what the folder holds)."""
+    data_dir = Path(data_dir).resolve()
+    if out_root == data_dir or data_dir in out_root.parents:
+        raise CeasefireError(f"--out {out_root} is inside the data folder {data_dir}; reports are not written among "
+                             "the raw data: choose an output folder outside it.")
+
+
 def check_replaceable(target: Path) -> None:
     """Refuse to replace a folder the package did not write (it holds no manifest of ours)."""
     if target.is_symlink() or (target.exists() and not target.is_dir()):
@@ -485,6 +494,7 @@ def new_staging(out_root: Path, folder_id: str) -> Path:
 def prepare_period(params_file: Path, out_root: Path) -> tuple[PeriodReview, Path]:
     """Validate and compute a period, and start its staging folder with ``indicators.csv``."""
     review = open_review(str(params_file))
+    check_outside_data(out_root, review.params.data_dir)
     check_replaceable(out_root / review.params.period_id)
     name_warning = demo_name_warning(review.params)
     if name_warning:
@@ -659,6 +669,7 @@ def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLi
     """
     stream = stream or sys.stderr
     out_root = Path(out_root).resolve()
+    created = not out_root.exists()
     prepare_out_root(out_root)
     remove_abandoned_staging(out_root)
     results: list[PeriodResult] = []
@@ -734,6 +745,9 @@ def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLi
             continue
         for name in job.result.kept:
             stream.write(f"{job.result.period_id}: kept your file {name} (not made by ceasefire) in the new folder\n")
+    if created and not jobs_ready:  # every params file refused: leave no empty folder behind
+        with contextlib.suppress(OSError):
+            out_root.rmdir()
     if jobs_ready:
         try:
             if refresh_front_page(out_root) is None:
@@ -787,6 +801,7 @@ def prepare_job(params_file: Path, out_root: Path, result: PeriodResult, noteboo
     raw = read_params_file(params_file)
     if is_meeting_params(raw):
         pack = open_meeting(str(params_file))
+        check_outside_data(out_root, pack.params.data_dir)
         check_replaceable(out_root / pack.params.folder_id)
         staging = new_staging(out_root, pack.params.folder_id)
         result.period_id = pack.params.folder_id
