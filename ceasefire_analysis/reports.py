@@ -676,6 +676,14 @@ def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLi
     jobs_ready: list[Job] = []
     expected = sum(notebook_count(Path(raw), notebooks) for raw in params_files)
     with contextlib.ExitStack() as stack:
+        def drop_staging_on_error(kind, *_) -> None:
+            # Ctrl-C (or a crash) while notebooks run: no half-built folder stays behind in --out. Pushed
+            # first, so it runs last, once the kernels that write into the folders are stopped.
+            if kind is not None:
+                for job in jobs_ready:
+                    shutil.rmtree(job.staging, ignore_errors=True)
+
+        stack.push(drop_staging_on_error)
         # Kernels start while the inputs are checked: ``jobs`` of them, each driven by a thread of this
         # process, or one when notebooks run one at a time.
         pool = None

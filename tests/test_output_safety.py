@@ -163,3 +163,19 @@ def test_out_inside_the_data_folder_is_refused(make_city, tmp_path):
         results = run_periods([params], out, notebooks=(), stream=io.StringIO())
         assert f"is inside the data folder {folder.resolve()}" in results[0].error
         assert sorted(p.name for p in folder.iterdir()) == before  # nothing written among the raw files
+
+
+def test_ctrl_c_while_notebooks_run_leaves_no_staging_folder(tmp_path, monkeypatch):
+    class NoKernel:
+        km = "started"
+
+    def interrupted(*_):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(reports, "process_kernel", NoKernel)
+    monkeypatch.setattr(reports, "shutdown_process_kernel", lambda: None)
+    monkeypatch.setattr(reports, "render_notebook", interrupted)
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        run_periods([DEMO_PARAMS], out, notebooks=("worksheet",), stream=io.StringIO())
+    assert hidden_folders(out) == [] and not (out / PERIOD).exists()
