@@ -444,8 +444,10 @@ class StrictParamsLoader(yaml.SafeLoader):
         except (ValueError, OverflowError):
             key = self._key_of_node.get(id(node))
             named = f"'{key}'" if key is not None else "a value"
+            wanted = "a month, as \"YYYY-MM\"" if key in ("period_start", "period_end") else \
+                "a date that exists, as YYYY-MM-DD"
             raise _RefusedYAML(f"gives {named} as {node.value} at line {node.start_mark.line + 1}, which is not a "
-                               "real calendar date; write a date that exists, as YYYY-MM-DD") from None
+                               f"real calendar date; write {wanted}") from None
 
 
 StrictParamsLoader.add_constructor("tag:yaml.org,2002:timestamp", StrictParamsLoader.construct_yaml_timestamp)

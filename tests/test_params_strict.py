@@ -119,5 +119,6 @@ def test_an_unquoted_date_that_does_not_exist_is_one_sentence_naming_file_key_an
     message = str(caught.value)
     assert str(path) in message and f"'{key}'" in message and f"line {line}" in message
     assert "\n" not in message
+    assert ('"YYYY-MM"' if key == "period_start" else "YYYY-MM-DD") in message  # what to write instead
     good = write(tmp_path, BASE + "data_through: 2017-02-28\n", "good.yaml")
     assert str(load_params(good).data_through) == "2017-02-28"  # a real unquoted date still reads as a date
