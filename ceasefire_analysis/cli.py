@@ -13,7 +13,7 @@ from pathlib import Path
 from .config import DEFAULT_REPORTS_DIR, DEMO_PARAMS
 from .errors import CeasefireError
 from .importing import homicide_scope_hint, import_export, load_map
-from .loading import validate_data_dir
+from .loading import contract_name_warnings, validate_data_dir
 from .newcity import new_city, next_commands
 from .reports import render_executed, run_periods
 from .params import params_files_in
@@ -25,13 +25,17 @@ DEFAULT_JOBS = max(1, min(2, os.cpu_count() or 1))
 
 def cmd_validate(args: argparse.Namespace) -> int:
     problems = validate_data_dir(Path(args.data_dir))
+    warnings = contract_name_warnings(Path(args.data_dir))
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if problems:
         noun = "problem" if len(problems) == 1 else "problems"
         print(f"{args.data_dir}: {len(problems)} {noun} found", file=sys.stderr)
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         return 1
-    print(f"{args.data_dir}: all files meet the data contract")
+    warned = f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''} above)" if warnings else ""
+    print(f"{args.data_dir}: all files meet the data contract{warned}")
     return 0
 
 

@@ -23,6 +23,27 @@ from .formatting import format_day
 from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, WINDOW_PERIOD
 from .tables import REPORT_CSS, Cell, format_value, html_table, status_cell
 
+# Carried in the <head> of every front page this package writes: an index.html without it is the user's own.
+FRONT_PAGE_MARKER = '<meta name="generator" content="ceasefire_analysis front page">'
+# Front pages written before the marker existed: their heading and first sentence.
+_LEGACY_SIGNS = ("<h1>Ceasefire performance reviews</h1>", "Every review period and meeting pack in this folder")
+
+
+def is_own_front_page(path: Path) -> bool:
+    """True when ``path`` may be (re)written as the front page: absent, or a front page this package wrote.
+
+    A run never writes over a user's own ``index.html`` (a website folder given as ``--out``).
+    """
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            start = fh.read(1_000_000)
+    except FileNotFoundError:
+        return True
+    except IsADirectoryError:
+        return False
+    return FRONT_PAGE_MARKER in start or all(sign in start for sign in _LEGACY_SIGNS)
+
+
 MEETING_TITLES = {"shooting_review": "Weekly shooting review pack", "coordination": "Coordination meeting pack"}
 
 
@@ -191,7 +212,7 @@ def front_page_html(contents: Contents, title: str = "Ceasefire performance revi
     if contents.unreadable:
         parts.append('<p class="cf-note">Folders that could not be read (no valid manifest.json or '
                      f"indicators.csv): {html.escape(', '.join(contents.unreadable))}.</p>")
-    page = (f'<!DOCTYPE html>\n<html lang="en"><head>{head(title)}{REPORT_CSS}</head>'
+    page = (f'<!DOCTYPE html>\n<html lang="en"><head>{FRONT_PAGE_MARKER}{head(title)}{REPORT_CSS}</head>'
             f'<body class="cf-report"><main>{"".join(parts)}</main></body></html>\n')
     audiences = {p.audience for p in contents.periods} | {m.get("params", {}).get("audience") or "internal"
                                                           for m in contents.packs}

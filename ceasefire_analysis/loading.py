@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import schema
-from .config import CACHE_DIR, cache_root, sha256_of
+from .config import CACHE_DIR, DEMO_MARKER, cache_root, sha256_of
 from .errors import InputError, Problem
 from .quality import reconcile_victims
 from .privacy import key_fingerprint, pseudonymise, resolve_id_key
@@ -34,16 +34,20 @@ from .schema import BOOL, CATEGORY, DATE, INT, PARTICIPANT, TEXT, Column, FileSp
 _DATE_RE = r"^\d{4}-\d{2}-\d{2}(?:[ T].*)?$"
 _INT_RE = r"^\d+$"
 _OTHER_DELIMITERS = (";", "\t", "|")
-CACHE_VERSION = "3"  # bump when the processed tables change shape or meaning
+CACHE_VERSION = "4"  # bump when the processed tables change shape or meaning
 CACHE_KEEP = 8  # processed caches kept (the most recently used); older ones are deleted
 CACHE_RECORD = "record.json"
 _CACHE_NAME_RE = re.compile(r"^[0-9a-f]{24}$")
 # An id that is really a spreadsheet's totals line ("TOTAL 575", "Grand total", "sum").
 _TOTAL_RE = re.compile(r"^\s*(?:grand[\s_-]*)?(?:sub[\s_-]*)?(?:total|sum)s?\b", re.IGNORECASE)
-# A value shaped like a date or a number may be shown in a message; anything else is described, never echoed,
-# because a value in the wrong column (columns swapped) can be a person's name.
-_SHOWABLE_RE = re.compile(r"^[0-9 .,:/+\-]{1,12}$")
-_SHOWABLE_WORD_RE = re.compile(r"^[a-z0-9_\-]{1,30}$")  # a lower-case code, for category and yes/no columns
+# A bad value is shown in a message only when it is plausibly the column's own kind and cannot be an
+# identifier; anything else is described, never echoed, because a value in the wrong column (columns
+# shifted) can be a name, a user name, a person number or a social security number (see ``shown_value``).
+_WELL_FORMED_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?$")
+_SMALL_NUMBER_RE = re.compile(r"^[+-]?\d{1,4}(?:[.,]\d{1,2})?$")  # -3, 2.5: no room for a person number
+_SLASHED_DATE_RE = re.compile(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}$")
+_CODE_WORD_RE = re.compile(r"^[a-z_\-]{1,30}$")  # a lower-case code without digits or spaces, as allowed values are
+_CLOSE_CUTOFF = 0.75
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,22 @@ def parse_csv_lines(text: str, name: str) -> tuple[pd.DataFrame | None, list[Pro
     return frame.set_axis(header, axis=1), []
 
 
+def normalise_headers(headers: list[str]) -> list[str]:
+    """Header names as the contract spells them: trimmed, lower-case, spaces and hyphens read as ``_``.
+
+    ``Reviewed On`` and ``group-involved`` are the contract's ``reviewed_on`` and ``group_involved``.
+    The ``_`` reading is used only where it is unambiguous: a header whose ``_`` form another header
+    already has (``Victim ID`` beside ``victim_id``) keeps its own, and :func:`contract_name_warnings`
+    names it.
+
+    >>> normalise_headers([" Incident_ID", "Reviewed On", "group-involved", "Victim ID", "victim_id"])
+    ['incident_id', 'reviewed_on', 'group_involved', 'victim id', 'victim_id']
+    """
+    plain = [h.strip().lower() for h in headers]
+    joined = [re.sub(r"[\s\-]+", "_", h) for h in plain]
+    return [j if j == h or (plain.count(j) == 0 and joined.count(j) == 1) else h for h, j in zip(plain, joined)]
+
+
 def _repeated_columns(columns: list[str], name: str) -> list[Problem]:
     """A header naming a column twice: which of the two is meant cannot be known."""
     seen: set[str] = set()
@@ -189,7 +209,7 @@ def _read_table(path: Path, spec: FileSpec) -> tuple[pd.DataFrame | None, list[P
         frame, problems = parse_csv_lines(text, name)
         if frame is None:
             return None, problems
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    frame.columns = normalise_headers([str(c) for c in frame.columns])
     repeated = _repeated_columns(list(frame.columns), name)
     if repeated:
         return None, repeated
@@ -210,6 +230,8 @@ def describe_value(value: str) -> str:
     'a name-like text (25 characters)'
     >>> describe_value("PFN-0012345")
     'a code of letters and digits (11 characters)'
+    >>> describe_value("19870412"), describe_value("123-45-6789")
+    ('a number of 8 digits', 'a value of 11 characters with digits')
     """
     size = f"{len(value)} character{'s' if len(value) != 1 else ''}"
     words = re.findall(r"[^\W\d_]+", value)
@@ -219,23 +241,60 @@ def describe_value(value: str) -> str:
         return f"a code of letters and digits ({size})"
     if words:
         return f"a text ({size})"
+    if value.isdigit():
+        return f"a number of {len(value)} digit{'s' if len(value) != 1 else ''}"
+    if re.search(r"\d", value):
+        return f"a value of {size} with digits"
     return f"a value of {size}"
 
 
-def shown_value(value: str, col: Column) -> str:
-    """A bad value as an error message may show it: dates and numbers quoted, anything else described.
+def _close_allowed(value: str, col: Column) -> str | None:
+    """The allowed value of a category or yes/no column that ``value`` is a near miss of, if any."""
+    allowed = sorted(schema.TRUE_WORDS | schema.FALSE_WORDS) if col.kind == BOOL else list(col.allowed)
+    close = difflib.get_close_matches(value.lower(), allowed, n=1, cutoff=_CLOSE_CUTOFF)
+    return close[0] if close else None
 
-    Category and yes/no columns also show a lower-case code ('stabbing'); a value that could be a name
-    or an identifier is described ("a name-like text (25 characters)"), with the closest allowed value
-    of a category column as a hint.
+
+def may_show(value: str, col: Column) -> bool:
+    """Whether a bad value of ``col`` may be quoted in a message: the column's own kind, and no identifier.
+
+    Only a well-formed date (wrong only because it does not exist or is in the future), a small number
+    (-3, 2.5) or, in a category or yes/no column, a lower-case word without digits or spaces close to an
+    allowed value ('homicid', 'yess'). A shifted column puts names, user names ('jwashington'), person numbers
+    ('19870412', 'pfn-1234567') and social security numbers in these columns: those are described.
+    Identifier and text columns never show their values.
+
+    >>> from ceasefire_analysis.schema import INCIDENTS
+    >>> kind = INCIDENTS.column("incident_type")
+    >>> may_show("homicid", kind), may_show("jwashington", kind), may_show("homicide1", kind)
+    (True, False, False)
+    >>> may_show("Homocide X", kind)  # capitals and a space: it could be a name
+    False
     """
-    if _SHOWABLE_RE.match(value) or (col.kind in (CATEGORY, BOOL) and _SHOWABLE_WORD_RE.match(value)):
+    if col.kind == DATE:
+        return bool(_WELL_FORMED_DATE_RE.match(value))
+    if col.kind == INT:
+        return bool(_SMALL_NUMBER_RE.match(value))
+    if col.kind in (CATEGORY, BOOL):
+        return bool(_CODE_WORD_RE.match(value)) and _close_allowed(value, col) is not None
+    return False
+
+
+def shown_value(value: str, col: Column) -> str:
+    """A bad value as an error message may show it: quoted when :func:`may_show` allows, else described.
+
+    A described value of a category column carries the closest allowed value as a hint, and a date
+    column says when a value has the shape of a date written with slashes.
+    """
+    if may_show(value, col):
         return f"'{value}'"
     shown = describe_value(value)
+    if col.kind == DATE and _SLASHED_DATE_RE.match(value):
+        shown += ", shaped like a date with '/' or '.',"
     if col.kind == CATEGORY:
-        close = difflib.get_close_matches(value.lower(), col.allowed, n=1, cutoff=0.75)
+        close = _close_allowed(value, col)
         if close:
-            shown += f", close to '{close[0]}',"
+            shown += f", close to '{close}',"
     return shown
 
 
@@ -558,6 +617,16 @@ def clear_snapshots() -> None:
 NO_IDENTIFIERS_KEY = b"no participant identifiers in this folder"
 
 
+def header_of(path: Path) -> list[str]:
+    """The normalised column names of an input file's header (its first non-blank line), without reading the rows."""
+    if path.suffix.lower() == ".xlsx":
+        header = [str(c) for c in pd.read_excel(path, nrows=0).columns]
+    else:
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+            header = next((row for row in csv.reader(fh) if row and any(v.strip() for v in row)), [])
+    return normalise_headers(header)
+
+
 def carries_identifiers(paths: dict[str, Path | None]) -> bool:
     """True when any present input file has a participant-identifier column (in its header)."""
     for spec in schema.FILE_SPECS:
@@ -567,14 +636,70 @@ def carries_identifiers(paths: dict[str, Path | None]) -> bool:
             continue
         if any(c.required for c in spec.columns if c.kind == PARTICIPANT):
             return True
-        if path.suffix.lower() == ".xlsx":
-            header = [str(c) for c in pd.read_excel(path, nrows=0).columns]
-        else:
-            with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
-                header = next(csv.reader(fh), [])
-        if {h.strip().lower() for h in header} & set(columns):
+        if set(header_of(path)) & set(columns):
             return True
     return False
+
+
+# Entries of a data folder that are not data: the history series, notes, the demo's marker, an Excel lock file.
+_NOT_DATA = ("history", "readme.md", "readme.txt", "sources.md")
+_NAME_CUTOFF = 0.8  # how close a file or column name must be to a contract name to be called a near miss
+
+
+def contract_name_warnings(data_dir: str | os.PathLike) -> list[str]:
+    """Names in a data folder that the contract does not know, one sentence each.
+
+    A column or file whose name is a near miss of a contract name (``reviewd_on``,
+    ``Communications.csv``, ``case-management.csv``) is not read, and the numbers that need it
+    change without an error: each is named with the name probably meant. Any other file in the
+    folder that is not part of the contract is listed, so that nothing is ignored unseen.
+    Header names are shown only when they are near misses of a contract name (a header row that
+    is really a row of data never reaches a message).
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        return []
+    warnings: list[str] = []
+    names = [spec.name for spec in schema.FILE_SPECS]
+    read = {spec.name: find_input(data_dir, spec) for spec in schema.FILE_SPECS}
+    unknown: list[str] = []
+    for entry in sorted(data_dir.iterdir()):
+        lowered = entry.name.lower()
+        if (entry.name.startswith((".", "~$")) or lowered in _NOT_DATA or entry.name == DEMO_MARKER
+                or any(p is not None and entry.is_file() and os.path.samefile(entry, p) for p in read.values())):
+            continue
+        stem, _, suffix = lowered.partition(".")
+        close = difflib.get_close_matches(re.sub(r"[\s\-]+", "_", stem.strip()), names, n=1, cutoff=_NAME_CUTOFF)
+        if entry.is_file() and close and suffix.rsplit(".", 1)[-1] in ("csv", "xlsx", "xls"):
+            also = f" (and {read[close[0]].name} is read)" if read[close[0]] is not None else ""
+            warnings.append(f"{data_dir}: {entry.name} is not read{also}: the data contract's name for it is "
+                            f"{close[0]}.csv (or .xlsx); rename it if it is meant")
+        else:
+            unknown.append(entry.name + ("/" if entry.is_dir() else ""))
+    if unknown:
+        warnings.append(f"{data_dir}: not part of the data contract, so not read: {', '.join(unknown)}")
+    for spec in schema.FILE_SPECS:
+        path = read[spec.name]
+        if path is None:
+            continue
+        try:
+            header = header_of(path)
+        except Exception:  # an unreadable file is validation's to report, with its own message
+            continue
+        absent = [c for c in spec.column_names if c not in header]
+        for column in header:
+            if column in spec.column_names:
+                continue
+            joined = re.sub(r"[\s\-]+", "_", column)
+            if joined in spec.column_names and joined in header:
+                warnings.append(f"{path.name}: the column '{column}' is not read: the header also has '{joined}', "
+                                "which is the one read; delete or rename one of them")
+                continue
+            close = difflib.get_close_matches(column, absent, n=1, cutoff=_NAME_CUTOFF)
+            if close:
+                warnings.append(f"{path.name}: the column '{column}' is not part of the data contract and is not "
+                                f"read; did you mean '{close[0]}'?")
+    return warnings
 
 
 def load_data_dir(data_dir: str | os.PathLike, today: dt.date | None = None, use_cache: bool = True) -> CityData:

@@ -437,9 +437,10 @@ class StrictParamsLoader(yaml.SafeLoader):
 
     def construct_mapping(self, node, deep=False):
         seen: dict = {}
-        for key_node, _ in node.value:
+        for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
+            self._key_of_node[id(value_node)] = key
             try:
                 if key in seen:
                     raise _RefusedYAML(f"gives the key '{key}' twice (lines {seen[key]} and {line}); keep one")
@@ -447,6 +448,28 @@ class StrictParamsLoader(yaml.SafeLoader):
             except TypeError:  # an unhashable key: PyYAML's own error says so below
                 continue
         return super().construct_mapping(node, deep=deep)
+
+    @property
+    def _key_of_node(self) -> dict:
+        # the key each value node sits under, so that a bad value can name its key
+        if not hasattr(self, "_keys_by_node"):
+            self._keys_by_node: dict = {}
+        return self._keys_by_node
+
+    def construct_yaml_timestamp(self, node):
+        """An unquoted date: PyYAML raises a bare ValueError for 2017-02-30; here it names the key and line."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            key = self._key_of_node.get(id(node))
+            named = f"'{key}'" if key is not None else "a value"
+            wanted = "a month, as \"YYYY-MM\"" if key in ("period_start", "period_end") else \
+                "a date that exists, as YYYY-MM-DD"
+            raise _RefusedYAML(f"gives {named} as {node.value} at line {node.start_mark.line + 1}, which is not a "
+                               f"real calendar date; write {wanted}") from None
+
+
+StrictParamsLoader.add_constructor("tag:yaml.org,2002:timestamp", StrictParamsLoader.construct_yaml_timestamp)
 
 
 def read_params_file(path: str | os.PathLike) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from . import __version__
 from .config import PROJECT_ROOT, SOURCE_TREE
 from .errors import CeasefireError
 from .files import new_private_dir, write_text_atomic
-from .front_page import front_page_html, read_reports_folder
+from .front_page import front_page_html, is_own_front_page, read_reports_folder
 from .outcomes import outcomes_csv
 from .params import demo_name_warning, display_path
 from .privacy import keeps_executed_notebooks, params_for_audience, without_absolute_paths
@@ -105,6 +105,15 @@ def read_manifest(folder: Path) -> dict | None:
     if isinstance(manifest, dict) and "package_version" in manifest and ("period" in manifest or "meeting" in manifest):
         return manifest
     return None
+
+
+def check_outside_data(out_root: Path, data_dir: Path) -> None:
+    """Refuse an output folder inside the raw data folder: reports, executed notebooks and a front page
+    would be written among the raw files (and would change what the folder holds)."""
+    data_dir = Path(data_dir).resolve()
+    if out_root == data_dir or data_dir in out_root.parents:
+        raise CeasefireError(f"--out {out_root} is inside the data folder {data_dir}; reports are not written among "
+                             "the raw data: choose an output folder outside it.")
 
 
 def check_replaceable(target: Path) -> None:
@@ -291,6 +300,7 @@ def new_staging(out_root: Path, folder_id: str) -> Path:
 def prepare_period(params_file: Path, out_root: Path) -> tuple[PeriodReview, Path]:
     """Validate and compute a period, and start its staging folder with ``indicators.csv``."""
     review = open_review(str(params_file))
+    check_outside_data(out_root, review.params.data_dir)
     check_replaceable(out_root / review.params.period_id)
     name_warning = demo_name_warning(review.params)
     if name_warning:
@@ -364,8 +374,13 @@ def finish_period(review: PeriodReview, staging: Path, results: list[ReportResul
                    params, review.data.input_records(), started, results, kept)
 
 
-def refresh_front_page(out_root: Path) -> Path:
-    """Rewrite ``OUT/index.html``: every period and meeting pack under ``out_root``, and the scorecard."""
+def refresh_front_page(out_root: Path) -> Path | None:
+    """Rewrite ``OUT/index.html``: every period and meeting pack under ``out_root``, and the scorecard.
+
+    An ``index.html`` this package did not write (the user's own) is left alone: None is returned.
+    """
     target = out_root / "index.html"
+    if not is_own_front_page(target):
+        return None
     write_text_atomic(target, front_page_html(read_reports_folder(out_root)))
     return target

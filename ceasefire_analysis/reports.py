@@ -20,11 +20,12 @@ from .config import DEMO_PARAMS, NOTEBOOKS_DIR, SOURCE_TREE, TEMPLATE_DIR, resol
 from .errors import CeasefireError
 from .executing import KernelPool, WarmKernel, execute_notebook, process_kernel, shutdown_process_kernel
 from .files import write_text_atomic
+from .loading import contract_name_warnings
 from .meetings import NOTEBOOK_MEETING_KEYS, is_meeting_params, open_meeting
 from .params import NOTEBOOK_KEYS, display_path, params_record, read_params_file
 from .progress import Progress, past_notebook_seconds
 from .publishing import (  # noqa: F401 (REPORTS ... indicators_csv are read from here by callers and tests)
-    MANIFEST, MEETING_REPORTS, REPORTS, STAGING_MARKER, ReportResult, check_replaceable, failure_page,
+    MANIFEST, MEETING_REPORTS, REPORTS, STAGING_MARKER, ReportResult, check_outside_data, check_replaceable, failure_page,
     finish_period, indicators_csv, new_staging, output_problem, prepare_out_root, prepare_period, publish,
     refresh_front_page, remove_abandoned_staging, replace_dir_atomic,
 )
@@ -212,12 +213,21 @@ def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLi
     """
     stream = stream or sys.stderr
     out_root = Path(out_root).resolve()
+    created = not out_root.exists()
     prepare_out_root(out_root)
     remove_abandoned_staging(out_root)
     results: list[PeriodResult] = []
     jobs_ready: list[Job] = []
     expected = sum(notebook_count(Path(raw), notebooks) for raw in params_files)
     with contextlib.ExitStack() as stack:
+        def drop_staging_on_error(kind, *_) -> None:
+            # Ctrl-C (or a crash) while notebooks run: no half-built folder stays behind in --out. Pushed
+            # first, so it runs last, once the kernels that write into the folders are stopped.
+            if kind is not None:
+                for job in jobs_ready:
+                    shutil.rmtree(job.staging, ignore_errors=True)
+
+        stack.push(drop_staging_on_error)
         # Kernels start while the inputs are checked: ``jobs`` of them, each driven by a thread of this
         # process, or one when notebooks run one at a time.
         pool = None
@@ -287,9 +297,15 @@ def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLi
             continue
         for name in job.result.kept:
             stream.write(f"{job.result.period_id}: kept your file {name} (not made by ceasefire) in the new folder\n")
+    if created and not jobs_ready:  # every params file refused: leave no empty folder behind
+        with contextlib.suppress(OSError):
+            out_root.rmdir()
     if jobs_ready:
         try:
-            refresh_front_page(out_root)
+            if refresh_front_page(out_root) is None:
+                stream.write(f"{out_root / 'index.html'}: not written: that index.html was not made by ceasefire, so "
+                             "it is left as it is; the periods are in their folders (move it away, or use another "
+                             "--out, to get the front page)\n")
         except OSError as exc:  # the periods are written; only the list of them is stale
             stream.write(f"{out_root / 'index.html'}: front page not updated. {output_problem(out_root, exc)}\n")
     return results
@@ -321,6 +337,7 @@ def prepare_job(params_file: Path, out_root: Path, result: PeriodResult, noteboo
     raw = read_params_file(params_file)
     if is_meeting_params(raw):
         pack = open_meeting(str(params_file))
+        check_outside_data(out_root, pack.params.data_dir)
         check_replaceable(out_root / pack.params.folder_id)
         staging = new_staging(out_root, pack.params.folder_id)
         result.period_id = pack.params.folder_id
@@ -330,11 +347,12 @@ def prepare_job(params_file: Path, out_root: Path, result: PeriodResult, noteboo
                            params_file, params_record(pack.params), pack.data.input_records(), started, reports,
                            result.kept)
 
-        return Job(result, params_file, staging, (pack.params.meeting,), finish_meeting)
+        return Job(result, params_file, staging, (pack.params.meeting,), finish_meeting,
+                   contract_name_warnings(pack.params.data_dir))
     review, staging = prepare_period(params_file, out_root)  # params are checked before any data is read
     result.period_id = review.params.period_id
     incomplete = review.incomplete_warning()
     return Job(result, params_file, staging, notebooks,
                lambda reports: finish_period(review, staging, reports, out_root, params_file,
                                              params_record(review.params), started, result.kept),
-               [incomplete] if incomplete else [])
+               ([incomplete] if incomplete else []) + contract_name_warnings(review.params.data_dir))

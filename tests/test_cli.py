@@ -94,3 +94,18 @@ def test_run_takes_a_folder_of_params_files_and_prints_each_failure_whole(make_c
 def test_an_empty_params_folder_is_a_sentence(tmp_path):
     result = run_cli("run", str(tmp_path), "--out", str(tmp_path / "out"))
     assert result.returncode == 1 and "holds no .yaml params file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_folder_run_goes_on_past_a_params_file_with_an_impossible_date(make_city, tmp_path):
+    folder = make_city(incidents=[{"incident_id": "A", "occurred_on": "2017-13-01", "incident_type": "homicide"}])
+    params = tmp_path / "params"
+    params.mkdir()
+    (params / "a_bad.yaml").write_text(f"city: T\nperiod_start: '2017-02'\nperiod_end: '2017-03'\ndata_dir: {folder}\n"
+                                       "data_through: 2017-02-30\n")
+    (params / "b_next.yaml").write_text(f"city: T\nperiod_start: '2017-04'\nperiod_end: '2017-05'\n"
+                                        f"data_dir: {folder}\n")
+    result = run_cli("run", str(params), "--out", str(tmp_path / "out"), env={**__import__("os").environ})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    summary = result.stderr.split("2 failures:", 1)[1]
+    assert "a_bad.yaml gives 'data_through' as 2017-02-30 at line 5" in summary
+    assert "b_next.yaml" in summary and "row 2, column 'occurred_on'" in summary  # the next file was still checked

@@ -4,7 +4,8 @@ import re
 import pandas as pd
 
 from ceasefire_analysis.config import DEMO_DATA_DIR, DEMO_PARAMS
-from ceasefire_analysis.front_page import headline_marks, read_reports_folder, scorecard
+from ceasefire_analysis.front_page import (FRONT_PAGE_MARKER, headline_marks, is_own_front_page, read_reports_folder,
+                                           scorecard)
 from ceasefire_analysis.reports import run_periods
 
 
@@ -72,3 +73,27 @@ def test_front_page_skips_staging_and_names_unreadable_folders(tmp_path):
     contents = read_reports_folder(out)
     assert [p.folder for p in contents.periods] == ["2017-02_2017-03"]
     assert contents.unreadable == ["2017-04_2017-05"]
+
+
+def test_a_users_own_index_html_is_never_written_over(tmp_path):
+    # attack finding 12: `--out` pointed at a website folder replaced the user's own index.html
+    import io
+
+    out = tmp_path / "web"
+    out.mkdir()
+    (out / "index.html").write_text("<h1>my own site</h1>\n")
+    said = io.StringIO()
+    run_periods([_params(tmp_path, "feb", "2017-02", "2017-03")], out, notebooks=(), stream=said)
+    assert (out / "index.html").read_text() == "<h1>my own site</h1>\n"
+    assert (out / "2017-02_2017-03" / "index.html").is_file()  # the period itself is written
+    assert f"{out / 'index.html'}: not written: that index.html was not made by ceasefire" in said.getvalue()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # and no temporary file left beside it
+
+    # a front page the package wrote is ours to refresh, with or without the marker of this version
+    (out / "index.html").unlink()
+    run_periods([_params(tmp_path, "feb", "2017-02", "2017-03")], out, notebooks=())
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert is_own_front_page(out / "index.html") and "2017-02_2017-03/index.html" in page
+    (out / "index.html").write_text(page.replace(FRONT_PAGE_MARKER, ""), encoding="utf-8")  # an older version's
+    run_periods([_params(tmp_path, "dec", "2016-12", "2017-01")], out, notebooks=())
+    assert "2016-12_2017-01/index.html" in (out / "index.html").read_text(encoding="utf-8")

@@ -38,14 +38,45 @@ def test_swapped_columns_do_not_echo_names_to_stderr(make_city, capsys):
             assert part not in err
 
 
-def test_dates_numbers_and_lower_case_codes_are_still_shown(make_city):
-    folder = make_city(incidents=[{"incident_id": "A", "occurred_on": "05/01/2017", "incident_type": "stabbing"},
-                                  {"incident_id": "B", "occurred_on": "2017-01-05", "incident_type": "Homocide X"}])
+def test_near_miss_dates_numbers_and_codes_are_still_shown(make_city):
+    folder = make_city(incidents=[{"incident_id": "A", "occurred_on": "2017-02-30", "incident_type": "homicde"},
+                                  {"incident_id": "B", "occurred_on": "2017-01-05", "incident_type": "Homocide X"},
+                                  {"incident_id": "C", "occurred_on": "05/01/2017", "incident_type": "stabbing"}],
+                       staffing=[{"as_of": "2017-01-01", "unit": "U", "unit_group": "area", "authorized": "-3",
+                                  "filled": "2"}])
     problems = validate_data_dir(folder)
-    assert "'05/01/2017' is not a date" in problems_at(problems, row=2, column="occurred_on")[0].message
-    assert "'stabbing' is not an allowed value" in problems_at(problems, row=2, column="incident_type")[0].message
+    assert "'2017-02-30' is not a real calendar date" in problems_at(problems, row=2, column="occurred_on")[0].message
+    assert "'homicde' is not an allowed value" in problems_at(problems, row=2, column="incident_type")[0].message
+    assert "'-3' is not a whole number" in problems_at(problems, file="staffing.csv", column="authorized")[0].message
     described = problems_at(problems, row=3, column="incident_type")[0].message
-    assert "Homocide" not in described and "a name-like text (10 characters)" in described
+    assert "Homocide" not in described and "a name-like text (10 characters), close to 'homicide'," in described
+    # not a near miss of an allowed value, or not a well-formed date: described, with a hint at the shape
+    assert "a text (8 characters) is not" in problems_at(problems, row=4, column="incident_type")[0].message
+    slashed = problems_at(problems, row=4, column="occurred_on")[0].message
+    assert "05/01/2017" not in slashed and "shaped like a date with '/'" in slashed
+
+
+SHIFTED = {  # what a shifted column puts into a code, yes/no, date or number column: user names, person numbers
+    "kind": ["jwashington", "pfn-1234567", "washington_jamal", "123-45-6789"],
+    "highest_risk": ["jamal", "19870412", "jwashington", "pfn-1234567"],
+    "occurred_on": ["19870412", "123-45-6789", "2017-01-01x", "1987.04.12.5"],
+}
+
+
+def test_identifiers_in_a_shifted_column_are_described_not_echoed(make_city, capsys):
+    comms = [{"participant_id": "P1", "occurred_on": "2017-01-10", "kind": "call_in", "highest_risk": "yes"}
+             for _ in range(4)]
+    for column, values in SHIFTED.items():
+        for row, value in zip(comms, values):
+            row[column] = value
+    folder = make_city(communications=comms)
+    assert main(["validate", str(folder)]) == 1
+    err = capsys.readouterr().err
+    for column in SHIFTED:
+        assert err.count(f"column '{column}'") == 4
+    for value in {v for values in SHIFTED.values() for v in values}:
+        assert value not in err
+    assert "a number of 8 digits" in err and "a value of 11 characters with digits" in err
 
 
 # --------------------------------------------------------------------------- keys

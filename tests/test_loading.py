@@ -29,7 +29,7 @@ def test_problems_name_file_row_and_column(make_city):
         {"incident_id": "A", "occurred_on": "2017-01-05", "incident_type": "homicide"},
         {"incident_id": "B", "occurred_on": "2017-02-30", "incident_type": "homicide"},
         {"incident_id": "C", "occurred_on": "05/01/2017", "incident_type": "homicide"},
-        {"incident_id": "D", "occurred_on": "2017-01-05", "incident_type": "stabbing"},
+        {"incident_id": "D", "occurred_on": "2017-01-05", "incident_type": "homicde"},
         {"incident_id": "", "occurred_on": "2017-01-05", "incident_type": "homicide"},
         {"incident_id": "F", "occurred_on": "2099-01-05", "incident_type": "homicide"},
     ]
@@ -37,7 +37,7 @@ def test_problems_name_file_row_and_column(make_city):
     assert "not a real calendar date" in only(problems, file="incidents.csv", row=3, column="occurred_on").message
     assert "YYYY-MM-DD" in only(problems, file="incidents.csv", row=4, column="occurred_on").message
     bad_type = only(problems, file="incidents.csv", row=5, column="incident_type")
-    assert "stabbing" in bad_type.message and "homicide" in bad_type.expected
+    assert "'homicde'" in bad_type.message and "homicide" in bad_type.expected
     assert "blank" in only(problems, file="incidents.csv", row=6, column="incident_id").message
     assert "future" in only(problems, file="incidents.csv", row=7, column="occurred_on").message
     assert "row 3, column 'occurred_on'" in str(only(problems, row=3))

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from ceasefire_analysis import publishing
+from ceasefire_analysis import publishing, reports
 from ceasefire_analysis.cli import main
 from ceasefire_analysis.config import DEMO_PARAMS
 from ceasefire_analysis.reports import run_periods
@@ -140,3 +140,42 @@ def test_a_full_disk_is_one_sentence_and_leaves_no_staging(tmp_path, monkeypatch
     assert "Traceback" not in stream.getvalue() and "the disk is full" in stream.getvalue()
     assert hidden_folders(out) == []
     assert (out / PERIOD / "manifest.json").read_bytes() == before  # the previous run's folder is untouched
+
+
+def test_a_refused_run_leaves_no_empty_output_folder(make_city, tmp_path):
+    folder = make_city(incidents=[{"incident_id": "A", "occurred_on": "2017-13-01", "incident_type": "homicide"}])
+    params = tmp_path / "p.yaml"
+    params.write_text(f"city: T\nperiod_start: '2017-02'\nperiod_end: '2017-03'\ndata_dir: {folder}\n")
+    out = tmp_path / "reports"
+    results = run_periods([params, tmp_path / "none.yaml"], out, notebooks=(), stream=io.StringIO())
+    assert all(r.error for r in results) and not out.exists()
+    out.mkdir()  # a folder that was there before is left, of course
+    run_periods([params], out, notebooks=(), stream=io.StringIO())
+    assert out.is_dir()
+
+
+def test_out_inside_the_data_folder_is_refused(make_city, tmp_path):
+    folder = make_city()
+    params = tmp_path / "p.yaml"
+    params.write_text(f"city: T\nperiod_start: '2017-01'\nperiod_end: '2017-01'\ndata_dir: {folder}\n")
+    before = sorted(p.name for p in folder.iterdir())
+    for out in (folder, folder / "reports"):
+        results = run_periods([params], out, notebooks=(), stream=io.StringIO())
+        assert f"is inside the data folder {folder.resolve()}" in results[0].error
+        assert sorted(p.name for p in folder.iterdir()) == before  # nothing written among the raw files
+
+
+def test_ctrl_c_while_notebooks_run_leaves_no_staging_folder(tmp_path, monkeypatch):
+    class NoKernel:
+        km = "started"
+
+    def interrupted(*_):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(reports, "process_kernel", NoKernel)
+    monkeypatch.setattr(reports, "shutdown_process_kernel", lambda: None)
+    monkeypatch.setattr(reports, "render_notebook", interrupted)
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        run_periods([DEMO_PARAMS], out, notebooks=("worksheet",), stream=io.StringIO())
+    assert hidden_folders(out) == [] and not (out / PERIOD).exists()

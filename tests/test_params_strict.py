@@ -103,3 +103,22 @@ def test_an_odd_value_anywhere_is_accepted_or_a_params_error_never_a_traceback(k
             except ParamsError:
                 refused += 1
     assert refused > 0  # every key refuses some of these
+
+
+@pytest.mark.parametrize("text,key,line", [
+    (BASE + "data_through: 2017-02-30\n", "data_through", 5),
+    ('city: X\nperiod_start: 2017-02-30\nperiod_end: "2017-03"\ndata_dir: data/raw/demo\n', "period_start", 2),
+    ("meeting: coordination\nmeeting_on: 2017-04-31\ndata_dir: data/raw/demo\n", "meeting_on", 2),
+    (BASE + "data_through: 2017-13-01\n", "data_through", 5),
+])
+def test_an_unquoted_date_that_does_not_exist_is_one_sentence_naming_file_key_and_line(tmp_path, text, key, line):
+    # PyYAML reads an unquoted YYYY-MM-DD itself and raised a bare ValueError from deep inside its constructor
+    path = write(tmp_path, text)
+    with pytest.raises(ParamsError) as caught:
+        load_params(path)
+    message = str(caught.value)
+    assert str(path) in message and f"'{key}'" in message and f"line {line}" in message
+    assert "\n" not in message
+    assert ('"YYYY-MM"' if key == "period_start" else "YYYY-MM-DD") in message  # what to write instead
+    good = write(tmp_path, BASE + "data_through: 2017-02-28\n", "good.yaml")
+    assert str(load_params(good).data_through) == "2017-02-28"  # a real unquoted date still reads as a date

@@ -20,14 +20,20 @@ is an error). `ceasefire validate DATA_DIR` checks a folder against this page. R
 - `participant_id` may be a real identifier: it is replaced by a keyed hash as soon as the file is read
   (see README, Privacy).
 - A `history/` folder inside the data folder may hold annual series (see `data/raw/history/SOURCES.md`).
+- Column names are read in any case, with spaces around them, and with spaces or hyphens for `_`
+  (`Reviewed On` is `reviewed_on`), unless the header has both forms. A column or file whose name is close to a
+  name on this page but not it (`reviewd_on`, `Communications.csv`, `case-management.csv`) is not read:
+  `validate` and `run` warn, naming the name meant. Other files in the folder are listed in a warning too.
 - A header naming a column twice is an error. An identifier (`participant_id`, a column ending in `_id`, or
   `unit`) that reads like a spreadsheet's totals line (`Total`, `TOTAL 575`, `Grand total`, `Sum`, `Subtotal`,
   any case) is an error: delete totals lines before exporting.
 - Rows that repeat an earlier row exactly are counted and flagged at the top of the reports and in
   `manifest.json` (for incidents, only copies away from their twin: victims of one incident are listed one
   under the other), not refused.
-- Error messages show a bad date, number or lower-case code as it is; any other bad value (it could be a name
-  from a column in the wrong place) is described, e.g. "a name-like text (25 characters)", never echoed.
+- Error messages show a bad value as it is only when it is plausibly the column's own kind and cannot be an
+  identifier: a well-formed date that does not exist or is in the future, a small number (`-3`), a lower-case
+  word close to an allowed code (`homicde`). Any other bad value (it could be a name, a user name or a person
+  number from a column in the wrong place) is described, e.g. "a name-like text (25 characters)", never echoed.
 
 This page is generated from `ceasefire_analysis/schema.py` by `tools/make_data_dictionary.py`
 (`tests/test_schema.py` checks they agree).
