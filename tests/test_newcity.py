@@ -64,6 +64,11 @@ def test_police_export_to_first_worksheet_for_an_incident_only_city(tmp_path, mo
     worksheet = (period / "worksheet.html").read_text(encoding="utf-8")
     assert "not recorded for this city" in worksheet and "Does not meet" not in worksheet.split("Worksheet 2")[1]
     assert "firearm homicides only" in worksheet
+    # Worksheet 3 renders what incidents alone can give and says what is not recorded (issue 18)
+    focus = worksheet.partition("Worksheet 3")[2]
+    assert "Group involvement" in focus and "safe-city path" in focus.lower()
+    assert "not recorded for this city" in focus.lower()
+    assert set(table[table["worksheet"] == "focus"]["status"]) >= {"not_recorded"}
     history = (period / "history.html").read_text(encoding="utf-8")
     assert "Series used: annual counts from this city's incidents.csv" in history
     assert "Homicides per year, 2006–2022" in history and "data:image/png" in history
