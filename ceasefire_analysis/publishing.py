@@ -195,8 +195,9 @@ def failure_page(name: str, period_id: str, message: str) -> str:
             f"{html.escape(period_id)} could not be produced this time. The other reports of the period "
             f"are not affected.</p>"
             f"<h2>What went wrong</h2><p>{html.escape(message)}</p>"
-            f"<h2>For the analyst</h2><p>The executed notebook with the full error is "
-            f"<code>executed/{html.escape(name)}.ipynb</code> in this folder.</p>"
+            f"<h2>For the analyst</h2><p>An internal run keeps the executed notebook with the full error in "
+            f"<code>executed/{html.escape(name)}.ipynb</code> in this folder; partner and public runs keep "
+            f"none, so run the period with <code>audience: internal</code> to see it.</p>"
             '<p><a href="index.html">Back to the period overview</a></p>')
     return page(title, body)
 

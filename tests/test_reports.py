@@ -152,6 +152,8 @@ def test_failed_notebook_leaves_other_reports_and_a_failure_page(tmp_path, monke
     assert "Worksheet 1" in (folder / "worksheet.html").read_text()
     failure = (folder / "history.html").read_text()
     assert "not produced" in failure and "executed/history.ipynb" in failure and "Traceback" not in failure
+    # the page does not promise partner and public readers a notebook their folder does not keep
+    assert "partner and public runs keep none" in failure
     assert "RuntimeError" in (folder / "executed" / "history.ipynb").read_text()
 
 
