@@ -27,6 +27,7 @@ import pandas as pd
 
 from . import schema
 from .coverage import data_coverage_of
+from .indicators import share_pct
 from .params import ReviewParams
 from .periods import Month, Window, exact, round_half_up
 from .privacy import COMPLEMENTARY, SMALL, Relation, suppress_cells, suppresses_small_counts
@@ -104,15 +105,6 @@ def group_involvement(incidents: pd.DataFrame) -> pd.Series | None:
         return named.astype(bool)
     flag = incidents["group_involved"].astype("boolean")
     return flag.fillna(named).astype(bool)
-
-
-def share_pct(numerator: int, denominator: int) -> float:
-    """Percentage; NaN for a zero denominator (nothing to take a share of).
-
-    >>> share_pct(1, 4), share_pct(0, 0)
-    (25.0, nan)
-    """
-    return 100.0 * numerator / denominator if denominator else math.nan
 
 
 def _covered(window: Window, data_start: dt.date | None, through: dt.date) -> bool:

@@ -14,7 +14,12 @@ from .periods import Month, Window, exact, round_half_up
 MISSING = "n/a"
 
 
-def _missing(value) -> bool:
+def is_missing(value) -> bool:
+    """True for None or NaN: a value that was not computed.
+
+    >>> is_missing(None), is_missing(float("nan")), is_missing(0)
+    (True, True, False)
+    """
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
@@ -31,7 +36,7 @@ def percent_points(value: float) -> int:
 
 def format_percent(value: float) -> str:
     """A value in percent, e.g. 87.5 -> '88%'; missing -> 'n/a'."""
-    return MISSING if _missing(value) else f"{percent_points(value)}%"
+    return MISSING if is_missing(value) else f"{percent_points(value)}%"
 
 
 def format_share(fraction: float) -> str:
@@ -40,7 +45,7 @@ def format_share(fraction: float) -> str:
     >>> format_share(0.125), format_share(float("nan"))
     ('13%', 'n/a')
     """
-    return MISSING if _missing(fraction) else f"{percent_points(100 * fraction)}%"
+    return MISSING if is_missing(fraction) else f"{percent_points(100 * fraction)}%"
 
 
 def format_count(value) -> str:
@@ -49,7 +54,7 @@ def format_count(value) -> str:
     >>> format_count(1234.0), format_count(76.8)
     ('1,234', '77')
     """
-    return MISSING if _missing(value) else f"{round_half_up(exact(repr(round(float(value), 9)))):,}"
+    return MISSING if is_missing(value) else f"{round_half_up(exact(repr(round(float(value), 9)))):,}"
 
 
 def format_value(value, unit: str) -> str:
@@ -67,7 +72,7 @@ def format_fraction(numerator, denominator) -> str:
     >>> format_fraction(27, 34), format_fraction(1, 8), format_fraction(0, 0)
     ('79% (27 of 34)', '13% (1 of 8)', 'n/a (none to count)')
     """
-    if _missing(numerator) or _missing(denominator):
+    if is_missing(numerator) or is_missing(denominator):
         return MISSING
     if not denominator:
         return f"{MISSING} (none to count)"
@@ -123,4 +128,4 @@ def format_chance(p_value: float) -> str:
     >>> format_chance(0.318), format_chance(0.004)
     ('32%', 'under 1%')
     """
-    return MISSING if _missing(p_value) else (format_share(p_value) if p_value >= 0.01 else "under 1%")
+    return MISSING if is_missing(p_value) else (format_share(p_value) if p_value >= 0.01 else "under 1%")

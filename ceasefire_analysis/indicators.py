@@ -21,6 +21,7 @@ from . import schema
 from .counts import (count_in_window, data_coverage, in_window, median_days_to_complete,  # noqa: F401
                      monthly_counts, monthly_incident_counts, on_time_rate, rows_in_window, window_is_covered,
                      window_total)
+from .formatting import is_missing
 from .coverage import Coverage, data_coverage_of, incident_coverage, so_far_text
 from .loading import CityData
 from .params import ReviewParams
@@ -190,14 +191,14 @@ def derived_benchmark_note(given: dict[int, float], annual_by_year: dict[int, fl
 
 def outcome_status(actual: float, benchmark: float | None) -> str:
     """Outcomes (fewer is better) meet their benchmark when actual <= benchmark."""
-    if benchmark is None or _missing(benchmark) or _missing(actual):
+    if benchmark is None or is_missing(benchmark) or is_missing(actual):
         return ""
     return MEETS if actual <= benchmark else DOES_NOT_MEET
 
 
 def activity_status(actual: float, benchmark: float | None) -> str:
     """Activities (more is better) meet their benchmark when actual >= benchmark."""
-    if benchmark is None or _missing(benchmark) or _missing(actual):
+    if benchmark is None or is_missing(benchmark) or is_missing(actual):
         return ""
     return MEETS if actual >= benchmark else DOES_NOT_MEET
 
@@ -208,7 +209,7 @@ def pct_over_benchmark(actual: float, benchmark: float | None) -> float:
     >>> round(pct_over_benchmark(14, 12), 4), pct_over_benchmark(10, 12)
     (0.1667, nan)
     """
-    if benchmark is None or _missing(benchmark) or actual <= benchmark or benchmark == 0:
+    if benchmark is None or is_missing(benchmark) or actual <= benchmark or benchmark == 0:
         return math.nan
     return (actual - benchmark) / benchmark
 
@@ -219,13 +220,9 @@ def cut_to_meet(actual: float, benchmark: float | None) -> float:
     >>> round(cut_to_meet(14, 12), 4), cut_to_meet(12, 12)
     (0.1429, nan)
     """
-    if benchmark is None or _missing(benchmark) or actual <= benchmark:
+    if benchmark is None or is_missing(benchmark) or actual <= benchmark:
         return math.nan
     return (actual - benchmark) / actual
-
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def share_pct(numerator: int, denominator: int) -> float:

@@ -17,6 +17,7 @@ from . import schema
 from .counts import monthly_counts
 from .coverage import incident_coverage, so_far_text
 from .formatting import (
+    is_missing,
     format_chance, format_count, format_day, format_fraction, format_share, format_value, row_window_label, window_label,
     windows_span_label,
 )
@@ -111,10 +112,6 @@ def _table_row(table: pd.DataFrame, indicator: str, window: str) -> pd.Series | 
     return None if match.empty else match.iloc[0]
 
 
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
 def window_cells(review: PeriodReview) -> dict[str, str]:
     """What each window of the worksheets is called, by its months."""
     period = review.params.review
@@ -141,7 +138,7 @@ def _reference_cell(value, windows: list, p_value, review: PeriodReview, what: s
     """The prior year or 3-year average, with its months (or, for a window counted so far, the same days)
     and the E-test against the actual count."""
     span = window_label(windows[0]) if len(windows) == 1 else windows_span_label(windows)
-    if compared_through and not _missing(value):
+    if compared_through and not is_missing(value):
         last_day = dt.date.fromisoformat(compared_through)
         ordered = sorted(windows, key=lambda w: w.first)
         first_day = same_day_years_earlier(last_day, ordered[-1].first.year - ordered[0].first.year)
@@ -149,7 +146,7 @@ def _reference_cell(value, windows: list, p_value, review: PeriodReview, what: s
         if len(ordered) > 1:
             span = f"{_same_days_label(ordered[0], first_day)} to {span}"
         span = f"same days: {span}"
-    if _missing(value):
+    if is_missing(value):
         months = review.incident_coverage.last_full_month if review.coverage else None
         first = review.data.date_range()[0]
         reason = f"the incident data start {first:%b %Y}" if first is not None else "no incident data"
@@ -157,7 +154,7 @@ def _reference_cell(value, windows: list, p_value, review: PeriodReview, what: s
             reason = "the data do not cover those months"
         return Cell(f"n/a: {reason} ({span})")
     text = f"{format_count(value)}\n({span})"
-    if not _missing(p_value):
+    if not is_missing(p_value):
         text += (f"\nE-test against {what}: chance of a difference at least this large if the rate had not "
                  f"changed: {format_chance(p_value)}")
     return Cell(text, "num")
@@ -187,15 +184,15 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
                           f"a {format_share(r['cut_to_meet'])} cut would meet it")
             note = r.get("benchmark_note") or ""
             benchmark = (Cell(format_count(r["benchmark"]) + (f"\n({note})" if note else ""), "num")
-                         if not _missing(r["benchmark"]) else
+                         if not is_missing(r["benchmark"]) else
                          Cell(f"No benchmark: {note}" if note else "No benchmark"))
             actual = (NOT_RECORDED_TEXT.lower() if r["status"] == NOT_RECORDED else
                       format_count(r["actual"]) + (f"\n({gap_note(r, through)})" if incomplete else ""))
             cells = [LABELS[indicator] if i == 0 else "", window_label_text, benchmark]
             if seasonal:
                 value = r["benchmark_seasonal"]
-                cells.append(Cell(format_count(value), "num") if not _missing(value) else
-                             Cell("—") if _missing(r["benchmark"]) else
+                cells.append(Cell(format_count(value), "num") if not is_missing(value) else
+                             Cell("—") if is_missing(r["benchmark"]) else
                              Cell("n/a (no seasonal pattern to split by; the even-months benchmark decides)"))
             cells += [Cell(actual, "num"), status_cell(r["status"], detail, through)]
             if incomplete:
@@ -337,7 +334,7 @@ def suppressed_text(r: pd.Series, threshold: int) -> str | None:
 
 def _shares_text(r: pd.Series) -> str:
     """A percentage with its parts ('79% (27 of 34)'), or the value alone when it has none."""
-    if r["unit"] == "percent" and not _missing(r.get("numerator")):
+    if r["unit"] == "percent" and not is_missing(r.get("numerator")):
         return format_fraction(r["numerator"], r["denominator"])
     return format_value(r["actual"], r["unit"])
 
@@ -354,9 +351,9 @@ def _activity_cell(r: pd.Series | None, threshold: int = 5, through=None) -> Cel
     if str(r["indicator"]).startswith("staffing_pct_"):
         value = f"{staffing_day_label(r)}:\n{value}"
     if r["status"] == INCOMPLETE:
-        bench = "" if _missing(r["benchmark"]) else f"\nbenchmark {format_value(r['benchmark'], r['unit'])}"
+        bench = "" if is_missing(r["benchmark"]) else f"\nbenchmark {format_value(r['benchmark'], r['unit'])}"
         return Cell(f"{value}\n({gap_note(r, through)}){bench}\nIncomplete: no mark", "num")
-    if _missing(r["benchmark"]):
+    if is_missing(r["benchmark"]):
         note = r.get("benchmark_note") or ""
         return Cell(f"{value}\nNo benchmark: {note}" if note else value, "num")
     mark = status_cell(r["status"])
@@ -366,9 +363,9 @@ def _activity_cell(r: pd.Series | None, threshold: int = 5, through=None) -> Cel
     if not r["status"]:
         return Cell(f"{value}\n(capacity {bench})" if r["indicator"] == "case_management_active" else value, "num")
     text = f"{value}\nbenchmark {bench}\n{mark.text}"
-    if r["status"] == DOES_NOT_MEET and r["unit"] == "percent" and not _missing(r.get("numerator")):
+    if r["status"] == DOES_NOT_MEET and r["unit"] == "percent" and not is_missing(r.get("numerator")):
         p = shortfall_chance(r["numerator"], r["denominator"], r["benchmark"])
-        if not _missing(p) and p >= VERDICT_ALPHA:
+        if not is_missing(p) and p >= VERDICT_ALPHA:
             text += (f"\nThe shortfall could be chance: {format_chance(p)} chance of a share this low if the true "
                      f"rate were {bench} (binomial)")
     return Cell(text, mark.css)
@@ -529,7 +526,7 @@ def headline_html(review: PeriodReview) -> str:
         note = r.get("benchmark_note") or ""
         benchmark = (format_value(bench_value, r["unit"]) + (" (seasonal)" if seasonal else "")
                      + (f" ({note})" if note else "")
-                     if not _missing(bench_value) else f"none: {note or 'not set'}")
+                     if not is_missing(bench_value) else f"none: {note or 'not set'}")
         if r["status"] in (MEETS, DOES_NOT_MEET, INCOMPLETE):
             mark = status_cell(r["status"])  # an incomplete count already says how far the data reach
         else:
@@ -538,11 +535,11 @@ def headline_html(review: PeriodReview) -> str:
             chance = "—"
         elif isinstance(r.get("verdict"), str) and r["verdict"]:
             chance = f"{r['verdict'].capitalize()} ({format_chance(r['p_vs_benchmark'])})"
-        elif r["status"] == DOES_NOT_MEET and r["unit"] == "percent" and not _missing(r.get("numerator")):
+        elif r["status"] == DOES_NOT_MEET and r["unit"] == "percent" and not is_missing(r.get("numerator")):
             p = shortfall_chance(r["numerator"], r["denominator"], r["benchmark"])
             chance = (f"The shortfall could be chance ({format_chance(p)}, binomial)"
-                      if not _missing(p) and p >= VERDICT_ALPHA
-                      else f"Shortfall beyond chance ({format_chance(p)}, binomial)" if not _missing(p) else "—")
+                      if not is_missing(p) and p >= VERDICT_ALPHA
+                      else f"Shortfall beyond chance ({format_chance(p)}, binomial)" if not is_missing(p) else "—")
         else:
             chance = "—"
         rows.append([r["label"], window, actual, benchmark, mark, chance])
