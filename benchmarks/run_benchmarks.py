@@ -150,7 +150,7 @@ def real_size_city(folder: Path, incidents: int = 30_000, people: int = 5_000) -
                 for row in rows:
                     writer.writerow({k: (f"{v}-{copy}" if k in ids and v and copy else v) for k, v in row.items()})
     params = folder / "real_size.yaml"
-    params.write_text(DEMO_PARAMS.read_text().replace("data_dir: data/raw/demo", f"data_dir: {data}"))
+    params.write_text(DEMO_PARAMS.read_text().replace("data_dir: ../data/raw/demo", f"data_dir: {data}"))
     return params
 
 
