@@ -65,15 +65,6 @@ for _group in schema.UNIT_GROUPS:
     LABELS[f"staffing_pct_{_group}"] = f"Staffing of {_group.upper() if _group == 'siu' else _group} units"
     LABELS[f"staffing_units_{_group}"] = f"  number of {_group.upper() if _group == 'siu' else _group} units"
 
-# Targets for shares, as in the seed's worksheet (percent).
-SHARE_TARGETS = {
-    "direct_communications_highest_risk_pct": 90.0,
-    "case_management_opd_highest_risk_pct": 75.0,
-    "staffing_pct": 100.0,
-    "enforcement_vhr_pct_area": 50.0,
-    "enforcement_vhr_pct_specialised": 90.0,
-}
-
 
 def coverage_of(data: CityData, params: ReviewParams) -> Coverage:
     """How far a period's data reach (``data_through`` from the params file, else the latest record)."""
@@ -471,7 +462,7 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
                          len(distinct_people(comms, window, kind)), "people"))
             highest = int(people["highest_risk"].sum())
             pct = share_pct(highest, total)
-            target = SHARE_TARGETS["direct_communications_highest_risk_pct"]
+            target = params.share_targets["direct_communications_highest_risk_pct"]
             add(_row("activities", section, "direct_communications_highest_risk_pct", window_name, window, as_of, pct,
                      "percent", target, activity_status(pct, target), numerator=highest, denominator=total))
 
@@ -492,7 +483,7 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
             rows[-1]["benchmark_note"] = note("case_management_new", window)
             flagged = int(new["opd_highest_risk"].fillna(False).sum())
             pct = share_pct(flagged, len(new))
-            target = SHARE_TARGETS["case_management_opd_highest_risk_pct"]
+            target = params.share_targets["case_management_opd_highest_risk_pct"]
             add(_row("activities", section, "case_management_opd_highest_risk_pct", window_name, window, as_of, pct,
                      "percent", target, activity_status(pct, target), numerator=flagged, denominator=len(new)))
         active = active_caseload(cm, as_of)
@@ -511,7 +502,7 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
         staffing = staffing_by_group(data.staffing, as_of)
         for group in schema.UNIT_GROUPS:
             pct = staffing.loc[group, "pct"]
-            target = SHARE_TARGETS["staffing_pct"]
+            target = params.share_targets["staffing_pct"]
             # the figure is dated by its snapshot; one taken before the period gets no mark
             snapshot = staffing_snapshot_day(data.staffing, as_of, (group,)) or as_of
             stale = snapshot < review.period.start
@@ -530,7 +521,7 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
                 chosen = actions_in_window[actions_in_window["unit_group"].isin(groups)]
                 on_target = int(chosen["vhr_target"].fillna(False).sum())
                 pct = share_pct(on_target, len(chosen))
-                target = SHARE_TARGETS[indicator]
+                target = params.share_targets[indicator]
                 add(_row("activities", section, indicator, window_name, window, as_of, pct, "percent", target,
                          activity_status(pct, target), numerator=on_target, denominator=len(chosen)))
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .config import PARAMS_DIR
 from .errors import CeasefireError
+from .params import SHARE_TARGET_DEFAULTS
 from .periods import Month
 
 DATA_README = """# {city}: input data
@@ -70,6 +71,9 @@ def params_text(city: str, start: Month, end: Month) -> str:
         "# case_management_capacity: N    # places available; caps the case-management benchmark",
         "# benchmark_reduction: 0.10      # yearly cut that derives a missing outcome benchmark",
         "# coordination_meetings_per_month: 2",
+        "share_targets:                   # activity share targets in percent; these are the seed worksheet's",
+        "                                 # (CPSC, NNSC conference, June 2017): set the partnership's own",
+        *(f"  {indicator}: {target:g}" for indicator, target in SHARE_TARGET_DEFAULTS.items()),
         "# notes:                         # notes re trends, per indicator",
         "#   homicides: \"...\"",
         "# next_steps:                    # the review's agreed next steps",
@@ -79,6 +83,7 @@ def params_text(city: str, start: Month, end: Month) -> str:
         "# audience: internal             # internal, partner or public",
         "# small_count_threshold: 5       # counts of people below this are hidden for partner and public",
         "# history_dir: ../data/history   # annual series (year, value, source, definition)",
+        "# history_start: YYYY            # first year of the long-run charts (default: the series' first year)",
         "# eras:                          # periods shaded on the long-run chart",
         "#   - {label: \"...\", start: YYYY, end: YYYY}",
         "# history_facts: {}              # changes, threshold, runs_before, ratio_since",

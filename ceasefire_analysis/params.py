@@ -28,6 +28,15 @@ BENCHMARKED_INDICATORS = (
     "direct_communications",
     "case_management_new",
 )
+# Targets of the activity shares, in percent, when a params file does not set ``share_targets``: the seed
+# worksheet's (CPSC, "Managing towards a triple bottom line", NNSC conference, June 2017). README lists them.
+SHARE_TARGET_DEFAULTS: dict[str, float] = {
+    "direct_communications_highest_risk_pct": 90.0,  # "90-100% of participants at highest risk of violence"
+    "case_management_opd_highest_risk_pct": 75.0,    # "% of participants ID by OPD as at highest risk ... target is 75%"
+    "staffing_pct": 100.0,                           # "CRTs fully staffed"
+    "enforcement_vhr_pct_area": 50.0,                # "CRTs focused on VHR: 50% (area)"
+    "enforcement_vhr_pct_specialised": 90.0,         # "... 90% (specialized)"
+}
 AUDIENCES = ("internal", "partner", "public")
 MAX_PARAMS_BYTES = 1_000_000  # a params file is a page of settings; anything larger is a mistake or an attack
 
@@ -57,11 +66,13 @@ DEFAULTS: dict[str, Any] = {
     "safe_city": {},
     "data_through": None,
     "homicide_scope": "all",
+    "share_targets": {},
+    "history_start": None,
 }
 COHORT_KINDS = ("any", "call_in", "custom_notification")
 # Keys whose default is None but which a params file may leave out.
 OPTIONAL_KEYS = ("case_management_capacity", "history_dir", "vhr_population_estimate", "previous_next_steps",
-                 "data_through")
+                 "data_through", "history_start")
 SAFE_CITY_KEYS = ("base_year", "years", "reduction", "base_count")
 # What became of the last review's next steps; "not reported" only when carried over unreported.
 NEXT_STEP_STATUSES = ("done", "in progress", "not started")
@@ -97,6 +108,8 @@ class ReviewParams:
     safe_city: dict = field(default_factory=dict)
     data_through: dt.date | None = None
     homicide_scope: str = "all"
+    share_targets: dict[str, float] = field(default_factory=lambda: dict(SHARE_TARGET_DEFAULTS))
+    history_start: int | None = None
     source: str = ""
 
     @property
@@ -345,6 +358,11 @@ def params_from_values(values: dict[str, Any], source: str = "", base: Path | No
     _require(vhr is None or (isinstance(vhr, int) and not isinstance(vhr, bool) and vhr >= 1),
              "vhr_population_estimate", "a whole number of 1 or more (people at very high risk)", source)
     safe_city = _safe_city(merged["safe_city"] or {}, source)
+    share_targets = _share_targets(merged["share_targets"] or {}, source)
+    history_start = merged["history_start"]
+    last_year = review.period.last.year
+    _require(history_start is None or (_year(history_start) and history_start <= last_year), "history_start",
+             f"a year between {FIRST_YEAR} and the review's year ({last_year}), e.g. 1969", source)
     data_through = _date_or_none(merged["data_through"], "data_through", source)
     # an extract cannot have been taken in the future: such a date would mark windows nobody has seen
     _require(data_through is None or data_through <= dt.date.today(), "data_through",
@@ -389,8 +407,29 @@ def params_from_values(values: dict[str, Any], source: str = "", base: Path | No
         safe_city=safe_city,
         data_through=data_through,
         homicide_scope=merged["homicide_scope"],
+        share_targets=share_targets,
+        history_start=history_start,
         source=source,
     )
+
+
+def _share_targets(values: Any, source: str) -> dict[str, float]:
+    """``share_targets``: {indicator: percent}; indicators left out keep the seed's target (SHARE_TARGET_DEFAULTS).
+
+    >>> _share_targets({"staffing_pct": 95}, "")["staffing_pct"], _share_targets({}, "")["staffing_pct"]
+    (95.0, 100.0)
+    """
+    _require(isinstance(values, dict), "share_targets", "a mapping of indicator to a percentage", source)
+    where = f" in {source}" if source else ""
+    targets = dict(SHARE_TARGET_DEFAULTS)
+    for indicator, value in values.items():
+        if indicator not in SHARE_TARGET_DEFAULTS:
+            raise ParamsError(f"'share_targets.{indicator}'{where} is not an indicator with a share target; "
+                              f"use one of: {', '.join(SHARE_TARGET_DEFAULTS)}")
+        _require(_number(value) and 0 <= value <= 100, f"share_targets.{indicator}",
+                 "a percentage from 0 to 100, e.g. 75", source)
+        targets[indicator] = float(value)
+    return targets
 
 
 def _safe_city(values: Any, source: str) -> dict:

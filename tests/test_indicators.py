@@ -208,3 +208,27 @@ def test_a_new_referral_source_gets_its_row_in_worksheet_2(demo_params, demo_dat
     assert re.search(r"referred by a school</td>.*?17", page, re.S)
     order = [page.index(f"referred by {label}") for label in ("a call-in", "non-Ceasefire sources", "a school")]
     assert order == sorted(order)  # after the others, in the schema's order
+
+
+def test_share_targets_come_from_the_params_file(make_city, city_params):
+    """Staffing 8 of 10 (80%) and 1 of 2 people reached at highest risk (50%): short of the seed's 100% and 90%,
+    and meeting targets of exactly 80% and 50% (a tie meets)."""
+    folder = make_city(
+        incidents=_incident("2017-01-15"),
+        staffing=[{"as_of": "2017-02-15", "unit": "CRT", "unit_group": "ceasefire", "authorized": "10",
+                   "filled": "8"}],
+        communications=[{"participant_id": "P1", "occurred_on": "2017-02-10", "kind": "call_in", "highest_risk": "yes"},
+                        {"participant_id": "P2", "occurred_on": "2017-03-10", "kind": "call_in", "highest_risk": "no"}])
+    data = load_data_dir(folder, use_cache=False)
+    seed = build_indicators(data, city_params(folder, data_through="2017-03-31"))
+    own = build_indicators(data, city_params(folder, data_through="2017-03-31", share_targets={
+        "staffing_pct": 80, "direct_communications_highest_risk_pct": 50}))
+    for table, staffing, reached in ((seed, 100, 90), (own, 80, 50)):
+        assert lookup(table, "staffing_pct_ceasefire", "as_of") == 80
+        assert lookup(table, "staffing_pct_ceasefire", "as_of", "benchmark") == staffing
+        assert lookup(table, "direct_communications_highest_risk_pct", "period") == 50
+        assert lookup(table, "direct_communications_highest_risk_pct", "period", "benchmark") == reached
+    assert lookup(seed, "staffing_pct_ceasefire", "as_of", "status") == "does_not_meet"
+    assert lookup(seed, "direct_communications_highest_risk_pct", "period", "status") == "does_not_meet"
+    assert lookup(own, "staffing_pct_ceasefire", "as_of", "status") == "meets"
+    assert lookup(own, "direct_communications_highest_risk_pct", "period", "status") == "meets"

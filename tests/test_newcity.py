@@ -23,7 +23,13 @@ def test_params_template_has_every_key_and_no_demo_value(tmp_path):
         assert f"\n{key}:" in text or f"\n# {key}:" in text, key
     for demo_value in ("Oakland", "demo", "synthetic", "200", "Measure Y", "OML"):
         assert demo_value not in text
-    assert set(yaml.safe_load(text)) == {"city", "period_start", "period_end", "data_dir", "homicide_scope"}
+    written = yaml.safe_load(text)
+    assert set(written) == {"city", "period_start", "period_end", "data_dir", "homicide_scope", "share_targets"}
+    # the seed worksheet's share targets, written out so that a new city sees and sets its own
+    assert written["share_targets"] == {"direct_communications_highest_risk_pct": 90,
+                                        "case_management_opd_highest_risk_pct": 75, "staffing_pct": 100,
+                                        "enforcement_vhr_pct_area": 50, "enforcement_vhr_pct_specialised": 90}
+    assert "seed worksheet" in text
 
 
 def test_new_city_writes_params_and_a_data_folder_git_ignores(tmp_path, capsys):

@@ -141,3 +141,45 @@ def test_parameter_problem_shows_as_one_sentence_in_a_notebook():
         resolve_params(str(DEMO_PARAMS), period_end="2017-5")
     lines = caught.value._render_traceback_()  # what IPython shows in place of a traceback
     assert len(lines) == 1 and lines[0].startswith("ParamsError: ") and "period_end" in lines[0]
+
+
+# ----------------------------------------------------------------------------- seed values as params
+
+SEED_SHARE_TARGETS = {"direct_communications_highest_risk_pct": 90, "case_management_opd_highest_risk_pct": 75,
+                      "staffing_pct": 100, "enforcement_vhr_pct_area": 50, "enforcement_vhr_pct_specialised": 90}
+
+
+def test_demo_states_the_seed_share_targets_and_history_start(demo_params):
+    import yaml
+    written = yaml.safe_load(DEMO_PARAMS.read_text())
+    assert written["share_targets"] == SEED_SHARE_TARGETS and written["history_start"] == 1969
+    assert demo_params.share_targets == SEED_SHARE_TARGETS and demo_params.history_start == 1969
+
+
+def test_share_targets_default_to_the_seed_and_merge_with_what_is_given():
+    assert params_from_values(BASE).share_targets == SEED_SHARE_TARGETS
+    given = params_from_values({**BASE, "share_targets": {"staffing_pct": 95, "enforcement_vhr_pct_area": 62.5}})
+    assert given.share_targets == {**SEED_SHARE_TARGETS, "staffing_pct": 95, "enforcement_vhr_pct_area": 62.5}
+
+
+@pytest.mark.parametrize("targets,message", [
+    ({"staffing": 95}, "'share_targets.staffing' in p.yaml is not an indicator with a share target; use one of: "
+                       "direct_communications_highest_risk_pct, case_management_opd_highest_risk_pct, staffing_pct"),
+    ({"staffing_pct": 120}, "'share_targets.staffing_pct' in p.yaml must be a percentage from 0 to 100"),
+    ({"staffing_pct": "95%"}, "'share_targets.staffing_pct' in p.yaml must be a percentage from 0 to 100"),
+    ({"staffing_pct": True}, "'share_targets.staffing_pct' in p.yaml must be a percentage from 0 to 100"),
+    ([90, 75], "'share_targets' in p.yaml must be a mapping of indicator to a percentage"),
+])
+def test_bad_share_targets_name_the_key(targets, message):
+    with pytest.raises(ParamsError) as error:
+        params_from_values({**BASE, "share_targets": targets}, source="p.yaml")
+    assert str(error.value).startswith(message)
+
+
+def test_history_start_is_a_year_up_to_the_review_year():
+    assert params_from_values(BASE).history_start is None
+    assert params_from_values({**BASE, "history_start": 2017}).history_start == 2017
+    for bad in (2018, 1800, "1969", 1969.5):
+        with pytest.raises(ParamsError, match=r"'history_start' in p\.yaml must be a year between 1900 and the "
+                                              r"review's year \(2017\)"):
+            params_from_values({**BASE, "history_start": bad}, source="p.yaml")
