@@ -29,7 +29,7 @@ from .review import PeriodReview
 from .schema import HOMICIDE, NONFATAL
 from .tables import HOMICIDE_SCOPE_TEXT, REPORT_CSS, html_table
 
-HISTORY_START = 1969  # the seed deck's long-run charts begin here
+
 # --------------------------------------------------------------------------- arithmetic
 
 def rate_per_100k(counts: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
@@ -83,6 +83,25 @@ def runs_below(series: pd.DataFrame, threshold: float, first_year: int, before_y
     if start is not None:
         runs.append((start, previous))
     return [(a, b) for a, b in runs if b - a + 1 >= min_length]
+
+
+def history_first_year(series: dict[str, pd.DataFrame], history_start: int | None = None) -> int | None:
+    """The first year every long-run chart of a review shows: the params file's ``history_start`` when it gives
+    one (the demo: 1969, where the seed deck's chart begins), else the earliest year of any series.
+
+    >>> series = {"homicides": pd.DataFrame({"year": [1960, 1961]}), "sworn_officers": pd.DataFrame({"year": [1963]})}
+    >>> history_first_year(series), history_first_year(series, 1969), history_first_year({})
+    (1960, 1969, None)
+    """
+    if history_start is not None:
+        return history_start
+    years = [int(frame["year"].min()) for frame in series.values() if len(frame)]
+    return min(years) if years else None
+
+
+def _from_year(first_year: int | None, frame: pd.DataFrame) -> int:
+    """``first_year``, or the first year of ``frame`` when none is given."""
+    return int(frame["year"].min()) if first_year is None else first_year
 
 
 def era_year(value) -> float:
@@ -139,8 +158,10 @@ def _shade_eras(ax, eras, first: int, last: int) -> None:
                 va="top", fontsize=9, color="#333")
 
 
-def homicides_chart(series: pd.DataFrame, review: PeriodReview, first_year: int = HISTORY_START):
-    """Homicides per year, with definitional breaks, eras and this year's partial count."""
+def homicides_chart(series: pd.DataFrame, review: PeriodReview, first_year: int | None = None) -> Chart:
+    """Homicides per year from ``first_year`` (default: the series' first), with definitional breaks, eras and
+    this year's partial count."""
+    first_year = _from_year(first_year, series)
     fig, ax = new_figure(9.5, 4.8)
     shown = series[series["year"] >= first_year]
     styles = [dict(color=CURRENT_COLOUR, marker="o", linestyle="-"),
@@ -193,7 +214,9 @@ def series_before(series: dict[str, pd.DataFrame], year: int) -> dict[str, pd.Da
     return {name: frame[frame["year"] < year].reset_index(drop=True) for name, frame in series.items()}
 
 
-def rate_chart(rates: pd.DataFrame, first_year: int = HISTORY_START, last_year: int | None = None):
+def rate_chart(rates: pd.DataFrame, first_year: int | None = None, last_year: int | None = None) -> Chart:
+    """City and state murder rates and their ratio, from ``first_year`` (default: the first year both have)."""
+    first_year = _from_year(first_year, rates)
     shown = rates[rates["year"] >= first_year]
     fig, (top, bottom) = new_panels(9.5, 6.2, 2, 1, sharex=True, height_ratios=[2, 1])
     top.plot(shown["year"], shown["rate_city"], color=CURRENT_COLOUR, marker="o", markersize=3, label="City")
@@ -215,9 +238,12 @@ def _end_at(ax, first_year: int, last_year: int | None) -> None:
         ax.set_xlim(first_year - 1, last_year + 1)
 
 
-def footprint_chart(series: dict[str, pd.DataFrame], first_year: int = HISTORY_START, last_year: int | None = None):
+def footprint_chart(series: dict[str, pd.DataFrame], first_year: int | None = None,
+                    last_year: int | None = None) -> Chart:
+    """Sworn officers, and officers per 10,000 residents, from ``first_year`` (default: the series' first)."""
     fig, (top, bottom) = new_panels(9.5, 6.2, 2, 1, sharex=True)
     sworn = series["sworn_officers"]
+    first_year = _from_year(first_year, sworn)
     sworn = sworn[sworn["year"] >= first_year]
     top.plot(sworn["year"], sworn["value"], color=CURRENT_COLOUR, marker="o", markersize=3,
              label=DEFINITION_LABELS.get(sworn["definition"].iloc[0], "sworn officers"))
@@ -235,14 +261,15 @@ def footprint_chart(series: dict[str, pd.DataFrame], first_year: int = HISTORY_S
     return Chart(fig)
 
 
-def extra_series_chart(series: dict[str, pd.DataFrame], first_year: int = HISTORY_START,
-                       last_year: int | None = None):
+def extra_series_chart(series: dict[str, pd.DataFrame], first_year: int | None = None,
+                       last_year: int | None = None) -> Chart | None:
     """Small multiples of any series a city added beyond the standard roles (arrests, stops, ...)."""
     extras = {name: frame for name, frame in sorted(series.items()) if name not in ROLES}
     if not extras:
         return None
     fig, axes = new_panels(9.5, 2.6 * len(extras), len(extras), 1, squeeze=False)
     axes = axes[:, 0]
+    first_year = history_first_year(extras, first_year)
     for ax, (name, frame) in zip(axes, extras.items()):
         shown = frame[frame["year"] >= first_year]
         for i, (definition, group) in enumerate(_definition_segments(shown)):
@@ -256,11 +283,15 @@ def extra_series_chart(series: dict[str, pd.DataFrame], first_year: int = HISTOR
     return Chart(fig)
 
 
-def computed_facts(series: dict[str, pd.DataFrame], settings: dict, first_year: int = HISTORY_START) -> pd.DataFrame:
-    """The seed's prose claims, recomputed from the data: columns fact, value, years, source."""
+def computed_facts(series: dict[str, pd.DataFrame], settings: dict, first_year: int | None = None) -> pd.DataFrame:
+    """The seed's prose claims, recomputed from the data: columns fact, value, years, source.
+
+    Runs of low years are counted from ``first_year`` (default: the homicide series' first year).
+    """
     rows = []
     homicides = series.get("homicides")
     if homicides is not None:
+        first_year = _from_year(first_year, homicides)
         for first, last in settings.get("changes", []):
             change = pct_change(homicides, first, last)
             if not math.isnan(change):
@@ -325,8 +356,9 @@ def annual_incident_counts(incidents: pd.DataFrame, through) -> pd.DataFrame:
     return out
 
 
-def incident_history_chart(review: PeriodReview):
-    """Annual homicides and non-fatal injury shootings counted from the city's incidents (per area if known)."""
+def incident_history_chart(review: PeriodReview) -> Chart | HTML:
+    """Annual homicides and non-fatal injury shootings counted from the city's incidents (per area if known),
+    from the params file's ``history_start`` when it gives one (it is never after the review's year)."""
     incidents = review.data.incidents
     through = review.params.review.end
     recorded = recorded_incident_types(review.data)
@@ -342,6 +374,7 @@ def incident_history_chart(review: PeriodReview):
     fig, axes = new_panels(9.5, 3.6 * len(types), len(types), 1, squeeze=False)
     for ax, (kind, label) in zip(axes[:, 0], types):
         table = annual_incident_counts(incidents, through)
+        table = table[table["year"] >= (review.params.history_start or 0)]
         part = table[table["partial"]]
         ax.plot(table["year"], table[kind], color=CURRENT_COLOUR, linewidth=1.8, marker="o", markersize=4,
                 label="whole city")
@@ -369,6 +402,7 @@ def history_report(review: PeriodReview) -> HistoryReport:
     folder = params.history_dir
     end_year = params.review.period.last.year
     series = series_before(load_history(folder), end_year)
+    first_year = history_first_year(series, params.history_start)  # one span for every chart of the page
     purpose = ("Annual public figures, to read the review period against decades of experience." if series else
                "Annual counts from this city's own incident records, to read the review period against the years "
                "before it.")
@@ -397,13 +431,13 @@ def history_report(review: PeriodReview) -> HistoryReport:
         if not series:
             return HistoryReport(header, homicides, HTML(""), HTML(""), HTML(""), used, HTML(""))
     else:
-        homicides = homicides_chart(series["homicides"], review)
+        homicides = homicides_chart(series["homicides"], review, first_year)
     rates = rate_comparison(series)
-    rate = rate_chart(rates, last_year=end_year) if rates is not None and not rates.empty else _not_shown_note(
+    rate = rate_chart(rates, first_year, end_year) if rates is not None and not rates.empty else _not_shown_note(
         "Rates need homicides, population, state_homicides and state_population series.", how)
-    footprint = footprint_chart(series, last_year=end_year) if "sworn_officers" in series else _not_shown_note(
+    footprint = footprint_chart(series, first_year, end_year) if "sworn_officers" in series else _not_shown_note(
         "No police staffing series (sworn_officers.csv).", how)
-    facts = computed_facts(series, params.history_facts)
+    facts = computed_facts(series, params.history_facts, first_year)
     facts_html = HTML(html_table(["Fact", "Value", "Years"], facts.values.tolist(),
                                  "Computed from the series above (the seed deck's claims, checked)"))
     used = sorted({s for frame in series.values() for s in frame["source"].unique()})
@@ -416,5 +450,5 @@ def history_report(review: PeriodReview) -> HistoryReport:
     if notes:
         sources_html += "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
     sources_html += "</div>"
-    extra = extra_series_chart(series, last_year=end_year) or HTML("")
+    extra = extra_series_chart(series, first_year, end_year) or HTML("")
     return HistoryReport(header, homicides, rate, footprint, facts_html, HTML(sources_html), extra)

@@ -41,7 +41,7 @@ def test_rates_match_the_marshall_project(series):
 
 def test_computed_facts_against_hand_calculation(series):
     facts = computed_facts(series, {"changes": [[2005, 2012]], "threshold": 90, "runs_before": 2012,
-                                    "ratio_since": 1985}).set_index("fact")["value"]
+                                    "ratio_since": 1985}, first_year=1969).set_index("fact")["value"]
     assert facts["Change in homicides, 2005 to 2012"].startswith("+36.6%")  # 127/93 - 1
     runs = facts["Runs of two or more consecutive years under 90 homicides, 1969 to 2011"]
     assert runs == "2: 1969–1972, 1998–2001"  # the seed's "only one" holds only from 1973
@@ -107,3 +107,41 @@ def test_history_from_incidents_per_area_with_the_review_year_partial(make_city,
     assert lines["whole city"] == [1, 1, 1] and lines["North"] == [1, 0, 1] and lines["South"] == [0, 1, 0]
     assert lines["partial year (open circle)"] == [1]
     assert "2015–2017" in homicide_axes.get_title() and len(chart.figure.axes) == 2
+
+
+def _another_city_with_history(make_city):
+    """A city whose published series run 1960-2016 (homicides 100 a year, 80 in 1994-1995)."""
+    folder = make_city(incidents=[{"incident_id": "C1", "occurred_on": "2017-02-03", "incident_type": "homicide"}])
+    history = folder / "history"
+    history.mkdir()
+    years = range(1960, 2017)
+    for name, values in {"homicides": [80 if y in (1994, 1995) else 100 for y in years],
+                         "population": [400_000] * len(years), "state_homicides": [2_000] * len(years),
+                         "state_population": [30_000_000] * len(years), "sworn_officers": [700] * len(years)}.items():
+        rows = "".join(f"{y},{v},K,{name}_definition\n" for y, v in zip(years, values))
+        (history / f"{name}.csv").write_text("year,value,source,definition\n" + rows)
+    return folder
+
+
+@pytest.mark.parametrize("history_start,first", [(1990, 1990), (None, 1960)])
+def test_history_start_sets_where_every_long_run_chart_begins(make_city, city_params, history_start, first):
+    """history_start 1990 charts (and counts runs) from 1990; without it, from the series' first year (1960)."""
+    from types import SimpleNamespace
+
+    from ceasefire_analysis.history import history_report
+    from ceasefire_analysis.loading import load_data_dir
+
+    folder = _another_city_with_history(make_city)
+    params = city_params(folder, history_start=history_start,
+                         history_facts={"threshold": 90, "runs_before": 2012})
+    review = SimpleNamespace(data=load_data_dir(folder, use_cache=False), params=params, is_demo=False)
+    report = history_report(review)
+    homicides_axes = report.homicides_chart.figure.axes[0]
+    assert homicides_axes.get_title().startswith(f"Homicides per year, {first}–2017")
+    assert homicides_axes.get_xlim()[0] == first - 1
+    assert min(min(line.get_xdata()) for line in homicides_axes.get_lines()) == first
+    for chart in (report.rate_chart, report.footprint_chart):
+        assert all(ax.get_xlim()[0] == first - 1 for ax in chart.figure.axes)
+        assert min(min(line.get_xdata()) for ax in chart.figure.axes for line in ax.get_lines()) == first
+    assert f"Runs of two or more consecutive years under 90 homicides, {first} to 2011" in report.facts.data
+    assert "1994–1995" in report.facts.data
