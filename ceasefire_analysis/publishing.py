@@ -27,7 +27,7 @@ from .params import demo_name_warning, display_path
 from .privacy import keeps_executed_notebooks, params_for_audience, without_absolute_paths
 from .reader import head as reader_head, with_glossary
 from .review import PeriodReview, open_review, provenance
-from .tables import REPORT_CSS, headline_html, quality_html
+from .tables import REPORT_CSS, demo_banner_html, headline_html, quality_html
 
 
 REPORTS = {
@@ -207,8 +207,7 @@ def index_page(review: PeriodReview, results: list[ReportResult]) -> str:
     first, last = review.data.date_range()
     parts = [f"<h1>{html.escape(params.city)}: review period {html.escape(params.review.period.label())}</h1>"]
     if review.is_demo:
-        parts.append('<div class="cf-banner">SYNTHETIC DEMO DATA: invented numbers that reproduce the layout '
-                     "of Oakland's February–March 2017 worksheets.</div>")
+        parts.append(demo_banner_html(review))
     if first is not None:
         parts.append(f"<p>Incident data run from {first:%d %B %Y} to {last:%d %B %Y}. "
                      f"Year to date: {html.escape(params.review.ytd.label())}.</p>")

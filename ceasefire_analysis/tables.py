@@ -413,6 +413,23 @@ def note_for(review: PeriodReview, indicator: str) -> str:
     return visible_note(review.params.notes.get(indicator, ""), review.params.audience)
 
 
+def demo_banner_html(review: PeriodReview) -> str:
+    """The synthetic-data banner of a demo period's worksheet and index page: one wording for both, true for any
+    period the demo is run for. The period named is the params file's; the seed deck is cited only as the
+    model of the layout.
+
+    >>> from types import SimpleNamespace
+    >>> from ceasefire_analysis.periods import ReviewPeriod
+    >>> review = SimpleNamespace(params=SimpleNamespace(review=ReviewPeriod.from_months("2016-12", "2017-01")))
+    >>> demo_banner_html(review).split(" are ")[0]
+    '<div class="cf-banner">SYNTHETIC DEMO DATA: the numbers for Dec 2016–Jan 2017'
+    """
+    period = window_label(review.params.review.period)
+    return (f'<div class="cf-banner">SYNTHETIC DEMO DATA: the numbers for {html.escape(period)} are invented, laid '
+            "out like the worksheets of Oakland's Ceasefire performance reviews in the seed deck (California "
+            "Partnership for Safe Communities, June 2017). They describe no real person or event.</div>")
+
+
 def report_header(review: PeriodReview, title: str, purpose: str) -> HTML:
     """Title, period, purpose and (for the demo) the synthetic-data banner, with the report styles."""
     params = review.params
@@ -424,9 +441,7 @@ def report_header(review: PeriodReview, title: str, purpose: str) -> HTML:
     if first is not None:
         parts.append(f'<p class="cf-note">Incident data run from {first:%d %B %Y} to {last:%d %B %Y}.</p>')
     if review.is_demo:
-        parts.append('<div class="cf-banner">SYNTHETIC DEMO DATA: these numbers are invented to reproduce '
-                     'the layout of Oakland\'s February–March 2017 worksheets. They describe no real person '
-                     'or event.</div>')
+        parts.append(demo_banner_html(review))
     parts.append("</div>")
     return HTML("".join(parts))
 

@@ -271,3 +271,21 @@ def test_folders_left_by_a_dead_run_are_cleared(tmp_path):
     removed = remove_abandoned_staging(tmp_path)
     assert len(removed) == 2
     assert {p.name for p in tmp_path.iterdir()} == {"2017-02_2017-03", f".tmp-{os.getpid()}__2017-04_2017-05"}
+
+
+@pytest.mark.parametrize("start,end,label", [("2016-12", "2017-01", "Dec 2016–Jan 2017"),
+                                             ("2017-02", "2017-03", "Feb–Mar 2017")])
+def test_demo_banner_names_the_period_run_not_the_seeds(start, end, label):
+    """The demo run for any period: its worksheet and index page carry one banner, naming that period; the seed
+    deck is cited as the model of the layout, never as the period shown."""
+    from ceasefire_analysis.publishing import index_page
+    from ceasefire_analysis.tables import demo_banner_html, report_header
+
+    review = open_review(str(DEMO_PARAMS), period_start=start, period_end=end)
+    banner = demo_banner_html(review)
+    assert f"SYNTHETIC DEMO DATA: the numbers for {label} are invented" in banner
+    assert "seed deck" in banner and "February–March" not in banner
+    if label != "Feb–Mar 2017":
+        assert "Feb–Mar 2017" not in banner
+    for page in (report_header(review, "Worksheets", "purpose").data, index_page(review, [])):
+        assert page.count('class="cf-banner">SYNTHETIC') == 1 and banner in page
