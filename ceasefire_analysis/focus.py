@@ -387,7 +387,7 @@ def safe_city_table(incidents: pd.DataFrame, safe_city: dict, through: dt.date,
 
 # --------------------------------------------------------------------------- the worksheet
 
-def _focus_row(section: str, indicator: str, window_name: str, window: Window | None, as_of: dt.date,
+def _make_focus_row(section: str, indicator: str, window_name: str, window: Window | None, as_of: dt.date,
                actual, unit: str, **extra) -> dict:
     """One row of the indicators table (no benchmark or status: these indicators are read, not marked)."""
     row = {column: math.nan for column in schema.INDICATOR_COLUMNS}
@@ -438,7 +438,7 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
             pooled = math.nan
             if now is not None and all(_covered(w, data_start, as_of) for w in earlier):
                 pooled = share_pct(sum(s[0] for s in shares), sum(s[1] for s in shares))
-            add(_focus_row("group", indicator, window_name, window, as_of, _pct(now), "percent",
+            add(_make_focus_row("group", indicator, window_name, window, as_of, _pct(now), "percent",
                            prior_year=prior, three_year_average=pooled))
 
     for window_name, window in review.windows().items():
@@ -448,11 +448,11 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
             else:
                 known = known_before(linked_people(incidents, links, window.start, window.end, role), comms, cm)
             people = known["people"]
-            add(_focus_row("known", f"known_before_people{suffix}", window_name, window, as_of, people, "people",
+            add(_make_focus_row("known", f"known_before_people{suffix}", window_name, window, as_of, people, "people",
                            _people=people))
             for key in ("reached", "enrolled"):
                 part = known[key]
-                add(_focus_row("known", f"known_before_{key}_pct{suffix}", window_name, window, as_of,
+                add(_make_focus_row("known", f"known_before_{key}_pct{suffix}", window_name, window, as_of,
                                None if part is None else share_pct(part, people), "percent",
                                _part=part, _of=people, _base=f"known_before_people{suffix}"))
 
@@ -460,55 +460,55 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
         recorded = "group" in incidents
         groups = groups_reached(incidents, flags, comms, window.start, window.end) if recorded else \
             {"groups": None, "reached": None}
-        add(_focus_row("groups", "groups_involved", window_name, window, as_of, groups["groups"], "groups"))
+        add(_make_focus_row("groups", "groups_involved", window_name, window, as_of, groups["groups"], "groups"))
         reached_pct = None if groups["reached"] is None else share_pct(groups["reached"], groups["groups"])
-        add(_focus_row("groups", "groups_reached_pct", window_name, window, as_of, reached_pct, "percent"))
+        add(_make_focus_row("groups", "groups_reached_pct", window_name, window, as_of, reached_pct, "percent"))
 
     for window_name, window in review.windows().items():
         recorded = comms is not None and group_involvement(incidents) is not None and \
             (links is not None or flags is not None)
         summary = response_summary(response_times(incidents, links, flags, comms, window.start, window.end)) \
             if recorded else {"median_days": None, "within_14_pct": None, "none": None}
-        add(_focus_row("response", "response_median_days", window_name, window, as_of, summary["median_days"], "days"))
-        add(_focus_row("response", "response_within_14_days_pct", window_name, window, as_of,
+        add(_make_focus_row("response", "response_median_days", window_name, window, as_of, summary["median_days"], "days"))
+        add(_make_focus_row("response", "response_within_14_days_pct", window_name, window, as_of,
                        summary["within_14_pct"], "percent"))
-        add(_focus_row("response", "response_none", window_name, window, as_of, summary["none"], "incidents"))
+        add(_make_focus_row("response", "response_none", window_name, window, as_of, summary["none"], "incidents"))
 
     reached = None
     if comms is not None and params.vhr_population_estimate:
         reached = people_reached_in_year(comms, as_of)
-    add(_focus_row("scale", "reach_vs_vhr_pct", WINDOW_AS_OF, None, as_of,
+    add(_make_focus_row("scale", "reach_vs_vhr_pct", WINDOW_AS_OF, None, as_of,
                    None if reached is None else share_pct(reached, params.vhr_population_estimate), "percent",
                    _part=reached))
 
     ytd = review.ytd
     path = flagged_path(flags, comms, cm, ytd.start, ytd.end) if flags is not None else {}
     cohort = path.get("people")
-    add(_focus_row("flagged", "flagged_people", WINDOW_YTD, ytd, as_of, cohort, "people", _people=cohort))
+    add(_make_focus_row("flagged", "flagged_people", WINDOW_YTD, ytd, as_of, cohort, "people", _people=cohort))
     for key in ("reached", "enrolled"):
-        add(_focus_row("flagged", f"flagged_{key}", WINDOW_YTD, ytd, as_of, path.get(key), "people",
+        add(_make_focus_row("flagged", f"flagged_{key}", WINDOW_YTD, ytd, as_of, path.get(key), "people",
                        _people=path.get(key), _part=path.get(key), _of=cohort, _base="flagged_people"))
     retained, base = path.get("retained"), path.get("retention_base")
-    add(_focus_row("flagged", "flagged_retained_90_days_pct", WINDOW_YTD, ytd, as_of,
+    add(_make_focus_row("flagged", "flagged_retained_90_days_pct", WINDOW_YTD, ytd, as_of,
                    None if retained is None else share_pct(retained, base), "percent", _part=retained, _of=base))
     medians = (("flagged_median_days_to_communication", "median_days_to_communication", "reached"),
                ("flagged_median_days_communication_to_enrolment", "median_days_communication_to_enrolment",
                 "enrolled"))
     for indicator, key, over in medians:
-        add(_focus_row("flagged", indicator, WINDOW_YTD, ytd, as_of, path.get(key), "days", _median_of=path.get(over)))
+        add(_make_focus_row("flagged", indicator, WINDOW_YTD, ytd, as_of, path.get(key), "days", _median_of=path.get(over)))
 
     table, _ = safe_city_table(incidents, params.safe_city, safe_city_through(tables, params), data_start)
     for r in ([] if table is None else table.to_dict("records")):
         if r["counted_to"] is None:
             continue
         window = Window(Month(r["year"], 1), Month(r["counted_to"].year, r["counted_to"].month))
-        row = _focus_row("safe_city", "safe_city_shootings", WINDOW_YEAR, window, as_of, r["total"], "count")
+        row = _make_focus_row("safe_city", "safe_city_shootings", WINDOW_YEAR, window, as_of, r["total"], "count")
         row["window_end"] = r["counted_to"].isoformat()
         row["benchmark"] = r["path"]
         row["label"] += f" ({r['year']}{', partial year' if r['partial'] else ''})"
         add(row)
     if table is None:
-        add(_focus_row("safe_city", "safe_city_shootings", WINDOW_YEAR, review.ytd, as_of, None, "count"))
+        add(_make_focus_row("safe_city", "safe_city_shootings", WINDOW_YEAR, review.ytd, as_of, None, "count"))
 
     out = pd.DataFrame(rows)
     out = protect_people_counts(out, params.audience, params.small_count_threshold)

@@ -305,10 +305,11 @@ def recorded_incident_types(data: CityData) -> set[str]:
     return recorded
 
 
-def _row(worksheet: str, section: str, indicator: str, window_name: str, window: Window | None,
+def _make_row(worksheet: str, section: str, indicator: str, window_name: str, window: Window | None,
          as_of: dt.date, actual, unit: str, benchmark=None, status: str = "", prior_year=math.nan,
          three_year_average=math.nan, pct_over=math.nan, cut=math.nan, numerator=math.nan,
          denominator=math.nan) -> dict:
+    """A new row of the indicators table, built from its parts (``tables._find_row`` fetches one)."""
     return {
         "worksheet": worksheet,
         "section": section,
@@ -346,7 +347,7 @@ def outcome_worksheet(data: CityData, params: ReviewParams, covered: Coverage | 
     recorded = recorded_incident_types(data)
     for indicator, column in OUTCOME_INDICATORS.items():
         if column not in recorded:  # a type a city never records (NYPD: non-injury shootings) is not a zero
-            rows.extend(_row("outcomes", "Shootings and homicides", indicator, window_name, window, review.end,
+            rows.extend(_make_row("outcomes", "Shootings and homicides", indicator, window_name, window, review.end,
                              math.nan, "count", status=NOT_RECORDED)
                         for window_name, window in review.windows().items())
             continue
@@ -384,7 +385,7 @@ def outcome_worksheet(data: CityData, params: ReviewParams, covered: Coverage | 
             seasonal_rounded = None if seasonal is None else round_half_up(exact(round(seasonal, 9)))
             # with seasonal benchmarks on, the seasonal one decides the mark; the flat one is context
             deciding = seasonal_rounded if seasonal is not None else benchmark
-            row = _row("outcomes", "Shootings and homicides", indicator, window_name, window, review.end, actual,
+            row = _make_row("outcomes", "Shootings and homicides", indicator, window_name, window, review.end, actual,
                        "count", benchmark, outcome_status(actual, deciding), prior, average,
                        pct_over_benchmark(actual, deciding), cut_to_meet(actual, deciding))
             row["benchmark_exact"] = math.nan if exact_benchmark is None else float(exact_benchmark)
@@ -440,7 +441,7 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
         windows = review.windows().items() if windowed else [(WINDOW_AS_OF, None)]
         for window_name, window in windows:
             for indicator, unit in indicators:
-                add(_row("activities", section, indicator, window_name, window, as_of, math.nan, unit,
+                add(_make_row("activities", section, indicator, window_name, window, as_of, math.nan, unit,
                          status=NOT_RECORDED))
 
     section = "1. Direct communication"
@@ -454,16 +455,16 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
             people = distinct_people(comms, window)
             total = len(people)
             benchmark = prorated("direct_communications", window)
-            add(_row("activities", section, "direct_communications", window_name, window, as_of, total, "people",
+            add(_make_row("activities", section, "direct_communications", window_name, window, as_of, total, "people",
                      benchmark, activity_status(total, benchmark)))
             rows[-1]["benchmark_note"] = note("direct_communications", window)
             for indicator, kind in (("call_ins", schema.CALL_IN), ("custom_notifications", schema.CUSTOM_NOTIFICATION)):
-                add(_row("activities", section, indicator, window_name, window, as_of,
+                add(_make_row("activities", section, indicator, window_name, window, as_of,
                          len(distinct_people(comms, window, kind)), "people"))
             highest = int(people["highest_risk"].sum())
             pct = share_pct(highest, total)
             target = params.share_targets["direct_communications_highest_risk_pct"]
-            add(_row("activities", section, "direct_communications_highest_risk_pct", window_name, window, as_of, pct,
+            add(_make_row("activities", section, "direct_communications_highest_risk_pct", window_name, window, as_of, pct,
                      "percent", target, activity_status(pct, target), numerator=highest, denominator=total))
 
     section = "2. Relationship-focused case management"
@@ -478,20 +479,20 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
         for window_name, window in review.windows().items():
             new = cm[in_window(cm["enrolled_on"], window.start, window.end)]
             benchmark = prorated("case_management_new", window, capacity)
-            add(_row("activities", section, "case_management_new", window_name, window, as_of, len(new), "enrolments",
+            add(_make_row("activities", section, "case_management_new", window_name, window, as_of, len(new), "enrolments",
                      benchmark, activity_status(len(new), benchmark)))
             rows[-1]["benchmark_note"] = note("case_management_new", window)
             flagged = int(new["opd_highest_risk"].fillna(False).sum())
             pct = share_pct(flagged, len(new))
             target = params.share_targets["case_management_opd_highest_risk_pct"]
-            add(_row("activities", section, "case_management_opd_highest_risk_pct", window_name, window, as_of, pct,
+            add(_make_row("activities", section, "case_management_opd_highest_risk_pct", window_name, window, as_of, pct,
                      "percent", target, activity_status(pct, target), numerator=flagged, denominator=len(new)))
         active = active_caseload(cm, as_of)
-        add(_row("activities", section, "case_management_active", WINDOW_AS_OF, None, as_of, len(active), "people",
+        add(_make_row("activities", section, "case_management_active", WINDOW_AS_OF, None, as_of, len(active), "people",
                  capacity, ""))
         by_source = active["referral_source"].value_counts()
         for source in schema.REFERRAL_SOURCES:
-            add(_row("activities", section, f"case_management_active_{source}", WINDOW_AS_OF, None, as_of,
+            add(_make_row("activities", section, f"case_management_active_{source}", WINDOW_AS_OF, None, as_of,
                      int(by_source.get(source, 0)), "people"))
 
     section = "3. Targeted enforcement"
@@ -506,11 +507,11 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
             # the figure is dated by its snapshot; one taken before the period gets no mark
             snapshot = staffing_snapshot_day(data.staffing, as_of, (group,)) or as_of
             stale = snapshot < review.period.start
-            add(_row("activities", section, f"staffing_pct_{group}", WINDOW_AS_OF, None, snapshot, pct, "percent",
+            add(_make_row("activities", section, f"staffing_pct_{group}", WINDOW_AS_OF, None, snapshot, pct, "percent",
                      target, "" if stale else activity_status(pct, target),
                      numerator=int(staffing.loc[group, "filled"]), denominator=int(staffing.loc[group, "authorized"])))
             rows[-1]["benchmark_note"] = stale_staffing_note(snapshot, review.period.start) if stale else ""
-            add(_row("activities", section, f"staffing_units_{group}", WINDOW_AS_OF, None, snapshot,
+            add(_make_row("activities", section, f"staffing_units_{group}", WINDOW_AS_OF, None, snapshot,
                      int(staffing.loc[group, "units"]), "units"))
     actions = data.enforcement_actions
     if actions is not None:
@@ -522,7 +523,7 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
                 on_target = int(chosen["vhr_target"].fillna(False).sum())
                 pct = share_pct(on_target, len(chosen))
                 target = params.share_targets[indicator]
-                add(_row("activities", section, indicator, window_name, window, as_of, pct, "percent", target,
+                add(_make_row("activities", section, indicator, window_name, window, as_of, pct, "percent", target,
                          activity_status(pct, target), numerator=on_target, denominator=len(chosen)))
 
     section = "4. Partnership"
@@ -536,20 +537,20 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
             held = coordination[in_window(coordination["scheduled_on"], window.start, window.end)]
             benchmark_value = exact(params.coordination_meetings_per_month) * window.n_months
             benchmark = round_half_up(benchmark_value)
-            add(_row("activities", section, "coordination_meetings", window_name, window, as_of, len(held), "meetings",
+            add(_make_row("activities", section, "coordination_meetings", window_name, window, as_of, len(held), "meetings",
                      benchmark, activity_status(len(held), benchmark)))
             both = held["opd_lead_present"].fillna(False) & held["hsd_lead_present"].fillna(False)
-            add(_row("activities", section, "coordination_meetings_leads_present", window_name, window, as_of,
+            add(_make_row("activities", section, "coordination_meetings_leads_present", window_name, window, as_of,
                      int(both.sum()), "meetings"))
-            add(_row("activities", section, "coordination_meetings_risk_focus", window_name, window, as_of,
+            add(_make_row("activities", section, "coordination_meetings_risk_focus", window_name, window, as_of,
                      int(held["risk_focus"].fillna(False).sum()), "meetings"))
     if data.tasks is not None:
 
         for window_name, window in review.windows().items():
             due, on_time, rate = on_time_rate(data.tasks, window.start, window.end)
-            add(_row("activities", section, "deliverables_on_time_pct", window_name, window, as_of,
+            add(_make_row("activities", section, "deliverables_on_time_pct", window_name, window, as_of,
                      100 * rate, "percent", numerator=on_time, denominator=due))
-            add(_row("activities", section, "deliverables_median_days_to_complete", window_name, window, as_of,
+            add(_make_row("activities", section, "deliverables_median_days_to_complete", window_name, window, as_of,
                      median_days_to_complete(data.tasks, window.start, window.end), "days"))
     table = pd.DataFrame(rows)
     # only benchmarked rows set one (none at all when every activity is not recorded)

@@ -107,7 +107,8 @@ def status_cell(status: str, detail: str = "", through=None) -> Cell:
     return Cell("No benchmark" if not detail else detail)
 
 
-def _table_row(table: pd.DataFrame, indicator: str, window: str) -> pd.Series | None:
+def _find_row(table: pd.DataFrame, indicator: str, window: str) -> pd.Series | None:
+    """The indicators table's row for ``indicator`` over ``window``, or None when it has none."""
     match = table[(table["indicator"] == indicator) & (table["window"] == window)]
     return None if match.empty else match.iloc[0]
 
@@ -176,7 +177,7 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
     rows, classes = [], []
     for indicator in ("homicides", "nonfatal_injury_shootings", "non_injury_shootings"):
         for i, (window, window_label_text) in enumerate(labels.items()):
-            r = _table_row(table, indicator, window)
+            r = _find_row(table, indicator, window)
             incomplete = r["status"] == INCOMPLETE
             detail = ""
             if r["status"] == DOES_NOT_MEET and not math.isnan(r["pct_over_benchmark"]):
@@ -288,7 +289,7 @@ def pace_html(review: PeriodReview) -> HTML:
     rows = []
     for indicator in ("homicides", "nonfatal_injury_shootings"):
         annual = annual_outcome_benchmark(review.data, params, indicator, last.year)
-        row = _table_row(review.indicators, indicator, WINDOW_YTD)
+        row = _find_row(review.indicators, indicator, WINDOW_YTD)
         if annual is None or row["status"] == NOT_RECORDED:
             continue
         ytd_row = row
@@ -399,9 +400,9 @@ def activity_worksheet_html(review: PeriodReview) -> HTML:
                 if not math.isnan(n_units):
                     label += f" ({int(n_units)} unit{'s' if n_units != 1 else ''})"
             threshold = params.small_count_threshold
-            rows.append([label, _activity_cell(_table_row(table, indicator, WINDOW_YTD), threshold, through),
-                         _activity_cell(_table_row(table, indicator, WINDOW_PERIOD), threshold, through),
-                         _activity_cell(_table_row(table, indicator, WINDOW_AS_OF), threshold, through),
+            rows.append([label, _activity_cell(_find_row(table, indicator, WINDOW_YTD), threshold, through),
+                         _activity_cell(_find_row(table, indicator, WINDOW_PERIOD), threshold, through),
+                         _activity_cell(_find_row(table, indicator, WINDOW_AS_OF), threshold, through),
                          note_for(review, indicator)])
             classes.append("sub" if indented else "")
     caption = "Worksheet 2: activity indicators (more is better: an activity meets its benchmark at or above it)"
