@@ -1,4 +1,5 @@
-"""Charts for the reports. Each returns a matplotlib Figure that stands on its own:
+"""Charts for the reports. Each returns a :class:`Chart` (a matplotlib figure that shows itself in a notebook
+and in HTML reports), or, where the data cannot support the chart, a sentence saying why. A chart stands on its own:
 a title that says what it shows, labelled axes with units, a legend, and the
 synthetic-data label when the demo is shown.
 
@@ -32,7 +33,7 @@ BENCHMARK_COLOUR = "#2166ac"
 MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
-def _no_chart(message: str):
+def _no_chart(message: str) -> HTML:
     """What stands in for a chart the data cannot support: a sentence saying why."""
     return HTML(f'<div class="cf-report"><p class="cf-note"><strong>Chart not shown.</strong> '
                 f"{html.escape(message)}</p></div>")
@@ -280,7 +281,7 @@ def monthly_counts_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
     return Chart(fig)
 
 
-def control_chart_figure(review: PeriodReview, indicator: str) -> Chart:
+def control_chart_figure(review: PeriodReview, indicator: str) -> Chart | HTML:
     """A c-chart of monthly counts with its limits, flagged months marked."""
     if OUTCOME_INDICATORS[indicator] not in recorded_incident_types(review.data):
         return _no_chart(f"{LABELS[indicator]} are not recorded for this city.")

@@ -149,7 +149,7 @@ def safe_city_html(review: PeriodReview) -> HTML:
         "Shootings each year against the safe-city path"))
 
 
-def safe_city_chart(review: PeriodReview):
+def safe_city_chart(review: PeriodReview) -> Chart | HTML:
     """Bars of each year's shootings (the partial year hatched and labelled) under the safe-city path line."""
     table, reason = _safe_city(review)
     if table is None:

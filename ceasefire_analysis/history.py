@@ -119,12 +119,12 @@ class HistoryReport:
     """What ``history.ipynb`` shows, each item ready to display."""
 
     header: HTML
-    homicides_chart: object
-    rate_chart: object
-    footprint_chart: object
+    homicides_chart: Chart | HTML
+    rate_chart: Chart | HTML
+    footprint_chart: Chart | HTML
     facts: HTML
     sources: HTML
-    extra_chart: object = None
+    extra_chart: Chart | HTML | None = None
 
 
 def _not_shown_note(what: str, how: str) -> HTML:

@@ -291,8 +291,8 @@ def milestone_table(cohort: pd.DataFrame, events: pd.DataFrame | None, as_of: dt
 class OutcomesReport:
     header: HTML
     breakdown_table: HTML
-    breakdown_chart: object
-    curves_chart: object
+    breakdown_chart: Chart | HTML
+    curves_chart: Chart | HTML
     curves_table: HTML
     cohort_table: HTML
     comparison: HTML
@@ -368,7 +368,7 @@ def outcomes_csv(review: PeriodReview) -> str | None:
     return header + shown.to_csv(index=False, float_format="%.6g", lineterminator="\n")
 
 
-def _breakdown_chart(breakdown: pd.DataFrame, review: PeriodReview):
+def _breakdown_chart(breakdown: pd.DataFrame, review: PeriodReview) -> Chart:
     fig, ax = new_figure(9.0, 3.8)
     colours = ["#67001f", "#d6604d", "#f4a582", "#92c5de", "#e0e0e0"]
     hatches = ["xx", "//", "..", "\\\\", ""]
@@ -432,7 +432,7 @@ def comparison_html(review: PeriodReview, cohort: pd.DataFrame, reached_fits: di
     return HTML(head + f'<div class="cf-banner">{html.escape(COMPARISON_CAVEAT)}</div>' + table + "</div>")
 
 
-def _curves_chart(fits: dict, comparison_fits: dict | None, review: PeriodReview):
+def _curves_chart(fits: dict, comparison_fits: dict | None, review: PeriodReview) -> Chart:
     fig, axes = new_panels(9.0, 4.2, 1, 2, sharey=True)
     colours = {"arrest": CURRENT_COLOUR, "shot_or_killed": BENCHMARK_COLOUR}
     horizon = 36

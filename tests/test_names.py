@@ -1,0 +1,39 @@
+"""Names and annotations say what things are (GUIDE: "Names say what things are; one name, one meaning")."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import ceasefire_analysis
+
+PACKAGE_DIR = Path(ceasefire_analysis.__file__).parent
+
+
+def _functions(path: Path):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node
+
+
+def _returns_a_chart(function: ast.FunctionDef) -> bool:
+    return any(isinstance(n, ast.Return) and isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Name)
+               and n.value.func.id == "Chart" for n in ast.walk(function))
+
+
+def test_every_function_that_returns_a_chart_says_so():
+    """A function returning ``Chart(fig)`` is annotated with Chart (never Figure, never nothing)."""
+    wrong = []
+    for path in sorted(PACKAGE_DIR.glob("*.py")):
+        for function in _functions(path):
+            if _returns_a_chart(function):
+                annotation = ast.unparse(function.returns) if function.returns is not None else ""
+                if "Chart" not in annotation or "Figure" in annotation:
+                    wrong.append(f"{path.name}:{function.lineno} {function.name} -> {annotation or '(none)'}")
+    assert not wrong, "annotate these with -> Chart (or Chart | HTML):\n" + "\n".join(wrong)
+
+
+def test_a_row_is_built_by_make_and_fetched_by_find():
+    """No bare ``_row`` helper: building a row and fetching one have different names."""
+    names = {f.name for path in PACKAGE_DIR.glob("*.py") for f in _functions(path)}
+    assert "_row" not in names and "_table_row" not in names and "_missing" not in names
+    assert {"_make_row", "_find_row"} <= names
