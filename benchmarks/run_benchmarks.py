@@ -76,7 +76,7 @@ def trivial_notebooks(folder: Path, names: list[str]) -> None:
 
 
 def run_demo(out: Path, jobs: int = DEFAULT_JOBS, params: list[Path] | None = None) -> None:
-    results = reports.run_periods(params or [DEMO_PARAMS], out, jobs=jobs, stream=open(os.devnull, "w"))
+    results = reports.run_params_files(params or [DEMO_PARAMS], out, jobs=jobs, stream=open(os.devnull, "w"))
     failures = [f for r in results for f in r.failures]
     if failures:
         raise SystemExit(f"benchmark run failed: {failures}")

@@ -15,7 +15,7 @@ from .errors import CeasefireError
 from .importing import homicide_scope_hint, import_export, load_map
 from .loading import contract_name_warnings, validate_data_dir
 from .newcity import new_city, next_commands
-from .reports import render_executed, run_periods
+from .reports import render_executed, run_params_files
 from .params import params_files_in
 
 # Notebooks run in that many warm kernels at once: two where there are two cores. More than two
@@ -47,7 +47,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not params:
         print("give one or more params files or folders, or --demo for the bundled demo period", file=sys.stderr)
         return 2
-    results = run_periods(params_files_in(params), Path(args.out), jobs=args.jobs)
+    results = run_params_files(params_files_in(params), Path(args.out), jobs=args.jobs)
     failures = [line for r in results for line in r.failures]
     for r in results:
         if r.out_dir:

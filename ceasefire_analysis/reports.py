@@ -194,22 +194,23 @@ def render_notebook(name: str, params_file: str, staging: str, kernel: WarmKerne
 # --------------------------------------------------------------------------- many periods
 
 
-def run_periods(params_files: list[str | os.PathLike], out_root: str | os.PathLike, jobs: int = 1,
-                notebooks: tuple[str, ...] = tuple(REPORTS), stream=None) -> list[PeriodResult]:
-    """Render every params file's period or meeting pack; return what happened to each.
+def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.PathLike, jobs: int = 1,
+                     notebooks: tuple[str, ...] = tuple(REPORTS), stream=None) -> list[PeriodResult]:
+    """Render what each params file asks for, a review period's reports or a meeting pack; return what
+    happened to each.
 
-    Each writes ``OUT/<period_id>/`` with ``index.html``, one HTML report per notebook,
-    ``indicators.csv``, ``manifest.json`` and the executed notebooks under ``executed/``.
-    Safety rules:
+    A review period's params file writes ``OUT/<period_id>/`` with ``index.html``, one HTML report per
+    notebook (``notebooks``), ``indicators.csv``, ``manifest.json`` and (internal audience) the executed
+    notebooks under ``executed/``; a meeting params file (one with a ``meeting`` key) writes
+    ``OUT/<meeting>_<meeting_on>/`` with its pack. Safety rules:
 
-    - inputs are validated before any notebook starts; a period with bad inputs writes nothing;
-    - each period is assembled in a temporary folder and moved into place in one step,
+    - inputs are validated before any notebook starts; a params file with bad inputs writes nothing;
+    - each folder is assembled in a temporary folder and moved into place in one step,
       so a reader never sees half a period and a re-run replaces the old one whole;
     - a notebook that fails gets a failure page in place of its report; the others are kept.
 
     Notebooks run in up to ``jobs`` kernels at once; each kernel runs one notebook after another,
-    from a clean state (see executing.py). A period whose inputs fail validation is reported and
-    skipped before any notebook starts.
+    from a clean state (see executing.py). The front page ``OUT/index.html`` is rewritten at the end.
     """
     stream = stream or sys.stderr
     out_root = Path(out_root).resolve()

@@ -170,8 +170,8 @@ def test_odd_but_valid_input_runs(city, tmp_path, capsys):
                                        "M1,2017-01-12,Coordination,YES,Yes,y,TRUE\n")
     params = tmp_path / "p.yaml"
     params.write_text(GOOD_PARAMS.format(folder=city))
-    from ceasefire_analysis.reports import run_periods
-    results = run_periods([params], tmp_path / "out", notebooks=())
+    from ceasefire_analysis.reports import run_params_files
+    results = run_params_files([params], tmp_path / "out", notebooks=())
     assert results[0].failures == []
     table = pd.read_csv(tmp_path / "out" / "2017-01_2017-02" / "indicators.csv")
     actual = table.set_index(["indicator", "window"])["actual"]

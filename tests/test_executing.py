@@ -104,7 +104,7 @@ def test_shutdown_stops_the_kernel_and_removes_its_sockets(tmp_path):
 
 def test_in_a_run_a_failing_notebook_gets_its_page_and_the_next_one_starts_clean(tmp_path, monkeypatch):
     from ceasefire_analysis.config import DEMO_PARAMS
-    from ceasefire_analysis.reports import run_periods
+    from ceasefire_analysis.reports import run_params_files
 
     folder = tmp_path / "notebooks"
     folder.mkdir()
@@ -113,7 +113,7 @@ def test_in_a_run_a_failing_notebook_gets_its_page_and_the_next_one_starts_clean
     notebook(folder, "history", check_cwd, CLEAN, MESSY, "raise RuntimeError('the history server is down')")
     notebook(folder, "callin_outcomes", check_cwd, CLEAN)
     monkeypatch.setattr("ceasefire_analysis.reports.NOTEBOOKS_DIR", folder)
-    results = run_periods([DEMO_PARAMS], tmp_path / "out", jobs=1)  # one kernel runs all three, in order
+    results = run_params_files([DEMO_PARAMS], tmp_path / "out", jobs=1)  # one kernel runs all three, in order
     assert results[0].failures == ["2017-02_2017-03/history: RuntimeError: the history server is down"]
     period = tmp_path / "out" / "2017-02_2017-03"
     assert "not produced" in (period / "history.html").read_text()

@@ -6,7 +6,7 @@ import pandas as pd
 from ceasefire_analysis.config import DEMO_DATA_DIR, DEMO_PARAMS
 from ceasefire_analysis.front_page import (FRONT_PAGE_MARKER, headline_marks, is_own_front_page, read_reports_folder,
                                            scorecard)
-from ceasefire_analysis.reports import run_periods
+from ceasefire_analysis.reports import run_params_files
 
 
 def _params(tmp_path, name, start, end, audience="internal"):
@@ -23,8 +23,8 @@ def _params(tmp_path, name, start, end, audience="internal"):
 def test_front_page_lists_both_runs_newest_first_with_the_scorecard(tmp_path):
     out = tmp_path / "reports"
     # Two separate runs into one folder, the later one for an earlier period (a backfill).
-    run_periods([_params(tmp_path, "feb", "2017-02", "2017-03")], out, notebooks=())
-    run_periods([_params(tmp_path, "dec", "2016-12", "2017-01", "partner")], out, notebooks=())
+    run_params_files([_params(tmp_path, "feb", "2017-02", "2017-03")], out, notebooks=())
+    run_params_files([_params(tmp_path, "dec", "2016-12", "2017-01", "partner")], out, notebooks=())
     page = (out / "index.html").read_text(encoding="utf-8")
     assert page.index('href="2017-02_2017-03/index.html"') < page.index('href="2016-12_2017-01/index.html"')
     assert '<meta name="viewport"' in page and "@media print" in page
@@ -57,7 +57,7 @@ def test_front_page_headline_of_a_cut_extract_says_incomplete(tmp_path):
     out = tmp_path / "reports"
     params = _params(tmp_path, "cut", "2017-02", "2017-03")
     params.write_text(params.read_text(encoding="utf-8") + 'data_through: "2017-03-15"\n', encoding="utf-8")
-    run_periods([params], out, notebooks=())
+    run_params_files([params], out, notebooks=())
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "Incomplete: data through 15 Mar 2017, no marks" in page
     assert "0 meet" not in page and "indicators meet their benchmark" not in page
@@ -65,7 +65,7 @@ def test_front_page_headline_of_a_cut_extract_says_incomplete(tmp_path):
 
 def test_front_page_skips_staging_and_names_unreadable_folders(tmp_path):
     out = tmp_path / "reports"
-    run_periods([_params(tmp_path, "feb", "2017-02", "2017-03")], out, notebooks=())
+    run_params_files([_params(tmp_path, "feb", "2017-02", "2017-03")], out, notebooks=())
     (out / ".tmp-1__2017-04_2017-05").mkdir()
     broken = out / "2017-04_2017-05"
     broken.mkdir()
@@ -83,7 +83,7 @@ def test_a_users_own_index_html_is_never_written_over(tmp_path):
     out.mkdir()
     (out / "index.html").write_text("<h1>my own site</h1>\n")
     said = io.StringIO()
-    run_periods([_params(tmp_path, "feb", "2017-02", "2017-03")], out, notebooks=(), stream=said)
+    run_params_files([_params(tmp_path, "feb", "2017-02", "2017-03")], out, notebooks=(), stream=said)
     assert (out / "index.html").read_text() == "<h1>my own site</h1>\n"
     assert (out / "2017-02_2017-03" / "index.html").is_file()  # the period itself is written
     assert f"{out / 'index.html'}: not written: that index.html was not made by ceasefire" in said.getvalue()
@@ -91,9 +91,9 @@ def test_a_users_own_index_html_is_never_written_over(tmp_path):
 
     # a front page the package wrote is ours to refresh, with or without the marker of this version
     (out / "index.html").unlink()
-    run_periods([_params(tmp_path, "feb", "2017-02", "2017-03")], out, notebooks=())
+    run_params_files([_params(tmp_path, "feb", "2017-02", "2017-03")], out, notebooks=())
     page = (out / "index.html").read_text(encoding="utf-8")
     assert is_own_front_page(out / "index.html") and "2017-02_2017-03/index.html" in page
     (out / "index.html").write_text(page.replace(FRONT_PAGE_MARKER, ""), encoding="utf-8")  # an older version's
-    run_periods([_params(tmp_path, "dec", "2016-12", "2017-01")], out, notebooks=())
+    run_params_files([_params(tmp_path, "dec", "2016-12", "2017-01")], out, notebooks=())
     assert "2016-12_2017-01/index.html" in (out / "index.html").read_text(encoding="utf-8")

@@ -13,7 +13,7 @@ from ceasefire_analysis.config import DEMO_DATA_DIR, DEMO_MARKER, is_demo_dir
 from ceasefire_analysis.errors import CeasefireError, InputError
 from ceasefire_analysis.loading import load_data_dir, prune_caches, validate_data_dir
 from ceasefire_analysis.privacy import resolve_id_key
-from ceasefire_analysis.reports import run_periods
+from ceasefire_analysis.reports import run_params_files
 
 from conftest import BASE_ROWS, write_rows
 
@@ -193,7 +193,7 @@ def test_identical_rows_are_a_warning_with_counts_in_the_reports_and_the_manifes
     folder = make_city(incidents=victims + homicides + homicides[:7])  # 7 rows exported twice, at the end
     params = tmp_path / "p.yaml"
     params.write_text(f"city: Twice\nperiod_start: '2017-02'\nperiod_end: '2017-03'\ndata_dir: {folder}\n")
-    [result] = run_periods([params], tmp_path / "out", notebooks=(), stream=io.StringIO())
+    [result] = run_params_files([params], tmp_path / "out", notebooks=(), stream=io.StringIO())
     assert result.error == ""
     folder_out = tmp_path / "out" / "2017-02_2017-03"
     manifest = json.loads((folder_out / "manifest.json").read_text())
@@ -291,7 +291,7 @@ def test_no_case_number_in_any_byte_of_partner_or_public_output(make_city, tmp_p
     params.write_text(f"city: Planted\nperiod_start: '2017-02'\nperiod_end: '2017-03'\ndata_dir: {folder}\n"
                       f"audience: {audience}\n")
     stream = io.StringIO()
-    [result] = run_periods([params], tmp_path / "out", notebooks=("worksheet",), stream=stream)
+    [result] = run_params_files([params], tmp_path / "out", notebooks=("worksheet",), stream=stream)
     assert result.failures == []
     out = tmp_path / "out" / "2017-02_2017-03"
     assert "appear both as a non-fatal injury shooting and as a homicide" in (out / "index.html").read_text()

@@ -144,7 +144,7 @@ def test_the_checks_see_a_cycle_hidden_in_a_function(tmp_path):
         "(counts, indicators, statistics), a later layer"]
 
 
-@pytest.mark.parametrize("text", ["from . import reports\n", "from .reports import run_periods\n",
+@pytest.mark.parametrize("text", ["from . import reports\n", "from .reports import run_params_files\n",
                                   "import ceasefire_analysis.reports as r\n"])
 def test_each_spelling_of_an_import_is_seen(tmp_path, text):
     package = write_package(tmp_path, {"schema": text, "reports": ""})

@@ -17,7 +17,7 @@ from ceasefire_analysis.meetings import (
     flagged_by_reviews_cells, people_count_cells, prior_deliverables_html, risk_assessment_html, with_window,
 )
 from ceasefire_analysis.params import load_params
-from ceasefire_analysis.reports import run_periods
+from ceasefire_analysis.reports import run_params_files
 from ceasefire_analysis.review import open_review, previous_next_steps
 from ceasefire_analysis.tables import next_step_status_counts, next_steps_html
 
@@ -235,8 +235,8 @@ def test_public_and_partner_packs_leak_nothing_in_any_byte_written(planted_city,
                         f"audience: {audience}\npartnership_notes: ['internal: call {NOTE_NAME} about the list', "
                         "'Keep the hospital line open.']\n")
         files.append(path)
-    results = run_periods(files[:2], tmp_path / "public", jobs=2)
-    results += run_periods(files[2:], tmp_path / "partner")
+    results = run_params_files(files[:2], tmp_path / "public", jobs=2)
+    results += run_params_files(files[2:], tmp_path / "partner")
     assert [r.failures for r in results] == [[], [], []]
     public = [p for p in (tmp_path / "public").rglob("*") if p.is_file()]
     partner = [p for p in (tmp_path / "partner").rglob("*") if p.is_file()]

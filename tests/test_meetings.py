@@ -15,7 +15,7 @@ from ceasefire_analysis.meetings import (
     days_overdue, is_on_time, last_meeting_before, median_days_to_complete, meeting_params_from_values, on_time_rate,
     open_on, repeat_groups, shooting_incidents, weekly_comparison,
 )
-from ceasefire_analysis.reports import run_periods
+from ceasefire_analysis.reports import run_params_files
 
 TASKS = pd.DataFrame({
     "task_id": ["a", "b", "c", "d", "e"],
@@ -100,7 +100,7 @@ def test_worksheet_task_indicators_from_hand_made_tasks(demo_data, demo_params):
 @pytest.fixture(scope="module")
 def packs(tmp_path_factory):
     out = tmp_path_factory.mktemp("packs")
-    results = run_periods([PARAMS_DIR / "shooting_review_2017-03-28.yaml", PARAMS_DIR / "coordination_2017-03-09.yaml"],
+    results = run_params_files([PARAMS_DIR / "shooting_review_2017-03-28.yaml", PARAMS_DIR / "coordination_2017-03-09.yaml"],
                           out, jobs=2)
     return results, out
 
@@ -158,7 +158,7 @@ def test_packs_without_task_or_flag_data_say_so(make_city, tmp_path):
     review.write_text(f"meeting: shooting_review\ncity: T\ndata_dir: {folder}\nmeeting_on: '2017-01-16'\n")
     coordination = tmp_path / "coordination.yaml"
     coordination.write_text(f"meeting: coordination\ncity: T\ndata_dir: {folder}\nmeeting_on: '2017-01-26'\n")
-    results = run_periods([review, coordination], tmp_path / "out")
+    results = run_params_files([review, coordination], tmp_path / "out")
     assert [r.failures for r in results] == [[], []]
     text = _text((tmp_path / "out" / "shooting_review_2017-01-16" / "shooting_review.html").read_text())
     # no earlier shooting review on record: the last 7 days

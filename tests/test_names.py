@@ -37,3 +37,10 @@ def test_a_row_is_built_by_make_and_fetched_by_find():
     names = {f.name for path in PACKAGE_DIR.glob("*.py") for f in _functions(path)}
     assert "_row" not in names and "_table_row" not in names and "_missing" not in names
     assert {"_make_row", "_find_row"} <= names
+
+
+def test_the_run_function_is_named_for_what_it_takes():
+    """``ceasefire run`` renders review periods and meeting packs alike: its function is named for params files."""
+    from ceasefire_analysis import reports
+    assert hasattr(reports, "run_params_files") and not hasattr(reports, "run_periods")
+    assert "meeting pack" in reports.run_params_files.__doc__.splitlines()[0]

@@ -14,7 +14,7 @@ import pytest
 from ceasefire_analysis import publishing, reports
 from ceasefire_analysis.cli import main
 from ceasefire_analysis.config import DEMO_PARAMS
-from ceasefire_analysis.reports import run_periods
+from ceasefire_analysis.reports import run_params_files
 
 PERIOD = "2017-02_2017-03"
 
@@ -30,20 +30,20 @@ def test_a_rerun_keeps_look_alike_user_folders_and_the_users_own_files(tmp_path)
     for folder in (photos, thesis):
         folder.mkdir(parents=True)
         (folder / "keep.txt").write_text("mine")
-    run_periods([DEMO_PARAMS], out, notebooks=())
+    run_params_files([DEMO_PARAMS], out, notebooks=())
     notes = out / PERIOD / "my_notes.txt"
     notes.write_text("what the chair asked")
     (out / PERIOD / "drafts").mkdir()
     (out / PERIOD / "drafts" / "a.txt").write_text("draft")
     stream = io.StringIO()
-    run_periods([DEMO_PARAMS], out, notebooks=(), stream=stream)
+    run_params_files([DEMO_PARAMS], out, notebooks=(), stream=stream)
     assert (photos / "keep.txt").read_text() == "mine" and (thesis / "keep.txt").read_text() == "mine"
     assert notes.read_text() == "what the chair asked"
     assert (out / PERIOD / "drafts" / "a.txt").read_text() == "draft"
     assert "kept your file my_notes.txt" in stream.getvalue()
     assert hidden_folders(out) == [".old-photos-2019", ".tmp-4242__thesis"]
     # and a third run still keeps them: the manifest lists only what the package wrote
-    run_periods([DEMO_PARAMS], out, notebooks=(), stream=io.StringIO())
+    run_params_files([DEMO_PARAMS], out, notebooks=(), stream=io.StringIO())
     assert notes.read_text() == "what the chair asked"
     assert not (out / PERIOD / "my_notes.txt.kept").exists()
 
@@ -53,7 +53,7 @@ def test_a_period_folder_the_package_did_not_write_is_never_replaced(tmp_path):
     (out / PERIOD).mkdir(parents=True)
     (out / PERIOD / "thesis.docx").write_text("years of work")
     stream = io.StringIO()
-    results = run_periods([DEMO_PARAMS], out, notebooks=(), stream=stream)
+    results = run_params_files([DEMO_PARAMS], out, notebooks=(), stream=stream)
     assert "was not written by ceasefire" in results[0].error
     assert (out / PERIOD / "thesis.docx").read_text() == "years of work"
     assert hidden_folders(out) == []
@@ -104,7 +104,7 @@ def test_a_file_in_the_way_of_the_period_folder_is_one_sentence(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / PERIOD).write_text("a file")
-    results = run_periods([DEMO_PARAMS], out, notebooks=(), stream=io.StringIO())
+    results = run_params_files([DEMO_PARAMS], out, notebooks=(), stream=io.StringIO())
     assert "a file is in the way" in results[0].error
     assert (out / PERIOD).read_text() == "a file" and hidden_folders(out) == []
 
@@ -122,7 +122,7 @@ def test_a_read_only_output_folder_is_one_sentence(tmp_path, monkeypatch, capsys
 @pytest.mark.parametrize("failing_write", [1, 2, 3])
 def test_a_full_disk_is_one_sentence_and_leaves_no_staging(tmp_path, monkeypatch, failing_write):
     out = tmp_path / "out"
-    run_periods([DEMO_PARAMS], out, notebooks=(), stream=io.StringIO())  # a previous good run
+    run_params_files([DEMO_PARAMS], out, notebooks=(), stream=io.StringIO())  # a previous good run
     before = (out / PERIOD / "manifest.json").read_bytes()
     real = publishing.write_text_atomic
     calls = []
@@ -135,7 +135,7 @@ def test_a_full_disk_is_one_sentence_and_leaves_no_staging(tmp_path, monkeypatch
 
     monkeypatch.setattr(publishing, "write_text_atomic", full_disk)  # the publisher writes every file
     stream = io.StringIO()
-    results = run_periods([DEMO_PARAMS], out, notebooks=(), stream=stream)
+    results = run_params_files([DEMO_PARAMS], out, notebooks=(), stream=stream)
     assert results[0].error == f"cannot write the reports in {out}: the disk is full."
     assert "Traceback" not in stream.getvalue() and "the disk is full" in stream.getvalue()
     assert hidden_folders(out) == []
@@ -147,10 +147,10 @@ def test_a_refused_run_leaves_no_empty_output_folder(make_city, tmp_path):
     params = tmp_path / "p.yaml"
     params.write_text(f"city: T\nperiod_start: '2017-02'\nperiod_end: '2017-03'\ndata_dir: {folder}\n")
     out = tmp_path / "reports"
-    results = run_periods([params, tmp_path / "none.yaml"], out, notebooks=(), stream=io.StringIO())
+    results = run_params_files([params, tmp_path / "none.yaml"], out, notebooks=(), stream=io.StringIO())
     assert all(r.error for r in results) and not out.exists()
     out.mkdir()  # a folder that was there before is left, of course
-    run_periods([params], out, notebooks=(), stream=io.StringIO())
+    run_params_files([params], out, notebooks=(), stream=io.StringIO())
     assert out.is_dir()
 
 
@@ -160,7 +160,7 @@ def test_out_inside_the_data_folder_is_refused(make_city, tmp_path):
     params.write_text(f"city: T\nperiod_start: '2017-01'\nperiod_end: '2017-01'\ndata_dir: {folder}\n")
     before = sorted(p.name for p in folder.iterdir())
     for out in (folder, folder / "reports"):
-        results = run_periods([params], out, notebooks=(), stream=io.StringIO())
+        results = run_params_files([params], out, notebooks=(), stream=io.StringIO())
         assert f"is inside the data folder {folder.resolve()}" in results[0].error
         assert sorted(p.name for p in folder.iterdir()) == before  # nothing written among the raw files
 
@@ -177,5 +177,5 @@ def test_ctrl_c_while_notebooks_run_leaves_no_staging_folder(tmp_path, monkeypat
     monkeypatch.setattr(reports, "render_notebook", interrupted)
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
-        run_periods([DEMO_PARAMS], out, notebooks=("worksheet",), stream=io.StringIO())
+        run_params_files([DEMO_PARAMS], out, notebooks=("worksheet",), stream=io.StringIO())
     assert hidden_folders(out) == [] and not (out / PERIOD).exists()

@@ -9,7 +9,7 @@ import pytest
 
 from ceasefire_analysis.charts import year_to_date_chart
 from ceasefire_analysis.config import DEMO_DATA_DIR, DEMO_PARAMS
-from ceasefire_analysis.reports import REPORTS, run_periods
+from ceasefire_analysis.reports import REPORTS, run_params_files
 from ceasefire_analysis.review import open_review
 
 HTML_FILES = ["index.html"] + [f"{name}.html" for name in REPORTS]
@@ -130,7 +130,7 @@ def test_bad_params_writes_nothing(tmp_path):
     bad = tmp_path / "p.yaml"
     bad.write_text(DEMO_PARAMS.read_text() + "\nbenchmark_reductoin: 0.2\n")
     out = tmp_path / "out"
-    results = run_periods([bad], out)
+    results = run_params_files([bad], out)
     assert results[0].error and "benchmark_reductoin" in results[0].error
     assert not out.exists() or not any(out.iterdir())
 
@@ -146,7 +146,7 @@ def test_failed_notebook_leaves_other_reports_and_a_failure_page(tmp_path, monke
     broken.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(broken, notebooks / "history.ipynb")
     monkeypatch.setattr("ceasefire_analysis.reports.NOTEBOOKS_DIR", notebooks)
-    results = run_periods([DEMO_PARAMS], tmp_path / "out", notebooks=("worksheet", "history"))
+    results = run_params_files([DEMO_PARAMS], tmp_path / "out", notebooks=("worksheet", "history"))
     folder = tmp_path / "out" / "2017-02_2017-03"
     assert results[0].failures == ["2017-02_2017-03/history: RuntimeError: the history server is down"]
     assert "Worksheet 1" in (folder / "worksheet.html").read_text()
@@ -159,7 +159,7 @@ def test_failed_notebook_leaves_other_reports_and_a_failure_page(tmp_path, monke
 
 def test_rerun_replaces_the_period_and_is_deterministic(rendered_demo, tmp_path):
     out = tmp_path / "out"
-    run_periods([DEMO_PARAMS], out, notebooks=())
+    run_params_files([DEMO_PARAMS], out, notebooks=())
     first = (out / "2017-02_2017-03" / "indicators.csv").read_bytes()
     # a file the older run made (its manifest lists it) and this run does not make goes
     stale = out / "2017-02_2017-03" / "stale.txt"
@@ -167,7 +167,7 @@ def test_rerun_replaces_the_period_and_is_deterministic(rendered_demo, tmp_path)
     manifest_path = out / "2017-02_2017-03" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest_path.write_text(json.dumps({**manifest, "outputs": manifest["outputs"] + ["stale.txt"]}))
-    run_periods([DEMO_PARAMS], out, notebooks=())
+    run_params_files([DEMO_PARAMS], out, notebooks=())
     assert not stale.exists()
     assert (out / "2017-02_2017-03" / "indicators.csv").read_bytes() == first
     assert first == (rendered_demo[1] / "indicators.csv").read_bytes()
@@ -185,7 +185,7 @@ def test_a_new_city_with_weeks_of_data_gets_readable_reports(make_city, tmp_path
     params = tmp_path / "new.yaml"
     params.write_text(f"city: Newtown\nperiod_start: '2017-01'\nperiod_end: '2017-01'\ndata_dir: {folder}\n"
                       "seasonal_benchmarks: true\n")
-    results = run_periods([params], tmp_path / "out")
+    results = run_params_files([params], tmp_path / "out")
     assert results[0].failures == []
     folder_out = tmp_path / "out" / "2017-01_2017-01"
     worksheet = (folder_out / "worksheet.html").read_text()

@@ -11,7 +11,7 @@ from ceasefire_analysis.loading import _cache_dir_for, find_input
 from ceasefire_analysis.indicators import lookup
 from ceasefire_analysis.privacy import Relation, protect_indicators, resolve_id_key, suppress_cells
 from ceasefire_analysis.quality import empty_months, late_reporting, reconcile_victims
-from ceasefire_analysis.reports import run_periods
+from ceasefire_analysis.reports import run_params_files
 from ceasefire_analysis.schema import FILE_SPECS
 
 from conftest import write_rows
@@ -120,7 +120,7 @@ def _planted_run(root):
                       f"previous_next_steps:\n  - {{text: '{note}', status: done}}\n"
                       f"  - {{text: 'Hold a call-in.', status: done, note: '{note}'}}\n")
     out = root / "out"
-    results = run_periods([params], out)
+    results = run_params_files([params], out)
     paths = {spec.name: find_input(city, spec) for spec in FILE_SPECS}
     cache = _cache_dir_for({name: sha256_of(p) for name, p in paths.items() if p is not None}, resolve_id_key(city),
                            city)
@@ -179,7 +179,7 @@ def test_small_city_reports_say_what_is_missing(planted_run):
 
 def test_run_is_deterministic_and_leaves_raw_data_alone(rendered_demo, tmp_path):
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in DEMO_DATA_DIR.iterdir()}
-    results = run_periods([DEMO_PARAMS], tmp_path)
+    results = run_params_files([DEMO_PARAMS], tmp_path)
     assert results[0].failures == []
     after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in DEMO_DATA_DIR.iterdir()}
     assert before == after
@@ -197,7 +197,7 @@ def test_public_run_hides_small_counts(tmp_path):
     params = tmp_path / "public.yaml"
     params.write_text(DEMO_PARAMS.read_text().replace("../data/raw/demo", str(DEMO_DATA_DIR))
                       + "audience: public\nsmall_count_threshold: 15\n")
-    run_periods([params], tmp_path / "out", notebooks=("worksheet",))
+    run_params_files([params], tmp_path / "out", notebooks=("worksheet",))
     folder = tmp_path / "out" / "2017-02_2017-03"
     table = pd.read_csv(folder / "indicators.csv", keep_default_na=False)
     call_ins = table[(table["indicator"] == "call_ins")]
@@ -219,7 +219,7 @@ def test_victim_identifiers_are_hashed_and_quality_warnings_reach_the_report(mak
     folder = make_city(incidents=incidents)
     params = tmp_path / "q.yaml"
     params.write_text(f"city: Q\nperiod_start: '2016-12'\nperiod_end: '2017-01'\ndata_dir: {folder}\n")
-    run_periods([params], tmp_path / "out", notebooks=("worksheet",))
+    run_params_files([params], tmp_path / "out", notebooks=("worksheet",))
     html = (tmp_path / "out" / "2016-12_2017-01" / "worksheet.html").read_text()
     assert "No incident at all is recorded in 2016-12" in html
     assert "appear both as a non-fatal injury shooting and as a homicide (incidents K-1)" in html

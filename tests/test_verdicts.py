@@ -101,25 +101,25 @@ def test_a_period_after_the_data_end_is_refused_naming_the_last_date(make_city):
 
 
 def test_a_period_after_the_data_end_stops_the_run_before_any_notebook(make_city, tmp_path):
-    from ceasefire_analysis.reports import run_periods
+    from ceasefire_analysis.reports import run_params_files
 
     folder = _steady_city(make_city, "2017-03-15")
     params = tmp_path / "late.yaml"
     params.write_text(f"city: T\nperiod_start: '2017-11'\nperiod_end: '2017-12'\ndata_dir: {folder}\n")
     log = io.StringIO()
-    results = run_periods([params], tmp_path / "out", notebooks=(), stream=log)
+    results = run_params_files([params], tmp_path / "out", notebooks=(), stream=log)
     assert "15 Mar 2017" in results[0].error and "not run" in log.getvalue()
     assert not (tmp_path / "out" / "2017-11_2017-12").exists()
 
 
 def test_the_terminal_warns_once_and_the_manifest_records_coverage(make_city, tmp_path):
-    from ceasefire_analysis.reports import run_periods
+    from ceasefire_analysis.reports import run_params_files
 
     folder = _steady_city(make_city, "2017-03-15")
     params = tmp_path / "cut.yaml"
     params.write_text(f"city: T\nperiod_start: '2017-02'\nperiod_end: '2017-03'\ndata_dir: {folder}\n")
     log = io.StringIO()
-    run_periods([params], tmp_path / "out", notebooks=(), stream=log)
+    run_params_files([params], tmp_path / "out", notebooks=(), stream=log)
     warnings = [line for line in log.getvalue().splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1 and "15 Mar 2017" in warnings[0]
     manifest = json.loads((tmp_path / "out" / "2017-02_2017-03" / "manifest.json").read_text())
@@ -255,7 +255,7 @@ def test_every_status_is_an_allowed_value(demo_indicators, make_city):
 # --------------------------------------------------------------------------- 3. what public output leaves out
 
 def test_public_output_leaves_out_internal_notes_and_absolute_paths(make_city, tmp_path):
-    from ceasefire_analysis.reports import run_periods
+    from ceasefire_analysis.reports import run_params_files
     from ceasefire_analysis.tables import next_steps_html, note_for
 
     folder = _steady_city(make_city, "2017-03-31")
@@ -268,7 +268,7 @@ def test_public_output_leaves_out_internal_notes_and_absolute_paths(make_city, t
     assert note_for(review, "call_ins") == "" and note_for(review, "coordination_meetings") == "Two meetings moved."
     steps = next_steps_html(review).data
     assert "Quill" not in steps and "Publish the review." in steps
-    run_periods([params], tmp_path / "out", notebooks=(), stream=io.StringIO())
+    run_params_files([params], tmp_path / "out", notebooks=(), stream=io.StringIO())
     index = (tmp_path / "out" / "2017-02_2017-03" / "index.html").read_text()
     provenance = re.search(r'class="cf-provenance">(.*?)</p>', index).group(1)
     assert "params: public.yaml;" in provenance and str(tmp_path) not in index
