@@ -26,8 +26,8 @@ from .coverage import Coverage, data_coverage_of, incident_coverage, so_far_text
 from .loading import CityData
 from .params import ReviewParams
 from .periods import Month, Window, exact, round_half_up
-from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, NOT_RECORDED, WINDOW_AS_OF
-from .statistics import add_chance_columns, seasonal_benchmark, seasonal_shares
+from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, NOT_RECORDED, WINDOW_AS_OF, WINDOW_YTD
+from .statistics import add_chance_columns, pace_probability, seasonal_benchmark, seasonal_shares
 
 OUTCOME_INDICATORS = {
     "homicides": schema.HOMICIDE,
@@ -416,6 +416,33 @@ def annual_outcome_benchmark(data: CityData, params: ReviewParams, indicator: st
     monthly = monthly_counts(data)
     coverage = incident_months(data, coverage_of(data, params))
     return outcome_annual_benchmarks(indicator, [year], monthly, coverage, params).get(year)
+
+
+def outcome_pace(data: CityData, params: ReviewParams, table: pd.DataFrame,
+                 coverage: Coverage | None = None) -> pd.DataFrame:
+    """The chance that each benchmarked outcome ends the review's year at or under its annual benchmark.
+
+    The year to date's count comes from ``table`` (the indicators table); the rest of the year is assumed to
+    run at the benchmark's pace, split by the seasonal shares when the seasonal benchmark decides the mark
+    (:func:`statistics.pace_probability`). Outcomes with no annual benchmark for the year, or not recorded
+    for the city, are left out. Columns: ``indicator``, ``ytd``, ``annual_benchmark``, ``chance_of_meeting``.
+    """
+    last = params.review.period.last
+    monthly = monthly_counts(data)
+    months = incident_months(data, coverage) if coverage is not None else None
+    rows = []
+    for indicator in BENCHMARKED_OUTCOMES:
+        annual = annual_outcome_benchmark(data, params, indicator, last.year)
+        ytd_row = table[(table["indicator"] == indicator) & (table["window"] == WINDOW_YTD)]
+        if annual is None or ytd_row.empty or ytd_row["status"].iloc[0] == NOT_RECORDED:
+            continue
+        ytd = int(ytd_row["actual"].iloc[0])
+        seasonal = ytd_row.iloc[0].get("decided_by") == "seasonal"
+        shares = (outcome_seasonal_shares(monthly, OUTCOME_INDICATORS[indicator], last.year, months, params)
+                  if seasonal else None)
+        rows.append({"indicator": indicator, "ytd": ytd, "annual_benchmark": annual,
+                     "chance_of_meeting": pace_probability(ytd, annual, last.month, shares)})
+    return pd.DataFrame(rows, columns=["indicator", "ytd", "annual_benchmark", "chance_of_meeting"])
 
 
 def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:

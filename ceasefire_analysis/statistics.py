@@ -241,6 +241,37 @@ def minimum_detectable_counts(benchmark: float, alpha: float = VERDICT_ALPHA) ->
     return high, (low if low >= 0 else None)
 
 
+def stand_out_counts(outcomes: pd.DataFrame, alpha: float = VERDICT_ALPHA) -> pd.DataFrame:
+    """Per outcome row with a benchmark: the counts that would stand out from chance against the benchmark that
+    decides its mark (the seasonal one when ``decided_by`` is ``seasonal``).
+
+    Columns: the row's ``indicator``, ``window``, ``label``, ``status``; ``benchmark`` (the deciding benchmark as
+    shown, rounded), ``benchmark_exact`` (unrounded); ``high`` and ``low`` (:func:`minimum_detectable_counts`;
+    NaN when no count qualifies) and ``high_change``, ``low_change``: how far each lies from the benchmark, as a
+    fraction of it. Rows without a benchmark are left out; the index is the input's.
+
+    >>> rows = pd.DataFrame({"indicator": ["homicides"], "window": ["period"], "label": ["Homicides"],
+    ...                      "status": ["meets"], "benchmark": [12], "benchmark_exact": [12.0]})
+    >>> stand_out_counts(rows)[["high", "high_change", "low", "low_change"]].round(4).values.tolist()
+    [[20.0, 0.6667, 5.0, 0.5833]]
+    """
+    with_benchmark = outcomes[outcomes["benchmark_exact"].notna()]
+    seasonal = with_benchmark.get("decided_by", pd.Series("", index=with_benchmark.index)).eq("seasonal")
+    out = with_benchmark[["indicator", "window", "label", "status"]].copy()
+    if "benchmark_seasonal_exact" in with_benchmark:
+        out["benchmark"] = with_benchmark["benchmark_seasonal"].where(seasonal, with_benchmark["benchmark"])
+        out["benchmark_exact"] = with_benchmark["benchmark_seasonal_exact"].where(
+            seasonal, with_benchmark["benchmark_exact"])
+    else:
+        out["benchmark"], out["benchmark_exact"] = with_benchmark["benchmark"], with_benchmark["benchmark_exact"]
+    counts = [minimum_detectable_counts(float(b), alpha) for b in out["benchmark_exact"]]
+    out["high"] = [math.nan if high is None else float(high) for high, _ in counts]
+    out["low"] = [math.nan if low is None else float(low) for _, low in counts]
+    out["high_change"] = out["high"] / out["benchmark_exact"] - 1
+    out["low_change"] = 1 - out["low"] / out["benchmark_exact"]
+    return out
+
+
 def add_chance_columns(outcomes: pd.DataFrame) -> pd.DataFrame:
     """Add ``p_vs_benchmark``, ``p_vs_prior_year``, ``p_vs_three_year_average`` and ``verdict`` to outcome rows.
 

@@ -1,6 +1,7 @@
 """Tables and text for the reports, built as HTML from the indicator table.
 
-Everything here formats numbers that were computed elsewhere; nothing is retyped.
+Everything here formats numbers that were computed elsewhere (the pace and the counts that would stand out
+come from ``indicators.outcome_pace`` and ``statistics.stand_out_counts``); nothing is retyped.
 Status is always a word plus a symbol, so it reads in greyscale and to a screen reader.
 """
 from __future__ import annotations
@@ -14,22 +15,18 @@ import pandas as pd
 from IPython.display import HTML
 
 from . import schema
-from .counts import monthly_counts
 from .coverage import incident_coverage, so_far_text
 from .formatting import (
     is_missing,
     format_chance, format_count, format_day, format_fraction, format_share, format_value, row_window_label, window_label,
     windows_span_label,
 )
-from .indicators import (
-    LABELS, OUTCOME_INDICATORS, annual_outcome_benchmark, incident_months, outcome_seasonal_shares,
-    same_day_years_earlier,
-)
+from .indicators import LABELS, outcome_pace, same_day_years_earlier
 from .params import NEXT_STEP_STATUSES, NOT_REPORTED
 from .privacy import hidden_text, suppresses_small_counts, visible_note, visible_steps, without_absolute_paths
 from .review import PeriodReview, previous_next_steps, provenance
 from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, NOT_RECORDED, WINDOW_AS_OF, WINDOW_PERIOD, WINDOW_YTD
-from .statistics import VERDICT_ALPHA, minimum_detectable_counts, pace_probability, shortfall_chance
+from .statistics import VERDICT_ALPHA, shortfall_chance, stand_out_counts
 
 REPORT_CSS = """
 <style>
@@ -238,20 +235,19 @@ def chance_text(r: pd.Series) -> str:
 def how_to_read_html(review: PeriodReview) -> HTML:
     """What size of change the counts could show at all: the count that would stand out from chance per window."""
     table = review.indicators
+    outcomes = table[table["worksheet"].eq("outcomes")]
     rows = []
-    for _, r in table[table["worksheet"].eq("outcomes") & table["benchmark_exact"].notna()].iterrows():
-        seasonal = r.get("decided_by") == "seasonal"
-        bench = r["benchmark_seasonal_exact"] if seasonal else r["benchmark_exact"]
-        shown = r["benchmark_seasonal"] if seasonal else r["benchmark"]
-        high, low = minimum_detectable_counts(bench)
-        up = f"{high} or more (+{format_share(high / bench - 1)})" if high is not None else "n/a"
-        down = f"{low} or fewer (−{format_share(1 - low / bench)})" if low is not None else "no count is low enough"
+    for i, r in stand_out_counts(outcomes).iterrows():
+        up = (f"{format_count(r['high'])} or more (+{format_share(r['high_change'])})" if not is_missing(r["high"])
+              else "n/a")
+        down = (f"{format_count(r['low'])} or fewer (−{format_share(r['low_change'])})" if not is_missing(r["low"])
+                else "no count is low enough")
         window = window_cells(review)[r["window"]].replace("\n", ", ")
         if r["status"] == INCOMPLETE:
             # thresholds for a whole window mean nothing beside a count of part of it
             through = review.coverage.through if review.coverage else None
-            up, down = f"Not shown: the window is not complete ({gap_note(r, through)})", ""
-        rows.append([r["label"], window, Cell(format_count(shown), "num"), up, down])
+            up, down = f"Not shown: the window is not complete ({gap_note(outcomes.loc[i], through)})", ""
+        rows.append([r["label"], window, Cell(format_count(r["benchmark"]), "num"), up, down])
     intro = (f'<div class="cf-report"><h2>How to read this: what the counts can and cannot show</h2>'
              f"<p>Shootings and homicides are counted in small numbers, and small numbers vary by chance. "
              f"“Could it be chance?” gives the probability of a count at least as far from the benchmark, in "
@@ -278,28 +274,15 @@ def pace_html(review: PeriodReview) -> HTML:
     """Probability that each outcome ends the year at or under its annual benchmark."""
     params = review.params
     last = params.review.period.last
-    monthly = monthly_counts(review.data)
     outcome_coverage = incident_coverage(review.coverage, review.data.incidents) if review.coverage else None
     if outcome_coverage is not None and not outcome_coverage.covers_window(params.review.ytd.start,
                                                                            params.review.ytd.end):
         gap = outcome_coverage.gap_text(params.review.ytd.start) if outcome_coverage.through else "no incident data"
         return HTML(f'<p class="cf-note">No pace is computed: the year to date is not complete '
                     f"({html.escape(gap)}).</p>")
-    coverage = incident_months(review.data, review.coverage) if review.coverage else None
-    rows = []
-    for indicator in ("homicides", "nonfatal_injury_shootings"):
-        annual = annual_outcome_benchmark(review.data, params, indicator, last.year)
-        row = _find_row(review.indicators, indicator, WINDOW_YTD)
-        if annual is None or row["status"] == NOT_RECORDED:
-            continue
-        ytd_row = row
-        ytd = int(ytd_row["actual"])
-        seasonal = ytd_row.get("decided_by") == "seasonal"
-        shares = outcome_seasonal_shares(monthly, OUTCOME_INDICATORS[indicator], last.year, coverage, params) \
-            if seasonal else None
-        p = pace_probability(ytd, annual, last.month, shares)
-        rows.append([LABELS[indicator], Cell(format_count(ytd), "num"), Cell(format_count(annual), "num"),
-                     Cell(format_share(p), "num")])
+    pace = outcome_pace(review.data, params, review.indicators, review.coverage)
+    rows = [[LABELS[r["indicator"]], Cell(format_count(r["ytd"]), "num"), Cell(format_count(r["annual_benchmark"]), "num"),
+             Cell(format_share(r["chance_of_meeting"]), "num")] for _, r in pace.iterrows()]
     if not rows:
         return HTML('<p class="cf-note">No annual benchmark for this year, so no chance of meeting one.</p>')
     basis = "its seasonal pattern" if params.seasonal_benchmarks else "an even monthly pace"

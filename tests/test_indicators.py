@@ -232,3 +232,25 @@ def test_share_targets_come_from_the_params_file(make_city, city_params):
     assert lookup(seed, "direct_communications_highest_risk_pct", "period", "status") == "does_not_meet"
     assert lookup(own, "staffing_pct_ceasefire", "as_of", "status") == "meets"
     assert lookup(own, "direct_communications_highest_risk_pct", "period", "status") == "meets"
+
+
+def test_outcome_pace_by_hand(make_city, city_params):
+    """Oct-Nov 2017 review, 10 homicides so far against 12 for the year: December's expected count is
+    12/12 = 1 and the year meets its benchmark with 2 or fewer more, P = e^-1 (1 + 1 + 1/2) = 0.9197.
+    4 non-fatal shootings against 3: already over, P = 0. Non-injury shootings have no annual benchmark."""
+    from ceasefire_analysis.coverage import data_coverage_of
+    from ceasefire_analysis.indicators import outcome_pace
+
+    days = [f"2017-{m:02d}-10" for m in range(1, 11)]
+    rows = ([{"incident_id": f"H{i}", "occurred_on": d, "incident_type": "homicide"} for i, d in enumerate(days)]
+            + _incident("2017-11-28", "nonfatal_injury_shooting", n=4) + _incident("2017-06-01", "non_injury_shooting"))
+    folder = make_city(incidents=rows)
+    params = city_params(folder, period_start="2017-10", period_end="2017-11", data_through="2017-11-30",
+                         annual_benchmarks={"homicides": {2017: 12}, "nonfatal_injury_shootings": {2017: 3}})
+    data = load_data_dir(folder, use_cache=False)
+    coverage = data_coverage_of(data.tables, params.data_through)
+    pace = outcome_pace(data, params, build_indicators(data, params, coverage), coverage).set_index("indicator")
+    assert list(pace.index) == ["homicides", "nonfatal_injury_shootings"]
+    assert pace.loc["homicides", ["ytd", "annual_benchmark"]].tolist() == [10, 12]
+    assert pace.loc["homicides", "chance_of_meeting"] == pytest.approx(2.5 * math.exp(-1))
+    assert pace.loc["nonfatal_injury_shootings", ["ytd", "chance_of_meeting"]].tolist() == [4, 0.0]

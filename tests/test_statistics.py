@@ -193,3 +193,28 @@ def test_a_huge_count_gets_a_sound_answer_without_the_e_test_grid(monkeypatch):
     assert compare_rates(50_000, 150_000, 3) == pytest.approx(1.0)
     assert compare_rates(50_000, 165_000, 3) < 1e-20  # 10% above the 3-year average at this size is no chance
     assert 0.05 < compare_rates(50_000, 149_000, 3) < 0.5
+
+
+def test_stand_out_counts_by_hand_with_the_deciding_benchmark():
+    """Against 12: P(X>=20) = 0.0213 < 2.5% <= P(X>=19) and P(X<=5) = e^-12 (1 + 12 + 72 + 288 + 864 + 2073.6)
+    = 0.0203 < 2.5% <= P(X<=6); against 2: P(X>=6) = 1 - 7e^-2 - (4/15)e^-2 = 0.0166, P(X>=5) = 0.0527, and
+    even 0 has P(X<=0) = e^-2 = 0.135, so no count is low enough. A seasonal row is read against its seasonal
+    benchmark; a row without a benchmark is left out."""
+    from ceasefire_analysis.statistics import stand_out_counts
+
+    outcomes = pd.DataFrame({
+        "indicator": ["homicides", "homicides", "nonfatal_injury_shootings", "non_injury_shootings"],
+        "window": ["ytd", "period", "period", "period"], "label": ["H", "H", "N", "X"],
+        "status": ["meets", "incomplete", "does_not_meet", ""],
+        "benchmark": [13, 7, 30, math.nan], "benchmark_exact": [12.6, 7.0, 30.0, math.nan],
+        "benchmark_seasonal": [12, math.nan, 2, math.nan], "benchmark_seasonal_exact": [12.0, math.nan, 2.0, math.nan],
+        "decided_by": ["seasonal", "flat", "seasonal", ""]})
+    table = stand_out_counts(outcomes)
+    assert list(table.index) == [0, 1, 2]
+    first, third = table.loc[0], table.loc[2]
+    assert (first["benchmark"], first["benchmark_exact"], first["high"], first["low"]) == (12, 12.0, 20, 5)
+    assert first["high_change"] == pytest.approx(8 / 12) and first["low_change"] == pytest.approx(7 / 12)
+    assert (third["benchmark"], third["high"], third["high_change"]) == (2, 6, 2.0)
+    assert math.isnan(third["low"]) and math.isnan(third["low_change"])
+    assert table.loc[1, "benchmark"] == 7 and table.loc[1, "status"] == "incomplete"  # the flat one decides
+    assert sps.poisson.sf(5, 2.0) == pytest.approx(1 - math.exp(-2) * (7 + 4 / 15))  # the hand sum above
