@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from .counts import monthly_counts
 from .coverage import so_far_text
 from .indicators import LABELS, OUTCOME_INDICATORS, annual_outcome_benchmark, recorded_incident_types
+from .formatting import format_count, format_decimal, format_share
 from .periods import Month, Window
 from .review import PeriodReview
 from .statistics import control_chart
@@ -203,7 +204,7 @@ def year_to_date_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
     if curves["benchmark_pace"].notna().any():
         annual = curves["benchmark_pace"].iloc[-1]
         ax.plot(curves["month"], curves["benchmark_pace"], color=BENCHMARK_COLOUR, linestyle=":", linewidth=2,
-                label=f"{year} benchmark pace ({annual:,.0f} a year)")
+                label=f"{year} benchmark pace ({format_count(annual)} a year)")
     ax.set_xticks(range(1, 13), MONTH_NAMES)
     ax.set_xlim(0.7, 12.3)
     label_axes(ax, "Month", f"{label}, running total since 1 January",
@@ -270,9 +271,9 @@ def monthly_counts_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
             continue
         span = x[[m.year == year for m in months]]
         given = year in review.params.annual_benchmarks.get(indicator, {})
-        how = "" if given else f"; {year - 1} count less {round(100 * review.params.benchmark_reduction)}%"
+        how = "" if given else f"; {year - 1} count less {format_share(review.params.benchmark_reduction)}"
         ax.hlines(annual / 12, span[0] - 0.45, span[-1] + 0.45, color=BENCHMARK_COLOUR, linestyle=":", linewidth=2,
-                  label=f"{year} benchmark per month ({annual / 12:.1f}{how})")
+                  label=f"{year} benchmark per month ({format_decimal(annual / 12)}{how})")
     ax.set_xticks(x, [m.label() for m in months], rotation=45, ha="right")
     label_axes(ax, "Month", f"{label} per month",
                f"{label} per month, {months[0].label()}–{months[-1].label()}, against a year earlier")

@@ -16,7 +16,7 @@ from IPython.display import HTML
 from .charts import BENCHMARK_COLOUR, CURRENT_COLOUR, Chart, _no_chart, label_axes, mark_synthetic, new_figure
 from .focus import FOCUS_LABELS, SECTIONS, WORKSHEET, safe_city_table, safe_city_through
 from .review import PeriodReview
-from .formatting import format_day, format_share, window_label, windows_span_label
+from .formatting import format_count, format_day, format_share, window_label, windows_span_label
 from .schema import INCOMPLETE, NOT_RECORDED, WINDOW_AS_OF, WINDOW_PERIOD, WINDOW_YEAR, WINDOW_YTD
 from .tables import REPORT_CSS, Cell, format_value, gap_note, html_table, suppressed_text
 
@@ -96,7 +96,7 @@ def focus_worksheet_html(review: PeriodReview) -> HTML:
         for indicator in indicators:
             label = FOCUS_LABELS[indicator].strip()
             if indicator == "reach_vs_vhr_pct" and params.vhr_population_estimate:
-                label += f" (estimate: {params.vhr_population_estimate:,} people)"
+                label += f" (estimate: {format_count(params.vhr_population_estimate)} people)"
             rows.append([label] +
                         [_cell(table, indicator, w, review) for w in (WINDOW_YTD, WINDOW_PERIOD, WINDOW_AS_OF)])
             classes.append("sub" if FOCUS_LABELS[indicator].startswith(" ") else "")

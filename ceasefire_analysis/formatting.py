@@ -34,18 +34,49 @@ def percent_points(value: float) -> int:
     return round_half_up(exact(repr(round(float(value), 9))))
 
 
+def format_decimal(value: float, places: int = 1) -> str:
+    """A number with ``places`` decimals, rounded half up (``:.1f`` rounds 0.25 to 0.2; this gives 0.3).
+
+    >>> format_decimal(25.583333), format_decimal(0.25), format_decimal(6), format_decimal(1234.56, 0)
+    ('25.6', '0.3', '6.0', '1,235')
+    """
+    if is_missing(value):
+        return MISSING
+    scale = 10 ** places
+    units = round_half_up(exact(repr(round(float(value), 9))) * scale)
+    whole, part = divmod(abs(units), scale)
+    sign = "-" if units < 0 else ""
+    return f"{sign}{whole:,}" + (f".{part:0{places}d}" if places else "")
+
+
 def format_percent(value: float) -> str:
     """A value in percent, e.g. 87.5 -> '88%'; missing -> 'n/a'."""
     return MISSING if is_missing(value) else f"{percent_points(value)}%"
 
 
-def format_share(fraction: float) -> str:
-    """A share as a percentage: 0.125 -> '13%'.
+def format_share(fraction: float, places: int = 0) -> str:
+    """A share as a percentage: 0.125 -> '13%'; with ``places`` decimals, 0.025 -> '2.5%'.
 
-    >>> format_share(0.125), format_share(float("nan"))
-    ('13%', 'n/a')
+    >>> format_share(0.125), format_share(float("nan")), format_share(0.025, places=1)
+    ('13%', 'n/a', '2.5%')
     """
-    return MISSING if is_missing(fraction) else f"{percent_points(100 * fraction)}%"
+    if is_missing(fraction):
+        return MISSING
+    return f"{percent_points(100 * fraction)}%" if not places else f"{format_decimal(100 * fraction, places)}%"
+
+
+def format_change(fraction: float, places: int = 0) -> str:
+    """A relative change as a signed percentage, rounded half up: 0.3656 -> '+37%', -0.16 -> '−16%'.
+
+    >>> format_change(0.3656), format_change(0.3656, places=1), format_change(-0.16), format_change(0.0)
+    ('+37%', '+36.6%', '−16%', '0%')
+    """
+    if is_missing(fraction):
+        return MISSING
+    text = format_share(abs(fraction), places)
+    if text.strip("0.%") == "":
+        return text
+    return ("+" if fraction > 0 else "−") + text
 
 
 def format_count(value) -> str:

@@ -19,7 +19,7 @@ from matplotlib.ticker import MaxNLocator
 
 from .charts import (BENCHMARK_COLOUR, Chart, CURRENT_COLOUR, PRIOR_COLOUR, _no_chart, label_axes, new_figure,
                      new_panels)
-from .formatting import format_day, window_label
+from .formatting import format_change, format_count, format_day, format_decimal, window_label
 from .counts import count_in_window
 from .indicators import recorded_incident_types
 from .loading import ROLES, SERIES_COLUMNS, load_history, read_series  # noqa: F401 (re-exported)
@@ -297,7 +297,8 @@ def computed_facts(series: dict[str, pd.DataFrame], settings: dict, first_year: 
             if not math.isnan(change):
                 values = homicides.set_index("year")["value"]
                 rows.append({"fact": f"Change in homicides, {first} to {last}",
-                             "value": f"{change:+.1%} ({values[first]:.0f} → {values[last]:.0f})",
+                             "value": f"{format_change(change, places=1)} ({format_count(values[first])} → "
+                                      f"{format_count(values[last])})",
                              "years": f"{first}–{last}"})
         threshold = settings.get("threshold")
         before = settings.get("runs_before")
@@ -319,7 +320,8 @@ def computed_facts(series: dict[str, pd.DataFrame], settings: dict, first_year: 
         if not window.empty:
             low, high = window.loc[window["ratio"].idxmin()], window.loc[window["ratio"].idxmax()]
             rows.append({"fact": f"City murder rate as a multiple of the state rate, since {since}",
-                         "value": f"{low['ratio']:.1f}× ({int(low['year'])}) to {high['ratio']:.1f}× "
+                         "value": f"{format_decimal(low['ratio'])}× ({int(low['year'])}) to "
+                                  f"{format_decimal(high['ratio'])}× "
                                   f"({int(high['year'])})",
                          "years": f"{int(window['year'].min())}–{int(window['year'].max())}"})
     return pd.DataFrame(rows, columns=["fact", "value", "years"])

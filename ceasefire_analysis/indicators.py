@@ -21,7 +21,7 @@ from . import schema
 from .counts import (count_in_window, data_coverage, in_window, median_days_to_complete,  # noqa: F401
                      monthly_counts, monthly_incident_counts, on_time_rate, rows_in_window, window_is_covered,
                      window_total)
-from .formatting import is_missing
+from .formatting import format_share, is_missing
 from .coverage import Coverage, data_coverage_of, incident_coverage, so_far_text
 from .loading import CityData
 from .params import ReviewParams
@@ -175,7 +175,7 @@ def derived_benchmark_note(given: dict[int, float], annual_by_year: dict[int, fl
     parts = []
     for year in derived:
         months = [m for m in window.months if m.year == year]
-        rule = f"{year - 1} count less {round_half_up(exact(reduction) * 100)}% — no {year} benchmark set"
+        rule = f"{year - 1} count less {format_share(reduction)} — no {year} benchmark set"
         parts.append(rule if len(years) == 1 else f"{Window(months[0], months[-1]).label()} part: {rule}")
     return "; ".join(parts)
 

@@ -36,7 +36,7 @@ from .counts import (days_overdue, is_on_time, median_days_to_complete, on_time_
                      open_on, rows_in_window)
 from .loading import CityData, load_data_dir
 from .params import audience_and_threshold, notebook_params, parameters_in
-from .formatting import format_share
+from .formatting import format_decimal, format_share
 from .privacy import (
     SMALL, Relation, hidden_text, provenance_label, shows_participant_rows, suppress_cells,
     suppresses_small_counts, visible_note,
@@ -608,7 +608,7 @@ def _shootings_block(pack: MeetingPack) -> str:
         listing = html_table(header, rows, f"Every shooting from {span} ({len(window)})")
     comparison = weekly_comparison(pack.data.incidents, p.start, p.end)
     length = (p.end - p.start).days + 1
-    crows = [[r["type"], str(r["this_window"]), str(r["same_dates_last_year"]), f"{r['average_of_4_before']:.1f}"]
+    crows = [[r["type"], str(r["this_window"]), str(r["same_dates_last_year"]), format_decimal(r["average_of_4_before"])]
              for _, r in comparison.iterrows()]
     context = html_table(["Type (victims; incidents for non-injury)", f"{span}", "Same dates last year",
                           f"Average of the 4 previous {length}-day windows"], crows, "The window in context")

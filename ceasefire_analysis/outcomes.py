@@ -27,7 +27,7 @@ from . import schema
 from .charts import (
     BENCHMARK_COLOUR, CURRENT_COLOUR, PRIOR_COLOUR, Chart, label_axes, mark_synthetic, new_figure, new_panels,
 )
-from .formatting import format_share
+from .formatting import format_count, format_share
 from .privacy import Relation, hidden_text, shown_count, suppress_cells, suppresses_small_counts
 from .review import PeriodReview
 from .tables import NOT_RECORDED_TEXT, REPORT_CSS, html_table
@@ -348,7 +348,7 @@ def cohort_sizes_shown(cohort: pd.DataFrame, breakdown: pd.DataFrame, review: Pe
     years = cohort["first_on"].dt.year.value_counts().sort_index()
     hidden = breakdown_hidden(breakdown, review)
     threshold = review.params.small_count_threshold
-    return {int(y): hidden_text(hidden[f"entry/{y}"], threshold) if f"entry/{y}" in hidden else f"{int(n):,}"
+    return {int(y): hidden_text(hidden[f"entry/{y}"], threshold) if f"entry/{y}" in hidden else format_count(n)
             for y, n in years.items()}
 
 
@@ -453,7 +453,7 @@ def _curves_chart(fits: dict, comparison_fits: dict | None, review: PeriodReview
         ticks = [0, 6, 12, 24, 36]
         counts = [at_risk(follow, t) for t in ticks]
         shown = [f"<{review.params.small_count_threshold}"
-                 if shown_count(c, review.params.small_count_threshold, review.params.audience) != f"{c:,}"
+                 if shown_count(c, review.params.small_count_threshold, review.params.audience) != format_count(c)
                  else str(c) for c in counts]
         ax.set_xticks(ticks, [f"{t}\n({s})" for t, s in zip(ticks, shown)])
     axes[0].legend(loc="upper left", fontsize=8, frameon=False)

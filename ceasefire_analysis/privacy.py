@@ -28,6 +28,7 @@ import pandas as pd
 from . import schema
 from .config import DEMO_ID_KEY, ID_KEY_ENV, ID_KEY_FILE, MIN_ID_KEY_LENGTH, is_demo_dir
 from .errors import CeasefireError
+from .formatting import format_count
 from .params import AUDIENCES
 from .schema import WINDOW_PERIOD
 
@@ -231,7 +232,7 @@ def shown_count(count: int, threshold: int, audience: str) -> str:
     """
     if suppresses_small_counts(audience) and 0 < count < threshold:
         return hidden_text(SMALL, threshold)
-    return f"{int(count):,}"
+    return format_count(count)
 
 
 # --------------------------------------------------------------------------- suppression with relations

@@ -11,6 +11,7 @@ import datetime as dt
 import pandas as pd
 
 from . import schema
+from .formatting import format_count
 
 LATE_WINDOW_DAYS = 14
 LATE_BASELINE_WEEKS = 12
@@ -55,7 +56,7 @@ def late_reporting(incidents: pd.DataFrame, last_day: dt.date) -> str | None:
     expected = base * LATE_WINDOW_DAYS / (7 * LATE_BASELINE_WEEKS)
     if expected >= 4 and recent < LATE_RATIO * expected:
         return (f"Only {recent} shootings are recorded in the last {LATE_WINDOW_DAYS} days to {last_day:%d %B %Y}, "
-                f"against about {expected:.0f} expected from the {LATE_BASELINE_WEEKS} weeks before: reports may "
+                f"against about {format_count(expected)} expected from the {LATE_BASELINE_WEEKS} weeks before: reports may "
                 "still be coming in, so the latest counts may rise.")
     return None
 

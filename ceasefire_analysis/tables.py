@@ -254,7 +254,7 @@ def how_to_read_html(review: PeriodReview) -> HTML:
              f"the same direction, if the true rate equalled the benchmark (a Poisson model with the benchmark as "
              f"the expected count). The benchmark is a target, often set below last year's count, so this asks "
              f"whether the count is out of line with the target, not whether anything has changed since last year; "
-             f"the E-tests beside the prior year and the 3-year average ask that. Below {VERDICT_ALPHA:.1%} "
+             f"the E-tests beside the prior year and the 3-year average ask that. Below {format_share(VERDICT_ALPHA, places=1)} "
              f"(fewer than 1 in {round(1 / VERDICT_ALPHA)}) the count is called higher or lower than expected; "
              f"otherwise it is within normal variation. {html.escape(deciding_rule(review))}</p>"
              f"<p>The table shows, for each window, the count that would stand out from chance against its "

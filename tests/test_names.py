@@ -44,3 +44,33 @@ def test_the_run_function_is_named_for_what_it_takes():
     from ceasefire_analysis import reports
     assert hasattr(reports, "run_params_files") and not hasattr(reports, "run_periods")
     assert "meeting pack" in reports.run_params_files.__doc__.splitlines()[0]
+
+
+# Modules whose text reaches a reader (pages, CSVs, chart labels, warnings shown on pages). Terminal-only
+# modules (cli, progress, reports, executing) and params/import error messages are not among them.
+REPORT_FACING = ("charts", "coverage", "focus", "focus_report", "front_page", "history", "indicators", "meetings",
+                 "outcomes", "privacy", "publishing", "quality", "reader", "review", "statistics", "tables")
+
+
+def test_numbers_in_reports_go_through_the_one_formatter():
+    """No f-string number format (``:.1%``, ``:.0f``, ``:,``, ``:+``) outside formatting.py in report-facing code:
+    Python's formats round half to even (0.125 -> 12%), the formatter rounds half up (13%)."""
+    found = []
+    for name in REPORT_FACING:
+        path = PACKAGE_DIR / f"{name}.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+                spec = "".join(v.value for v in node.format_spec.values if isinstance(v, ast.Constant))
+                if not spec.startswith("%") and any(c in spec for c in "%f,+eEgG"):  # "%d %b %Y" is a date
+                    found.append(f"{name}.py:{node.lineno} :{spec}")
+    assert not found, "format these with ceasefire_analysis.formatting:\n" + "\n".join(found)
+
+
+def test_formatter_rounds_decimals_and_changes_half_up():
+    """Hand values where Python's formats round half to even and the formatter rounds half up."""
+    from ceasefire_analysis.formatting import format_change, format_decimal, format_share
+    assert f"{0.25:.1f}" == "0.2" and format_decimal(0.25) == "0.3"
+    assert format_decimal(2.45) == "2.5" and format_decimal(-2.45) == "-2.5" and format_decimal(float("nan")) == "n/a"
+    assert format_share(0.0125, places=1) == "1.3%" and format_share(0.025, places=1) == "2.5%"
+    assert format_change(127 / 93 - 1, places=1) == "+36.6%" and format_change(-0.125) == "−13%"
+    assert format_change(0.0004, places=1) == "0.0%"
