@@ -74,3 +74,21 @@ def test_formatter_rounds_decimals_and_changes_half_up():
     assert format_share(0.0125, places=1) == "1.3%" and format_share(0.025, places=1) == "2.5%"
     assert format_change(127 / 93 - 1, places=1) == "+36.6%" and format_change(-0.125) == "−13%"
     assert format_change(0.0004, places=1) == "0.0%"
+
+
+def test_victims_are_reconciled_in_the_named_step_only(tmp_path):
+    """CityData holds what it is given; reconciled_city_data is the one step that drops a victim listed both as
+    non-fatal and as a homicide from the non-fatal count."""
+    import pandas as pd
+
+    from ceasefire_analysis.loading import CityData, reconciled_city_data
+
+    incidents = pd.DataFrame({"incident_id": ["A", "A", "B"], "victim_id": ["v1", "v1", "v2"],
+                              "occurred_on": pd.to_datetime(["2017-01-02"] * 3),
+                              "incident_type": ["nonfatal_injury_shooting", "homicide", "nonfatal_injury_shooting"]})
+    as_given = CityData(tmp_path, {"incidents": incidents.copy()})
+    assert len(as_given.incidents) == 3 and as_given.reconciled_victims is None
+    reconciled = reconciled_city_data(tmp_path, {"incidents": incidents.copy()}, [], {})
+    assert reconciled.incidents["incident_type"].value_counts().to_dict() == {"homicide": 1,
+                                                                              "nonfatal_injury_shooting": 1}
+    assert reconciled.reconciled_victims["incident_id"].tolist() == ["A"]
