@@ -183,3 +183,11 @@ def test_history_start_is_a_year_up_to_the_review_year():
         with pytest.raises(ParamsError, match=r"'history_start' in p\.yaml must be a year between 1900 and the "
                                               r"review's year \(2017\)"):
             params_from_values({**BASE, "history_start": bad}, source="p.yaml")
+
+
+def test_readme_documents_every_params_key_and_the_seed_defaults():
+    from ceasefire_analysis.params import DEFAULTS
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [key for key in DEFAULTS if f"`{key}`" not in readme]
+    assert not missing, f"README's params reference lacks {missing}"
+    assert "the seed worksheet's: 90, 75, 100, 50 and 90" in readme
