@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/run_benchmarks.py [--repeats 3] [--quick]
 
 (a) one demo period through `ceasefire run` with its default --jobs (in process)
-(b) the floor: as many trivial notebooks (pandas and matplotlib imports and one small
+(b) the floor: as many trivial notebooks (pandas, matplotlib, seaborn imports and one small
     figure each) executed and exported by the same code path
 (c) the naive approach: the `papermill` command line, then `jupyter nbconvert`, per notebook
 (d) a backfill of six demo periods (January-February to November-December 2016) in one run, with the
@@ -69,7 +69,7 @@ def trivial_notebooks(folder: Path, names: list[str]) -> None:
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         params = nbformat.v4.new_code_cell('params_file: str = ""  # ignored', metadata={"tags": ["parameters"]})
         body = nbformat.v4.new_code_cell(
-            "import pandas as pd\nimport matplotlib.pyplot as plt\n"
+            "import pandas as pd\nimport matplotlib.pyplot as plt\nimport seaborn as sns\n"
             "fig, ax = plt.subplots()\nax.plot([1, 2, 3])\nplt.show()")
         nb.cells = [params, body]
         nbformat.write(nb, folder / f"{name}.ipynb")
