@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from .counts import monthly_counts
 from .coverage import so_far_text
-from .indicators import LABELS, OUTCOME_INDICATORS, annual_outcome_benchmark, recorded_incident_types
+from .indicators import LABELS, OUTCOME_INDICATORS, outcome_benchmarks, recorded_incident_types
 from .formatting import format_count, format_decimal, format_share
 from .periods import Month, Window
 from .review import PeriodReview
@@ -161,7 +161,9 @@ def year_to_date_curves(review: PeriodReview, indicator: str) -> pd.DataFrame:
     """Cumulative monthly counts for the current and prior year, and the benchmark pace.
 
     Columns: ``month`` (1-12), ``current`` (through the period's last month, NaN after),
-    ``prior`` (whole prior year), ``benchmark_pace`` (annual benchmark x month/12, NaN when none).
+    ``prior`` (whole prior year), ``benchmark_pace`` (the benchmark of 1 January to the end of that month,
+    as the worksheet sets a year-to-date benchmark: seasonal when seasonal benchmarks decide, else
+    annual x month/12; NaN when none).
     """
     last = review.params.review.period.last
     year = last.year
@@ -172,8 +174,9 @@ def year_to_date_curves(review: PeriodReview, indicator: str) -> pd.DataFrame:
     current[last.month:] = np.nan
     current = np.cumsum(np.nan_to_num(current[:last.month], nan=0.0)).tolist() + [np.nan] * (12 - last.month)
     prior = np.cumsum(year_monthly_counts(monthly, column, year - 1))  # NaN throughout unless the year is covered
-    annual = annual_outcome_benchmark(review.data, review.params, indicator, year)
-    pace = np.arange(1, 13) * (annual / 12) if annual is not None else np.full(12, np.nan)
+    benchmarks = outcome_benchmarks(review.data, review.params, indicator, [year], review.coverage)
+    pace = np.array([np.nan if (b := benchmarks.deciding(Window(Month(year, 1), Month(year, m)))) is None else b
+                     for m in range(1, 13)], dtype=float)
     return pd.DataFrame({"month": range(1, 13), "current": np.array(current, dtype=float), "prior": prior,
                          "benchmark_pace": pace})
 
@@ -271,15 +274,21 @@ def monthly_counts_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
                hatch="xx", linewidth=1.5, label=f"{days} only (partial month, {so_far_text(partial[1])})")
         ax.annotate(days, (x[is_partial][0] + 0.2, np.nan_to_num(current[is_partial][0])),
                     textcoords="offset points", xytext=(0, 4), ha="center", fontsize=9)
-    for year in sorted({m.year for m in months}):
-        annual = annual_outcome_benchmark(review.data, review.params, indicator, year)
-        if annual is None:
-            continue
-        span = x[[m.year == year for m in months]]
+    benchmarks = outcome_benchmarks(review.data, review.params, indicator, {m.year for m in months}, review.coverage)
+    for year in sorted(benchmarks.annual):
+        annual = benchmarks.annual[year]
+        in_year = [m.year == year for m in months]
+        span = x[in_year]
         given = year in review.params.annual_benchmarks.get(indicator, {})
         how = "" if given else f"; {year - 1} count less {format_share(review.params.benchmark_reduction)}"
-        ax.hlines(annual / 12, span[0] - 0.45, span[-1] + 0.45, color=BENCHMARK_COLOUR, linestyle=":", linewidth=2,
-                  label=f"{year} benchmark per month ({format_decimal(annual / 12)}{how})")
+        if benchmarks.shares is None:
+            ax.hlines(annual / 12, span[0] - 0.45, span[-1] + 0.45, color=BENCHMARK_COLOUR, linestyle=":",
+                      linewidth=2, label=f"{year} benchmark per month ({format_decimal(annual / 12)}{how})")
+            continue
+        # seasonal benchmarks decide the worksheet's marks: each month's line is its share, as the table counts it
+        per_month = [benchmarks.month(m) for m, inside in zip(months, in_year) if inside]
+        ax.hlines(per_month, span - 0.45, span + 0.45, color=BENCHMARK_COLOUR, linestyle=":", linewidth=2,
+                  label=f"{year} seasonal benchmark per month ({format_count(annual)} a year by month{how})")
     ax.set_xticks(x, [m.label() for m in months], rotation=45, ha="right")
     label_axes(ax, "Month", f"{label} per month",
                f"{label} per month, {months[0].label()}–{months[-1].label()}, against a year earlier")

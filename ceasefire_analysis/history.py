@@ -19,14 +19,13 @@ from matplotlib.ticker import MaxNLocator
 
 from .charts import (BENCHMARK_COLOUR, Chart, CURRENT_COLOUR, PRIOR_COLOUR, _no_chart, label_axes, new_figure,
                      new_panels)
-from .formatting import format_change, format_count, format_day, format_decimal, window_label
-from .counts import count_in_window
-from .indicators import recorded_incident_types
+from .formatting import format_change, format_count, format_day, format_decimal, is_missing, window_label
+from .indicators import lookup, recorded_incident_types
 from .loading import ROLES, SERIES_COLUMNS, load_history, read_series  # noqa: F401 (re-exported)
 from .params import display_path
 from .privacy import provenance_label
 from .review import PeriodReview
-from .schema import HOMICIDE, NONFATAL
+from .schema import HOMICIDE, NONFATAL, WINDOW_YTD
 from .tables import HOMICIDE_SCOPE_TEXT, REPORT_CSS, html_table
 
 
@@ -176,14 +175,14 @@ def homicides_chart(series: pd.DataFrame, review: PeriodReview, first_year: int 
         ax.annotate("definition changes", (break_year - 0.5, ax.get_ylim()[1] * 0.05), rotation=90, fontsize=8,
                     color="#555", ha="right")
     period = review.params.review
-    incidents = review.data.incidents
     year = period.period.last.year
-    to_date = count_in_window(incidents.loc[incidents["incident_type"] == HOMICIDE, "occurred_on"],
-                              period.ytd.start, period.ytd.end)
+    # the worksheet's own year-to-date count (one number, counted once), not a second count of the raw rows
+    to_date = lookup(review.indicators, "homicides", WINDOW_YTD)
     source = "synthetic demo data" if review.is_demo else "this city's incident data"
-    # the review's year is a partial bar (its count so far), never beside a full-year figure for it
-    ax.bar([year], [to_date], width=0.8, color="none", edgecolor=BENCHMARK_COLOUR, hatch="///", linewidth=1.5,
-           label=f"{year} to date ({window_label(period.ytd)}, partial; {source})")
+    if not is_missing(to_date):  # a city that records no homicide has no count so far to mark
+        # the review's year is a partial bar (its count so far), never beside a full-year figure for it
+        ax.bar([year], [to_date], width=0.8, color="none", edgecolor=BENCHMARK_COLOUR, hatch="///", linewidth=1.5,
+               label=f"{year} to date ({window_label(period.ytd)}, partial; {source})")
     last = year
     _shade_eras(ax, review.params.eras, first_year, last)
     ax.set_xlim(first_year - 1, last + 1)
@@ -403,7 +402,7 @@ def history_report(review: PeriodReview) -> HistoryReport:
     params = review.params
     folder = params.history_dir
     end_year = params.review.period.last.year
-    series = series_before(load_history(folder), end_year)
+    series = series_before(review.history, end_year)
     first_year = history_first_year(series, params.history_start)  # one span for every chart of the page
     purpose = ("Annual public figures, to read the review period against decades of experience." if series else
                "Annual counts from this city's own incident records, to read the review period against the years "

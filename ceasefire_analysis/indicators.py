@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
 from . import schema
@@ -126,9 +128,10 @@ def reduced_benchmark(prior_year_count: int, reduction: float) -> int:
     return round_half_up(Fraction(prior_year_count) * (1 - exact(reduction)))
 
 
-def outcome_annual_benchmarks(indicator: str, years: list[int], monthly: pd.DataFrame,
-                              coverage: Window | None, params: ReviewParams) -> dict[int, float]:
-    """Annual benchmarks of an outcome for ``years``: as given, or derived from a fully covered prior year."""
+def outcome_benchmarks_by_year(indicator: str, years: list[int], monthly: pd.DataFrame,
+                               coverage: Window | None, params: ReviewParams) -> dict[int, float]:
+    """Annual benchmarks of an outcome for ``years``, from the monthly counts: as given in the params, or derived
+    from a fully covered prior year (its count less ``benchmark_reduction``)."""
     given = params.annual_benchmarks.get(indicator, {})
     column = OUTCOME_INDICATORS[indicator]
     out: dict[int, float] = {}
@@ -140,6 +143,58 @@ def outcome_annual_benchmarks(indicator: str, years: list[int], monthly: pd.Data
         if window_is_covered(prior, coverage):
             out[year] = reduced_benchmark(window_total(monthly, column, prior), params.benchmark_reduction)
     return out
+
+
+@dataclass(frozen=True)
+class OutcomeBenchmarks:
+    """An outcome's benchmarks for a review: the one source the worksheet, the pace table and the charts read.
+
+    ``annual`` holds the annual benchmark of each year asked for (given or derived); ``shares`` the
+    seasonal month shares when seasonal benchmarks are on and the data allow them (else None: the
+    benchmark is spread evenly, annual / 12 a month).
+    """
+
+    indicator: str
+    annual: dict[int, float]
+    shares: np.ndarray | None = None
+
+    def flat(self, window: Window) -> Fraction | None:
+        """The window's benchmark spread evenly over the months, exactly (None when a year has none)."""
+        return prorate_benchmark(self.annual, window)
+
+    def seasonal(self, window: Window) -> float | None:
+        """The window's seasonal benchmark (None when seasonal benchmarks are off or cannot be set)."""
+        return seasonal_benchmark(self.annual, window, self.shares)
+
+    def deciding(self, window: Window) -> float | None:
+        """The benchmark that decides a window's mark: the seasonal one when there is one, else the even one."""
+        seasonal = self.seasonal(window)
+        if seasonal is not None:
+            return seasonal
+        flat = self.flat(window)
+        return None if flat is None else float(flat)
+
+    def month(self, month: Month) -> float | None:
+        """One month's share of its year's benchmark, as the worksheet counts it."""
+        return self.deciding(Window(month, month))
+
+
+def outcome_benchmarks(data: CityData, params: ReviewParams, indicator: str, years,
+                       covered: Coverage | None = None) -> OutcomeBenchmarks:
+    """The benchmarks of an outcome indicator for ``years``: the entry point for tables and charts alike.
+
+    ``covered`` is the period's data coverage (by default computed from ``data`` and ``params``). The
+    seasonal shares, when on, are those of the review's year (the ``seasonal_years`` before it), for
+    every month, as the worksheet uses them.
+    """
+    monthly = monthly_counts(data)
+    coverage = incident_months(data, covered or coverage_of(data, params))
+    annual = outcome_benchmarks_by_year(indicator, sorted(set(years)), monthly, coverage, params)
+    shares = None
+    if params.seasonal_benchmarks and indicator in BENCHMARKED_OUTCOMES:
+        shares = outcome_seasonal_shares(monthly, OUTCOME_INDICATORS[indicator], params.review.period.last.year,
+                                         coverage, params)
+    return OutcomeBenchmarks(indicator, annual, shares)
 
 
 def missing_benchmark_note(annual_by_year: dict[int, float], window: Window, derivable: bool = False) -> str:
@@ -372,15 +427,13 @@ def outcome_worksheet(data: CityData, params: ReviewParams, covered: Coverage | 
                 three_year_total, average = math.nan, math.nan
             exact_benchmark, seasonal, note = None, None, ""
             if indicator in BENCHMARKED_OUTCOMES:
-                years = sorted({m.year for m in window.months})
-                annual = outcome_annual_benchmarks(indicator, years, monthly, coverage, params)
-                exact_benchmark = prorate_benchmark(annual, window)
+                benchmarks = outcome_benchmarks(data, params, indicator, {m.year for m in window.months}, covered)
+                annual = benchmarks.annual
+                exact_benchmark = benchmarks.flat(window)
                 note = (missing_benchmark_note(annual, window, derivable=True) if exact_benchmark is None else
                         derived_benchmark_note(params.annual_benchmarks.get(indicator, {}), annual, window,
                                                params.benchmark_reduction))
-                if params.seasonal_benchmarks:
-                    shares = outcome_seasonal_shares(monthly, column, review.period.last.year, coverage, params)
-                    seasonal = seasonal_benchmark(annual, window, shares)
+                seasonal = benchmarks.seasonal(window)
             benchmark = None if exact_benchmark is None else round_half_up(exact_benchmark)
             seasonal_rounded = None if seasonal is None else round_half_up(exact(round(seasonal, 9)))
             # with seasonal benchmarks on, the seasonal one decides the mark; the flat one is context
@@ -411,13 +464,6 @@ def outcome_seasonal_shares(monthly: pd.DataFrame, column: str, year: int, cover
     return seasonal_shares(monthly[column], years)
 
 
-def annual_outcome_benchmark(data: CityData, params: ReviewParams, indicator: str, year: int) -> float | None:
-    """The annual benchmark of an outcome indicator for ``year`` (given or derived), or None."""
-    monthly = monthly_counts(data)
-    coverage = incident_months(data, coverage_of(data, params))
-    return outcome_annual_benchmarks(indicator, [year], monthly, coverage, params).get(year)
-
-
 def outcome_pace(data: CityData, params: ReviewParams, table: pd.DataFrame,
                  coverage: Coverage | None = None) -> pd.DataFrame:
     """The chance that each benchmarked outcome ends the review's year at or under its annual benchmark.
@@ -428,20 +474,16 @@ def outcome_pace(data: CityData, params: ReviewParams, table: pd.DataFrame,
     for the city, are left out. Columns: ``indicator``, ``ytd``, ``annual_benchmark``, ``chance_of_meeting``.
     """
     last = params.review.period.last
-    monthly = monthly_counts(data)
-    months = incident_months(data, coverage) if coverage is not None else None
     rows = []
     for indicator in BENCHMARKED_OUTCOMES:
-        annual = annual_outcome_benchmark(data, params, indicator, last.year)
+        benchmarks = outcome_benchmarks(data, params, indicator, [last.year], coverage)
+        annual = benchmarks.annual.get(last.year)
         ytd_row = table[(table["indicator"] == indicator) & (table["window"] == WINDOW_YTD)]
         if annual is None or ytd_row.empty or ytd_row["status"].iloc[0] == NOT_RECORDED:
             continue
         ytd = int(ytd_row["actual"].iloc[0])
-        seasonal = ytd_row.iloc[0].get("decided_by") == "seasonal"
-        shares = (outcome_seasonal_shares(monthly, OUTCOME_INDICATORS[indicator], last.year, months, params)
-                  if seasonal else None)
         rows.append({"indicator": indicator, "ytd": ytd, "annual_benchmark": annual,
-                     "chance_of_meeting": pace_probability(ytd, annual, last.month, shares)})
+                     "chance_of_meeting": pace_probability(ytd, annual, last.month, benchmarks.shares)})
     return pd.DataFrame(rows, columns=["indicator", "ytd", "annual_benchmark", "chance_of_meeting"])
 
 

@@ -83,6 +83,12 @@ class CityData:
             return tables[name]
         raise AttributeError(name)
 
+    def copy(self) -> CityData:
+        """A copy whose tables (and tables derived from them) the caller may change without touching these."""
+        copied = _copy_of(self)
+        copied.derived.update({name: frame.copy() for name, frame in self.derived.items()})
+        return copied
+
     def input_records(self) -> list[dict]:
         """File name, SHA-256 and row count of every input read, for provenance."""
         records = []

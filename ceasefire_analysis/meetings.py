@@ -34,6 +34,7 @@ from .config import is_demo_dir, resolve_path
 from .errors import ParamsError
 from .counts import (days_overdue, is_on_time, median_days_to_complete, on_time_rate,  # noqa: F401
                      open_on, rows_in_window)
+from .handoff import SNAPSHOT_KEY, opened_from_snapshot
 from .loading import CityData, load_data_dir
 from .params import audience_and_threshold, notebook_params, parameters_in
 from .formatting import format_decimal, format_share
@@ -445,8 +446,16 @@ def open_meeting(params_file: str | None = None, **given: Any) -> MeetingPack:
 
 
 def pack_from_notebook(namespace: dict[str, Any]) -> MeetingPack:
-    """:func:`open_meeting` with a meeting notebook's parameters: call it as ``pack_from_notebook(globals())``."""
-    return open_meeting(**parameters_in(namespace, MEETING_KEYS))
+    """:func:`open_meeting` with a meeting notebook's parameters: call it as ``pack_from_notebook(globals())``.
+
+    With a ``snapshot`` (the folder ``ceasefire run`` saved the pack it validated in), that pack is
+    returned as the run opened it, without reading the params or data files again.
+    """
+    given = parameters_in(namespace, MEETING_KEYS)
+    snapshot = namespace.get(SNAPSHOT_KEY)
+    if snapshot:
+        return opened_from_snapshot(snapshot, MeetingPack, given)
+    return open_meeting(**given)
 
 
 def shown_people_cells(values: dict[str, int], relations: list[Relation], params: MeetingParams,

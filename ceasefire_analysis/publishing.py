@@ -1,6 +1,7 @@
 """Publishing a period or meeting folder: staging it beside the old one, its manifest and index page, then swapping it into place."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import html
@@ -250,6 +251,14 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _left_by_dead_run(path: Path) -> bool:
+    """True for a folder carrying this package's marker, written on this machine by a process that is gone."""
+    if path.is_symlink() or not path.is_dir():
+        return False
+    owner = staging_owner(path)
+    return owner is not None and owner["host"] == socket.gethostname() and not _pid_alive(owner["pid"])
+
+
 def remove_abandoned_staging(out_root: Path) -> list[Path]:
     """Delete half-built folders left by runs that died; return them.
 
@@ -259,16 +268,50 @@ def remove_abandoned_staging(out_root: Path) -> list[Path]:
     removed = []
     if not out_root.is_dir():
         return removed
-    host = socket.gethostname()
     for path in out_root.iterdir():
-        if not path.name.startswith(".") or path.is_symlink() or not path.is_dir():
-            continue
-        owner = staging_owner(path)
-        if owner is None or owner["host"] != host or _pid_alive(owner["pid"]):
-            continue
-        shutil.rmtree(path, ignore_errors=True)
-        removed.append(path)
+        if path.name.startswith(".") and _left_by_dead_run(path):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
     return removed
+
+
+HANDOFF_PREFIX = "ceasefire-handoff-"  # the run's private folder of validated inputs (see handoff.py)
+
+
+def remove_abandoned_handoffs(parent: Path | None = None) -> list[Path]:
+    """Delete the private hand-off folders of runs that died (killed before they could remove them); return them."""
+    parent = Path(parent or tempfile.gettempdir())
+    removed = []
+    with contextlib.suppress(OSError):
+        for path in parent.glob(f"{HANDOFF_PREFIX}*"):
+            if _left_by_dead_run(path):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    return removed
+
+
+@contextlib.contextmanager
+def handoff_dir(out_root: Path, parent: Path | None = None):
+    """The run's private hand-off folder, for the periods it validated (see :mod:`handoff`).
+
+    Made with mode 0700 in the system's temporary folder (or ``parent``), never among the published
+    reports, and removed when the run ends, fails or is interrupted; one left by a run that was killed
+    is removed by the next run.
+    """
+    remove_abandoned_handoffs(parent)
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=HANDOFF_PREFIX, dir=parent)).resolve()  # mode 0700
+    except OSError as exc:
+        raise CeasefireError(f"cannot make a private folder for the run in {parent or tempfile.gettempdir()}: "
+                             f"{exc.strerror or type(exc).__name__}.") from None
+    try:
+        if folder == out_root or out_root in folder.parents:
+            raise CeasefireError(f"the temporary folder {folder.parent} is inside --out {out_root}; the run's private "
+                                 "copy of the data is never written among the reports: set TMPDIR to another folder.")
+        mark_staging(folder)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def prepare_out_root(out_root: Path) -> None:

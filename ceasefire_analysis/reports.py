@@ -20,13 +20,14 @@ from .config import DEMO_PARAMS, NOTEBOOKS_DIR, SOURCE_TREE, TEMPLATE_DIR, resol
 from .errors import CeasefireError
 from .executing import KernelPool, WarmKernel, execute_notebook, process_kernel, shutdown_process_kernel
 from .files import write_text_atomic
+from .handoff import SNAPSHOT_KEY, save_opened
 from .loading import contract_name_warnings
 from .meetings import NOTEBOOK_MEETING_KEYS, is_meeting_params, open_meeting
 from .params import NOTEBOOK_KEYS, display_path, params_record, read_params_file
 from .progress import Progress, past_notebook_seconds
 from .publishing import (  # noqa: F401 (REPORTS ... indicators_csv are read from here by callers and tests)
     MANIFEST, MEETING_REPORTS, REPORTS, STAGING_MARKER, ReportResult, check_outside_data, check_replaceable, failure_page,
-    finish_period, indicators_csv, new_staging, output_problem, prepare_out_root, prepare_period, publish,
+    finish_period, handoff_dir, indicators_csv, new_staging, output_problem, prepare_out_root, prepare_period, publish,
     refresh_front_page, remove_abandoned_staging, replace_dir_atomic,
 )
 from .reader import with_glossary
@@ -115,7 +116,7 @@ def notebook_audience(notebook: nbformat.NotebookNode) -> str:
                     with contextlib.suppress(ValueError):
                         given[target.id] = ast.literal_eval(node.value)
     given.update(notebook.get("metadata", {}).get("papermill", {}).get("parameters", {}))
-    supplied = {k: v for k, v in given.items() if v is not None and k != "params_file"}
+    supplied = {k: v for k, v in given.items() if v is not None and k not in ("params_file", SNAPSHOT_KEY)}
     if "audience" in supplied:
         return supplied["audience"]
     if supplied.keys() - {*NOTEBOOK_KEYS, *NOTEBOOK_MEETING_KEYS}:
@@ -163,9 +164,15 @@ def render_executed(path: str | os.PathLike, out: str | os.PathLike | None = Non
 
 # --------------------------------------------------------------------------- one notebook
 
-def render_notebook(name: str, params_file: str, staging: str, kernel: WarmKernel | None = None) -> ReportResult:
+def render_notebook(name: str, params_file: str, staging: str, snapshot: str | None = None,
+                    audience: str | None = None, kernel: WarmKernel | None = None) -> ReportResult:
     """Execute one period notebook in ``kernel`` (by default this process's) and write its HTML report
-    (or a failure page) into ``staging``."""
+    (or a failure page) into ``staging``.
+
+    With ``snapshot`` (the folder the run saved the validated period in, see :mod:`handoff`) the
+    notebook reads that instead of the params and data files; ``audience`` (the validated params')
+    decides the page's glossary without reading the params file again.
+    """
     import papermill as pm  # heavy: imported only when a notebook is run
 
     started = time.perf_counter()
@@ -174,8 +181,8 @@ def render_notebook(name: str, params_file: str, staging: str, kernel: WarmKerne
     executed.parent.mkdir(parents=True, exist_ok=True)
     period_id = staging_dir.name.split("__")[-1]
     try:
-        nb = execute_notebook(kernel or process_kernel(), NOTEBOOKS_DIR / f"{name}.ipynb", executed,
-                              {"params_file": params_file},
+        parameters = {"params_file": params_file, **({SNAPSHOT_KEY: snapshot} if snapshot else {})}
+        nb = execute_notebook(kernel or process_kernel(), NOTEBOOKS_DIR / f"{name}.ipynb", executed, parameters,
                               # installed, notebooks run in the user's folder, never inside the package
                               cwd=NOTEBOOKS_DIR if SOURCE_TREE else Path.cwd())
     except pm.PapermillExecutionError as exc:
@@ -187,7 +194,7 @@ def render_notebook(name: str, params_file: str, staging: str, kernel: WarmKerne
         write_text_atomic(staging_dir / f"{name}.html", failure_page(name, period_id, message))
         return ReportResult(name, "failed", time.perf_counter() - started, message)
     title = REPORTS.get(name) or MEETING_REPORTS.get(name, name)
-    write_text_atomic(staging_dir / f"{name}.html", notebook_to_html(nb, title))
+    write_text_atomic(staging_dir / f"{name}.html", notebook_to_html(nb, title, audience))
     return ReportResult(name, "ok", time.perf_counter() - started)
 
 
@@ -229,6 +236,8 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
                     shutil.rmtree(job.staging, ignore_errors=True)
 
         stack.push(drop_staging_on_error)
+        # the periods as validated, for the notebooks; removed once the kernels that read it have stopped
+        handoff = stack.enter_context(handoff_dir(out_root)) if expected else None
         # Kernels start while the inputs are checked: ``jobs`` of them, each driven by a thread of this
         # process, or one when notebooks run one at a time.
         pool = None
@@ -245,7 +254,7 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
             results.append(result)
             try:
                 try:
-                    job = prepare_job(params_file, out_root, result, notebooks)
+                    job = prepare_job(params_file, out_root, result, notebooks, handoff)
                 except OSError as exc:
                     raise CeasefireError(output_problem(out_root, exc)) from None
             except CeasefireError as exc:
@@ -269,9 +278,9 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
                 progress.start()
             if pool is None:
                 for job, name in tasks:
-                    record(job, name, render_notebook(name, str(job.params_file), str(job.staging)))
+                    record(job, name, render_notebook(name, *job.notebook_arguments()))
             else:
-                futures = {pool.submit(render_notebook, name, str(job.params_file), str(job.staging)): (job, name)
+                futures = {pool.submit(render_notebook, name, *job.notebook_arguments()): (job, name)
                            for job, name in tasks}
                 for future in as_completed(futures):
                     job, name = futures[future]
@@ -322,6 +331,12 @@ class Job:
     notebooks: tuple[str, ...]
     finish: object  # callable(list[ReportResult]) -> Path of the finished folder
     warnings: list[str] = field(default_factory=list)  # one line each for the terminal
+    snapshot: Path | None = None  # the folder the validated period was saved in for the notebooks
+    audience: str | None = None  # the validated params' audience
+
+    def notebook_arguments(self) -> tuple[str, str, str | None, str | None]:
+        """What :func:`render_notebook` takes after the notebook's name."""
+        return str(self.params_file), str(self.staging), str(self.snapshot) if self.snapshot else None, self.audience
 
 
 def notebook_count(params_file: Path, notebooks: tuple[str, ...]) -> int:
@@ -332,8 +347,13 @@ def notebook_count(params_file: Path, notebooks: tuple[str, ...]) -> int:
         return 0
 
 
-def prepare_job(params_file: Path, out_root: Path, result: PeriodResult, notebooks: tuple[str, ...]) -> Job:
-    """Validate a params file and its data, and set up its staging folder (nothing final is written)."""
+def prepare_job(params_file: Path, out_root: Path, result: PeriodResult, notebooks: tuple[str, ...],
+                handoff: Path | None = None) -> Job:
+    """Validate a params file and its data, and set up its staging folder (nothing final is written).
+
+    With ``handoff`` (the run's private folder) the validated period or pack is saved there for the
+    notebooks (see :mod:`handoff`), so they show what was validated and what the CSV and manifest hold.
+    """
     started = dt.datetime.now().astimezone()
     raw = read_params_file(params_file)
     if is_meeting_params(raw):
@@ -342,6 +362,7 @@ def prepare_job(params_file: Path, out_root: Path, result: PeriodResult, noteboo
         check_replaceable(out_root / pack.params.folder_id)
         staging = new_staging(out_root, pack.params.folder_id)
         result.period_id = pack.params.folder_id
+        snapshot = hand_off(handoff, staging, pack)
 
         def finish_meeting(reports: list[ReportResult]) -> Path:
             return publish(staging, out_root / pack.params.folder_id, {"meeting": pack.params.folder_id},
@@ -349,11 +370,29 @@ def prepare_job(params_file: Path, out_root: Path, result: PeriodResult, noteboo
                            result.kept)
 
         return Job(result, params_file, staging, (pack.params.meeting,), finish_meeting,
-                   contract_name_warnings(pack.params.data_dir))
+                   contract_name_warnings(pack.params.data_dir), snapshot, pack.params.audience)
     review, staging = prepare_period(params_file, out_root)  # params are checked before any data is read
     result.period_id = review.params.period_id
     incomplete = review.incomplete_warning()
+    snapshot = hand_off(handoff, staging, review)
     return Job(result, params_file, staging, notebooks,
                lambda reports: finish_period(review, staging, reports, out_root, params_file,
                                              params_record(review.params), started, result.kept),
-               ([incomplete] if incomplete else []) + contract_name_warnings(review.params.data_dir))
+               ([incomplete] if incomplete else []) + contract_name_warnings(review.params.data_dir),
+               snapshot, review.params.audience)
+
+
+def hand_off(handoff: Path | None, staging: Path, opened) -> Path | None:
+    """Save an opened period or pack for its notebooks (None without a hand-off folder).
+
+    Named after the staging folder, which is unique, so two params files of one period in one run keep
+    their own. If it cannot be saved, the staging folder goes and the period is not run.
+    """
+    if handoff is None:
+        return None
+    try:
+        return save_opened(handoff, staging.name.lstrip("."), opened)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise CeasefireError(f"cannot save the validated inputs for the notebooks in the private folder {handoff}: "
+                             f"{exc.strerror or type(exc).__name__}.") from None

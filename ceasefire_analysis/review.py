@@ -18,6 +18,7 @@ from .config import DEMO_PARAMS, resolve_path
 from .errors import CeasefireError, InputError, Problem
 from .coverage import Coverage, data_coverage_of, incident_coverage
 from .formatting import format_day
+from .handoff import SNAPSHOT_KEY, opened_from_snapshot
 from .focus import focus_worksheet
 from .indicators import build_indicators, coverage_of, has_incomplete, mark_incomplete, staffing_snapshot_day
 from .privacy import protect_indicators, provenance_label, shows_participant_rows, suppresses_small_counts
@@ -43,6 +44,8 @@ class PeriodReview:
     warnings: list[str] = field(default_factory=list)
     opened_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
     _indicators: pd.DataFrame | None = field(default=None, repr=False)
+    _history: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
+    _previous_steps: tuple[pd.DataFrame, str] | None = field(default=None, repr=False)
 
     @property
     def indicators(self) -> pd.DataFrame:
@@ -58,6 +61,20 @@ class PeriodReview:
                 table["suppressed"] = table["suppressed"].fillna("")
             self._indicators = table
         return self._indicators
+
+    @property
+    def history(self) -> dict[str, pd.DataFrame]:
+        """The annual history series of ``params.history_dir``, by file stem (read once, when the period is opened)."""
+        if self._history is None:
+            self._history = load_history(self.params.history_dir)
+        return self._history
+
+    @property
+    def previous_steps(self) -> tuple[pd.DataFrame, str]:
+        """What became of the last review's next steps, and where that came from (see :func:`previous_next_steps`)."""
+        if self._previous_steps is None:
+            self._previous_steps = previous_next_steps(self.params)
+        return self._previous_steps
 
     @property
     def incident_coverage(self) -> Coverage | None:
@@ -102,7 +119,7 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
     require_period_within_data(coverage, params)
     require_data_in_period(data, params)
     require_period_within_incidents(coverage, data, params)
-    load_history(params.history_dir)  # a broken history file stops the run here, before any notebook
+    history = load_history(params.history_dir)  # a broken history file stops the run here, before any notebook
     warnings = quality_warnings(data.incidents, data.reconciled_victims, params.review.end,
                                 show_case_numbers=shows_participant_rows(params.audience))
     warnings += duplicate_row_warnings(data.duplicate_rows)
@@ -125,7 +142,8 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
     name_warning = demo_name_warning(params)
     if name_warning:
         warnings.insert(0, name_warning)
-    return PeriodReview(params=params, data=data, params_label=label, coverage=coverage, warnings=warnings)
+    return PeriodReview(params=params, data=data, params_label=label, coverage=coverage, warnings=warnings,
+                        _history=history, _previous_steps=previous_next_steps(params))
 
 
 def stale_staffing_warnings(data: CityData, params: ReviewParams) -> list[str]:
@@ -183,9 +201,15 @@ def review_from_notebook(namespace: dict[str, Any]) -> PeriodReview:
     """:func:`open_review` with a period notebook's parameters: call it as ``review_from_notebook(globals())``.
 
     Keys set in the parameters cell are laid over the params file it names; a whole params
-    set injected by papermill replaces it (see :func:`params.notebook_params`).
+    set injected by papermill replaces it (see :func:`params.notebook_params`). With a
+    ``snapshot`` (the folder ``ceasefire run`` saved the period it validated in), that period is
+    returned as the run opened it: no params or data file is read and no indicator is computed again.
     """
-    return open_review(**parameters_in(namespace, tuple(DEFAULTS)))
+    given = parameters_in(namespace, tuple(DEFAULTS))
+    snapshot = namespace.get(SNAPSHOT_KEY)
+    if snapshot:
+        return opened_from_snapshot(snapshot, PeriodReview, given)
+    return open_review(**given)
 
 
 def require_data_in_period(data: CityData, params: ReviewParams) -> None:

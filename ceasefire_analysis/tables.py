@@ -24,7 +24,7 @@ from .formatting import (
 from .indicators import LABELS, outcome_pace, same_day_years_earlier
 from .params import NEXT_STEP_STATUSES, NOT_REPORTED
 from .privacy import hidden_text, suppresses_small_counts, visible_note, visible_steps, without_absolute_paths
-from .review import PeriodReview, previous_next_steps, provenance
+from .review import PeriodReview, provenance
 from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, NOT_RECORDED, WINDOW_AS_OF, WINDOW_PERIOD, WINDOW_YTD
 from .statistics import VERDICT_ALPHA, shortfall_chance, stand_out_counts
 
@@ -473,7 +473,7 @@ def next_step_status_counts(previous: pd.DataFrame) -> list[tuple[str, int]]:
 
 def previous_next_steps_html(review: PeriodReview) -> str:
     """The last review's next steps with their status, as HTML text (see :func:`review.previous_next_steps`)."""
-    previous, source = previous_next_steps(review.params)
+    previous, source = review.previous_steps
     if review.params.audience != "internal":
         previous = pd.DataFrame(visible_steps(previous.to_dict("records"), review.params.audience),
                                 columns=previous.columns)

@@ -20,7 +20,7 @@ PACKAGE = PACKAGE_DIR.name
 LAYERS = (
     ("schema, periods, files and config",
      {"schema", "periods", "files", "config", "errors", "formatting", "demo"}),
-    ("params, privacy, loading", {"params", "privacy", "loading", "quality", "importing", "newcity"}),
+    ("params, privacy, loading", {"params", "privacy", "loading", "quality", "importing", "newcity", "handoff"}),
     ("counts, indicators, statistics", {"counts", "indicators", "statistics", "coverage"}),
     ("the period under review", {"review", "focus"}),
     ("tables and charts",

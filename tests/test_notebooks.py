@@ -10,6 +10,7 @@ import papermill as pm
 import pytest
 
 from ceasefire_analysis.config import NOTEBOOKS_DIR, PARAMS_DIR
+from ceasefire_analysis.handoff import SNAPSHOT_KEY
 from ceasefire_analysis.meetings import KINDS, NOTEBOOK_MEETING_KEYS, meeting_params_from_values
 from ceasefire_analysis.params import NOTEBOOK_KEYS, load_params, read_params_file
 
@@ -85,8 +86,9 @@ def test_parameters_are_the_params_file_and_the_keys_an_analyst_changes(path):
     params = pm.inspect_notebook(str(path))
     keys = {"meeting_on", "audience"} if path.stem in KINDS else set(NOTEBOOK_KEYS)
     assert keys <= set(NOTEBOOK_MEETING_KEYS if path.stem in KINDS else NOTEBOOK_KEYS)  # laid over the file
-    assert set(params) == keys | {"params_file"}
-    assert all(params[key]["default"] == "None" for key in keys)  # the params file's value unless changed
+    assert set(params) == keys | {"params_file", SNAPSHOT_KEY}
+    # the params file's value unless changed; no snapshot (read the files) unless `ceasefire run` passes one
+    assert all(params[key]["default"] == "None" for key in keys | {SNAPSHOT_KEY})
     default = params["params_file"]["default"].strip("\"'")
     assert (PARAMS_DIR.parent / default).is_file()  # opens in JupyterLab as it is
 
