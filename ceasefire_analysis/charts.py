@@ -177,8 +177,10 @@ def year_to_date_curves(review: PeriodReview, indicator: str) -> pd.DataFrame:
     benchmarks = outcome_benchmarks(review.data, review.params, indicator, [year], review.coverage)
     pace = np.array([np.nan if (b := benchmarks.deciding(Window(Month(year, 1), Month(year, m)))) is None else b
                      for m in range(1, 13)], dtype=float)
-    return pd.DataFrame({"month": range(1, 13), "current": np.array(current, dtype=float), "prior": prior,
-                         "benchmark_pace": pace})
+    curves = pd.DataFrame({"month": range(1, 13), "current": np.array(current, dtype=float), "prior": prior,
+                           "benchmark_pace": pace})
+    curves.attrs["seasonal"] = benchmarks.shares is not None
+    return curves
 
 
 def year_to_date_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
@@ -213,7 +215,7 @@ def year_to_date_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
     if curves["benchmark_pace"].notna().any():
         annual = curves["benchmark_pace"].iloc[-1]
         ax.plot(curves["month"], curves["benchmark_pace"], color=BENCHMARK_COLOUR, linestyle=":", linewidth=2,
-                label=f"{year} benchmark pace ({format_count(annual)} a year)")
+                label=f"{year} {'seasonal ' if curves.attrs['seasonal'] else ''}benchmark pace ({format_count(annual)} a year)")
     ax.set_xticks(range(1, 13), MONTH_NAMES)
     ax.set_xlim(0.7, 12.3)
     label_axes(ax, "Month", f"{label}, running total since 1 January",

@@ -88,3 +88,15 @@ def rendered_demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
     code = main(["run", str(DEMO_PARAMS), "--out", str(out)])
     return code, out / "2017-02_2017-03"
+
+
+def write_notebook(path: Path, parameters: str, *code: str) -> Path:
+    """A small notebook: a ``parameters`` cell, then one code cell for each of ``code`` (for runs that must fail)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(parameters, metadata={"tags": ["parameters"]}),
+                *(nbformat.v4.new_code_cell(source) for source in code)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path

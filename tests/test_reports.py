@@ -11,6 +11,7 @@ from ceasefire_analysis.charts import year_to_date_chart
 from ceasefire_analysis.config import DEMO_DATA_DIR, DEMO_PARAMS
 from ceasefire_analysis.reports import REPORTS, run_params_files
 from ceasefire_analysis.review import open_review
+from conftest import write_notebook
 
 HTML_FILES = ["index.html"] + [f"{name}.html" for name in REPORTS]
 
@@ -140,11 +141,7 @@ def test_failed_notebook_leaves_other_reports_and_a_failure_page(tmp_path, monke
     notebooks.mkdir()
     good = nbformat.read(Path(__file__).parents[1] / "notebooks" / "worksheet.ipynb", as_version=4)
     nbformat.write(good, notebooks / "worksheet.ipynb")
-    broken = nbformat.v4.new_notebook()
-    broken.cells = [nbformat.v4.new_code_cell("params_file = ''", metadata={"tags": ["parameters"]}),
-                    nbformat.v4.new_code_cell("raise RuntimeError('the history server is down')")]
-    broken.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(broken, notebooks / "history.ipynb")
+    write_notebook(notebooks / "history.ipynb", "params_file = ''", "raise RuntimeError('the history server is down')")
     monkeypatch.setattr("ceasefire_analysis.reports.NOTEBOOKS_DIR", notebooks)
     results = run_params_files([DEMO_PARAMS], tmp_path / "out", notebooks=("worksheet", "history"))
     folder = tmp_path / "out" / "2017-02_2017-03"
