@@ -95,6 +95,7 @@ def test_files_replaced_after_validation_do_not_reach_the_pages(demo_copy, tmp_p
                 path.unlink()
         period.write_text(period.read_text().replace("homicides: {2017: 72}", "homicides: {2017: 6}"))
 
+    period.write_text(period.read_text() + "audience: partner\n")
     jobs = after_every_prepare(monkeypatch, 2, replace_the_inputs)
     out = tmp_path / "out"
     results = run_periods([period, meeting], out, notebooks=("worksheet", "history"))
@@ -126,11 +127,13 @@ def test_files_replaced_after_validation_do_not_reach_the_pages(demo_copy, tmp_p
         assert f"sha256 {original['incidents.csv']}" in page.read_text()
     assert "Review all shootings" in (out / MEETING / "shooting_review.html").read_text()
 
-    # the hand-off was private, outside the published folders, and is gone
+    # the hand-off was private, outside the published folders, and is gone; the partner folder names none
     assert seen["mode"] == 0o700 and out not in seen["handoff"].parents
     assert not seen["handoff"].exists() and not list((tmp_path / "tmp").glob(f"{HANDOFF_PREFIX}*"))
-    for path in out.rglob("*"):
-        assert path.suffix != ".pickle", path
+    assert not [p for p in out.rglob("*") if p.suffix == ".pickle"]
+    partner_files = [p for p in folder.rglob("*") if p.is_file()]
+    assert not [p for p in partner_files if "executed" in p.parts or HANDOFF_PREFIX.encode() in p.read_bytes()]
+    assert "cf-glossary" in (folder / "worksheet.html").read_text()  # the validated audience decides the page
 
 
 def test_a_notebook_given_a_snapshot_reads_no_file_and_computes_nothing_again(demo_copy, tmp_path, monkeypatch):
@@ -225,18 +228,6 @@ def test_the_hand_off_is_removed_after_a_failed_notebook_and_on_ctrl_c(tmp_path,
         run_periods([DEMO_PARAMS], tmp_path / "out2", notebooks=("history",))
     assert list((tmp_path / "tmp").iterdir()) == []
     assert not [p for p in (tmp_path / "out2").iterdir() if p.name.startswith(".")]
-
-
-def test_a_partner_run_keeps_no_snapshot_and_its_pages_keep_their_glossary(demo_copy, tmp_path):
-    _, period, _ = demo_copy
-    period.write_text(period.read_text() + "audience: partner\n")
-    out = tmp_path / "out"
-    results = run_periods([period], out, notebooks=("callin_outcomes",))
-    assert results[0].failures == []
-    files = [p for p in out.rglob("*") if p.is_file()]
-    assert not [p for p in files if p.suffix == ".pickle" or "executed" in p.parts]
-    assert not [p for p in files if HANDOFF_PREFIX.encode() in p.read_bytes()]
-    assert "cf-glossary" in (out / PERIOD / "callin_outcomes.html").read_text()
 
 
 def test_the_audience_of_a_run_notebook_is_read_past_its_snapshot(tmp_path):
