@@ -432,17 +432,22 @@ class MeetingPack:
     data: CityData
     params_label: str
     opened_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
+    _is_demo: bool | None = field(default=None, repr=False)
 
     @property
     def is_demo(self) -> bool:
-        return is_demo_dir(self.params.data_dir)
+        """Whether the data are the shipped synthetic demo: decided once, when the pack is opened (it reads the
+        data folder)."""
+        if self._is_demo is None:
+            self._is_demo = is_demo_dir(self.params.data_dir)
+        return self._is_demo
 
 
 def open_meeting(params_file: str | None = None, **given: Any) -> MeetingPack:
     """Load a meeting pack's parameters (injected keys, or else the params file) and data; fix its window."""
     params, label = notebook_params(params_file, given, meeting_params_from_values, NOTEBOOK_MEETING_KEYS)
     data = load_data_dir(params.data_dir)
-    return MeetingPack(with_window(params, data.meetings), data, label)
+    return MeetingPack(with_window(params, data.meetings), data, label, _is_demo=is_demo_dir(params.data_dir))
 
 
 def pack_from_notebook(namespace: dict[str, Any]) -> MeetingPack:

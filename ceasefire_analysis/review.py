@@ -46,6 +46,7 @@ class PeriodReview:
     _indicators: pd.DataFrame | None = field(default=None, repr=False)
     _history: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
     _previous_steps: tuple[pd.DataFrame, str] | None = field(default=None, repr=False)
+    _is_demo: bool | None = field(default=None, repr=False)
 
     @property
     def indicators(self) -> pd.DataFrame:
@@ -97,7 +98,11 @@ class PeriodReview:
 
     @property
     def is_demo(self) -> bool:
-        return self.params.is_demo
+        """Whether the data are the shipped synthetic demo: decided once, when the period is opened (it reads the
+        data folder), so every chart and page of a run says the same."""
+        if self._is_demo is None:
+            self._is_demo = self.params.is_demo
+        return self._is_demo
 
 
 def resolve_params(params_file: str | None = None, **given: Any) -> tuple[ReviewParams, str]:
@@ -143,7 +148,7 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
     if name_warning:
         warnings.insert(0, name_warning)
     return PeriodReview(params=params, data=data, params_label=label, coverage=coverage, warnings=warnings,
-                        _history=history, _previous_steps=previous_next_steps(params))
+                        _history=history, _previous_steps=previous_next_steps(params), _is_demo=params.is_demo)
 
 
 def stale_staffing_warnings(data: CityData, params: ReviewParams) -> list[str]:

@@ -126,6 +126,9 @@ def test_files_replaced_after_validation_do_not_reach_the_pages(demo_copy, tmp_p
     for page in (folder / "worksheet.html", folder / "history.html"):
         assert f"sha256 {original['incidents.csv']}" in page.read_text()
     assert "Review all shootings" in (out / MEETING / "shooting_review.html").read_text()
+    # the validated folder was the synthetic demo (its replacement is not): the pages say what they showed
+    for page in (folder / "worksheet.html", folder / "history.html", out / MEETING / "shooting_review.html"):
+        assert re.search("SYNTHETIC (DEMO DATA|demo incident data)", page.read_text()), page.name
 
     # the hand-off was private, outside the published folders, and is gone; the partner folder names none
     assert seen["mode"] == 0o700 and out not in seen["handoff"].parents
