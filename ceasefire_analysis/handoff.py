@@ -121,7 +121,8 @@ def opened_from_snapshot(folder: str | os.PathLike, kind: type, given: dict[str,
         record = pickle.loads(path.read_bytes())  # noqa: S301 - the run's own private file (see the module docstring)
     except FileNotFoundError:
         raise ParamsError(f"'{SNAPSHOT_KEY}': {folder} holds no saved period: a snapshot lives only while "
-                          f"`ceasefire run` runs; set {SNAPSHOT_KEY} = None to read the params and data files") from None
+                          f"`ceasefire run` runs; set {SNAPSHOT_KEY} = None to read the params and data files"
+                          ) from None
     if record.get("package_version") != __version__:
         raise ParamsError(f"'{SNAPSHOT_KEY}': {folder} was saved by ceasefire_analysis "
                           f"{record.get('package_version')}, this kernel runs {__version__}; run it again")
