@@ -88,7 +88,11 @@ def _load_data(path: Path, sha256: str) -> CityData:
     key = (str(path), sha256)
     data = _LOADED.pop(key, None)
     if data is None:
-        payload = path.read_bytes()
+        try:
+            payload = path.read_bytes()
+        except FileNotFoundError:
+            raise ParamsError(f"'{SNAPSHOT_KEY}': {path.name} is gone from {path.parent}: a snapshot lives only "
+                              "while `ceasefire run` runs; run the period again") from None
         if hashlib.sha256(payload).hexdigest() != sha256:
             raise ParamsError(f"snapshot: {path.name} changed after the run saved it; run the period again")
         data = pickle.loads(payload)  # noqa: S301 - the run's own private file (see the module docstring)
