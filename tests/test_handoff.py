@@ -168,6 +168,7 @@ def test_a_notebook_given_a_snapshot_reads_no_file_and_computes_nothing_again(de
     pd.testing.assert_frame_equal(got.indicators, parent_indicators)
     assert got.data.input_records() == review.data.input_records() and got.coverage == review.coverage
     assert got.warnings == review.warnings and got.opened_at == review.opened_at
+    assert got.is_demo and review.is_demo  # as decided when it was opened (the folder is gone now)
     assert set(got.history) == set(review.history) and got.previous_steps[1] == review.previous_steps[1]
     # the tables are read once per kernel: a second period of the city needs no file of them
     for path in store.glob("data-*.pickle"):
