@@ -214,8 +214,9 @@ def year_to_date_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
             label=f"{year} to date{_so_far(review)}")
     if curves["benchmark_pace"].notna().any():
         annual = curves["benchmark_pace"].iloc[-1]
+        kind = "seasonal benchmark" if curves.attrs["seasonal"] else "benchmark"
         ax.plot(curves["month"], curves["benchmark_pace"], color=BENCHMARK_COLOUR, linestyle=":", linewidth=2,
-                label=f"{year} {'seasonal ' if curves.attrs['seasonal'] else ''}benchmark pace ({format_count(annual)} a year)")
+                label=f"{year} {kind} pace ({format_count(annual)} a year)")
     ax.set_xticks(range(1, 13), MONTH_NAMES)
     ax.set_xlim(0.7, 12.3)
     label_axes(ax, "Month", f"{label}, running total since 1 January",

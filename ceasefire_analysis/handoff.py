@@ -7,7 +7,7 @@ files again, so a file replaced mid-run cannot make a page disagree with the CSV
 and nothing is computed twice.
 
 A snapshot folder (one per period or meeting pack) lives inside the run's private hand-off folder
-(mode 0700, outside every published folder; made and removed by ``reports.run_periods``)::
+(mode 0700, outside every published folder; made and removed by ``reports.run_params_files``)::
 
     <hand-off>/data-<key>.pickle      the city's tables, once per data folder and run
     <hand-off>/<folder id>/opened.pickle   the opened period (or pack) without its tables, and the data file's key

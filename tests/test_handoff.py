@@ -24,7 +24,7 @@ from ceasefire_analysis.handoff import SNAPSHOT_KEY, opened_from_snapshot, save_
 from ceasefire_analysis.indicators import lookup
 from ceasefire_analysis.meetings import MeetingPack, open_meeting, pack_from_notebook
 from ceasefire_analysis.publishing import HANDOFF_PREFIX, STAGING_MARKER, remove_abandoned_handoffs
-from ceasefire_analysis.reports import notebook_audience, run_periods
+from ceasefire_analysis.reports import notebook_audience, run_params_files
 from ceasefire_analysis.review import PeriodReview, open_review, review_from_notebook
 from conftest import write_notebook
 
@@ -98,7 +98,7 @@ def test_files_replaced_after_validation_do_not_reach_the_pages(demo_copy, tmp_p
     period.write_text(period.read_text() + "audience: partner\n")
     jobs = after_every_prepare(monkeypatch, 2, replace_the_inputs)
     out = tmp_path / "out"
-    results = run_periods([period, meeting], out, notebooks=("worksheet", "history"))
+    results = run_params_files([period, meeting], out, notebooks=("worksheet", "history"))
     assert [r.failures for r in results] == [[], []]
     assert "homicides: {2017: 6}" in period.read_text()  # the params file did change under the run
     folder = out / PERIOD
@@ -219,7 +219,7 @@ def test_the_hand_off_is_removed_after_a_failed_notebook_and_on_ctrl_c(tmp_path,
     write_notebook(notebooks / "history.ipynb", "params_file = ''\nsnapshot = None",
                    "import os\nassert os.path.isdir(snapshot)\nraise RuntimeError('no')")
     monkeypatch.setattr("ceasefire_analysis.reports.NOTEBOOKS_DIR", notebooks)
-    results = run_periods([DEMO_PARAMS], tmp_path / "out", notebooks=("history",))
+    results = run_params_files([DEMO_PARAMS], tmp_path / "out", notebooks=("history",))
     assert results[0].failures == [f"{PERIOD}/history: RuntimeError: no"]  # it saw its snapshot, then failed
     assert list((tmp_path / "tmp").iterdir()) == []
 
@@ -229,7 +229,7 @@ def test_the_hand_off_is_removed_after_a_failed_notebook_and_on_ctrl_c(tmp_path,
 
     monkeypatch.setattr("ceasefire_analysis.reports.render_notebook", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        run_periods([DEMO_PARAMS], tmp_path / "out2", notebooks=("history",))
+        run_params_files([DEMO_PARAMS], tmp_path / "out2", notebooks=("history",))
     assert list((tmp_path / "tmp").iterdir()) == []
     assert not [p for p in (tmp_path / "out2").iterdir() if p.name.startswith(".")]
 

@@ -126,15 +126,14 @@ def _another_city_with_history(make_city):
 @pytest.mark.parametrize("history_start,first", [(1990, 1990), (None, 1960)])
 def test_history_start_sets_where_every_long_run_chart_begins(make_city, city_params, history_start, first):
     """history_start 1990 charts (and counts runs) from 1990; without it, from the series' first year (1960)."""
-    from types import SimpleNamespace
-
     from ceasefire_analysis.history import history_report
     from ceasefire_analysis.loading import load_data_dir
+    from ceasefire_analysis.review import PeriodReview
 
     folder = _another_city_with_history(make_city)
     params = city_params(folder, history_start=history_start,
                          history_facts={"threshold": 90, "runs_before": 2012})
-    review = SimpleNamespace(data=load_data_dir(folder, use_cache=False), params=params, is_demo=False)
+    review = PeriodReview(params=params, data=load_data_dir(folder, use_cache=False), params_label="test")
     report = history_report(review)
     homicides_axes = report.homicides_chart.figure.axes[0]
     assert homicides_axes.get_title().startswith(f"Homicides per year, {first}–2017")
