@@ -9,12 +9,14 @@ it ends on or before that day; an indicator over a window that is not covered is
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .formatting import format_day
+from .formatting import format_count, format_day
+from .loading import CityData
 from .periods import Month, Window
 
 # Per input file, the columns that record something that happened (a due date or a
@@ -32,6 +34,15 @@ RECORD_DATE_COLUMNS = {
 }
 # comparison_group is left out: its dates say when someone was identified, and the list
 # stops growing once a comparison group is drawn, however recent the extract.
+
+# Per input file, the column that dates the row itself, then the later events on the same row. A review
+# reads the data as they stood on ``data_through``: a row dated after it is left out, a later event
+# after it (an exit, a completion, a shooting review) had not happened yet and is cleared.
+DATED_COLUMNS = {**RECORD_DATE_COLUMNS,
+                 "incidents": ("occurred_on", "reviewed_on"),
+                 "comparison_group": ("identified_on",)}
+LATER_EVENT_NAMES = {"reviewed_on": "shooting-review date", "exited_on": "exit date",
+                     "completed_on": "completion date"}
 
 # A file is stale when its last record is this many of its own usual gaps before the end
 # (the 90th percentile of the gaps between its record dates), longer than any gap it had in
@@ -72,6 +83,8 @@ class Coverage:
     stale: tuple[tuple[str, dt.date], ...] = field(default_factory=tuple)
     # the first day the data cover (the first day of the incidents' first month); None: not limited
     start: dt.date | None = None
+    # files with a record on or after ``through``: they reach it, whatever :func:`data_as_of` later leaves out
+    reaching: tuple[str, ...] = ()
 
     def covers(self, window_end: dt.date) -> bool:
         """True when the data run through ``window_end`` (a window ending then is complete)."""
@@ -147,7 +160,8 @@ def data_coverage_of(tables: dict[str, pd.DataFrame | None], data_through: dt.da
         return Coverage(None, "no dated records")
     stale = tuple((name, d.iloc[-1].date()) for name, d in dates.items()
                   if d.iloc[-1].date() <= through and is_stale(d, through))
-    return Coverage(through, source, stale)
+    reaching = tuple(name for name, d in dates.items() if d.iloc[-1].date() >= through)
+    return Coverage(through, source, stale, reaching=reaching)
 
 
 def incident_coverage(coverage: Coverage, incidents: pd.DataFrame | None) -> Coverage:
@@ -164,9 +178,95 @@ def incident_coverage(coverage: Coverage, incidents: pd.DataFrame | None) -> Cov
         return Coverage(None, "no incident records", coverage.stale)
     first, last = dates.iloc[0].date(), dates.iloc[-1].date()
     start = first.replace(day=1)
-    if coverage.source == "params" and (last >= coverage.through or not is_stale(dates, coverage.through)):
-        return Coverage(coverage.through, coverage.source, coverage.stale, start)
-    return Coverage(min(last, coverage.through), "latest record (incidents)", coverage.stale, start)
+    reaches = last >= coverage.through or "incidents" in coverage.reaching
+    if coverage.source == "params" and (reaches or not is_stale(dates, coverage.through)):
+        return Coverage(coverage.through, coverage.source, coverage.stale, start, coverage.reaching)
+    return Coverage(min(last, coverage.through), "latest record (incidents)", coverage.stale, start, coverage.reaching)
+
+
+@dataclass(frozen=True)
+class LaterRecords:
+    """What :func:`data_as_of` left out of one file: rows dated after the day, and later-event dates cleared."""
+
+    rows: int = 0
+    dates: int = 0
+    latest: dt.date | None = None
+    dates_name: str = "later date"
+
+
+def data_as_of(data: CityData, through: dt.date) -> tuple[CityData, dict[str, LaterRecords]]:
+    """The data as they stood on ``through``, and per file what was left out.
+
+    Every count, chart and warning of a review reads these tables, so none of them can set a
+    count that runs past ``through`` beside a year-earlier count cut there. A row is left out
+    when the date of the row itself (an incident's, a communication's, an enrolment's ...) is
+    after ``through``; a later event on a row kept (``exited_on``, ``completed_on``,
+    ``reviewed_on``) that is after ``through`` is cleared. The tables given are not changed.
+
+    >>> from pathlib import Path
+    >>> incidents = pd.DataFrame({"incident_id": ["A", "B", "C"], "incident_type": ["homicide"] * 3,
+    ...     "occurred_on": pd.to_datetime(["2016-02-28", "2016-02-29", "2016-03-01"])})
+    >>> cut, later = data_as_of(CityData(Path("city"), {"incidents": incidents}), dt.date(2016, 2, 28))
+    >>> list(cut.incidents["incident_id"]), later["incidents"].rows
+    (['A'], 2)
+    """
+    end = pd.Timestamp(through)
+    tables = dict(data.tables)
+    later: dict[str, LaterRecords] = {}
+    for name, columns in DATED_COLUMNS.items():
+        table = tables.get(name)
+        present = [c for c in columns if table is not None and c in table]
+        if not present:
+            continue
+        after_row = table[present[0]] > end
+        kept = table[~after_row]
+        cleared, cleared_names = 0, []
+        latest = table[present].max().max()
+        for column in present[1:]:
+            after = kept[column] > end
+            if after.any():
+                kept = kept.copy()
+                kept[column] = kept[column].mask(after)
+                cleared += int(after.sum())
+                cleared_names.append(LATER_EVENT_NAMES.get(column, column))
+        if after_row.any() or cleared:
+            tables[name] = kept
+            later[name] = LaterRecords(int(after_row.sum()), cleared, latest.date(),
+                                       " and ".join(cleared_names) or "later date")
+    if not later:
+        return data, later
+    reconciled = data.reconciled_victims
+    if reconciled is not None and "occurred_on" in reconciled:
+        reconciled = reconciled[~(reconciled["occurred_on"] > end)]
+    # ``derived`` holds tables computed from the uncut data (monthly counts): start it afresh. ``left_out``
+    # goes into the input records (manifest), so data cut on different days never pass for the same
+    left_out = {name: {"rows": left.rows, "dates": left.dates} for name, left in later.items()}
+    return dataclasses.replace(data, tables=tables, reconciled_victims=reconciled, derived={},
+                               left_out=left_out), later
+
+
+def later_records_warning(later: dict[str, LaterRecords], through: dt.date, file_names: dict[str, str]) -> str | None:
+    """One sentence naming, per file, the records dated after ``data_through`` that a review left out.
+
+    >>> later_records_warning({"incidents": LaterRecords(1410, 0, dt.date(2017, 3, 31)),
+    ...                        "case_management": LaterRecords(2, 3, dt.date(2017, 3, 30), "exit date")},
+    ...                       dt.date(2016, 2, 29), {"incidents": "incidents.csv"})
+    'Records dated after data_through (29 Feb 2016) are left out of every count and chart of this review: incidents.csv 1,410 rows; case_management 2 rows and 3 exit dates cleared. The latest is dated 31 Mar 2017: if the extract was taken later, set data_through to that day.'
+    """
+    if not later:
+        return None
+    parts = []
+    for name, left in later.items():
+        what = []
+        if left.rows:
+            what.append(f"{format_count(left.rows)} row{'s' if left.rows != 1 else ''}")
+        if left.dates:
+            what.append(f"{format_count(left.dates)} {left.dates_name}{'s' if left.dates != 1 else ''} cleared")
+        parts.append(f"{file_names.get(name, name)} {' and '.join(what)}")
+    latest = max(left.latest for left in later.values() if left.latest is not None)
+    return (f"Records dated after data_through ({format_day(through)}) are left out of every count and chart of "
+            f"this review: {'; '.join(parts)}. The latest is dated {format_day(latest)}: if the extract was taken "
+            "later, set data_through to that day.")
 
 
 def window_covered(window: Window, coverage: Coverage) -> bool:

@@ -76,6 +76,8 @@ class CityData:
     duplicate_rows: dict[str, dict[str, int]] = field(default_factory=dict)
     # tables derived from these once per load (e.g. ``counts.monthly_counts``), so each is computed once
     derived: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+    # per table: rows dated after ``data_through`` left out, and later dates cleared (see ``coverage.data_as_of``)
+    left_out: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> pd.DataFrame | None:
         tables = self.__dict__.get("tables", {})
@@ -97,6 +99,9 @@ class CityData:
             if i.name in self.duplicate_rows:
                 record["identical_rows"] = self.duplicate_rows[i.name]["identical"]
                 record["identical_rows_apart"] = self.duplicate_rows[i.name]["apart"]
+            if i.name in self.left_out:
+                record["rows_after_data_through"] = self.left_out[i.name]["rows"]
+                record["dates_cleared_after_data_through"] = self.left_out[i.name]["dates"]
             records.append(record)
         return records
 

@@ -102,7 +102,7 @@ def quality_warnings(incidents: pd.DataFrame, reconciled: pd.DataFrame, period_e
     if not incidents.empty:
         last = incidents["occurred_on"].max().date()
         if last < period_end - dt.timedelta(days=LATE_WINDOW_DAYS):
-            warnings.append(f"The incident data end on {last:%d %B %Y}, well before the period's last day "
+            warnings.append(f"The incident data end on {last:%d %B %Y}, well before the last day this review reads "
                             f"({period_end:%d %B %Y}): the latest weeks may be missing.")
     gaps = empty_months(incidents, period_end)
     if gaps:

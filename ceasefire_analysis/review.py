@@ -16,7 +16,7 @@ import pandas as pd
 from . import __version__
 from .config import DEMO_PARAMS, resolve_path
 from .errors import CeasefireError, InputError, Problem
-from .coverage import Coverage, data_coverage_of, incident_coverage
+from .coverage import Coverage, data_as_of, data_coverage_of, incident_coverage, later_records_warning
 from .formatting import format_day
 from .handoff import SNAPSHOT_KEY, opened_from_snapshot
 from .focus import focus_worksheet
@@ -125,14 +125,18 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
     require_data_in_period(data, params)
     require_period_within_incidents(coverage, data, params)
     history = load_history(params.history_dir)  # a broken history file stops the run here, before any notebook
-    warnings = quality_warnings(data.incidents, data.reconciled_victims, params.review.end,
+    later_warning = None
+    if params.data_through is not None:  # the one cut: every count, chart and warning below reads the data as of then
+        data, later = data_as_of(data, params.data_through)
+        later_warning = later_records_warning(later, params.data_through,
+                                              {i.name: Path(i.path).name for i in data.inputs})
+    last_day = min(params.review.end, coverage.through) if params.data_through is not None else params.review.end
+    warnings = quality_warnings(data.incidents, data.reconciled_victims, last_day,
                                 show_case_numbers=shows_participant_rows(params.audience))
     warnings += duplicate_row_warnings(data.duplicate_rows)
     warnings += coverage.stale_warnings()
-    latest = data_coverage_of(data.tables).through if params.data_through is not None else None
-    if latest is not None and latest > params.data_through:
-        warnings.append(f"Some records are dated after data_through ({format_day(params.data_through)}), the latest "
-                        f"on {format_day(latest)}: check the date the extract was taken.")
+    if later_warning:
+        warnings.append(later_warning)
     incidents = incident_coverage(coverage, data.incidents)
     if coverage.source == "params" and incidents.through is not None and incidents.through < coverage.through:
         warnings.append(f"WARNING: data_through is {format_day(coverage.through)}, but the last incident record is "
