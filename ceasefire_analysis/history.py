@@ -409,7 +409,7 @@ def history_report(review: PeriodReview) -> HistoryReport:
                "before it.")
     intro = [REPORT_CSS, '<div class="cf-report"><h1>History: the long run</h1>',
              f"<p><strong>{html.escape(params.city)}</strong>. {html.escape(purpose)}</p>"]
-    if review.is_demo:
+    if review.is_demo and series:  # only published series loaded are real figures; the incidents are synthetic
         intro.append('<div class="cf-banner">The long-run series below are REAL published figures for Oakland '
                      "and California (sources at the end). Only this year's partial count, the hatched bar, "
                      "comes from the SYNTHETIC demo incident data.</div>")

@@ -376,6 +376,10 @@ def params_from_values(values: dict[str, Any], source: str = "", base: Path | No
              source)
     if history_dir not in (None, ""):
         history_path: Path | None = resolve_path(history_dir, base)
+        # a typo here would silently turn decades of published history into a few years of incidents
+        _require(history_path.is_dir(), "history_dir",
+                 f"a folder of annual history series; {history_dir} ({display_path(history_path)}) is not a folder",
+                 source)
     elif is_demo_dir(data_dir):
         history_path = HISTORY_DATA_DIR
     elif (data_dir / "history").is_dir():

@@ -144,3 +144,20 @@ def test_history_start_sets_where_every_long_run_chart_begins(make_city, city_pa
         assert min(min(line.get_xdata()) for ax in chart.figure.axes for line in ax.get_lines()) == first
     assert f"Runs of two or more consecutive years under 90 homicides, {first} to 2011" in report.facts.data
     assert "1994–1995" in report.facts.data
+
+
+def test_the_real_figures_banner_only_when_published_series_were_loaded(tmp_path):
+    from ceasefire_analysis.config import DEMO_PARAMS
+    from ceasefire_analysis.history import history_report
+    from ceasefire_analysis.params import read_params_file
+    from ceasefire_analysis.review import open_review
+
+    with_series = history_report(open_review(None)).header.data
+    assert "REAL published figures" in with_series
+    empty = tmp_path / "history"
+    empty.mkdir()
+    values = read_params_file(DEMO_PARAMS)
+    values["data_dir"] = str((DEMO_PARAMS.parent / values["data_dir"]).resolve())
+    report = history_report(open_review(None, **values, history_dir=str(empty)))
+    assert "REAL published figures" not in report.header.data
+    assert "No published annual series were supplied" in report.sources.data

@@ -85,6 +85,7 @@ def test_police_export_to_first_worksheet_for_an_incident_only_city(tmp_path, mo
 
 def test_relative_paths_read_against_the_params_file(tmp_path, monkeypatch):
     (tmp_path / "city" / "params").mkdir(parents=True)
+    (tmp_path / "city" / "hist").mkdir()
     params = tmp_path / "city" / "params" / "p.yaml"
     params.write_text("city: X\nperiod_start: '2017-02'\nperiod_end: '2017-03'\ndata_dir: ../data\n"
                       "history_dir: ../hist\n")

@@ -191,3 +191,14 @@ def test_readme_documents_every_params_key_and_the_seed_defaults():
     missing = [key for key in DEFAULTS if f"`{key}`" not in readme]
     assert not missing, f"README's params reference lacks {missing}"
     assert "the seed worksheet's: 90, 75, 100, 50 and 90" in readme
+
+
+def test_a_history_dir_that_is_not_a_folder_names_the_key_and_the_path(tmp_path):
+    # a typo must not silently turn the published long-run history into a few years of incidents
+    with pytest.raises(ParamsError, match=r"'history_dir' must be a folder of annual history series; "
+                                          r".*nohistory .*nohistory\) is not a folder"):
+        params_from_values({**BASE, "data_dir": str(tmp_path), "history_dir": str(tmp_path / "nohistory")})
+    (tmp_path / "homicides.csv").write_text("year,value,source,definition\n")
+    with pytest.raises(ParamsError, match="'history_dir'.*is not a folder"):
+        params_from_values({**BASE, "data_dir": str(tmp_path), "history_dir": str(tmp_path / "homicides.csv")})
+    assert params_from_values({**BASE, "data_dir": str(tmp_path), "history_dir": str(tmp_path)}).history_dir == tmp_path
