@@ -98,6 +98,40 @@ def history_first_year(series: dict[str, pd.DataFrame], history_start: int | Non
     return min(years) if years else None
 
 
+# how a reader names each standard series in "no ... figures for 1969–2016"
+SERIES_WORDS = {"homicides": "homicide", "population": "population", "state_homicides": "state homicide",
+                "state_population": "state population", "sworn_officers": "sworn-officer",
+                "sworn_officers_jan1": "1 January sworn-officer"}
+
+
+def series_in_span(series: dict[str, pd.DataFrame], first_year: int | None,
+                   end_year: int) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """The series cut to the years the review's charts show (``first_year`` up to, not including, ``end_year``),
+    and, for each series with no year left, a sentence saying so.
+
+    A chart is drawn only from series with at least one year in its span; a series a city sent
+    only for later years, or only for years before ``history_start``, gets a sentence, not a chart.
+
+    >>> frame = pd.DataFrame({"year": [2018, 2019], "value": [740, 745]})
+    >>> shown, missing = series_in_span({"sworn_officers": frame}, 1969, 2017)
+    >>> shown, missing["sworn_officers"]
+    ({}, 'No sworn-officer figures for 1969–2016 in sworn_officers.csv (it has 2018–2019).')
+    """
+    shown, missing = {}, {}
+    for name, frame in series.items():
+        cut = frame[(frame["year"] >= (first_year if first_year is not None else frame["year"].min()))
+                    & (frame["year"] < end_year)].reset_index(drop=True)
+        if len(cut):
+            shown[name] = cut
+            continue
+        has = (f"it has {int(frame['year'].min())}–{int(frame['year'].max())}" if len(frame)
+               else "it has no rows")
+        span = f"{first_year}–{end_year - 1}" if first_year is not None else f"the years before {end_year}"
+        missing[name] = (f"No {SERIES_WORDS.get(name, name.replace('_', ' '))} figures for {span} in "
+                         f"{name}.csv ({has}).")
+    return shown, missing
+
+
 def _from_year(first_year: int | None, frame: pd.DataFrame) -> int:
     """``first_year``, or the first year of ``frame`` when none is given."""
     return int(frame["year"].min()) if first_year is None else first_year
@@ -238,16 +272,22 @@ def _end_at(ax, first_year: int, last_year: int | None) -> None:
 
 
 def footprint_chart(series: dict[str, pd.DataFrame], first_year: int | None = None,
-                    last_year: int | None = None) -> Chart:
-    """Sworn officers, and officers per 10,000 residents, from ``first_year`` (default: the series' first)."""
-    fig, (top, bottom) = new_panels(9.5, 6.2, 2, 1, sharex=True)
+                    last_year: int | None = None) -> Chart | HTML:
+    """Sworn officers, and officers per 10,000 residents, from ``first_year`` (default: the series' first);
+    a sentence instead when the sworn-officer series has no year in the chart's span."""
     sworn = series["sworn_officers"]
-    first_year = _from_year(first_year, sworn)
-    sworn = sworn[sworn["year"] >= first_year]
+    first_year = _from_year(first_year, sworn) if len(sworn) else first_year
+    in_span = (sworn["year"] >= (first_year or 0)) & (sworn["year"] <= (last_year or sworn["year"].max()))
+    sworn = sworn[in_span]
+    if sworn.empty:
+        span = f" for {first_year}–{last_year}" if first_year is not None and last_year is not None else ""
+        return _no_chart(f"No sworn-officer figures{span}.")
+    fig, (top, bottom) = new_panels(9.5, 6.2, 2, 1, sharex=True)
     top.plot(sworn["year"], sworn["value"], color=CURRENT_COLOUR, marker="o", markersize=3,
              label=DEFINITION_LABELS.get(sworn["definition"].iloc[0], "sworn officers"))
-    if "sworn_officers_jan1" in series:
-        jan = series["sworn_officers_jan1"]
+    jan = series.get("sworn_officers_jan1")
+    jan = jan[jan["year"] >= first_year] if jan is not None else None
+    if jan is not None and len(jan):
         top.plot(jan["year"], jan["value"], color=PRIOR_COLOUR, marker="D", markersize=4, linestyle="--",
                  markerfacecolor="white", label=DEFINITION_LABELS.get(jan["definition"].iloc[0], "1 January"))
     label_axes(top, "", "Sworn officers", "Police footprint: sworn officers, and officers per 10,000 residents")
@@ -402,8 +442,10 @@ def history_report(review: PeriodReview) -> HistoryReport:
     params = review.params
     folder = params.history_dir
     end_year = params.review.period.last.year
-    series = series_before(review.history, end_year)
+    loaded = review.history
+    series = series_before(loaded, end_year)
     first_year = history_first_year(series, params.history_start)  # one span for every chart of the page
+    charted, missing = series_in_span(loaded, first_year, end_year)
     purpose = ("Annual public figures, to read the review period against decades of experience." if series else
                "Annual counts from this city's own incident records, to read the review period against the years "
                "before it.")
@@ -419,25 +461,33 @@ def history_report(review: PeriodReview) -> HistoryReport:
            "name it with the params key history_dir, or place them in a history/ folder inside the data folder. "
            "See data/raw/history/SOURCES.md for the shape.")
     scope = HOMICIDE_SCOPE_TEXT[params.homicide_scope]
-    if "homicides" not in series:
+    rate_roles = ("homicides", "population", "state_homicides", "state_population")
+    rates = rate_comparison(charted)
+    # a series missing from the rate or footprint chart is said in that chart's place; any other, under Sources
+    said_in_place = set() if not series else {"sworn_officers"} | (set(rate_roles) if rates is None or rates.empty
+                                                                   else set())
+    not_charted = "".join(f"<p>{html.escape(sentence)}</p>" for name, sentence in missing.items()
+                          if name not in said_in_place)
+    if "homicides" not in charted:
         # without published annual series the city's own incident file still holds years of history
         used_text = (f"Series used: annual counts from this city's incidents.csv ({scope}, and non-fatal injury "
                      "shootings), one victim a row; "
                      f"the review's year ({params.review.period.last.year}) counts only to "
-                     f"{params.review.end:%d %B %Y} and is marked as partial. No published annual series "
-                     "were supplied.")
+                     f"{params.review.end:%d %B %Y} and is marked as partial."
+                     + ("" if loaded else " No published annual series were supplied."))
         homicides = incident_history_chart(review)
-        used = HTML(f'<div class="cf-report"><h2>Sources</h2><p>{html.escape(used_text)}</p>'
+        used = HTML(f'<div class="cf-report"><h2>Sources</h2><p>{html.escape(used_text)}</p>{not_charted}'
                     f"<p>{html.escape(how)}</p></div>")
         if not series:
             return HistoryReport(header, homicides, HTML(""), HTML(""), HTML(""), used, HTML(""))
     else:
-        homicides = homicides_chart(series["homicides"], review, first_year)
-    rates = rate_comparison(series)
+        homicides = homicides_chart(charted["homicides"], review, first_year)
     rate = rate_chart(rates, first_year, end_year) if rates is not None and not rates.empty else _not_shown_note(
-        "Rates need homicides, population, state_homicides and state_population series.", how)
-    footprint = footprint_chart(series, first_year, end_year) if "sworn_officers" in series else _not_shown_note(
-        "No police staffing series (sworn_officers.csv).", how)
+        " ".join(missing[r] for r in rate_roles if r in missing) or
+        "Rates need homicides, population, state_homicides and state_population series, with years in common.",
+        how)
+    footprint = footprint_chart(charted, first_year, end_year) if "sworn_officers" in charted else _not_shown_note(
+        missing.get("sworn_officers", "No police staffing series (sworn_officers.csv)."), how)
     facts = computed_facts(series, params.history_facts, first_year)
     facts_html = HTML(html_table(["Fact", "Value", "Years"], facts.values.tolist(),
                                  "Computed from the series above (the seed deck's claims, checked)"))
@@ -450,6 +500,6 @@ def history_report(review: PeriodReview) -> HistoryReport:
                     "SOURCES.md). Rates are computed here from counts and population.</p>")
     if notes:
         sources_html += "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
-    sources_html += "</div>"
-    extra = extra_series_chart(series, first_year, end_year) or HTML("")
+    sources_html += not_charted + "</div>"
+    extra = extra_series_chart(charted, first_year, end_year) or HTML("")
     return HistoryReport(header, homicides, rate, footprint, facts_html, HTML(sources_html), extra)

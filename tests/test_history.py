@@ -1,5 +1,6 @@
 """History series against published values, and the seed's prose claims against hand calculations."""
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -161,3 +162,88 @@ def test_the_real_figures_banner_only_when_published_series_were_loaded(tmp_path
     report = history_report(open_review(None, **values, history_dir=str(empty)))
     assert "REAL published figures" not in report.header.data
     assert "No published annual series were supplied" in report.sources.data
+
+
+# --------------------------------------------------------------------------- series with no rows in the chart's span
+
+HISTORY_ROLES = ("homicides", "population", "state_homicides", "state_population", "sworn_officers",
+                 "sworn_officers_jan1", "arrests")
+# years a series may hold that the review's charts (1965 to the review's year, 2017) cannot show, or barely
+SHAPES = {"after the review": [2018, 2019], "before history_start": [1950, 1951], "one year": [2000],
+          "no rows": []}
+
+
+def _review_with_history(make_city, city_params, role: str, years: list[int]):
+    """A city whose history folder holds every series for 1960-2016, except ``role``, which holds ``years``."""
+    from ceasefire_analysis.loading import load_data_dir
+    from ceasefire_analysis.review import PeriodReview
+
+    folder = make_city(incidents=[{"incident_id": "C1", "occurred_on": "2015-02-03", "incident_type": "homicide"},
+                                  {"incident_id": "C2", "occurred_on": "2017-02-03", "incident_type": "homicide"}])
+    history = folder / "history"
+    history.mkdir()
+    values = {"homicides": 100, "population": 400_000, "state_homicides": 2_000, "state_population": 30_000_000,
+              "sworn_officers": 700, "sworn_officers_jan1": 690, "arrests": 5_000}
+    for name, value in values.items():
+        span = years if name == role else range(1960, 2017)
+        rows = "".join(f"{y},{value},K,{name}_definition\n" for y in span)
+        (history / f"{name}.csv").write_text("year,value,source,definition\n" + rows)
+    params = city_params(folder, history_start=1965, history_facts={"changes": [[2000, 2010]], "threshold": 90,
+                                                                    "runs_before": 2012, "ratio_since": 1990})
+    return PeriodReview(params=params, data=load_data_dir(folder, use_cache=False), params_label="test")
+
+
+def _page_text(report) -> str:
+    """Every item of the history page as its reader gets it: HTML as text, each chart drawn to a PNG."""
+    from ceasefire_analysis.charts import Chart
+
+    parts = []
+    for item in (report.header, report.homicides_chart, report.rate_chart, report.footprint_chart, report.facts,
+                 report.sources, report.extra_chart):
+        if isinstance(item, Chart):
+            assert item._repr_png_()  # drawn without error
+            parts.append(item.title)
+        elif item is not None:
+            parts.append(item.data)
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+@pytest.mark.parametrize("role", HISTORY_ROLES)
+def test_every_history_chart_renders_when_a_series_has_few_or_no_years_in_its_span(make_city, city_params,
+                                                                                     role, shape):
+    from ceasefire_analysis.history import history_report
+
+    report = history_report(_review_with_history(make_city, city_params, role, SHAPES[shape]))
+    text = _page_text(report)
+    assert not re.search(r"\bnan\b", text, re.IGNORECASE)
+    if shape != "one year":
+        # the page says what is missing, in the reader's words, for the years the charts show
+        word = {"sworn_officers": "sworn-officer", "sworn_officers_jan1": "1 January sworn-officer",
+                "state_homicides": "state homicide", "state_population": "state population",
+                "homicides": "homicide"}.get(role, role)
+        assert f"No {word} figures for 1965–2016" in text
+
+
+def test_the_footprint_chart_is_a_sentence_when_no_sworn_officer_year_is_in_its_span():
+    from ceasefire_analysis.history import footprint_chart
+
+    later = pd.DataFrame({"year": [2018, 2019], "value": [740.0, 745.0], "source": "K3",
+                          "definition": "leoka_sworn_officers", "note": ""})
+    for frame in (later, later.assign(year=[1962, 1963])):
+        shown = footprint_chart({"sworn_officers": frame}, 1969, 2016)
+        assert "No sworn-officer figures for 1969–2016." in shown.data
+
+
+def test_series_only_after_the_review_year_are_named_not_charted(make_city, city_params):
+    from ceasefire_analysis.history import history_report
+
+    review = _review_with_history(make_city, city_params, "homicides", [2018])
+    for path in (review.data.data_dir / "history").glob("*.csv"):  # every series only after the review's year
+        path.write_text("year,value,source,definition\n2018,7,K,x\n2019,8,K,x\n")
+    report = history_report(review)
+    text = _page_text(report)
+    for word in ("homicide", "population", "state homicide", "state population", "sworn-officer",
+                 "1 January sworn-officer", "arrests"):
+        assert f"No {word} figures for 1965–2016 in " in text
+    assert "(it has 2018–2019)" in text and "No published annual series were supplied" not in text
