@@ -38,6 +38,7 @@ from .handoff import SNAPSHOT_KEY, opened_from_snapshot
 from .loading import CityData, load_data_dir
 from .params import audience_and_threshold, notebook_params, parameters_in
 from .formatting import format_decimal, format_share
+from .indicators import recorded_incident_types
 from .privacy import (
     SMALL, Relation, hidden_text, provenance_label, shows_participant_rows, suppress_cells,
     suppresses_small_counts, visible_note,
@@ -612,7 +613,8 @@ def _shootings_block(pack: MeetingPack) -> str:
     if window.empty:
         listing = f"<p>No shooting is recorded from {span}.</p>"
     elif p.public:
-        listing = f"<p>{_n(len(window), 'shooting', 'shootings')} from {span}; the counts by type are below.</p>"
+        listing = (f"<p>{_n(len(window), 'shooting', 'shootings')} from {span} (a shooting with several victims "
+                   "is one); the counts by type below count victims.</p>")
     else:
         rows = [([_clean(r["incident_id"])] if p.internal else []) +
                 [f"{r['occurred_on']:%a} {_day(r['occurred_on'], year=False)}", TYPE_LABELS[r["incident_type"]],
@@ -622,8 +624,10 @@ def _shootings_block(pack: MeetingPack) -> str:
         listing = html_table(header, rows, f"Every shooting from {span} ({len(window)})")
     comparison = weekly_comparison(pack.data.incidents, p.start, p.end)
     length = (p.end - p.start).days + 1
+    recorded = {TYPE_LABELS[t] for t in recorded_incident_types(pack.data)}
+    not_recorded = [NOT_RECORDED_TEXT.lower()] * 3  # a type the city does not record is not a count of 0
     crows = [[r["type"], str(r["this_window"]), str(r["same_dates_last_year"]), format_decimal(r["average_of_4_before"])]
-             for _, r in comparison.iterrows()]
+             if r["type"] in recorded else [r["type"], *not_recorded] for _, r in comparison.iterrows()]
     context = html_table(["Type (victims; incidents for non-injury)", f"{span}", "Same dates last year",
                           f"Average of the 4 previous {length}-day windows"], crows, "The window in context")
     return _block(f"Shootings from {span}", listing + context)
@@ -640,7 +644,9 @@ def _unreviewed_block(pack: MeetingPack) -> str:
         return _block(title, f"<p>Every shooting of the {span} has been reviewed.</p>")
     if p.public:
         counts = pending["incident_type"].map(TYPE_LABELS).value_counts()
-        rows = [[t, str(int(counts.get(t, 0)))] for t in TYPE_LABELS.values()]
+        recorded = recorded_incident_types(pack.data)
+        rows = [[label, str(int(counts.get(label, 0))) if t in recorded else NOT_RECORDED_TEXT.lower()]
+                for t, label in TYPE_LABELS.items()]
         return _block(title, html_table(["Type", "Shootings"], rows, f"Not yet reviewed, {span} ({len(pending)})"))
     rows = [([_clean(r["incident_id"])] if p.internal else []) +
             [_day(r["occurred_on"]), TYPE_LABELS[r["incident_type"]], _clean(r.get("area")), _clean(r.get("group"))]

@@ -104,6 +104,15 @@ def status_cell(status: str, detail: str = "", through=None) -> Cell:
     return Cell("No benchmark" if not detail else detail)
 
 
+def _text(value) -> str:
+    """A text field of the indicators table as shown: empty when missing (NaN, None), never 'nan'.
+
+    >>> _text(float("nan")), _text(None), _text("no 2016 benchmark set")
+    ('', '', 'no 2016 benchmark set')
+    """
+    return value if isinstance(value, str) else ""
+
+
 def _find_row(table: pd.DataFrame, indicator: str, window: str) -> pd.Series | None:
     """The indicators table's row for ``indicator`` over ``window``, or None when it has none."""
     match = table[(table["indicator"] == indicator) & (table["window"] == window)]
@@ -180,8 +189,10 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
             if r["status"] == DOES_NOT_MEET and not math.isnan(r["pct_over_benchmark"]):
                 detail = (f"{format_share(r['pct_over_benchmark'])} over benchmark; "
                           f"a {format_share(r['cut_to_meet'])} cut would meet it")
-            note = r.get("benchmark_note") or ""
-            benchmark = (Cell(format_count(r["benchmark"]) + (f"\n({note})" if note else ""), "num")
+            not_recorded = r["status"] == NOT_RECORDED  # every cell of the row says so, never a count or a reason
+            note = _text(r.get("benchmark_note"))
+            benchmark = (Cell(NOT_RECORDED_TEXT.lower()) if not_recorded else
+                         Cell(format_count(r["benchmark"]) + (f"\n({note})" if note else ""), "num")
                          if not is_missing(r["benchmark"]) else
                          Cell(f"No benchmark: {note}" if note else "No benchmark"))
             actual = (NOT_RECORDED_TEXT.lower() if r["status"] == NOT_RECORDED else
@@ -199,13 +210,13 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
                 cells.append(Cell(chance_text(r)))
             window_obj = windows[window]
             compared = r.get("compared_through") if incomplete and isinstance(r.get("compared_through"), str) else ""
-            cells += [
+            cells += [Cell(NOT_RECORDED_TEXT.lower())] * 2 if not_recorded else [
                 _reference_cell(r["prior_year"], [window_obj.shift_years(-1)], r.get("p_vs_prior_year"), review,
                                 "the year before", compared),
                 _reference_cell(r["three_year_average"], [window_obj.shift_years(-k) for k in (3, 2, 1)],
                                 r.get("p_vs_three_year_average"), review, "the 3-year average", compared),
-                note_for(review, indicator) if i == 0 else "",
             ]
+            cells.append(note_for(review, indicator) if i == 0 else "")
             rows.append(cells)
             classes.append("")
     caption = "Worksheet 1: outcome indicators (fewer is better: an outcome meets its benchmark at or below it)"
@@ -338,11 +349,11 @@ def _activity_cell(r: pd.Series | None, threshold: int = 5, through=None) -> Cel
         bench = "" if is_missing(r["benchmark"]) else f"\nbenchmark {format_value(r['benchmark'], r['unit'])}"
         return Cell(f"{value}\n({gap_note(r, through)}){bench}\nIncomplete: no mark", "num")
     if is_missing(r["benchmark"]):
-        note = r.get("benchmark_note") or ""
+        note = _text(r.get("benchmark_note"))
         return Cell(f"{value}\nNo benchmark: {note}" if note else value, "num")
     mark = status_cell(r["status"])
     bench = format_value(r["benchmark"], r["unit"])
-    if not r["status"] and r.get("benchmark_note"):
+    if not r["status"] and _text(r.get("benchmark_note")):
         return Cell(f"{value}\nbenchmark {bench}\nNo mark: {r['benchmark_note']}", "num")
     if not r["status"]:
         return Cell(f"{value}\n(capacity {bench})" if r["indicator"] == "case_management_active" else value, "num")

@@ -219,3 +219,29 @@ def test_meeting_and_period_params_share_one_rule_for_audience_and_threshold(key
     assert str(from_meeting.value) == str(from_period.value) == message
     assert meeting_params_from_values(meeting).small_count_threshold == 5  # absent: the default
     assert meeting_params_from_values(meeting).audience == "internal"
+
+
+@pytest.mark.parametrize("audience", ["internal", "public"])
+def test_shooting_review_pack_says_not_recorded_for_a_type_the_city_does_not_record(make_city, tmp_path, audience):
+    from ceasefire_analysis.meetings import all_shootings_html, open_meeting
+
+    # two victims of one homicide and one non-fatal shooting in the window; no non-injury shooting recorded at all
+    rows = [{"incident_id": "A", "occurred_on": "2017-01-20", "incident_type": "homicide", "reviewed_on": ""},
+            {"incident_id": "A", "occurred_on": "2017-01-20", "incident_type": "homicide", "reviewed_on": ""},
+            {"incident_id": "B", "occurred_on": "2017-01-21", "incident_type": "nonfatal_injury_shooting",
+             "reviewed_on": ""},
+            {"incident_id": "C", "occurred_on": "2016-12-01", "incident_type": "homicide", "reviewed_on": ""}]
+    folder = make_city(incidents=rows)
+    params = tmp_path / "review.yaml"
+    params.write_text(f"meeting: shooting_review\ncity: T\ndata_dir: {folder}\nmeeting_on: '2017-01-24'\n"
+                      f"window_start: '2017-01-18'\nwindow_end: '2017-01-24'\naudience: {audience}\n")
+    page = all_shootings_html(open_meeting(str(params))).data
+    context = page.partition("The window in context")[2].partition("</table>")[0]
+    non_injury = context.partition("Non-injury shooting")[2].partition("</tr>")[0]
+    assert non_injury.count("not recorded for this city") == 3 and ">0<" not in non_injury
+    homicide = context.partition("Homicide")[2].partition("</tr>")[0]
+    assert re.findall(r">(\d+)<", homicide)[0] == "2"  # victims
+    if audience == "public":
+        assert "2 shootings from" in page and "(a shooting with several victims is one)" in page
+        unreviewed = page.partition("Not yet reviewed")[2].partition("</table>")[0]
+        assert "Non-injury shooting</td><td>not recorded for this city" in unreviewed

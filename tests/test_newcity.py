@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -81,6 +82,16 @@ def test_police_export_to_first_worksheet_for_an_incident_only_city(tmp_path, mo
     index = (period / "index.html").read_text(encoding="utf-8")
     for page in (worksheet, history, index):
         assert "Oakland" not in page and "SYNTHETIC" not in page
+    # a type the city does not record reads so in every cell of its row, never as a number or a raw value
+    non_injury_rows = worksheet.partition("Non-injury shootings")[2].partition("</tbody>")[0]
+    assert "No benchmark" not in non_injury_rows and "incident data start" not in non_injury_rows
+    assert non_injury_rows.count("not recorded for this city") >= 2 * 4  # benchmark, actual, year before, 3 years
+    # never a raw missing value on any page the run wrote
+    for page in sorted((elsewhere / "reports").rglob("*.html")):
+        text = re.sub(r"data:image/[^\"']+", "", page.read_text(encoding="utf-8"))  # images' base64 is not prose
+        # "None recorded" is a sentence; a None, nan or NaN standing alone is a value that was never formatted
+        found = re.findall(r".{0,60}\b(?:nan|NaN|None)\b(?! [a-z]).{0,20}", text)
+        assert not found, f"{page.relative_to(elsewhere)}: {found[:3]}"
 
 
 def test_relative_paths_read_against_the_params_file(tmp_path, monkeypatch):
