@@ -119,6 +119,23 @@ def format_day(day: dt.date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
+def format_day_span(first: dt.date, last: dt.date, joiner: str = "–") -> str:
+    """A span of days, naming the year once when both days share it and both years when they do not.
+
+    A span cut across the turn of a year must name December's year too: in a Dec 2016–Jan 2017 review,
+    "1 Dec–15 Jan 2016" reads as December 2016.
+
+    >>> format_day_span(dt.date(2016, 1, 1), dt.date(2016, 3, 15))
+    '1 Jan–15 Mar 2016'
+    >>> format_day_span(dt.date(2015, 12, 1), dt.date(2016, 1, 15))
+    '1 Dec 2015–15 Jan 2016'
+    >>> format_day_span(dt.date(2016, 12, 25), dt.date(2017, 1, 7), " to ")
+    '25 Dec 2016 to 7 Jan 2017'
+    """
+    start = format_day(first) if first.year != last.year else f"{first.day} {first:%b}"
+    return f"{start}{joiner}{format_day(last)}"
+
+
 def window_label(window: Window) -> str:
     """A window named by its months.
 

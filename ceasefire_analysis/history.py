@@ -9,6 +9,7 @@ params file say which city, which eras and which facts to compute.
 """
 from __future__ import annotations
 
+import datetime as dt
 import html
 import math
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from matplotlib.ticker import MaxNLocator
 
 from .charts import (BENCHMARK_COLOUR, Chart, CURRENT_COLOUR, PRIOR_COLOUR, _no_chart, label_axes, new_figure,
                      new_panels)
-from .formatting import format_change, format_count, format_day, format_decimal, is_missing, window_label
+from .formatting import format_change, format_count, format_day, format_day_span, format_decimal, is_missing
 from .indicators import lookup, recorded_incident_types
 from .loading import ROLES, SERIES_COLUMNS, load_history, read_series  # noqa: F401 (re-exported)
 from .params import display_path
@@ -132,6 +133,15 @@ def series_in_span(series: dict[str, pd.DataFrame], first_year: int | None,
     return shown, missing
 
 
+def counted_through(review: PeriodReview) -> dt.date:
+    """The last day the review's own year is counted to: the period's end, or the incident data's end when earlier
+    (an extract taken on 14 June says nothing about 15-30 June)."""
+    end = review.params.review.end
+    coverage = getattr(review, "incident_coverage", None)
+    through = coverage.through if coverage is not None else None
+    return min(end, through) if through is not None else end
+
+
 def _from_year(first_year: int | None, frame: pd.DataFrame) -> int:
     """``first_year``, or the first year of ``frame`` when none is given."""
     return int(frame["year"].min()) if first_year is None else first_year
@@ -210,13 +220,15 @@ def homicides_chart(series: pd.DataFrame, review: PeriodReview, first_year: int 
                     color="#555", ha="right")
     period = review.params.review
     year = period.period.last.year
-    # the worksheet's own year-to-date count (one number, counted once), not a second count of the raw rows
+    # the worksheet's own year-to-date count (one number, counted once), not a second count of the raw rows;
+    # it runs to the data's end when that is before the period's end, and the label says so
     to_date = lookup(review.indicators, "homicides", WINDOW_YTD)
     source = "synthetic demo data" if review.is_demo else "this city's incident data"
     if not is_missing(to_date):  # a city that records no homicide has no count so far to mark
         # the review's year is a partial bar (its count so far), never beside a full-year figure for it
         ax.bar([year], [to_date], width=0.8, color="none", edgecolor=BENCHMARK_COLOUR, hatch="///", linewidth=1.5,
-               label=f"{year} to date ({window_label(period.ytd)}, partial; {source})")
+               label=f"{year} to date ({format_day_span(period.ytd.start, counted_through(review))}, partial; "
+                     f"{source})")
     last = year
     _shade_eras(ax, review.params.eras, first_year, last)
     ax.set_xlim(first_year - 1, last + 1)
@@ -401,15 +413,15 @@ def incident_history_chart(review: PeriodReview) -> Chart | HTML:
     """Annual homicides and non-fatal injury shootings counted from the city's incidents (per area if known),
     from the params file's ``history_start`` when it gives one (it is never after the review's year)."""
     incidents = review.data.incidents
-    through = review.params.review.end
+    through = counted_through(review)
     recorded = recorded_incident_types(review.data)
     types = [(t, label) for t, label in ((HOMICIDE, "Homicides"), (NONFATAL, "Non-fatal injury shootings"))
              if t in recorded]
     if annual_incident_counts(incidents, through).empty:
         first = incidents["occurred_on"].min() if not incidents.empty else None
         start = f"the first incident is on {format_day(first.date())}" if first is not None else "it has no rows"
-        return _no_chart(f"incidents.csv has no incident on or before the end of the review period "
-                         f"({format_day(through)}): {start}, so there are no annual counts to chart.")
+        return _no_chart(f"incidents.csv has no incident on or before {format_day(through)} (the end of the review "
+                         f"period, or of the data when earlier): {start}, so there are no annual counts to chart.")
     by_area = "area" in incidents and incidents["area"].notna().any()
     areas = sorted(incidents["area"].dropna().unique()) if by_area else []
     fig, axes = new_panels(9.5, 3.6 * len(types), len(types), 1, squeeze=False)
@@ -432,7 +444,7 @@ def incident_history_chart(review: PeriodReview) -> Chart | HTML:
         ax.set_xlim(int(table["year"].min()) - 0.5, last + 0.5)
         label_axes(ax, "Year", f"{label} per year",
                    f"{label} per year, {int(table['year'].min())}–{last} (from incidents.csv; "
-                   f"{last} to {through:%d %b})")
+                   f"{last} only {format_day_span(dt.date(last, 1, 1), through)})")
         ax.legend(loc="upper left", fontsize=7, frameon=True, ncol=2)
     return Chart(fig)
 
@@ -473,7 +485,7 @@ def history_report(review: PeriodReview) -> HistoryReport:
         used_text = (f"Series used: annual counts from this city's incidents.csv ({scope}, and non-fatal injury "
                      "shootings), one victim a row; "
                      f"the review's year ({params.review.period.last.year}) counts only to "
-                     f"{params.review.end:%d %B %Y} and is marked as partial."
+                     f"{format_day(counted_through(review))} and is marked as partial."
                      + ("" if loaded else " No published annual series were supplied."))
         homicides = incident_history_chart(review)
         used = HTML(f'<div class="cf-report"><h2>Sources</h2><p>{html.escape(used_text)}</p>{not_charted}'

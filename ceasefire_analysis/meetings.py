@@ -37,7 +37,7 @@ from .counts import (days_overdue, is_on_time, median_days_to_complete, on_time_
 from .handoff import SNAPSHOT_KEY, opened_from_snapshot
 from .loading import CityData, load_data_dir
 from .params import audience_and_threshold, notebook_params, parameters_in
-from .formatting import format_decimal, format_share
+from .formatting import format_day_span, format_decimal, format_share
 from .indicators import recorded_incident_types
 from .privacy import (
     SMALL, Relation, hidden_text, provenance_label, shows_participant_rows, suppress_cells,
@@ -534,7 +534,7 @@ def _day(day: dt.date, year: bool = True) -> str:
 
 
 def _span(start: dt.date, end: dt.date) -> str:
-    return f"{_day(start, year=start.year != end.year)} to {_day(end)}"
+    return format_day_span(start, end, " to ")
 
 
 def _n(count: int, singular: str, plural: str) -> str:

@@ -18,8 +18,8 @@ from . import schema
 from .coverage import incident_coverage, so_far_text
 from .formatting import (
     is_missing,
-    format_chance, format_count, format_day, format_fraction, format_share, format_value, row_window_label, window_label,
-    windows_span_label,
+    format_chance, format_count, format_day, format_day_span, format_fraction, format_share, format_value,
+    row_window_label, window_label, windows_span_label,
 )
 from .indicators import LABELS, outcome_pace, same_day_years_earlier
 from .params import NEXT_STEP_STATUSES, NOT_REPORTED
@@ -137,7 +137,7 @@ def deciding_rule(review: PeriodReview) -> str:
 
 def _same_days_label(window, through: dt.date) -> str:
     """The days of an earlier window that match a count so far: '1 Jan–15 Mar 2016'."""
-    return f"{window.start.day} {window.start:%b}–{format_day(through)}"
+    return format_day_span(window.start, through)
 
 
 def _reference_cell(value, windows: list, p_value, review: PeriodReview, what: str,

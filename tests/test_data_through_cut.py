@@ -133,3 +133,27 @@ def test_a_file_that_reached_data_through_is_not_called_stale_once_its_later_row
                                         annual_benchmarks=benchmarks)).indicators
     assert lookup(table, "homicides", "period") == 0
     assert lookup(table, "homicides", "period", "status") == "meets"
+
+
+def test_same_days_across_the_year_boundary_name_both_years(make_city):
+    from ceasefire_analysis.tables import outcome_worksheet_html
+
+    incidents = [_incident("2013-01-05"), _incident("2015-12-10"), _incident("2016-01-10"),
+                 _incident("2016-12-05"), _incident("2017-01-10"), _incident("2017-01-20")]
+    review = open_review(None, **_params(make_city(incidents=incidents), "2016-12", "2017-01", "2017-01-15"))
+    page = outcome_worksheet_html(review).data
+    # in a Dec 2016-Jan 2017 review "1 Dec-15 Jan 2016" reads as December 2016
+    assert "same days: 1 Dec 2015–15 Jan 2016" in page
+    assert "1 Dec 2013–15 Jan 2014 to 1 Dec 2015–15 Jan 2016" in page  # the 3-year average's days
+    assert "same days: 1 Jan–15 Jan 2016" in page  # the year to date stays within one year: named once
+
+
+def test_the_history_page_counts_the_review_year_to_the_data_end_not_the_period_end(make_city):
+    from ceasefire_analysis.history import history_report
+
+    incidents = [_incident(f"{y}-03-10") for y in range(2015, 2019)] + [_incident("2019-06-14")]
+    review = open_review(None, **_params(make_city(incidents=incidents), "2019-05", "2019-06", None))
+    report = history_report(review)
+    title = report.homicides_chart.title
+    assert "Homicides per year, 2015–2019 (from incidents.csv; 2019 only 1 Jan–14 Jun 2019)" in title
+    assert "counts only to 14 Jun 2019" in report.sources.data and "30 June" not in report.sources.data
