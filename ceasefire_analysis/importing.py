@@ -414,6 +414,22 @@ def _fill(rule: ColumnRule, row: dict[str, str], spec: FileSpec) -> tuple[str | 
     return raw, ""
 
 
+def row_order_key(targets: list[str], spec: FileSpec):
+    """The order rows are written in: by date, then identifier (ISO dates sort as text); sources' order otherwise.
+
+    Sorted (stably), the victims of one incident sit one under the other, as the duplicate-row check
+    expects of a one-row-per-victim export, whatever order the export listed them in.
+
+    >>> key = row_order_key(["incident_id", "occurred_on"], schema.INCIDENTS)
+    >>> sorted([["B", "2019-01-02"], ["A", "2019-01-03"], ["A", "2019-01-02"], ["B", "2019-01-02"]], key=key)
+    [['A', '2019-01-02'], ['B', '2019-01-02'], ['B', '2019-01-02'], ['A', '2019-01-03']]
+    """
+    dates = [i for i, t in enumerate(targets) if spec.column(t).kind == DATE]
+    ids = [i for i, t in enumerate(targets) if t.endswith("_id")]
+    positions = dates[:1] + ids[:1]
+    return lambda row: tuple(row[i] for i in positions)
+
+
 def homicide_scope_hint(column_map: ColumnMap) -> str:
     """The reminder ``import`` prints when a map's homicides are not of every cause ('' otherwise).
 
@@ -500,8 +516,9 @@ def import_export(column_map: ColumnMap, sources: list[str | os.PathLike], out_d
         raise CeasefireError(result.not_written(why))
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
-    writer.writerow([r.target for r in column_map.columns])
-    writer.writerows(rows_out)
+    targets = [r.target for r in column_map.columns]
+    writer.writerow(targets)
+    writer.writerows(sorted(rows_out, key=row_order_key(targets, spec)))
     if result.out_path.exists() and not force:  # checked again here: the sources may have taken minutes
         raise CeasefireError(_exists_message(result.out_path))
     try:

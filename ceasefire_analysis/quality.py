@@ -70,8 +70,12 @@ def duplicate_row_warnings(duplicate_rows: dict[str, dict[str, int]]) -> list[st
     from their twin are flagged. Tables without an identifier (enforcement actions) repeat
     rows legitimately and are not flagged.
 
-    >>> duplicate_row_warnings({"incidents": {"identical": 9, "apart": 7}, "communications": {"identical": 0, "apart": 0}})[0][:60]
-    'The incidents file has 7 rows that repeat an earlier row exa'
+    >>> [text] = duplicate_row_warnings({"incidents": {"identical": 9, "apart": 7},
+    ...                                  "communications": {"identical": 0, "apart": 0}})
+    >>> text[:85], "(2 more repeat the row right above them: several victims of one incident" in text
+    ('The incidents file has 7 rows that repeat an earlier row exactly but sit away from it', True)
+    >>> duplicate_row_warnings({"incidents": {"identical": 3, "apart": 0}})  # victims of one incident, one under another
+    []
     """
     warnings = []
     for name, counts in sorted(duplicate_rows.items()):
@@ -80,10 +84,14 @@ def duplicate_row_warnings(duplicate_rows: dict[str, dict[str, int]]) -> list[st
             continue
         label = name.replace("_", " ")
         if name == schema.INCIDENTS.name and counts.get("apart", 0):
-            warnings.append(f"The {label} file has {counts['apart']} rows that repeat an earlier row exactly, away "
-                            f"from it ({counts['identical']} identical rows in all): victims of one incident are "
-                            "listed one under the other, but copies elsewhere look like an extract exported twice, "
-                            "which would make the counts too high. Check the file.")
+            adjacent = counts["identical"] - counts["apart"]
+            beside = (f" ({adjacent} more repeat the row right above them: several victims of one incident, normal "
+                      "in an export with one row per victim)" if adjacent else "")
+            warnings.append(f"The {label} file has {counts['apart']} rows that repeat an earlier row exactly but sit "
+                            f"away from it{beside}. Copies far apart look like an extract exported twice, which "
+                            "would make the counts too high. Check the file: sorted by date and case number (as "
+                            "ceasefire import writes it), victims of one incident sit together, and copies that "
+                            "stay apart are the ones to remove.")
         elif name != schema.INCIDENTS.name and counts.get("identical", 0):
             warnings.append(f"The {label} file has {counts['identical']} rows that repeat an earlier row exactly "
                             "(every column the same): if the extract was exported twice the counts are too high. "

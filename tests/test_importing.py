@@ -31,15 +31,18 @@ def test_nypd_historic_two_digit_years_and_upper_case_flags(tmp_path):
     assert (result.rows_read, result.rows_written, result.rows_dropped) == (6, 6, 0)
     assert rows[0] == {"incident_id": "24050482", "occurred_on": "2006-08-27", "incident_type": "homicide",
                        "area": "BRONX"}
-    assert rows[1]["occurred_on"] == "2011-03-11" and rows[1]["incident_type"] == "nonfatal_injury_shooting"
+    by_id = {r["incident_id"]: r for r in rows}
+    assert by_id["77673979"]["occurred_on"] == "2011-03-11"
+    assert by_id["77673979"]["incident_type"] == "nonfatal_injury_shooting"
     assert [r["incident_type"] for r in rows].count("homicide") == 3
 
 
 def test_nypd_2022_layout_with_y_n_flags_and_four_digit_years(tmp_path):
     import_export(load_map(NYPD_MAP), [EXPORTS / "nypd_ytd2022_excerpt.csv"], tmp_path)
     rows = read_out(tmp_path)
-    assert [(r["occurred_on"], r["incident_type"]) for r in rows[:2]] == [
-        ("2022-04-12", "homicide"), ("2022-12-17", "nonfatal_injury_shooting")]
+    by_id = {r["incident_id"]: (r["occurred_on"], r["incident_type"]) for r in rows}
+    assert by_id["243566884"] == ("2022-04-12", "homicide")
+    assert by_id["256484816"] == ("2022-12-17", "nonfatal_injury_shooting")
 
 
 def test_bom_crlf_and_windows_1252_read_the_same(tmp_path):
@@ -52,10 +55,10 @@ def test_bom_crlf_and_windows_1252_read_the_same(tmp_path):
     import_export(load_map(NYPD_MAP), [bom], tmp_path / "bom")
     result = import_export(load_map(NYPD_MAP), [cp1252], tmp_path / "cp")
     assert (tmp_path / "bom" / "incidents.csv").read_bytes() == (tmp_path / "plain" / "incidents.csv").read_bytes()
-    assert read_out(tmp_path / "cp")[0]["area"] == "BRONX\u00e9" and result.rows_written == 6
+    assert "BRONX\u00e9" in {r["area"] for r in read_out(tmp_path / "cp")} and result.rows_written == 6
 
 
-def test_several_sources_concatenate_in_order_and_rerun_gives_same_bytes(tmp_path):
+def test_several_sources_are_written_by_date_and_rerun_gives_same_bytes(tmp_path):
     sources = [EXPORTS / "nypd_historic_excerpt.csv", EXPORTS / "nypd_ytd2021_trimmed_excerpt.csv",
                EXPORTS / "nypd_ytd2022_excerpt.csv"]
     first = import_export(load_map(NYPD_MAP), sources, tmp_path)
@@ -64,7 +67,10 @@ def test_several_sources_concatenate_in_order_and_rerun_gives_same_bytes(tmp_pat
     assert (tmp_path / "incidents.csv").read_bytes() == before
     rows = read_out(tmp_path)
     assert first.rows_written == len(rows) == 6 + 5 + 6
-    assert rows[0]["incident_id"] == "24050482" and rows[-1]["incident_id"] == "247542571"
+    # written by date, then case number, whatever the sources' order: 8/27/06 first, 12/17/2022 last
+    assert rows[0]["incident_id"] == "24050482" and rows[-1]["incident_id"] == "256484816"
+    assert [(r["occurred_on"], r["incident_id"]) for r in rows] == sorted((r["occurred_on"], r["incident_id"])
+                                                                           for r in rows)
     assert validate_data_dir(tmp_path) == []
 
 
@@ -388,3 +394,37 @@ def test_time_ignore_drops_only_a_time_of_day_after_the_date(tmp_path):
     values["columns"]["occurred_on"]["time"] = "keep"
     with pytest.raises(MapError, match="'columns.occurred_on.time' can only be `ignore`"):
         map_from_values(values)
+
+
+def test_victims_of_one_case_listed_apart_are_written_together_and_raise_no_duplicate_warning(tmp_path):
+    from ceasefire_analysis.loading import load_data_dir
+    from ceasefire_analysis.quality import duplicate_row_warnings
+
+    # Chicago lists victims by UNIQUE_ID; the map drops it, so the two victims of XX2 become identical rows,
+    # far apart in the export's order
+    source = tmp_path / "victims.csv"
+    source.write_text("CASE_NUMBER,DATE,VICTIMIZATION_PRIMARY,GUNSHOT_INJURY_I,UNIQUE_ID,AREA\n"
+                      "XX2,01/05/2019 10:00:00 PM,BATTERY,YES,SHOOT-XX2-#1,1\n"
+                      "XX3,01/03/2019 01:00:00 AM,HOMICIDE,YES,HOM-XX3-#1,2\n"
+                      "XX1,01/02/2019 11:40:00 PM,HOMICIDE,YES,HOM-XX1-#1,1\n"
+                      "XX2,01/05/2019 10:00:00 PM,BATTERY,YES,SHOOT-XX2-#2,1\n"
+                      "XX4,01/01/2019 03:00:00 AM,BATTERY,YES,SHOOT-XX4-#1,3\n")
+    out = tmp_path / "data"
+    import_export(load_map(CHICAGO_MAP), [source], out)
+    assert [(r["occurred_on"], r["incident_id"]) for r in read_out(out)] == [
+        ("2019-01-01", "XX4"), ("2019-01-02", "XX1"), ("2019-01-03", "XX3"), ("2019-01-05", "XX2"),
+        ("2019-01-05", "XX2")]
+    data = load_data_dir(out, use_cache=False)
+    assert data.duplicate_rows["incidents"] == {"identical": 1, "apart": 0}
+    assert duplicate_row_warnings(data.duplicate_rows) == []
+
+
+def test_the_duplicate_warning_tells_victims_one_under_another_from_copies_far_apart():
+    from ceasefire_analysis.quality import duplicate_row_warnings
+
+    [text] = duplicate_row_warnings({"incidents": {"identical": 9, "apart": 7}})
+    assert text.startswith("The incidents file has 7 rows that repeat an earlier row exactly but sit away from it")
+    assert ("(2 more repeat the row right above them: several victims of one incident, normal in an export with "
+            "one row per victim)") in text
+    [text] = duplicate_row_warnings({"incidents": {"identical": 4, "apart": 4}})
+    assert "more repeat the row right above" not in text and "exported twice" in text
