@@ -157,3 +157,18 @@ def test_the_history_page_counts_the_review_year_to_the_data_end_not_the_period_
     title = report.homicides_chart.title
     assert "Homicides per year, 2015–2019 (from incidents.csv; 2019 only 1 Jan–14 Jun 2019)" in title
     assert "counts only to 14 Jun 2019" in report.sources.data and "30 June" not in report.sources.data
+
+
+def test_data_cut_on_different_days_never_share_a_hand_off_key(make_city):
+    # `ceasefire run` hands each period's tables to its notebooks under a key of the folder and its input records:
+    # two periods of one folder with different data_through values must not read each other's cut
+    from ceasefire_analysis.coverage import data_as_of
+    from ceasefire_analysis.handoff import data_key
+    from ceasefire_analysis.loading import load_data_dir
+
+    data = load_data_dir(_feb_mar_2016_city(make_city), use_cache=False)
+    feb, _ = data_as_of(data, dt.date(2016, 2, 29))
+    march, _ = data_as_of(data, dt.date(2016, 3, 16))
+    later, nothing = data_as_of(data, dt.date(2016, 12, 31))
+    assert nothing == {} and later is data
+    assert len({data_key(data), data_key(feb), data_key(march)}) == 3
