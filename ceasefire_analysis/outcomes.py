@@ -28,7 +28,10 @@ from .charts import (
     BENCHMARK_COLOUR, CURRENT_COLOUR, PRIOR_COLOUR, Chart, label_axes, mark_synthetic, new_figure, new_panels,
 )
 from .formatting import format_count, format_share
-from .privacy import Relation, hidden_text, shown_count, suppress_cells, suppresses_small_counts
+from .privacy import (
+    COMPLEMENTARY, Relation, followed_text, hidden_text, protect_cumulative_events, shown_count, suppress_cells,
+    suppresses_small_counts,
+)
 from .review import PeriodReview
 from .tables import NOT_RECORDED_TEXT, REPORT_CSS, html_table
 
@@ -263,15 +266,20 @@ def fit_curves(cohort: pd.DataFrame, events: pd.DataFrame | None, as_of: dt.date
 
 
 def milestone_rows(fits: dict, milestones: tuple[int, ...] = MILESTONES) -> pd.DataFrame:
-    """Incidence with its interval and the number still followed at each milestone, from fitted curves."""
+    """Incidence with its interval and the number still followed at each milestone, from fitted curves.
+
+    ``events`` is how many had the outcome by the milestone, ``people`` the cohort's size (for suppression).
+    """
     rows = []
     for key, (follow, curve) in fits.items():
         for m in milestones:
             followed = at_risk(follow, m)
             point = incidence_at(curve, m) if followed > 0 else pd.Series(
                 {"incidence": math.nan, "lower": math.nan, "upper": math.nan})
+            events = int(((follow["code"] == 1) & (follow["months"] <= m)).sum())
             rows.append({"outcome": key, "label": CURVE_OUTCOMES[key][0], "months": m, "still_followed": followed,
-                         "incidence": point["incidence"], "lower": point["lower"], "upper": point["upper"]})
+                         "incidence": point["incidence"], "lower": point["lower"], "upper": point["upper"],
+                         "events": events, "people": len(follow)})
     return pd.DataFrame(rows)
 
 
@@ -352,6 +360,47 @@ def cohort_sizes_shown(cohort: pd.DataFrame, breakdown: pd.DataFrame, review: Pe
             for y, n in years.items()}
 
 
+def curve_points_hidden(review: PeriodReview, cohort: pd.DataFrame, breakdown: pd.DataFrame,
+                        fits: dict[str, dict], comparison_size: int | None = None) -> set[tuple[str, int]]:
+    """The ``(series, months)`` points of the follow-up curves this audience may not see.
+
+    ``fits`` maps a cohort (``all``, ``call_in``, ``custom_notification``, ``comparison`` or an entry
+    year ``y2015``) to its fitted curves; a series is ``<cohort>:<outcome>``. Everyone's count at a
+    point is the sum of the entry years' and of the two kinds of first contact, so they are protected
+    together (the rule lives in ``privacy.protect_cumulative_events``). Empty for the internal audience.
+    """
+    if not suppresses(review):
+        return set()
+    threshold = review.params.small_count_threshold
+    hidden_cells = breakdown_hidden(breakdown, review)
+    full = dict(fits)
+    for kind in (schema.CALL_IN, schema.CUSTOM_NOTIFICATION):
+        if kind not in full:  # not printed, but it adds up with the other kind to everyone
+            full[kind] = fit_curves(cohort[cohort["first_kind"] == kind], review.data.participant_events,
+                                    review.params.review.end)
+    if "all" not in full:
+        full["all"] = fit_curves(cohort, review.data.participant_events, review.params.review.end)
+    events, sizes, unprinted, hidden_sizes = {}, {}, set(), set()
+    for who, cohort_fits in full.items():
+        size_cell = "comparison" if who == "comparison" else (f"entry/{who[1:]}" if who.startswith("y") else
+                                                              f"{who}/size")
+        for _, r in milestone_rows(cohort_fits, (12,) if who.startswith("y") else MILESTONES).iterrows():
+            series = f"{who}:{r['outcome']}"
+            events.setdefault(series, {})[int(r["months"])] = int(r["events"])
+            sizes[series] = int(r["people"])
+            if who not in fits or r["still_followed"] == 0:
+                unprinted.add((series, int(r["months"])))
+            if size_cell in hidden_cells or (who == "comparison" and 0 < (comparison_size or 0) < threshold):
+                hidden_sizes.add(series)
+    sums = []
+    for outcome in CURVE_OUTCOMES:
+        sums.append((f"all:{outcome}", [f"{k}:{outcome}" for k in (schema.CALL_IN, schema.CUSTOM_NOTIFICATION)]))
+        years = [f"{w}:{outcome}" for w in full if w.startswith("y")]
+        if years:
+            sums.append((f"all:{outcome}", years))
+    return protect_cumulative_events(events, sizes, threshold, sums, unprinted, hidden_sizes)
+
+
 def outcomes_csv(review: PeriodReview) -> str | None:
     """The text of ``callin_outcomes.csv``: the breakdown, with the warning in its header lines.
 
@@ -414,7 +463,7 @@ def comparison_for(review: PeriodReview, as_of: dt.date) -> pd.DataFrame | None:
 
 
 def comparison_html(review: PeriodReview, cohort: pd.DataFrame, reached_fits: dict, group: pd.DataFrame | None,
-                    group_fits: dict | None) -> HTML:
+                    group_fits: dict | None, hidden_points: set[tuple[str, int]] = frozenset()) -> HTML:
     """The comparison group side by side with everyone reached, and what it can and cannot show."""
     head = '<div class="cf-report"><h2>Comparison group</h2>'
     if group is None:
@@ -422,57 +471,96 @@ def comparison_html(review: PeriodReview, cohort: pd.DataFrame, reached_fits: di
                     "identified_on) of people identified as very high risk but not yet contacted would be shown "
                     f"here side by side.</p><p>{html.escape(COMPARISON_CAVEAT)}</p></div>")
     reached = milestone_rows(reached_fits).assign(group="Reached by direct communication")
+    reached["series"] = "all:" + reached["outcome"]
     compared = milestone_rows(group_fits).assign(group="Identified, not contacted")
+    compared["series"] = "comparison:" + compared["outcome"]
     both = pd.concat([reached, compared], ignore_index=True)
     both["label"] = both["group"] + ": " + both["label"]
     both = both.sort_values(["outcome", "months", "group"], kind="stable")
     table = _milestone_html(both, review, f"Side by side: {shown_count(len(cohort), review.params.small_count_threshold, review.params.audience)} "
                                           f"people reached, {shown_count(len(group), review.params.small_count_threshold, review.params.audience)} identified "
-                                          "but not contacted (follow-up ends if they are later contacted)")
+                                          "but not contacted (follow-up ends if they are later contacted)",
+                           hidden_points)
     return HTML(head + f'<div class="cf-banner">{html.escape(COMPARISON_CAVEAT)}</div>' + table + "</div>")
 
 
-def _curves_chart(fits: dict, comparison_fits: dict | None, review: PeriodReview) -> Chart:
+def _protected_points(fits: dict, key: str, who: str, hidden_points: set[tuple[str, int]]) -> pd.DataFrame:
+    """The milestones of one curve a partner or public chart may draw: printed, followed, not hidden."""
+    rows = milestone_rows({key: fits[key]})
+    keep = rows["incidence"].notna() & ~rows["months"].map(lambda m: (f"{who}:{key}", int(m)) in hidden_points)
+    return rows[keep]
+
+
+def _curves_chart(fits: dict, comparison_fits: dict | None, review: PeriodReview,
+                  hidden_points: set[tuple[str, int]] = frozenset()) -> Chart:
+    """The curves; for partner and public only their points at 6, 12 and 24 months that the tables may print
+    (each step of a full curve is one person's event)."""
     fig, axes = new_panels(9.0, 4.2, 1, 2, sharey=True)
     colours = {"arrest": CURRENT_COLOUR, "shot_or_killed": BENCHMARK_COLOUR}
     horizon = 36
+    protect = suppresses(review)
+    who = "all" if review.params.outcomes_cohort == "any" else review.params.outcomes_cohort
+    threshold = review.params.small_count_threshold
     for ax, (key, (label, _, _)) in zip(axes, CURVE_OUTCOMES.items()):
         follow, curve = fits[key]
-        curve = curve[curve.index <= horizon]
-        ax.step(curve.index, curve["incidence"] * 100, where="post", color=colours[key], label="Cumulative incidence")
-        ax.fill_between(curve.index, curve["lower"] * 100, curve["upper"] * 100, step="post", color=colours[key],
-                        alpha=0.2, label="95% confidence interval")
-        if comparison_fits:
-            other = comparison_fits[key][1]
-            other = other[other.index <= horizon]
-            ax.step(other.index, other["incidence"] * 100, where="post", color=PRIOR_COLOUR, linestyle="--",
-                    label="Comparison group (identified, not contacted)")
-        label_axes(ax, "Months since first direct communication", "People with the outcome (%)" if key == "arrest"
-                   else "", label, grid_axis="both")
+        if protect:
+            points = _protected_points(fits, key, who, hidden_points)
+            months = [0.0] + points["months"].astype(float).tolist()
+            ax.plot(months, [0.0] + (points["incidence"] * 100).tolist(), color=colours[key], marker="o",
+                    label="Cumulative incidence at 6, 12, 24 months")
+            if len(points):
+                ax.errorbar(points["months"].to_numpy(float), (points["incidence"] * 100).to_numpy(float),
+                            yerr=[((points["incidence"] - points["lower"]) * 100).to_numpy(float),
+                                  ((points["upper"] - points["incidence"]) * 100).to_numpy(float)],
+                            fmt="none", ecolor=colours[key], capsize=4, label="95% confidence interval")
+            if comparison_fits:
+                other = _protected_points(comparison_fits, key, "comparison", hidden_points)
+                ax.plot([0.0] + other["months"].astype(float).tolist(), [0.0] + (other["incidence"] * 100).tolist(),
+                        color=PRIOR_COLOUR, linestyle="--", marker="s",
+                        label="Comparison group (identified, not contacted)")
+        else:
+            curve = curve[curve.index <= horizon]
+            ax.step(curve.index, curve["incidence"] * 100, where="post", color=colours[key],
+                    label="Cumulative incidence")
+            ax.fill_between(curve.index, curve["lower"] * 100, curve["upper"] * 100, step="post",
+                            color=colours[key], alpha=0.2, label="95% confidence interval")
+            if comparison_fits:
+                other = comparison_fits[key][1]
+                other = other[other.index <= horizon]
+                ax.step(other.index, other["incidence"] * 100, where="post", color=PRIOR_COLOUR, linestyle="--",
+                        label="Comparison group (identified, not contacted)")
+        some_hidden = protect and len(points) < len(MILESTONES)
+        label_axes(ax, "Months since first direct communication" + (
+            "\n(some points hidden: they would reveal a small number)" if some_hidden else ""),
+            "People with the outcome (%)" if key == "arrest" else "", label, grid_axis="both")
         ax.set_xlim(0, horizon)
         ticks = [0, 6, 12, 24, 36]
-        counts = [at_risk(follow, t) for t in ticks]
-        shown = [f"<{review.params.small_count_threshold}"
-                 if shown_count(c, review.params.small_count_threshold, review.params.audience) != format_count(c)
-                 else str(c) for c in counts]
-        ax.set_xticks(ticks, [f"{t}\n({s})" for t, s in zip(ticks, shown)])
+        shown = [followed_text(at_risk(follow, t), threshold, review.params.audience).replace(
+            f"fewer than {threshold}", f"<{threshold}") for t in ticks]
+        ax.set_xticks(ticks, [f"{t}\n({s})" for t, s in zip(ticks, shown)], fontsize=7 if protect else None)
     axes[0].legend(loc="upper left", fontsize=8, frameon=False)
-    who = COHORT_LABELS[review.params.outcomes_cohort]
-    fig.suptitle(f"Outcomes over time since first contact, {who} (numbers still followed in brackets)")
+    who_label = COHORT_LABELS[review.params.outcomes_cohort]
+    fig.suptitle(f"Outcomes over time since first contact, {who_label} (numbers still followed in brackets)")
     mark_synthetic(fig, review.is_demo)
     return Chart(fig)
 
 
-def _milestone_html(table: pd.DataFrame, review: PeriodReview, caption: str) -> str:
+def _milestone_html(table: pd.DataFrame, review: PeriodReview, caption: str,
+                    hidden_points: set[tuple[str, int]] = frozenset()) -> str:
+    """Rows of incidence at milestones; ``table`` may name each row's ``series`` (see :func:`curve_points_hidden`)."""
     threshold = review.params.small_count_threshold
+    audience = review.params.audience
     rows = []
     for _, r in table.iterrows():
         followed = r["still_followed"]
         small = suppresses(review) and 0 < followed < threshold
         value = "not enough follow-up yet" if math.isnan(r["incidence"]) else (
             f"{_pct(r['incidence'])} (95% CI {_pct(r['lower'])}–{_pct(r['upper'])})")
-        rows.append([r["label"], f"{r['months']} months", value if not small else f"fewer than {threshold} followed",
-                     f"fewer than {threshold}" if small else str(followed)])
+        if small:
+            value = f"fewer than {threshold} followed"
+        elif (r.get("series"), int(r["months"])) in hidden_points:
+            value = hidden_text(COMPLEMENTARY, threshold)
+        rows.append([r["label"], f"{r['months']} months", value, followed_text(followed, threshold, audience)])
     return html_table(["Outcome", "Since first contact", "Cumulative incidence", "People still followed"], rows,
                       caption)
 
@@ -513,28 +601,35 @@ def callin_outcomes_report(review: PeriodReview) -> OutcomesReport:
     selected = cohort if params.outcomes_cohort == "any" else cohort[cohort["first_kind"] == params.outcomes_cohort]
     everyone_fits = fit_curves(cohort, events, as_of)
     selected_fits = everyone_fits if params.outcomes_cohort == "any" else fit_curves(selected, events, as_of)
-    milestones = milestone_rows(selected_fits)
+    who = "all" if params.outcomes_cohort == "any" else params.outcomes_cohort
+    milestones = milestone_rows(selected_fits).assign(series=lambda t: who + ":" + t["outcome"])
     group = comparison_for(review, as_of)
     group_fits = fit_curves(group, events, as_of) if group is not None else None
+    years = sorted(int(y) for y in cohort["first_on"].dt.year.unique())
+    year_fits = {f"y{year}": fit_curves(cohort[cohort["first_on"].dt.year == year], events, as_of) for year in years}
+    printed = {"all": everyone_fits, who: selected_fits, **year_fits}
+    if group_fits is not None:
+        printed["comparison"] = group_fits
+    hidden_points = curve_points_hidden(review, cohort, breakdown, printed,
+                                        None if group is None else len(group))
     by_cohort = []
     sizes = cohort_sizes_shown(cohort, breakdown, review)
-    for year in sorted(cohort["first_on"].dt.year.unique()):
-        part = cohort[cohort["first_on"].dt.year == year]
-        ms = milestone_table(part, events, as_of, (12,))
+    for year in years:
+        ms = milestone_rows(year_fits[f"y{year}"], (12,))
         for _, r in ms.iterrows():
             by_cohort.append({"label": f"{year} entry cohort ({sizes[year]} people): {r['label']}", "months": 12,
                               "still_followed": r["still_followed"], "incidence": r["incidence"],
-                              "lower": r["lower"], "upper": r["upper"]})
+                              "lower": r["lower"], "upper": r["upper"], "series": f"y{year}:{r['outcome']}"})
     cohort_html = _milestone_html(pd.DataFrame(by_cohort), review,
-                                  "By year of first contact: outcomes within 12 months")
-    comparison = comparison_html(review, cohort, everyone_fits, group, group_fits)
+                                  "By year of first contact: outcomes within 12 months", hidden_points)
+    comparison = comparison_html(review, cohort, everyone_fits, group, group_fits, hidden_points)
     return OutcomesReport(
         header=HTML("".join(intro)),
         breakdown_table=HTML(table + note),
         breakdown_chart=_breakdown_chart(breakdown, review),
-        curves_chart=_curves_chart(selected_fits, group_fits, review),
+        curves_chart=_curves_chart(selected_fits, group_fits, review, hidden_points),
         curves_table=HTML(_milestone_html(milestones, review, "Cumulative incidence at 6, 12 and 24 months"
-                                          f" ({COHORT_LABELS[params.outcomes_cohort]})")),
+                                          f" ({COHORT_LABELS[params.outcomes_cohort]})", hidden_points)),
         cohort_table=HTML(cohort_html),
         comparison=comparison,
     )

@@ -250,7 +250,8 @@ class Relation:
 
 
 def suppress_cells(values: dict[str, int], relations: list[Relation], threshold: int,
-                   unpublished: set[str] = frozenset(), prefer: set[str] = frozenset()) -> dict[str, str]:
+                   unpublished: set[str] = frozenset(), prefer: set[str] = frozenset(),
+                   fixed: set[str] = frozenset()) -> dict[str, str]:
     """Which cells to hide, and why: ``{cell: "small" | "complementary"}``.
 
     Every count from 1 to ``threshold - 1`` is hidden (primary suppression). Then, as long
@@ -260,7 +261,8 @@ def suppress_cells(values: dict[str, int], relations: list[Relation], threshold:
     one possible value. ``unpublished`` cells (e.g. people reached both ways, the rest of a
     share) are never shown but take part in the relations; they are protected when small.
     Complementary cells are taken from ``prefer`` first (the review period's: its months are
-    published in no other report, so hiding them is not undone by a neighbouring period's).
+    published in no other report, so hiding them is not undone by a neighbouring period's), and
+    never from ``fixed`` cells (printed elsewhere whatever this table hides, e.g. a cohort's size).
 
     >>> hide = suppress_cells({"all": 15, "a": 4, "b": 11}, [Relation.total("all", ["a", "b"])], 5)
     >>> sorted(hide.items())
@@ -280,7 +282,8 @@ def suppress_cells(values: dict[str, int], relations: list[Relation], threshold:
         exposed = pinned(hidden)
         if not exposed:
             break
-        extra = _complement_for(exposed[0], values, relations, hidden, small, threshold, prefer)
+        extra = _complement_for(exposed[0], values, relations, hidden | (set(fixed) - small), small, threshold,
+                                prefer, set(fixed) - small)
         if extra is None:
             break  # every cell of every relation is hidden already: nothing more can be done
         hidden.add(extra)
@@ -288,9 +291,12 @@ def suppress_cells(values: dict[str, int], relations: list[Relation], threshold:
 
 
 def _complement_for(cell: str, values: dict[str, int], relations: list[Relation], hidden: set[str],
-                    small: set[str], threshold: int, prefer: set[str] = frozenset()) -> str | None:
+                    small: set[str], threshold: int, prefer: set[str] = frozenset(),
+                    fixed: set[str] = frozenset()) -> str | None:
     """The published cell whose hiding protects ``cell``: the first, non-zero and smallest first, that
-    leaves it with more than one possible value; else the smallest near it."""
+    leaves it with more than one possible value; else the smallest near it. ``hidden`` here also holds
+    the ``fixed`` cells (never candidates); they stay known to the reader when pinning is checked."""
+    known = hidden - set(fixed)
     touching = [r for r in relations if cell in dict(r.terms)]
     near = {c for r in touching for c, _ in r.terms if c not in hidden}
     linked = {c for r in touching for c, _ in r.terms}
@@ -299,7 +305,7 @@ def _complement_for(cell: str, values: dict[str, int], relations: list[Relation]
     for pool in (near, further, anywhere):
         ordered = sorted(pool, key=lambda c: (c not in prefer, values[c] == 0, values[c], c))
         for candidate in ordered:
-            if not pinned_down(cell, values, relations, hidden | {candidate}, small, threshold):
+            if not pinned_down(cell, values, relations, known | {candidate}, small, threshold):
                 return candidate
     ordered = sorted(near or further or anywhere, key=lambda c: (values[c] == 0, values[c], c))
     return ordered[0] if ordered else None
@@ -488,3 +494,87 @@ def protect_indicators(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
             out.loc[hidden, column] = math.nan
     out.loc[hidden, "status"] = ""
     return out
+
+
+# --------------------------------------------------------------------------- follow-up curves
+
+def followed_text(count: int, threshold: int, audience: str) -> str:
+    """People still followed at a point of a follow-up curve, as an audience may see it.
+
+    Partner and public pages print a band of ``threshold`` values, not the number: the cohort's
+    size less the number still followed is how many had the outcome (or were killed, or left
+    follow-up), so an exact figure beside an exact size gives a small count away.
+
+    >>> followed_text(19, 5, "public"), followed_text(3, 5, "partner"), followed_text(19, 5, "internal")
+    ('15–19', 'fewer than 5', '19')
+    >>> followed_text(0, 5, "public")
+    '0'
+    """
+    count = int(count)
+    if not suppresses_small_counts(audience) or count == 0:
+        return f"{count:,}"
+    if count < threshold:
+        return hidden_text(SMALL, threshold)
+    low = count - count % threshold
+    return f"{low:,}–{low + threshold - 1:,}"
+
+
+def protect_cumulative_events(events: dict[str, dict[int, int]], sizes: dict[str, int], threshold: int,
+                              sums: list[tuple[str, list[str]]] = (), unprinted: set[tuple[str, int]] = frozenset(),
+                              hidden_sizes: set[str] = frozenset()) -> set[tuple[str, int]]:
+    """Which points of cumulative-incidence curves a partner or public page may not print.
+
+    ``events[series][point]`` is how many of a cohort (``sizes[series]`` people) had the outcome
+    by that point (months since first contact). A printed incidence times the printed cohort size
+    gives that count back, so a point is hidden when the count is 1 to ``threshold - 1``, when the
+    people without the outcome are (size less count), or when the outcome's count between two
+    printed points is: the rise from one printed point to the next is a count of people too. Series
+    that add up (everyone = each year's entrants, at the same point: ``sums`` as ``(total, parts)``)
+    are protected together, so a hidden point cannot follow by subtraction. ``unprinted`` points
+    (no follow-up yet) and series named in neither ``sizes`` shown nor printed are unknowns to the
+    reader; ``hidden_sizes`` are cohort sizes the page does not print.
+
+    >>> protect_cumulative_events({"c": {6: 1, 12: 9}}, {"c": 20}, 5)
+    {('c', 6)}
+    >>> sorted(protect_cumulative_events({"c": {6: 5, 12: 7, 24: 12}}, {"c": 20}, 5))  # 2 between 6 and 12
+    [('c', 6)]
+    >>> sorted(protect_cumulative_events({"c": {12: 17}}, {"c": 20}, 5))
+    [('c', 12)]
+    """
+    values: dict[str, int] = {}
+    relations: list[Relation] = []
+    unpublished: set[str] = set()
+    cell_of: dict[str, tuple[str, int]] = {}
+    for series, points in events.items():
+        size = f"{series}/size"
+        values[size] = int(sizes[series])
+        if series in hidden_sizes or series not in sizes:
+            unpublished.add(size)
+        previous = None
+        for point in sorted(points):
+            name = f"{series}/{point}"
+            cell_of[name] = (series, point)
+            values[name] = int(points[point])
+            if (series, point) in unprinted:
+                unpublished.add(name)
+            rest = f"{series}/{point}/without"
+            values[rest] = values[size] - values[name]
+            unpublished.add(rest)
+            relations.append(Relation.total(size, [name, rest]))
+            if previous is not None:
+                rise = f"{series}/{point}/rise"
+                values[rise] = values[name] - values[previous]
+                unpublished.add(rise)
+                relations.append(Relation.total(name, [previous, rise]))
+            previous = name
+    for total, parts in sums:
+        for point in events.get(total, {}):
+            names = [f"{p}/{point}" for p in parts]
+            if all(n in values for n in names):
+                relations.append(Relation.total(f"{total}/{point}", names))
+    fixed = {f"{s}/size" for s in events if f"{s}/size" not in unpublished}
+    hidden = suppress_cells(values, relations, threshold, unpublished, fixed=fixed)
+    # a size too small to print was hidden with its whole series by the page already; its points go too
+    small_series = {s for s in events if 0 < values[f"{s}/size"] < threshold}
+    return {cell_of[c] for c in hidden if c in cell_of} | {
+        (s, p) for s in small_series for p in events[s]}

@@ -8,6 +8,7 @@ independently of the package's own suppression (a plain search, not its integer 
 """
 from __future__ import annotations
 
+import html
 import io
 import math
 import re
@@ -17,6 +18,7 @@ import pytest
 
 from ceasefire_analysis.outcomes import GROUPS, OUTCOME_ORDER, breakdown_for_review, group_sizes_text, \
     outcomes_csv
+from ceasefire_analysis.formatting import format_share
 from ceasefire_analysis.reports import indicators_csv
 from ceasefire_analysis.review import open_review
 
@@ -481,3 +483,158 @@ def test_no_hidden_cell_of_the_chronic_flags_table_can_be_solved(table, audience
     unknowns = {f"{b}/both": truth[f"{b}/both"] for b in bands}
     assert solvable_cells(published, hidden, chronic_relations(bands), unknowns) == []
     assert (hidden == {}) == (table[0][0] == 40)  # hidden exactly when something is small
+
+
+# --------------------------------------------------------------------------- follow-up curves (cumulative incidence)
+
+def _cohort_rows(page: str) -> list[tuple[int, int, str, str, str]]:
+    """The 'by year of first contact' rows a reader sees: year, cohort size, outcome, incidence, still followed."""
+    rows = []
+    for year, size, outcome, incidence, followed in re.findall(
+            r"<td>(\d{4}) entry cohort \(([\d,]+) people\): ([^<]+)</td>\s*<td>12 months</td>\s*<td>([^<]*)</td>"
+            r"\s*<td>([^<]*)</td>", page):
+        rows.append((int(year), int(size.replace(",", "")), html.unescape(outcome), html.unescape(incidence),
+                     html.unescape(followed)))
+    return rows
+
+
+def events_that_fit(size: int, incidence: str, followed: str, outcome: str) -> set[int]:
+    """People with the outcome within 12 months that fit a cohort row whose 12 months are all observed.
+
+    With full follow-up the incidence is the count over the cohort's size, and for "Shot or killed" (nothing
+    competes with it) the people no longer followed are exactly those shot or killed.
+    """
+    fits = set(range(size + 1))
+    percent = re.match(r"(\d+)%", incidence)
+    if percent:
+        fits &= {k for k in fits if format_share(k / size) == percent.group(0)}
+    if followed.replace(",", "").isdigit():
+        still = {int(followed.replace(",", ""))}
+    elif re.fullmatch(r"[\d,]+–[\d,]+", followed):
+        low, high = (int(x.replace(",", "")) for x in followed.split("–"))
+        still = set(range(low, high + 1))
+    else:
+        still = set(range(0, THRESHOLD)) if followed.startswith("fewer than") else set(range(size + 1))
+    if outcome == "Shot or killed":
+        fits &= {size - f for f in still}
+    else:
+        fits &= {k for k in fits if any(k <= size - f for f in still)}
+    return fits
+
+
+def recovered_small_counts(page: str, complete_years: range) -> dict[tuple[int, str], int]:
+    """Each cohort row whose count of events (or of people without the event) the page pins to 1..threshold-1."""
+    leaks = {}
+    for year, size, outcome, incidence, followed in _cohort_rows(page):
+        if year not in complete_years:
+            continue
+        fits = events_that_fit(size, incidence, followed, outcome)
+        if len(fits) == 1:
+            (k,) = fits
+            if 0 < k < THRESHOLD or 0 < size - k < THRESHOLD:
+                leaks[(year, outcome)] = k
+    return leaks
+
+
+FOLLOWED_INCIDENTS = [{"incident_id": f"C-{i}", "occurred_on": day, "incident_type": "homicide"}
+                      for i, day in enumerate(["2014-01-05", "2017-02-10", "2017-03-31"])]
+
+
+def _followed_cohorts() -> tuple[list[dict], list[dict]]:
+    """2015: 20 people first reached, 1 shot within a year; 2014: 30 reached, 8 arrested within a year."""
+    comms, events = [], []
+    for i in range(20):
+        comms.append({"participant_id": f"PFN-A{i}", "occurred_on": f"2015-03-{10 + i % 9}", "kind": "call_in",
+                      "highest_risk": "yes"})
+    events.append({"participant_id": "PFN-A0", "occurred_on": "2015-09-19", "event": "shooting_victim"})
+    for i in range(30):
+        comms.append({"participant_id": f"PFN-B{i}", "occurred_on": f"2014-0{1 + i % 9}-12",
+                      "kind": "custom_notification", "highest_risk": "yes"})
+        if i < 8:
+            events.append({"participant_id": f"PFN-B{i}", "occurred_on": f"2014-1{i % 3}-20",
+                           "event": "arrest_violent_or_gun"})
+    return comms, events
+
+
+def test_the_curve_attacker_finds_the_issue_s_leak_in_an_internal_page(make_city):
+    """The search recovers 1 person shot in the 2015 cohort from '5% (…) | 19' beside '(20 people)'."""
+    from ceasefire_analysis.outcomes import callin_outcomes_report
+
+    comms, events = _followed_cohorts()
+    folder = make_city(communications=comms, participant_events=events, incidents=FOLLOWED_INCIDENTS)
+    review = open_review(None, city="S", period_start="2017-02", period_end="2017-03", data_dir=str(folder),
+                         audience="internal", small_count_threshold=THRESHOLD)
+    page = callin_outcomes_report(review).cohort_table.data
+    assert recovered_small_counts(page, range(2013, 2016)) == {(2015, "Shot or killed"): 1}
+
+
+@pytest.mark.parametrize("audience", ["partner", "public"])
+def test_no_small_count_follows_from_the_cumulative_incidence_tables(make_city, audience):
+    from ceasefire_analysis.outcomes import callin_outcomes_report
+
+    comms, events = _followed_cohorts()
+    folder = make_city(communications=comms, participant_events=events, incidents=FOLLOWED_INCIDENTS)
+    review = open_review(None, city="S", period_start="2017-02", period_end="2017-03", data_dir=str(folder),
+                         audience=audience, small_count_threshold=THRESHOLD)
+    report = callin_outcomes_report(review)
+    page = report.cohort_table.data
+    assert len(_cohort_rows(page)) == 4
+    assert recovered_small_counts(page, range(2013, 2016)) == {}
+    # what can be shown still is: 8 of 30 arrested within a year of a 2014 contact
+    assert re.search(r"2014 entry cohort \(30 people\): Arrested[^<]*</td>\s*<td>12 months</td>\s*<td>27%", page)
+    for table in (report.curves_table.data, report.cohort_table.data, report.comparison.data):
+        assert not re.search(r"<td>\d+</td>\s*</tr>", table), "an exact number still followed"
+
+
+def test_everyone_s_curve_cannot_give_a_hidden_year_back_by_subtraction():
+    """Everyone's events at 12 months = the sum over entry years: hiding one small year alone is not enough."""
+    from ceasefire_analysis.privacy import protect_cumulative_events
+
+    events = {"all:x": {12: 21}, "y2014:x": {12: 8}, "y2015:x": {12: 1}, "y2016:x": {12: 12}}
+    sizes = {"all:x": 90, "y2014:x": 30, "y2015:x": 20, "y2016:x": 40}
+    hidden = protect_cumulative_events(events, sizes, THRESHOLD, [("all:x", ["y2014:x", "y2015:x", "y2016:x"])])
+    assert ("y2015:x", 12) in hidden and len(hidden) >= 2
+    published = {s: p[12] for s, p in events.items() if (s, 12) not in hidden}
+    labels = {s: "fewer than 5" if p[12] < THRESHOLD else "hidden" for s, p in events.items() if (s, 12) in hidden}
+    relation = [{"all:x": 1, "y2014:x": -1, "y2015:x": -1, "y2016:x": -1}]
+    assert solvable_cells(published, labels, relation, {}) == []
+
+
+def test_public_call_in_page_of_a_small_city_gives_no_small_count_back(tmp_path, monkeypatch):
+    """The tester's case, rendered: the demo thinned to one participant in five, as a public page."""
+    import shutil
+
+    from ceasefire_analysis.config import DEMO_PARAMS
+    from ceasefire_analysis.outcomes import callin_outcomes_report
+    from ceasefire_analysis.params import load_params
+    from ceasefire_analysis.reports import render_notebook
+
+    monkeypatch.setenv("CEASEFIRE_ID_KEY", "test-key-for-a-thinned-demo-at-least-32-characters")
+    data = tmp_path / "data"
+    shutil.copytree(load_params(DEMO_PARAMS).data_dir, data)
+    (data / "SYNTHETIC_DEMO.sha256").unlink(missing_ok=True)
+    comms = pd.read_csv(data / "communications.csv", dtype=str)
+    ids = sorted(comms["participant_id"].unique())
+    kept = set(ids[::5])
+    for name in ("communications", "participant_events", "comparison_group"):
+        table = pd.read_csv(data / f"{name}.csv", dtype=str, keep_default_na=False)
+        if name == "comparison_group":
+            kept_here = set(sorted(table["participant_id"].unique())[::5])
+        else:
+            kept_here = kept
+        table[table["participant_id"].isin(kept_here)].to_csv(data / f"{name}.csv", index=False)
+    params = tmp_path / "params.yaml"
+    params.write_text('city: Stockton\nperiod_start: "2017-02"\nperiod_end: "2017-03"\ndata_dir: data\n'
+                      "audience: public\n")
+    internal = callin_outcomes_report(open_review(str(params), audience="internal")).cohort_table.data
+    complete = range(2000, 2016)  # entry years whose 12 months all end before 31 Mar 2017
+    assert recovered_small_counts(internal, complete), "the thinned city must have a small count to protect"
+
+    staging = tmp_path / "out" / "run__2017-02_2017-03"
+    staging.mkdir(parents=True)
+    result = render_notebook("callin_outcomes", str(params), str(staging))
+    assert result.status == "ok", result.message
+    page = (staging / "callin_outcomes.html").read_text(encoding="utf-8")
+    assert _cohort_rows(page), "the page shows the cohort table"
+    assert recovered_small_counts(page, complete) == {}
+    assert "hidden (would reveal a small number)" in page
