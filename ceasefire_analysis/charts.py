@@ -358,11 +358,12 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart | HTML:
     return Chart(fig)
 
 
-def scorecard_chart(scorecard: pd.DataFrame, columns: int = 3) -> Chart:
+def scorecard_chart(scorecard: pd.DataFrame, columns: int = 3, title: str = "") -> Chart:
     """Each indicator's actual against its benchmark, review by review: one small panel per indicator.
 
     ``scorecard`` has one row per review and indicator: ``review`` (a label, in time order),
-    ``label``, ``unit``, ``actual`` and ``benchmark`` (NaN when not shown).
+    ``label``, ``unit``, ``actual`` and ``benchmark`` (NaN when not shown); ``title`` names whose
+    reviews they are (the city).
     """
     labels = list(dict.fromkeys(scorecard["label"]))
     rows = max(1, -(-len(labels) // columns))
@@ -383,6 +384,7 @@ def scorecard_chart(scorecard: pd.DataFrame, columns: int = 3) -> Chart:
         ax.set_visible(False)
     handles, names = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside lower center", ncols=2, fontsize=8)
-    fig.suptitle("Actual against benchmark at each review (review-period window)", fontsize=11)
+    fig.suptitle(f"{title + ': a' if title else 'A'}ctual against benchmark at each review (review-period window)",
+                 fontsize=11)
     return Chart(fig)
 

@@ -122,6 +122,27 @@ def scorecard(periods: list[PeriodFolder]) -> pd.DataFrame:
     return out
 
 
+def scorecard_groups(periods: list[PeriodFolder]) -> dict[tuple[str, str], list[PeriodFolder]]:
+    """The periods of each city and audience, for one scorecard each (a folder may hold several cities).
+
+    Within a group a review period appears once: when two folders hold the same one (an older run's
+    folder name), the one written last is read.
+    """
+    groups: dict[tuple[str, str], dict[str, PeriodFolder]] = {}
+    for period in periods:
+        key = (str(period.manifest.get("params", {}).get("city", "")), period.audience)
+        same = groups.setdefault(key, {})
+        earlier = same.get(period.label)
+        if earlier is None or str(period.manifest.get("finished_at", "")) > str(earlier.manifest.get("finished_at", "")):
+            same[period.label] = period
+    return {key: [p for p in periods if p in same.values()] for key, same in groups.items()}
+
+
+def scorecard_title(city: str, audience: str) -> str:
+    """A scorecard's title: its city, and its audience when it is not the internal one."""
+    return city if audience == "internal" else f"{city} ({audience} reports)"
+
+
 def headline_marks(period: PeriodFolder) -> str:
     """The period's headline: how many of the scorecard's indicators meet their benchmark over the review period.
 
@@ -174,15 +195,19 @@ def front_page_html(contents: Contents, title: str = "Ceasefire performance revi
                  Cell(p.label), Cell(headline_marks(p)), Cell(_coverage(p)),
                  Cell(_reports_line(p.manifest)), Cell(p.audience)] for p in contents.periods]
         links = "".join(f'<li><a href="{html.escape(p.folder)}/index.html">{html.escape(p.label)}</a> '
-                        f'({html.escape(p.manifest.get("params", {}).get("city", ""))})</li>'
+                        f'({html.escape(p.manifest.get("params", {}).get("city", ""))}'
+                        f'{"" if p.audience == "internal" else ", " + html.escape(p.audience)})</li>'
                         for p in contents.periods)
         parts.append("<h2>Review periods</h2>")
         parts.append(f"<ul>{links}</ul>")
         parts.append('<div class="cf-scroll">' + html_table(
             ["City", "Review period", "Headline marks", "Data coverage", "Reports", "Audience"], rows,
             "Review periods, newest first") + "</div>")
-        card = scorecard(contents.periods)
-        if not card.empty:
+        groups = scorecard_groups(contents.periods)
+        for (city, audience), periods in groups.items():
+            card = scorecard(periods)
+            if card.empty:
+                continue
             reviews = list(dict.fromkeys(card["review"]))
             grid = []
             for (worksheet, label), one in card.groupby(["worksheet", "label"], sort=False):
@@ -190,11 +215,12 @@ def front_page_html(contents: Contents, title: str = "Ceasefire performance revi
                 grid.append([Cell(label)] + [
                     _scorecard_cell(by_review[rv].actual, by_review[rv].benchmark, by_review[rv].unit,
                                     by_review[rv].status) if rv in by_review else Cell("—") for rv in reviews])
-            parts.append("<h2>Scorecard over time</h2>")
+            who = scorecard_title(city, audience)
+            parts.append(f"<h2>Scorecard over time: {html.escape(who)}</h2>")
             parts.append('<div class="cf-scroll">' + html_table(
                 ["Indicator"] + reviews, grid,
-                "Actual against benchmark for each review period (oldest first)") + "</div>")
-            chart = scorecard_chart(card)
+                f"{who}: actual against benchmark for each review period (oldest first)") + "</div>")
+            chart = scorecard_chart(card, title=who)
             parts.append('<div class="cf-scroll">' +
                          chart._repr_html_().replace('style="max-width:100%"', 'class="cf-chart"') + "</div>")
     else:
@@ -207,7 +233,8 @@ def front_page_html(contents: Contents, title: str = "Ceasefire performance revi
             params = m.get("params", {})
             items.append(f'<li><a href="{html.escape(m["folder"])}/{html.escape(page_name)}">'
                          f"{html.escape(MEETING_TITLES.get(name, name))}</a> — meeting of "
-                         f"{html.escape(str(params.get('meeting_on', '')))} ({html.escape(params.get('city', ''))})</li>")
+                         f"{html.escape(str(params.get('meeting_on', '')))} ({html.escape(params.get('city', ''))}, "
+                         f"{html.escape(params.get('audience') or 'internal')})</li>")
         parts.append("<h2>Meeting packs</h2><ul>" + "".join(items) + "</ul>")
     if contents.unreadable:
         parts.append('<p class="cf-note">Folders that could not be read (no valid manifest.json or '

@@ -117,14 +117,33 @@ def check_outside_data(out_root: Path, data_dir: Path) -> None:
                              "the raw data: choose an output folder outside it.")
 
 
-def check_replaceable(target: Path) -> None:
-    """Refuse to replace a folder the package did not write (it holds no manifest of ours)."""
+def output_folder_name(folder_id: str, audience: str) -> str:
+    """The folder a period or meeting pack is written to: a partner or public copy carries its audience, so
+    that it sits beside the internal one instead of replacing it.
+
+    >>> output_folder_name("2017-02_2017-03", "internal"), output_folder_name("2017-02_2017-03", "public")
+    ('2017-02_2017-03', '2017-02_2017-03-public')
+    """
+    return folder_id if audience == "internal" else f"{folder_id}-{audience}"
+
+
+def check_replaceable(target: Path, audience: str | None = None) -> None:
+    """Refuse to replace a folder the package did not write (it holds no manifest of ours), or one written for
+    another audience (an internal folder is never replaced by a public run's pages, nor the other way)."""
     if target.is_symlink() or (target.exists() and not target.is_dir()):
         raise CeasefireError(f"cannot write the reports in {target}: a file is in the way; move it or choose "
                              "another --out.")
-    if target.exists() and read_manifest(target) is None:
+    if not target.exists():
+        return
+    manifest = read_manifest(target)
+    if manifest is None:
         raise CeasefireError(f"{target} exists and was not written by ceasefire (it has no manifest.json), so it is "
                              "not replaced; move it away or choose another --out.")
+    params = manifest.get("params")
+    before = (params.get("audience") if isinstance(params, dict) else None) or "internal"
+    if audience is not None and before != audience:
+        raise CeasefireError(f"{target} holds {before} reports, so this {audience} run does not replace them; move "
+                             "that folder away or choose another --out.")
 
 
 def made_by_us(manifest: dict) -> set[str]:
@@ -344,11 +363,12 @@ def prepare_period(params_file: Path, out_root: Path) -> tuple[PeriodReview, Pat
     """Validate and compute a period, and start its staging folder with ``indicators.csv``."""
     review = open_review(str(params_file))
     check_outside_data(out_root, review.params.data_dir)
-    check_replaceable(out_root / review.params.period_id)
+    folder = output_folder_name(review.params.period_id, review.params.audience)
+    check_replaceable(out_root / folder, review.params.audience)
     name_warning = demo_name_warning(review.params)
     if name_warning:
         print(f"warning: {params_file.name}: {name_warning}", file=sys.stderr)
-    final_staging = new_staging(out_root, review.params.period_id)
+    final_staging = new_staging(out_root, folder)
     try:
         write_text_atomic(final_staging / "indicators.csv", indicators_csv(review.indicators))
         outcomes = outcomes_csv(review)
@@ -413,7 +433,8 @@ def finish_period(review: PeriodReview, staging: Path, results: list[ReportResul
                 "coverage": {"first_incident": f"{first:%Y-%m-%d}" if first is not None else None,
                              "last_incident": f"{last:%Y-%m-%d}" if last is not None else None,
                              **review.coverage.as_record()}}
-    return publish(staging, out_root / review.params.period_id, identity, params_file,
+    return publish(staging, out_root / output_folder_name(review.params.period_id, review.params.audience),
+                   identity, params_file,
                    params, review.data.input_records(), started, results, kept)
 
 

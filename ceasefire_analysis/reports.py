@@ -27,7 +27,7 @@ from .params import NOTEBOOK_KEYS, display_path, params_record, read_params_file
 from .progress import Progress, past_notebook_seconds
 from .publishing import (  # noqa: F401 (REPORTS ... indicators_csv are read from here by callers and tests)
     MANIFEST, MEETING_REPORTS, REPORTS, STAGING_MARKER, ReportResult, check_outside_data, check_replaceable, failure_page,
-    finish_period, handoff_dir, indicators_csv, new_staging, output_problem, prepare_out_root, prepare_period, publish,
+    finish_period, handoff_dir, indicators_csv, new_staging, output_folder_name, output_problem, prepare_out_root, prepare_period, publish,
     refresh_front_page, remove_abandoned_staging, replace_dir_atomic,
 )
 from .reader import with_glossary
@@ -265,6 +265,7 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
             for warning in job.warnings:
                 stream.write(f"warning: {warning}\n")
 
+        jobs_ready[:] = refuse_shared_folders(jobs_ready, stream)
         tasks = [(job, name) for job in jobs_ready for name in job.notebooks]
         progress = Progress(len(tasks), stream, past_notebook_seconds(out_root), jobs)
         by_job: dict[int, list[ReportResult]] = {id(job): [] for job in jobs_ready}
@@ -333,6 +334,7 @@ class Job:
     warnings: list[str] = field(default_factory=list)  # one line each for the terminal
     snapshot: Path | None = None  # the folder the validated period was saved in for the notebooks
     audience: str | None = None  # the validated params' audience
+    target: Path | None = None  # the folder it will write
 
     def notebook_arguments(self) -> tuple[str, str, str | None, str | None]:
         """What :func:`render_notebook` takes after the notebook's name."""
@@ -359,27 +361,28 @@ def prepare_job(params_file: Path, out_root: Path, result: PeriodResult, noteboo
     if is_meeting_params(raw):
         pack = open_meeting(str(params_file))
         check_outside_data(out_root, pack.params.data_dir)
-        check_replaceable(out_root / pack.params.folder_id)
-        staging = new_staging(out_root, pack.params.folder_id)
-        result.period_id = pack.params.folder_id
+        folder = output_folder_name(pack.params.folder_id, pack.params.audience)
+        check_replaceable(out_root / folder, pack.params.audience)
+        staging = new_staging(out_root, folder)
+        result.period_id = folder
         snapshot = hand_off(handoff, staging, pack)
 
         def finish_meeting(reports: list[ReportResult]) -> Path:
-            return publish(staging, out_root / pack.params.folder_id, {"meeting": pack.params.folder_id},
+            return publish(staging, out_root / folder, {"meeting": pack.params.folder_id},
                            params_file, params_record(pack.params), pack.data.input_records(), started, reports,
                            result.kept)
 
         return Job(result, params_file, staging, (pack.params.meeting,), finish_meeting,
-                   contract_name_warnings(pack.params.data_dir), snapshot, pack.params.audience)
+                   contract_name_warnings(pack.params.data_dir), snapshot, pack.params.audience, out_root / folder)
     review, staging = prepare_period(params_file, out_root)  # params are checked before any data is read
-    result.period_id = review.params.period_id
+    result.period_id = output_folder_name(review.params.period_id, review.params.audience)
     incomplete = review.incomplete_warning()
     snapshot = hand_off(handoff, staging, review)
     return Job(result, params_file, staging, notebooks,
                lambda reports: finish_period(review, staging, reports, out_root, params_file,
                                              params_record(review.params), started, result.kept),
                ([incomplete] if incomplete else []) + contract_name_warnings(review.params.data_dir),
-               snapshot, review.params.audience)
+               snapshot, review.params.audience, out_root / result.period_id)
 
 
 def hand_off(handoff: Path | None, staging: Path, opened) -> Path | None:
@@ -396,3 +399,25 @@ def hand_off(handoff: Path | None, staging: Path, opened) -> Path | None:
         shutil.rmtree(staging, ignore_errors=True)
         raise CeasefireError(f"cannot save the validated inputs for the notebooks in the private folder {handoff}: "
                              f"{exc.strerror or type(exc).__name__}.") from None
+
+
+def refuse_shared_folders(jobs: list[Job], stream) -> list[Job]:
+    """The jobs that may run: two params files that would write the same folder are both refused (one would
+    silently replace the other), with one sentence naming both; the others run as usual."""
+    by_target: dict[Path, list[Job]] = {}
+    for job in jobs:
+        by_target.setdefault(job.target, []).append(job)
+    refused: set[int] = set()
+    for target, same in by_target.items():
+        if len(same) < 2:
+            continue
+        files = ", ".join(j.result.params_file for j in same[:-1]) + f" and {same[-1].result.params_file}"
+        who = ("both", "neither") if len(same) == 2 else ("all", "none of them")
+        message = (f"{files} would {who[0]} write {target}, so {who[1]} is run: give each its own period, "
+                   "meeting day or audience, or run them with different --out folders.")
+        stream.write(message + "\n")
+        for job in same:
+            job.result.error = message
+            refused.add(id(job))
+            shutil.rmtree(job.staging, ignore_errors=True)
+    return [job for job in jobs if id(job) not in refused]

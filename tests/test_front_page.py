@@ -24,14 +24,17 @@ def test_front_page_lists_both_runs_newest_first_with_the_scorecard(tmp_path):
     out = tmp_path / "reports"
     # Two separate runs into one folder, the later one for an earlier period (a backfill).
     run_params_files([_params(tmp_path, "feb", "2017-02", "2017-03")], out, notebooks=())
-    run_params_files([_params(tmp_path, "dec", "2016-12", "2017-01", "partner")], out, notebooks=())
+    run_params_files([_params(tmp_path, "dec", "2016-12", "2017-01")], out, notebooks=())
+    run_params_files([_params(tmp_path, "dec_partner", "2016-12", "2017-01", "partner")], out, notebooks=())
     page = (out / "index.html").read_text(encoding="utf-8")
     assert page.index('href="2017-02_2017-03/index.html"') < page.index('href="2016-12_2017-01/index.html"')
+    assert 'href="2016-12_2017-01-partner/index.html"' in page
     assert '<meta name="viewport"' in page and "@media print" in page
 
     # The scorecard reads each period's indicators.csv: its numbers are the CSVs' numbers.
     contents = read_reports_folder(out)
-    card = scorecard(contents.periods)
+    internal = [p for p in contents.periods if p.audience == "internal"]
+    card = scorecard(internal)
     assert list(dict.fromkeys(card["review"])) == ["Dec 2016–Jan 2017", "Feb–Mar 2017"]  # oldest first
     for folder in ("2016-12_2017-01", "2017-02_2017-03"):
         csv = pd.read_csv(out / folder / "indicators.csv")
@@ -45,7 +48,7 @@ def test_front_page_lists_both_runs_newest_first_with_the_scorecard(tmp_path):
     assert "Words used in this report" in page  # a partner period is listed: terms are explained
     assert "incidents 2014-01-01 to 2017-03-31" in page  # coverage, from the manifest
     # the headline counts the scorecard's indicators for the review period, so the two agree
-    for period in contents.periods:
+    for period in internal:
         column = card[card["folder"] == period.folder]
         met = int((column["status"] == "meets").sum())
         headline = f"{met} of {len(column)} indicators meet their benchmark for {period.label}"
@@ -97,3 +100,25 @@ def test_a_users_own_index_html_is_never_written_over(tmp_path):
     (out / "index.html").write_text(page.replace(FRONT_PAGE_MARKER, ""), encoding="utf-8")  # an older version's
     run_params_files([_params(tmp_path, "dec", "2016-12", "2017-01")], out, notebooks=())
     assert "2016-12_2017-01/index.html" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_each_city_and_audience_gets_its_own_scorecard(tmp_path):
+    """attack2 F7: one folder for two cities gave one scorecard line running from one city into the other."""
+    out = tmp_path / "reports"
+    run_params_files([_params(tmp_path, "feb", "2017-02", "2017-03"), _params(tmp_path, "dec", "2016-12", "2017-01")],
+                out, notebooks=())
+    other = _params(tmp_path, "other", "2016-10", "2016-11")
+    other.write_text(re.sub(r"(?m)^city:.*$", "city: Stockton", other.read_text(encoding="utf-8")), encoding="utf-8")
+    public = _params(tmp_path, "pub", "2017-02", "2017-03", "public")
+    run_params_files([other, public], out, notebooks=())
+    page = (out / "index.html").read_text(encoding="utf-8")
+    sections = re.split(r"<h2>Scorecard over time: ", page)[1:]
+    titles = [section.split("</h2>", 1)[0] for section in sections]
+    assert sorted(titles) == ["Oakland (demo data, synthetic)", "Oakland (demo data, synthetic) (public reports)",
+                              "Stockton"]
+    columns = {title: re.findall(r"<th[^>]*>([A-Z][a-z]{2}[^<]*\d{4})</th>", section.split("</table>", 1)[0])
+               for title, section in zip(titles, sections)}
+    assert columns["Stockton"] == ["Oct–Nov 2016"]
+    assert columns["Oakland (demo data, synthetic)"] == ["Dec 2016–Jan 2017", "Feb–Mar 2017"]
+    assert columns["Oakland (demo data, synthetic) (public reports)"] == ["Feb–Mar 2017"]
+    assert "Oct–Nov 2016</a> (Stockton)" in page and "Feb–Mar 2017</a> (Oakland (demo data, synthetic), public)" in page

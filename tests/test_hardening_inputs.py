@@ -13,6 +13,7 @@ from ceasefire_analysis.config import DEMO_DATA_DIR, DEMO_MARKER, is_demo_dir
 from ceasefire_analysis.errors import CeasefireError, InputError
 from ceasefire_analysis.loading import load_data_dir, prune_caches, validate_data_dir
 from ceasefire_analysis.privacy import resolve_id_key
+from ceasefire_analysis.publishing import output_folder_name
 from ceasefire_analysis.reports import run_params_files
 
 from conftest import BASE_ROWS, write_rows
@@ -293,7 +294,7 @@ def test_no_case_number_in_any_byte_of_partner_or_public_output(make_city, tmp_p
     stream = io.StringIO()
     [result] = run_params_files([params], tmp_path / "out", notebooks=("worksheet",), stream=stream)
     assert result.failures == []
-    out = tmp_path / "out" / "2017-02_2017-03"
+    out = tmp_path / "out" / output_folder_name("2017-02_2017-03", audience)
     assert "appear both as a non-fatal injury shooting and as a homicide" in (out / "index.html").read_text()
     written = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
     assert len(written) >= 4 and not (out / "executed").exists()  # partner and public runs keep no executed notebook

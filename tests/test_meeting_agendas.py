@@ -247,9 +247,9 @@ def test_public_and_partner_packs_leak_nothing_in_any_byte_written(planted_city,
         data = path.read_bytes()
         assert NOTE_NAME.lower().encode() not in data.lower(), path  # a staff-only note, in no byte written
         assert str(tmp_path).encode() not in data and str(planted_city).encode() not in data, path  # no absolute path
-    manifest = json.loads((tmp_path / "partner" / "coordination_2017-03-09" / "manifest.json").read_text())
+    manifest = json.loads((tmp_path / "partner" / "coordination_2017-03-09-partner" / "manifest.json").read_text())
     assert manifest["params"]["partnership_notes"] == ["Keep the hospital line open."]
-    assert "Keep the hospital line open." in (tmp_path / "partner" / "coordination_2017-03-09" /
+    assert "Keep the hospital line open." in (tmp_path / "partner" / "coordination_2017-03-09-partner" /
                                               "coordination.html").read_text()
     for path in public:
         data = path.read_bytes().lower()
@@ -260,10 +260,10 @@ def test_public_and_partner_packs_leak_nothing_in_any_byte_written(planted_city,
         data = path.read_bytes().lower()
         for planted in ("case", "task", "person"):
             assert PLANTED[planted].lower().encode() not in data, (path, planted)
-    page = (tmp_path / "public" / "coordination_2017-03-09" / "coordination.html").read_text()
+    page = (tmp_path / "public" / "coordination_2017-03-09-public" / "coordination.html").read_text()
     # counts, never rows: no shooting's date appears as a row
     assert "Wed 1 Mar" not in page and "Thu 2 Mar" not in page and "5 shootings from" in page
-    assert "Wed 1 Mar" in (tmp_path / "partner" / "coordination_2017-03-09" / "coordination.html").read_text()
+    assert "Wed 1 Mar" in (tmp_path / "partner" / "coordination_2017-03-09-partner" / "coordination.html").read_text()
     assert "Pairs of groups linked by shootings in the last 90 days: 1." in page
 
 

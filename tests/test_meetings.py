@@ -125,7 +125,7 @@ def test_both_packs_render_offline_and_follow_their_agendas(packs):
                  "Earlier shootings not yet reviewed", "Flagged at reviews in the last 30 days", "Active conflicts",
                  "Same dates last year", "New tasks Owner Due date Task"):
         assert text in review
-    raw = (out / "coordination_2017-03-09" / "coordination.html").read_text()
+    raw = (out / "coordination_2017-03-09-partner" / "coordination.html").read_text()
     paragraphs = [_text(p).strip() for p in re.findall(r"<p[^>]*>(.*?)</p>", raw, flags=re.S)]
     assert paragraphs and not [p for p in paragraphs if p[:1].islower()]  # not "fewer than 5 people ..."
     coordination = _text(raw)
@@ -143,13 +143,13 @@ def test_both_packs_render_offline_and_follow_their_agendas(packs):
     for page in (review, coordination):
         assert not re.search(r"\. [a-z]", page.replace("e.g. ", ""))  # every sentence starts with a capital
     assert "OPD-17-" not in coordination  # no case numbers for a partner audience
-    for name in ("shooting_review_2017-03-28/shooting_review.html", "coordination_2017-03-09/coordination.html"):
+    for name in ("shooting_review_2017-03-28/shooting_review.html", "coordination_2017-03-09-partner/coordination.html"):
         page = (out / name).read_text()
         assert "<script src" not in page and "PFN-" not in page and "p_" not in _text(page)
     assert (out / "shooting_review_2017-03-28" / "manifest.json").is_file()
     front = (out / "index.html").read_text()  # the folder's front page lists the packs, newest first
     assert front.index('href="shooting_review_2017-03-28/shooting_review.html"') < \
-        front.index('href="coordination_2017-03-09/coordination.html"')
+        front.index('href="coordination_2017-03-09-partner/coordination.html"')
 
 
 def test_packs_without_task_or_flag_data_say_so(make_city, tmp_path):
@@ -179,11 +179,11 @@ def test_packs_are_light_and_explain_their_terms(packs):
     """A meeting pack is read on phones and paper: small, with the project's own stylesheet and a glossary."""
     _, out = packs
     for path in [out / "shooting_review_2017-03-28" / "shooting_review.html",
-                 out / "coordination_2017-03-09" / "coordination.html"]:
+                 out / "coordination_2017-03-09-partner" / "coordination.html"]:
         text = path.read_text(encoding="utf-8")
         assert len(_without_images(text).encode()) < 60_000, path.name
         assert "jp-RenderedHTMLCommon {" not in text and "--jp-" not in text  # no JupyterLab theme CSS
-    coordination = (out / "coordination_2017-03-09" / "coordination.html").read_text(encoding="utf-8")
+    coordination = (out / "coordination_2017-03-09-partner" / "coordination.html").read_text(encoding="utf-8")
     glossary = coordination.split('<section class="cf-glossary">', 1)[1]  # a partner page
     assert "<dt>Coordination meeting</dt>" in glossary and "<dt>Shooting review</dt>" in glossary
     assert "<dt>Cumulative incidence</dt>" not in glossary  # only the terms the page uses

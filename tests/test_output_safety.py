@@ -179,3 +179,74 @@ def test_ctrl_c_while_notebooks_run_leaves_no_staging_folder(tmp_path, monkeypat
     with pytest.raises(KeyboardInterrupt):
         run_params_files([DEMO_PARAMS], out, notebooks=("worksheet",), stream=io.StringIO())
     assert hidden_folders(out) == [] and not (out / PERIOD).exists()
+
+
+# --------------------------------------------------------------------------- one period, two audiences (attack2 F2)
+
+def _audience_copy(tmp_path, name, audience, meeting=False):
+    from ceasefire_analysis.config import DEMO_DATA_DIR
+    if meeting:
+        text = (f"meeting: coordination\ncity: Oakland (demo data, synthetic)\ndata_dir: {DEMO_DATA_DIR}\n"
+                "meeting_on: '2017-03-09'\n")
+    else:
+        text = DEMO_PARAMS.read_text(encoding="utf-8").replace("../data/raw/demo", str(DEMO_DATA_DIR))
+    path = tmp_path / "params" / f"{name}.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text + ("" if audience is None else f"\naudience: {audience}\n"), encoding="utf-8")
+    return path
+
+
+def test_an_internal_and_a_public_copy_of_one_period_both_survive_one_run(tmp_path):
+    import json
+
+    out = tmp_path / "out"
+    files = [_audience_copy(tmp_path, "0_public", "public"), _audience_copy(tmp_path, "internal", None),
+             _audience_copy(tmp_path, "coord_public", "public", meeting=True),
+             _audience_copy(tmp_path, "coord", None, meeting=True)]
+    results = run_params_files(files, out, notebooks=(), stream=io.StringIO())
+    assert [r.error for r in results] == ["", "", "", ""]
+    audiences = {p.name: json.loads((p / "manifest.json").read_text())["params"]["audience"]
+                 for p in out.iterdir() if p.is_dir()}
+    assert audiences == {PERIOD: "internal", f"{PERIOD}-public": "public",
+                         "coordination_2017-03-09": "internal", "coordination_2017-03-09-public": "public"}
+    front = (out / "index.html").read_text(encoding="utf-8")
+    assert f'href="{PERIOD}/index.html"' in front and f'href="{PERIOD}-public/index.html"' in front
+
+
+def test_two_params_files_for_one_folder_are_both_refused_and_the_others_run(tmp_path):
+    from ceasefire_analysis.params import params_files_in
+
+    out = tmp_path / "out"
+    first, second = _audience_copy(tmp_path, "a", "public"), _audience_copy(tmp_path, "b", "public")
+    _audience_copy(tmp_path, "c", "partner")
+    stream = io.StringIO()
+    results = run_params_files(params_files_in([first.parent]), out, notebooks=(), stream=stream)
+    [sentence] = [line for line in stream.getvalue().splitlines() if "would both write" in line]
+    assert "a.yaml and " in sentence and "b.yaml would both write" in sentence and f"{PERIOD}-public" in sentence
+    assert [bool(r.failures) for r in results] == [True, True, False]  # so `ceasefire run` exits 1
+    assert results[0].error == results[1].error == sentence
+    assert not (out / f"{PERIOD}-public").exists() and (out / f"{PERIOD}-partner" / "index.html").is_file()
+    assert hidden_folders(out) == []
+
+
+def test_a_public_run_never_replaces_an_internal_folder_nor_the_other_way(tmp_path):
+    import json
+    import shutil
+
+    out = tmp_path / "out"
+    run_params_files([DEMO_PARAMS], out, notebooks=(), stream=io.StringIO())
+    # a public folder left by an older version under the bare period name
+    shutil.move(out / PERIOD, tmp_path / "internal_copy")
+    run_params_files([_audience_copy(tmp_path, "pub", "public")], out, notebooks=(), stream=io.StringIO())
+    shutil.move(out / f"{PERIOD}-public", out / PERIOD)
+    before = (out / PERIOD / "manifest.json").read_text()
+    [result] = run_params_files([DEMO_PARAMS], out, notebooks=(), stream=io.StringIO())
+    assert "holds public reports, so this internal run does not replace them" in result.error
+    assert (out / PERIOD / "manifest.json").read_text() == before
+    assert json.loads(before)["params"]["audience"] == "public" and hidden_folders(out) == []
+    # and an internal folder under a public name is not replaced by a public run either
+    shutil.rmtree(out / PERIOD)
+    shutil.move(tmp_path / "internal_copy", out / f"{PERIOD}-public")
+    [result] = run_params_files([_audience_copy(tmp_path, "pub", "public")], out, notebooks=(), stream=io.StringIO())
+    assert "holds internal reports, so this public run does not replace them" in result.error
+    assert json.loads((out / f"{PERIOD}-public" / "manifest.json").read_text())["params"]["audience"] == "internal"

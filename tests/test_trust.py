@@ -124,7 +124,7 @@ def _planted_run(root):
     paths = {spec.name: find_input(city, spec) for spec in FILE_SPECS}
     cache = _cache_dir_for({name: sha256_of(p) for name, p in paths.items() if p is not None}, resolve_id_key(city),
                            city)
-    return results, out / "2017-02_2017-03", cache
+    return results, out / "2017-02_2017-03-partner", cache
 
 
 def test_planted_identifiers_never_reach_any_output(planted_run):
@@ -198,7 +198,7 @@ def test_public_run_hides_small_counts(tmp_path):
     params.write_text(DEMO_PARAMS.read_text().replace("../data/raw/demo", str(DEMO_DATA_DIR))
                       + "audience: public\nsmall_count_threshold: 15\n")
     run_params_files([params], tmp_path / "out", notebooks=("worksheet",))
-    folder = tmp_path / "out" / "2017-02_2017-03"
+    folder = tmp_path / "out" / "2017-02_2017-03-public"
     table = pd.read_csv(folder / "indicators.csv", keep_default_na=False)
     call_ins = table[(table["indicator"] == "call_ins")]
     assert (call_ins["suppressed"] == "small").all() and (call_ins["actual"] == "").all()
