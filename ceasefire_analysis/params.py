@@ -138,6 +138,11 @@ def demo_name_warning(params: "ReviewParams") -> str | None:
             "(and check the notes and next steps).")
 
 
+# The smallest small-count threshold a partner or public report may use: with 1 nothing is hidden, with 2
+# only ones, while the page still says small counts are hidden.
+SHARED_THRESHOLD_FLOOR = 3
+
+
 def _require(cond: bool, key: str, what: str, source: str) -> None:
     if not cond:
         where = f" in {source}" if source else ""
@@ -155,6 +160,13 @@ def audience_and_threshold(values: dict[str, Any], source: str = "") -> tuple[st
     >>> audience_and_threshold({"small_count_threshold": 0})
     Traceback (most recent call last):
     ceasefire_analysis.errors.ParamsError: 'small_count_threshold' must be a whole number of 1 or more
+
+    A partner or public report hides counts below the threshold; below ``SHARED_THRESHOLD_FLOOR`` it would
+    hide almost nothing (with 1, nothing at all) while its pages say small counts are hidden:
+
+    >>> audience_and_threshold({"audience": "public", "small_count_threshold": 1}, "p.yaml")
+    Traceback (most recent call last):
+    ceasefire_analysis.errors.ParamsError: 'small_count_threshold' in p.yaml must be a whole number of 3 or more for a public audience (below 3 almost no count of people would be hidden; with 1, none)
     """
     audience = values.get("audience")
     audience = DEFAULTS["audience"] if audience is None else audience
@@ -163,6 +175,10 @@ def audience_and_threshold(values: dict[str, Any], source: str = "") -> tuple[st
     threshold = DEFAULTS["small_count_threshold"] if threshold is None else threshold
     _require(isinstance(threshold, int) and not isinstance(threshold, bool) and threshold >= 1,
              "small_count_threshold", "a whole number of 1 or more", source)
+    floor = SHARED_THRESHOLD_FLOOR
+    _require(audience == "internal" or threshold >= floor, "small_count_threshold",
+             f"a whole number of {floor} or more for a {audience} audience (below {floor} almost no count of "
+             "people would be hidden; with 1, none)", source)
     return audience, threshold
 
 

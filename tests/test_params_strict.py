@@ -122,3 +122,30 @@ def test_an_unquoted_date_that_does_not_exist_is_one_sentence_naming_file_key_an
     assert ('"YYYY-MM"' if key == "period_start" else "YYYY-MM-DD") in message  # what to write instead
     good = write(tmp_path, BASE + "data_through: 2017-02-28\n", "good.yaml")
     assert str(load_params(good).data_through) == "2017-02-28"  # a real unquoted date still reads as a date
+
+
+@pytest.mark.parametrize("audience", ["partner", "public"])
+@pytest.mark.parametrize("threshold", [1, 2])
+def test_a_threshold_that_would_hide_almost_nothing_is_refused_for_partner_and_public(tmp_path, capsys, audience,
+                                                                                     threshold):
+    """attack2 F3: a threshold of 1 switched suppression off while the page said small counts were hidden."""
+    from ceasefire_analysis.cli import main
+    from ceasefire_analysis.meetings import meeting_params_from_values
+
+    text = (f'city: X\nperiod_start: "2017-02"\nperiod_end: "2017-03"\ndata_dir: {DEMO_DATA_DIR}\n'
+            f"audience: {audience}\nsmall_count_threshold: {threshold}\n")
+    params = write(tmp_path, text)
+    assert main(["run", str(params), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert f"'small_count_threshold' in {params}" in err and f"3 or more for a {audience} audience" in err
+    assert "Traceback" not in err and not (tmp_path / "out").exists()
+    meeting = {"meeting": "coordination", "city": "X", "data_dir": "d", "meeting_on": "2017-03-09",
+               "audience": audience, "small_count_threshold": threshold}
+    with pytest.raises(ParamsError, match="'small_count_threshold' must be a whole number of 3 or more"):
+        meeting_params_from_values(meeting)
+
+
+def test_the_floor_applies_to_shared_audiences_only():
+    base = {"city": "X", "period_start": "2017-02", "period_end": "2017-03", "data_dir": "d"}
+    assert params_from_values({**base, "audience": "public", "small_count_threshold": 3}).small_count_threshold == 3
+    assert params_from_values({**base, "small_count_threshold": 1}).small_count_threshold == 1  # internal: unused
