@@ -53,3 +53,16 @@ def new_private_dir(parent: Path, prefix: str) -> Path:
         except FileExistsError:
             continue
     raise FileExistsError(f"no free folder name starting {prefix} in {parent}")
+
+
+def keep_out_of_git(folder: Path) -> None:
+    """Give ``folder`` a ``.gitignore`` holding ``*``, so that nothing in it (records of people, in a cache) is
+    ever picked up by ``git add``, wherever the folder is. An existing one is left as it is.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp()); keep_out_of_git(folder); (folder / ".gitignore").read_text()
+    '# written by ceasefire: git ignores everything in this folder\\n*\\n'
+    """
+    path = Path(folder) / ".gitignore"
+    if not path.exists():
+        write_text_atomic(path, "# written by ceasefire: git ignores everything in this folder\n*\n")

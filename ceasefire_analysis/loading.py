@@ -27,6 +27,7 @@ import pandas as pd
 from . import schema
 from .config import CACHE_DIR, DEMO_MARKER, cache_root, sha256_of
 from .errors import InputError, Problem
+from .files import keep_out_of_git
 from .quality import reconcile_victims
 from .privacy import key_fingerprint, pseudonymise, resolve_id_key
 from .schema import BOOL, CATEGORY, DATE, INT, PARTICIPANT, TEXT, Column, FileSpec
@@ -540,6 +541,7 @@ def _write_cache(target: Path, tables: dict[str, pd.DataFrame | None], rows: dic
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
     try:
+        keep_out_of_git(target.parent)  # the cache holds the city's records: never committed, wherever it is
         hashes = {}
         for name, frame in tables.items():
             if frame is not None:

@@ -2,7 +2,8 @@
 
 Writes ``DIR/params/<period>.yaml`` (every key present or commented out, no value taken
 from the demo) and ``DIR/data/`` with a README and a ``.gitignore`` that keeps the
-city's records out of git. Nothing that exists is overwritten.
+city's records out of git, and a ``DIR/.gitignore`` for the processed cache and the reports.
+Nothing that exists is overwritten (lines missing from an existing ``DIR/.gitignore`` are added).
 """
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ Git ignores everything in this folder except this README and the .gitignore: rea
 records about people must never be committed.
 """
 
+# In the city's folder: the processed cache (next to data/ when the package is installed) and the reports.
+CITY_GITIGNORE_LINES = (".ceasefire_cache/", "reports/")
 GITIGNORE = """# Real records never enter git: ignore everything here but this file and the README.
 *
 !.gitignore
@@ -128,7 +131,21 @@ def new_city(folder: str | os.PathLike, city: str, today: dt.date | None = None)
     params_file.write_text(params_text(city.strip(), start, end), encoding="utf-8")
     (data_dir / "README.md").write_text(DATA_README.format(city=city.strip(), data_dir=data_dir), encoding="utf-8")
     (data_dir / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
+    ignore_outputs(folder)
     return params_file, data_dir
+
+
+def ignore_outputs(folder: Path) -> None:
+    """Make git ignore the processed cache and the reports a run writes in a city's folder: the cache is the
+    city's records, and internal reports are for staff only. Lines already in its ``.gitignore`` are kept."""
+    path = folder / ".gitignore"
+    before = path.read_text(encoding="utf-8") if path.is_file() else ""
+    missing = [line for line in CITY_GITIGNORE_LINES if line not in before.splitlines()]
+    if missing:
+        text = (before + ("\n" if before and not before.endswith("\n") else "")
+                + "# written by ceasefire new-city: the processed cache and the reports stay out of git\n"
+                + "".join(f"{line}\n" for line in missing))
+        path.write_text(text, encoding="utf-8")
 
 
 def next_commands(params_file: Path, data_dir: Path) -> list[str]:

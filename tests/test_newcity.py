@@ -143,3 +143,47 @@ def test_new_city_on_a_file_is_one_sentence(tmp_path, capsys, under):
     assert code == 1 and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert ("could not be made" if under else "is a file; give a folder") in err
     assert a_file.read_text() == "mine\n"
+
+
+def test_git_picks_up_no_cache_or_report_file_in_a_new_city_folder(tmp_path, monkeypatch, capsys):
+    """attack2 F10: the processed cache (the city's records) and the reports sat outside the ignored data/."""
+    import shutil
+    import subprocess
+
+    from ceasefire_analysis import loading
+    from ceasefire_analysis.reports import run_periods
+
+    if shutil.which("git") is None:
+        pytest.fail("git is needed for this test")
+    monkeypatch.setattr(loading, "CACHE_DIR", None)  # as installed: the cache sits next to the data folder
+    monkeypatch.delenv("CEASEFIRE_ID_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    params_file, data = new_city("chi", "Chicago", today=dt.date(2023, 1, 20))
+    assert main(["import", "--map", "nypd_shooting_incidents", "--out", str(data),
+                 str(EXPORTS / "nypd_historic_excerpt.csv"), str(EXPORTS / "nypd_ytd2022_excerpt.csv")]) == 0
+    monkeypatch.chdir(tmp_path / "chi")
+    [result] = run_periods([params_file.relative_to("chi")], Path("reports"), notebooks=())
+    assert result.error == ""
+    caches = list((tmp_path / "chi" / ".ceasefire_cache").rglob("*.parquet"))
+    assert caches and list((tmp_path / "chi" / "reports").rglob("indicators.csv"))
+
+    def untracked() -> list[str]:
+        subprocess.run(["git", "init", "-q", "."], check=True)
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], check=True,
+                                capture_output=True, text=True).stdout
+        return [line[3:] for line in status.splitlines()]
+
+    assert sorted(untracked()) == [".gitignore", "data/.gitignore", "data/README.md", f"params/{params_file.name}"]
+    # the cache keeps itself out of git even without the city folder's .gitignore
+    (tmp_path / "chi" / ".gitignore").unlink()
+    files = untracked()
+    assert not [f for f in files if ".ceasefire_cache" in f] and any(f.startswith("reports/") for f in files)
+
+
+def test_new_city_adds_its_lines_to_an_existing_gitignore(tmp_path):
+    (tmp_path / "city").mkdir()
+    (tmp_path / "city" / ".gitignore").write_text("*.pyc", encoding="utf-8")
+    new_city(tmp_path / "city", "Gary")
+    assert (tmp_path / "city" / ".gitignore").read_text(encoding="utf-8").splitlines() == [
+        "*.pyc", "# written by ceasefire new-city: the processed cache and the reports stay out of git",
+        ".ceasefire_cache/", "reports/"]
