@@ -270,7 +270,7 @@ def test_public_output_leaves_out_internal_notes_and_absolute_paths(make_city, t
     steps = next_steps_html(review).data
     assert "Quill" not in steps and "Publish the review." in steps
     run_params_files([params], tmp_path / "out", notebooks=(), stream=io.StringIO())
-    index = (tmp_path / "out" / "2017-02_2017-03" / "index.html").read_text()
+    index = (tmp_path / "out" / "2017-02_2017-03-public" / "index.html").read_text()
     provenance = re.search(r'class="cf-provenance">(.*?)</p>', index).group(1)
     assert "params: public.yaml;" in provenance and str(tmp_path) not in index
     internal = open_review(None, **_params(folder, notes={"call_ins": "internal: ask Officer Quill"}))
