@@ -512,11 +512,11 @@ def followed_text(count: int, threshold: int, audience: str) -> str:
     """
     count = int(count)
     if not suppresses_small_counts(audience) or count == 0:
-        return f"{count:,}"
+        return format_count(count)
     if count < threshold:
         return hidden_text(SMALL, threshold)
     low = count - count % threshold
-    return f"{low:,}–{low + threshold - 1:,}"
+    return f"{format_count(low)}–{format_count(low + threshold - 1)}"
 
 
 def protect_cumulative_events(events: dict[str, dict[int, int]], sizes: dict[str, int], threshold: int,

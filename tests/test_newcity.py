@@ -151,7 +151,7 @@ def test_git_picks_up_no_cache_or_report_file_in_a_new_city_folder(tmp_path, mon
     import subprocess
 
     from ceasefire_analysis import loading
-    from ceasefire_analysis.reports import run_periods
+    from ceasefire_analysis.reports import run_params_files
 
     if shutil.which("git") is None:
         pytest.fail("git is needed for this test")
@@ -162,7 +162,7 @@ def test_git_picks_up_no_cache_or_report_file_in_a_new_city_folder(tmp_path, mon
     assert main(["import", "--map", "nypd_shooting_incidents", "--out", str(data),
                  str(EXPORTS / "nypd_historic_excerpt.csv"), str(EXPORTS / "nypd_ytd2022_excerpt.csv")]) == 0
     monkeypatch.chdir(tmp_path / "chi")
-    [result] = run_periods([params_file.relative_to("chi")], Path("reports"), notebooks=())
+    [result] = run_params_files([params_file.relative_to("chi")], Path("reports"), notebooks=())
     assert result.error == ""
     caches = list((tmp_path / "chi" / ".ceasefire_cache").rglob("*.parquet"))
     assert caches and list((tmp_path / "chi" / "reports").rglob("indicators.csv"))
