@@ -209,9 +209,11 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
     A review period's params file writes ``OUT/<period_id>/`` with ``index.html``, one HTML report per
     notebook (``notebooks``), ``indicators.csv``, ``manifest.json`` and (internal audience) the executed
     notebooks under ``executed/``; a meeting params file (one with a ``meeting`` key) writes
-    ``OUT/<meeting>_<meeting_on>/`` with its pack. Safety rules:
+    ``OUT/<meeting>_<meeting_on>/`` with its pack (partner and public folders end in ``-partner`` or
+    ``-public``: :func:`publishing.output_folder_name`). Safety rules:
 
     - inputs are validated before any notebook starts; a params file with bad inputs writes nothing;
+    - two params files that would write one folder are both refused (:func:`refuse_shared_folders`);
     - each folder is assembled in a temporary folder and moved into place in one step,
       so a reader never sees half a period and a re-run replaces the old one whole;
     - a notebook that fails gets a failure page in place of its report; the others are kept.

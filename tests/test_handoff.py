@@ -101,7 +101,7 @@ def test_files_replaced_after_validation_do_not_reach_the_pages(demo_copy, tmp_p
     results = run_params_files([period, meeting], out, notebooks=("worksheet", "history"))
     assert [r.failures for r in results] == [[], []]
     assert "homicides: {2017: 6}" in period.read_text()  # the params file did change under the run
-    folder = out / PERIOD
+    folder = out / f"{PERIOD}-partner"  # a partner copy is named with its audience
 
     # the worksheet shows the numbers of indicators.csv, which are the validated data's (the seed's)
     table = pd.read_csv(folder / "indicators.csv")
