@@ -56,22 +56,29 @@ class Cell:
     css: str = ""
 
 
-def _cell_html(cell: Cell | str, tag: str = "td") -> str:
+def _cell_html(cell: Cell | str, tag: str = "td", label: str = "") -> str:
     cell = cell if isinstance(cell, Cell) else Cell(str(cell))
     css = f' class="{cell.css}"' if cell.css else ""
-    return f"<{tag}{css}>{html.escape(cell.text).replace(chr(10), '<br>')}</{tag}>"
+    data_label = f' data-label="{html.escape(label)}"' if label else ""
+    return f"<{tag}{css}{data_label}>{html.escape(cell.text).replace(chr(10), '<br>')}</{tag}>"
 
 
 def html_table(header: list[str], rows: list[list[Cell | str]], caption: str = "",
-               row_classes: list[str] | None = None) -> str:
-    """A plain, accessible HTML table (header cells are <th>)."""
-    parts = ['<table class="cf-table">']
+               row_classes: list[str] | None = None, stacked: bool = False) -> str:
+    """A plain, accessible HTML table (header cells are <th>).
+
+    ``stacked`` tables become one card per row on a phone (reader.css): each cell carries its column's
+    name, so a mark in the last columns is read without scrolling sideways.
+    """
+    parts = ['<table class="cf-table cf-stack">' if stacked else '<table class="cf-table">']
     if caption:
         parts.append(f"<caption>{html.escape(caption)}</caption>")
     parts.append("<thead><tr>" + "".join(_cell_html(h, "th") for h in header) + "</tr></thead><tbody>")
+    labels = [header[j] if stacked and j else "" for j in range(len(header))]  # the first cell names the row
     for i, row in enumerate(rows):
         css = f' class="{row_classes[i]}"' if row_classes and row_classes[i] else ""
-        parts.append(f"<tr{css}>" + "".join(_cell_html(c) for c in row) + "</tr>")
+        parts.append(f"<tr{css}>" + "".join(_cell_html(c, label=labels[j] if j < len(labels) else "")
+                                             for j, c in enumerate(row)) + "</tr>")
     parts.append("</tbody></table>")
     return "".join(parts)
 
@@ -223,7 +230,7 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
     rule = f'<p class="cf-note">{html.escape(deciding_rule(review))}</p>'
     scope = (f'<p class="cf-note">Homicides here are {HOMICIDE_SCOPE_TEXT[params.homicide_scope]} '
              f"(params key homicide_scope: {params.homicide_scope}).</p>")
-    return HTML(html_table(header, rows, caption, classes) + rule + scope)
+    return HTML(html_table(header, rows, caption, classes, stacked=True) + rule + scope)
 
 
 def chance_text(r: pd.Series) -> str:
@@ -400,7 +407,7 @@ def activity_worksheet_html(review: PeriodReview) -> HTML:
                          note_for(review, indicator)])
             classes.append("sub" if indented else "")
     caption = "Worksheet 2: activity indicators (more is better: an activity meets its benchmark at or above it)"
-    return HTML(html_table(header, rows, caption, classes))
+    return HTML(html_table(header, rows, caption, classes, stacked=True))
 
 
 def note_for(review: PeriodReview, indicator: str) -> str:
@@ -554,4 +561,4 @@ def headline_html(review: PeriodReview) -> str:
             chance = "—"
         rows.append([r["label"], window, actual, benchmark, mark, chance])
     return html_table(["Indicator", "Window", "Actual", "Benchmark", "Status", "Could it be chance?"], rows,
-                      "Headline status of every indicator with a benchmark")
+                      "Headline status of every indicator with a benchmark", stacked=True)

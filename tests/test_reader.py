@@ -44,3 +44,27 @@ def test_glossary_lists_only_the_terms_a_page_uses_in_one_order():
 def test_stylesheet_is_small_and_self_contained():
     css = stylesheet()
     assert len(css.encode()) < 6_000 and "url(" not in css and "@import" not in css
+
+
+def _phone_rules(css: str) -> str:
+    """The rules of the stylesheet's narrow-screen block."""
+    start = css.index("@media (max-width: 600px)")
+    return css[start:css.index("\n}", start)]
+
+
+@pytest.mark.parametrize("name, caption", [
+    ("worksheet.html", "Worksheet 1: outcome indicators"),
+    ("worksheet.html", "Worksheet 2: activity indicators"),
+    ("index.html", "Headline status of every indicator"),
+])
+def test_marks_are_in_view_on_a_phone(rendered_demo, name, caption):
+    """At phone width a worksheet row is a card: every cell, the mark included, under its column's name."""
+    text = (rendered_demo[1] / name).read_text(encoding="utf-8")
+    table = re.search(r'<table class="cf-table cf-stack"><caption>' + re.escape(caption) + r".*?</table>", text, re.S)
+    assert table, f"{caption} is not laid out as cards on a phone"
+    marks = re.findall(r'<td[^>]*data-label="([^"]*)"[^>]*>(?:(?!</td>).)*?(?:Meets|Does not meet)',
+                       table.group(0))
+    assert marks and set(marks) <= {"Status", "Year to date (Jan–Mar 2017)", "Review period (Feb–Mar 2017)", "At 31 Mar 2017"}
+    phone = _phone_rules(stylesheet())
+    assert re.search(r"table\.cf-stack, [^{]*table\.cf-stack td \{ display: block", phone)
+    assert "content: attr(data-label)" in phone
