@@ -147,7 +147,7 @@ def _same_days_label(window, through: dt.date) -> str:
     return format_day_span(window.start, through)
 
 
-def _reference_cell(value, windows: list, p_value, review: PeriodReview, what: str,
+def _reference_cell(value, windows: list, p_value, review: PeriodReview, actual,
                     compared_through: str = "") -> Cell:
     """The prior year or 3-year average, with its months (or, for a window counted so far, the same days)
     and the E-test against the actual count."""
@@ -167,11 +167,30 @@ def _reference_cell(value, windows: list, p_value, review: PeriodReview, what: s
         if months is not None and windows[-1].last > months:
             reason = "the data do not cover those months"
         return Cell(f"n/a: {reason} ({span})")
-    text = f"{format_count(value)}\n({span})"
-    if not is_missing(p_value):
-        text += (f"\nE-test against {what}: chance of a difference at least this large if the rate had not "
-                 f"changed: {format_chance(p_value)}")
+    text = f"{format_count(value)} ({span})"
+    if not is_missing(p_value) and not is_missing(actual):
+        text += f" — {change_verdict(actual, value, p_value)} ({format_chance(p_value)})"
     return Cell(text, "num")
+
+
+def change_verdict(actual: float, reference: float, p_value: float) -> str:
+    """A count against an earlier count in a few words, by the E-test's p-value at the verdict threshold.
+
+    >>> change_verdict(14, 11, 0.56), change_verdict(30, 11, 0.001), change_verdict(3, 11, 0.01)
+    ('no clear change', 'clearly higher now', 'clearly lower now')
+    """
+    if p_value >= VERDICT_ALPHA or actual == reference:
+        return "no clear change"
+    return "clearly higher now" if actual > reference else "clearly lower now"
+
+
+def change_explanation() -> str:
+    """The one sentence under Worksheet 1 that says what the words beside the earlier counts mean."""
+    return ("Beside the same months a year earlier and the 3-year average: the E-test (a test for a change in "
+            "the rate of a count) gives the chance of a difference at least as large as the one between this "
+            "window's count and that figure if the rate had not changed, in brackets; below "
+            f"{VERDICT_ALPHA:.1%} the change is called clear (“clearly higher now” or “clearly lower now”), "
+            "otherwise “no clear change”.")
 
 
 def outcome_worksheet_html(review: PeriodReview) -> HTML:
@@ -219,15 +238,16 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
             compared = r.get("compared_through") if incomplete and isinstance(r.get("compared_through"), str) else ""
             cells += [Cell(NOT_RECORDED_TEXT.lower())] * 2 if not_recorded else [
                 _reference_cell(r["prior_year"], [window_obj.shift_years(-1)], r.get("p_vs_prior_year"), review,
-                                "the year before", compared),
+                                r["actual"], compared),
                 _reference_cell(r["three_year_average"], [window_obj.shift_years(-k) for k in (3, 2, 1)],
-                                r.get("p_vs_three_year_average"), review, "the 3-year average", compared),
+                                r.get("p_vs_three_year_average"), review, r["actual"], compared),
             ]
             cells.append(note_for(review, indicator) if i == 0 else "")
             rows.append(cells)
             classes.append("")
     caption = "Worksheet 1: outcome indicators (fewer is better: an outcome meets its benchmark at or below it)"
-    rule = f'<p class="cf-note">{html.escape(deciding_rule(review))}</p>'
+    rule = (f'<p class="cf-note">{html.escape(change_explanation())}</p>'
+            f'<p class="cf-note">{html.escape(deciding_rule(review))}</p>')
     scope = (f'<p class="cf-note">Homicides here are {HOMICIDE_SCOPE_TEXT[params.homicide_scope]} '
              f"(params key homicide_scope: {params.homicide_scope}).</p>")
     return HTML(html_table(header, rows, caption, classes, stacked=True) + rule + scope)
