@@ -44,7 +44,7 @@ def _no_chart(message: str) -> HTML:
 class Chart:
     """A finished figure that shows itself in a notebook and in HTML reports.
 
-    Displayed as an embedded PNG with the chart's title as its alternative text,
+    Displayed as an embedded PNG with the chart's title and legend as its alternative text,
     so a screen reader (or an image that fails to show) still says what it was.
     """
 
@@ -58,6 +58,15 @@ class Chart:
         titles += [ax.get_title() for ax in self.figure.axes if ax.get_title()]
         return " / ".join(titles) or "chart"
 
+    @property
+    def description(self) -> str:
+        """The alternative text: the title, then the legend's entries, so the words a chart uses (and the
+        page's glossary) reach a reader who cannot see it."""
+        keys = [t.get_text() for ax in self.figure.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+        keys += [t.get_text() for legend in self.figure.legends for t in legend.get_texts()]
+        keys = list(dict.fromkeys(k for k in keys if k))
+        return self.title + (f". Key: {'; '.join(keys)}" if keys else "")
+
     def _repr_png_(self) -> bytes:
         # IPython asks for every representation; render the figure once, not once per format
         if self._png is None:
@@ -68,7 +77,7 @@ class Chart:
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self._repr_png_()).decode("ascii")
-        return f'<img src="data:image/png;base64,{data}" alt="{html.escape(self.title)}" style="max-width:100%">'
+        return f'<img src="data:image/png;base64,{data}" alt="{html.escape(self.description)}" style="max-width:100%">'
 
 
 def new_figure(width: float = 8.0, height: float = 4.2) -> tuple[Figure, object]:

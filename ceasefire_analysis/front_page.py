@@ -241,7 +241,5 @@ def front_page_html(contents: Contents, title: str = "Ceasefire performance revi
                      f"indicators.csv): {html.escape(', '.join(contents.unreadable))}.</p>")
     page = (f'<!DOCTYPE html>\n<html lang="en"><head>{FRONT_PAGE_MARKER}{head(title)}{REPORT_CSS}</head>'
             f'<body class="cf-report"><main>{"".join(parts)}</main></body></html>\n')
-    audiences = {p.audience for p in contents.periods} | {m.get("params", {}).get("audience") or "internal"
-                                                          for m in contents.packs}
-    return with_glossary(page) if audiences - {"internal"} else page
+    return with_glossary(page)
 

@@ -426,8 +426,7 @@ def finish_period(review: PeriodReview, staging: Path, results: list[ReportResul
                   params_file: Path, params: dict, started: dt.datetime, kept: list[str] | None = None) -> Path:
     results = sorted(results, key=lambda r: list(REPORTS).index(r.name))
     overview = index_page(review, results)
-    write_text_atomic(staging / "index.html",
-                      overview if review.params.audience == "internal" else with_glossary(overview))
+    write_text_atomic(staging / "index.html", with_glossary(overview))
     first, last = review.data.date_range()
     identity = {"period": review.params.period_id,
                 "coverage": {"first_incident": f"{first:%Y-%m-%d}" if first is not None else None,

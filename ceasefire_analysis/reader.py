@@ -2,8 +2,8 @@
 
 The stylesheet lives in ``templates/offline/reader.css``, the one place for the look of the
 reports, the period overviews, failure pages and the front page. The glossary explains each
-term of art that a page actually uses, for partner and public readers who meet VHR or
-"control limits" without the partnership's vocabulary.
+term of art that a page actually uses, for every reader (the Mayor's office and community partners
+alike) who meets VHR or "control limits" without the partnership's vocabulary.
 """
 from __future__ import annotations
 
@@ -70,15 +70,35 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
     ("Could it be chance?", r"\bcould it be chance\b|\bby chance\b|\bchance\b",
      "how likely a count at least this far from the benchmark would be if the true rate equalled the "
      "benchmark; small counts swing a lot from month to month by chance alone."),
-    ("Control limits", r"\bcontrol limits?\b|\bc-charts?\b",
-     "the band on a month-by-month chart within which counts normally vary; a month outside it is "
+    ("Poisson", r"\bPoisson\b",
+     "the usual model for counts of rare events such as shootings: it says how far a count strays from its "
+     "expected value by chance alone."),
+    ("E-test", r"\bE-tests?\b",
+     "a test of whether two counts of events (this window's and an earlier one's) differ by more than chance; "
+     "the percentage is the chance of a difference at least that large if the underlying rate had not "
+     "changed."),
+    ("Binomial", r"\bbinomial\b",
+     "the model for a share (so many of so many): it says how far a share can fall short of its target by "
+     "chance alone."),
+    ("Control limits (c-chart)", r"\bcontrol limits?\b|\bc-charts?\b",
+     "a c-chart plots a count month by month with a band, the control limits (the baseline months' average "
+     "plus and minus 3 standard deviations), within which counts normally vary; a month outside it is "
      "unusual enough to look into."),
+    ("Run of 8", r"\brun of 8\b",
+     "eight or more months in a row on the same side of the baseline average: a sign that the level has "
+     "moved even when no single month is outside the control limits."),
     ("Cumulative incidence", r"\bcumulative incidence\b",
      "the share of a group to whom something (an arrest, being shot) has happened by a given number of "
      "months after first contact, counting only the time each person has been followed."),
+    ("95% CI (confidence interval)", r"\b95% CI\b|\bconfidence intervals?\b",
+     "the range of values the true figure could plausibly take, given how few people are counted: a range "
+     "built this way holds the true value 95 times in 100. A wide range means an uncertain figure."),
     ("Suppressed counts", r"\bfewer than \d+\b|\bhidden\b",
      "counts of people below a small number are not shown, so that no one can be recognised from a "
      "report."),
+    ("Hidden (would reveal a small number)", r"\bwould reveal a small number\b",
+     "a count that need not be small itself, hidden because with the totals shown it would let a reader work "
+     "out a small count that is hidden."),
 )
 
 
@@ -95,8 +115,10 @@ def head(title: str) -> str:
 
 
 def page_text(page_html: str) -> str:
-    """The words a reader sees on a page: tags, styles and embedded images removed."""
+    """The words a reader sees on a page: tags, styles and embedded images removed, a chart's words (its
+    alternative text: title and legend) kept."""
     text = re.sub(r"<(style|script)\b.*?</\1>", " ", page_html, flags=re.S | re.I)
+    text = re.sub(r'<img\b[^>]*?\balt="([^"]*)"[^>]*>', r" \1 ", text, flags=re.I)
     text = re.sub(r"<[^>]+>", " ", text)
     return html.unescape(text)
 

@@ -1,7 +1,6 @@
 """Rendering review periods and meeting packs: each params file checked, its notebooks run and exported to offline HTML, its folder published."""
 from __future__ import annotations
 
-import ast
 import contextlib
 import datetime as dt
 import functools
@@ -16,14 +15,14 @@ from pathlib import Path
 
 import nbformat
 
-from .config import DEMO_PARAMS, NOTEBOOKS_DIR, SOURCE_TREE, TEMPLATE_DIR, resolve_path
+from .config import NOTEBOOKS_DIR, SOURCE_TREE, TEMPLATE_DIR
 from .errors import CeasefireError
 from .executing import KernelPool, WarmKernel, execute_notebook, process_kernel, shutdown_process_kernel
 from .files import write_text_atomic
 from .handoff import SNAPSHOT_KEY, save_opened
 from .loading import contract_name_warnings
-from .meetings import NOTEBOOK_MEETING_KEYS, is_meeting_params, open_meeting
-from .params import NOTEBOOK_KEYS, display_path, params_record, read_params_file
+from .meetings import is_meeting_params, open_meeting
+from .params import display_path, params_record, read_params_file
 from .progress import Progress, past_notebook_seconds
 from .publishing import (  # noqa: F401 (REPORTS ... indicators_csv are read from here by callers and tests)
     MANIFEST, MEETING_REPORTS, REPORTS, STAGING_MARKER, ReportResult, check_outside_data, check_replaceable, failure_page,
@@ -74,13 +73,12 @@ def html_exporter():
     return exporter
 
 
-def notebook_to_html(notebook: nbformat.NotebookNode, title: str, audience: str | None = None) -> str:
+def notebook_to_html(notebook: nbformat.NotebookNode, title: str) -> str:
     """Export an executed notebook to a self-contained HTML page for readers.
 
     Warnings and other stderr output are dropped: they are for analysts, whose
-    executed notebook under ``executed/`` keeps them. Partner and public pages end with a
-    glossary of the terms of art they use; ``audience=None`` reads it from the notebook's
-    parameters (see :func:`notebook_audience`).
+    executed notebook under ``executed/`` keeps them. Every page, whatever its audience, ends
+    with a glossary of the terms of art it uses: the Mayor's office reads internal pages too.
     """
     nb = nbformat.from_dict(notebook)
     # Parameter cells show nothing, and papermill gives the injected one a random id: drop both so
@@ -94,37 +92,7 @@ def notebook_to_html(notebook: nbformat.NotebookNode, title: str, audience: str 
     nb.metadata["title"] = title
     with _EXPORT_LOCK:  # one exporter per process, and an exporter is not safe to share between threads
         body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
-    if (audience or notebook_audience(notebook)) != "internal":
-        body = with_glossary(body)
-    return body
-
-
-def notebook_audience(notebook: nbformat.NotebookNode) -> str:
-    """The audience a run notebook was made for, from the parameters it ran with.
-
-    Papermill records what it injected; a notebook run by hand has its parameters cell.
-    They resolve as the notebook resolved them (:func:`params.notebook_params`); when that
-    cannot be known (a params file since moved), the page is treated as not internal, so
-    it gets the glossary rather than missing it.
-    """
-    given: dict = {}
-    for cell in notebook.get("cells", []):
-        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
-            for node in ast.parse(cell.get("source", "")).body:
-                target = getattr(node, "target", None) or (getattr(node, "targets", None) or [None])[0]
-                if isinstance(target, ast.Name) and getattr(node, "value", None) is not None:
-                    with contextlib.suppress(ValueError):
-                        given[target.id] = ast.literal_eval(node.value)
-    given.update(notebook.get("metadata", {}).get("papermill", {}).get("parameters", {}))
-    supplied = {k: v for k, v in given.items() if v is not None and k not in ("params_file", SNAPSHOT_KEY)}
-    if "audience" in supplied:
-        return supplied["audience"]
-    if supplied.keys() - {*NOTEBOOK_KEYS, *NOTEBOOK_MEETING_KEYS}:
-        return "internal"  # a whole injected set without an audience key: the default
-    try:
-        return read_params_file(resolve_path(given.get("params_file") or DEMO_PARAMS)).get("audience") or "internal"
-    except CeasefireError:
-        return "unknown"
+    return with_glossary(body)
 
 
 def report_title(notebook: nbformat.NotebookNode, path: Path) -> str:

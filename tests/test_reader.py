@@ -26,15 +26,42 @@ def test_worksheet_is_light_before_its_charts(rendered_demo):
     assert len(re.sub(r"data:image/[^\"')]+", "", text).encode()) < 60_000
 
 
-def test_internal_pages_carry_no_glossary(rendered_demo):
-    for name in PAGES:
-        assert "cf-glossary\">" not in (rendered_demo[1] / name).read_text(encoding="utf-8")
+def _glossary_terms(page: str) -> list[str]:
+    section = page.split('<section class="cf-glossary"><h2>Words used in this report</h2>', 1)
+    assert len(section) == 2, "the page has no glossary"
+    return re.findall(r"<dt>([^<]*)</dt>", section[1])
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("index.html", {"VHR", "SIU", "Binomial"}),
+    ("worksheet.html", {"VHR", "SIU", "OML", "NNSC", "Poisson", "E-test", "Binomial", "Control limits (c-chart)",
+                        "Run of 8"}),
+    ("callin_outcomes.html", {"Call-in", "95% CI (confidence interval)", "Cumulative incidence"}),
+])
+def test_internal_pages_explain_their_terms_too(rendered_demo, name, expected):
+    """The Mayor's office and police leads read the internal pages: the terms are explained there as well,
+    the words inside a chart (its legend) included."""
+    terms = _glossary_terms((rendered_demo[1] / name).read_text(encoding="utf-8"))
+    assert expected <= set(terms)
+
+
+def test_hidden_complements_are_explained():
+    from ceasefire_analysis.privacy import COMPLEMENTARY, SMALL, hidden_text
+
+    page = f"<main><table><tr><td>{hidden_text(SMALL, 5)}</td><td>{hidden_text(COMPLEMENTARY, 5)}</td></tr></main>"
+    terms = [term for term, _ in terms_used(page)]
+    assert terms == ["Suppressed counts", "Hidden (would reveal a small number)"]
+
+
+def test_a_charts_legend_counts_as_words_on_the_page():
+    page = '<main><img src="data:image/png;base64,AAAA" alt="Homicides per month. Key: a run of 8 on one side"></main>'
+    assert [term for term, _ in terms_used(page)] == ["Run of 8"]
 
 
 def test_glossary_lists_only_the_terms_a_page_uses_in_one_order():
     page = ("<html><body><main><p>Control limits for homicides; 12 VHR people reached by custom "
             "notification.</p><style>.call-in {}</style></main></body></html>")
-    assert [term for term, _ in terms_used(page)] == ["VHR", "Custom notification", "Control limits"]
+    assert [term for term, _ in terms_used(page)] == ["VHR", "Custom notification", "Control limits (c-chart)"]
     out = with_glossary(page)
     assert out.index('<section class="cf-glossary">') < out.index("</main>")
     assert "Call-in" not in glossary_html(page)  # a class name in a stylesheet is not a word on the page
