@@ -136,6 +136,33 @@ def format_day_span(first: dt.date, last: dt.date, joiner: str = "–") -> str:
     return f"{start}{joiner}{format_day(last)}"
 
 
+def format_long_day(day: dt.date) -> str:
+    """A date in a sentence: '1 January 2014' (no leading zero).
+
+    >>> format_long_day(dt.date(2014, 1, 1))
+    '1 January 2014'
+    """
+    return f"{day.day} {day:%B %Y}"
+
+
+def page_identity(city: str, what: str, audience: str) -> str:
+    """What a page is, as its title and the running header of each printed page say it.
+
+    >>> page_identity("Oakland", "review period Feb–Mar 2017", "partner")
+    'Oakland — review period Feb–Mar 2017 — partner audience'
+    """
+    return f"{city} — {what} — {audience} audience"
+
+
+def meeting_label(meeting_title: str, meeting_on: dt.date) -> str:
+    """A meeting pack named by its day: 'Coordination meeting pack, meeting of 9 Mar 2017'.
+
+    >>> meeting_label("Coordination meeting pack", dt.date(2017, 3, 9))
+    'Coordination meeting pack, meeting of 9 Mar 2017'
+    """
+    return f"{meeting_title}, meeting of {format_day(meeting_on)}"
+
+
 def window_label(window: Window) -> str:
     """A window named by its months.
 

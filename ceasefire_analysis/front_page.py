@@ -231,10 +231,15 @@ def front_page_html(contents: Contents, title: str = "Ceasefire performance revi
             name = m.get("params", {}).get("meeting") or m["folder"].rsplit("_", 1)[0]
             page_name = f"{name}.html"
             params = m.get("params", {})
+            try:
+                day = format_day(dt.date.fromisoformat(str(params.get("meeting_on", ""))))
+            except ValueError:  # a manifest written by hand or by an older version: show what it says
+                day = str(params.get("meeting_on", ""))
+            audience = params.get("audience") or "internal"
             items.append(f'<li><a href="{html.escape(m["folder"])}/{html.escape(page_name)}">'
                          f"{html.escape(MEETING_TITLES.get(name, name))}</a> — meeting of "
-                         f"{html.escape(str(params.get('meeting_on', '')))} ({html.escape(params.get('city', ''))}, "
-                         f"{html.escape(params.get('audience') or 'internal')})</li>")
+                         f"{html.escape(day)} ({html.escape(params.get('city', ''))}; "
+                         f"{html.escape(audience)} audience)</li>")
         parts.append("<h2>Meeting packs</h2><ul>" + "".join(items) + "</ul>")
     if contents.unreadable:
         parts.append('<p class="cf-note">Folders that could not be read (no valid manifest.json or '

@@ -37,12 +37,13 @@ from .counts import (days_overdue, is_on_time, median_days_to_complete, on_time_
 from .handoff import SNAPSHOT_KEY, opened_from_snapshot
 from .loading import CityData, load_data_dir
 from .params import audience_and_threshold, notebook_params, parameters_in
-from .formatting import format_day_span, format_decimal, format_share
+from .formatting import format_day, format_day_span, format_decimal, format_share, page_identity
 from .indicators import recorded_incident_types
 from .privacy import (
     SMALL, Relation, hidden_text, provenance_label, shows_participant_rows, suppress_cells,
     suppresses_small_counts, visible_note,
 )
+from .reader import running_header_html
 from .tables import NOT_RECORDED_TEXT, REPORT_CSS, html_table
 
 MEETING_KEYS = ("meeting", "city", "data_dir", "meeting_on", "window_start", "window_end", "audience",
@@ -584,7 +585,8 @@ def pack_header(pack: MeetingPack) -> HTML:
     parts = [REPORT_CSS, PACK_CSS, '<div class="cf-report">',
              f"<h1>{_h(TITLES[p.meeting])}, {p.meeting_on:%A} {p.meeting_on.day} {p.meeting_on:%B %Y}</h1>",
              f"<p><strong>{_h(p.city)}</strong>. This pack looks back over {_span(p.start, p.end)} ({_h(since)}).</p>",
-             f"<p>Agenda:</p><ol>{agenda}</ol>"]
+             f"<p>Agenda:</p><ol>{agenda}</ol>",
+             running_header_html(page_identity(p.city, f"meeting of {format_day(p.meeting_on)}", p.audience))]
     if pack.is_demo:
         parts.append('<div class="cf-banner">SYNTHETIC DEMO DATA: invented incidents, people and tasks.</div>')
     first, last = pack.data.date_range()

@@ -22,13 +22,14 @@ from . import __version__
 from .config import PROJECT_ROOT, SOURCE_TREE
 from .errors import CeasefireError
 from .files import new_private_dir, write_text_atomic
+from .formatting import format_long_day
 from .front_page import front_page_html, is_own_front_page, read_reports_folder
 from .outcomes import outcomes_csv
 from .params import demo_name_warning, display_path
 from .privacy import keeps_executed_notebooks, params_for_audience, without_absolute_paths
-from .reader import head as reader_head, with_glossary
+from .reader import head as reader_head, running_header_html, with_glossary
 from .review import PeriodReview, open_review, provenance
-from .tables import REPORT_CSS, demo_banner_html, headline_html, quality_html
+from .tables import REPORT_CSS, demo_banner_html, headline_html, period_identity, quality_html
 
 
 REPORTS = {
@@ -202,10 +203,12 @@ def replace_dir_atomic(staging: Path, target: Path) -> list[str]:
     return kept
 
 
-def page(title: str, body: str) -> str:
-    """A small standalone HTML page in the reports' style (index and failure pages)."""
+def page(title: str, body: str, identity: str = "") -> str:
+    """A small standalone HTML page in the reports' style (index and failure pages); ``identity`` as on
+    the notebook pages (:func:`tables.period_identity`)."""
+    header = running_header_html(identity) if identity else ""
     return (f'<!DOCTYPE html>\n<html lang="en"><head>{reader_head(title)}{REPORT_CSS}</head>'
-            f'<body class="cf-report"><main>{body}</main></body></html>\n')
+            f'<body class="cf-report">{header}<main>{body}</main></body></html>\n')
 
 
 def failure_page(name: str, period_id: str, message: str) -> str:
@@ -229,7 +232,7 @@ def index_page(review: PeriodReview, results: list[ReportResult]) -> str:
     if review.is_demo:
         parts.append(demo_banner_html(review))
     if first is not None:
-        parts.append(f"<p>Incident data run from {first:%d %B %Y} to {last:%d %B %Y}. "
+        parts.append(f"<p>Incident data run from {format_long_day(first)} to {format_long_day(last)}. "
                      f"Year to date: {html.escape(params.review.ytd.label())}.</p>")
     parts.append(quality_html(review).data)  # the audience and any data-quality warnings, as in the worksheet
     parts.append("<h2>Reports</h2><ul>")
@@ -246,7 +249,7 @@ def index_page(review: PeriodReview, results: list[ReportResult]) -> str:
     parts.append(f'<p class="cf-provenance">Provenance — params: {html.escape(p["params"])}; '
                  f'ceasefire_analysis {html.escape(p["package_version"])}; run at {html.escape(p["run_at"])}. '
                  "Input hashes are in manifest.json.</p>")
-    return page(f"{params.city} {params.period_id}", "".join(parts))
+    return page(f"Period overview — {period_identity(params)}", "".join(parts), period_identity(params))
 
 
 def git_commit() -> str | None:

@@ -142,6 +142,30 @@ def glossary_html(page_html: str) -> str:
     return f'<section class="cf-glossary"><h2>Words used in this report</h2><dl>{items}</dl></section>'
 
 
+def running_header_html(identity: str) -> str:
+    """A line saying what a page is (city, period or meeting day, audience; see formatting.page_identity).
+
+    Hidden on screen, where the page's heading says it; on paper (reader.css) it repeats at the top of every
+    printed page, so loose pages from two reviews are told apart. The page's title is read from it.
+    """
+    return f'<div class="cf-running-header">{html.escape(identity)}</div>'
+
+
+def identity_in(notebook) -> str:
+    """The identity a run notebook's output carries (:func:`running_header_html`), or '' when none does.
+
+    >>> identity_in({"cells": [{"outputs": [{"data": {"text/html": running_header_html("Oakland — x")}}]}]})
+    'Oakland — x'
+    """
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/html", "")
+            found = re.search(r'<div class="cf-running-header">([^<]*)</div>', "".join(text))
+            if found:
+                return html.unescape(found.group(1))
+    return ""
+
+
 def with_glossary(page_html: str) -> str:
     """The page with its glossary added at the end of the body (before ``</main>`` when there is one)."""
     glossary = glossary_html(page_html)

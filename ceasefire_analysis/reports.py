@@ -29,7 +29,7 @@ from .publishing import (  # noqa: F401 (REPORTS ... indicators_csv are read fro
     finish_period, handoff_dir, indicators_csv, new_staging, output_folder_name, output_problem, prepare_out_root, prepare_period, publish,
     refresh_front_page, remove_abandoned_staging, replace_dir_atomic,
 )
-from .reader import with_glossary
+from .reader import identity_in, with_glossary
 
 ANALYST_ONLY = "analyst-only"  # cell tag: shown in JupyterLab, left out of reports
 
@@ -78,7 +78,10 @@ def notebook_to_html(notebook: nbformat.NotebookNode, title: str) -> str:
 
     Warnings and other stderr output are dropped: they are for analysts, whose
     executed notebook under ``executed/`` keeps them. Every page, whatever its audience, ends
-    with a glossary of the terms of art it uses: the Mayor's office reads internal pages too.
+    with a glossary of the terms of art it uses: the Mayor's office reads internal pages too. The
+    title ends with the page's identity (city, period or meeting day, audience), which the notebook's
+    own output carries (see :func:`reader.running_header_html`), so a page made by ``ceasefire render``
+    is the page ``ceasefire run`` makes.
     """
     nb = nbformat.from_dict(notebook)
     # Parameter cells show nothing, and papermill gives the injected one a random id: drop both so
@@ -89,6 +92,8 @@ def notebook_to_html(notebook: nbformat.NotebookNode, title: str) -> str:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.get("outputs", [])
                             if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    identity = identity_in(nb)
+    title = f"{title} — {identity}" if identity else title
     nb.metadata["title"] = title
     with _EXPORT_LOCK:  # one exporter per process, and an exporter is not safe to share between threads
         body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})

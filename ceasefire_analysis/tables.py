@@ -18,12 +18,13 @@ from . import schema
 from .coverage import incident_coverage, so_far_text
 from .formatting import (
     is_missing,
-    format_chance, format_count, format_day, format_day_span, format_fraction, format_share, format_value,
-    row_window_label, window_label, windows_span_label,
+    format_chance, format_count, format_day, format_day_span, format_fraction, format_long_day, format_share,
+    format_value, page_identity, row_window_label, window_label, windows_span_label,
 )
 from .indicators import LABELS, outcome_pace, same_day_years_earlier
 from .params import NEXT_STEP_STATUSES, NOT_REPORTED
 from .privacy import hidden_text, suppresses_small_counts, visible_note, visible_steps, without_absolute_paths
+from .reader import running_header_html
 from .review import PeriodReview, provenance
 from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, NOT_RECORDED, WINDOW_AS_OF, WINDOW_PERIOD, WINDOW_YTD
 from .statistics import VERDICT_ALPHA, shortfall_chance, stand_out_counts
@@ -461,7 +462,8 @@ def report_header(review: PeriodReview, title: str, purpose: str) -> HTML:
              f" (year to date: {html.escape(params.review.ytd.label())})</p>",
              f'<p class="cf-note">{html.escape(purpose)}</p>']
     if first is not None:
-        parts.append(f'<p class="cf-note">Incident data run from {first:%d %B %Y} to {last:%d %B %Y}.</p>')
+        parts.append(f'<p class="cf-note">Incident data run from {format_long_day(first)} to '
+                     f'{format_long_day(last)}.</p>')
     if review.is_demo:
         parts.append(demo_banner_html(review))
     parts.append("</div>")
@@ -526,14 +528,21 @@ def previous_next_steps_html(review: PeriodReview) -> str:
             f"({html.escape(source)}).</p>" + html_table(["Next step", "Status", "Note"], rows, ""))
 
 
+def period_identity(params) -> str:
+    """A review period's page identity: 'Oakland — review period Feb–Mar 2017 — internal audience'."""
+    return page_identity(params.city, f"review period {params.review.period.label()}", params.audience)
+
+
 def provenance_html(review: PeriodReview) -> HTML:
-    """The closing provenance line: period, params, version, input hashes, run time."""
+    """The closing provenance line: period, params, version, input hashes, run time; and the page's identity
+    (city, period, audience) for its title and the header of every printed page."""
     p = provenance(review)
     inputs = "; ".join(f"{i['file']} ({i['rows']} rows) sha256 {i['sha256']}" for i in p["inputs"])
     text = (f"Provenance — period {p['period']}; params: {p['params']}; ceasefire_analysis {p['package_version']}; "
             f"inputs: {inputs}; run at {p['run_at']}.")
     return HTML('<p><a href="index.html">Back to the period overview</a></p>'
-                f'<p class="cf-provenance">{html.escape(text)}</p>')
+                f'<p class="cf-provenance">{html.escape(text)}</p>'
+                + running_header_html(period_identity(review.params)))
 
 
 def headline_status(indicators: pd.DataFrame) -> pd.DataFrame:
@@ -550,8 +559,10 @@ def headline_html(review: PeriodReview) -> str:
     status = headline_status(review.indicators)
     through = review.coverage.through if review.coverage else None
     rows = []
+    named = window_cells(review)  # "Year to date" / "Review period", as Worksheet 1 says them
     for _, r in status.iterrows():
-        window = row_window_label(r["window_start"], r["window_end"], as_of=r["window"] == WINDOW_AS_OF)
+        window = named.get(r["window"]) or row_window_label(r["window_start"], r["window_end"],
+                                                            as_of=r["window"] == WINDOW_AS_OF)
         if str(r["indicator"]).startswith("staffing_pct_"):
             window = staffing_day_label(r)
         hidden = suppressed_text(r, review.params.small_count_threshold)
@@ -579,6 +590,6 @@ def headline_html(review: PeriodReview) -> str:
                       else f"Shortfall beyond chance ({format_chance(p)}, binomial)" if not is_missing(p) else "—")
         else:
             chance = "—"
-        rows.append([r["label"], window, actual, benchmark, mark, chance])
-    return html_table(["Indicator", "Window", "Actual", "Benchmark", "Status", "Could it be chance?"], rows,
+        rows.append([r["label"], window, benchmark, actual, mark, chance])
+    return html_table(["Indicator", "Window", "Benchmark", "Actual", "Status", "Could it be chance?"], rows,
                       "Headline status of every indicator with a benchmark", stacked=True)

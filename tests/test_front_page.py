@@ -122,3 +122,31 @@ def test_each_city_and_audience_gets_its_own_scorecard(tmp_path):
     assert columns["Oakland (demo data, synthetic)"] == ["Dec 2016–Jan 2017", "Feb–Mar 2017"]
     assert columns["Oakland (demo data, synthetic) (public reports)"] == ["Feb–Mar 2017"]
     assert "Oct–Nov 2016</a> (Stockton)" in page and "Feb–Mar 2017</a> (Oakland (demo data, synthetic), public)" in page
+
+
+def test_pages_are_named_in_words_and_say_their_audience(tmp_path):
+    """Titles, printed headers and the front page name a period by its months and a pack by its day, with the
+    audience; no raw folder id, no leading zero."""
+    from ceasefire_analysis.config import PROJECT_ROOT
+
+    out = tmp_path / "reports"
+    pack = tmp_path / "coordination.yaml"
+    pack.write_text((PROJECT_ROOT / "params" / "coordination_2017-03-09.yaml").read_text(encoding="utf-8")
+                    .replace("../data/raw/demo", str(DEMO_DATA_DIR)), encoding="utf-8")
+    run_periods([_params(tmp_path, "feb", "2017-02", "2017-03", "partner"), pack], out, notebooks=())
+    identity = "Oakland (demo data, synthetic) — review period Feb–Mar 2017 — partner audience"
+    index = (out / "2017-02_2017-03" / "index.html").read_text(encoding="utf-8")
+    assert f"<title>Period overview — {identity}</title>" in index
+    assert f'<div class="cf-running-header">{identity}</div>' in index
+    assert "Incident data run from 1 January 2014 to 31 March 2017" in index
+    headline = index.split("Headline status of every indicator", 1)[1]
+    assert re.findall(r"<th>([^<]*)</th>", headline) == ["Indicator", "Window", "Benchmark", "Actual", "Status",
+                                                         "Could it be chance?"]  # Worksheet 1's order
+    assert ">Year to date<br>Jan–Mar 2017</td>" in headline and ">Review period<br>Feb–Mar 2017</td>" in headline
+    page = (out / "coordination_2017-03-09" / "coordination.html").read_text(encoding="utf-8")
+    pack_identity = "Oakland (demo data, synthetic) — meeting of 9 Mar 2017 — partner audience"
+    assert f"<title>Coordination meeting pack — {pack_identity}</title>" in page
+    assert f'<div class="cf-running-header">{pack_identity}</div>' in page
+    front = (out / "index.html").read_text(encoding="utf-8")
+    assert "meeting of 9 Mar 2017 (Oakland (demo data, synthetic); partner audience)" in front
+    assert "2017-03-09 (" not in front

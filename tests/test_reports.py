@@ -106,7 +106,7 @@ def test_index_and_manifest(rendered_demo):
     index = (folder / "index.html").read_text(encoding="utf-8")
     for name in REPORTS:
         assert f'href="{name}.html"' in index
-    assert "01 January 2014" in index and "31 March 2017" in index
+    assert "from 1 January 2014" in index and "31 March 2017" in index
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["period"] == "2017-02_2017-03"
     assert {r["name"]: r["status"] for r in manifest["reports"]} == {n: "ok" for n in REPORTS}
