@@ -32,7 +32,11 @@ from .quality import reconcile_victims
 from .privacy import key_fingerprint, pseudonymise, resolve_id_key
 from .schema import BOOL, CATEGORY, DATE, INT, PARTICIPANT, TEXT, Column, FileSpec
 
-_DATE_RE = r"^\d{4}-\d{2}-\d{2}(?:[ T].*)?$"
+# A date, and after it at most a real time of day (00:00 to 23:59, seconds, fractions, a time zone), as
+# spreadsheets and databases export it: anything else after the date (a name stuck onto it) is an error.
+_TIME_OF_DAY = r"(?:[ T](?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+_DATE_RE = r"^\d{4}-\d{2}-\d{2}" + _TIME_OF_DAY + "$"
+_DATE_THEN_TEXT_RE = r"^\d{4}-\d{2}-\d{2}[ T]"
 _INT_RE = r"^\d+$"
 _OTHER_DELIMITERS = (";", "\t", "|")
 CACHE_VERSION = "4"  # bump when the processed tables change shape or meaning
@@ -44,7 +48,7 @@ _TOTAL_RE = re.compile(r"^\s*(?:grand[\s_-]*)?(?:sub[\s_-]*)?(?:total|sum)s?\b",
 # A bad value is shown in a message only when it is plausibly the column's own kind and cannot be an
 # identifier; anything else is described, never echoed, because a value in the wrong column (columns
 # shifted) can be a name, a user name, a person number or a social security number (see ``shown_value``).
-_WELL_FORMED_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?$")
+_WELL_FORMED_DATE_RE = re.compile(_DATE_RE)
 _SMALL_NUMBER_RE = re.compile(r"^[+-]?\d{1,4}(?:[.,]\d{1,2})?$")  # -3, 2.5: no room for a person number
 _SLASHED_DATE_RE = re.compile(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}$")
 _CODE_WORD_RE = re.compile(r"^[a-z_\-]{1,30}$")  # a lower-case code without digits or spaces, as allowed values are
@@ -329,7 +333,10 @@ def _check_column(frame: pd.DataFrame, col: Column, filename: str, today: dt.dat
 
     if col.kind == DATE:
         shaped = values.str.match(_DATE_RE)
-        report(~blank & ~shaped, "{value} is not a date written YYYY-MM-DD")
+        trailing = ~blank & ~shaped & values.str.match(_DATE_THEN_TEXT_RE)
+        report(trailing, "{value} is a date followed by something that is not a time of day (only a time such as "
+                         "14:30 or 14:30:00 may follow the date)")
+        report(~blank & ~shaped & ~trailing, "{value} is not a date written YYYY-MM-DD")
         parsed = pd.to_datetime(values.str.slice(0, 10).where(shaped & ~blank), format="%Y-%m-%d", errors="coerce")
         report(~blank & shaped & parsed.isna(), "{value} is not a real calendar date")
         future = parsed > pd.Timestamp(today)

@@ -57,6 +57,20 @@ def test_near_miss_dates_numbers_and_codes_are_still_shown(make_city):
     assert "05/01/2017" not in slashed and "shaped like a date with '/'" in slashed
 
 
+def test_only_a_time_of_day_may_follow_a_date(make_city):
+    """A name or junk stuck onto a date is an error naming file, row and column, the value described."""
+    values = ["2014-01-01 John Smith", "2014-01-01 junk", "2014-01-01 2015-01-01", "2014-01-01T99:99",
+              "2014-01-01 14:30", "2014-01-01T14:30:00", "2014-01-01 00:00:00.000", "2014-01-01T23:59:59Z"]
+    folder = make_city(incidents=[{"incident_id": f"I{i}", "occurred_on": v, "incident_type": "homicide"}
+                                  for i, v in enumerate(values)])
+    problems = [p for p in validate_data_dir(folder) if p.column == "occurred_on"]
+    assert [(p.file, p.row) for p in problems] == [("incidents.csv", row) for row in (2, 3, 4, 5)]
+    for problem, value in zip(problems, values):
+        assert "followed by something that is not a time of day" in problem.message
+        assert value not in problem.message and "John" not in problem.message and "junk" not in problem.message
+    assert problems[0].message.startswith("a name-like text (21 characters) is a date followed by")
+
+
 SHIFTED = {  # what a shifted column puts into a code, yes/no, date or number column: user names, person numbers
     "kind": ["jwashington", "pfn-1234567", "washington_jamal", "123-45-6789"],
     "highest_risk": ["jamal", "19870412", "jwashington", "pfn-1234567"],
