@@ -29,7 +29,7 @@ from .config import CACHE_DIR, DEMO_MARKER, cache_root, sha256_of
 from .errors import InputError, Problem
 from .files import keep_out_of_git
 from .quality import reconcile_victims
-from .privacy import key_fingerprint, pseudonymise, resolve_id_key
+from .privacy import key_fingerprint, pseudonymise, refuse_identifiers_in_free_text, resolve_id_key
 from .schema import BOOL, CATEGORY, DATE, INT, PARTICIPANT, TEXT, Column, FileSpec
 
 # A date, and after it at most a real time of day (00:00 to 23:59, seconds, fractions, a time zone), as
@@ -95,6 +95,25 @@ class CityData:
         copied = _copy_of(self)
         copied.derived.update({name: frame.copy() for name, frame in self.derived.items()})
         return copied
+
+    def refuse_identifiers_in(self, texts: list[tuple[str, str]], audience: str, source: str = "") -> None:
+        """Stop a partner or public run whose free text (``(params key, text)`` pairs, as the audience would
+        see them) names one of this data's case numbers or people (see
+        :func:`privacy.refuse_identifiers_in_free_text`)."""
+        if audience == "internal":
+            return
+        cases: set[str] = set()
+        people: set[str] = set()
+        for table in self.tables.values():
+            if table is None:
+                continue
+            if "incident_id" in table:
+                cases |= set(table["incident_id"].dropna().astype(str))
+            for column in ("participant_id", "victim_id"):
+                if column in table:
+                    people |= set(table[column].dropna().astype(str))
+        key = resolve_id_key(self.data_dir) if people else None
+        refuse_identifiers_in_free_text(texts, cases, people, key, audience, source)
 
     def input_records(self) -> list[dict]:
         """File name, SHA-256 and row count of every input read, for provenance."""

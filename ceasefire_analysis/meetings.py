@@ -449,6 +449,9 @@ def open_meeting(params_file: str | None = None, **given: Any) -> MeetingPack:
     """Load a meeting pack's parameters (injected keys, or else the params file) and data; fix its window."""
     params, label = notebook_params(params_file, given, meeting_params_from_values, NOTEBOOK_MEETING_KEYS)
     data = load_data_dir(params.data_dir)
+    if params.audience == "partner":  # a public pack shows no partnership note
+        data.refuse_identifiers_in([("partnership_notes", visible_note(note, params.audience))
+                                    for note in params.partnership_notes], params.audience, label)
     return MeetingPack(with_window(params, data.meetings), data, label, _is_demo=is_demo_dir(params.data_dir))
 
 

@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import schema
 from .config import DEMO_ID_KEY, ID_KEY_ENV, ID_KEY_FILE, MIN_ID_KEY_LENGTH, is_demo_dir
-from .errors import CeasefireError
+from .errors import CeasefireError, ParamsError
 from .formatting import format_count
 from .params import AUDIENCES
 from .schema import WINDOW_PERIOD
@@ -187,6 +187,46 @@ def visible_steps(steps: list[dict] | tuple[dict, ...], audience: str) -> list[d
         if text:
             shown.append({**step, "text": text, "note": visible_note(str(step.get("note") or ""), audience)})
     return shown
+
+
+def _identifier_like(token: str) -> bool:
+    # A case number or person number has digits and some length; "Plan A", "2" or a year alone is not
+    # taken for one, so a short test id never blocks an ordinary sentence.
+    return len(token) >= 4 and any(ch.isdigit() for ch in token)
+
+
+def identifiers_in_free_text(texts: list[tuple[str, str]], case_numbers: set[str], pseudonyms: set[str],
+                             key: bytes | None = None) -> list[str]:
+    """The params keys (``texts`` holds ``(key, text)``) whose text names a known case number, a person's
+    pseudonym or, hashed with ``key``, a person's own identifier from the data.
+
+    >>> identifiers_in_free_text([("next_steps", "Follow up OPD-17-125592."), ("notes: homicides", "Plan A")],
+    ...                          {"OPD-17-125592", "A"}, set())
+    ['next_steps']
+    """
+    cases = {c.casefold() for c in case_numbers if _identifier_like(c)}
+    found = []
+    for where, text in texts:
+        tokens = {t.strip("-_.") for t in re.findall(r"[\w.-]+", text or "")}
+        tokens = {t for t in tokens if _identifier_like(t)}
+        hashed = set(pseudonymise(pd.Series(sorted(tokens), dtype=object), key)) if key and tokens else set()
+        if {t.casefold() for t in tokens} & cases or tokens & pseudonyms or hashed & pseudonyms:
+            found.append(where)
+    return list(dict.fromkeys(found))
+
+
+def refuse_identifiers_in_free_text(texts: list[tuple[str, str]], case_numbers: set[str], pseudonyms: set[str],
+                                    key: bytes | None, audience: str, source: str = "") -> None:
+    """Stop a partner or public run whose free text names a case number or a person from the data (one
+    sentence naming the params key, never the identifier); an internal run keeps its text."""
+    if audience == "internal":
+        return
+    keys = identifiers_in_free_text(texts, case_numbers, pseudonyms, key)
+    if keys:
+        raise ParamsError(
+            f"the params key {', '.join(repr(k) for k in keys)}{f' in {source}' if source else ''} names a case number or a person's identifier "
+            f"from the data, which a {audience} report must not show: take it out, or start that text with "
+            "'internal:' so that only internal reports show it.")
 
 
 def params_for_audience(record: dict, audience: str, base: Path | None = None) -> dict:

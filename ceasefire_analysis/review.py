@@ -21,7 +21,8 @@ from .formatting import format_day
 from .handoff import SNAPSHOT_KEY, opened_from_snapshot
 from .focus import focus_worksheet
 from .indicators import build_indicators, coverage_of, has_incomplete, mark_incomplete, staffing_snapshot_day
-from .privacy import protect_indicators, provenance_label, shows_participant_rows, suppresses_small_counts
+from .privacy import (protect_indicators, provenance_label, shows_participant_rows, suppresses_small_counts,
+                      visible_note, visible_steps)
 from .quality import duplicate_row_warnings, quality_warnings
 from .loading import CityData, load_data_dir, load_history
 from .params import (DEFAULTS, NOT_REPORTED, ReviewParams, demo_name_warning, display_path, notebook_params,
@@ -120,6 +121,7 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
     """
     params, label = resolve_params(params_file, **given)
     data = load_data_dir(params.data_dir)
+    data.refuse_identifiers_in(free_texts(params), params.audience, label)
     coverage = coverage_of(data, params)
     require_period_within_data(coverage, params)
     require_data_in_period(data, params)
@@ -249,6 +251,17 @@ def provenance(review: PeriodReview) -> dict[str, Any]:
         "coverage": review.coverage.as_record() if review.coverage else None,
         "run_at": review.opened_at.isoformat(timespec="seconds"),
     }
+
+
+def free_texts(params: ReviewParams) -> list[tuple[str, str]]:
+    """Every free text a period's reports show, as its audience sees it, with the params key it comes from."""
+    audience = params.audience
+    texts = [(f"notes.{key}", visible_note(text, audience)) for key, text in params.notes.items()]
+    texts += [("next_steps", visible_note(text, audience)) for text in params.next_steps]
+    previous, _ = previous_next_steps(params)
+    texts += [("previous_next_steps", f"{step['text']} {step['note']}")
+              for step in visible_steps(previous.to_dict("records"), audience)]
+    return [(key, text) for key, text in texts if text]
 
 
 def previous_next_steps(params: ReviewParams) -> tuple[pd.DataFrame, str]:

@@ -638,3 +638,60 @@ def test_public_call_in_page_of_a_small_city_gives_no_small_count_back(tmp_path,
     assert _cohort_rows(page), "the page shows the cohort table"
     assert recovered_small_counts(page, complete) == {}
     assert "hidden (would reveal a small number)" in page
+
+
+# --------------------------------------------------------------------------- free text naming a case or a person
+
+def _free_text_city(make_city):
+    return make_city(incidents=[{"incident_id": "OPD-17-125592", "occurred_on": "2017-02-15",
+                                 "incident_type": "homicide"}],
+                     communications=[{"participant_id": "PFN-0012345", "occurred_on": "2017-02-10",
+                                      "kind": "call_in", "highest_risk": "yes"}])
+
+
+@pytest.mark.parametrize("key, value", [
+    ("next_steps", ["Follow up OPD-17-125592 with the family."]),
+    ("notes", {"homicides": "See case opd-17-125592"}),
+    ("previous_next_steps", [{"text": "Reach PFN-0012345 again", "status": "done", "note": ""}]),
+])
+def test_partner_and_public_runs_refuse_free_text_naming_a_case_or_person(make_city, key, value):
+    from ceasefire_analysis.errors import ParamsError
+    from ceasefire_analysis.review import open_review
+
+    folder = _free_text_city(make_city)
+    base = {"city": "Testville", "period_start": "2017-02", "period_end": "2017-03", "data_dir": str(folder),
+            key: value}
+    for audience in ("partner", "public"):
+        with pytest.raises(ParamsError) as refused:
+            open_review(None, **base, audience=audience)
+        message = str(refused.value)
+        assert f"params key '{key}" in message and "125592" not in message and "0012345" not in message
+        assert message.count(". ") == 0  # one sentence
+    internal = open_review(None, **base, audience="internal")  # the staff's own report keeps it
+    assert internal.params.audience == "internal"
+    marked = {k: v for k, v in base.items()}
+    marked[key] = (["internal: " + value[0]] if key == "next_steps" else
+                   {"homicides": "internal: " + value["homicides"]} if key == "notes" else
+                   [{**value[0], "text": "internal: " + value[0]["text"]}])
+    assert open_review(None, **marked, audience="public").params.audience == "public"  # internal-only text passes
+
+
+def test_ordinary_free_text_is_not_taken_for_an_identifier(make_city):
+    from ceasefire_analysis.review import open_review
+
+    folder = make_city(incidents=[{"incident_id": "A", "occurred_on": "2017-02-15", "incident_type": "homicide"}])
+    review = open_review(None, city="Testville", period_start="2017-02", period_end="2017-03", data_dir=str(folder),
+                         audience="public", next_steps=["Plan A: training on 3.17.17 for 2017"])
+    assert review.params.next_steps == ("Plan A: training on 3.17.17 for 2017",)
+
+
+def test_a_partner_pack_refuses_a_partnership_note_naming_a_case(make_city):
+    from ceasefire_analysis.errors import ParamsError
+    from ceasefire_analysis.meetings import open_meeting
+
+    folder = _free_text_city(make_city)
+    values = {"meeting": "coordination", "city": "Testville", "data_dir": str(folder), "meeting_on": "2017-03-09",
+              "partnership_notes": ["Family of OPD-17-125592 asks for a contact"]}
+    with pytest.raises(ParamsError, match="'partnership_notes'"):
+        open_meeting(None, **values, audience="partner")
+    assert open_meeting(None, **values, audience="internal").params.audience == "internal"
