@@ -31,12 +31,13 @@ from IPython.display import HTML
 
 from . import __version__, schema
 from .config import is_demo_dir, resolve_path
-from .errors import ParamsError
+from .coverage import data_coverage_of
+from .errors import InputError, ParamsError, Problem
 from .counts import (days_overdue, is_on_time, median_days_to_complete, on_time_rate,  # noqa: F401
                      open_on, rows_in_window)
 from .handoff import SNAPSHOT_KEY, opened_from_snapshot
 from .loading import CityData, load_data_dir
-from .params import audience_and_threshold, notebook_params, parameters_in
+from .params import audience_and_threshold, display_path, notebook_params, parameters_in
 from .formatting import format_day, format_day_span, format_decimal, format_share, page_identity
 from .indicators import recorded_incident_types
 from .privacy import (
@@ -445,10 +446,25 @@ class MeetingPack:
         return self._is_demo
 
 
+def require_meeting_near_data(params: MeetingParams, data: CityData) -> None:
+    """A pack for a meeting more than one meeting interval (7 or 14 days) after the data's last record would
+    look back over days the data do not hold: refuse it, as a review period after the data is, naming both days."""
+    through = data_coverage_of(data.tables).through
+    interval = DEFAULT_LOOK_BACK_DAYS[params.meeting]
+    if through is not None and params.meeting_on > through + dt.timedelta(days=interval):
+        kind = "shooting review" if params.meeting == schema.SHOOTING_REVIEW else "coordination meeting"
+        raise InputError([Problem(
+            display_path(params.data_dir), None, None,
+            f"the {kind} of {format_day(params.meeting_on)} is more than {interval} days (one {kind} interval) "
+            f"after the data's last record, on {format_day(through)}",
+            f"a meeting day no later than {format_day(through + dt.timedelta(days=interval))}, or a newer extract")])
+
+
 def open_meeting(params_file: str | None = None, **given: Any) -> MeetingPack:
     """Load a meeting pack's parameters (injected keys, or else the params file) and data; fix its window."""
     params, label = notebook_params(params_file, given, meeting_params_from_values, NOTEBOOK_MEETING_KEYS)
     data = load_data_dir(params.data_dir)
+    require_meeting_near_data(params, data)
     if params.audience == "partner":  # a public pack shows no partnership note
         data.refuse_identifiers_in([("partnership_notes", visible_note(note, params.audience))
                                     for note in params.partnership_notes], params.audience, label)
@@ -621,8 +637,10 @@ def _shootings_block(pack: MeetingPack) -> str:
         listing = (f"<p>{_n(len(window), 'shooting', 'shootings')} from {span} (a shooting with several victims "
                    "is one); the counts by type below count victims.</p>")
     else:
+        # the year goes with each day when the window crosses a year or lies in another year than this one
+        dated = p.start.year != p.end.year or p.end.year != dt.date.today().year
         rows = [([_clean(r["incident_id"])] if p.internal else []) +
-                [f"{r['occurred_on']:%a} {_day(r['occurred_on'], year=False)}", TYPE_LABELS[r["incident_type"]],
+                [f"{r['occurred_on']:%a} {_day(r['occurred_on'], year=dated)}", TYPE_LABELS[r["incident_type"]],
                  str(int(r["victims"])),
                  _clean(r.get("area")), _clean(r.get("group"))] for _, r in window.iterrows()]
         header = (["Case"] if p.internal else []) + ["Date", "Type", "Victims", "Area", "Group or conflict"]

@@ -13,7 +13,7 @@ from ceasefire_analysis.errors import ParamsError
 from ceasefire_analysis.indicators import build_indicators, lookup
 from ceasefire_analysis.meetings import (
     days_overdue, is_on_time, last_meeting_before, median_days_to_complete, meeting_params_from_values, on_time_rate,
-    open_on, repeat_groups, shooting_incidents, weekly_comparison,
+    open_meeting, open_on, repeat_groups, shooting_incidents, weekly_comparison,
 )
 from ceasefire_analysis.reports import run_params_files
 
@@ -245,3 +245,26 @@ def test_shooting_review_pack_says_not_recorded_for_a_type_the_city_does_not_rec
         assert "2 shootings from" in page and "(a shooting with several victims is one)" in page
         unreviewed = page.partition("Not yet reviewed")[2].partition("</table>")[0]
         assert "Non-injury shooting</td><td>not recorded for this city" in unreviewed
+
+
+def test_a_pack_long_after_the_data_is_refused_naming_both_days(tmp_path):
+    from ceasefire_analysis.config import DEMO_DATA_DIR
+    from ceasefire_analysis.errors import InputError
+
+    values = {"meeting": "coordination", "city": "Testville", "data_dir": str(DEMO_DATA_DIR)}
+    with pytest.raises(InputError) as refused:
+        open_meeting(None, **values, meeting_on="2019-03-28")
+    message = str(refused.value)
+    assert "coordination meeting of 28 Mar 2019 is more than 14 days" in message and "31 Mar 2017" in message
+    # within one interval of the data's end the pack is made, and says the data end first
+    assert open_meeting(None, **values, meeting_on="2017-04-14").params.meeting_on.isoformat() == "2017-04-14"
+    with pytest.raises(InputError, match="shooting review of 8 Apr 2017 is more than 7 days"):
+        open_meeting(None, **{**values, "meeting": "shooting_review"}, meeting_on="2017-04-08")
+
+
+def test_shootings_listed_in_another_year_carry_their_year(packs):
+    _, out = packs
+    review = _text((out / "shooting_review_2017-03-28" / "shooting_review.html").read_text())
+    listing = review.split("Every shooting from 22 Mar to 28 Mar 2017", 1)[1][:400]
+    days = re.findall(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{1,2} Mar(?: \d{4})?)", listing)
+    assert days and all(day.endswith(" 2017") for day in days)  # 2017 is not this year
