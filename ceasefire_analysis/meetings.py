@@ -446,18 +446,25 @@ class MeetingPack:
         return self._is_demo
 
 
+# How far past the data's last record a meeting may be: a meeting interval, but never less than four weeks,
+# so that a quiet month in a small city whose only file is incidents.csv is not taken for a stale extract
+# (the staleness rule of coverage.py also waits at least four weeks).
+MEETING_PAST_DATA_FLOOR_DAYS = 28
+
+
 def require_meeting_near_data(params: MeetingParams, data: CityData) -> None:
-    """A pack for a meeting more than one meeting interval (7 or 14 days) after the data's last record would
-    look back over days the data do not hold: refuse it, as a review period after the data is, naming both days."""
+    """A pack for a meeting long after the data's last record would look back over days the data do not hold:
+    refuse it, as a review period after the data is, naming both days. Long is more than one meeting interval
+    (7 or 14 days) and more than four weeks."""
     through = data_coverage_of(data.tables).through
-    interval = DEFAULT_LOOK_BACK_DAYS[params.meeting]
-    if through is not None and params.meeting_on > through + dt.timedelta(days=interval):
+    allowed = max(DEFAULT_LOOK_BACK_DAYS[params.meeting], MEETING_PAST_DATA_FLOOR_DAYS)
+    if through is not None and params.meeting_on > through + dt.timedelta(days=allowed):
         kind = "shooting review" if params.meeting == schema.SHOOTING_REVIEW else "coordination meeting"
         raise InputError([Problem(
             display_path(params.data_dir), None, None,
-            f"the {kind} of {format_day(params.meeting_on)} is more than {interval} days (one {kind} interval) "
-            f"after the data's last record, on {format_day(through)}",
-            f"a meeting day no later than {format_day(through + dt.timedelta(days=interval))}, or a newer extract")])
+            f"the {kind} of {format_day(params.meeting_on)} is more than {allowed} days after the data's last "
+            f"record, on {format_day(through)}",
+            f"a meeting day no later than {format_day(through + dt.timedelta(days=allowed))}, or a newer extract")])
 
 
 def open_meeting(params_file: str | None = None, **given: Any) -> MeetingPack:

@@ -255,11 +255,12 @@ def test_a_pack_long_after_the_data_is_refused_naming_both_days(tmp_path):
     with pytest.raises(InputError) as refused:
         open_meeting(None, **values, meeting_on="2019-03-28")
     message = str(refused.value)
-    assert "coordination meeting of 28 Mar 2019 is more than 14 days" in message and "31 Mar 2017" in message
-    # within one interval of the data's end the pack is made, and says the data end first
-    assert open_meeting(None, **values, meeting_on="2017-04-14").params.meeting_on.isoformat() == "2017-04-14"
-    with pytest.raises(InputError, match="shooting review of 8 Apr 2017 is more than 7 days"):
-        open_meeting(None, **{**values, "meeting": "shooting_review"}, meeting_on="2017-04-08")
+    assert "coordination meeting of 28 Mar 2019 is more than 28 days after the data's last record, on 31 Mar 2017" \
+        in message
+    # up to four weeks past the data's end (a quiet spell) the pack is made, and says where the data end
+    assert open_meeting(None, **values, meeting_on="2017-04-28").params.meeting_on.isoformat() == "2017-04-28"
+    with pytest.raises(InputError, match="shooting review of 29 Apr 2017 is more than 28 days"):
+        open_meeting(None, **{**values, "meeting": "shooting_review"}, meeting_on="2017-04-29")
 
 
 def test_shootings_listed_in_another_year_carry_their_year(packs):
