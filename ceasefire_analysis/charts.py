@@ -21,6 +21,7 @@ from IPython.display import HTML
 from matplotlib.figure import Figure
 
 from .counts import monthly_counts
+from .formatting import window_label
 from .coverage import so_far_text
 from .indicators import LABELS, OUTCOME_INDICATORS, outcome_benchmarks, recorded_incident_types
 from .formatting import format_count, format_decimal, format_share
@@ -228,7 +229,8 @@ def year_to_date_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
                 label=f"{year} {kind} pace ({format_count(annual)} a year)")
     ax.set_xticks(range(1, 13), MONTH_NAMES)
     ax.set_xlim(0.7, 12.3)
-    label_axes(ax, "Month", f"{label}, running total since 1 January",
+    # two lines: on one, the longest indicator's label runs off the chart's height
+    label_axes(ax, "Month", f"{label},\nrunning total since 1 January",
                f"{label}: {year} so far against {year - 1} and the benchmark pace")
     ax.legend(loc="upper left", frameon=False)
     mark_synthetic(fig, review.is_demo)
@@ -361,7 +363,8 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart | HTML:
     ax.set_xticks(ticks, [chart["month"][i][:4] for i in ticks])
     seg = chart.attrs["segments"][0]
     label_axes(ax, "Month", f"{label} per month",
-               f"{label} per month with control limits (baseline {seg.baseline_first}–{seg.baseline_last})")
+               f"{label} per month with control limits "
+               f"(baseline {window_label(Window(seg.baseline_first, seg.baseline_last))})")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8, frameon=False, ncol=2)
     mark_synthetic(fig, review.is_demo)
     return Chart(fig)

@@ -440,7 +440,8 @@ def _breakdown_chart(breakdown: pd.DataFrame, review: PeriodReview) -> Chart:
             left += share * 100
         if any(hidden.get(f"{group}/{o}") for o in OUTCOME_ORDER):
             # the hidden cells together, as one grey block: their sum follows from the table anyway
-            ax.barh(g_index, 100 - left, left=left, color="#bdbdbd", hatch="", edgecolor="#333",
+            # white with dark horizontal lines: told apart from the plain light grey of "no record" on paper too
+            ax.barh(g_index, 100 - left, left=left, color="#ffffff", hatch="--", edgecolor="#333",
                     label=None if hidden_labelled else "Hidden small numbers (together)")
             hidden_labelled = True
     ax.set_yticks(range(len(groups)), [GROUP_LABELS[g] for g in groups])
@@ -449,7 +450,8 @@ def _breakdown_chart(breakdown: pd.DataFrame, review: PeriodReview) -> Chart:
     ax.set_xlabel("Share of people in the group (%)")
     ax.set_title(f"Status as of {review.params.review.end:%d %B %Y} of everyone reached so far (one category "
                  "each)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3, fontsize=8, frameon=False)
+    # below the chart, in space the layout keeps for it, in two columns: three ran past the right edge
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     mark_synthetic(fig, review.is_demo)
     return Chart(fig)
 

@@ -121,3 +121,23 @@ def test_demo_outcomes_report_shows_breakdown_curves_and_warning(demo_params, de
     assert "95% CI" in report.curves_table.data and "People still followed" in report.curves_table.data
     assert "Identified, not contacted" in report.comparison.data and "cannot show" in report.comparison.data
     assert report.curves_chart._repr_png_().startswith(b"\x89PNG")
+
+
+def test_public_status_chart_keeps_its_legend_inside_and_the_hidden_block_apart():
+    from ceasefire_analysis.config import DEMO_PARAMS
+    from ceasefire_analysis.outcomes import OUTCOME_LABELS, callin_outcomes_report
+    from ceasefire_analysis.review import open_review
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    chart = callin_outcomes_report(open_review(str(DEMO_PARAMS), audience="public")).breakdown_chart
+    figure = chart.figure
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()  # laid out as the page's PNG is
+    renderer = canvas.get_renderer()
+    legend = figure.legends[0]  # below the chart, in space the layout keeps for it
+    box, page = legend.get_window_extent(renderer), figure.bbox
+    assert box.x0 >= page.x0 and box.x1 <= page.x1 and box.y0 >= page.y0  # not clipped at the edge
+    patches = dict(zip([t.get_text() for t in legend.get_texts()], legend.get_patches()))
+    hidden, nothing = patches["Hidden small numbers (together)"], patches[OUTCOME_LABELS["no_action"]]
+    assert (hidden.get_facecolor(), hidden.get_hatch()) != (nothing.get_facecolor(), nothing.get_hatch())
+    assert hidden.get_hatch() and not nothing.get_hatch()  # lines, not a second shade of grey

@@ -289,3 +289,19 @@ def test_demo_banner_names_the_period_run_not_the_seeds(start, end, label):
         assert "Feb–Mar 2017" not in banner
     for page in (report_header(review, "Worksheets", "purpose").data, index_page(review, [])):
         assert page.count('class="cf-banner">SYNTHETIC') == 1 and banner in page
+
+
+def test_chart_titles_name_months_in_words_and_axis_labels_fit(demo_params, demo_data):
+    from ceasefire_analysis.charts import control_chart_figure
+    from ceasefire_analysis.review import PeriodReview
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    review = PeriodReview(params=demo_params, data=demo_data, params_label="demo")
+    title = control_chart_figure(review, "homicides").title
+    assert "(baseline Jan 2014–Dec 2016)" in title and "2014-01" not in title
+    chart = year_to_date_chart(review, "nonfatal_injury_shootings")
+    figure = chart.figure
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()  # laid out as the page's PNG is
+    box = figure.axes[0].yaxis.label.get_window_extent(canvas.get_renderer())
+    assert box.y0 >= figure.bbox.y0 and box.y1 <= figure.bbox.y1  # the whole y-axis label is on the chart
