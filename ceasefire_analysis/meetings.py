@@ -587,7 +587,7 @@ def agenda_item(pack: MeetingPack, number: int, body: str) -> HTML:
 PACK_CSS = """
 <style>
 .cf-agenda h2 { border-bottom: 2px solid #444; padding-bottom: 0.15em; margin-top: 1.6em; }
-table.cf-fill { width: 100%; }
+table.cf-fill { width: 99%; }  /* 100% and the collapsed outer border falls off a printed page's edge */
 table.cf-fill td { height: 2.4em; }
 table.cf-fill th:nth-child(1) { width: 25%; } table.cf-fill th:nth-child(2) { width: 15%; }
 @media print {

@@ -145,10 +145,17 @@ def glossary_html(page_html: str) -> str:
 def running_header_html(identity: str) -> str:
     """A line saying what a page is (city, period or meeting day, audience; see formatting.page_identity).
 
-    Hidden on screen, where the page's heading says it; on paper (reader.css) it repeats at the top of every
-    printed page, so loose pages from two reviews are told apart. The page's title is read from it.
+    Hidden on screen, where the page's heading says it; on paper it is printed at the top left of every
+    page (an ``@page`` margin box; reader.css adds "page n of m" at the right), so loose pages from two
+    reviews are told apart. The page's title is read from it.
+
+    >>> print(running_header_html('Oakland — "x" <y>'))  # doctest: +NORMALIZE_WHITESPACE
+    <div class="cf-running-header">Oakland — &quot;x&quot; &lt;y&gt;</div><style>@page { @top-left { content:
+    "Oakland — \\22 x\\22  \\3c y\\3e "; font-size: 8pt; color: #333; } }</style>
     """
-    return f'<div class="cf-running-header">{html.escape(identity)}</div>'
+    in_css = "".join(f"\\{ord(ch):x} " if ch in '"\\<>' or ch < " " else ch for ch in identity)
+    return (f'<div class="cf-running-header">{html.escape(identity)}</div>'
+            f'<style>@page {{ @top-left {{ content: "{in_css}"; font-size: 8pt; color: #333; }} }}</style>')
 
 
 def identity_in(notebook) -> str:

@@ -95,3 +95,16 @@ def test_marks_are_in_view_on_a_phone(rendered_demo, name, caption):
     phone = _phone_rules(stylesheet())
     assert re.search(r"table\.cf-stack, [^{]*table\.cf-stack td \{ display: block", phone)
     assert "content: attr(data-label)" in phone
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_printed_page_says_city_period_and_audience(rendered_demo, name):
+    """Loose printed pages are told apart: each page's own @page header names the city, period and audience,
+    and the stylesheet numbers the pages; headings and section rows stay with what follows them."""
+    text = (rendered_demo[1] / name).read_text(encoding="utf-8")
+    header = re.findall(r'@page \{ @top-left \{ content: "([^"]*)"', text)
+    assert header == ["Oakland (demo data, synthetic) — review period Feb–Mar 2017 — internal audience"]
+    assert 'content: "page " counter(page) " of " counter(pages)' in text
+    print_rules = stylesheet()[stylesheet().index("@media print"):]
+    kept = re.search(r"\n  ([^{]*)\{ break-after: avoid;", print_rules).group(1)
+    assert {"h2", "h2 + p", "tr.section", "caption"} <= {s.strip() for s in kept.split(",")}
