@@ -373,6 +373,9 @@ def _activity_cell(r: pd.Series | None, threshold: int = 5, through=None) -> Cel
     value = _shares_text(r)
     if str(r["indicator"]).startswith("staffing_pct_"):
         value = f"{staffing_day_label(r)}:\n{value}"
+    if r["indicator"] == "deliverables_on_time_pct" and not is_missing(r.get("denominator")):
+        # by due date: a meeting pack's on-time rate counts other days, so each says which tasks it counts
+        value += f"\nof the tasks due {tasks_due_label(r)}"
     if r["status"] == INCOMPLETE:
         bench = "" if is_missing(r["benchmark"]) else f"\nbenchmark {format_value(r['benchmark'], r['unit'])}"
         return Cell(f"{value}\n({gap_note(r, through)}){bench}\nIncomplete: no mark", "num")
@@ -392,6 +395,16 @@ def _activity_cell(r: pd.Series | None, threshold: int = 5, through=None) -> Cel
             text += (f"\nThe shortfall could be chance: {format_chance(p)} chance of a share this low if the true "
                      f"rate were {bench} (binomial)")
     return Cell(text, mark.css)
+
+
+def tasks_due_label(r: pd.Series) -> str:
+    """The days a deliverables row counts tasks due on: '1 Jan to 31 Mar 2017'.
+
+    >>> tasks_due_label(pd.Series({"window_start": "2016-12-01", "window_end": "2017-01-31"}))
+    '1 Dec 2016 to 31 Jan 2017'
+    """
+    start, end = dt.date.fromisoformat(str(r["window_start"])), dt.date.fromisoformat(str(r["window_end"]))
+    return f"{format_day(start) if start.year != end.year else f'{start.day} {start:%b}'} to {format_day(end)}"
 
 
 def staffing_day_label(r: pd.Series) -> str:

@@ -242,6 +242,8 @@ def test_an_activity_miss_within_chance_says_so(demo_params, demo_data):
     page = activity_worksheet_html(review).data
     assert "88% (119 of 135)" in page and "The shortfall could be chance: 27%" in page
     assert "79% (27 of 34)" in page
+    # the on-time rate says which tasks it counts (by due date), as the coordination pack's rate does
+    assert "79% (27 of 34)<br>of the tasks due 1 Jan to 31 Mar 2017" in page
     index = headline_html(review)
     assert re.search(r"Does not meet benchmark</td><td[^>]*>Within normal variation \(32%\)", index)
 
