@@ -482,7 +482,12 @@ def read_input(path: Path, spec: FileSpec, today: dt.date | None = None) -> tupl
 
 
 def _folder_problem(data_dir: Path) -> list[Problem]:
-    return [] if data_dir.is_dir() else [Problem(str(data_dir), None, None, "the data folder does not exist")]
+    if data_dir.is_dir():
+        return []
+    if data_dir.exists():  # ``validate nyc/data/incidents.csv``: the folder was meant
+        return [Problem(str(data_dir), None, None, "this is a file, not a folder: give the folder that holds it "
+                                                   f"({data_dir.parent})")]
+    return [Problem(str(data_dir), None, None, "the data folder does not exist")]
 
 
 def _read_folder(data_dir: Path, paths: dict[str, Path | None],

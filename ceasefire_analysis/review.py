@@ -7,6 +7,7 @@ by the library functions it feeds.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,12 @@ import pandas as pd
 
 from . import __version__
 from .config import DEMO_PARAMS, resolve_path
-from .errors import CeasefireError, InputError, Problem
+from .errors import CeasefireError, InputError, ParamsError, Problem
 from .coverage import Coverage, data_as_of, data_coverage_of, incident_coverage, later_records_warning
 from .formatting import format_day
 from .handoff import SNAPSHOT_KEY, opened_from_snapshot
 from .focus import focus_worksheet
-from .indicators import build_indicators, coverage_of, has_incomplete, mark_incomplete, staffing_snapshot_day
+from .indicators import LABELS, build_indicators, coverage_of, has_incomplete, mark_incomplete, staffing_snapshot_day
 from .privacy import (protect_indicators, provenance_label, shows_participant_rows, suppresses_small_counts,
                       visible_note, visible_steps)
 from .quality import duplicate_row_warnings, quality_warnings
@@ -120,6 +121,7 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
         With messages naming the key, or the file, row and column, at fault.
     """
     params, label = resolve_params(params_file, **given)
+    require_known_note_keys(params, label)
     data = load_data_dir(params.data_dir)
     data.refuse_identifiers_in(free_texts(params), params.audience, label)
     coverage = coverage_of(data, params)
@@ -155,6 +157,16 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
         warnings.insert(0, name_warning)
     return PeriodReview(params=params, data=data, params_label=label, coverage=coverage, warnings=warnings,
                         _history=history, _previous_steps=previous_next_steps(params), _is_demo=params.is_demo)
+
+
+def require_known_note_keys(params: ReviewParams, source: str) -> None:
+    """A note under a key that names no indicator would never be shown: refuse it, naming the key."""
+    for key in params.notes:
+        if key not in LABELS:
+            close = difflib.get_close_matches(key, list(LABELS), n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise ParamsError(f"'notes.{key}' in {source} is not an indicator of the worksheets, so its note would "
+                              f"never be shown: {hint}notes take the indicator names of indicators.csv")
 
 
 def stale_staffing_warnings(data: CityData, params: ReviewParams) -> list[str]:

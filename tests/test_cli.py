@@ -109,3 +109,10 @@ def test_a_folder_run_goes_on_past_a_params_file_with_an_impossible_date(make_ci
     summary = result.stderr.split("2 failures:", 1)[1]
     assert "a_bad.yaml gives 'data_through' as 2017-02-30 at line 5" in summary
     assert "b_next.yaml" in summary and "row 2, column 'occurred_on'" in summary  # the next file was still checked
+
+
+def test_validate_on_a_file_says_to_give_its_folder(make_city, capsys):
+    folder = make_city()
+    assert main(["validate", str(folder / "incidents.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "this is a file, not a folder" in err and str(folder) in err and "does not exist" not in err

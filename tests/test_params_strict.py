@@ -149,3 +149,16 @@ def test_the_floor_applies_to_shared_audiences_only():
     base = {"city": "X", "period_start": "2017-02", "period_end": "2017-03", "data_dir": "d"}
     assert params_from_values({**base, "audience": "public", "small_count_threshold": 3}).small_count_threshold == 3
     assert params_from_values({**base, "small_count_threshold": 1}).small_count_threshold == 1  # internal: unused
+
+
+def test_a_note_under_an_unknown_key_is_an_error_naming_it(make_city):
+    from ceasefire_analysis.errors import ParamsError
+    from ceasefire_analysis.review import open_review
+
+    folder = make_city()
+    values = {"city": "Testville", "period_start": "2016-12", "period_end": "2017-01", "data_dir": str(folder)}
+    with pytest.raises(ParamsError) as refused:
+        open_review(None, **values, notes={"homicidez": "Two fewer than last year"})
+    assert "'notes.homicidez'" in str(refused.value) and "did you mean 'homicides'?" in str(refused.value)
+    review = open_review(None, **values, notes={"homicides": "Two fewer than last year"})
+    assert review.params.notes == {"homicides": "Two fewer than last year"}
