@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -378,6 +379,82 @@ def computed_facts(series: dict[str, pd.DataFrame], settings: dict, first_year: 
     return pd.DataFrame(rows, columns=["fact", "value", "years"])
 
 
+def claim_verdicts(series: dict[str, pd.DataFrame], settings: dict, first_year: int | None = None) -> list[str]:
+    """Whether each of the deck's claims (``claimed_*`` in ``history_facts``) holds on the series, and why, in a
+    sentence each: computed from the same figures as :func:`computed_facts`, the deck's own numbers from params.
+
+    >>> s = {"homicides": pd.DataFrame({"year": [2005, 2012], "value": [93.0, 127.0]})}
+    >>> claim_verdicts(s, {"changes": [[2005, 2012]], "claimed_change": 0.37})
+    ['Deck: +37% from 2005 to 2012. Holds: the series give +36.6% (93 → 127), which rounds to the same whole percent.']
+    """
+    verdicts = []
+    homicides = series.get("homicides")
+    if homicides is not None and "claimed_change" in settings:
+        claimed = settings["claimed_change"]
+        for first, last in settings.get("changes", []):
+            change = pct_change(homicides, first, last)
+            if math.isnan(change):
+                continue
+            values = homicides.set_index("year")["value"]
+            given = (f"{format_change(change, places=1)} ({format_count(values[first])} → "
+                     f"{format_count(values[last])})")
+            same = format_change(change) == format_change(claimed)
+            verdicts.append(f"Deck: {format_change(claimed)} from {first} to {last}. "
+                            + (f"Holds: the series give {given}, which rounds to the same whole percent." if same else
+                               f"Does not hold: the series give {given}."))
+    threshold, before = settings.get("threshold"), settings.get("runs_before")
+    if homicides is not None and "claimed_runs" in settings and threshold is not None and before is not None:
+        first_year = _from_year(first_year, homicides)
+        claimed = settings["claimed_runs"]
+        runs = runs_below(homicides, threshold, first_year, before)
+        later = [r for r in runs if r[0] > runs[0][1]] if runs else []
+        listed = ", ".join(f"{a}–{b}" for a, b in runs) or "none"
+        what = (f"Deck: {claimed} period{'s' if claimed != 1 else ''} of two or more consecutive years under "
+                f"{format_count(threshold)} homicides before {before}. ")
+        if len(runs) == claimed:
+            verdicts.append(what + f"Holds: the series from {first_year} have {len(runs)} ({listed}).")
+        elif len(runs) > 1 and len(later) == claimed:
+            after = ", ".join(f"{a}–{b}" for a, b in later)
+            verdicts.append(what + f"Holds only if the count starts after {runs[0][1]}: from {first_year} the "
+                                   f"series have {len(runs)} ({listed}); from {runs[0][1] + 1}, {len(later)} "
+                                   f"({after}).")
+        else:
+            verdicts.append(what + f"Does not hold: the series from {first_year} have {len(runs)} ({listed}).")
+    rates = rate_comparison(series)
+    if rates is not None and not rates.empty and "claimed_ratio" in settings:
+        low_claim, high_claim = settings["claimed_ratio"]
+        against = settings.get("claimed_ratio_of", "national")
+        since = settings.get("ratio_since", int(rates["year"].min()))
+        window = rates[rates["year"] >= since]
+        if not window.empty:
+            inside = window["ratio"].between(low_claim, high_claim)
+            spread = f"{format_decimal(window['ratio'].min())}× to {format_decimal(window['ratio'].max())}×"
+            multiple = [format_count(x) if float(x).is_integer() else format_decimal(x) for x in (low_claim, high_claim)]
+            what = (f"Deck: {multiple[0]} to {multiple[1]} times the {against} rate "
+                    f"since {since}. ")
+            years = f"{int(inside.sum())} of {len(window)} years from {since} fall in that range"
+            if against != "state":
+                verdicts.append(what + f"Cannot be checked here: these series give the state rate, not the "
+                                       f"{against} one. Against the state the city's rate ran {spread}; {years}.")
+            else:
+                verdicts.append(what + ("Holds" if inside.all() else "Does not hold") +
+                                f": the city's rate ran {spread} the state's; {years}.")
+    return verdicts
+
+
+def source_names(folder, keys: list[str]) -> list[str]:
+    """Each source key with its name and address from the folder's SOURCES.md register ("- **K1** name: where"),
+    so a reader without that file sees what each key is; a key not found there is given as it is."""
+    register = {}
+    path = folder / "SOURCES.md" if folder is not None else None
+    if path is not None and path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            found = re.match(r"^\s*-\s*\*\*([A-Za-z0-9]+)\*\*\s*(.+)$", line)
+            if found:
+                register[found.group(1)] = found.group(2).strip()
+    return [f"{key}: {register[key]}" if key in register else key for key in keys]
+
+
 def annual_incident_counts(incidents: pd.DataFrame, through) -> pd.DataFrame:
     """Victims per year and incident type from ``incidents``, up to ``through`` (a date), one row a year.
 
@@ -501,15 +578,20 @@ def history_report(review: PeriodReview) -> HistoryReport:
     footprint = footprint_chart(charted, first_year, end_year) if "sworn_officers" in charted else _not_shown_note(
         missing.get("sworn_officers", "No police staffing series (sworn_officers.csv)."), how)
     facts = computed_facts(series, params.history_facts, first_year)
+    verdicts = claim_verdicts(series, params.history_facts, first_year)
     facts_html = HTML(html_table(["Fact", "Value", "Years"], facts.values.tolist(),
-                                 "Computed from the series above (the seed deck's claims, checked)"))
+                                 "Computed from the series above (the seed deck's claims, checked)")
+                      + ('<div class="cf-report"><p>The seed deck\'s claims against these figures:</p><ul>'
+                         + "".join(f"<li>{html.escape(v)}</li>" for v in verdicts) + "</ul></div>"
+                         if verdicts else ""))
     used = sorted({s for frame in series.values() for s in frame["source"].unique()})
     notes = [f"{name.replace('_', ' ')}, {frame.loc[i, 'year']}: {frame.loc[i, 'note']}"
              for name, frame in sorted(series.items()) for i in frame.index if frame.loc[i, "note"]]
     shown_folder = provenance_label(display_path(folder), params.audience)
-    sources_html = (f'<div class="cf-report"><h2>Sources</h2><p>Series from {html.escape(shown_folder)}; source '
-                    f"keys used: {html.escape(', '.join(used))} (each listed with its address in the folder's "
-                    "SOURCES.md). Rates are computed here from counts and population.</p>")
+    sources_html = (f'<div class="cf-report"><h2>Sources</h2><p>Series from {html.escape(shown_folder)}. '
+                    "Rates are computed here from counts and population. The sources, by the key the series "
+                    "files name them with:</p><ul>"
+                    + "".join(f"<li>{html.escape(s)}</li>" for s in source_names(folder, used)) + "</ul>")
     if notes:
         sources_html += "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
     sources_html += not_charted + "</div>"

@@ -248,8 +248,10 @@ def _check_eras(eras: Any, source: str) -> tuple[dict, ...]:
 
 def _check_history_facts(facts: Any, source: str) -> dict:
     """``history_facts``: the long-run claims to recompute, every year and number typed."""
-    _require(isinstance(facts, dict) and set(facts) <= {"changes", "threshold", "runs_before", "ratio_since"},
-             "history_facts", "a mapping with keys changes, threshold, runs_before, ratio_since", source)
+    keys = ("changes", "threshold", "runs_before", "ratio_since", "claimed_change", "claimed_runs", "claimed_ratio",
+            "claimed_ratio_of")
+    _require(isinstance(facts, dict) and set(facts) <= set(keys), "history_facts",
+             f"a mapping with keys {', '.join(keys)}", source)
     changes = facts.get("changes", [])
     year_words = f"a year between {FIRST_YEAR} and {LAST_YEAR}"
     _require(isinstance(changes, list) and all(isinstance(c, list) and len(c) == 2 and all(map(_year, c))
@@ -262,6 +264,20 @@ def _check_history_facts(facts: Any, source: str) -> dict:
     for key in ("runs_before", "ratio_since"):
         if key in facts:
             _require(_year(facts[key]), f"history_facts.{key}", year_words, source)
+    # the deck's own figures, so the report can say whether each claim holds (see history.claim_verdicts)
+    if "claimed_change" in facts:
+        _require(_number(facts["claimed_change"]), "history_facts.claimed_change",
+                 "a fraction, e.g. 0.37 for 'increased by 37%'", source)
+    if "claimed_runs" in facts:
+        _require(isinstance(facts["claimed_runs"], int) and not isinstance(facts["claimed_runs"], bool)
+                 and facts["claimed_runs"] >= 0, "history_facts.claimed_runs", "a whole number of 0 or more", source)
+    if "claimed_ratio" in facts:
+        ratio = facts["claimed_ratio"]
+        _require(isinstance(ratio, list) and len(ratio) == 2 and all(map(_number, ratio)) and 0 < ratio[0] <= ratio[1],
+                 "history_facts.claimed_ratio", "a [low, high] pair of multiples, e.g. [4, 6]", source)
+    if "claimed_ratio_of" in facts:
+        _require(facts["claimed_ratio_of"] in ("state", "national"), "history_facts.claimed_ratio_of",
+                 "state or national (the rate the deck compares the city's with)", source)
     return {**facts, "changes": [list(c) for c in changes]} if "changes" in facts else dict(facts)
 
 

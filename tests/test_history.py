@@ -247,3 +247,38 @@ def test_series_only_after_the_review_year_are_named_not_charted(make_city, city
                  "1 January sworn-officer", "arrests"):
         assert f"No {word} figures for 1965–2016 in " in text
     assert "(it has 2018–2019)" in text and "No published annual series were supplied" not in text
+
+
+def test_each_deck_claim_says_whether_it_holds_and_why():
+    """Hand-made series: the change rounds to the deck's figure (holds); two low runs where the deck says one
+    (holds only after the first); a ratio against the national rate cannot be checked on state series."""
+    from ceasefire_analysis.history import claim_verdicts
+
+    years = list(range(1969, 1981))
+    homicides = pd.DataFrame({"year": years, "value": [80, 85, 95, 99, 100, 70, 75, 100, 100, 100, 100, 130]})
+    state = pd.DataFrame({"year": years, "value": [1000.0] * len(years)})
+    series = {"homicides": homicides, "population": pd.DataFrame({"year": years, "value": [100_000.0] * 12}),
+              "state_homicides": state, "state_population": pd.DataFrame({"year": years, "value": [5e6] * 12})}
+    settings = {"changes": [[1969, 1980]], "claimed_change": 0.63, "threshold": 90, "runs_before": 1980,
+                "claimed_runs": 1, "ratio_since": 1969, "claimed_ratio": [4, 6], "claimed_ratio_of": "national"}
+    change, runs, ratio = claim_verdicts(series, settings, 1969)
+    assert change == "Deck: +63% from 1969 to 1980. Holds: the series give +62.5% (80 → 130), which rounds " \
+                     "to the same whole percent."
+    assert runs.startswith("Deck: 1 period of two or more consecutive years under 90 homicides before 1980. "
+                           "Holds only if the count starts after 1970: from 1969 the series have 2 (1969–1970, "
+                           "1974–1975); from 1971, 1 (1974–1975).")
+    # city 80–130 per 100,000 against the state's 20: 3.5× to 6.5×; 4–6× in 9 of the 12 years
+    assert ratio == ("Deck: 4 to 6 times the national rate since 1969. Cannot be checked here: these series give "
+                     "the state rate, not the national one. Against the state the city's rate ran 3.5× to 6.5×; "
+                     "9 of 12 years from 1969 fall in that range.")
+    settings.update(claimed_change=0.50, claimed_runs=2, claimed_ratio_of="state")
+    change, runs, ratio = claim_verdicts(series, settings, 1969)
+    assert change.endswith("Does not hold: the series give +62.5% (80 → 130).")
+    assert runs.endswith("Holds: the series from 1969 have 2 (1969–1970, 1974–1975).")
+    assert "Does not hold: the city's rate ran 3.5× to 6.5× the state's" in ratio
+
+
+def test_history_sources_are_printed_by_name(rendered_demo):
+    text = (rendered_demo[1] / "history.html").read_text(encoding="utf-8")
+    assert "K1: FBI UCR Offenses Known, Oakland" in text and "SOURCES.md)" not in text
+    assert "Deck: +37% from 2005 to 2012. Holds" in text
