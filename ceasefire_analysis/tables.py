@@ -190,7 +190,7 @@ def change_explanation() -> str:
     return ("Beside the same months a year earlier and the 3-year average: the E-test (a test for a change in "
             "the rate of a count) gives the chance of a difference at least as large as the one between this "
             "window's count and that figure if the rate had not changed, in brackets; below "
-            f"{VERDICT_ALPHA:.1%} the change is called clear (“clearly higher now” or “clearly lower now”), "
+            f"{format_share(VERDICT_ALPHA, places=1)} the change is called clear (“clearly higher now” or “clearly lower now”), "
             "otherwise “no clear change”.")
 
 

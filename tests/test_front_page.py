@@ -133,7 +133,7 @@ def test_pages_are_named_in_words_and_say_their_audience(tmp_path):
     pack = tmp_path / "coordination.yaml"
     pack.write_text((PROJECT_ROOT / "params" / "coordination_2017-03-09.yaml").read_text(encoding="utf-8")
                     .replace("../data/raw/demo", str(DEMO_DATA_DIR)), encoding="utf-8")
-    run_periods([_params(tmp_path, "feb", "2017-02", "2017-03", "partner"), pack], out, notebooks=())
+    run_params_files([_params(tmp_path, "feb", "2017-02", "2017-03", "partner"), pack], out, notebooks=())
     identity = "Oakland (demo data, synthetic) — review period Feb–Mar 2017 — partner audience"
     index = (out / "2017-02_2017-03" / "index.html").read_text(encoding="utf-8")
     assert f"<title>Period overview — {identity}</title>" in index
