@@ -13,7 +13,6 @@ import socket
 import stat
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import pytest
 
@@ -24,7 +23,7 @@ from ceasefire_analysis.handoff import SNAPSHOT_KEY, opened_from_snapshot, save_
 from ceasefire_analysis.indicators import lookup
 from ceasefire_analysis.meetings import MeetingPack, open_meeting, pack_from_notebook
 from ceasefire_analysis.publishing import HANDOFF_PREFIX, STAGING_MARKER, remove_abandoned_handoffs
-from ceasefire_analysis.reports import notebook_audience, run_params_files
+from ceasefire_analysis.reports import run_params_files
 from ceasefire_analysis.review import PeriodReview, open_review, review_from_notebook
 from conftest import write_notebook
 
@@ -232,14 +231,6 @@ def test_the_hand_off_is_removed_after_a_failed_notebook_and_on_ctrl_c(tmp_path,
         run_params_files([DEMO_PARAMS], tmp_path / "out2", notebooks=("history",))
     assert list((tmp_path / "tmp").iterdir()) == []
     assert not [p for p in (tmp_path / "out2").iterdir() if p.name.startswith(".")]
-
-
-def test_the_audience_of_a_run_notebook_is_read_past_its_snapshot(tmp_path):
-    params = tmp_path / "p.yaml"
-    params.write_text(DEMO_PARAMS.read_text().replace("../data/raw/demo", str(DEMO_DATA_DIR)) + "audience: partner\n")
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["papermill"] = {"parameters": {"params_file": str(params), SNAPSHOT_KEY: "/a/run/folder"}}
-    assert notebook_audience(nb) == "partner"  # the snapshot is not a params key: the file still decides
 
 
 def test_hand_off_folders_of_dead_runs_are_removed_and_no_other(tmp_path):
