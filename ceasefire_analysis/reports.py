@@ -138,13 +138,12 @@ def render_executed(path: str | os.PathLike, out: str | os.PathLike | None = Non
 # --------------------------------------------------------------------------- one notebook
 
 def render_notebook(name: str, params_file: str, staging: str, snapshot: str | None = None,
-                    audience: str | None = None, kernel: WarmKernel | None = None) -> ReportResult:
+                    kernel: WarmKernel | None = None) -> ReportResult:
     """Execute one period notebook in ``kernel`` (by default this process's) and write its HTML report
     (or a failure page) into ``staging``.
 
     With ``snapshot`` (the folder the run saved the validated period in, see :mod:`handoff`) the
-    notebook reads that instead of the params and data files; ``audience`` (the validated params')
-    decides the page's glossary without reading the params file again.
+    notebook reads that instead of the params and data files.
     """
     import papermill as pm  # heavy: imported only when a notebook is run
 
@@ -167,7 +166,7 @@ def render_notebook(name: str, params_file: str, staging: str, snapshot: str | N
         write_text_atomic(staging_dir / f"{name}.html", failure_page(name, period_id, message))
         return ReportResult(name, "failed", time.perf_counter() - started, message)
     title = REPORTS.get(name) or MEETING_REPORTS.get(name, name)
-    write_text_atomic(staging_dir / f"{name}.html", notebook_to_html(nb, title, audience))
+    write_text_atomic(staging_dir / f"{name}.html", notebook_to_html(nb, title))
     return ReportResult(name, "ok", time.perf_counter() - started)
 
 
@@ -308,12 +307,12 @@ class Job:
     finish: object  # callable(list[ReportResult]) -> Path of the finished folder
     warnings: list[str] = field(default_factory=list)  # one line each for the terminal
     snapshot: Path | None = None  # the folder the validated period was saved in for the notebooks
-    audience: str | None = None  # the validated params' audience
+    audience: str | None = None  # the validated params' audience (the output folder is named with it)
     target: Path | None = None  # the folder it will write
 
-    def notebook_arguments(self) -> tuple[str, str, str | None, str | None]:
+    def notebook_arguments(self) -> tuple[str, str, str | None]:
         """What :func:`render_notebook` takes after the notebook's name."""
-        return str(self.params_file), str(self.staging), str(self.snapshot) if self.snapshot else None, self.audience
+        return str(self.params_file), str(self.staging), str(self.snapshot) if self.snapshot else None
 
 
 def notebook_count(params_file: Path, notebooks: tuple[str, ...]) -> int:
