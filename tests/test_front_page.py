@@ -135,7 +135,7 @@ def test_pages_are_named_in_words_and_say_their_audience(tmp_path):
                     .replace("../data/raw/demo", str(DEMO_DATA_DIR)), encoding="utf-8")
     run_params_files([_params(tmp_path, "feb", "2017-02", "2017-03", "partner"), pack], out, notebooks=())
     identity = "Oakland (demo data, synthetic) — review period Feb–Mar 2017 — partner audience"
-    index = (out / "2017-02_2017-03" / "index.html").read_text(encoding="utf-8")
+    index = (out / "2017-02_2017-03-partner" / "index.html").read_text(encoding="utf-8")
     assert f"<title>Period overview — {identity}</title>" in index
     assert f'<div class="cf-running-header">{identity}</div>' in index
     assert "Incident data run from 1 January 2014 to 31 March 2017" in index
@@ -143,7 +143,7 @@ def test_pages_are_named_in_words_and_say_their_audience(tmp_path):
     assert re.findall(r"<th>([^<]*)</th>", headline) == ["Indicator", "Window", "Benchmark", "Actual", "Status",
                                                          "Could it be chance?"]  # Worksheet 1's order
     assert ">Year to date<br>Jan–Mar 2017</td>" in headline and ">Review period<br>Feb–Mar 2017</td>" in headline
-    page = (out / "coordination_2017-03-09" / "coordination.html").read_text(encoding="utf-8")
+    page = (out / "coordination_2017-03-09-partner" / "coordination.html").read_text(encoding="utf-8")
     pack_identity = "Oakland (demo data, synthetic) — meeting of 9 Mar 2017 — partner audience"
     assert f"<title>Coordination meeting pack — {pack_identity}</title>" in page
     assert f'<div class="cf-running-header">{pack_identity}</div>' in page
