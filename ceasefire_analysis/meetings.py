@@ -858,8 +858,8 @@ def _partnership_block(pack: MeetingPack) -> str:
         parts = [_block("Lead attendance", html_table(
             ["Coordination meetings, " + _span(first, p.meeting_on), "Number"],
             [["Scheduled", str(attendance["scheduled"])], ["Held", str(attendance["held"])],
-             ["Held with the police (OPD) lead present", str(attendance["opd_lead_present"])],
-             ["Held with the human-services (HSD) lead present", str(attendance["hsd_lead_present"])]], ""))]
+             ["Held with the police lead present", str(attendance["opd_lead_present"])],
+             ["Held with the human-services lead present", str(attendance["hsd_lead_present"])]], ""))]
     tasks = pack.data.tasks
     if tasks is None:
         parts.append(_block("Tasks", NO_TASKS))

@@ -143,6 +143,8 @@ def test_both_packs_render_offline_and_follow_their_agendas(packs):
     for page in (review, coordination):
         assert not re.search(r"\. [a-z]", page.replace("e.g. ", ""))  # every sentence starts with a capital
     assert "OPD-17-" not in coordination  # no case numbers for a partner audience
+    # another city's pack must not name Oakland's departments in its own labels
+    assert "Held with the police lead present" in coordination and "(OPD) lead" not in coordination
     for name in ("shooting_review_2017-03-28/shooting_review.html", "coordination_2017-03-09-partner/coordination.html"):
         page = (out / name).read_text()
         assert "<script src" not in page and "PFN-" not in page and "p_" not in _text(page)
