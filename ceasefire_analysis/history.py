@@ -352,9 +352,17 @@ def computed_facts(series: dict[str, pd.DataFrame], settings: dict, first_year: 
                              "value": f"{format_change(change, places=1)} ({format_count(values[first])} → "
                                       f"{format_count(values[last])})",
                              "years": f"{first}–{last}"})
+            else:  # a fact asked for and silently dropped would read as "nothing to check"
+                rows.append({"fact": f"Change in homicides, {first} to {last}",
+                             "value": f"cannot be computed: {_missing_years(homicides, [first, last])}",
+                             "years": f"{first}–{last}"})
         threshold = settings.get("threshold")
         before = settings.get("runs_before")
-        if threshold is not None and before is not None:
+        if threshold is not None and before is not None and before - 1 < first_year:
+            rows.append({"fact": f"Runs of two or more consecutive years under {threshold} homicides "
+                                 f"before {before}",
+                         "value": f"cannot be computed: the series start in {first_year}", "years": ""})
+        elif threshold is not None and before is not None:
             runs = runs_below(homicides, threshold, first_year, before)
             listed = ", ".join(f"{a}–{b}" for a, b in runs) or "none"
             rows.append({"fact": f"Runs of two or more consecutive years under {threshold} homicides, "
@@ -369,7 +377,11 @@ def computed_facts(series: dict[str, pd.DataFrame], settings: dict, first_year: 
     if rates is not None and not rates.empty:
         since = settings.get("ratio_since", int(rates["year"].min()))
         window = rates[rates["year"] >= since]
-        if not window.empty:
+        if window.empty:
+            rows.append({"fact": f"City murder rate as a multiple of the state rate, since {since}",
+                         "value": f"cannot be computed: the rates run from {int(rates['year'].min())} to "
+                                  f"{int(rates['year'].max())}", "years": ""})
+        else:
             low, high = window.loc[window["ratio"].idxmin()], window.loc[window["ratio"].idxmax()]
             rows.append({"fact": f"City murder rate as a multiple of the state rate, since {since}",
                          "value": f"{format_decimal(low['ratio'])}× ({int(low['year'])}) to "
@@ -377,6 +389,20 @@ def computed_facts(series: dict[str, pd.DataFrame], settings: dict, first_year: 
                                   f"({int(high['year'])})",
                          "years": f"{int(window['year'].min())}–{int(window['year'].max())}"})
     return pd.DataFrame(rows, columns=["fact", "value", "years"])
+
+
+def _missing_years(series: pd.DataFrame, years: list[int]) -> str:
+    """Why a change between ``years`` cannot be computed: the years the series has no figure for, in words.
+
+    >>> _missing_years(pd.DataFrame({"year": [2005], "value": [93.0]}), [1900, 2005, 2100])
+    'no homicide figure for 1900 or 2100 (the series run 2005–2005)'
+    """
+    have = set(series["year"].astype(int))
+    missing = [str(y) for y in years if y not in have]
+    span = f" (the series run {int(series['year'].min())}–{int(series['year'].max())})" if have else ""
+    if not missing:
+        return "the first year's count is 0, so there is no percentage change"
+    return f"no homicide figure for {' or '.join(missing)}{span}"
 
 
 def claim_verdicts(series: dict[str, pd.DataFrame], settings: dict, first_year: int | None = None) -> list[str]:
@@ -426,7 +452,11 @@ def claim_verdicts(series: dict[str, pd.DataFrame], settings: dict, first_year: 
         against = settings.get("claimed_ratio_of", "national")
         since = settings.get("ratio_since", int(rates["year"].min()))
         window = rates[rates["year"] >= since]
-        if not window.empty:
+        if window.empty:
+            rows.append({"fact": f"City murder rate as a multiple of the state rate, since {since}",
+                         "value": f"cannot be computed: the rates run from {int(rates['year'].min())} to "
+                                  f"{int(rates['year'].max())}", "years": ""})
+        else:
             inside = window["ratio"].between(low_claim, high_claim)
             spread = f"{format_decimal(window['ratio'].min())}× to {format_decimal(window['ratio'].max())}×"
             multiple = [format_count(x) if float(x).is_integer() else format_decimal(x) for x in (low_claim, high_claim)]

@@ -282,3 +282,18 @@ def test_history_sources_are_printed_by_name(rendered_demo):
     text = (rendered_demo[1] / "history.html").read_text(encoding="utf-8")
     assert "K1: FBI UCR Offenses Known, Oakland" in text and "SOURCES.md)" not in text
     assert "Deck: +37% from 2005 to 2012. Holds" in text
+
+
+def test_facts_the_series_cannot_answer_say_so_instead_of_vanishing_or_printing_backwards_ranges():
+    from ceasefire_analysis.history import computed_facts
+    series = {"homicides": pd.DataFrame({"year": list(range(1969, 2017)), "value": [80.0] * 47 + [0.0]})}
+    facts = computed_facts(series, {"changes": [[1900, 1901], [2016, 2017], [2005, 2016]], "threshold": 0,
+                                    "runs_before": 1900}, 1969)
+    values = dict(zip(facts["fact"], facts["value"]))
+    assert values["Change in homicides, 1900 to 1901"].startswith("cannot be computed: no homicide figure for 1900 "
+                                                                   "or 1901 (the series run 1969–2016)")
+    assert values["Change in homicides, 2016 to 2017"].startswith("cannot be computed: no homicide figure for 2017")
+    assert values["Change in homicides, 2005 to 2016"] == "−100.0% (80 → 0)"  # the formatter's minus sign
+    assert not facts["fact"].str.contains("1969 to 1899").any()
+    assert values["Runs of two or more consecutive years under 0 homicides before 1900"] == \
+        "cannot be computed: the series start in 1969"
