@@ -17,6 +17,15 @@ died or stopped answering) the kernel is shut down and the next notebook gets a 
 What a notebook changes inside an imported module (an attribute it overwrites) is not undone; the
 project's notebooks only call library functions, as the developers' guide requires.
 
+Kernels share memory: during a run, a template process (:class:`KernelTemplate`) imports the libraries
+the notebooks import, once, and every kernel is forked from it, so the kernels share those libraries'
+memory (copy on write) instead of each holding its own copy (about 150 MiB each); a forked kernel also
+starts at once. The template forks a kernel and nothing else: it never runs a notebook, so no notebook's
+state can be in it. A forked kernel is a fresh IPython kernel (its own namespace, sockets and threads),
+reset before each notebook like any other; it exits when the template exits, and the template exits
+when the process that started it does (its stdin closes). Without a template (``WarmKernel`` used on its
+own, or a system without ``fork``), kernels are started as ordinary processes.
+
 This module is imported by the kernels themselves (for :func:`snapshot_kernel_state` and
 :func:`reset_kernel_state`), so it imports jupyter_client and papermill only inside functions.
 """
@@ -105,8 +114,25 @@ def reset_kernel_state(cwd: str) -> None:
     random.seed()  # fresh seeds from the system, as a new kernel would have
     np.random.seed()
     # What survives a reset (modules, the data snapshot) lives as long as the kernel: keep the garbage
-    # collector from scanning it again, in every later reset (which collects) and inside notebooks.
+    # collector from scanning it again, in every later reset and inside notebooks. Collect first: the
+    # previous notebook's objects that only cycles keep alive would otherwise be frozen for good (about
+    # 10 MiB a notebook). Frozen objects are not scanned, so this collection is short.
+    gc.collect()
     gc.freeze()
+    release_free_memory()
+
+
+def release_free_memory() -> None:
+    """Give memory that was freed back to the system (glibc keeps it for reuse otherwise; elsewhere a no-op).
+
+    Between notebooks a kernel holds about 20 MiB less, which counts when several kernels run.
+    """
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 # --------------------------------------------------------------------------- the kernel, from outside
@@ -126,6 +152,23 @@ def ipc_kernel_manager_class(socket_dir: Path):
             kwargs.setdefault("transport", "ipc")
             kwargs.setdefault("ip", str(socket_dir / "kernel"))
             super().__init__(**kwargs)
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            template = active_template()
+            if template is None or ipykernel_arguments(kernel_cmd) is None:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            # Forked from the template instead of started with Popen; the provisioner then polls,
+            # signals and waits for it through the Popen-like ForkedKernel.
+            try:
+                process = template.fork_kernel(ipykernel_arguments(kernel_cmd), env=kw.get("env") or dict(os.environ),
+                                               cwd=str(kw.get("cwd") or os.getcwd()),
+                                               log=getattr(kw.get("stderr"), "name", os.devnull))
+            except RuntimeError:  # the template is gone: start this kernel the ordinary way
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            provisioner = self.provisioner
+            provisioner.process, provisioner.pid, provisioner.pgid = process, process.pid, None
+            provisioner.cwd = kw.get("cwd")
+            self._reconcile_connection_info(provisioner.connection_info)
 
     return IPCKernelManager
 
@@ -316,6 +359,315 @@ def execute_notebook(kernel: WarmKernel, input_path: str | os.PathLike, output_p
             output_path.with_suffix(".kernel.log").write_bytes(written)
     kernel.notebooks_run += 1
     return nb
+
+
+# --------------------------------------------------------------------------- kernels forked from a template
+
+def notebook_imports(paths) -> list[str]:
+    """The modules the code cells of these notebooks import (``import a.b``, ``from a.b import c``), sorted.
+
+    A cell that is not plain Python (a magic, a syntax error) is skipped: the template only preloads
+    what it can, and the notebook itself reports its own errors.
+    """
+    import ast
+    import json
+
+    found: set[str] = set()
+    for path in paths:
+        try:
+            cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError):
+            continue
+        for cell in cells:
+            if cell.get("cell_type") != "code":
+                continue
+            source = cell.get("source", "")
+            try:
+                tree = ast.parse("".join(source) if isinstance(source, list) else source)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    found.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found.add(node.module)
+    return sorted(found)
+
+
+def deferred_imports(module_names) -> list[str]:
+    """Third-party modules that these modules import inside functions (heavy ones, imported when first used).
+
+    The template imports them too, so that a kernel does not import its own copy when a notebook first
+    fits a curve or runs a test. Standard-library modules and this package's own are left out.
+    """
+    import ast
+
+    found: set[str] = set()
+    for name in module_names:
+        path = getattr(sys.modules.get(name), "__file__", None)
+        if not path or not path.endswith(".py"):
+            continue
+        try:
+            tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+        except (OSError, SyntaxError):
+            continue
+        for function in ast.walk(tree):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, ast.Import):
+                    found.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found.add(node.module)
+    package = __name__.split(".")[0]
+    return sorted(m for m in found if m.split(".")[0] not in sys.stdlib_module_names and m.split(".")[0] != package)
+
+
+def ipykernel_arguments(kernel_cmd: list[str]) -> list[str] | None:
+    """The arguments after ``python -m ipykernel_launcher`` in a kernel command, or None for another kernel."""
+    if len(kernel_cmd) >= 3 and kernel_cmd[1:3] == ["-m", "ipykernel_launcher"]:
+        return list(kernel_cmd[3:])
+    return None
+
+
+# Imported in the template whatever the notebooks import: what every kernel imports when it starts.
+KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "matplotlib_inline.backend_inline",
+                  "matplotlib.pyplot", __name__)
+
+
+def serve_template(modules: list[str]) -> None:
+    """The template process: import ``modules``, then fork one kernel per request read from stdin.
+
+    A request is one JSON line ``{"argv", "env", "cwd", "log"}``; the answer is one JSON line with the
+    kernel's ``pid`` (or an ``error``). End of input (the parent closed the pipe, or died) ends the template;
+    its kernels notice that their parent is gone and exit (ipykernel's parent poller, ``JPY_PARENT_PID``).
+    """
+    import importlib
+    import json
+    import signal
+    import threading
+
+    # As ipykernel_launcher: the working folder is not an import path; the backend is the kernel's.
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]
+    if not os.environ.get("MPLBACKEND"):
+        os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    package = __name__.split(".")[0]
+
+    def import_all(names) -> None:
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except BaseException:  # noqa: BLE001 (a notebook's own import reports it, with its message)
+                pass
+
+    import_all([*KERNEL_MODULES, *modules])
+    # and what the package's modules the notebooks use import later, inside functions (this module's own
+    # are the parent's: papermill, jupyter_client)
+    import_all(deferred_imports(m for m in list(sys.modules) if m.startswith(package + ".") and m != __name__))
+    # The imported objects live as long as every kernel: freezing them keeps the kernels' garbage
+    # collections from writing to (and so copying) the pages they share.
+    gc.collect()
+    gc.freeze()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels that exit are reaped at once, no zombies
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the run, which stops the kernels
+    replies = os.fdopen(os.dup(1), "w", buffering=1)
+    for line in sys.stdin:
+        try:
+            request = json.loads(line)
+            if threading.active_count() != 1:  # never fork with threads running: locks could be held
+                raise RuntimeError("the kernel template has threads running")
+            pid = os.fork()
+        except Exception as exc:  # noqa: BLE001 (reported to the parent, which starts the kernel itself)
+            replies.write(json.dumps({"error": f"{type(exc).__name__}: {exc}"}) + "\n")
+            continue
+        if pid == 0:
+            os.close(replies.fileno())  # only the template answers; the parent must see it end
+            _run_forked_kernel(request)  # never returns
+        replies.write(json.dumps({"pid": pid}) + "\n")
+
+
+def _run_forked_kernel(request: dict) -> None:
+    """In a child of the template: become the IPython kernel ``request`` asks for, then exit."""
+    import signal
+
+    code = 1
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.setsid()  # its own session, as jupyter_client starts kernels: Ctrl-C at the terminal is the run's
+        log = os.open(request["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
+        os.close(null)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.environ["JPY_PARENT_PID"] = str(os.getppid())  # exit with the template
+        os.chdir(request["cwd"])
+        from ipykernel import kernelapp
+
+        sys.argv = [kernelapp.__file__, *request["argv"]]
+        kernelapp.IPKernelApp.launch_instance(argv=request["argv"])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:  # noqa: BLE001 (written to the kernel's log, which the run keeps)
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+class ForkedKernel:
+    """A kernel process forked by the template, handled like the ``Popen`` jupyter_client expects.
+
+    It is not this process's child, so it is watched through a pidfd (which cannot be confused with a
+    later process given the same number). Its exit status is not known here: ``poll`` gives 0 once it
+    has exited.
+    """
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+        self.stdin = self.stdout = self.stderr = None
+        self._pidfd: int | None = os.pidfd_open(pid)
+
+    def poll(self) -> int | None:
+        import select
+
+        if self.returncode is None and select.select([self._pidfd], [], [], 0)[0]:
+            self._exited()
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        import select
+        import subprocess
+
+        if self.returncode is None:
+            if not select.select([self._pidfd], [], [], timeout)[0]:
+                raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout)
+            self._exited()
+        return self.returncode
+
+    def _exited(self) -> None:
+        self.returncode = 0
+        os.close(self._pidfd)
+        self._pidfd = None
+
+    def send_signal(self, signum: int) -> None:
+        import signal
+
+        if self.poll() is None:
+            try:
+                signal.pidfd_send_signal(self._pidfd, signum)
+            except ProcessLookupError:  # exited meanwhile
+                pass
+
+    def kill(self) -> None:
+        import signal
+
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        import signal
+
+        self.send_signal(signal.SIGTERM)
+
+    def __del__(self) -> None:
+        if getattr(self, "_pidfd", None) is not None:
+            os.close(self._pidfd)
+
+
+class KernelTemplate:
+    """The template process kernels are forked from (see the module docstring).
+
+    ``KernelTemplate(modules)`` starts it; it imports ``modules`` while this process goes on. Use as a
+    context manager: inside the ``with`` block every kernel this process launches is forked from it
+    (:func:`active_template`); on leaving, the template is stopped. Kernels still running then exit by
+    themselves within about a second, so shut them down first.
+    """
+
+    def __init__(self, modules=()):
+        import subprocess
+        import threading
+
+        self.modules = list(modules)
+        self._lock = threading.Lock()  # one request and its answer at a time (kernels launch from threads)
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", f"import {__name__} as m, sys; m.serve_template(sys.argv[1:])", *self.modules],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1, start_new_session=True)
+
+    def fork_kernel(self, argv: list[str], env: dict, cwd: str, log: str) -> ForkedKernel:
+        """Fork a kernel that runs ``ipykernel_launcher`` with ``argv``; raise ``RuntimeError`` if it cannot."""
+        import json
+
+        with self._lock:
+            try:
+                self.process.stdin.write(json.dumps({"argv": argv, "env": dict(env), "cwd": cwd, "log": log}) + "\n")
+                self.process.stdin.flush()
+                answer = self.process.stdout.readline()
+            except (OSError, ValueError) as exc:
+                raise RuntimeError(f"the kernel template stopped ({exc})") from None
+        if not answer:
+            raise RuntimeError("the kernel template stopped")
+        reply = json.loads(answer)
+        if "pid" not in reply:
+            raise RuntimeError(f"the kernel template could not fork a kernel: {reply.get('error')}")
+        return ForkedKernel(reply["pid"])
+
+    def close(self) -> None:
+        """Stop the template (its stdin closes; it exits once it has read that)."""
+        import subprocess
+
+        global _template
+        if _template is self:
+            _template = None
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def __enter__(self) -> "KernelTemplate":
+        global _template
+        _template = self
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+_template: KernelTemplate | None = None
+
+
+def can_fork_kernels() -> bool:
+    """Whether kernels can be forked from a template here (Linux: ``fork`` and pidfds)."""
+    import signal
+
+    if os.environ.get("CEASEFIRE_FORK_KERNELS", "1") == "0":  # to compare, or to rule the template out
+        return False
+    return hasattr(os, "fork") and hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal")
+
+
+def active_template() -> KernelTemplate | None:
+    """The template kernels are forked from now, if any (and if this process started it)."""
+    template = _template
+    if template is None or template.process.poll() is not None:
+        return None
+    return template
 
 
 # --------------------------------------------------------------------------- kernels for a run

@@ -17,7 +17,10 @@ import nbformat
 
 from .config import NOTEBOOKS_DIR, SOURCE_TREE, TEMPLATE_DIR
 from .errors import CeasefireError
-from .executing import KernelPool, WarmKernel, execute_notebook, process_kernel, shutdown_process_kernel
+from .executing import (
+    KernelPool, KernelTemplate, WarmKernel, can_fork_kernels, execute_notebook, notebook_imports, process_kernel,
+    shutdown_process_kernel,
+)
 from .files import write_text_atomic
 from .handoff import SNAPSHOT_KEY, save_opened
 from .loading import contract_name_warnings
@@ -215,6 +218,10 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
         # Kernels start while the inputs are checked: ``jobs`` of them, each driven by a thread of this
         # process, or one when notebooks run one at a time.
         pool = None
+        if expected and can_fork_kernels():
+            # Kernels are forked from one process that imported what the notebooks import: they share that
+            # memory. Entered before the kernels, so it stops after them.
+            stack.enter_context(KernelTemplate(notebook_imports(sorted(NOTEBOOKS_DIR.glob("*.ipynb")))))
         if jobs > 1 and expected > 1:
             pool = stack.enter_context(KernelPool(min(jobs, expected), prepare=html_exporter))
         elif expected:
