@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import html
 import io
 import textwrap
+from collections import OrderedDict
 
+import matplotlib
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -42,15 +45,57 @@ def _no_chart(message: str) -> HTML:
                 f"{html.escape(message)}</p></div>")
 
 
+# PNGs of charts drawn from the same inputs, kept by the process (a warm kernel runs many periods' notebooks:
+# the long-run history charts of a year are the same for each of its periods). See Chart's ``key``.
+PNG_MEMO: OrderedDict[str, bytes] = OrderedDict()
+PNG_MEMO_SIZE = 16
+
+
+def content_key(*parts) -> str:
+    """A key that changes whenever any of ``parts`` does: tables (values, index, columns and dtypes), dicts of
+    them, numbers, strings. Give it everything a chart is drawn from (and its function's name).
+
+    >>> a = pd.DataFrame({"year": [2015, 2016], "value": [80, 85]})
+    >>> content_key("chart", a, 1969) == content_key("chart", a.copy(), 1969)
+    True
+    >>> content_key("chart", a, 1969) == content_key("chart", a.assign(value=[80, 86]), 1969)
+    False
+    """
+    digest = hashlib.sha256()
+
+    def add(part) -> None:
+        if isinstance(part, (pd.DataFrame, pd.Series)):
+            digest.update(repr((type(part).__name__, part.shape, part.dtypes if isinstance(part, pd.DataFrame)
+                                else part.dtype, list(part.columns) if isinstance(part, pd.DataFrame)
+                                else part.name)).encode())
+            digest.update(pd.util.hash_pandas_object(part, index=True).to_numpy().tobytes())
+        elif isinstance(part, dict):
+            digest.update(b"{")
+            for name in sorted(part, key=repr):
+                add(name)
+                add(part[name])
+            digest.update(b"}")
+        else:
+            digest.update(repr(part).encode())
+        digest.update(b"\0")
+
+    for part in parts:
+        add(part)
+    return digest.hexdigest()
+
+
 class Chart:
     """A finished figure that shows itself in a notebook and in HTML reports.
 
     Displayed as an embedded PNG with the chart's title and legend as its alternative text,
     so a screen reader (or an image that fails to show) still says what it was.
+    A chart given a ``key`` (:func:`content_key` of everything it was drawn from) is rendered once per
+    process for that key and the chart settings (rcParams) in force: the same chart again reuses the PNG.
     """
 
-    def __init__(self, figure: Figure):
+    def __init__(self, figure: Figure, key: str | None = None):
         self.figure = figure
+        self.key = key
         self._png: bytes | None = None
 
     @property
@@ -71,9 +116,18 @@ class Chart:
     def _repr_png_(self) -> bytes:
         # IPython asks for every representation; render the figure once, not once per format
         if self._png is None:
-            buffer = io.BytesIO()
-            self.figure.savefig(buffer, format="png", dpi=100)
-            self._png = buffer.getvalue()
+            memo_key = None
+            if self.key is not None:
+                memo_key = content_key(self.key, dict(matplotlib.rcParams))
+                self._png = PNG_MEMO.get(memo_key)
+            if self._png is None:
+                buffer = io.BytesIO()
+                self.figure.savefig(buffer, format="png", dpi=100)
+                self._png = buffer.getvalue()
+                if memo_key is not None:
+                    PNG_MEMO[memo_key] = self._png
+                    while len(PNG_MEMO) > PNG_MEMO_SIZE:
+                        PNG_MEMO.popitem(last=False)
         return self._png
 
     def _repr_html_(self) -> str:

@@ -509,8 +509,10 @@ def _run_forked_kernel(request: dict) -> None:
         os.chdir(request["cwd"])
         from ipykernel import kernelapp
 
-        sys.argv = [kernelapp.__file__, *request["argv"]]
-        kernelapp.IPKernelApp.launch_instance(argv=request["argv"])
+        # ipykernel read JPY_PARENT_PID when the template imported it: name the parent to watch explicitly
+        argv = [*request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]
+        sys.argv = [kernelapp.__file__, *argv]
+        kernelapp.IPKernelApp.launch_instance(argv=argv)
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1

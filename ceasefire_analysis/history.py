@@ -19,8 +19,8 @@ import pandas as pd
 from IPython.display import HTML
 from matplotlib.ticker import MaxNLocator
 
-from .charts import (BENCHMARK_COLOUR, Chart, CURRENT_COLOUR, PRIOR_COLOUR, _no_chart, label_axes, new_figure,
-                     new_panels)
+from .charts import (BENCHMARK_COLOUR, Chart, CURRENT_COLOUR, PRIOR_COLOUR, _no_chart, content_key, label_axes,
+                     new_figure, new_panels)
 from .formatting import format_change, format_count, format_day, format_day_span, format_decimal, is_missing
 from .indicators import lookup, recorded_incident_types
 from .loading import ROLES, SERIES_COLUMNS, load_history, read_series  # noqa: F401 (re-exported)
@@ -275,7 +275,7 @@ def rate_chart(rates: pd.DataFrame, first_year: int | None = None, last_year: in
     bottom.plot(shown["year"], shown["ratio"], color=BENCHMARK_COLOUR, marker="o", markersize=3)
     label_axes(bottom, "Year", "City rate ÷ state rate")
     _end_at(bottom, first_year, last_year)
-    return Chart(fig)
+    return Chart(fig, key=content_key("rate_chart", rates, first_year, last_year))
 
 
 def _end_at(ax, first_year: int, last_year: int | None) -> None:
@@ -310,7 +310,7 @@ def footprint_chart(series: dict[str, pd.DataFrame], first_year: int | None = No
         bottom.plot(per["year"], per["rate"] / 10, color=BENCHMARK_COLOUR, marker="o", markersize=3)
     label_axes(bottom, "Year", "Officers per 10,000 residents")
     _end_at(bottom, first_year, last_year)
-    return Chart(fig)
+    return Chart(fig, key=content_key("footprint_chart", series, first_year, last_year))
 
 
 def extra_series_chart(series: dict[str, pd.DataFrame], first_year: int | None = None,
@@ -332,7 +332,7 @@ def extra_series_chart(series: dict[str, pd.DataFrame], first_year: int | None =
         label_axes(ax, "Year", title, f"{title} per year")
         ax.legend(frameon=False, fontsize=8)
         _end_at(ax, first_year, last_year)
-    return Chart(fig)
+    return Chart(fig, key=content_key("extra_series_chart", extras, first_year, last_year))
 
 
 def computed_facts(series: dict[str, pd.DataFrame], settings: dict, first_year: int | None = None) -> pd.DataFrame:

@@ -229,6 +229,7 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
             if process_kernel().km is None:
                 process_kernel().launch()
 
+        futures: dict = {}  # of the notebooks submitted to the pool: (job, notebook name)
         for raw in params_files:
             params_file = Path(raw).resolve()
             result = PeriodResult(params_file=display_path(params_file))
@@ -245,6 +246,9 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
             jobs_ready.append(job)
             for warning in job.warnings:
                 stream.write(f"warning: {warning}\n")
+            if pool is not None:  # its notebooks start now, while the next period is checked and computed
+                for name in job.notebooks:
+                    futures[pool.submit(render_notebook, name, *job.notebook_arguments())] = (job, name)
 
         jobs_ready[:] = refuse_shared_folders(jobs_ready, stream)
         tasks = [(job, name) for job in jobs_ready for name in job.notebooks]
@@ -262,8 +266,6 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
                 for job, name in tasks:
                     record(job, name, render_notebook(name, *job.notebook_arguments()))
             else:
-                futures = {pool.submit(render_notebook, name, *job.notebook_arguments()): (job, name)
-                           for job, name in tasks}
                 for future in as_completed(futures):
                     job, name = futures[future]
                     try:

@@ -1,11 +1,18 @@
 """Warm kernels: one kernel runs many notebooks, and no notebook's state reaches the next."""
+import contextlib
 import os
+import subprocess
+import sys
+import textwrap
+import time
 
 import nbformat
 import papermill as pm
 import pytest
 
-from ceasefire_analysis.executing import WarmKernel, execute_notebook
+from ceasefire_analysis.executing import (
+    KernelTemplate, WarmKernel, active_template, deferred_imports, execute_notebook, notebook_imports,
+)
 
 # What a careless notebook might change; the next notebook must see none of it.
 MESSY = """
@@ -59,10 +66,13 @@ def kernel_pid(nb):
     return int(nb.cells[-1].outputs[0]["text"])
 
 
-@pytest.fixture(scope="module")
-def kernel():
-    with WarmKernel() as warm:
-        yield warm
+@pytest.fixture(scope="module", params=["started", "forked"])
+def kernel(request):
+    """A warm kernel started as its own process, and one forked from a template (as ``ceasefire run`` does)."""
+    with contextlib.ExitStack() as stack:
+        if request.param == "forked":
+            stack.enter_context(KernelTemplate(["pandas"]))
+        yield stack.enter_context(WarmKernel())
 
 
 def test_one_kernel_runs_many_notebooks_each_from_a_clean_start(kernel, tmp_path):
@@ -146,3 +156,86 @@ def test_an_interrupted_pool_starts_no_further_notebook(tmp_path):
             futures = [pool.submit(run_in, path, tmp_path) for _ in range(20)]
             raise KeyboardInterrupt
     assert all(f.done() for f in futures) and any(f.cancelled() for f in futures)
+
+
+# --------------------------------------------------------------------------- kernels forked from a template
+
+def parent_pid_of(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as fh:
+        return int(fh.read().rsplit(")", 1)[1].split()[1])
+
+
+def test_kernels_are_forked_from_the_template_and_share_no_state(tmp_path):
+    leak = notebook(tmp_path, "leak", "import os\nleaked = 'from the other kernel'\nprint(os.getpid())")
+    check = notebook(tmp_path, "check", "import os\nassert 'leaked' not in globals()\nprint(os.getpid())")
+    with KernelTemplate([]) as template, WarmKernel() as first, WarmKernel() as second:
+        assert active_template() is template
+        one = run(first, leak, tmp_path)
+        two = run(second, check, tmp_path)
+        again = run(first, check, tmp_path)  # the next notebook in the same forked kernel starts clean too
+        assert kernel_pid(one) == kernel_pid(again) != kernel_pid(two)
+        assert parent_pid_of(kernel_pid(one)) == parent_pid_of(kernel_pid(two)) == template.process.pid
+    assert active_template() is None
+    assert template.process.returncode is not None  # the template stopped with the block
+    for nb in (one, two):
+        with pytest.raises(ProcessLookupError):
+            os.kill(kernel_pid(nb), 0)
+
+
+def test_a_reset_frees_what_only_cycles_kept_alive(kernel, tmp_path):
+    # Frozen before it was collected, the previous notebook's cyclic garbage would live as long as the kernel.
+    run(kernel, notebook(tmp_path, "cycle", "import sys, weakref\nclass Node: pass\nnode = Node()\n"
+                         "node.itself = node\nsys.cf_probe = weakref.ref(node)"), tmp_path)
+    run(kernel, notebook(tmp_path, "probe", "import sys\nassert sys.cf_probe() is None, 'kept alive'\n"
+                         "del sys.cf_probe"), tmp_path)
+
+
+def wait_until_gone(pids, seconds=30.0) -> set[int]:
+    """The pids still running after waiting up to ``seconds`` for them all to exit."""
+    deadline = time.monotonic() + seconds
+    alive = set(pids)
+    while alive and time.monotonic() < deadline:
+        for pid in list(alive):
+            try:
+                with open(f"/proc/{pid}/stat") as fh:
+                    if fh.read().rsplit(")", 1)[1].split()[0] == "Z":  # exited; only not yet reaped by init
+                        alive.discard(pid)
+            except FileNotFoundError:
+                alive.discard(pid)
+        time.sleep(0.1)
+    return alive
+
+
+def test_the_template_and_its_kernels_exit_when_their_parent_is_killed(tmp_path):
+    script = textwrap.dedent(f"""
+        import sys, time
+        from ceasefire_analysis.executing import KernelTemplate, WarmKernel
+        template = KernelTemplate([]).__enter__()
+        kernel = WarmKernel()
+        kernel.start()
+        print(template.process.pid, kernel.km.provisioner.pid, flush=True)
+        time.sleep(600)
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        template_pid, kernel_pid_ = map(int, parent.stdout.readline().split())
+        assert parent_pid_of(kernel_pid_) == template_pid
+    finally:
+        parent.kill()  # no clean-up code runs: the template sees its input close, the kernel its parent go
+        parent.wait()
+    assert wait_until_gone([template_pid, kernel_pid_]) == set()
+
+
+def test_the_template_preloads_what_the_notebooks_import(tmp_path):
+    notebook(tmp_path, "a", "import pandas as pd\nfrom matplotlib import pyplot\nimport os.path",
+             "%matplotlib inline", "from . import nothing")
+    notebook(tmp_path, "b", "from ceasefire_analysis.outcomes import callin_outcomes_report")
+    assert notebook_imports(sorted(tmp_path.glob("*.ipynb"))) == [
+        "ceasefire_analysis.outcomes", "matplotlib", "os.path", "pandas"]
+    import ceasefire_analysis.outcomes  # noqa: F401 (its source is read)
+    import ceasefire_analysis.statistics  # noqa: F401
+
+    deferred = deferred_imports(["ceasefire_analysis.outcomes", "ceasefire_analysis.statistics"])
+    assert "lifelines" in deferred and "statsmodels.stats.rates" in deferred  # imported inside functions
+    assert not any(m.split(".")[0] in sys.stdlib_module_names or m.startswith("ceasefire_analysis")
+                   for m in deferred)

@@ -297,3 +297,31 @@ def test_facts_the_series_cannot_answer_say_so_instead_of_vanishing_or_printing_
     assert not facts["fact"].str.contains("1969 to 1899").any()
     assert values["Runs of two or more consecutive years under 0 homicides before 1900"] == \
         "cannot be computed: the series start in 1969"
+
+
+def test_a_chart_drawn_from_the_same_inputs_is_rendered_once(monkeypatch):
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from ceasefire_analysis import charts
+    from ceasefire_analysis.history import rate_chart
+
+    monkeypatch.setattr(charts, "PNG_MEMO", charts.OrderedDict())
+    drawn = []
+    savefig = Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (drawn.append(self), savefig(self, *a, **k))[1])
+    rates = pd.DataFrame({"year": [2014, 2015, 2016], "rate_city": [20.0, 21.5, 19.0],
+                          "rate_state": [4.8, 4.9, 5.0]})
+    rates["ratio"] = rates["rate_city"] / rates["rate_state"]
+    first = rate_chart(rates, 2014, 2017)._repr_png_()
+    same = rate_chart(rates.copy(), 2014, 2017)  # another period of the same year: the same inputs
+    assert same._repr_png_() == first and len(drawn) == 1
+    changed = rates.assign(rate_city=[20.0, 21.5, 25.0], ratio=lambda f: f["rate_city"] / f["rate_state"])
+    assert rate_chart(changed, 2014, 2017)._repr_png_() != first and len(drawn) == 2
+    assert rate_chart(rates, 2014, 2018)._repr_png_() != first and len(drawn) == 3  # another end year
+    with matplotlib.rc_context({"lines.linewidth": 4.0}):  # other chart settings: drawn again, not reused
+        assert rate_chart(rates, 2014, 2017)._repr_png_() != first and len(drawn) == 4
+    assert len(charts.PNG_MEMO) == 4
+    monkeypatch.setattr(charts, "PNG_MEMO_SIZE", 2)
+    rate_chart(rates, 2014, 2019)._repr_png_()
+    assert len(charts.PNG_MEMO) == 2  # bounded: the oldest are dropped
