@@ -123,12 +123,14 @@ def reset_kernel_state(cwd: str) -> None:
 
 
 def release_free_memory() -> None:
-    """Give memory that was freed back to the system (glibc keeps it for reuse otherwise; elsewhere a no-op).
+    """Give memory that was freed back to the system (the allocators keep it for reuse otherwise).
 
     Between notebooks a kernel holds about 20 MiB less, which counts when several kernels run.
     """
     import ctypes
 
+    if "pyarrow" in sys.modules:  # Arrow's own allocator keeps what reading parquet files used
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):  # not glibc
@@ -605,16 +607,25 @@ class KernelTemplate:
         self._lock = threading.Lock()  # one request and its answer at a time (kernels launch from threads)
         self.process = subprocess.Popen(
             [sys.executable, "-c", f"import {__name__} as m, sys; m.serve_template(sys.argv[1:])", *self.modules],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1, start_new_session=True)
+            # its own session, as kernels: Ctrl-C is the run's to handle. Nothing it says is for the user (a
+            # template that fails only means kernels are started the ordinary way, which report their errors).
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1,
+            start_new_session=True)
 
     def fork_kernel(self, argv: list[str], env: dict, cwd: str, log: str) -> ForkedKernel:
         """Fork a kernel that runs ``ipykernel_launcher`` with ``argv``; raise ``RuntimeError`` if it cannot."""
         import json
 
+        import select
+
         with self._lock:
             try:
                 self.process.stdin.write(json.dumps({"argv": argv, "env": dict(env), "cwd": cwd, "log": log}) + "\n")
                 self.process.stdin.flush()
+                # it answers once its imports are done; one that hangs is given up, as a kernel that never answers
+                if not select.select([self.process.stdout], [], [], STARTUP_TIMEOUT)[0]:
+                    self.process.kill()
+                    raise RuntimeError(f"the kernel template did not answer in {STARTUP_TIMEOUT} s")
                 answer = self.process.stdout.readline()
             except (OSError, ValueError) as exc:
                 raise RuntimeError(f"the kernel template stopped ({exc})") from None

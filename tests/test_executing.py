@@ -239,3 +239,11 @@ def test_the_template_preloads_what_the_notebooks_import(tmp_path):
     assert "lifelines" in deferred and "statsmodels.stats.rates" in deferred  # imported inside functions
     assert not any(m.split(".")[0] in sys.stdlib_module_names or m.startswith("ceasefire_analysis")
                    for m in deferred)
+
+
+def test_without_a_working_template_kernels_start_the_ordinary_way(tmp_path):
+    with KernelTemplate([]) as template, WarmKernel() as warm:
+        template.process.kill()
+        template.process.wait()
+        nb = run(warm, notebook(tmp_path, "pid", "import os\nprint(os.getpid())"), tmp_path)
+        assert parent_pid_of(kernel_pid(nb)) == os.getpid()  # started by this process, not forked
