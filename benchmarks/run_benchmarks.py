@@ -154,8 +154,8 @@ def real_size_city(folder: Path, incidents: int = 30_000, people: int = 5_000) -
     return params
 
 
-def tree_memory(root: int) -> tuple[float, float]:
-    """PSS and RSS (MiB) summed over ``root`` and all its descendants (Linux /proc)."""
+def tree_memory(root: int) -> tuple[float, float, float]:
+    """PSS and RSS (MiB) summed over ``root`` and all its descendants, and the PSS of ``root`` alone (Linux /proc)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -165,7 +165,7 @@ def tree_memory(root: int) -> tuple[float, float]:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(ppid, []).append(int(entry))
-    pss = rss = 0
+    pss = rss = own = 0
     todo = [root]
     while todo:
         pid = todo.pop()
@@ -175,23 +175,27 @@ def tree_memory(root: int) -> tuple[float, float]:
                 for line in fh:
                     if line.startswith("Pss:"):
                         pss += int(line.split()[1])
+                        own += int(line.split()[1]) if pid == root else 0
                     elif line.startswith("Rss:"):
                         rss += int(line.split()[1])
         except OSError:
             continue
-    return pss / 1024, rss / 1024
+    return pss / 1024, rss / 1024, own / 1024
 
 
 class PeakMemory:
-    """Samples the memory of this process's tree while a block runs; keeps the peaks."""
+    """Samples the memory of this process's tree while a block runs; keeps the peaks (and, at the PSS peak,
+    how much of it was this process's own)."""
 
     def __init__(self, interval: float = 0.1):
-        self.interval, self.pss, self.rss = interval, 0.0, 0.0
+        self.interval, self.pss, self.rss, self.own_at_peak = interval, 0.0, 0.0, 0.0
         self._stop = threading.Event()
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            pss, rss = tree_memory(os.getpid())
+            pss, rss, own = tree_memory(os.getpid())
+            if pss > self.pss:
+                self.own_at_peak = own
             self.pss, self.rss = max(self.pss, pss), max(self.rss, rss)
             self._stop.wait(self.interval)
 
@@ -339,6 +343,7 @@ def main() -> None:
     total = time.perf_counter() - started
     n = len(reports.REPORTS)
     pss, rss = max(m.pss for m in memory), max(m.rss for m in memory)
+    own = max(memory, key=lambda m: m.pss).own_at_peak
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.system()} {platform.release()}; load average at the end {os.getloadavg()[0]:.1f}")
     print(f"medians of {args.repeats} runs ((c), (d1): 1); total benchmark time {total:.0f} s\n")
@@ -361,6 +366,9 @@ def main() -> None:
     print()
     print(f"peak memory of the process tree during (d): {pss:.0f} MiB PSS (shared pages counted once; target "
           f"under 500 MB), {rss:.0f} MiB summed RSS; during (d1): {peak1.pss:.0f} MiB PSS, {peak1.rss:.0f} MiB RSS")
+    print(f"at the (d) peak, this process (the run's parent) held {own:.0f} MiB PSS and the kernels (with the "
+          f"template they are forked from) {pss - own:.0f} MiB; (d1): {peak1.own_at_peak:.0f} and "
+          f"{peak1.pss - peak1.own_at_peak:.0f} MiB")
     print("ratios per repeat, (d)/(a), (a)/(b), (g)/(a): " + "; ".join(
         f"{d_ / a_:.2f}, {a_ / b_:.2f}, {g_ / a_:.2f}"
         for a_, b_, d_, g_ in zip(times["a"], times["b"], times["d"], times["g"])))
