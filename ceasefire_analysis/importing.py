@@ -58,15 +58,21 @@ import yaml
 from . import schema
 from .config import PARAMS_DIR
 from .errors import CeasefireError, InputError
+from .formatting import format_count
 from .loading import read_input, shown_value, validate_data_dir
 from .params import HOMICIDE_SCOPES
 from .schema import CATEGORY, DATE, Column, FileSpec
 
 MAP_KEYS = ("file", "keep", "columns", "homicide_scope")
 DUPLICATE_REASON = "duplicate of a row in an earlier source"
+MAX_EXAMPLES = 3  # rows shown per drop reason
 COLUMN_KEYS = ("column", "format", "time", "values", "constant", "rules")
 # a time of day after a date ("8/27/2006 0:00", "12:00:00 AM"), dropped when a date column says `time: ignore`
 _TIME_OF_DAY_RE = re.compile(r"\s+(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?$")
+
+
+# ISO 8601 as written by spreadsheets and open-data portals: a date, optionally "T" and a time of day
+_ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
 
 
 class MapError(CeasefireError):
@@ -122,6 +128,9 @@ class ImportResult:
     rows_read: int = 0
     rows_written: int = 0
     dropped: Counter = field(default_factory=Counter)
+    # per reason, the first few rows dropped for it ("row 5 of src.csv ('2020-13-01')"): the reason's
+    # count stays one line however many distinct values an export holds (9,232 timestamps are one reason)
+    examples: dict[str, list[str]] = field(default_factory=dict)
     folder_problems: list[str] = field(default_factory=list)  # the folder had them before the import
 
     @property
@@ -135,8 +144,15 @@ class ImportResult:
 
     def reasons(self) -> list[str]:
         """One line per reason rows were dropped, most rows first."""
-        return [f"  - {n} row{'s' if n != 1 else ''}: {reason}"
+        return [f"  - {format_count(n)} row{'s' if n != 1 else ''}: {reason}"
+                + (f", e.g. {'; '.join(self.examples[reason])}" if self.examples.get(reason) else "")
                 for reason, n in sorted(self.dropped.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    def drop(self, reason: str, example: str = "") -> None:
+        """Count a dropped row under ``reason``, keeping it as an example while a reason has fewer than 3."""
+        self.dropped[reason] += 1
+        if example and len(self.examples.setdefault(reason, [])) < MAX_EXAMPLES:
+            self.examples[reason].append(example)
 
     def not_written(self, why: str) -> str:
         """The message when nothing was written: why, and every reason rows were dropped."""
@@ -323,8 +339,12 @@ def decode_export(raw: bytes) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def read_export(path: Path) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of a CSV (any line endings) or .xlsx export, every value as text."""
+def read_export(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and rows of a CSV (any line endings) or .xlsx export, every value as text.
+
+    Each row comes with its number as a spreadsheet shows it (header = 1), for messages; blank rows are
+    left out but keep their numbers.
+    """
     if path.is_dir():
         raise CeasefireError(f"source {path} is a folder; give the export file(s) themselves, e.g. {path}/*.csv")
     if path.suffix.lower() == ".xlsx":
@@ -340,7 +360,8 @@ def read_export(path: Path) -> tuple[list[str], list[list[str]]]:
                 return v.strftime("%Y-%m-%d")
             return "" if v is None else str(v)
 
-        return [str(c) for c in frame.columns], [[text(v) for v in row] for row in frame.itertuples(index=False)]
+        return [str(c) for c in frame.columns], [(n, [text(v) for v in row])
+                                                 for n, row in enumerate(frame.itertuples(index=False), start=2)]
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -351,7 +372,7 @@ def read_export(path: Path) -> tuple[list[str], list[list[str]]]:
     header = next(reader, None)
     if header is None:
         raise CeasefireError(f"{path}: the file is empty; expected a header row naming the columns")
-    return header, [row for row in reader if any(cell.strip() for cell in row)]
+    return header, [(n, row) for n, row in enumerate(reader, start=2) if any(cell.strip() for cell in row)]
 
 
 # --------------------------------------------------------------------------- one row
@@ -369,49 +390,64 @@ def _shown(raw: str, source_column: str, words: set[str] | frozenset[str]) -> st
 
 
 def _parse_date(value: str, formats: tuple[str, ...]) -> str | None:
+    """The ISO date of ``value``, read with the first of ``formats`` that fits, else as ISO 8601.
+
+    ISO 8601 is unambiguous, so it is accepted whatever the formats say: an Excel date cell arrives as
+    ``2019-01-14``, and the open-data portals' API exports write ``2019-01-14T23:40:00.000`` (with a ``Z``
+    or an offset at times); the date is taken as written.
+
+    >>> _parse_date("01/14/2019", ("%m/%d/%Y",)), _parse_date("2019-01-14T23:40:00.000", ("%m/%d/%Y",))
+    ('2019-01-14', '2019-01-14')
+    >>> _parse_date("2019-01-14T23:40:00Z", ()), _parse_date("2019-13-14T00:00:00", ()) is None
+    ('2019-01-14', True)
+    """
     for fmt in formats:
         try:
             return dt.datetime.strptime(value, fmt).date().isoformat()
         except ValueError:
             continue
-    try:  # an Excel date cell arrives as ISO text: unambiguous, so accepted whatever the formats say
-        return dt.date.fromisoformat(value).isoformat()
+    if not _ISO_DATE_RE.match(value):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value).date().isoformat()
     except ValueError:
         return None
 
 
-def _fill(rule: ColumnRule, row: dict[str, str], spec: FileSpec) -> tuple[str | None, str]:
-    """The contract value for one column of one row, or None and the reason to drop the row."""
+def _fill(rule: ColumnRule, row: dict[str, str], spec: FileSpec) -> tuple[str | None, str, str]:
+    """The contract value for one column of one row, or None, the reason to drop the row and the value
+    as the reason may show it (described unless it is safe to quote, see :func:`_shown`)."""
     col = spec.column(rule.target)
     if rule.constant is not None:
-        return rule.constant, ""
+        return rule.constant, "", ""
     if rule.rules:
         for when, value in rule.rules:
             if all(row[c].strip().lower() in words for c, words in when.items()):
-                return value, ""
+                return value, "", ""
         named: dict[str, set[str]] = {}
         for when, _ in rule.rules:
             for c, words in when.items():
                 named.setdefault(c, set()).update(words)
         shown = ", ".join(f"{c} {_shown(row[c].strip(), c, named[c])}" for c in named)
-        return None, f"{rule.target}: no rule matches {shown}"
+        return None, f"{rule.target}: no rule matches {', '.join(named)}", shown
     raw = row[rule.column].strip()
     if raw == "" or raw.lower() == "(null)":
         if col.required and not col.nullable:
-            return None, f"{rule.target}: {rule.column} is blank"
-        return "", ""
+            return None, f"{rule.target}: {rule.column} is blank", ""
+        return "", "", ""
     if rule.values:
         mapped = rule.values.get(raw.lower())
         if mapped is None:
-            return None, f"{rule.target}: {rule.column} {_shown(raw, rule.column, set(rule.values))} matches no value in the map"
-        return mapped, ""
+            return (None, f"{rule.target}: {rule.column} matches no value in the map",
+                    _shown(raw, rule.column, set(rule.values)))
+        return mapped, "", ""
     if col.kind == DATE:
         parsed = _parse_date(_TIME_OF_DAY_RE.sub("", raw) if rule.ignore_time else raw, rule.formats)
         if parsed is None:
-            return None, (f"{rule.target}: {rule.column} {shown_value(raw, col)} is in none of the formats "
-                          f"{', '.join(rule.formats)}")
-        return parsed, ""
-    return raw, ""
+            return (None, f"{rule.target}: {rule.column} is in none of the formats {', '.join(rule.formats)} "
+                          "(nor ISO 8601)", shown_value(raw, col))
+        return parsed, "", ""
+    return raw, "", ""
 
 
 def row_order_key(targets: list[str], spec: FileSpec):
@@ -485,28 +521,29 @@ def import_export(column_map: ColumnMap, sources: list[str | os.PathLike], out_d
                 f"{path}: the column{'s' if len(absent) > 1 else ''} {', '.join(absent)} named in the map "
                 f"{'are' if len(absent) > 1 else 'is'} not in the file; the columns found are: " + ", ".join(clean))
         index = {c: lookup[c.strip().lower()] for c in needed}
-        for values in rows:
+        for number, values in rows:
             result.rows_read += 1
+            where = f"row {number} of {path.name}"
             row = {c: (values[i] if i < len(values) else "") for c, i in index.items()}
             outside = [c for c, words in column_map.keep.items() if row[c].strip().lower() not in words]
             if outside:
                 c = outside[0]
-                result.dropped[f"kept only rows with {c} in {', '.join(sorted(column_map.keep[c]))} "
-                               f"({c} {_shown(row[c].strip(), c, column_map.keep[c])})"] += 1
+                result.drop(f"kept only rows with {c} in {', '.join(sorted(column_map.keep[c]))}",
+                            f"{where} ({c} {_shown(row[c].strip(), c, column_map.keep[c])})")
                 continue
-            filled, reason = [], ""
+            filled, reason, shown = [], "", ""
             for rule in column_map.columns:
-                value, reason = _fill(rule, row, spec)
+                value, reason, shown = _fill(rule, row, spec)
                 if value is None:
                     break
                 filled.append(value)
             if reason:
-                result.dropped[reason] += 1
+                result.drop(reason, f"{where} ({shown})" if shown else where)
                 continue
             key = tuple(filled)
             here[key] += 1
             if here[key] <= earlier[key]:
-                result.dropped[DUPLICATE_REASON] += 1
+                result.drop(DUPLICATE_REASON, where)
                 continue
             rows_out.append(filled)
         earlier = earlier | here  # as many copies of a row as the source that holds most of them

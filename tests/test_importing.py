@@ -93,8 +93,8 @@ def test_chicago_rules_keep_homicides_of_any_cause_and_only_gunshot_nonfatal(tmp
         ("XX000003", "nonfatal_injury_shooting"), ("XX000004", "nonfatal_injury_shooting")]
     assert "read 7 rows; wrote 5" in out and "dropped 2" in out
     # source values the map does not name are described, never echoed (see test_drop_reasons_never_echo_a_name)
-    assert ("1 row: incident_type: no rule matches VICTIMIZATION_PRIMARY a text (7 characters), "
-            "GUNSHOT_INJURY_I a text (2 characters)") in out
+    assert "2 rows: incident_type: no rule matches VICTIMIZATION_PRIMARY, GUNSHOT_INJURY_I, e.g. row " in out
+    assert "(VICTIMIZATION_PRIMARY a text (7 characters), GUNSHOT_INJURY_I a text (2 characters))" in out
     assert validate_data_dir(tmp_path) == []
 
 
@@ -108,10 +108,15 @@ def test_unmatched_values_are_dropped_and_counted_by_reason(tmp_path):
     result = import_export(column_map, [source], tmp_path / "out")
     assert (result.rows_read, result.rows_written, result.rows_dropped) == (5, 1, 4)
     assert result.dropped == {
-        "incident_type: FLAG a text (1 character) matches no value in the map": 2,
-        "occurred_on: D '2020-13-01' is in none of the formats %m/%d/%Y": 1,
-        "kept only rows with GUN in x (GUN a text (1 character))": 1,
+        "incident_type: FLAG matches no value in the map": 2,
+        "occurred_on: D is in none of the formats %m/%d/%Y (nor ISO 8601)": 1,
+        "kept only rows with GUN in x": 1,
     }
+    # each reason shows its first rows, numbered as in the file (header = 1)
+    assert result.examples["incident_type: FLAG matches no value in the map"] == [
+        "row 3 of src.csv (a text (1 character))", "row 4 of src.csv (a text (1 character))"]
+    assert result.examples["occurred_on: D is in none of the formats %m/%d/%Y (nor ISO 8601)"] == [
+        "row 5 of src.csv ('2020-13-01')"]
 
 
 def test_missing_source_column_lists_the_columns_found(tmp_path):
@@ -181,11 +186,11 @@ def test_drop_reasons_never_echo_a_name_or_record_number(tmp_path, capsys):
     text = captured.out + captured.err
     assert code == 0
     assert "Jamal" not in text and "Washington" not in text and "1234567" not in text
-    assert "STATISTICAL_MURDER_FLAG a name-like text (16 characters) matches no value" in text
-    assert "OCCUR_DATE a name-like text (16 characters) is in none of the formats" in text
-    assert "OCCUR_DATE a code of letters and digits (9 characters) is in none of the formats" in text
+    assert "STATISTICAL_MURDER_FLAG matches no value" in text and "(a name-like text (16 characters))" in text
+    assert "OCCUR_DATE is in none of the formats" in text
+    assert "(a code of letters and digits (9 characters))" in text
     # a word the map does not name, and not close to any value it names: described, as validate does
-    assert "STATISTICAL_MURDER_FLAG a text (5 characters) matches no value" in text
+    assert "(a text (5 characters))" in text
 
 
 def test_rules_and_keep_describe_unnamed_values_and_quote_the_maps_own_words(tmp_path):
@@ -197,11 +202,11 @@ def test_rules_and_keep_describe_unnamed_values_and_quote_the_maps_own_words(tmp
         "incident_type": {"rules": [{"when": {"P": "homicide"}, "value": "homicide"},
                                     {"when": {"G": "yes", "P": "shooting"}, "value": "nonfatal_injury_shooting"}]}}})
     result = import_export(column_map, [source], tmp_path / "out")
-    assert result.dropped == {
-        "kept only rows with G in no, yes (G a name-like text (10 characters))": 1,
-        "incident_type: no rule matches P a text (7 characters), G 'YES'": 1,
-        "incident_type: no rule matches P a name-like text (16 characters), G 'YES'": 1,
-    }
+    assert result.dropped == {"kept only rows with G in no, yes": 1, "incident_type: no rule matches P, G": 2}
+    assert result.examples == {
+        "kept only rows with G in no, yes": ["row 3 of src.csv (G a name-like text (10 characters))"],
+        "incident_type: no rule matches P, G": ["row 2 of src.csv (P a name-like text (16 characters), G 'YES')",
+                                               "row 4 of src.csv (P a text (7 characters), G 'YES')"]}
     assert result.rows_written == 1
 
 
@@ -236,7 +241,8 @@ def test_every_row_dropped_says_nothing_was_written_and_why(tmp_path, capsys):
     assert code == 1
     assert f"nothing was written to {out / 'incidents.csv'}: every row was dropped" in err
     assert "read 6 rows; dropped 6:" in err
-    assert "occurred_on: OCCUR_DATE a code of letters and digits (" in err  # "8/27/06 at noon", described
+    assert "occurred_on: OCCUR_DATE is in none of the formats" in err
+    assert "(a code of letters and digits (" in err  # "8/27/06 at noon", described
     assert "is in none of the formats %m/%d/%y" in err
     assert "header but no rows" not in err
     assert not (out / "incidents.csv").exists()
@@ -252,7 +258,8 @@ def test_contract_failure_still_lists_the_dropped_rows(tmp_path):
     message = str(err.value)
     assert message.startswith(f"nothing was written to {tmp_path / 'out' / 'incidents.csv'}: the 1 rows kept would")
     assert "in the future" in message
-    assert "1 row: occurred_on: D a number of 4 digits is in none of the formats %m/%d/%Y" in message
+    assert "1 row: occurred_on: D is in none of the formats %m/%d/%Y (nor ISO 8601), e.g. row 3 of src.csv " \
+           "(a number of 4 digits)" in message
 
 
 @pytest.mark.parametrize("case", ["source folder", "map folder", "out file", "out under a file"])
@@ -428,3 +435,39 @@ def test_the_duplicate_warning_tells_victims_one_under_another_from_copies_far_a
             "one row per victim)") in text
     [text] = duplicate_row_warnings({"incidents": {"identical": 4, "apart": 4}})
     assert "more repeat the row right above" not in text and "exported twice" in text
+
+
+def test_iso_datetimes_of_the_portals_api_exports_are_read_by_both_shipped_maps(tmp_path):
+    """F14: Socrata's API CSV writes 2019-01-14T23:40:00.000; both shipped maps must read it (and Z/offsets)."""
+    nypd = tmp_path / "nypd_api.csv"
+    nypd.write_text("INCIDENT_KEY,OCCUR_DATE,STATISTICAL_MURDER_FLAG,BORO\n"
+                    "1,2006-08-27T00:00:00.000,true,BRONX\n2,2006-08-28T13:05:00.000Z,false,QUEENS\n"
+                    "3,2006-08-29T00:00:00,FALSE,QUEENS\n")
+    result = import_export(load_map(NYPD_MAP), [nypd], tmp_path / "nyc")
+    assert (result.rows_written, result.rows_dropped) == (3, 0)
+    assert [(r["occurred_on"], r["incident_type"]) for r in read_out(tmp_path / "nyc")] == [
+        ("2006-08-27", "homicide"), ("2006-08-28", "nonfatal_injury_shooting"),
+        ("2006-08-29", "nonfatal_injury_shooting")]
+    chicago = tmp_path / "chi_api.csv"
+    chicago.write_text("CASE_NUMBER,DATE,VICTIMIZATION_PRIMARY,GUNSHOT_INJURY_I,AREA\n"
+                       "JA100001,2019-01-14T23:40:00.000,HOMICIDE,YES,1\n"
+                       "JA100002,2019-01-15T01:00:00.000-06:00,BATTERY,YES,2\n")
+    result = import_export(load_map(CHICAGO_MAP), [chicago], tmp_path / "chi")
+    assert (result.rows_written, result.rows_dropped) == (2, 0)
+    assert [r["occurred_on"] for r in read_out(tmp_path / "chi")] == ["2019-01-14", "2019-01-15"]
+
+
+def test_thousands_of_distinct_bad_dates_are_one_reason_with_three_examples(tmp_path):
+    """F14: the refusal is one line per reason (with a count and at most 3 rows), not one per distinct value."""
+    source = tmp_path / "bad.csv"
+    source.write_text("K,D,T\n" + "".join(f"{i},2019-01-{i % 28 + 1:02d}X{i},homicide\n" for i in range(1200)))
+    column_map = map_from_values({"file": "incidents", "columns": {
+        "incident_id": "K", "occurred_on": {"column": "D", "format": "%m/%d/%Y"}, "incident_type": "T"}})
+    with pytest.raises(CeasefireError) as err:
+        import_export(column_map, [source], tmp_path / "out")
+    lines = str(err.value).splitlines()
+    assert lines[1] == "read 1200 rows; dropped 1200:"
+    assert len(lines) == 3
+    assert lines[2].startswith("  - 1,200 rows: occurred_on: D is in none of the formats %m/%d/%Y (nor ISO 8601), "
+                               "e.g. row 2 of bad.csv (")
+    assert lines[2].count(" of bad.csv") == 3 and "row 4 of bad.csv" in lines[2] and "row 5 of" not in lines[2]
