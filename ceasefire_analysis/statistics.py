@@ -26,6 +26,21 @@ VERDICT_ALPHA = 0.025
 WITHIN = "within normal variation"
 HIGHER = "higher than expected"
 LOWER = "lower than expected"
+# The verdict when the benchmark expects no events at all: a Poisson rate of 0 makes any count above 0
+# "impossible" (a chance of 0), a verdict with no data behind it; the mark still compares the count with 0.
+NOT_TESTED = "not tested"
+
+
+def not_tested_text(seasonal: bool = False) -> str:
+    """Why a count is not tested for chance against a benchmark of 0 (for the page).
+
+    >>> not_tested_text()[:60]
+    'Not tested for chance: a benchmark of 0 expects no events at'
+    """
+    which = ("the seasonal benchmark of 0 (none in these months in the years the seasonal pattern is learnt from)"
+             if seasonal else "a benchmark of 0")
+    return (f"Not tested for chance: {which} expects no events at all, so chance cannot be weighed; "
+            "the mark only compares the count with 0")
 
 
 def poisson_tail(actual: int, mean: float) -> float:
@@ -277,6 +292,7 @@ def add_chance_columns(outcomes: pd.DataFrame) -> pd.DataFrame:
 
     Needs ``actual``, ``benchmark_exact``, ``prior_year`` and ``three_year_total`` (and, when
     ``decided_by`` is ``seasonal``, ``benchmark_seasonal_exact``: the benchmark the mark is read against).
+    Against a benchmark of 0 there is no test: ``p_vs_benchmark`` is NaN and ``verdict`` is ``NOT_TESTED``.
     """
     out = outcomes.copy()
     p_bench, p_prior, p_avg, verdicts = [], [], [], []
@@ -287,9 +303,13 @@ def add_chance_columns(outcomes: pd.DataFrame) -> pd.DataFrame:
         actual = int(r["actual"])
         # the chance is read against the benchmark that decides the mark (seasonal when it does)
         expected = r["benchmark_seasonal_exact"] if r.get("decided_by") == "seasonal" else r["benchmark_exact"]
-        p = poisson_tail(actual, expected) if not math.isnan(expected) else math.nan
-        p_bench.append(p)
-        verdicts.append(verdict(actual, expected, p))
+        if not math.isnan(expected) and expected == 0:  # no chance to weigh (see NOT_TESTED)
+            p_bench.append(math.nan)
+            verdicts.append(NOT_TESTED)
+        else:
+            p = poisson_tail(actual, expected) if not math.isnan(expected) else math.nan
+            p_bench.append(p)
+            verdicts.append(verdict(actual, expected, p))
         p_prior.append(compare_rates(actual, int(r["prior_year"])) if not math.isnan(r["prior_year"]) else math.nan)
         total = r.get("three_year_total", math.nan)
         p_avg.append(compare_rates(actual, int(total), 3) if not math.isnan(total) else math.nan)

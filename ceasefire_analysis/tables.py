@@ -27,7 +27,7 @@ from .privacy import hidden_text, suppresses_small_counts, visible_note, visible
 from .reader import running_header_html
 from .review import PeriodReview, provenance
 from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, NOT_RECORDED, WINDOW_AS_OF, WINDOW_PERIOD, WINDOW_YTD
-from .statistics import VERDICT_ALPHA, shortfall_chance, stand_out_counts
+from .statistics import NOT_TESTED, VERDICT_ALPHA, not_tested_text, shortfall_chance, stand_out_counts
 
 REPORT_CSS = """
 <style>
@@ -264,6 +264,8 @@ def chance_text(r: pd.Series) -> str:
         return "No benchmark"
     p = r["p_vs_benchmark"]
     seasonal = r.get("decided_by") == "seasonal"
+    if r["verdict"] == NOT_TESTED:
+        return not_tested_text(seasonal)
     expected = r["benchmark_seasonal_exact"] if seasonal else r["benchmark_exact"]
     direction = "this high or higher" if r["actual"] >= expected else "this low or lower"
     which = "seasonal benchmark" if seasonal else "benchmark"
@@ -594,6 +596,8 @@ def headline_html(review: PeriodReview) -> str:
             mark = Cell("hidden" if hidden else "—")
         if r["status"] == INCOMPLETE or hidden:
             chance = "—"
+        elif r.get("verdict") == NOT_TESTED:
+            chance = not_tested_text(seasonal)
         elif isinstance(r.get("verdict"), str) and r["verdict"]:
             chance = f"{r['verdict'].capitalize()} ({format_chance(r['p_vs_benchmark'])})"
         elif r["status"] == DOES_NOT_MEET and r["unit"] == "percent" and not is_missing(r.get("numerator")):

@@ -218,3 +218,56 @@ def test_stand_out_counts_by_hand_with_the_deciding_benchmark():
     assert math.isnan(third["low"]) and math.isnan(third["low_change"])
     assert table.loc[1, "benchmark"] == 7 and table.loc[1, "status"] == "incomplete"  # the flat one decides
     assert sps.poisson.sf(5, 2.0) == pytest.approx(1 - math.exp(-2) * (7 + 4 / 15))  # the hand sum above
+
+
+# --------------------------------------------------------------------------- a benchmark of 0 (F15)
+
+def test_a_benchmark_of_zero_is_not_tested_for_chance_but_the_mark_still_compares():
+    from ceasefire_analysis.statistics import NOT_TESTED, add_chance_columns
+
+    rows = pd.DataFrame({"actual": [1.0, 0.0, 1.0, 1.0], "benchmark_exact": [0.0, 0.0, 3.0, 0.5],
+                         "decided_by": ["flat", "flat", "seasonal", "flat"],
+                         "benchmark_seasonal_exact": [math.nan, math.nan, 0.0, math.nan],
+                         "prior_year": [0.0, 0.0, 2.0, 1.0], "three_year_total": [math.nan] * 4})
+    out = add_chance_columns(rows)
+    # rate 0: no chance can be weighed, whatever the count (before: 'under 1%', 'higher than expected')
+    assert list(out["verdict"][:3]) == [NOT_TESTED] * 3
+    assert out["p_vs_benchmark"][:3].isna().all()
+    # rate 0.5, one event: P(X >= 1) = 1 - exp(-0.5) = 0.3935, by hand
+    assert out["p_vs_benchmark"][3] == pytest.approx(1 - math.exp(-0.5))
+    assert out["verdict"][3] == "within normal variation"
+    # the E-test against the year before is unchanged (1 vs 0 is a comparison of two counts, not of a rate 0)
+    assert not math.isnan(out["p_vs_prior_year"][0])
+
+
+def test_one_homicide_against_a_derived_benchmark_of_zero_reads_not_tested_on_the_pages(make_city):
+    from ceasefire_analysis.indicators import lookup
+    from ceasefire_analysis.review import open_review
+    from ceasefire_analysis.tables import headline_html, outcome_worksheet_html
+
+    incidents = ([{"incident_id": f"N-{y}-{m}", "occurred_on": f"{y}-{m:02d}-10",
+                   "incident_type": "nonfatal_injury_shooting"} for y in (2014, 2015, 2016) for m in range(1, 13)]
+                 + [{"incident_id": "N-first", "occurred_on": "2014-01-01", "incident_type": "nonfatal_injury_shooting"}]
+                 + [{"incident_id": "H-1", "occurred_on": "2014-10-03", "incident_type": "homicide"},
+                    {"incident_id": "H-2", "occurred_on": "2014-12-03", "incident_type": "homicide"},
+                    {"incident_id": "H-3", "occurred_on": "2017-02-10", "incident_type": "homicide"},
+                    {"incident_id": "N-last", "occurred_on": "2017-03-31", "incident_type": "nonfatal_injury_shooting"}])
+    folder = make_city(incidents=incidents)
+    review = open_review(None, city="Smallville", period_start="2017-02", period_end="2017-03", data_dir=str(folder))
+    table = review.indicators
+    # 2016 had no homicide: the derived 2017 benchmark is 0, prorated 0; one homicide does not meet it
+    assert lookup(table, "homicides", "period", "benchmark") == 0
+    assert lookup(table, "homicides", "period", "status") == "does_not_meet"
+    assert lookup(table, "homicides", "period", "verdict") == "not tested"
+    assert math.isnan(lookup(table, "homicides", "period", "p_vs_benchmark"))
+    for page in (headline_html(review), outcome_worksheet_html(review).data):
+        assert "Not tested for chance: a benchmark of 0 expects no events at all" in page
+        assert "Higher than expected" not in page
+    # seasonal: the prior years' homicides fell in Oct and Dec, so Feb-Mar's seasonal share is 0
+    review = open_review(None, city="Smallville", period_start="2017-02", period_end="2017-03", data_dir=str(folder),
+                         annual_benchmarks={"homicides": {2017: 3}}, seasonal_benchmarks=True, seasonal_years=3)
+    table = review.indicators
+    assert lookup(table, "homicides", "period", "decided_by") == "seasonal"
+    assert lookup(table, "homicides", "period", "benchmark_seasonal") == 0
+    assert lookup(table, "homicides", "period", "verdict") == "not tested"
+    assert "the seasonal benchmark of 0" in headline_html(review)
