@@ -102,8 +102,8 @@ def scorecard(periods: list[PeriodFolder]) -> pd.DataFrame:
     """Each benchmarked indicator's review-period actual, benchmark and status at every review, oldest first.
 
     Columns: ``review`` (the period's label), ``folder``, ``worksheet``, ``indicator``,
-    ``label``, ``unit``, ``actual``, ``benchmark``, ``status``. Values hidden for a public
-    audience stay hidden (NaN).
+    ``label``, ``unit``, ``actual``, ``benchmark``, ``status``. ``benchmark`` is the one that decided the
+    mark (the seasonal one when ``decided_by`` says so). Values hidden for a public audience stay hidden (NaN).
     """
     frames = []
     for period in reversed(periods):
@@ -111,6 +111,9 @@ def scorecard(periods: list[PeriodFolder]) -> pd.DataFrame:
         rows = table[(table["window"] == WINDOW_PERIOD) & table["benchmark"].notna()]
         rows = rows[rows["worksheet"].isin(["outcomes", "activities"])]
         frame = rows[["worksheet", "indicator", "label", "unit", "actual", "benchmark", "status"]].copy()
+        if "benchmark_seasonal" in rows:  # the benchmark beside a mark is the one that decided it
+            seasonal = rows.get("decided_by", pd.Series("", index=rows.index)).eq("seasonal")
+            frame["benchmark"] = rows["benchmark_seasonal"].where(seasonal, rows["benchmark"])
         frame.insert(0, "folder", period.folder)
         frame.insert(0, "review", period.label)
         frames.append(frame)

@@ -150,3 +150,21 @@ def test_pages_are_named_in_words_and_say_their_audience(tmp_path):
     front = (out / "index.html").read_text(encoding="utf-8")
     assert "meeting of 9 Mar 2017 (Oakland (demo data, synthetic); partner audience)" in front
     assert "2017-03-09 (" not in front
+
+
+def test_scorecard_prints_the_seasonal_benchmark_that_decided_the_mark(tmp_path):
+    """F17: with seasonal benchmarks the scorecard showed the even-months benchmark beside the seasonal mark."""
+    out = tmp_path / "reports"
+    params = _params(tmp_path, "seas", "2017-02", "2017-03")
+    params.write_text(re.sub(r"(?m)^seasonal_benchmarks:.*$", "seasonal_benchmarks: true",
+                             params.read_text(encoding="utf-8")), encoding="utf-8")
+    run_params_files([params], out, notebooks=())
+    csv = pd.read_csv(out / "2017-02_2017-03" / "indicators.csv")
+    row = csv[(csv["indicator"] == "nonfatal_injury_shootings") & (csv["window"] == "period")].iloc[0]
+    assert row["decided_by"] == "seasonal" and row["benchmark_seasonal"] != row["benchmark"]
+    card = scorecard(read_reports_folder(out).periods)
+    got = card[card["indicator"] == "nonfatal_injury_shootings"].iloc[0]
+    assert got["benchmark"] == row["benchmark_seasonal"] and got["status"] == row["status"]
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert f'{int(row["actual"])} (benchmark {int(row["benchmark_seasonal"])})' in page
+    assert f'{int(row["actual"])} (benchmark {int(row["benchmark"])})' not in page
