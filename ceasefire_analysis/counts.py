@@ -73,11 +73,15 @@ def window_is_covered(window: Window, coverage: Window | None) -> bool:
 
 
 def data_coverage(incidents: pd.DataFrame, through: Month | None) -> Window | None:
-    """Months the incident data covers: from its first incident's month to ``through`` (the last full month)."""
+    """Months the incident data covers: from its first whole month to ``through`` (the last full month).
+
+    The first whole month is the first incident's month when that incident is on the 1st, else the month
+    after: an extract that starts on 20 March does not hold 1-19 March.
+    """
     if incidents is None or incidents.empty or through is None:
         return None
     first = incidents["occurred_on"].min()
-    first_month = Month(first.year, first.month)
+    first_month = Month(first.year, first.month) if first.day == 1 else Month(first.year, first.month).shift(1)
     return Window(first_month, through) if first_month <= through else None
 
 

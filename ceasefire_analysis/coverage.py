@@ -65,8 +65,19 @@ def before_start_text(start: dt.date) -> str:
 
     >>> before_start_text(dt.date(2014, 1, 1))
     'the incident data start 1 Jan 2014; earlier months are not in the data'
+    >>> before_start_text(dt.date(2015, 3, 20))
+    'the incident data start 20 Mar 2015; earlier days are not in the data'
     """
-    return f"the incident data start {format_day(start)}; earlier months are not in the data"
+    return f"the incident data start {format_day(start)}; earlier {'months' if start.day == 1 else 'days'} are not in the data"
+
+
+def before_file_start_text(name: str, first: dt.date) -> str:
+    """The label of an activity count over a window that begins before its file's first month.
+
+    >>> before_file_start_text("meetings", dt.date(2016, 1, 5))
+    'meetings.csv starts 5 Jan 2016; earlier months are not in it'
+    """
+    return f"{name}.csv starts {format_day(first)}; earlier months are not in it"
 
 
 @dataclass(frozen=True)
@@ -81,10 +92,12 @@ class Coverage:
     through: dt.date | None
     source: str
     stale: tuple[tuple[str, dt.date], ...] = field(default_factory=tuple)
-    # the first day the data cover (the first day of the incidents' first month); None: not limited
+    # the first day the data cover (the first incident's date); None: not limited
     start: dt.date | None = None
     # files with a record on or after ``through``: they reach it, whatever :func:`data_as_of` later leaves out
     reaching: tuple[str, ...] = ()
+    # per input file, the date of its first record: an activity window before that file's first month is not covered
+    firsts: tuple[tuple[str, dt.date], ...] = field(default_factory=tuple)
 
     def covers(self, window_end: dt.date) -> bool:
         """True when the data run through ``window_end`` (a window ending then is complete)."""
@@ -161,13 +174,15 @@ def data_coverage_of(tables: dict[str, pd.DataFrame | None], data_through: dt.da
     stale = tuple((name, d.iloc[-1].date()) for name, d in dates.items()
                   if d.iloc[-1].date() <= through and is_stale(d, through))
     reaching = tuple(name for name, d in dates.items() if d.iloc[-1].date() >= through)
-    return Coverage(through, source, stale, reaching=reaching)
+    return Coverage(through, source, stale, reaching=reaching,
+                    firsts=tuple((name, d.iloc[0].date()) for name, d in dates.items()))
 
 
 def incident_coverage(coverage: Coverage, incidents: pd.DataFrame | None) -> Coverage:
     """The coverage of the indicators counted from the incidents file, judged by that file alone.
 
-    It starts on the first day of the month of the first incident. It ends on the last
+    It starts on the first incident's date: an extract that starts mid-month (a portal's rolling "last N
+    years" export) does not hold the days before it, so a window that begins earlier is not covered. It ends on the last
     incident's date when ``data_through`` is not given: another file running to the end of the
     month says nothing about the incidents. When ``data_through`` is given it ends there, unless
     the incidents file is stale by then (see :func:`is_stale`): then it ends on the last incident's
@@ -176,8 +191,7 @@ def incident_coverage(coverage: Coverage, incidents: pd.DataFrame | None) -> Cov
     dates = record_dates({"incidents": incidents}).get("incidents")
     if dates is None or coverage.through is None:
         return Coverage(None, "no incident records", coverage.stale)
-    first, last = dates.iloc[0].date(), dates.iloc[-1].date()
-    start = first.replace(day=1)
+    start, last = dates.iloc[0].date(), dates.iloc[-1].date()
     reaches = last >= coverage.through or "incidents" in coverage.reaching
     if coverage.source == "params" and (reaches or not is_stale(dates, coverage.through)):
         return Coverage(coverage.through, coverage.source, coverage.stale, start, coverage.reaching)

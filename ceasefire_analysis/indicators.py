@@ -24,7 +24,7 @@ from .counts import (count_in_window, data_coverage, in_window, median_days_to_c
                      monthly_counts, monthly_incident_counts, on_time_rate, rows_in_window, window_is_covered,
                      window_total)
 from .formatting import format_share, is_missing
-from .coverage import Coverage, data_coverage_of, incident_coverage, so_far_text
+from .coverage import Coverage, before_file_start_text, data_coverage_of, incident_coverage, so_far_text
 from .loading import CityData
 from .params import ReviewParams
 from .periods import Month, Window, exact, round_half_up
@@ -668,7 +668,9 @@ def mark_incomplete(table: pd.DataFrame, coverage: Coverage, incidents: Coverage
     A window is not covered when it ends after ``coverage.through``. Rows counted from incidents
     (worksheets ``outcomes`` and ``focus``) are also judged by ``incidents``, the incidents file's own coverage: a window that ends after it, or starts
     before the month of the first incident, is not covered either. A windowed activity counted
-    from a file that ``coverage`` lists as stale is covered only to that file's last record.
+    from a file that ``coverage`` lists as stale is covered only to that file's last record, and from the
+    month of that file's first record (``coverage.firsts``): a city that began recording meetings in 2016 has
+    no count of 0 meetings in 2014.
     ``coverage_note`` says which end is missing. The count so far stays in ``actual``; the benchmark stays as context.
     """
     out = table.copy()
@@ -697,6 +699,14 @@ def mark_incomplete(table: pd.DataFrame, coverage: Coverage, incidents: Coverage
             if source in stale and ends[i] > pd.Timestamp(stale[source]):
                 open_rows[i] = True
                 note[i] = f"{so_far_text(stale[source])} in {source}.csv, an old extract"
+    # an activity window that starts before the month of its file's first record has nothing to count there
+    firsts = dict(coverage.firsts)
+    if firsts and "worksheet" in out:
+        for i in out.index[out["worksheet"].eq("activities") & out["window"].ne(WINDOW_AS_OF)]:
+            source = activity_source(out.at[i, "indicator"])
+            if source in firsts and starts[i] < pd.Timestamp(firsts[source].replace(day=1)):
+                open_rows[i] = True
+                note[i] = before_file_start_text(source, firsts[source])
     # a row that says its data are not recorded at all keeps saying so
     open_rows &= out["status"].fillna("").isin(["", MEETS, DOES_NOT_MEET])
     out.loc[open_rows, "status"] = INCOMPLETE

@@ -196,7 +196,7 @@ def require_period_within_data(coverage: Coverage, params: ReviewParams) -> None
 def require_period_within_incidents(coverage: Coverage, data: CityData, params: ReviewParams) -> None:
     """Refuse a period the data cannot speak to at all.
 
-    A period that ends before the month of the first incident would get marks for counts of
+    A period that ends before the first incident would get marks for counts of
     zero that are only the absence of data: refused, naming the incident data's first day. So
     would a period that starts after the last record of every file when ``data_through`` is set
     later still: refused, naming that record's date. (A period that starts after the last
@@ -208,7 +208,7 @@ def require_period_within_incidents(coverage: Coverage, data: CityData, params: 
     if incidents.start is not None and period.end < incidents.start:
         raise InputError([Problem(place, None, None,
                                   f"the review period {period.label()} ends before the incident data start "
-                                  f"({format_day(incidents.start)}, the month of the first incident)",
+                                  f"({format_day(incidents.start)}, the first incident)",
                                   "a review period inside the incident data, or an extract that goes back further")])
     latest = data_coverage_of(data.tables).through if coverage.source == "params" else None
     if latest is not None and period.start > latest:

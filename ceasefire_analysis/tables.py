@@ -164,7 +164,9 @@ def _reference_cell(value, windows: list, p_value, review: PeriodReview, actual,
     if is_missing(value):
         months = review.incident_coverage.last_full_month if review.coverage else None
         first = review.data.date_range()[0]
-        reason = f"the incident data start {first:%b %Y}" if first is not None else "no incident data"
+        # a mid-month start names its day: "the incident data start Mar 2015" would read as all of March
+        reason = ("no incident data" if first is None else f"the incident data start {first:%b %Y}" if first.day == 1
+                  else f"the incident data start {format_day(pd.Timestamp(first).date())}")
         if months is not None and windows[-1].last > months:
             reason = "the data do not cover those months"
         return Cell(f"n/a: {reason} ({span})")

@@ -57,15 +57,16 @@ def _params(folder, start="2017-02", end="2017-03", **extra):
 # --------------------------------------------------------------------------- before the incident data start
 
 def test_a_period_wholly_before_the_incident_data_is_refused_naming_their_first_date(make_city):
-    folder = _city(make_city)  # communications and meetings from 2013, incidents from January 2014
-    with pytest.raises(InputError, match=r"May–Jun 2013 ends before the incident data start \(1 Jan 2014"):
+    folder = _city(make_city)  # communications and meetings from 2013, incidents from 5 January 2014
+    with pytest.raises(InputError, match=r"May–Jun 2013 ends before the incident data start \(5 Jan 2014"):
         open_review(None, **_params(folder, "2013-05", "2013-06"))
 
 
 def test_a_window_partly_before_the_incident_data_gets_no_mark_and_says_why(make_city):
     from ceasefire_analysis.tables import headline_html, outcome_worksheet_html
 
-    folder = _city(make_city, incidents_to="2014-03-31")
+    # incidents from 1 January 2014 (days 1, 15 and 31 of each month)
+    folder = _city(make_city, incidents_from="2014-01-01", incidents_to="2014-03-31", incident_days=(1, 15, 31))
     review = open_review(None, **_params(folder, "2013-12", "2014-01", data_through="2014-03-31"))
     table = review.indicators
     # Dec 2013 - Jan 2014: Dec 2013 is before the first incident month, so the 3 homicides are not the window's
@@ -83,13 +84,20 @@ def test_a_window_partly_before_the_incident_data_gets_no_mark_and_says_why(make
     assert "the incident data start 1 Jan 2014" in headline_html(review)
 
 
-def test_incident_coverage_starts_on_the_first_day_of_the_first_incident_month():
+def test_incident_coverage_starts_on_the_first_incidents_date():
+    # F25: an extract that starts on 20 Jan (a rolling export) does not hold 1-19 Jan
     incidents = pd.DataFrame({"occurred_on": pd.to_datetime(["2014-01-20", "2014-03-02"])})
     coverage = incident_coverage(Coverage(dt.date(2014, 3, 31), "latest record (meetings)"), incidents)
-    assert coverage.start == dt.date(2014, 1, 1) and coverage.through == dt.date(2014, 3, 2)
-    assert coverage.covers_window(dt.date(2014, 1, 1), dt.date(2014, 2, 28))
+    assert coverage.start == dt.date(2014, 1, 20) and coverage.through == dt.date(2014, 3, 2)
+    assert coverage.covers_window(dt.date(2014, 2, 1), dt.date(2014, 2, 28))
+    assert not coverage.covers_window(dt.date(2014, 1, 1), dt.date(2014, 2, 28))
     assert not coverage.covers_window(dt.date(2013, 12, 1), dt.date(2014, 1, 31))
     assert not coverage.covers_window(dt.date(2014, 3, 1), dt.date(2014, 3, 31))
+    assert coverage.gap_text(dt.date(2014, 1, 1)) == "the incident data start 20 Jan 2014; earlier days are not in the data"
+    # an extract whose first incident is on the 1st covers that whole month
+    first_day = incident_coverage(Coverage(dt.date(2014, 3, 31), "params"),
+                                  pd.DataFrame({"occurred_on": pd.to_datetime(["2014-01-01", "2014-03-30"])}))
+    assert first_day.covers_window(dt.date(2014, 1, 1), dt.date(2014, 2, 28))
 
 
 # --------------------------------------------------------------------------- after the incident data end
@@ -174,3 +182,55 @@ def test_history_of_a_year_without_incident_rows_says_so_instead_of_failing(make
     report = history_report(review)  # was: KeyError: 'year'
     assert "Chart not shown" in report.homicides_chart.data
     assert "the first incident is on 5 Jan 2014" in report.homicides_chart.data
+
+
+# --------------------------------------------------------------------------- extracts that start late (F25, F20)
+
+def test_an_extract_starting_mid_month_gives_no_year_earlier_count_for_the_missing_days(make_city):
+    """F25: a rolling export from 20 Mar 2015 does not hold 1-19 Mar 2015: Mar-Apr 2015 is not compared."""
+    days = [d for d in _days("2015-03-20", "2016-04-30", days=(3, 12, 20, 27)) if d >= "2015-03-20"]
+    incidents = [{"incident_id": f"C-{d}", "occurred_on": d, "incident_type": "homicide"} for d in days]
+    folder = make_city(incidents=incidents)
+    review = open_review(None, **_params(folder, "2016-03", "2016-04", data_through="2016-04-30"))
+    table = review.indicators
+    assert review.incident_coverage.start == dt.date(2015, 3, 20)
+    # Mar-Apr 2016 lies wholly inside the data: counted and marked (8 homicides against 40)
+    assert lookup(table, "homicides", "period") == 8
+    assert lookup(table, "homicides", "period", "status") == "meets"
+    # Mar-Apr 2015 starts before the data: no year-earlier count, no E-test (it held 1-19 Mar 2015 as 0 before)
+    assert math.isnan(lookup(table, "homicides", "period", "prior_year"))
+    assert math.isnan(lookup(table, "homicides", "period", "p_vs_prior_year"))
+    # nor is 2015 a whole year to derive a 2016 benchmark from, or to learn a season from
+    assert math.isnan(lookup(table, "homicides", "ytd", "prior_year"))
+    from ceasefire_analysis.tables import outcome_worksheet_html
+
+    assert "n/a: the incident data start 20 Mar 2015 (Mar–Apr 2015)" in outcome_worksheet_html(review).data
+    # a window of the review itself that starts before the data is incomplete, naming the day
+    early = open_review(None, **_params(folder, "2015-03", "2015-04", data_through="2016-04-30")).indicators
+    assert lookup(early, "homicides", "period", "status") == "incomplete"
+    assert lookup(early, "homicides", "period", "coverage_note") == \
+        "the incident data start 20 Mar 2015; earlier days are not in the data"
+
+
+def test_activity_windows_before_their_files_first_month_get_no_mark(make_city):
+    """F20: meetings recorded from 5 Jan 2016 say nothing about 2014; a count of 0 there is not a ✘."""
+    folder = _city(make_city, incidents_from="2014-01-01", incident_days=(1, 15))
+    meetings = [{"meeting_id": f"M{i}", "scheduled_on": d, "kind": "coordination", "held": "yes",
+                 "opd_lead_present": "yes", "hsd_lead_present": "yes", "risk_focus": "yes"}
+                for i, d in enumerate(_days("2016-01-05", "2017-03-31", days=(5, 19)))]
+    from conftest import write_rows
+
+    write_rows(folder / "meetings.csv", meetings)
+    table = open_review(None, **_params(folder, "2014-01", "2014-02")).indicators
+    for indicator in ("coordination_meetings", "coordination_meetings_leads_present", "coordination_meetings_risk_focus"):
+        for window in ("ytd", "period"):
+            assert lookup(table, indicator, window, "status") == "incomplete"
+            assert lookup(table, indicator, window, "coverage_note") == \
+                "meetings.csv starts 5 Jan 2016; earlier months are not in it"
+    # the incidents and communications do cover 2014: their rows keep their marks
+    assert lookup(table, "homicides", "period", "status") in MARKS
+    assert lookup(table, "direct_communications", "period", "status") in MARKS
+    # the month of the first meeting counts: Jan-Feb 2016 is marked (4 held against 4)
+    table = open_review(None, **_params(folder, "2016-01", "2016-02")).indicators
+    assert lookup(table, "coordination_meetings", "period") == 4
+    assert lookup(table, "coordination_meetings", "period", "status") in MARKS

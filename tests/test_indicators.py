@@ -122,7 +122,8 @@ def _incident(day, kind="homicide", n=1):
 
 
 def test_outcome_worksheet_on_a_hand_made_city(make_city, city_params):
-    rows = (_incident("2014-01-05") + _incident("2014-02-05", n=2) + _incident("2015-03-31", n=3) +
+    # the first incident is on 1 Jan 2014: the data cover all of January (a later first day would not)
+    rows = (_incident("2014-01-01") + _incident("2014-02-05", n=2) + _incident("2015-03-31", n=3) +
             _incident("2016-02-29", n=2) + _incident("2016-12-31") + _incident("2017-01-01") +
             _incident("2017-02-01", n=4) + _incident("2017-03-31") + _incident("2017-04-01", n=9) +
             _incident("2014-06-01", "nonfatal_injury_shooting"))

@@ -96,7 +96,7 @@ def test_a_window_counted_so_far_is_compared_with_the_same_days_earlier(make_cit
     from ceasefire_analysis.indicators import build_indicators
     from ceasefire_analysis.loading import load_data_dir
 
-    days = ["2014-01-02", "2014-03-15", "2014-03-16", "2015-02-01", "2015-03-31", "2016-02-29", "2016-03-15",
+    days = ["2014-01-01", "2014-03-15", "2014-03-16", "2015-02-01", "2015-03-31", "2016-02-29", "2016-03-15",
             "2016-03-16", "2016-03-31", "2017-01-05", "2017-03-15"]
     rows = [{"incident_id": f"C-{i}", "occurred_on": d, "incident_type": "homicide"} for i, d in enumerate(days)]
     folder = make_city(incidents=rows)
