@@ -28,7 +28,7 @@ from . import schema
 from .config import CACHE_DIR, DEMO_MARKER, cache_root, sha256_of
 from .errors import InputError, Problem
 from .files import keep_out_of_git
-from .quality import reconcile_victims
+from .quality import drop_repeated_rows, reconcile_victims
 from .privacy import key_fingerprint, pseudonymise, refuse_identifiers_in_free_text, resolve_id_key
 from .schema import BOOL, CATEGORY, DATE, INT, PARTICIPANT, TEXT, Column, FileSpec
 
@@ -141,7 +141,9 @@ def reconciled_city_data(data_dir: Path, tables: dict[str, pd.DataFrame | None],
                          duplicates: dict[str, dict[str, int]]) -> CityData:
     """The loaded tables as a :class:`CityData`, after the one step that changes counts: a victim listed both
     as a homicide and as a non-fatal shooting is dropped from the non-fatal count (``quality.reconcile_victims``);
-    the rows dropped are kept in ``reconciled_victims`` for the quality warnings."""
+    the rows dropped are kept in ``reconciled_victims`` for the quality warnings. Exact repeats of a row in a
+    file keyed by a person are counted once (``quality.drop_repeated_rows``; ``duplicate_rows`` keeps how many)."""
+    tables = drop_repeated_rows(tables)
     incidents = tables.get("incidents")
     reconciled = None
     if incidents is not None:

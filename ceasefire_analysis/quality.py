@@ -36,6 +36,34 @@ def reconcile_victims(incidents: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFra
     return incidents[~twice].reset_index(drop=True), incidents.loc[twice, ["incident_id", "victim_id", "occurred_on"]]
 
 
+def counted_once(name: str) -> bool:
+    """True for an input file where a row repeated exactly cannot be two real records, so it is counted once.
+
+    Those are the files keyed by a person (an enrolment, a contact, an event of one person on one day):
+    the same person enrolled twice on the same day with the same referral is one enrolment exported
+    twice. Incidents are not: two victims of one incident can read the same. Enforcement actions have no
+    key and repeat legitimately; staffing, meetings and tasks refuse a repeated key outright.
+
+    >>> counted_once("case_management"), counted_once("incidents"), counted_once("enforcement_actions")
+    (True, False, False)
+    """
+    spec = schema.SPECS_BY_NAME.get(name)
+    return (spec is not None and name != schema.INCIDENTS.name
+            and any(c.kind == schema.PARTICIPANT for c in spec.columns))
+
+
+def drop_repeated_rows(tables: dict[str, pd.DataFrame | None]) -> dict[str, pd.DataFrame | None]:
+    """The tables with exact repeats of a row removed from the files :func:`counted_once` names.
+
+    >>> cm = pd.DataFrame({"participant_id": ["a", "a", "b"], "enrolled_on": ["2017-02-01"] * 3})
+    >>> len(drop_repeated_rows({"case_management": cm})["case_management"])
+    2
+    """
+    return {name: (table.drop_duplicates(keep="first").reset_index(drop=True)
+                   if table is not None and counted_once(name) else table)
+            for name, table in tables.items()}
+
+
 def empty_months(incidents: pd.DataFrame, last_day: dt.date) -> list[str]:
     """Months from the first incident to ``last_day``'s month with no incident of any kind."""
     if incidents.empty:
@@ -92,6 +120,10 @@ def duplicate_row_warnings(duplicate_rows: dict[str, dict[str, int]]) -> list[st
                             "would make the counts too high. Check the file: sorted by date and case number (as "
                             "ceasefire import writes it), victims of one incident sit together, and copies that "
                             "stay apart are the ones to remove.")
+        elif counted_once(name) and counts.get("identical", 0):
+            warnings.append(f"The {label} file has {counts['identical']} rows that repeat an earlier row exactly "
+                            "(every column the same): a repeat cannot be a second record of the same person, so "
+                            "each was counted once. An extract exported twice may hide other problems: check the file.")
         elif name != schema.INCIDENTS.name and counts.get("identical", 0):
             warnings.append(f"The {label} file has {counts['identical']} rows that repeat an earlier row exactly "
                             "(every column the same): if the extract was exported twice the counts are too high. "

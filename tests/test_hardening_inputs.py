@@ -349,3 +349,38 @@ def test_xlsx_rows_are_the_sheets_own_rows_after_a_blank_row(make_city):
                          columns=["incident_id", "occurred_on", "incident_type"])
     sheet.to_excel(folder / "incidents.xlsx", index=False)
     assert [(p.row, p.column) for p in validate_data_dir(folder)] == [(4, "occurred_on")]
+
+
+def test_case_management_rows_exported_twice_are_counted_once_and_the_page_says_so(make_city, tmp_path):
+    """F22: six enrolments appended again at the end counted 12 -> 18 and flipped the mark; now counted once."""
+    from ceasefire_analysis.indicators import lookup
+    from ceasefire_analysis.review import open_review
+
+    enrolments = [{"participant_id": f"PFN-{i}", "enrolled_on": f"2017-02-{i + 1:02d}", "exited_on": "",
+                   "referral_source": "call_in", "opd_highest_risk": "no"} for i in range(6)]
+    # the file starts in 2016 (a window before a file's first month is not counted)
+    enrolments.insert(0, {"participant_id": "PFN-9", "enrolled_on": "2016-01-04", "exited_on": "2016-06-30",
+                          "referral_source": "outreach", "opd_highest_risk": "no"})
+    contacts = [{"participant_id": f"PFN-{i}", "occurred_on": "2017-02-03", "kind": "call_in", "highest_risk": "yes"}
+                for i in range(3)]
+    once = make_city("once", case_management=enrolments, communications=contacts)
+    twice = make_city("twice", case_management=enrolments + enrolments, communications=contacts + contacts)
+    values = {"city": "Twice", "period_start": "2017-01", "period_end": "2017-02", "data_through": "2017-02-28",
+              "annual_benchmarks": {"case_management_new": {2017: 40}}}
+    clean = open_review(None, data_dir=str(once), **values)
+    doubled = open_review(None, data_dir=str(twice), **values)
+    # by hand: 6 enrolments in Jan-Feb 2017 against 40 / 12 * 2 = 6.67 -> 7: does not meet, in both folders
+    for review in (clean, doubled):
+        assert lookup(review.indicators, "case_management_new", "period") == 6
+        assert lookup(review.indicators, "case_management_new", "period", "status") == "does_not_meet"
+        assert lookup(review.indicators, "case_management_active", "as_of") == 6
+        assert lookup(review.indicators, "direct_communications", "period") == 3
+    assert doubled.data.duplicate_rows["case_management"]["identical"] == 7  # still reported, in the manifest too
+    [warning] = [w for w in doubled.warnings if w.startswith("The case management file")]
+    assert "7 rows that repeat an earlier row exactly" in warning and "each was counted once" in warning
+    assert "counts are too high" not in warning
+    # incidents keep their rule: two identical rows are two victims of one incident
+    victims = [{"incident_id": "H1", "occurred_on": "2017-02-01", "incident_type": "homicide"}] * 2 + [
+        {"incident_id": "H2", "occurred_on": "2017-02-27", "incident_type": "homicide"}]
+    review = open_review(None, data_dir=str(make_city("victims", incidents=victims)), **values)
+    assert lookup(review.indicators, "homicides", "period") == 3
