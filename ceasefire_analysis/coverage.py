@@ -283,6 +283,18 @@ def later_records_warning(later: dict[str, LaterRecords], through: dt.date, file
             "later, set data_through to that day.")
 
 
+def followed_to(coverage: Coverage | None, name: str, day: dt.date) -> dt.date:
+    """The day a report built from file ``name`` can be read as of, up to ``day``: that file's last record when
+    ``coverage`` lists it as stale (an old extract says nothing about what happened after it), else ``day``.
+
+    >>> old = Coverage(dt.date(2017, 3, 31), "params", (("participant_events", dt.date(2015, 12, 21)),))
+    >>> followed_to(old, "participant_events", dt.date(2017, 3, 31)), followed_to(old, "meetings", dt.date(2017, 3, 31))
+    (datetime.date(2015, 12, 21), datetime.date(2017, 3, 31))
+    """
+    stale = dict(coverage.stale) if coverage is not None else {}
+    return min(day, stale[name]) if name in stale else day
+
+
 def window_covered(window: Window, coverage: Coverage) -> bool:
     """True when the data run through the window's last day."""
     return coverage.covers(window.end)

@@ -27,7 +27,8 @@ from . import schema
 from .charts import (
     BENCHMARK_COLOUR, CURRENT_COLOUR, PRIOR_COLOUR, Chart, label_axes, mark_synthetic, new_figure, new_panels,
 )
-from .formatting import format_count, format_share
+from .coverage import followed_to
+from .formatting import format_count, format_day, format_share
 from .privacy import (
     COMPLEMENTARY, Relation, followed_text, hidden_text, protect_cumulative_events, shown_count, suppress_cells,
     suppresses_small_counts,
@@ -181,7 +182,7 @@ def breakdown_hidden(breakdown: pd.DataFrame, review: PeriodReview) -> dict[str,
     if not suppresses(review):
         return {}
     values, relations = breakdown_cells(breakdown)
-    cohort = first_contacts(review.data.communications, review.params.review.end)
+    cohort = first_contacts(review.data.communications, status_day(review))
     years = cohort["first_on"].dt.year.value_counts().sort_index()
     for year, n in years.items():
         values[f"entry/{year}"] = int(n)
@@ -310,8 +311,25 @@ def _pct(x: float) -> str:
     return format_share(x)
 
 
+def status_day(review: PeriodReview) -> dt.date:
+    """The day the call-in outcomes are read as of: the period's end, or the last record of participant_events.csv
+    when that file is an old extract (follow-up past its last record would count events nobody recorded as none)."""
+    return followed_to(review.coverage, "participant_events", review.params.review.end)
+
+
+def stale_events_html(review: PeriodReview) -> str:
+    """The warning a page built from an old participant_events.csv carries ('' when the file is current)."""
+    day = status_day(review)
+    if day >= review.params.review.end:
+        return ""
+    return (f'<div class="cf-banner">participant_events.csv: its last record is {format_day(day)}, well before the '
+            f"end of the review period ({format_day(review.params.review.end)}); it may be an old extract. Status and "
+            f"follow-up are shown as of {format_day(day)} (the latest event recorded): people reached later, and "
+            "anything that happened later, are not in this report.</div>")
+
+
 def breakdown_for_review(review: PeriodReview) -> tuple[pd.DataFrame, pd.DataFrame]:
-    as_of = review.params.review.end
+    as_of = status_day(review)
     cohort = first_contacts(review.data.communications, as_of)
     return cohort, outcome_breakdown(cohort, review.data.participant_events, as_of)
 
@@ -377,9 +395,9 @@ def curve_points_hidden(review: PeriodReview, cohort: pd.DataFrame, breakdown: p
     for kind in (schema.CALL_IN, schema.CUSTOM_NOTIFICATION):
         if kind not in full:  # not printed, but it adds up with the other kind to everyone
             full[kind] = fit_curves(cohort[cohort["first_kind"] == kind], review.data.participant_events,
-                                    review.params.review.end)
+                                    status_day(review))
     if "all" not in full:
-        full["all"] = fit_curves(cohort, review.data.participant_events, review.params.review.end)
+        full["all"] = fit_curves(cohort, review.data.participant_events, status_day(review))
     events, sizes, unprinted, hidden_sizes = {}, {}, set(), set()
     for who, cohort_fits in full.items():
         size_cell = "comparison" if who == "comparison" else (f"entry/{who[1:]}" if who.startswith("y") else
@@ -413,7 +431,7 @@ def outcomes_csv(review: PeriodReview) -> str | None:
     if suppresses(review):
         display = breakdown_display(breakdown, review)
         shown = breakdown.assign(people=display["people"], share=breakdown["share"].where(display["share"] != "hidden"))
-    header = f"# {WARNING_TEXT}\n# Period {review.params.period_id}, as of {review.params.review.end}.\n"
+    header = f"# {WARNING_TEXT}\n# Period {review.params.period_id}, as of {status_day(review)}.\n"
     return header + shown.to_csv(index=False, float_format="%.6g", lineterminator="\n")
 
 
@@ -448,7 +466,7 @@ def _breakdown_chart(breakdown: pd.DataFrame, review: PeriodReview) -> Chart:
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel("Share of people in the group (%)")
-    ax.set_title(f"Status as of {review.params.review.end:%d %B %Y} of everyone reached so far (one category "
+    ax.set_title(f"Status as of {status_day(review):%d %B %Y} of everyone reached so far (one category "
                  "each)")
     # below the chart, in space the layout keeps for it, in two columns: three ran past the right edge
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize=8, frameon=False)
@@ -570,7 +588,7 @@ def _milestone_html(table: pd.DataFrame, review: PeriodReview, caption: str,
 def callin_outcomes_report(review: PeriodReview) -> OutcomesReport:
     """Build everything the call-in outcomes notebook shows."""
     params = review.params
-    as_of = params.review.end
+    as_of = status_day(review)
     intro = [REPORT_CSS, '<div class="cf-report"><h1>Outcomes after call-ins and custom notifications</h1>',
              f"<p><strong>{html.escape(params.city)}</strong>: people reached by direct communication up to "
              f"{as_of:%d %B %Y}, and what happened to them afterwards.</p>",
@@ -590,7 +608,7 @@ def callin_outcomes_report(review: PeriodReview) -> OutcomesReport:
                      "docs/data_dictionary.md.</p></div>")
         empty = HTML("")
         return OutcomesReport(HTML("".join(intro)), empty, empty, empty, empty, empty, empty)
-    intro.append("</div>")
+    intro.append(stale_events_html(review) + "</div>")
     cohort, breakdown = breakdown_for_review(review)
     shown = breakdown_display(breakdown, review)
     rows = [[GROUP_LABELS[r["group"]], OUTCOME_LABELS[r["outcome"]], r["people"], r["share"]]

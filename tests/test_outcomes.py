@@ -141,3 +141,43 @@ def test_public_status_chart_keeps_its_legend_inside_and_the_hidden_block_apart(
     hidden, nothing = patches["Hidden small numbers (together)"], patches[OUTCOME_LABELS["no_action"]]
     assert (hidden.get_facecolor(), hidden.get_hatch()) != (nothing.get_facecolor(), nothing.get_hatch())
     assert hidden.get_hatch() and not nothing.get_hatch()  # lines, not a second shade of grey
+
+
+def test_an_old_participant_events_extract_reads_the_outcomes_as_of_its_last_record(make_city):
+    """F21: events cut at 21 Dec 2015 while the other files run to 31 Mar 2017: the call-in page said
+    'Status on 31 Mar 2017' and followed everyone to then with no event."""
+    from ceasefire_analysis.outcomes import breakdown_for_review, callin_outcomes_report, outcomes_csv, status_day
+    from ceasefire_analysis.review import open_review
+
+    contacts = ([{"participant_id": f"PFN-{i}", "occurred_on": "2015-01-10", "kind": "call_in", "highest_risk": "yes"}
+                 for i in range(10)]
+                + [{"participant_id": "PFN-late", "occurred_on": "2016-06-01", "kind": "call_in", "highest_risk": "no"},
+                   {"participant_id": "PFN-0", "occurred_on": "2017-03-31", "kind": "call_in", "highest_risk": "yes"}])
+    # an arrest a month for people 1-9, from Feb to Dec 2015 (the file's rhythm: monthly), then nothing
+    events = [{"participant_id": f"PFN-{1 + m % 9}", "occurred_on": f"2015-{m:02d}-21", "event": "arrest_violent_or_gun"}
+              for m in range(2, 13)]
+    incidents = [{"incident_id": "C-1", "occurred_on": "2015-01-01", "incident_type": "homicide"},
+                 {"incident_id": "C-2", "occurred_on": "2017-03-31", "incident_type": "homicide"}]
+    folder = make_city(communications=contacts, participant_events=events, incidents=incidents)
+    review = open_review(None, city="Oldtown", period_start="2017-02", period_end="2017-03", data_dir=str(folder))
+    assert dict(review.coverage.stale).get("participant_events") == dt.date(2015, 12, 21)
+    assert status_day(review) == dt.date(2015, 12, 21)
+    cohort, breakdown = breakdown_for_review(review)
+    # by hand: the ten people reached on 10 Jan 2015; PFN-late (June 2016) is after the events' end
+    assert sorted(cohort["participant_id"]) == sorted(review.data.communications.loc[
+        review.data.communications["occurred_on"] == "2015-01-10", "participant_id"])
+    # people 1-9 each had an arrest in 2015 after their call-in; person 0 none
+    everyone = breakdown[breakdown["group"] == "all"].set_index("outcome")["people"]
+    assert everyone["arrest_violent_or_gun"] == 9 and everyone.sum() == 10
+    report = callin_outcomes_report(review)
+    assert "participant_events.csv: its last record is 21 Dec 2015" in report.header.data
+    assert "Status on 21 Dec 2015" in report.breakdown_table.data
+    assert "31 Mar 2017" not in report.breakdown_table.data
+    assert "as of 2015-12-21" in outcomes_csv(review)
+    # a current events file changes nothing: the status is read at the period's end
+    events.append({"participant_id": "PFN-3", "occurred_on": "2017-03-20", "event": "arrest_violent_or_gun"})
+    current = open_review(None, city="Oldtown", period_start="2017-02", period_end="2017-03",
+                          data_dir=str(make_city("current", communications=contacts, participant_events=events,
+                                                 incidents=incidents)))
+    assert status_day(current) == dt.date(2017, 3, 31)
+    assert "its last record is" not in callin_outcomes_report(current).header.data
