@@ -39,6 +39,8 @@ SHARE_TARGET_DEFAULTS: dict[str, float] = {
 }
 AUDIENCES = ("internal", "partner", "public")
 MAX_PARAMS_BYTES = 1_000_000  # a params file is a page of settings; anything larger is a mistake or an attack
+# a period longer than a year overlaps its own year-earlier window: the E-test would compare a count with itself
+MAX_PERIOD_MONTHS = 12
 
 # Every key a params file may hold, with its default. ``None`` marks a required key.
 DEFAULTS: dict[str, Any] = {
@@ -307,6 +309,11 @@ def params_from_values(values: dict[str, Any], source: str = "", base: Path | No
 
     _require(isinstance(merged["city"], str), "city", "text", source)
     review = ReviewPeriod.from_months(merged["period_start"], merged["period_end"])
+    if review.period.n_months > MAX_PERIOD_MONTHS:
+        raise ParamsError(f"'period_end' ({review.period.last}){where} makes a review period of "
+                          f"{review.period.n_months} months from 'period_start' ({review.period.first}); a review "
+                          f"period is at most {MAX_PERIOD_MONTHS} months (a longer one overlaps its own year-earlier "
+                          "comparison)")
     _require(isinstance(merged["data_dir"], (str, os.PathLike)), "data_dir", "a folder path", source)
 
     benchmarks = merged["annual_benchmarks"] or {}

@@ -202,3 +202,16 @@ def test_a_history_dir_that_is_not_a_folder_names_the_key_and_the_path(tmp_path)
     with pytest.raises(ParamsError, match="'history_dir'.*is not a folder"):
         params_from_values({**BASE, "data_dir": str(tmp_path), "history_dir": str(tmp_path / "homicides.csv")})
     assert params_from_values({**BASE, "data_dir": str(tmp_path), "history_dir": str(tmp_path)}).history_dir == tmp_path
+
+
+def test_a_review_period_longer_than_twelve_months_is_refused_naming_the_keys():
+    """F24: 2015-11 to 2017-02 (a typo for 2016-11) overlapped its own year-earlier window."""
+    base = {"city": "X", "data_dir": str(DEMO_DATA_DIR)}
+    with pytest.raises(ParamsError) as err:
+        params_from_values({**base, "period_start": "2015-11", "period_end": "2017-02"}, source="p.yaml")
+    message = str(err.value)
+    assert "'period_end' (2017-02) in p.yaml makes a review period of 16 months" in message
+    assert "'period_start' (2015-11)" in message and "at most 12 months" in message
+    assert "\n" not in message
+    # twelve months, across a year boundary, is still a review period
+    assert params_from_values({**base, "period_start": "2016-04", "period_end": "2017-03"}).review.period.n_months == 12
