@@ -16,7 +16,7 @@ from .importing import homicide_scope_hint, import_export, load_map
 from .loading import contract_name_warnings, validate_data_dir
 from .newcity import new_city, next_commands
 from .reports import render_executed, run_params_files
-from .params import params_files_in
+from .params import files_not_read_in, params_files_in
 
 # Notebooks run in that many warm kernels at once: two where there are two cores. More than two
 # gains little on the machines this is run on, and each kernel holds its own copy of the libraries.
@@ -47,6 +47,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not params:
         print("give one or more params files or folders, or --demo for the bundled demo period", file=sys.stderr)
         return 2
+    for path in files_not_read_in(params):
+        print(f"note: {path} is not read (params files end in .yaml or .yml)", file=sys.stderr)
     results = run_params_files(params_files_in(params), Path(args.out), jobs=args.jobs)
     failures = [line for r in results for line in r.failures]
     for r in results:

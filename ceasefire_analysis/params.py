@@ -671,8 +671,15 @@ def parameters_in(namespace: dict[str, Any], keys: tuple[str, ...]) -> dict[str,
     return {key: namespace[key] for key in ("params_file", *keys) if key in namespace}
 
 
+PARAMS_SUFFIXES = (".yaml", ".yml")  # in any case: a file saved as P.YAML is a params file too
+
+
+def _is_params_file(path: Path) -> bool:
+    return path.suffix.lower() in PARAMS_SUFFIXES and path.is_file() and not path.name.startswith(".")
+
+
 def params_files_in(paths: list[str | os.PathLike]) -> list[Path]:
-    """The params files named, with each folder replaced by its ``*.yaml`` / ``*.yml`` files in name order.
+    """The params files named, with each folder replaced by its ``*.yaml`` / ``*.yml`` files (any case) in name order.
 
     A scheduled job can then be pointed at one folder to which new periods are added.
     """
@@ -680,14 +687,20 @@ def params_files_in(paths: list[str | os.PathLike]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            inside = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
-                            and not p.name.startswith("."))
+            inside = sorted(p for p in path.iterdir() if _is_params_file(p))
             if not inside:
                 raise ParamsError(f"params folder {path} holds no .yaml params file")
             found += inside
         else:
             found.append(path)
     return found
+
+
+def files_not_read_in(paths: list[str | os.PathLike]) -> list[Path]:
+    """Files in the params folders named that a folder run does not read (not ``.yaml`` / ``.yml``), to say so:
+    a params file saved as ``2016-08.yaml.txt`` would otherwise miss its review without a word."""
+    return [p for raw in paths if Path(raw).is_dir() for p in sorted(Path(raw).iterdir())
+            if p.is_file() and not p.name.startswith(".") and not _is_params_file(p)]
 
 
 def load_params(path: str | os.PathLike) -> ReviewParams:

@@ -87,6 +87,7 @@ def test_run_takes_a_folder_of_params_files_and_prints_each_failure_whole(make_c
     summary = result.stderr.split("2 failures:", 1)[1]
     for name in ("2017-02_2017-03.yaml", "2017-04_2017-05.yaml"):  # both files of the folder were run
         assert name in summary
+    assert f"note: {params / 'README.txt'} is not read (params files end in .yaml or .yml)" in result.stderr
     # every line of each multi-line message, not only "2 problems in the input data:"
     assert summary.count("row 2, column 'occurred_on'") == 2 and summary.count("row 3, column 'incident_type'") == 2
 

@@ -215,3 +215,14 @@ def test_a_review_period_longer_than_twelve_months_is_refused_naming_the_keys():
     assert "\n" not in message
     # twelve months, across a year boundary, is still a review period
     assert params_from_values({**base, "period_start": "2016-04", "period_end": "2017-03"}).review.period.n_months == 12
+
+
+def test_a_params_folder_reads_yaml_in_any_case_and_names_the_files_it_does_not_read(tmp_path):
+    """F18: 2016-08_2016-09.YAML was skipped without a word."""
+    from ceasefire_analysis.params import files_not_read_in, params_files_in
+
+    for name in ("2016-10_2016-11.yml", "2016-08_2016-09.YAML", "notes.txt", "2016-12_2017-01.yaml.bak", ".hidden"):
+        (tmp_path / name).write_text("city: X\n")
+    assert [p.name for p in params_files_in([tmp_path])] == ["2016-08_2016-09.YAML", "2016-10_2016-11.yml"]
+    assert [p.name for p in files_not_read_in([tmp_path])] == ["2016-12_2017-01.yaml.bak", "notes.txt"]
+    assert files_not_read_in([tmp_path / "2016-10_2016-11.yml"]) == []  # a file named on its own is read as given
