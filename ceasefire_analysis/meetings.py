@@ -721,9 +721,11 @@ def _flagged_block(pack: MeetingPack, start: dt.date, end: dt.date, title: str) 
     groups = len(per_group) - (NO_GROUP in per_group.index)
     shown, tied_shown, cells = flagged_cells(people, tied, per_group, p)
     tied_text = f"{tied_shown} of them " if NO_GROUP in per_group.index else ""
+    # "fewer than 5 of them tied to 0 groups" contradicts itself: with no group recorded, say that instead
+    tie = (f", {tied_text}tied to {groups} {'group or conflict' if groups == 1 else 'groups or conflicts'}" if groups
+           else ", none of them with a group or conflict recorded" if people else "")
     text = _sentence(f"{shown} {'person was' if shown == '1' else 'people were'} flagged at shooting reviews as at "
-                     f"very high risk from {_span(start, end)}, {tied_text}tied to {groups} "
-                     f"{'group or conflict' if groups == 1 else 'groups or conflicts'}.")
+                     f"very high risk from {_span(start, end)}{tie}.")
     table = ""
     if len(per_group) and not p.public:
         table = html_table(["Group or conflict", "People flagged"], [[g, c] for g, c in zip(per_group.index, cells)],

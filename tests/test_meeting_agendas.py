@@ -374,3 +374,18 @@ def test_flagged_cells_hide_what_would_give_the_people_without_a_group_away(make
     assert tied == "some"  # 17 would give 20 - 17 = 3 away
     assert flagged_cells(20, 17, per_group, dataclasses.replace(partner, audience="internal")) == \
         ("20", "17", ["9", "8", "3"])
+
+
+def test_people_flagged_with_no_group_are_not_tied_to_0_groups(make_city):
+    """F16: a public pack said 'fewer than 5 of them tied to 0 groups or conflicts'."""
+    flags = [{"participant_id": f"PFN-{i}", "flagged_on": "2017-03-07", "group": ""} for i in range(3)]
+    meetings = [{"meeting_id": "M1", "scheduled_on": "2017-03-07", "kind": "shooting_review", "held": "yes",
+                 "opd_lead_present": "yes", "hsd_lead_present": "no", "risk_focus": "yes"}]
+    incidents = [{"incident_id": "C-1", "occurred_on": "2017-03-01", "incident_type": "homicide", "group": "Group CA",
+                  "reviewed_on": "2017-03-07"}]
+    folder = make_city(review_flags=flags, meetings=meetings, incidents=incidents)
+    for audience, count in (("internal", "3 people were"), ("public", "Fewer than 5 people were")):
+        sentence, _ = _flagged_section(all_shootings_html(_pack(folder, "shooting_review", audience, "2017-03-28")).data)
+        assert sentence.startswith(count), sentence
+        assert sentence.endswith("none of them with a group or conflict recorded.")
+        assert "0 group" not in sentence and "tied to" not in sentence
