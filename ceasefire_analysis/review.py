@@ -29,6 +29,7 @@ from .loading import CityData, load_data_dir, load_history
 from .params import (DEFAULTS, NOT_REPORTED, ReviewParams, demo_name_warning, display_path, notebook_params,
                      parameters_in, params_from_values, read_params_file)
 from .periods import Month
+from .schema import INCOMPLETE
 
 
 @dataclass
@@ -95,8 +96,14 @@ class PeriodReview:
         elif incidents is not None and incidents.start is not None and \
                 self.params.review.period.start < incidents.start:
             extra = f" (the incidents from {format_day(incidents.start)})"
+        # a file that ends early (stale) or starts late decides some rows: name it and its day, not only the data's end
+        notes = self.indicators.loc[self.indicators["status"] == INCOMPLETE, "coverage_note"].fillna("")
+        files = [f"{name}.csv ends {format_day(last)} (an old extract)" for name, last in self.coverage.stale
+                 if notes.str.contains(f"in {name}.csv", regex=False).any()]
+        files += sorted({n for n in notes if ".csv starts " in n})
         return (f"{self.params.period_id}: the data run through {format_day(self.coverage.through)}{extra}; "
-                "indicators over windows the data do not cover are marked incomplete (count so far, no mark)")
+                "indicators over windows the data do not cover are marked incomplete (count so far, no mark)"
+                + (f": {'; '.join(files)}" if files else ""))
 
     @property
     def is_demo(self) -> bool:

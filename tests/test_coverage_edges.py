@@ -234,3 +234,23 @@ def test_activity_windows_before_their_files_first_month_get_no_mark(make_city):
     table = open_review(None, **_params(folder, "2016-01", "2016-02")).indicators
     assert lookup(table, "coordination_meetings", "period") == 4
     assert lookup(table, "coordination_meetings", "period", "status") in MARKS
+
+
+def test_the_terminal_warning_names_the_file_that_ends_early_and_its_last_day(make_city):
+    """F23: communications.csv ended 10 Jan 2013 while the rest ran to 31 Mar 2017; the warning named only 31 Mar."""
+    folder = _city(make_city, communications_to="2016-06-28")
+    review = open_review(None, **_params(folder))
+    assert lookup(review.indicators, "direct_communications", "period", "status") == "incomplete"
+    warning = review.incomplete_warning()
+    assert "communications.csv ends 28 Jun 2016 (an old extract)" in warning
+    # and a file that starts after the period names its first day
+    folder = _city(make_city, incidents_from="2014-01-01", incident_days=(1, 15))
+    from conftest import write_rows
+
+    write_rows(folder / "meetings.csv", [{"meeting_id": f"M{i}", "scheduled_on": d, "kind": "coordination",
+                                          "held": "yes", "opd_lead_present": "yes", "hsd_lead_present": "yes",
+                                          "risk_focus": "yes"} for i, d in enumerate(_days("2016-01-05", "2017-03-31"))])
+    warning = open_review(None, **_params(folder, "2014-01", "2014-02")).incomplete_warning()
+    assert "marked incomplete (count so far, no mark): " in warning
+    assert "meetings.csv starts 5 Jan 2016; earlier months are not in it" in warning
+    assert "case_management.csv starts 11 Jan 2017" in warning  # the hand-made city's enrolments start in 2017
