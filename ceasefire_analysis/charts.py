@@ -381,6 +381,15 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart | HTML:
         baseline = (settings["baseline_start"], settings["baseline_end"])
     else:
         baseline = default_baseline(params.review.period.first, first_month)
+    if "baseline_start" in settings and (baseline[0] < first_month or baseline[1] >= last):
+        # the analyst named a baseline: say what is wrong with it and which months the data allow
+        allowed = (f"months from {first_month} to {last.shift(-1)}" if first_month < last
+                   else "no months: the data start in the review period's last month")
+        wrong = (f"starts before the data (incidents start in {first_month.label()})" if baseline[0] < first_month
+                 else f"does not end before the review period's last month ({last.label()})")
+        return _no_chart(f"{LABELS[indicator]}: no control limits: the baseline {baseline[0]} to {baseline[1]} "
+                         f"(control_chart: baseline_start / baseline_end in the params file) {wrong}. "
+                         f"Choose a baseline within {allowed}.")
     if baseline[1] < baseline[0] or baseline[0] < first_month or baseline[1] >= last:
         return _no_chart(f"{LABELS[indicator]}: control limits need a baseline of whole months of data before the "
                          f"review period (the data start in {first_month.label()}). Name one with "

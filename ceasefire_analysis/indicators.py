@@ -464,6 +464,22 @@ def outcome_seasonal_shares(monthly: pd.DataFrame, column: str, year: int, cover
     return seasonal_shares(monthly[column], years)
 
 
+def missing_seasonal_years_warning(data: CityData, params: ReviewParams, coverage: Coverage) -> str:
+    """The warning when ``seasonal_benchmarks`` is on but the incident data lack the ``seasonal_years`` whole years
+    before the review's year ('' otherwise): the even-months benchmark then decides, and the page must say why."""
+    if not params.seasonal_benchmarks:
+        return ""
+    year, n = params.review.period.last.year, params.seasonal_years
+    months = incident_months(data, coverage)
+    whole = [y for y in range(year - n, year) if window_is_covered(Window(Month(y, 1), Month(y, 12)), months)]
+    if len(whole) == n:
+        return ""
+    held = f"only {len(whole)} ({whole[0]}–{whole[-1]})" if whole else "none"
+    return (f"seasonal_benchmarks is on with seasonal_years: {n}, but the incident data hold {held} of the {n} whole "
+            f"years before {year} ({year - n}–{year - 1}): no seasonal pattern is learnt, and the even-months "
+            "benchmark decides the marks and the pace. Lower seasonal_years, or supply the earlier years.")
+
+
 def outcome_pace(data: CityData, params: ReviewParams, table: pd.DataFrame,
                  coverage: Coverage | None = None) -> pd.DataFrame:
     """The chance that each benchmarked outcome ends the review's year at or under its annual benchmark.

@@ -21,7 +21,8 @@ from .coverage import Coverage, data_as_of, data_coverage_of, incident_coverage,
 from .formatting import format_day
 from .handoff import SNAPSHOT_KEY, opened_from_snapshot
 from .focus import focus_worksheet
-from .indicators import LABELS, build_indicators, coverage_of, has_incomplete, mark_incomplete, staffing_snapshot_day
+from .indicators import (LABELS, build_indicators, coverage_of, has_incomplete, mark_incomplete,
+                         missing_seasonal_years_warning, staffing_snapshot_day)
 from .privacy import (protect_indicators, provenance_label, shows_participant_rows, suppresses_small_counts,
                       visible_note, visible_steps)
 from .quality import duplicate_row_warnings, quality_warnings
@@ -148,6 +149,8 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
     warnings += coverage.stale_warnings()
     if later_warning:
         warnings.append(later_warning)
+    seasonal = missing_seasonal_years_warning(data, params, coverage)
+    warnings += [seasonal] if seasonal else []
     incidents = incident_coverage(coverage, data.incidents)
     if coverage.source == "params" and incidents.through is not None and incidents.through < coverage.through:
         warnings.append(f"WARNING: data_through is {format_day(coverage.through)}, but the last incident record is "

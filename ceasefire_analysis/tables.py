@@ -328,7 +328,9 @@ def pace_html(review: PeriodReview) -> HTML:
              Cell(format_share(r["chance_of_meeting"]), "num")] for _, r in pace.iterrows()]
     if not rows:
         return HTML('<p class="cf-note">No annual benchmark for this year, so no chance of meeting one.</p>')
-    basis = "its seasonal pattern" if params.seasonal_benchmarks else "an even monthly pace"
+    # the seasonal pattern is claimed only when it decided (with too few years the even-months benchmark does)
+    seasonal = review.indicators.get("decided_by", pd.Series(dtype=object)).eq("seasonal").any()
+    basis = "its seasonal pattern" if seasonal else "an even monthly pace"
     caption = (f"On pace? Chance that {last.year} ends at or under its annual benchmark, if the rest of the year "
                f"runs at the benchmark's pace ({basis})")
     return HTML(html_table(["Indicator", f"So far ({window_label(params.review.ytd)})", f"{last.year} benchmark",

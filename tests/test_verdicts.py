@@ -288,3 +288,42 @@ def test_trend_charts_of_a_cut_extract_say_the_last_month_is_partial(make_city):
         legends = [*chart.figure.legends, *(ax.get_legend() for ax in chart.figure.axes if ax.get_legend())]
         legend = [t.get_text() for lg in legends for t in lg.get_texts()]
         assert any("so far, data through 15 Mar 2017" in t for t in legend), legend
+
+
+def test_a_hand_set_control_chart_baseline_outside_the_data_says_what_the_data_allow():
+    """F19: a baseline before the data (2010-2012) or after the period got 'Name one with control_chart: ...'."""
+    from ceasefire_analysis.charts import control_chart_figure
+    from ceasefire_analysis.config import DEMO_DATA_DIR
+
+    base = {"city": "Oakland (demo data, synthetic)", "data_dir": str(DEMO_DATA_DIR)}
+    before = open_review(None, period_start="2016-05", period_end="2016-06",
+                         control_chart={"baseline_start": "2010-01", "baseline_end": "2012-12"}, **base)
+    text = control_chart_figure(before, "homicides").data
+    assert "the baseline 2010-01 to 2012-12 (control_chart: baseline_start / baseline_end in the params file) " \
+           "starts before the data (incidents start in Jan 2014)" in text
+    assert "Choose a baseline within months from 2014-01 to 2016-05" in text and "Name one" not in text
+    after = open_review(None, period_start="2016-07", period_end="2016-08",
+                        control_chart={"baseline_start": "2016-09", "baseline_end": "2016-12"}, **base)
+    text = control_chart_figure(after, "homicides").data
+    assert "does not end before the review period&#x27;s last month (Aug 2016)" in text
+    assert "months from 2014-01 to 2016-07" in text
+
+
+def test_seasonal_years_the_data_do_not_hold_are_warned_and_the_pace_claims_no_seasonal_pattern():
+    """F19: seasonal_years: 10 on 2.5 years of data: cells said n/a, but the pace title claimed 'its seasonal pattern'."""
+    from ceasefire_analysis.config import DEMO_DATA_DIR
+    from ceasefire_analysis.tables import pace_html
+
+    review = open_review(None, city="Oakland (demo data, synthetic)", data_dir=str(DEMO_DATA_DIR),
+                         period_start="2016-07", period_end="2016-08", seasonal_benchmarks=True, seasonal_years=10)
+    assert not review.indicators["decided_by"].eq("seasonal").any()
+    assert any("seasonal_years: 10, but the incident data hold only 2 (2014–2015) of the 10 whole years before 2016"
+               in w for w in review.warnings)
+    page = pace_html(review).data
+    assert "its seasonal pattern" not in page and "an even monthly pace" in page
+    # with the years there, the seasonal pattern decides and the title says so; no warning
+    review = open_review(None, city="Oakland (demo data, synthetic)", data_dir=str(DEMO_DATA_DIR),
+                         period_start="2016-07", period_end="2016-08", seasonal_benchmarks=True, seasonal_years=2)
+    assert review.indicators["decided_by"].eq("seasonal").any()
+    assert not any("seasonal_years" in w for w in review.warnings)
+    assert "its seasonal pattern" in pace_html(review).data
