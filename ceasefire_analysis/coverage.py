@@ -98,6 +98,8 @@ class Coverage:
     reaching: tuple[str, ...] = ()
     # per input file, the date of its first record: an activity window before that file's first month is not covered
     firsts: tuple[tuple[str, dt.date], ...] = field(default_factory=tuple)
+    # ``data_from`` from the params file: the first day the incident extract covers, when the analyst knows it
+    data_from: dt.date | None = None
 
     def covers(self, window_end: dt.date) -> bool:
         """True when the data run through ``window_end`` (a window ending then is complete)."""
@@ -112,6 +114,14 @@ class Coverage:
         if self.start is not None and window_start < self.start:
             return before_start_text(self.start)
         return so_far_text(self.through) if self.through is not None else "no dated records"
+
+    @property
+    def first_full_month(self) -> Month | None:
+        """The first calendar month the data cover from its first day (the month after a mid-month start)."""
+        if self.start is None:
+            return None
+        month = Month(self.start.year, self.start.month)
+        return month if self.start.day == 1 else month.shift(1)
 
     @property
     def last_full_month(self) -> Month | None:
@@ -161,8 +171,10 @@ def is_stale(dates: pd.Series, through: dt.date) -> bool:
     return (pd.Timestamp(through) - dates.iloc[-1]).days > allowed
 
 
-def data_coverage_of(tables: dict[str, pd.DataFrame | None], data_through: dt.date | None = None) -> Coverage:
-    """The coverage of a data folder's tables, with ``data_through`` from the params file when given."""
+def data_coverage_of(tables: dict[str, pd.DataFrame | None], data_through: dt.date | None = None,
+                     data_from: dt.date | None = None) -> Coverage:
+    """The coverage of a data folder's tables, with ``data_through`` (and ``data_from``, the incident extract's first
+    day) from the params file when given."""
     dates = record_dates(tables)
     if data_through is not None:
         through, source = data_through, "params"
@@ -170,19 +182,20 @@ def data_coverage_of(tables: dict[str, pd.DataFrame | None], data_through: dt.da
         source, last = max(((name, d.iloc[-1]) for name, d in dates.items()), key=lambda item: item[1])
         through, source = last.date(), f"latest record ({source})"
     else:
-        return Coverage(None, "no dated records")
+        return Coverage(None, "no dated records", data_from=data_from)
     stale = tuple((name, d.iloc[-1].date()) for name, d in dates.items()
                   if d.iloc[-1].date() <= through and is_stale(d, through))
     reaching = tuple(name for name, d in dates.items() if d.iloc[-1].date() >= through)
     return Coverage(through, source, stale, reaching=reaching,
-                    firsts=tuple((name, d.iloc[0].date()) for name, d in dates.items()))
+                    firsts=tuple((name, d.iloc[0].date()) for name, d in dates.items()), data_from=data_from)
 
 
 def incident_coverage(coverage: Coverage, incidents: pd.DataFrame | None) -> Coverage:
     """The coverage of the indicators counted from the incidents file, judged by that file alone.
 
     It starts on the first incident's date: an extract that starts mid-month (a portal's rolling "last N
-    years" export) does not hold the days before it, so a window that begins earlier is not covered. It ends on the last
+    years" export) does not hold the days before it, so a window that begins earlier is not covered; ``data_from``
+    in the params file (the extract's first day, when the analyst knows it) replaces that date. It ends on the last
     incident's date when ``data_through`` is not given: another file running to the end of the
     month says nothing about the incidents. When ``data_through`` is given it ends there, unless
     the incidents file is stale by then (see :func:`is_stale`): then it ends on the last incident's
@@ -191,7 +204,7 @@ def incident_coverage(coverage: Coverage, incidents: pd.DataFrame | None) -> Cov
     dates = record_dates({"incidents": incidents}).get("incidents")
     if dates is None or coverage.through is None:
         return Coverage(None, "no incident records", coverage.stale)
-    start, last = dates.iloc[0].date(), dates.iloc[-1].date()
+    start, last = coverage.data_from or dates.iloc[0].date(), dates.iloc[-1].date()
     reaches = last >= coverage.through or "incidents" in coverage.reaching
     if coverage.source == "params" and (reaches or not is_stale(dates, coverage.through)):
         return Coverage(coverage.through, coverage.source, coverage.stale, start, coverage.reaching)

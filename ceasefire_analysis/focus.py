@@ -410,7 +410,7 @@ def safe_city_through(tables: dict[str, pd.DataFrame | None], params: ReviewPara
 
     An extract taken on 15 March is counted to 15 March, never to the month's end.
     """
-    through = data_coverage_of(tables, params.data_through).through
+    through = data_coverage_of(tables, params.data_through, params.data_from).through
     return params.review.end if through is None else min(params.review.end, through)
 
 

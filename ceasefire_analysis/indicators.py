@@ -70,12 +70,15 @@ for _group in schema.UNIT_GROUPS:
 
 def coverage_of(data: CityData, params: ReviewParams) -> Coverage:
     """How far a period's data reach (``data_through`` from the params file, else the latest record)."""
-    return data_coverage_of(data.tables, params.data_through)
+    return data_coverage_of(data.tables, params.data_through, params.data_from)
 
 
 def incident_months(data: CityData, coverage: Coverage) -> Window | None:
-    """The whole months the incident data cover, for prior-year and benchmark arithmetic."""
-    return data_coverage(data.incidents, incident_coverage(coverage, data.incidents).last_full_month)
+    """The whole months the incident data cover, for prior-year and benchmark arithmetic: from the first month they
+    cover from its 1st (:attr:`Coverage.first_full_month`) to the last they cover to its end."""
+    incidents = incident_coverage(coverage, data.incidents)
+    first, last = incidents.first_full_month, incidents.last_full_month
+    return Window(first, last) if first is not None and last is not None and first <= last else None
 
 
 def same_day_years_earlier(day: dt.date, years: int) -> dt.date:

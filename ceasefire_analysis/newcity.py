@@ -66,6 +66,7 @@ def params_text(city: str, start: Month, end: Month) -> str:
         "homicide_scope: all              # all (every cause) or firearm (e.g. NYPD's shooting murders only;",
         "                                 # `ceasefire import` says which one its map's export needs)",
         "# data_through: YYYY-MM-DD       # the day the extract was taken (default: the latest record)",
+        "# data_from: YYYY-MM-DD          # the first day the incident extract covers (default: the first incident's)",
         "# annual_benchmarks:             # per indicator, per year; without one, an outcome's is last year less",
         "#   homicides: {YYYY: N}         # benchmark_reduction",
         "#   nonfatal_injury_shootings: {YYYY: N}",

@@ -67,6 +67,7 @@ DEFAULTS: dict[str, Any] = {
     "vhr_population_estimate": None,
     "safe_city": {},
     "data_through": None,
+    "data_from": None,
     "homicide_scope": "all",
     "share_targets": {},
     "history_start": None,
@@ -74,7 +75,7 @@ DEFAULTS: dict[str, Any] = {
 COHORT_KINDS = ("any", "call_in", "custom_notification")
 # Keys whose default is None but which a params file may leave out.
 OPTIONAL_KEYS = ("case_management_capacity", "history_dir", "vhr_population_estimate", "previous_next_steps",
-                 "data_through", "history_start")
+                 "data_through", "data_from", "history_start")
 SAFE_CITY_KEYS = ("base_year", "years", "reduction", "base_count")
 # What became of the last review's next steps; "not reported" only when carried over unreported.
 NEXT_STEP_STATUSES = ("done", "in progress", "not started")
@@ -109,6 +110,7 @@ class ReviewParams:
     vhr_population_estimate: int | None = None
     safe_city: dict = field(default_factory=dict)
     data_through: dt.date | None = None
+    data_from: dt.date | None = None  # the first day the incident extract covers (default: the first incident's)
     homicide_scope: str = "all"
     share_targets: dict[str, float] = field(default_factory=lambda: dict(SHARE_TARGET_DEFAULTS))
     history_start: int | None = None
@@ -407,6 +409,10 @@ def params_from_values(values: dict[str, Any], source: str = "", base: Path | No
     _require(data_through is None or data_through <= dt.date.today(), "data_through",
              f"the day the extract was taken, not later than today ({dt.date.today().isoformat()}), got "
              f"{data_through}", source)
+    data_from = _date_or_none(merged["data_from"], "data_from", source)
+    _require(data_from is None or data_from <= review.end, "data_from",
+             f"the first day the incident extract covers, on or before the review period's end ({review.end}), got "
+             f"{data_from}", source)
 
     base = Path.cwd() if base is None else Path(base)
     data_dir = resolve_path(merged["data_dir"], base)
@@ -449,6 +455,7 @@ def params_from_values(values: dict[str, Any], source: str = "", base: Path | No
         vhr_population_estimate=vhr,
         safe_city=safe_city,
         data_through=data_through,
+        data_from=data_from,
         homicide_scope=merged["homicide_scope"],
         share_targets=share_targets,
         history_start=history_start,

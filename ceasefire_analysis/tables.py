@@ -163,7 +163,7 @@ def _reference_cell(value, windows: list, p_value, review: PeriodReview, actual,
         span = f"same days: {span}"
     if is_missing(value):
         months = review.incident_coverage.last_full_month if review.coverage else None
-        first = review.data.date_range()[0]
+        first = review.incident_coverage.start if review.coverage else review.data.date_range()[0]
         # a mid-month start names its day: "the incident data start Mar 2015" would read as all of March
         reason = ("no incident data" if first is None else f"the incident data start {first:%b %Y}" if first.day == 1
                   else f"the incident data start {format_day(pd.Timestamp(first).date())}")

@@ -254,3 +254,16 @@ def test_the_terminal_warning_names_the_file_that_ends_early_and_its_last_day(ma
     assert "marked incomplete (count so far, no mark): " in warning
     assert "meetings.csv starts 5 Jan 2016; earlier months are not in it" in warning
     assert "case_management.csv starts 11 Jan 2017" in warning  # the hand-made city's enrolments start in 2017
+
+
+def test_data_from_names_the_extracts_first_day_when_it_is_before_the_first_incident(make_city):
+    """F25's rule with data_from: a whole-year extract whose first shooting fell on 5 Jan still covers 1-4 Jan."""
+    folder = _city(make_city)  # incidents from 5 Jan 2014
+    params = _params(folder, "2015-02", "2015-03", data_through="2015-03-31")
+    assert math.isnan(lookup(open_review(None, **params).indicators, "homicides", "ytd", "prior_year"))
+    review = open_review(None, **params, data_from="2014-01-01")
+    assert review.incident_coverage.start == dt.date(2014, 1, 1)
+    # Jan-Mar 2014 by hand: days 5, 15 and 31 of January and March, 5 and 15 of February = 8
+    assert lookup(review.indicators, "homicides", "ytd", "prior_year") == 8
+    with pytest.raises(ParamsError, match="data_from"):
+        open_review(None, **_params(folder, "2015-02", "2015-03", data_from="2015-04-01"))

@@ -123,8 +123,9 @@ def test_a_homicide_only_city_shows_non_fatal_shootings_as_not_recorded(make_cit
     rows = [{"incident_id": f"C{i}", "occurred_on": f"2016-{i % 12 + 1:02d}-05", "incident_type": "homicide"}
             for i in range(30)] + [{"incident_id": "X", "occurred_on": "2017-02-10", "incident_type": "homicide"}]
     folder = make_city(incidents=rows, communications=None, case_management=None, staffing=None, meetings=None)
+    # the first homicide is on 5 Jan 2016; the extract covers all of 2016 (data_from), so 2017's benchmark derives
     review = open_review(None, city="T", period_start="2017-02", period_end="2017-03", data_dir=str(folder),
-                         data_through="2017-03-31")
+                         data_through="2017-03-31", data_from="2016-01-01")
     table = review.indicators
     nonfatal = table[table["indicator"] == "nonfatal_injury_shootings"]
     assert (nonfatal["status"] == "not_recorded").all() and nonfatal["actual"].isna().all()
