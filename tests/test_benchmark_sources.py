@@ -29,7 +29,8 @@ def seasonal_city(make_city, city_params):
     folder = make_city(incidents=rows)
 
     def review(**values) -> PeriodReview:
-        params = city_params(folder, annual_benchmarks={"homicides": {2017: 28}}, **values)
+        # the extract covers 2014 from 1 January (its first homicide is on the 10th): three whole years
+        params = city_params(folder, annual_benchmarks={"homicides": {2017: 28}}, data_from="2014-01-01", **values)
         return PeriodReview(params=params, data=load_data_dir(folder), params_label="test")
 
     return review
