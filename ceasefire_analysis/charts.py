@@ -178,7 +178,7 @@ def mark_synthetic(fig: Figure, is_demo: bool) -> None:
 def _so_far(review: PeriodReview) -> str:
     """A legend suffix when the incident data stop before the review period ends (the last month is partial)."""
     coverage = review.incident_coverage
-    if coverage is None or coverage.through is None or coverage.covers(review.params.review.end):
+    if coverage is None or coverage.through is None or coverage.covers(review.params.windows.end):
         return ""
     return f" ({so_far_text(coverage.through)})"
 
@@ -190,8 +190,8 @@ def partial_month(review: PeriodReview) -> tuple[Month, dt.date] | None:
     The charts are of incidents, so this is the incidents file's coverage.
     """
     coverage = review.incident_coverage
-    period = review.params.review.period
-    if coverage is None or coverage.through is None or coverage.covers(review.params.review.end):
+    period = review.params.windows.period
+    if coverage is None or coverage.through is None or coverage.covers(review.params.windows.end):
         return None
     month = Month(coverage.through.year, coverage.through.month)
     if not period.first <= month <= period.last or coverage.through == month.last_day:
@@ -229,7 +229,7 @@ def year_to_date_curves(review: PeriodReview, indicator: str) -> pd.DataFrame:
     as the worksheet sets a year-to-date benchmark: seasonal when seasonal benchmarks decide, else
     annual x month/12; NaN when none).
     """
-    last = review.params.review.period.last
+    last = review.params.windows.period.last
     year = last.year
     monthly = monthly_counts(review.data)
     column = OUTCOME_INDICATORS[indicator]
@@ -252,7 +252,7 @@ def year_to_date_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
     if OUTCOME_INDICATORS[indicator] not in recorded_incident_types(review.data):
         return _no_chart(f"{LABELS[indicator]} are not recorded for this city.")
     curves = year_to_date_curves(review, indicator)
-    year = review.params.review.period.last.year
+    year = review.params.windows.period.last.year
     label = LABELS[indicator]
     fig, ax = new_figure()
     prior_label = f"{year - 1}" if curves["prior"].notna().any() else f"{year - 1} (not in the data)"
@@ -297,7 +297,7 @@ def monthly_chart_months(review: PeriodReview, count: int = 12) -> list[Month]:
     >>> [m.label() for m in Window(Month(2016, 2), Month(2017, 1)).months][-2:]
     ['Dec 2016', 'Jan 2017']
     """
-    last = review.params.review.period.last
+    last = review.params.windows.period.last
     return Window(last.shift(1 - count), last).months
 
 
@@ -306,7 +306,7 @@ def monthly_counts_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
     highlighted, each beside the same month a year earlier; a partial month drawn as partial."""
     if OUTCOME_INDICATORS[indicator] not in recorded_incident_types(review.data):
         return _no_chart(f"{LABELS[indicator]} are not recorded for this city.")
-    period = review.params.review.period
+    period = review.params.windows.period
     monthly = monthly_counts(review.data)
     column = OUTCOME_INDICATORS[indicator]
     label = LABELS[indicator]
@@ -370,7 +370,7 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart | HTML:
     if OUTCOME_INDICATORS[indicator] not in recorded_incident_types(review.data):
         return _no_chart(f"{LABELS[indicator]} are not recorded for this city.")
     params = review.params
-    last = params.review.period.last
+    last = params.windows.period.last
     monthly = monthly_counts(review.data)
     column = OUTCOME_INDICATORS[indicator]
     settings = params.control_chart
@@ -380,7 +380,7 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart | HTML:
     if "baseline_start" in settings:
         baseline = (settings["baseline_start"], settings["baseline_end"])
     else:
-        baseline = default_baseline(params.review.period.first, first_month)
+        baseline = default_baseline(params.windows.period.first, first_month)
     if "baseline_start" in settings and (baseline[0] < first_month or baseline[1] >= last):
         # the analyst named a baseline: say what is wrong with it and which months the data allow
         allowed = (f"months from {first_month} to {last.shift(-1)}" if first_month < last

@@ -411,7 +411,7 @@ def safe_city_through(tables: dict[str, pd.DataFrame | None], params: ReviewPara
     An extract taken on 15 March is counted to 15 March, never to the month's end.
     """
     through = data_coverage_of(tables, params.data_through, params.data_from).through
-    return params.review.end if through is None else min(params.review.end, through)
+    return params.windows.end if through is None else min(params.windows.end, through)
 
 
 def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams) -> pd.DataFrame:
@@ -419,8 +419,8 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
 
     ``tables`` are a city's typed, pseudonymised tables (``CityData.tables``); absent ones are None.
     """
-    review = params.review
-    as_of = review.end
+    windows = params.windows
+    as_of = windows.end
     incidents = tables["incidents"]
     data_start = incidents["occurred_on"].min().date() if not incidents.empty else None
     comms, cm = tables.get("communications"), tables.get("case_management")
@@ -430,7 +430,7 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
 
     for indicator, kind in (("group_involved_homicides_pct", schema.HOMICIDE),
                             ("group_involved_nonfatal_injury_shootings_pct", schema.NONFATAL)):
-        for window_name, window in review.windows().items():
+        for window_name, window in windows.by_name().items():
             now = group_involved_share(incidents, kind, window.start, window.end)
             earlier = [window.shift_years(-k) for k in (1, 2, 3)]
             shares = [group_involved_share(incidents, kind, w.start, w.end) for w in earlier]
@@ -441,7 +441,7 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
             add(_make_focus_row("group", indicator, window_name, window, as_of, _pct(now), "percent",
                            prior_year=prior, three_year_average=pooled))
 
-    for window_name, window in review.windows().items():
+    for window_name, window in windows.by_name().items():
         for role, suffix in ROLE_SUFFIXES.items():
             if links is None:
                 known = {"people": None, "reached": None, "enrolled": None}
@@ -456,7 +456,7 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
                                None if part is None else share_pct(part, people), "percent",
                                _part=part, _of=people, _base=f"known_before_people{suffix}"))
 
-    for window_name, window in review.windows().items():
+    for window_name, window in windows.by_name().items():
         recorded = "group" in incidents
         groups = groups_reached(incidents, flags, comms, window.start, window.end) if recorded else \
             {"groups": None, "reached": None}
@@ -464,7 +464,7 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
         reached_pct = None if groups["reached"] is None else share_pct(groups["reached"], groups["groups"])
         add(_make_focus_row("groups", "groups_reached_pct", window_name, window, as_of, reached_pct, "percent"))
 
-    for window_name, window in review.windows().items():
+    for window_name, window in windows.by_name().items():
         recorded = comms is not None and group_involvement(incidents) is not None and \
             (links is not None or flags is not None)
         summary = response_summary(response_times(incidents, links, flags, comms, window.start, window.end)) \
@@ -481,7 +481,7 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
                    None if reached is None else share_pct(reached, params.vhr_population_estimate), "percent",
                    _part=reached))
 
-    ytd = review.ytd
+    ytd = windows.ytd
     path = flagged_path(flags, comms, cm, ytd.start, ytd.end) if flags is not None else {}
     cohort = path.get("people")
     add(_make_focus_row("flagged", "flagged_people", WINDOW_YTD, ytd, as_of, cohort, "people", _people=cohort))
@@ -508,7 +508,7 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
         row["label"] += f" ({r['year']}{', partial year' if r['partial'] else ''})"
         add(row)
     if table is None:
-        add(_make_focus_row("safe_city", "safe_city_shootings", WINDOW_YEAR, review.ytd, as_of, None, "count"))
+        add(_make_focus_row("safe_city", "safe_city_shootings", WINDOW_YEAR, windows.ytd, as_of, None, "count"))
 
     out = pd.DataFrame(rows)
     out = protect_people_counts(out, params.audience, params.small_count_threshold)

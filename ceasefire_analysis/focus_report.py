@@ -67,7 +67,7 @@ def _cell(table: pd.DataFrame, indicator: str, window: str, review: PeriodReview
     threshold = review.params.small_count_threshold
     text = _value_text(r, threshold)
     if indicator.startswith("group_involved_") and r["status"] != NOT_RECORDED:
-        window = review.params.review.windows()[r["window"]]
+        window = review.params.windows.by_name()[r["window"]]
         text += (f"\nsame months a year earlier ({window_label(window.shift_years(-1))}): "
                  f"{format_value(r['prior_year'], 'percent')}"
                  f"\n{windows_span_label([window.shift_years(-3), window.shift_years(-1)])} together: "
@@ -82,8 +82,8 @@ def focus_worksheet_html(review: PeriodReview) -> HTML:
     table = review.indicators
     table = table[table["worksheet"] == WORKSHEET]
     params = review.params
-    header = ["Indicator", f"YTD ({params.review.ytd.label()})", f"Period ({params.review.period.label()})",
-              f"At {params.review.end:%d %b %Y}"]
+    header = ["Indicator", f"YTD ({params.windows.ytd.label()})", f"Period ({params.windows.period.label()})",
+              f"At {params.windows.end:%d %b %Y}"]
     rows, classes = [], []
     for section, indicators in LAYOUT.items():
         rows.append([Cell(SECTIONS[section]), "", "", ""])
@@ -125,7 +125,7 @@ def safe_city_html(review: PeriodReview) -> HTML:
         return HTML(REPORT_CSS + title + f'<p class="cf-note">{html.escape(NOT_RECORDED_TEXT.capitalize())}: '
                     f"{html.escape(reason)}.</p></div>")
     s = review.params.safe_city
-    last = review.params.review.end
+    last = review.params.windows.end
     rows = []
     for _, r in table.iterrows():
         if r["counted_to"] is None:

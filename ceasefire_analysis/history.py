@@ -137,7 +137,7 @@ def series_in_span(series: dict[str, pd.DataFrame], first_year: int | None,
 def counted_through(review: PeriodReview) -> dt.date:
     """The last day the review's own year is counted to: the period's end, or the incident data's end when earlier
     (an extract taken on 14 June says nothing about 15-30 June)."""
-    end = review.params.review.end
+    end = review.params.windows.end
     coverage = getattr(review, "incident_coverage", None)
     through = coverage.through if coverage is not None else None
     return min(end, through) if through is not None else end
@@ -219,7 +219,7 @@ def homicides_chart(series: pd.DataFrame, review: PeriodReview, first_year: int 
         ax.axvline(break_year - 0.5, color="#777", linestyle=":", linewidth=1)
         ax.annotate("definition changes", (break_year - 0.5, ax.get_ylim()[1] * 0.05), rotation=90, fontsize=8,
                     color="#555", ha="right")
-    period = review.params.review
+    period = review.params.windows
     year = period.period.last.year
     # the worksheet's own year-to-date count (one number, counted once), not a second count of the raw rows;
     # it runs to the data's end when that is before the period's end, and the label says so
@@ -560,7 +560,7 @@ def history_report(review: PeriodReview) -> HistoryReport:
     """Build everything the history notebook shows for a period."""
     params = review.params
     folder = params.history_dir
-    end_year = params.review.period.last.year
+    end_year = params.windows.period.last.year
     loaded = review.history
     series = series_before(loaded, end_year)
     first_year = history_first_year(series, params.history_start)  # one span for every chart of the page
@@ -591,7 +591,7 @@ def history_report(review: PeriodReview) -> HistoryReport:
         # without published annual series the city's own incident file still holds years of history
         used_text = (f"Series used: annual counts from this city's incidents.csv ({scope}, and non-fatal injury "
                      "shootings), one victim a row; "
-                     f"the review's year ({params.review.period.last.year}) counts only to "
+                     f"the review's year ({params.windows.period.last.year}) counts only to "
                      f"{format_day(counted_through(review))} and is marked as partial."
                      + ("" if loaded else " No published annual series were supplied."))
         homicides = incident_history_chart(review)

@@ -195,7 +195,7 @@ def outcome_benchmarks(data: CityData, params: ReviewParams, indicator: str, yea
     annual = outcome_benchmarks_by_year(indicator, sorted(set(years)), monthly, coverage, params)
     shares = None
     if params.seasonal_benchmarks and indicator in BENCHMARKED_OUTCOMES:
-        shares = outcome_seasonal_shares(monthly, OUTCOME_INDICATORS[indicator], params.review.period.last.year,
+        shares = outcome_seasonal_shares(monthly, OUTCOME_INDICATORS[indicator], params.windows.period.last.year,
                                          coverage, params)
     return OutcomeBenchmarks(indicator, annual, shares)
 
@@ -395,7 +395,7 @@ def outcome_worksheet(data: CityData, params: ReviewParams, covered: Coverage | 
     ``benchmark`` is the window's benchmark rounded half up (what the seed prints);
     ``benchmark_exact`` keeps the unrounded value for statistics.
     """
-    review = params.review
+    windows = params.windows
     incidents = data.incidents
     monthly = monthly_counts(data)
     covered = covered or coverage_of(data, params)
@@ -405,11 +405,11 @@ def outcome_worksheet(data: CityData, params: ReviewParams, covered: Coverage | 
     recorded = recorded_incident_types(data)
     for indicator, column in OUTCOME_INDICATORS.items():
         if column not in recorded:  # a type a city never records (NYPD: non-injury shootings) is not a zero
-            rows.extend(_make_row("outcomes", "Shootings and homicides", indicator, window_name, window, review.end,
+            rows.extend(_make_row("outcomes", "Shootings and homicides", indicator, window_name, window, windows.end,
                              math.nan, "count", status=NOT_RECORDED)
-                        for window_name, window in review.windows().items())
+                        for window_name, window in windows.by_name().items())
             continue
-        for window_name, window in review.windows().items():
+        for window_name, window in windows.by_name().items():
             actual = window_total(monthly, column, window)
             earlier = [window.shift_years(-k) for k in (1, 2, 3)]
             so_far_to = partial_window_end(window, incidents_through)
@@ -441,7 +441,7 @@ def outcome_worksheet(data: CityData, params: ReviewParams, covered: Coverage | 
             seasonal_rounded = None if seasonal is None else round_half_up(exact(round(seasonal, 9)))
             # with seasonal benchmarks on, the seasonal one decides the mark; the flat one is context
             deciding = seasonal_rounded if seasonal is not None else benchmark
-            row = _make_row("outcomes", "Shootings and homicides", indicator, window_name, window, review.end, actual,
+            row = _make_row("outcomes", "Shootings and homicides", indicator, window_name, window, windows.end, actual,
                        "count", benchmark, outcome_status(actual, deciding), prior, average,
                        pct_over_benchmark(actual, deciding), cut_to_meet(actual, deciding))
             row["benchmark_exact"] = math.nan if exact_benchmark is None else float(exact_benchmark)
@@ -472,7 +472,7 @@ def missing_seasonal_years_warning(data: CityData, params: ReviewParams, coverag
     before the review's year ('' otherwise): the even-months benchmark then decides, and the page must say why."""
     if not params.seasonal_benchmarks:
         return ""
-    year, n = params.review.period.last.year, params.seasonal_years
+    year, n = params.windows.period.last.year, params.seasonal_years
     months = incident_months(data, coverage)
     whole = [y for y in range(year - n, year) if window_is_covered(Window(Month(y, 1), Month(y, 12)), months)]
     if len(whole) == n:
@@ -492,7 +492,7 @@ def outcome_pace(data: CityData, params: ReviewParams, table: pd.DataFrame,
     (:func:`statistics.pace_probability`). Outcomes with no annual benchmark for the year, or not recorded
     for the city, are left out. Columns: ``indicator``, ``ytd``, ``annual_benchmark``, ``chance_of_meeting``.
     """
-    last = params.review.period.last
+    last = params.windows.period.last
     rows = []
     for indicator in BENCHMARKED_OUTCOMES:
         benchmarks = outcome_benchmarks(data, params, indicator, [last.year], coverage)
@@ -508,8 +508,8 @@ def outcome_pace(data: CityData, params: ReviewParams, table: pd.DataFrame,
 
 def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
     """Worksheet 2: direct communication, case management, enforcement and partnership."""
-    review = params.review
-    as_of = review.end
+    windows = params.windows
+    as_of = windows.end
     rows: list[dict] = []
     add = rows.append
 
@@ -526,8 +526,8 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
         return missing_benchmark_note(annual, window) if annual else ""
 
     def not_recorded(section: str, indicators: list[tuple[str, str]], windowed: bool = True) -> None:
-        windows = review.windows().items() if windowed else [(WINDOW_AS_OF, None)]
-        for window_name, window in windows:
+        named = windows.by_name().items() if windowed else [(WINDOW_AS_OF, None)]
+        for window_name, window in named:
             for indicator, unit in indicators:
                 add(_make_row("activities", section, indicator, window_name, window, as_of, math.nan, unit,
                          status=NOT_RECORDED))
@@ -539,7 +539,7 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
                                ("custom_notifications", "people"),
                                ("direct_communications_highest_risk_pct", "percent")])
     else:
-        for window_name, window in review.windows().items():
+        for window_name, window in windows.by_name().items():
             people = distinct_people(comms, window)
             total = len(people)
             benchmark = prorated("direct_communications", window)
@@ -564,7 +564,7 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
         not_recorded(section, [("case_management_active", "people")]
                      + [(f"case_management_active_{s}", "people") for s in schema.REFERRAL_SOURCES], windowed=False)
     else:
-        for window_name, window in review.windows().items():
+        for window_name, window in windows.by_name().items():
             new = cm[in_window(cm["enrolled_on"], window.start, window.end)]
             benchmark = prorated("case_management_new", window, capacity)
             add(_make_row("activities", section, "case_management_new", window_name, window, as_of, len(new), "enrolments",
@@ -594,16 +594,16 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
             target = params.share_targets["staffing_pct"]
             # the figure is dated by its snapshot; one taken before the period gets no mark
             snapshot = staffing_snapshot_day(data.staffing, as_of, (group,)) or as_of
-            stale = snapshot < review.period.start
+            stale = snapshot < windows.period.start
             add(_make_row("activities", section, f"staffing_pct_{group}", WINDOW_AS_OF, None, snapshot, pct, "percent",
                      target, "" if stale else activity_status(pct, target),
                      numerator=int(staffing.loc[group, "filled"]), denominator=int(staffing.loc[group, "authorized"])))
-            rows[-1]["benchmark_note"] = stale_staffing_note(snapshot, review.period.start) if stale else ""
+            rows[-1]["benchmark_note"] = stale_staffing_note(snapshot, windows.period.start) if stale else ""
             add(_make_row("activities", section, f"staffing_units_{group}", WINDOW_AS_OF, None, snapshot,
                      int(staffing.loc[group, "units"]), "units"))
     actions = data.enforcement_actions
     if actions is not None:
-        for window_name, window in review.windows().items():
+        for window_name, window in windows.by_name().items():
             actions_in_window = actions[in_window(actions["occurred_on"], window.start, window.end)]
             for indicator, groups in (("enforcement_vhr_pct_area", ("area",)),
                                       ("enforcement_vhr_pct_specialised", schema.SPECIALISED_UNIT_GROUPS)):
@@ -621,7 +621,7 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
                                ("coordination_meetings_risk_focus", "meetings")])
     else:
         coordination = meetings[(meetings["kind"] == schema.COORDINATION) & meetings["held"].fillna(False)]
-        for window_name, window in review.windows().items():
+        for window_name, window in windows.by_name().items():
             held = coordination[in_window(coordination["scheduled_on"], window.start, window.end)]
             benchmark_value = exact(params.coordination_meetings_per_month) * window.n_months
             benchmark = round_half_up(benchmark_value)
@@ -634,7 +634,7 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
                      int(held["risk_focus"].fillna(False).sum()), "meetings"))
     if data.tasks is not None:
 
-        for window_name, window in review.windows().items():
+        for window_name, window in windows.by_name().items():
             due, on_time, rate = on_time_rate(data.tasks, window.start, window.end)
             add(_make_row("activities", section, "deliverables_on_time_pct", window_name, window, as_of,
                      100 * rate, "percent", numerator=on_time, denominator=due))

@@ -314,16 +314,16 @@ def _pct(x: float) -> str:
 def status_day(review: PeriodReview) -> dt.date:
     """The day the call-in outcomes are read as of: the period's end, or the last record of participant_events.csv
     when that file is an old extract (follow-up past its last record would count events nobody recorded as none)."""
-    return followed_to(review.coverage, "participant_events", review.params.review.end)
+    return followed_to(review.coverage, "participant_events", review.params.windows.end)
 
 
 def stale_events_html(review: PeriodReview) -> str:
     """The warning a page built from an old participant_events.csv carries ('' when the file is current)."""
     day = status_day(review)
-    if day >= review.params.review.end:
+    if day >= review.params.windows.end:
         return ""
     return (f'<div class="cf-banner">participant_events.csv: its last record is {format_day(day)}, well before the '
-            f"end of the review period ({format_day(review.params.review.end)}); it may be an old extract. Status and "
+            f"end of the review period ({format_day(review.params.windows.end)}); it may be an old extract. Status and "
             f"follow-up are shown as of {format_day(day)} (the latest event recorded): people reached later, and "
             "anything that happened later, are not in this report.</div>")
 

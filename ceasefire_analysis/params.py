@@ -19,7 +19,7 @@ import yaml
 
 from .config import HISTORY_DATA_DIR, PROJECT_ROOT, is_demo_dir, resolve_path
 from .errors import ParamsError
-from .periods import FIRST_YEAR, LAST_YEAR, Month, ReviewPeriod
+from .periods import FIRST_YEAR, LAST_YEAR, Month, ReviewWindows
 
 # Indicators that take an annual benchmark from the params file.
 BENCHMARKED_INDICATORS = (
@@ -89,7 +89,7 @@ class ReviewParams:
     """Validated parameters of one review period's run."""
 
     city: str
-    review: ReviewPeriod
+    windows: ReviewWindows  # the review period and its year to date
     data_dir: Path
     annual_benchmarks: dict[str, dict[int, float]] = field(default_factory=dict)
     case_management_capacity: int | None = None
@@ -118,7 +118,7 @@ class ReviewParams:
 
     @property
     def period_id(self) -> str:
-        return self.review.period_id
+        return self.windows.period_id
 
     @property
     def is_demo(self) -> bool:
@@ -310,10 +310,10 @@ def params_from_values(values: dict[str, Any], source: str = "", base: Path | No
             raise ParamsError(f"'{key}' is required{where}")
 
     _require(isinstance(merged["city"], str), "city", "text", source)
-    review = ReviewPeriod.from_months(merged["period_start"], merged["period_end"])
-    if review.period.n_months > MAX_PERIOD_MONTHS:
-        raise ParamsError(f"'period_end' ({review.period.last}){where} makes a review period of "
-                          f"{review.period.n_months} months from 'period_start' ({review.period.first}); a review "
+    windows = ReviewWindows.from_months(merged["period_start"], merged["period_end"])
+    if windows.period.n_months > MAX_PERIOD_MONTHS:
+        raise ParamsError(f"'period_end' ({windows.period.last}){where} makes a review period of "
+                          f"{windows.period.n_months} months from 'period_start' ({windows.period.first}); a review "
                           f"period is at most {MAX_PERIOD_MONTHS} months (a longer one overlaps its own year-earlier "
                           "comparison)")
     _require(isinstance(merged["data_dir"], (str, os.PathLike)), "data_dir", "a folder path", source)
@@ -401,7 +401,7 @@ def params_from_values(values: dict[str, Any], source: str = "", base: Path | No
     safe_city = _safe_city(merged["safe_city"] or {}, source)
     share_targets = _share_targets(merged["share_targets"] or {}, source)
     history_start = merged["history_start"]
-    last_year = review.period.last.year
+    last_year = windows.period.last.year
     _require(history_start is None or (_year(history_start) and history_start <= last_year), "history_start",
              f"a year between {FIRST_YEAR} and the review's year ({last_year}), e.g. 1969", source)
     data_through = _date_or_none(merged["data_through"], "data_through", source)
@@ -410,8 +410,8 @@ def params_from_values(values: dict[str, Any], source: str = "", base: Path | No
              f"the day the extract was taken, not later than today ({dt.date.today().isoformat()}), got "
              f"{data_through}", source)
     data_from = _date_or_none(merged["data_from"], "data_from", source)
-    _require(data_from is None or data_from <= review.end, "data_from",
-             f"the first day the incident extract covers, on or before the review period's end ({review.end}), got "
+    _require(data_from is None or data_from <= windows.end, "data_from",
+             f"the first day the incident extract covers, on or before the review period's end ({windows.end}), got "
              f"{data_from}", source)
 
     base = Path.cwd() if base is None else Path(base)
@@ -434,7 +434,7 @@ def params_from_values(values: dict[str, Any], source: str = "", base: Path | No
 
     return ReviewParams(
         city=merged["city"],
-        review=review,
+        windows=windows,
         data_dir=data_dir,
         annual_benchmarks=clean_benchmarks,
         case_management_capacity=capacity,
@@ -604,7 +604,7 @@ def params_record(params: Any) -> dict[str, Any]:
     without further change); months as ``YYYY-MM``, dates ISO, paths relative to the project.
     """
     def plain(value: Any) -> Any:
-        if isinstance(value, ReviewPeriod):
+        if isinstance(value, ReviewWindows):
             return {"period_start": str(value.period.first), "period_end": str(value.period.last)}
         if isinstance(value, Month):
             return str(value)
@@ -621,8 +621,8 @@ def params_record(params: Any) -> dict[str, Any]:
         return value
 
     record = plain(params)
-    if isinstance(record.get("review"), dict):  # period_start/period_end at the top, as in the params file
-        record = {**record.pop("review"), **record}
+    if isinstance(record.get("windows"), dict):  # period_start/period_end at the top, as in the params file
+        record = {**record.pop("windows"), **record}
     return record
 
 

@@ -100,10 +100,10 @@ class Window:
 
 
 @dataclass(frozen=True)
-class ReviewPeriod:
+class ReviewWindows:
     """A review period and its YTD window.
 
-    >>> p = ReviewPeriod.from_months("2016-12", "2017-01")
+    >>> p = ReviewWindows.from_months("2016-12", "2017-01")
     >>> p.period_id, str(p.ytd.first), str(p.ytd.last)
     ('2016-12_2017-01', '2017-01', '2017-01')
     """
@@ -111,7 +111,7 @@ class ReviewPeriod:
     period: Window
 
     @classmethod
-    def from_months(cls, start: object, end: object) -> "ReviewPeriod":
+    def from_months(cls, start: object, end: object) -> "ReviewWindows":
         first = Month.parse(start, "period_start")
         last = Month.parse(end, "period_end")
         if last < first:
@@ -130,7 +130,7 @@ class ReviewPeriod:
     def end(self) -> dt.date:
         return self.period.end
 
-    def windows(self) -> dict[str, Window]:
+    def by_name(self) -> dict[str, Window]:
         """The two windows every indicator is read over, by name."""
         return {WINDOW_YTD: self.ytd, WINDOW_PERIOD: self.period}
 

@@ -228,12 +228,12 @@ def failure_page(name: str, period_id: str, message: str) -> str:
 def index_page(review: PeriodReview, results: list[ReportResult]) -> str:
     params = review.params
     first, last = review.data.date_range()
-    parts = [f"<h1>{html.escape(params.city)}: review period {html.escape(params.review.period.label())}</h1>"]
+    parts = [f"<h1>{html.escape(params.city)}: review period {html.escape(params.windows.period.label())}</h1>"]
     if review.is_demo:
         parts.append(demo_banner_html(review))
     if first is not None:
         parts.append(f"<p>Incident data run from {format_long_day(first)} to {format_long_day(last)}. "
-                     f"Year to date: {html.escape(params.review.ytd.label())}.</p>")
+                     f"Year to date: {html.escape(params.windows.ytd.label())}.</p>")
     parts.append(quality_html(review).data)  # the audience and any data-quality warnings, as in the worksheet
     parts.append("<h2>Reports</h2><ul>")
     for r in results:

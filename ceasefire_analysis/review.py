@@ -95,7 +95,7 @@ class PeriodReview:
         if incidents is not None and incidents.through is not None and incidents.through < self.coverage.through:
             extra = f" (the incidents through {format_day(incidents.through)})"
         elif incidents is not None and incidents.start is not None and \
-                self.params.review.period.start < incidents.start:
+                self.params.windows.period.start < incidents.start:
             extra = f" (the incidents from {format_day(incidents.start)})"
         # a file that ends early (stale) or starts late decides some rows: name it and its day, not only the data's end
         notes = self.indicators.loc[self.indicators["status"] == INCOMPLETE, "coverage_note"].fillna("")
@@ -142,7 +142,7 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
         data, later = data_as_of(data, params.data_through)
         later_warning = later_records_warning(later, params.data_through,
                                               {i.name: Path(i.path).name for i in data.inputs})
-    last_day = min(params.review.end, coverage.through) if params.data_through is not None else params.review.end
+    last_day = min(params.windows.end, coverage.through) if params.data_through is not None else params.windows.end
     warnings = quality_warnings(data.incidents, data.reconciled_victims, last_day,
                                 show_case_numbers=shows_participant_rows(params.audience))
     warnings += duplicate_row_warnings(data.duplicate_rows)
@@ -157,9 +157,9 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
                         f"{format_day(incidents.through)}, longer before it than the incidents file's usual gaps "
                         "allow: it is likely an old extract. Shooting and homicide windows that end after "
                         f"{format_day(incidents.through)} are treated as not covered (incomplete, no mark).")
-    if not coverage.covers(params.review.end):
+    if not coverage.covers(params.windows.end):
         warnings.append(f"The data run through {format_day(coverage.through)}, before the end of the review period "
-                        f"({format_day(params.review.end)}): counts over windows that end later are counts so far, "
+                        f"({format_day(params.windows.end)}): counts over windows that end later are counts so far, "
                         "marked incomplete, with no meets / does-not-meet mark and no chance verdict.")
     warnings += stale_staffing_warnings(data, params)
     name_warning = demo_name_warning(params)
@@ -183,21 +183,21 @@ def stale_staffing_warnings(data: CityData, params: ReviewParams) -> list[str]:
     """One line when the latest staffing report was taken before the review period began (its figures get no mark)."""
     if data.staffing is None:
         return []
-    snapshot = staffing_snapshot_day(data.staffing, params.review.end)
-    if snapshot is None or snapshot >= params.review.period.start:
+    snapshot = staffing_snapshot_day(data.staffing, params.windows.end)
+    if snapshot is None or snapshot >= params.windows.period.start:
         return []
     return [f"Staffing figures come from a report dated {format_day(snapshot)}, before the review period began "
-            f"({format_day(params.review.period.start)}): they are shown as at that day, with no meets / "
+            f"({format_day(params.windows.period.start)}): they are shown as at that day, with no meets / "
             "does-not-meet mark."]
 
 
 def require_period_within_data(coverage: Coverage, params: ReviewParams) -> None:
     """A period that starts after the data's last day has nothing to review: refuse it, naming that day."""
-    start = params.review.period.start
+    start = params.windows.period.start
     if coverage.through is not None and start > coverage.through:
         where = "data_through in the params file" if coverage.source == "params" else "the latest record in the data"
         raise InputError([Problem(display_path(params.data_dir), None, None,
-                                  f"the review period {params.review.period.label()} starts after the data's last "
+                                  f"the review period {params.windows.period.label()} starts after the data's last "
                                   f"date, {format_day(coverage.through)} ({where})",
                                   "a review period that starts on or before the data's last date, or a newer "
                                   "extract")])
@@ -213,7 +213,7 @@ def require_period_within_incidents(coverage: Coverage, data: CityData, params: 
     incident while other files run on is not refused: its incident windows are incomplete.)
     """
     incidents = incident_coverage(coverage, data.incidents)
-    period = params.review.period
+    period = params.windows.period
     place = display_path(params.data_dir)
     if incidents.start is not None and period.end < incidents.start:
         raise InputError([Problem(place, None, None,
@@ -247,10 +247,10 @@ def review_from_notebook(namespace: dict[str, Any]) -> PeriodReview:
 
 def require_data_in_period(data: CityData, params: ReviewParams) -> None:
     """A period with no record of any kind is a wrong period or a wrong folder, not a quiet one."""
-    review = params.review
+    windows = params.windows
     columns = {"incidents": "occurred_on", "communications": "occurred_on", "case_management": "enrolled_on",
                "meetings": "scheduled_on"}
-    start, end = pd.Timestamp(min(review.period.start, review.ytd.start)), pd.Timestamp(review.end)
+    start, end = pd.Timestamp(min(windows.period.start, windows.ytd.start)), pd.Timestamp(windows.end)
     for name, column in columns.items():
         table = data.tables.get(name)
         if table is not None and ((table[column] >= start) & (table[column] <= end)).any():
@@ -258,7 +258,7 @@ def require_data_in_period(data: CityData, params: ReviewParams) -> None:
     first, last = data.date_range()
     span = f"the incident data run from {first} to {last}" if first else "there are no incidents"
     raise InputError([Problem(display_path(params.data_dir), None, None,
-                              f"no incident, communication, enrolment or meeting falls in {review.period.label()} "
+                              f"no incident, communication, enrolment or meeting falls in {windows.period.label()} "
                               f"or its year to date ({span})",
                               "a period inside the data, or the right data_dir")])
 
@@ -311,7 +311,7 @@ def previous_params_file(params: ReviewParams) -> tuple[Path, list[str]] | None:
     own = resolve_path(params.source) if params.source else None
     if own is None or not own.is_file():
         return None
-    wanted = params.review.period.first.shift(-1)
+    wanted = params.windows.period.first.shift(-1)
     for path in sorted(own.parent.glob("*.y*ml")):
         if path.resolve() == own.resolve():
             continue

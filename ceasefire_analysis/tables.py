@@ -129,7 +129,7 @@ def _find_row(table: pd.DataFrame, indicator: str, window: str) -> pd.Series | N
 
 def window_cells(review: PeriodReview) -> dict[str, str]:
     """What each window of the worksheets is called, by its months."""
-    period = review.params.review
+    period = review.params.windows
     return {WINDOW_YTD: f"Year to date\n{window_label(period.ytd)}", WINDOW_PERIOD: f"Review period\n{window_label(period.period)}"}
 
 
@@ -200,7 +200,7 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
     """Worksheet 1 laid out like the seed: benchmark, actual, status, prior year, 3-year average, notes."""
     table = review.indicators
     params = review.params
-    windows = params.review.windows()
+    windows = params.windows.by_name()
     labels = window_cells(review)
     seasonal = "benchmark_seasonal" in table.columns
     through = review.coverage.through if review.coverage else None
@@ -316,11 +316,11 @@ def how_to_read_html(review: PeriodReview) -> HTML:
 def pace_html(review: PeriodReview) -> HTML:
     """Probability that each outcome ends the year at or under its annual benchmark."""
     params = review.params
-    last = params.review.period.last
+    last = params.windows.period.last
     outcome_coverage = incident_coverage(review.coverage, review.data.incidents) if review.coverage else None
-    if outcome_coverage is not None and not outcome_coverage.covers_window(params.review.ytd.start,
-                                                                           params.review.ytd.end):
-        gap = outcome_coverage.gap_text(params.review.ytd.start) if outcome_coverage.through else "no incident data"
+    if outcome_coverage is not None and not outcome_coverage.covers_window(params.windows.ytd.start,
+                                                                           params.windows.ytd.end):
+        gap = outcome_coverage.gap_text(params.windows.ytd.start) if outcome_coverage.through else "no incident data"
         return HTML(f'<p class="cf-note">No pace is computed: the year to date is not complete '
                     f"({html.escape(gap)}).</p>")
     pace = outcome_pace(review.data, params, review.indicators, review.coverage)
@@ -333,7 +333,7 @@ def pace_html(review: PeriodReview) -> HTML:
     basis = "its seasonal pattern" if seasonal else "an even monthly pace"
     caption = (f"On pace? Chance that {last.year} ends at or under its annual benchmark, if the rest of the year "
                f"runs at the benchmark's pace ({basis})")
-    return HTML(html_table(["Indicator", f"So far ({window_label(params.review.ytd)})", f"{last.year} benchmark",
+    return HTML(html_table(["Indicator", f"So far ({window_label(params.windows.ytd)})", f"{last.year} benchmark",
                             "Chance of meeting it"], rows, caption))
 
 
@@ -424,9 +424,9 @@ def activity_worksheet_html(review: PeriodReview) -> HTML:
     params = review.params
     units = table.set_index("indicator")["actual"].to_dict()
     through = review.coverage.through if review.coverage else None
-    header = ["Indicator", f"Year to date ({window_label(params.review.ytd)})",
-              f"Review period ({window_label(params.review.period)})",
-              f"At {format_day(params.review.end)}", "Notes re trends"]
+    header = ["Indicator", f"Year to date ({window_label(params.windows.ytd)})",
+              f"Review period ({window_label(params.windows.period)})",
+              f"At {format_day(params.windows.end)}", "Notes re trends"]
     rows, classes = [], []
     for section, indicators in activity_layout():
         rows.append([Cell(section, ""), "", "", "", ""])
@@ -461,12 +461,12 @@ def demo_banner_html(review: PeriodReview) -> str:
     model of the layout.
 
     >>> from types import SimpleNamespace
-    >>> from ceasefire_analysis.periods import ReviewPeriod
-    >>> review = SimpleNamespace(params=SimpleNamespace(review=ReviewPeriod.from_months("2016-12", "2017-01")))
+    >>> from ceasefire_analysis.periods import ReviewWindows
+    >>> review = SimpleNamespace(params=SimpleNamespace(windows=ReviewWindows.from_months("2016-12", "2017-01")))
     >>> demo_banner_html(review).split(" are ")[0]
     '<div class="cf-banner">SYNTHETIC DEMO DATA: the numbers for Dec 2016–Jan 2017'
     """
-    period = window_label(review.params.review.period)
+    period = window_label(review.params.windows.period)
     return (f'<div class="cf-banner">SYNTHETIC DEMO DATA: the numbers for {html.escape(period)} are invented, laid '
             "out like the worksheets of Oakland's Ceasefire performance reviews in the seed deck (California "
             "Partnership for Safe Communities, June 2017). They describe no real person or event.</div>")
@@ -477,8 +477,8 @@ def report_header(review: PeriodReview, title: str, purpose: str) -> HTML:
     params = review.params
     first, last = review.data.date_range()
     parts = [REPORT_CSS, '<div class="cf-report">', f"<h1>{html.escape(title)}</h1>",
-             f"<p><strong>{html.escape(params.city)}</strong> — review period {html.escape(params.review.period.label())}"
-             f" (year to date: {html.escape(params.review.ytd.label())})</p>",
+             f"<p><strong>{html.escape(params.city)}</strong> — review period {html.escape(params.windows.period.label())}"
+             f" (year to date: {html.escape(params.windows.ytd.label())})</p>",
              f'<p class="cf-note">{html.escape(purpose)}</p>']
     if first is not None:
         parts.append(f'<p class="cf-note">Incident data run from {format_long_day(first)} to '
@@ -549,7 +549,7 @@ def previous_next_steps_html(review: PeriodReview) -> str:
 
 def period_identity(params) -> str:
     """A review period's page identity: 'Oakland — review period Feb–Mar 2017 — internal audience'."""
-    return page_identity(params.city, f"review period {params.review.period.label()}", params.audience)
+    return page_identity(params.city, f"review period {params.windows.period.label()}", params.audience)
 
 
 def provenance_html(review: PeriodReview) -> HTML:

@@ -100,7 +100,7 @@ def test_history_from_incidents_per_area_with_the_review_year_partial(make_city,
     folder = make_city(incidents=[{"incident_id": f"C{i}", "occurred_on": d, "incident_type": t, "area": a}
                                   for i, (d, t, a) in enumerate(cases)])
     review = SimpleNamespace(data=load_data_dir(folder, use_cache=False), params=city_params(folder))
-    counts = annual_incident_counts(review.data.incidents, review.params.review.end)
+    counts = annual_incident_counts(review.data.incidents, review.params.windows.end)
     assert counts.values.tolist() == [[2015, 1, 1, False], [2016, 1, 0, False], [2017, 1, 0, True]]
     chart = incident_history_chart(review)
     homicide_axes = chart.figure.axes[0]

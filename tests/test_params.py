@@ -214,7 +214,7 @@ def test_a_review_period_longer_than_twelve_months_is_refused_naming_the_keys():
     assert "'period_start' (2015-11)" in message and "at most 12 months" in message
     assert "\n" not in message
     # twelve months, across a year boundary, is still a review period
-    assert params_from_values({**base, "period_start": "2016-04", "period_end": "2017-03"}).review.period.n_months == 12
+    assert params_from_values({**base, "period_start": "2016-04", "period_end": "2017-03"}).windows.period.n_months == 12
 
 
 def test_a_params_folder_reads_yaml_in_any_case_and_names_the_files_it_does_not_read(tmp_path):

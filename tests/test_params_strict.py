@@ -63,7 +63,7 @@ def test_every_value_is_typed(values, key):
 def test_typed_values_that_are_valid_still_pass():
     # the first and last months allowed (a review period is at most 12 months)
     assert params_from_values({"city": "X", "period_start": "1969-01", "period_end": "1969-12",
-                               "data_dir": "d"}).review.period.n_months == 12
+                               "data_dir": "d"}).windows.period.n_months == 12
     p = params_from_values({"city": "X", "period_start": "2100-01", "period_end": "2100-12", "data_dir": "d",
                             "eras": [{"label": "M", "start": "2012-10", "end": 2014.5}, {"label": "C", "start": 2015}],
                             "history_facts": {"changes": [[2005, 2012]], "threshold": 90, "runs_before": 2012}})

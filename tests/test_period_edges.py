@@ -5,14 +5,14 @@ import datetime as dt
 import pytest
 
 from ceasefire_analysis.indicators import lookup
-from ceasefire_analysis.periods import ReviewPeriod
+from ceasefire_analysis.periods import ReviewWindows
 
 
 @pytest.fixture(scope="module")
 def year_boundary_review(demo_params, demo_data):
     from ceasefire_analysis.review import PeriodReview
 
-    params = dataclasses.replace(demo_params, review=ReviewPeriod.from_months("2016-12", "2017-01"))
+    params = dataclasses.replace(demo_params, windows=ReviewWindows.from_months("2016-12", "2017-01"))
     return PeriodReview(params=params, data=demo_data, params_label="demo Dec-Jan")
 
 

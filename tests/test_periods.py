@@ -4,7 +4,7 @@ from fractions import Fraction
 import pytest
 
 from ceasefire_analysis.errors import ParamsError
-from ceasefire_analysis.periods import Month, ReviewPeriod, Window, exact, round_half_up
+from ceasefire_analysis.periods import Month, ReviewWindows, Window, exact, round_half_up
 
 
 def test_month_parse_and_errors_name_the_key():
@@ -16,18 +16,18 @@ def test_month_parse_and_errors_name_the_key():
 
 def test_end_before_start_is_an_error():
     with pytest.raises(ParamsError, match="period_end.*before"):
-        ReviewPeriod.from_months("2017-03", "2017-02")
+        ReviewWindows.from_months("2017-03", "2017-02")
 
 
 def test_ytd_runs_from_january_of_the_last_months_year():
-    p = ReviewPeriod.from_months("2017-02", "2017-03")
+    p = ReviewWindows.from_months("2017-02", "2017-03")
     assert (p.ytd.start, p.ytd.end) == (dt.date(2017, 1, 1), dt.date(2017, 3, 31))
     assert (p.period.start, p.period.end) == (dt.date(2017, 2, 1), dt.date(2017, 3, 31))
     assert p.period_id == "2017-02_2017-03"
 
 
 def test_period_across_a_year_boundary():
-    p = ReviewPeriod.from_months("2016-12", "2017-01")
+    p = ReviewWindows.from_months("2016-12", "2017-01")
     assert [str(m) for m in p.period.months] == ["2016-12", "2017-01"]
     assert (p.ytd.start, p.ytd.end) == (dt.date(2017, 1, 1), dt.date(2017, 1, 31))
     prior = p.period.shift_years(-1)
