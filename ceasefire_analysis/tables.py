@@ -368,6 +368,31 @@ def _shares_text(r: pd.Series) -> str:
     return format_value(r["actual"], r["unit"])
 
 
+def capacity_cap_text(params) -> str:
+    """Say so when the case managers' capacity, not the annual benchmark, sets the enrolment benchmark.
+
+    A capped benchmark can turn a miss into a mark of "meets": the room must see which number decided it
+    (the seed deck printed "200 is current capacity" on this row).
+
+    >>> from types import SimpleNamespace
+    >>> from ceasefire_analysis.periods import ReviewWindows
+    >>> p = SimpleNamespace(windows=ReviewWindows.from_months("2017-02", "2017-03"), case_management_capacity=200,
+    ...                     annual_benchmarks={"case_management_new": {2017: 250}})
+    >>> capacity_cap_text(p)
+    ' (benchmark 250 a year, capped at the current capacity of 200)'
+    >>> capacity_cap_text(SimpleNamespace(**{**vars(p), "case_management_capacity": 300}))
+    ''
+    """
+    cap = params.case_management_capacity
+    years = {params.windows.period.first.year, params.windows.period.last.year}
+    annual = params.annual_benchmarks.get("case_management_new", {})
+    capped = sorted(y for y in years if y in annual and cap is not None and cap < annual[y])
+    if not capped:
+        return ""
+    given = " and ".join(format_count(annual[y]) for y in capped)
+    return f" (benchmark {given} a year, capped at the current capacity of {format_count(cap)})"
+
+
 def _activity_cell(r: pd.Series | None, threshold: int = 5, through=None) -> Cell:
     if r is None:
         return Cell("")
@@ -440,6 +465,8 @@ def activity_worksheet_html(review: PeriodReview) -> HTML:
                 n_units = units.get(f"staffing_units_{group}", 0)
                 if not math.isnan(n_units):
                     label += f" ({int(n_units)} unit{'s' if n_units != 1 else ''})"
+            if indicator == "case_management_new":
+                label += capacity_cap_text(params)
             threshold = params.small_count_threshold
             rows.append([label, _activity_cell(_find_row(table, indicator, WINDOW_YTD), threshold, through),
                          _activity_cell(_find_row(table, indicator, WINDOW_PERIOD), threshold, through),

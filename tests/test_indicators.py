@@ -255,3 +255,20 @@ def test_outcome_pace_by_hand(make_city, city_params):
     assert pace.loc["homicides", ["ytd", "annual_benchmark"]].tolist() == [10, 12]
     assert pace.loc["homicides", "chance_of_meeting"] == pytest.approx(2.5 * math.exp(-1))
     assert pace.loc["nonfatal_injury_shootings", ["ytd", "chance_of_meeting"]].tolist() == [4, 0.0]
+
+
+def test_a_benchmark_capped_by_capacity_says_so_on_worksheet_2(demo_params, demo_data, demo_indicators):
+    # the demo's 250 a year is capped at the 200 places: the row names both, so a mark set by the cap is not
+    # read as a mark against the agreed benchmark
+    import dataclasses
+
+    from ceasefire_analysis.review import PeriodReview
+    from ceasefire_analysis.tables import activity_worksheet_html
+
+    review = PeriodReview(params=demo_params, data=demo_data, params_label="t", _indicators=demo_indicators)
+    page = activity_worksheet_html(review).data
+    assert "(benchmark 250 a year, capped at the current capacity of 200)" in page
+    uncapped = dataclasses.replace(demo_params, case_management_capacity=None)
+    page = activity_worksheet_html(PeriodReview(params=uncapped, data=demo_data, params_label="t",
+                                                _indicators=demo_indicators)).data
+    assert "capped at the current capacity" not in page
