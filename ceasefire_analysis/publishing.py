@@ -22,11 +22,11 @@ from . import __version__
 from .config import PROJECT_ROOT, SOURCE_TREE
 from .errors import CeasefireError
 from .files import new_private_dir, write_text_atomic
-from .formatting import format_long_day
+from .formatting import format_long_day, percent_points
 from .front_page import front_page_html, is_own_front_page, read_reports_folder
 from .outcomes import outcomes_csv
 from .params import demo_name_warning, display_path
-from .privacy import keeps_executed_notebooks, params_for_audience, without_absolute_paths
+from .privacy import keeps_executed_notebooks, params_for_audience, suppresses_small_counts, without_absolute_paths
 from .reader import head as reader_head, running_header_html, with_glossary
 from .review import PeriodReview, open_review, provenance
 from .tables import REPORT_CSS, demo_banner_html, headline_html, period_identity, quality_html
@@ -373,7 +373,7 @@ def prepare_period(params_file: Path, out_root: Path) -> tuple[PeriodReview, Pat
         print(f"warning: {params_file.name}: {name_warning}", file=sys.stderr)
     final_staging = new_staging(out_root, folder)
     try:
-        write_text_atomic(final_staging / "indicators.csv", indicators_csv(review.indicators))
+        write_text_atomic(final_staging / "indicators.csv", indicators_csv(review.indicators, review.params.audience))
         outcomes = outcomes_csv(review)
         if outcomes is not None:
             write_text_atomic(final_staging / "callin_outcomes.csv", outcomes)
@@ -383,8 +383,28 @@ def prepare_period(params_file: Path, out_root: Path) -> tuple[PeriodReview, Pat
     return review, final_staging
 
 
-def indicators_csv(table: pd.DataFrame) -> str:
-    """The indicators table as CSV text, numbers written the same way on every run."""
+# Percentages of a percent row as the pages print them (whole percent); the benchmark is a set target.
+PRINTED_PERCENTS = ("actual", "prior_year", "three_year_average")
+
+
+def indicators_csv(table: pd.DataFrame, audience: str = "internal") -> str:
+    """The indicators table as CSV text, numbers written the same way on every run.
+
+    For partner and public audiences a share is written as the page prints it, a whole percent: an
+    unrounded share times its shown base gives the count of people back exactly (8.88889% of 90 is 8),
+    even where the page's rounded share would not.
+
+    >>> t = pd.DataFrame({"indicator": ["x"], "unit": ["percent"], "actual": [100 * 8 / 90]})
+    >>> indicators_csv(t).splitlines()[1], indicators_csv(t, "public").splitlines()[1]
+    ('x,percent,8.88889', 'x,percent,9')
+    """
+    if suppresses_small_counts(audience) and "unit" in table:
+        table = table.copy()
+        percent = table["unit"] == "percent"
+        for column in (c for c in PRINTED_PERCENTS if c in table):
+            table[column] = table[column].astype(float)
+            table.loc[percent, column] = table.loc[percent, column].map(
+                lambda v: v if pd.isna(v) else float(percent_points(v)))
     return table.to_csv(index=False, float_format="%.6g", lineterminator="\n")
 
 

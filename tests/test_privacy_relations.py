@@ -190,7 +190,8 @@ def worksheet_relations() -> list[dict[str, int]]:
 
 def read_indicators(review) -> tuple[dict[str, int], dict[str, str], dict[str, int]]:
     """What indicators.csv publishes about people: counts, and the numerators of shares of people."""
-    table = pd.read_csv(io.StringIO(indicators_csv(review.indicators)), keep_default_na=False, dtype=str)
+    table = pd.read_csv(io.StringIO(indicators_csv(review.indicators, review.params.audience)), keep_default_na=False,
+                        dtype=str)
     published, hidden, unknown = {}, {}, {}
     people = {"direct_communications", "call_ins", "custom_notifications", "case_management_new",
               "case_management_active"} | {f"case_management_active_{s}" for s in SOURCES}
@@ -695,3 +696,85 @@ def test_a_partner_pack_refuses_a_partnership_note_naming_a_case(make_city):
     with pytest.raises(ParamsError, match="'partnership_notes'"):
         open_meeting(None, **values, audience="partner")
     assert open_meeting(None, **values, audience="internal").params.audience == "internal"
+
+
+# --------------------------------------------------------------------------- Worksheet 3: the linked total beside its roles
+
+def _role_parts_that_fit(table: pd.DataFrame, kind: str, window: str) -> dict[str, set[int]]:
+    """What the published rows of indicators.csv leave possible for the people of a Worksheet 3 share
+    ("reached"/"enrolled" before the shooting), for all people linked, victims and suspects.
+
+    A shown share is read as every whole count that rounds to it over its shown base; a hidden one is
+    1-4 ("fewer than 5") or 0 / 5 or more. The relation: linked = victims + suspects - twice, where
+    twice (people who were both and are counted in both parts) lies from 0 to the people who were both.
+    """
+    rows = table[(table["window"] == window) & table["indicator"].str.startswith("known_before_")]
+    by = dict(zip(rows["indicator"], rows.to_dict("records")))
+    people = {s: int(float(by[f"known_before_people{s}"]["actual"])) for s in ("", "_victims", "_suspects")}
+    both = people["_victims"] + people["_suspects"] - people[""]
+    domains = {}
+    for suffix, base in people.items():
+        r = by[f"known_before_{kind}_pct{suffix}"]
+        if r["actual"] != "":
+            shown = float(r["actual"])
+            domains[suffix] = {n for n in range(base + 1) if abs(100 * n / base - shown) < 0.5 + 1e-9}
+        elif r["suppressed"] == "small":
+            domains[suffix] = set(range(1, THRESHOLD))
+        else:
+            domains[suffix] = {0} | set(range(THRESHOLD, base + 1))
+    fits = {s: set() for s in people}
+    for total in domains[""]:
+        for victims in domains["_victims"]:
+            for suspects in domains["_suspects"]:
+                if 0 <= victims + suspects - total <= both:
+                    for s, v in (("", total), ("_victims", victims), ("_suspects", suspects)):
+                        fits[s].add(v)
+    return fits
+
+
+def _focus_rows_with(total: int, victims: int, suspects: int, enrolled: tuple[int, int, int]) -> pd.DataFrame:
+    """Worksheet 3's linked people (all, victims, suspects), each with its share enrolled before the shooting."""
+    rows = focus_rows(total, victims, suspects, enrolled)
+    rows["indicator"] = rows["indicator"].str.replace("reached", "enrolled")
+    rows["unit"] = ["people" if i.startswith("known_before_people") else "percent" for i in rows["indicator"]]
+    return rows
+
+
+@pytest.mark.parametrize("total,victims,suspects,enrolled", [
+    (90, 50, 40, (8, 4, 4)),  # the reviewer's demo YTD: 9% of 90 with both roles "fewer than 5"
+    (73, 38, 35, (8, 4, 4)),  # the review period
+    (60, 35, 30, (6, 2, 4)),  # five people both: the twice-counted people are bounded by them
+    (50, 30, 20, (7, 4, 3)),
+])
+def test_the_linked_share_does_not_give_the_hidden_role_shares_back(total, victims, suspects, enrolled):
+    from ceasefire_analysis.focus import protect_people_counts
+
+    rows = protect_people_counts(_focus_rows_with(total, victims, suspects, enrolled), "public", THRESHOLD)
+    table = pd.read_csv(io.StringIO(indicators_csv(rows.drop(columns=[c for c in rows if c.startswith("_")]),
+                                                   "public")), keep_default_na=False, dtype=str)
+    assert set(table.loc[table["indicator"].str.contains("_pct_"), "suppressed"]) == {"small"}
+    fits = _role_parts_that_fit(table, "enrolled", "ytd")
+    assert enrolled[0] in fits[""] and enrolled[1] in fits["_victims"] and enrolled[2] in fits["_suspects"]
+    assert len(fits["_victims"]) >= 2 and len(fits["_suspects"]) >= 2, fits
+
+
+def test_the_demo_s_public_csv_and_page_do_not_give_the_hidden_enrolled_shares_back():
+    from ceasefire_analysis.focus_report import focus_worksheet_html
+
+    review = open_review(None, audience="public")
+    table = pd.read_csv(io.StringIO(indicators_csv(review.indicators, "public")), keep_default_na=False, dtype=str)
+    for window in ("ytd", "period"):
+        rows = table[(table["window"] == window) & table["indicator"].str.startswith("known_before_enrolled")]
+        assert set(rows.loc[rows["indicator"] != "known_before_enrolled_pct", "suppressed"]) == {"small"}
+        for kind in ("reached", "enrolled"):
+            fits = _role_parts_that_fit(table, kind, window)
+            for suffix in ("_victims", "_suspects"):
+                row = table[(table["window"] == window) & (table["indicator"] == f"known_before_{kind}_pct{suffix}")]
+                if row["actual"].iloc[0] == "":
+                    assert len(fits[suffix]) >= 2, (kind, window, suffix, fits)
+    shares = table[(table["unit"] == "percent") & (table["actual"] != "")]
+    assert all(float(v).is_integer() for v in shares["actual"])  # never more precise than the page
+    page = focus_worksheet_html(review).data
+    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*enrolled in case management before the shooting(?:(?!</tr>).)*</tr>",
+                    page, re.S).group(0)
+    assert "%" not in row and "hidden" in html.unescape(row), row
