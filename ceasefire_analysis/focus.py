@@ -52,15 +52,15 @@ SECTIONS = {
 FOCUS_LABELS = {
     "group_involved_homicides_pct": "Homicides that were group-involved",
     "group_involved_nonfatal_injury_shootings_pct": "Non-fatal injury shootings that were group-involved",
-    "known_before_people": "People linked to a shooting (victims and suspects)",
-    "known_before_reached_pct": "  reached by direct communication before the shooting",
-    "known_before_enrolled_pct": "  enrolled in case management before the shooting",
-    "known_before_people_victims": "Victims",
-    "known_before_reached_pct_victims": "  reached before they were shot",
-    "known_before_enrolled_pct_victims": "  enrolled before they were shot",
-    "known_before_people_suspects": "Suspects",
-    "known_before_reached_pct_suspects": "  reached before the shooting",
-    "known_before_enrolled_pct_suspects": "  enrolled before the shooting",
+    "known_before_people": "People linked to a shooting in the partnership's records (victims and suspects)",
+    "known_before_reached_pct": "  of them, reached by direct communication before the shooting",
+    "known_before_enrolled_pct": "  of them, enrolled in case management before the shooting",
+    "known_before_people_victims": "Victims identified in the partnership's records",
+    "known_before_reached_pct_victims": "  of these victims, reached before they were shot",
+    "known_before_enrolled_pct_victims": "  of these victims, enrolled before they were shot",
+    "known_before_people_suspects": "Suspects identified in the partnership's records",
+    "known_before_reached_pct_suspects": "  of these suspects, reached before the shooting",
+    "known_before_enrolled_pct_suspects": "  of these suspects, enrolled before the shooting",
     "groups_involved": "Groups tied to group-involved shootings",
     "groups_reached_pct": "  with a flagged member reached in the year before their first shooting",
     "response_median_days": "Median days from a group-involved shooting to the first direct communication",
@@ -82,6 +82,19 @@ FOCUS_LABELS = {
 def shootings(incidents: pd.DataFrame) -> pd.DataFrame:
     """Homicide and non-fatal injury shooting rows (one per victim), as counted in Worksheet 1."""
     return incidents[incidents["incident_type"].isin(SHOOTING_TYPES)]
+
+
+def people_shot(incidents: pd.DataFrame, start: dt.date, end: dt.date) -> int:
+    """Everyone shot from ``start`` to ``end`` (homicide and non-fatal injury shooting rows, one per victim),
+    known to the partnership or not: Worksheet 1's two counts together.
+
+    >>> df = pd.DataFrame({"occurred_on": pd.to_datetime(["2017-01-31", "2017-02-01", "2017-02-02"]),
+    ...                    "incident_type": ["homicide", "nonfatal_injury_shooting", "non_injury_shooting"]})
+    >>> people_shot(df, dt.date(2017, 2, 1), dt.date(2017, 2, 28))
+    1
+    """
+    rows = shootings(incidents)
+    return int(_in(rows["occurred_on"], start, end).sum())
 
 
 def group_involvement(incidents: pd.DataFrame) -> pd.Series | None:

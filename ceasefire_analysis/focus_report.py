@@ -14,7 +14,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from .charts import BENCHMARK_COLOUR, CURRENT_COLOUR, Chart, _no_chart, label_axes, mark_synthetic, new_figure
-from .focus import FOCUS_LABELS, SECTIONS, WORKSHEET, safe_city_table, safe_city_through
+from .focus import FOCUS_LABELS, SECTIONS, WORKSHEET, people_shot, safe_city_table, safe_city_through
 from .review import PeriodReview
 from .formatting import format_count, format_day, format_share, window_label, windows_span_label
 from .schema import INCOMPLETE, NOT_RECORDED, WINDOW_AS_OF, WINDOW_PERIOD, WINDOW_YEAR, WINDOW_YTD
@@ -59,6 +59,21 @@ def _value_text(r: pd.Series, threshold: int) -> str:
     return format_value(value, r["unit"])
 
 
+def _of_everyone_shot(table: pd.DataFrame, r: pd.Series, review: PeriodReview) -> str:
+    """Beside the victims the partnership's records identify, everyone shot in the window; beside a share of
+    those victims, the same people as a share of everyone shot (the victims' row is only some of them)."""
+    window = review.params.windows.by_name()[r["window"]]
+    shot = people_shot(review.data.incidents, window.start, window.end)
+    if r["indicator"] == "known_before_people_victims":
+        return f"\nof the {format_count(shot)} {'person' if shot == 1 else 'people'} shot"
+    victims = table[(table["indicator"] == "known_before_people_victims") & (table["window"] == r["window"])]
+    if not shot or victims.empty or suppressed_text(r, 0) or math.isnan(r["actual"]) \
+            or math.isnan(victims["actual"].iloc[0]):
+        return ""
+    part = round(r["actual"] * victims["actual"].iloc[0] / 100)
+    return f"\n{format_share(part / shot)} of all {format_count(shot)} people shot"
+
+
 def _cell(table: pd.DataFrame, indicator: str, window: str, review: PeriodReview) -> Cell:
     match = table[(table["indicator"] == indicator) & (table["window"] == window)]
     if match.empty:
@@ -72,6 +87,9 @@ def _cell(table: pd.DataFrame, indicator: str, window: str, review: PeriodReview
                  f"{format_value(r['prior_year'], 'percent')}"
                  f"\n{windows_span_label([window.shift_years(-3), window.shift_years(-1)])} together: "
                  f"{format_value(r['three_year_average'], 'percent')}")
+    if indicator.startswith(("known_before_people_victims", "known_before_reached_pct_victims",
+                             "known_before_enrolled_pct_victims")) and r["status"] != NOT_RECORDED:
+        text += _of_everyone_shot(table, r, review)
     if r["status"] == INCOMPLETE and review.coverage is not None:
         text += f"\n({gap_note(r, review.coverage.through)})"
     return Cell(text, "num" if text[:1].isdigit() else "")
@@ -103,9 +121,11 @@ def focus_worksheet_html(review: PeriodReview) -> HTML:
     intro = ('<div class="cf-report"><h2>Worksheet 3: Focus, scale and quality</h2>'
              "<p>Is the partnership working with the right people, at the right scale, fast enough? These "
              "indicators have no benchmark and are not marked as meeting or missing one; they are read against "
-             "the same months of earlier years and against each other. Shares of people linked to shootings "
-             "count each person once; a person who was both a victim and a suspect is counted in both of those "
-             "rows. “n/a” means there was nothing to count in that window.</p></div>")
+             "the same months of earlier years and against each other. Section 2 counts only the victims and "
+             "suspects the partnership's records identify (not everyone shot: the victims' row says of how many "
+             "people shot), and each share in it is of the people in the row above it. Shares of people linked "
+             "to shootings count each person once; a person who was both a victim and a suspect is counted in "
+             "both of those rows. “n/a” means there was nothing to count in that window.</p></div>")
     caption = "Worksheet 3: focus, scale and quality (descriptive, no benchmarks)"
     return HTML(REPORT_CSS + intro + html_table(header, rows, caption, classes))
 

@@ -365,3 +365,30 @@ def test_demo_worksheet_report_shows_worksheet_3_filled(rendered_demo):
     table = pd.read_csv(folder / "indicators.csv", keep_default_na=False)
     focus_rows = table[table["worksheet"] == "focus"]
     assert len(focus_rows) == 41 and (focus_rows["status"] == "").all()
+
+
+def test_victims_row_says_it_counts_only_identified_people_of_everyone_shot():
+    """The reader's R3: "Victims 38" read as all victims beside 59 people shot; the row now says whom it
+    counts and of how many people shot, and each victims' share is also given over everyone shot."""
+    import html as html_module
+    import re
+
+    from ceasefire_analysis.formatting import format_share
+    from ceasefire_analysis.review import open_review
+
+    review = open_review(None)
+    table = review.indicators
+    for window in ("ytd", "period"):
+        at = (table["window"] == window)
+        shot = int(table.loc[at & table["indicator"].isin(["homicides", "nonfatal_injury_shootings"]), "actual"].sum())
+        victims = int(table.loc[at & (table["indicator"] == "known_before_people_victims"), "actual"].iloc[0])
+        share = table.loc[at & (table["indicator"] == "known_before_reached_pct_victims"), "actual"].iloc[0]
+        assert victims < shot  # the demo's records identify only some of the people shot
+        text = html_module.unescape(re.sub(r"<[^>]+>", " ", focus_worksheet_html(review).data))
+        text = re.sub(r"\s+", " ", text)
+        assert f"{victims} of the {shot} people shot" in text
+        reached = round(share * victims / 100)
+        assert f"{format_share(share / 100)} {format_share(reached / shot)} of all {shot} people shot" in text
+    assert "Victims identified in the partnership's records 50 of the 79 people shot 38 of the 59" in text
+    assert "of these victims, reached before they were shot" in text
+    assert "each share in it is of the people in the row above it" in text
