@@ -340,8 +340,8 @@ def january_city(make_city):
     return review
 
 
-@pytest.mark.parametrize("audience", ["partner", "public"])
-def test_january_cannot_be_worked_out_from_the_year_to_date_and_the_review_period(january_city, audience):
+def test_january_cannot_be_worked_out_from_the_year_to_date_and_the_review_period(january_city):
+    audience = "public"
     internal = january_city("internal")
     truth, _, _ = read_indicators(internal)
     truth.update(_true_rest(internal))
@@ -363,6 +363,8 @@ def test_january_cannot_be_worked_out_from_the_year_to_date_and_the_review_perio
     assert solvable_cells(published, hidden, relations, {**{c: truth[c] for c in unknown}, **earlier}) == []
     # what is hidden is the review period's share (its months appear in no other report), not the year to date
     assert "case_management_opd_highest_risk_pct/ytd" in published
+    # partner copies publish exactly what public ones do, so the search above (the slow part) covers them too
+    assert read_indicators(january_city("partner")) == (published, hidden, unknown)
 
 
 def test_year_boundary_protects_december_and_hides_the_period(january_city):
