@@ -1,7 +1,8 @@
 """Tables and text for the reports, built as HTML from the indicator table.
 
-Everything here formats numbers that were computed elsewhere (the pace and the counts that would stand out
-come from ``indicators.outcome_pace`` and ``statistics.stand_out_counts``); nothing is retyped.
+Everything here formats numbers that are computed elsewhere (the pace and the counts that would stand out
+come from ``indicators.outcome_pace`` and ``statistics.stand_out_counts``, the chance beside a missed share
+from ``statistics.shortfall_chance``); nothing is computed or retyped here.
 Status is always a word plus a symbol, so it reads in greyscale and to a screen reader.
 """
 from __future__ import annotations
