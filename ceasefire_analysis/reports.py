@@ -203,13 +203,14 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
     remove_abandoned_staging(out_root)
     results: list[PeriodResult] = []
     jobs_ready: list[Job] = []
+    prepared: list[Job] = []  # every job set up, the refused ones too (their staging folders go at the end)
     expected = sum(notebook_count(Path(raw), notebooks) for raw in params_files)
     with contextlib.ExitStack() as stack:
         def drop_staging_on_error(kind, *_) -> None:
             # Ctrl-C (or a crash) while notebooks run: no half-built folder stays behind in --out. Pushed
             # first, so it runs last, once the kernels that write into the folders are stopped.
             if kind is not None:
-                for job in jobs_ready:
+                for job in prepared:
                     shutil.rmtree(job.staging, ignore_errors=True)
 
         stack.push(drop_staging_on_error)
@@ -230,6 +231,8 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
                 process_kernel().launch()
 
         futures: dict = {}  # of the notebooks submitted to the pool: (job, notebook name)
+        claimed: dict[Path, Job] = {}  # the folder each job of this run will write: first come
+        clashing: set[int] = set()  # jobs whose folder another job of this run also writes: none may start
         for raw in params_files:
             params_file = Path(raw).resolve()
             result = PeriodResult(params_file=display_path(params_file))
@@ -244,9 +247,17 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
                 stream.write(f"{result.params_file}: not run.\n{exc}\n")
                 continue
             jobs_ready.append(job)
+            prepared.append(job)
             for warning in job.warnings:
                 stream.write(f"warning: {warning}\n")
-            if pool is not None:  # its notebooks start now, while the next period is checked and computed
+            first = claimed.setdefault(job.target, job)
+            if first is not job:
+                # both are refused below: the earlier one's notebooks, queued already, must not run
+                clashing.update((id(first), id(job)))
+                for future, (owner, _) in futures.items():
+                    if owner is first:
+                        future.cancel()
+            elif pool is not None:  # its notebooks start now, while the next period is checked and computed
                 for name in job.notebooks:
                     futures[pool.submit(render_notebook, name, *job.notebook_arguments())] = (job, name)
 
@@ -268,6 +279,8 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
             else:
                 for future in as_completed(futures):
                     job, name = futures[future]
+                    if id(job) in clashing:  # refused: cancelled, or started before the clash was known
+                        continue
                     try:
                         outcome = future.result()
                     except Exception as exc:  # not a notebook's failure: rendering itself went wrong
@@ -279,6 +292,10 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
         finally:
             progress.close()
 
+    # the kernels have stopped: nothing writes into a refused job's staging folder any more
+    for job in prepared:
+        if id(job) in clashing:
+            shutil.rmtree(job.staging, ignore_errors=True)
     for job in jobs_ready:
         job.result.reports = by_job[id(job)]
         try:
@@ -386,7 +403,8 @@ def hand_off(handoff: Path | None, staging: Path, opened) -> Path | None:
 
 def refuse_shared_folders(jobs: list[Job], stream) -> list[Job]:
     """The jobs that may run: two params files that would write the same folder are both refused (one would
-    silently replace the other), with one sentence naming both; the others run as usual."""
+    silently replace the other), with one sentence naming both; the others run as usual. The caller removes
+    the refused jobs' staging folders once no notebook can write there any more."""
     by_target: dict[Path, list[Job]] = {}
     for job in jobs:
         by_target.setdefault(job.target, []).append(job)
@@ -402,5 +420,4 @@ def refuse_shared_folders(jobs: list[Job], stream) -> list[Job]:
         for job in same:
             job.result.error = message
             refused.add(id(job))
-            shutil.rmtree(job.staging, ignore_errors=True)
     return [job for job in jobs if id(job) not in refused]

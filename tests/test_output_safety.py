@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -226,6 +227,58 @@ def test_two_params_files_for_one_folder_are_both_refused_and_the_others_run(tmp
     assert [bool(r.failures) for r in results] == [True, True, False]  # so `ceasefire run` exits 1
     assert results[0].error == results[1].error == sentence
     assert not (out / f"{PERIOD}-public").exists() and (out / f"{PERIOD}-partner" / "index.html").is_file()
+    assert hidden_folders(out) == []
+
+
+class _ThreadPool:
+    """Stands in for KernelPool: the same queue-in-order futures, without kernels."""
+
+    def __init__(self, size, prepare=None):
+        from concurrent.futures import ThreadPoolExecutor
+        self._executor = ThreadPoolExecutor(size)
+
+    def submit(self, fn, *args):
+        return self._executor.submit(fn, *args, kernel=None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._executor.shutdown(wait=True)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_clashing_files_start_no_notebook_and_the_good_one_still_renders(tmp_path, monkeypatch, capsys, jobs):
+    """Reader2 R1: with notebooks started as each period is prepared, a clash found later raised a KeyError,
+    left a staging folder in --out and lost the good period."""
+    import threading
+
+    class NoKernel:
+        km = "started"
+
+    started: list[str] = []
+    lock = threading.Lock()
+
+    def fake_render(name, params_file, staging, snapshot=None, kernel=None):
+        with lock:
+            started.append(Path(params_file).name)
+        (Path(staging) / f"{name}.html").write_text("<p>page</p>", encoding="utf-8")
+        return reports.ReportResult(name, "ok", 0.0)
+
+    monkeypatch.setattr(reports, "KernelPool", _ThreadPool)
+    monkeypatch.setattr(reports, "can_fork_kernels", lambda: False)
+    monkeypatch.setattr(reports, "process_kernel", NoKernel)
+    monkeypatch.setattr(reports, "shutdown_process_kernel", lambda: None)
+    monkeypatch.setattr(reports, "render_notebook", fake_render)
+    first, second = _audience_copy(tmp_path, "a", "public"), _audience_copy(tmp_path, "b", "public")
+    good = _audience_copy(tmp_path, "c", "partner")
+    out = tmp_path / "out"
+    code = main(["run", str(first), str(second), str(good), "--out", str(out), "--jobs", str(jobs)])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err and "would both write" in err
+    # a's notebooks may have started before b showed the clash (they are then cancelled or ignored); b's never
+    assert "b.yaml" not in started and started.count("c.yaml") == len(reports.REPORTS)
+    assert (out / f"{PERIOD}-partner" / "worksheet.html").is_file() and not (out / f"{PERIOD}-public").exists()
     assert hidden_folders(out) == []
 
 
