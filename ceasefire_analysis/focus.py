@@ -384,7 +384,7 @@ def safe_city_table(incidents: pd.DataFrame, safe_city: dict, through: dt.date,
                     data_start: dt.date | None) -> tuple[pd.DataFrame | None, str]:
     """Each year of the safe-city path with its counts; or None and the reason it cannot be drawn."""
     if not safe_city:
-        return None, "no safe_city path is set in the params file"
+        return None, "no safe-city goal has been set for this city"
     years = [safe_city["base_year"] + k for k in range(safe_city["years"] + 1)]
     counts = yearly_shootings(incidents, years, through, data_start)
     base_count = safe_city.get("base_count")

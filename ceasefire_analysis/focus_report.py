@@ -27,7 +27,7 @@ SECTION_INPUTS = {
     "known": "incident_people.csv (victims and suspects linked to shootings)",
     "groups": "the group column in incidents.csv (and review_flags.csv and communications.csv for groups reached)",
     "response": "communications.csv, and incident_people.csv or review_flags.csv",
-    "scale": "communications.csv and vhr_population_estimate in the params file",
+    "scale": "communications.csv and an estimate of the highest-risk population",
     "flagged": "review_flags.csv",
 }
 LAYOUT = {
@@ -158,7 +158,7 @@ def safe_city_html(review: PeriodReview) -> HTML:
                      Cell(format_value(r["nonfatal_injury_shootings"], "count"), "num"),
                      Cell(format_value(r["total"], "count") + (" (partial)" if r["partial"] else ""), "num"),
                      Cell(format_value(r["path"], "count"), "num"), note])
-    base = ("as given in the params file" if s.get("base_count") is not None
+    base = ("as set by the partnership" if s.get("base_count") is not None
             else f"the count of {s['base_year']}")
     intro = (f"<p>“Safe city” status calls for {format_share(s['reduction'])} fewer shootings (homicides plus "
              f"non-fatal injury shootings) every year for {s['years']} years from {s['base_year']}. The path starts "

@@ -24,8 +24,6 @@ from .charts import (BENCHMARK_COLOUR, Chart, CURRENT_COLOUR, PRIOR_COLOUR, _no_
 from .formatting import format_change, format_count, format_day, format_day_span, format_decimal, is_missing
 from .indicators import lookup, recorded_incident_types
 from .loading import ROLES, SERIES_COLUMNS, load_history, read_series  # noqa: F401 (re-exported)
-from .params import display_path
-from .privacy import provenance_label
 from .review import PeriodReview
 from .schema import HOMICIDE, NONFATAL, WINDOW_YTD
 from .tables import HOMICIDE_SCOPE_TEXT, REPORT_CSS, html_table
@@ -576,9 +574,9 @@ def history_report(review: PeriodReview) -> HistoryReport:
                      "comes from the SYNTHETIC demo incident data.</div>")
     intro.append("</div>")
     header = HTML("".join(intro))
-    how = ("To add them, put annual series files (columns year, value, source, definition) in a folder and "
-           "name it with the params key history_dir, or place them in a history/ folder inside the data folder. "
-           "See data/raw/history/SOURCES.md for the shape.")
+    # how to add the series is the analyst's business (README, "Long-run history"), not the room's
+    how = "These published series were not supplied for this city's report."
+
     scope = HOMICIDE_SCOPE_TEXT[params.homicide_scope]
     rate_roles = ("homicides", "population", "state_homicides", "state_population")
     rates = rate_comparison(charted)
@@ -617,8 +615,8 @@ def history_report(review: PeriodReview) -> HistoryReport:
     used = sorted({s for frame in series.values() for s in frame["source"].unique()})
     notes = [f"{name.replace('_', ' ')}, {frame.loc[i, 'year']}: {frame.loc[i, 'note']}"
              for name, frame in sorted(series.items()) for i in frame.index if frame.loc[i, "note"]]
-    shown_folder = provenance_label(display_path(folder), params.audience)
-    sources_html = (f'<div class="cf-report"><h2>Sources</h2><p>Series from {html.escape(shown_folder)}. '
+    # the folder the files came from is in manifest.json (params' history_dir); a repository path means nothing here
+    sources_html = ('<div class="cf-report"><h2>Sources</h2><p>Series: the published annual figures listed below. '
                     "Rates are computed here from counts and population. The sources, by the key the series "
                     "files name them with:</p><ul>"
                     + "".join(f"<li>{html.escape(s)}</li>" for s in source_names(folder, used)) + "</ul>")

@@ -79,7 +79,7 @@ AGENDAS = {
                                "and resource needs."),
     ),
 }
-NO_TASKS = "<p>There is no task data: add tasks.csv (see docs/data_dictionary.md) to track deliverables.</p>"
+NO_TASKS = "<p>Deliverables are not tracked for this city.</p>"  # how to add tasks.csv: README, not the room
 NO_FLAGS = "<p>There is no review_flags.csv, so people flagged at shooting reviews cannot be counted.</p>"
 TYPE_LABELS = {schema.HOMICIDE: "Homicide", schema.NONFATAL: "Non-fatal injury shooting",
                schema.NON_INJURY: "Non-injury shooting"}
@@ -604,7 +604,7 @@ def pack_header(pack: MeetingPack) -> HTML:
     """Title (the meeting and its day), the look-back window, the agenda, and the audience and data notes."""
     p = pack.params
     kind_label = "shooting review" if p.meeting == schema.SHOOTING_REVIEW else "coordination meeting"
-    since = ("as set in the params file" if p.window_given else
+    since = ("as set for this meeting" if p.window_given else
              f"since the {kind_label} of {_day(p.previous_meeting)}" if p.previous_meeting else
              f"no earlier {kind_label} is on record, so the last {DEFAULT_LOOK_BACK_DAYS[p.meeting]} days")
     agenda = "".join(f"<li>{_h(heading)}</li>" for heading, _ in AGENDAS[p.meeting])
@@ -888,7 +888,7 @@ def _partnership_block(pack: MeetingPack) -> str:
         notes = "<ul>" + "".join(f"<li>{_h(visible_note(n, p.audience))}</li>" for n in p.partnership_notes
                                  if visible_note(n, p.audience)) + "</ul>"
     else:
-        notes = "<p>None recorded: add <code>partnership_notes</code> to the params file.</p>"
+        notes = "<p>None recorded.</p>"
     parts.append(_block("Notes: coordination, boundaries, client concerns about law enforcement, resource needs",
                         notes))
     return "".join(parts)

@@ -598,14 +598,12 @@ def callin_outcomes_report(review: PeriodReview) -> OutcomesReport:
     events = review.data.participant_events
     if review.data.communications is None:
         intro.append(f"<p><strong>{NOT_RECORDED_TEXT}.</strong> Direct communications (call-ins and custom "
-                     "notifications) are not recorded for this city, so there is no one to follow up; add "
-                     "communications.csv to the data folder to show this report.</p></div>")
+                     "notifications) are not recorded for this city, so there is no one to follow up.</p></div>")
         empty = HTML("")
         return OutcomesReport(HTML("".join(intro)), empty, empty, empty, empty, empty, empty)
     if events is None:
-        intro.append("<p><strong>No participant events are available.</strong> To show outcomes, add "
-                     "participant_events.csv (participant_id, occurred_on, event) to the data folder; see "
-                     "docs/data_dictionary.md.</p></div>")
+        intro.append("<p><strong>No participant events are available.</strong> What happened to "
+                     "people after a call-in (arrests, shootings) is not tracked for this city.</p></div>")
         empty = HTML("")
         return OutcomesReport(HTML("".join(intro)), empty, empty, empty, empty, empty, empty)
     intro.append(stale_events_html(review) + "</div>")

@@ -297,7 +297,7 @@ def previous_next_steps(params: ReviewParams) -> tuple[pd.DataFrame, str]:
     columns = ["text", "status", "note"]
     if params.previous_next_steps is not None:
         given = pd.DataFrame(list(params.previous_next_steps), columns=columns)
-        return given, "as recorded in this review's params file"
+        return given, "as recorded for this review"
     found = previous_params_file(params)
     if found is None:
         return pd.DataFrame(columns=columns), ""

@@ -141,7 +141,7 @@ def deciding_rule(review: PeriodReview) -> str:
                 f"the counts in the {review.params.seasonal_years} years before); the even-months benchmark is shown "
                 "as context. Where no seasonal benchmark can be set, the even-months one decides.")
     return ("The mark is decided by the benchmark spread evenly over the months (the annual benchmark / 12 per "
-            "month, as in the seed worksheet).")
+            "month).")
 
 
 def _same_days_label(window, through: dt.date) -> str:
@@ -252,8 +252,7 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
     caption = "Worksheet 1: outcome indicators (fewer is better: an outcome meets its benchmark at or below it)"
     rule = (f'<p class="cf-note">{html.escape(change_explanation())}</p>'
             f'<p class="cf-note">{html.escape(deciding_rule(review))}</p>')
-    scope = (f'<p class="cf-note">Homicides here are {HOMICIDE_SCOPE_TEXT[params.homicide_scope]} '
-             f"(params key homicide_scope: {params.homicide_scope}).</p>")
+    scope = (f'<p class="cf-note">Homicides here are {HOMICIDE_SCOPE_TEXT[params.homicide_scope]}.</p>')
     return HTML(html_table(header, rows, caption, classes, stacked=True) + rule + scope)
 
 
@@ -309,8 +308,8 @@ def how_to_read_html(review: PeriodReview) -> HTML:
     table_html = html_table(["Indicator", "Window", "Benchmark", "Count that would stand out: as high as",
                              "or as low as"], rows,
                             "Counts that would stand out from chance against the benchmark") if rows else (
-        '<p class="cf-note">No outcome has a benchmark for this period (none given in the params file, and no '
-        "whole prior year in the data to derive one), so there is nothing to test against.</p>")
+        '<p class="cf-note">No outcome has a benchmark for this period (none was set '
+        "for this city, and the data hold no whole prior year to derive one), so there is nothing to test against.</p>")
     return HTML(REPORT_CSS + intro + table_html)
 
 
@@ -541,7 +540,7 @@ def next_steps_html(review: PeriodReview) -> HTML:
     steps = [step for step in (visible_note(s, review.params.audience) for s in review.params.next_steps) if step]
     parts = ['<div class="cf-report">', previous_next_steps_html(review)]
     if not steps:
-        parts.append("<h2>Next steps</h2><p>None recorded in the params file.</p>")
+        parts.append("<h2>Next steps</h2><p>None recorded for this review.</p>")
     else:
         items = "".join(f"<li>{html.escape(s)}</li>" for s in steps)
         parts.append(f"<h2>Next steps</h2><ol>{items}</ol>")
@@ -567,8 +566,7 @@ def previous_next_steps_html(review: PeriodReview) -> str:
         source = without_absolute_paths(source)
     title = "<h2>The last review's next steps</h2>"
     if previous.empty:
-        return (title + "<p>None recorded: list them under <code>previous_next_steps</code> in the params file "
-                "(text, status done / in progress / not started, optional note).</p>")
+        return title + "<p>None recorded for the last review.</p>"
     summary = "; ".join(f"{n} {status}" for status, n in next_step_status_counts(previous))
     rows = [[r["text"], r["status"], r["note"]] for _, r in previous.iterrows()]
     return (title + f"<p>{len(previous)} next steps were agreed at the last review: {html.escape(summary)} "

@@ -80,6 +80,19 @@ def demo_indicators(demo_params, demo_data):
     return build_indicators(demo_data, demo_params)
 
 
+# what an analyst types, never what the room reads (reader2 R6): file names with where to look, params keys, repo paths
+ANALYST_PHRASES = ("params file", "params key", ".csv (see", "docs/", "data/raw", "seed worksheet")
+
+
+@pytest.fixture(scope="session")
+def analyst_text():
+    """``analyst_text(page_text)`` -> the analyst instructions or repository paths a page for the room holds."""
+    def found(text: str) -> list[str]:
+        return [phrase for phrase in ANALYST_PHRASES if phrase in text]
+
+    return found
+
+
 @pytest.fixture(scope="session")
 def rendered_demo(tmp_path_factory):
     """The demo period rendered once, exactly as `ceasefire run` does it."""

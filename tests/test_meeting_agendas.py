@@ -223,7 +223,7 @@ def test_planted_city_sections_by_audience(planted_city):
     given = open_meeting(None, meeting="coordination", city="Planted", data_dir=str(planted_city),
                          meeting_on="2017-03-09", window_start="2017-03-01", window_end="2017-03-08")
     header = pack_header(given).data
-    assert "1 Mar to 8 Mar 2017 (as set in the params file)" in header
+    assert "1 Mar to 8 Mar 2017 (as set for this meeting)" in header
     assert "Coordination meeting, Thursday 9 March 2017" in header
 
 
@@ -287,7 +287,7 @@ def test_previous_next_steps_given_with_status_and_counted(tmp_path):
     assert steps.values.tolist() == [["Train staff", "done", "Held 17 March"],
                                      ["Align risk definitions", "in progress", ""], ["Hire coaches", "done", ""]]
     assert next_step_status_counts(steps) == [("done", 2), ("in progress", 1)]
-    assert "params file" in source
+    assert source == "as recorded for this review"  # the room reads it: no file or key names
 
 
 def test_previous_periods_next_steps_carried_over_as_not_reported(tmp_path):
@@ -389,3 +389,13 @@ def test_people_flagged_with_no_group_are_not_tied_to_0_groups(make_city):
         assert sentence.startswith(count), sentence
         assert sentence.endswith("none of them with a group or conflict recorded.")
         assert "0 group" not in sentence and "tied to" not in sentence
+
+
+@pytest.mark.parametrize("meeting", ["coordination", "shooting_review"])
+def test_a_pack_without_tasks_or_notes_says_so_plainly(make_city, analyst_text, meeting):
+    """reader2 R6: a city without tasks.csv or notes reads one plain sentence, not how to add them."""
+    folder = make_city(tasks=None)
+    pack = open_meeting(None, meeting=meeting, city="Plain", data_dir=str(folder), meeting_on="2017-02-09")
+    text = pack_header(pack).data + _whole_pack(pack)
+    assert "Deliverables are not tracked for this city." in text
+    assert not analyst_text(text), analyst_text(text)

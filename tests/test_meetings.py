@@ -164,10 +164,10 @@ def test_packs_without_task_or_flag_data_say_so(make_city, tmp_path):
     assert [r.failures for r in results] == [[], []]
     text = _text((tmp_path / "out" / "shooting_review_2017-01-16" / "shooting_review.html").read_text())
     # no earlier shooting review on record: the last 7 days
-    assert "There is no task data" in text and "Every shooting from 10 Jan to 16 Jan 2017 (1)" in text
+    assert "Deliverables are not tracked for this city" in text and "Every shooting from 10 Jan to 16 Jan 2017 (1)" in text
     assert "no earlier shooting review is on record" in text
     text = _text((tmp_path / "out" / "coordination_2017-01-26" / "coordination.html").read_text())
-    assert "no review_flags.csv" in text and "There is no task data" in text
+    assert "no review_flags.csv" in text and "Deliverables are not tracked for this city" in text
     assert "13 Jan to 26 Jan 2017 (since the coordination meeting of 12 Jan 2017)" in text
     assert "The incident data run to 15 Jan 2017" in text  # a meeting after the data's end says so
 

@@ -46,7 +46,7 @@ def test_new_city_writes_params_and_a_data_folder_git_ignores(tmp_path, capsys):
     assert main(["new-city", str(tmp_path / "springfield"), "--name", "Springfield"]) == 1  # never overwrites
 
 
-def test_police_export_to_first_worksheet_for_an_incident_only_city(tmp_path, monkeypatch, capsys):
+def test_police_export_to_first_worksheet_for_an_incident_only_city(tmp_path, monkeypatch, capsys, analyst_text):
     """new-city, import, validate, run: no activity verdict, no key, history from incidents."""
     monkeypatch.delenv("CEASEFIRE_ID_KEY", raising=False)
     elsewhere = tmp_path / "work"
@@ -92,6 +92,7 @@ def test_police_export_to_first_worksheet_for_an_incident_only_city(tmp_path, mo
         # "None recorded" is a sentence; a None, nan or NaN standing alone is a value that was never formatted
         found = re.findall(r".{0,60}\b(?:nan|NaN|None)\b(?! [a-z]).{0,20}", text)
         assert not found, f"{page.relative_to(elsewhere)}: {found[:3]}"
+        assert not analyst_text(text), f"{page.relative_to(elsewhere)}: {analyst_text(text)}"
 
 
 def test_relative_paths_read_against_the_params_file(tmp_path, monkeypatch):

@@ -108,3 +108,11 @@ def test_every_printed_page_says_city_period_and_audience(rendered_demo, name):
     print_rules = stylesheet()[stylesheet().index("@media print"):]
     kept = re.search(r"\n  ([^{]*)\{ break-after: avoid;", print_rules).group(1)
     assert {"h2", "h2 + p", "tr.section", "caption"} <= {s.strip() for s in kept.split(",")}
+
+
+def test_no_page_for_the_room_carries_analyst_instructions(rendered_demo, analyst_text):
+    """reader2 R6: "add tasks.csv (see docs/...)", "params key ...", "seed worksheet" mean nothing to the room."""
+    pages = sorted(rendered_demo[1].glob("*.html"))
+    assert len(pages) >= 4
+    for page in pages:
+        assert not analyst_text(page.read_text(encoding="utf-8")), (page.name, analyst_text(page.read_text()))
