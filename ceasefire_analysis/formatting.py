@@ -185,6 +185,41 @@ def windows_span_label(windows: list[Window]) -> str:
     return f"{window_label(ordered[0])} to {window_label(ordered[-1])}"
 
 
+def month_runs_label(months: list[Month], most_runs: int = 3) -> str:
+    """Months (e.g. those with no record) as runs in month words: "Dec 2016", "Sep 2006–Jun 2018 (142 months)".
+
+    Up to ``most_runs`` runs are named; beyond that the longest run is named and the rest are counted
+    ("and 31 other months between Aug 2018 and Jun 2022"), so a long gap never becomes a wall of dates.
+
+    >>> month_runs_label([Month(2016, 12)])
+    'Dec 2016'
+    >>> month_runs_label([Month(2016, 11), Month(2016, 12), Month(2017, 1), Month(2017, 5)])
+    'Nov 2016–Jan 2017 (3 months) and May 2017'
+    >>> many = [Month(2006, 9).shift(i) for i in range(142)] + [Month(2018, 8).shift(i) for i in range(0, 62, 2)]
+    >>> month_runs_label(many)
+    'Sep 2006–Jun 2018 (142 months) and 31 other months between Aug 2018 and Aug 2023'
+    """
+    runs: list[list[Month]] = []
+    for month in sorted(set(months), key=lambda m: (m.year, m.month)):
+        if runs and runs[-1][-1].shift(1) == month:
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+
+    def run_label(run: list[Month]) -> str:
+        if len(run) == 1:
+            return run[0].label()
+        return f"{window_label(Window(run[0], run[-1]))} ({len(run)} months)"
+
+    if len(runs) <= most_runs:
+        labels = [run_label(run) for run in runs]
+        return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + f" and {labels[-1]}"
+    longest = max(runs, key=len)
+    others = [m for run in runs if run is not longest for m in run]
+    return (f"{run_label(longest)} and {len(others)} other months between {others[0].label()} "
+            f"and {others[-1].label()}")
+
+
 def row_window_label(window_start: str, window_end: str, as_of: bool = False) -> str:
     """The label of an indicators-table row's window from its ISO dates; a point in time reads 'at 31 Mar 2017'.
 

@@ -11,7 +11,8 @@ import datetime as dt
 import pandas as pd
 
 from . import schema
-from .formatting import format_count
+from .formatting import format_count, month_runs_label
+from .periods import Month
 
 LATE_WINDOW_DAYS = 14
 LATE_BASELINE_WEEKS = 12
@@ -146,7 +147,7 @@ def quality_warnings(incidents: pd.DataFrame, reconciled: pd.DataFrame, period_e
                             f"({period_end:%d %B %Y}): the latest weeks may be missing.")
     gaps = empty_months(incidents, period_end)
     if gaps:
-        warnings.append("No incident at all is recorded in " + ", ".join(gaps) +
+        warnings.append("No incident at all is recorded in " + month_runs_label([Month.parse(m) for m in gaps]) +
                         ": check that those months' extracts are complete before reading them as quiet months.")
     if len(reconciled):
         listed = ", ".join(sorted(reconciled["incident_id"].astype(str).unique()))

@@ -1,4 +1,5 @@
 """Privacy tiers, planted identifiers, data-quality warnings, determinism and untouched raw data."""
+import datetime as dt
 import hashlib
 import json
 import re
@@ -72,6 +73,19 @@ def test_empty_months_and_late_reports():
     assert late_reporting(incidents, pd.Timestamp("2016-07-10").date()).startswith("Only 0 shootings")
     steady = pd.DataFrame({"occurred_on": pd.date_range("2016-01-01", "2016-06-30", freq="D")})
     assert late_reporting(steady, pd.Timestamp("2016-06-30").date()) is None
+
+
+def test_a_long_gap_reads_as_runs_of_months_not_a_wall_of_dates():
+    """reader2 R5: an export that starts in 2018 after one 2006 record listed ~140 raw YYYY-MM ids."""
+    from ceasefire_analysis.quality import quality_warnings
+
+    dates = pd.to_datetime(["2006-08-10"] + [f"{y}-{m:02d}-10" for y in range(2018, 2023) for m in range(1, 13, 2)]
+                           + ["2018-08-20"])
+    warnings = quality_warnings(pd.DataFrame({"occurred_on": dates}), pd.DataFrame(), dt.date(2022, 12, 31))
+    [gaps] = [w for w in warnings if w.startswith("No incident at all")]
+    assert gaps.startswith("No incident at all is recorded in Sep 2006–Dec 2017 (136 months) and 29 other months "
+                           "between Feb 2018 and Dec 2022:"), gaps
+    assert not re.search(r"\d{4}-\d{2}", gaps)
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +235,7 @@ def test_victim_identifiers_are_hashed_and_quality_warnings_reach_the_report(mak
     params.write_text(f"city: Q\nperiod_start: '2016-12'\nperiod_end: '2017-01'\ndata_dir: {folder}\n")
     run_params_files([params], tmp_path / "out", notebooks=("worksheet",))
     html = (tmp_path / "out" / "2016-12_2017-01" / "worksheet.html").read_text()
-    assert "No incident at all is recorded in 2016-12" in html
+    assert "No incident at all is recorded in Dec 2016:" in html
     assert "appear both as a non-fatal injury shooting and as a homicide (incidents K-1)" in html
     for path in list((tmp_path / "cache").rglob("*")) + list((tmp_path / "out").rglob("*")):
         if path.is_file():
