@@ -88,6 +88,20 @@ def format_count(value) -> str:
     return MISSING if is_missing(value) else f"{round_half_up(exact(repr(round(float(value), 9)))):,}"
 
 
+def format_benchmark(value) -> str:
+    """An expected count (a benchmark): whole from 5 up; below 5, one decimal unless whole, because there the
+    rounding is as large as the count and "0" beside "+800%" reads as nonsense.
+
+    >>> format_benchmark(0.3333), format_benchmark(4.5), format_benchmark(3.0), format_benchmark(12.4)
+    ('0.3', '4.5', '3', '12')
+    >>> format_benchmark(4.96), format_benchmark(float("nan"))
+    ('5.0', 'n/a')
+    """
+    if is_missing(value) or float(value) >= 5 or float(value) == int(float(value)):
+        return format_count(value)
+    return format_decimal(value, 1)
+
+
 def format_value(value, unit: str) -> str:
     """Counts as whole numbers, percentages rounded half up with a % sign, missing as 'n/a'.
 

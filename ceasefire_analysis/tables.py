@@ -19,7 +19,7 @@ from . import schema
 from .coverage import incident_coverage, so_far_text
 from .formatting import (
     is_missing,
-    format_chance, format_count, format_day, format_day_span, format_fraction, format_long_day, format_share,
+    format_benchmark, format_chance, format_count, format_day, format_day_span, format_fraction, format_long_day, format_share,
     format_value, page_identity, row_window_label, window_label, windows_span_label,
 )
 from .indicators import LABELS, outcome_pace, same_day_years_earlier
@@ -111,6 +111,12 @@ def status_cell(status: str, detail: str = "", through=None) -> Cell:
     if status == NOT_RECORDED:
         return Cell(NOT_RECORDED_TEXT)
     return Cell("No benchmark" if not detail else detail)
+
+
+def _exact(row, column: str):
+    """A benchmark column's unrounded value (``<column>_exact``) when the row has one, else the column itself."""
+    exact_value = row.get(f"{column}_exact")
+    return row[column] if is_missing(exact_value) else exact_value
 
 
 def _text(value) -> str:
@@ -222,15 +228,15 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
             not_recorded = r["status"] == NOT_RECORDED  # every cell of the row says so, never a count or a reason
             note = _text(r.get("benchmark_note"))
             benchmark = (Cell(NOT_RECORDED_TEXT.lower()) if not_recorded else
-                         Cell(format_count(r["benchmark"]) + (f"\n({note})" if note else ""), "num")
+                         Cell(format_benchmark(_exact(r, "benchmark")) + (f"\n({note})" if note else ""), "num")
                          if not is_missing(r["benchmark"]) else
                          Cell(f"No benchmark: {note}" if note else "No benchmark"))
             actual = (NOT_RECORDED_TEXT.lower() if r["status"] == NOT_RECORDED else
                       format_count(r["actual"]) + (f"\n({gap_note(r, through)})" if incomplete else ""))
             cells = [LABELS[indicator] if i == 0 else "", window_label_text, benchmark]
             if seasonal:
-                value = r["benchmark_seasonal"]
-                cells.append(Cell(format_count(value), "num") if not is_missing(value) else
+                value = _exact(r, "benchmark_seasonal")
+                cells.append(Cell(format_benchmark(value), "num") if not is_missing(value) else
                              Cell("—") if is_missing(r["benchmark"]) else
                              Cell("n/a (no seasonal pattern to split by; the even-months benchmark decides)"))
             cells += [Cell(actual, "num"), status_cell(r["status"], detail, through)]
@@ -290,7 +296,7 @@ def how_to_read_html(review: PeriodReview) -> HTML:
             # thresholds for a whole window mean nothing beside a count of part of it
             through = review.coverage.through if review.coverage else None
             up, down = f"Not shown: the window is not complete ({gap_note(outcomes.loc[i], through)})", ""
-        rows.append([r["label"], window, Cell(format_count(r["benchmark"]), "num"), up, down])
+        rows.append([r["label"], window, Cell(format_benchmark(r["benchmark_exact"]), "num"), up, down])
     intro = (f'<div class="cf-report"><h2>How to read this: what the counts can and cannot show</h2>'
              f"<p>Shootings and homicides are counted in small numbers, and small numbers vary by chance. "
              f"“Could it be chance?” gives the probability of a count at least as far from the benchmark, in "

@@ -244,3 +244,21 @@ def test_victim_identifiers_are_hashed_and_quality_warnings_reach_the_report(mak
     data = load_data_dir(folder)
     assert data.incidents["incident_type"].value_counts().to_dict() == {"homicide": 2}  # counted once
     assert data.incidents["victim_id"].isna().sum() == 1  # a blank stays blank
+
+
+def test_a_benchmark_below_5_shows_its_decimal_beside_the_change_it_explains(make_city):
+    """reader2 R5: "0" beside "3 or more (+800%)", when the benchmark was 0.33 (2 homicides in 2016 less 10%, whole, / 6)."""
+    from ceasefire_analysis.review import open_review
+    from ceasefire_analysis.tables import how_to_read_html, outcome_worksheet_html
+
+    rows = [{"incident_id": f"H{i}", "occurred_on": day, "incident_type": "homicide"}
+            for i, day in enumerate(["2016-01-05", "2016-07-09", "2017-02-10"])]
+    folder = make_city(incidents=rows, communications=None, case_management=None, staffing=None, meetings=None)
+    review = open_review(None, city="T", period_start="2017-02", period_end="2017-03", data_dir=str(folder),
+                         data_through="2017-03-31", data_from="2016-01-01")
+    row = review.indicators.query("indicator == 'homicides' and window == 'period'").iloc[0]
+    assert abs(row["benchmark_exact"] - 1 / 3) < 1e-9  # the annual 2 (2 less 10%, whole), / 6
+    stand_out = how_to_read_html(review).data
+    assert '<td class="num">0.3</td><td>3 or more (+800%)</td>' in stand_out and '<td class="num">0</td>' not in stand_out
+    worksheet = outcome_worksheet_html(review).data
+    assert 'data-label="Benchmark">0.3<br>' in worksheet and 'data-label="Benchmark">0<br>' not in worksheet
