@@ -22,6 +22,7 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import HTML
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .counts import monthly_counts
 from .formatting import window_label
@@ -30,7 +31,7 @@ from .indicators import LABELS, OUTCOME_INDICATORS, outcome_benchmarks, recorded
 from .formatting import format_count, format_decimal, format_share
 from .periods import Month, Window
 from .review import PeriodReview
-from .statistics import control_chart
+from .statistics import RUN_RULE_MIN_CENTRE, control_chart
 
 SYNTHETIC_LABEL = "SYNTHETIC DEMO DATA"
 CURRENT_COLOUR = "#b2182b"
@@ -146,8 +147,11 @@ def new_panels(width: float, height: float, rows: int, cols: int = 1, **kwargs) 
     return fig, fig.subplots(rows, cols, **kwargs)
 
 
-def label_axes(ax, xlabel: str, ylabel: str, title: str | None = None, grid_axis: str = "y") -> None:
+def label_axes(ax, xlabel: str, ylabel: str, title: str | None = None, grid_axis: str = "y",
+               counts: bool = False) -> None:
     """Axis labels with units, a zero baseline, light grid lines and no box: the house style of every chart.
+
+    With ``counts`` the y axis is ticked at whole numbers only: 0.25 of a homicide is not a count anyone had.
 
     seaborn's ``despine`` acts on this one Axes only; its global themes are not used, so no chart setting
     carries from one notebook into the next in a warm kernel.
@@ -158,6 +162,8 @@ def label_axes(ax, xlabel: str, ylabel: str, title: str | None = None, grid_axis
     if title:
         ax.set_title(title)
     ax.set_ylim(bottom=0)
+    if counts:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(axis=grid_axis, alpha=0.3)
 
 
@@ -285,7 +291,7 @@ def year_to_date_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
     ax.set_xlim(0.7, 12.3)
     # two lines: on one, the longest indicator's label runs off the chart's height
     label_axes(ax, "Month", f"{label},\nrunning total since 1 January",
-               f"{label}: {year} so far against {year - 1} and the benchmark pace")
+               f"{label}: {year} so far against {year - 1} and the benchmark pace", counts=True)
     ax.legend(loc="upper left", frameon=False)
     mark_synthetic(fig, review.is_demo)
     return Chart(fig)
@@ -359,7 +365,7 @@ def monthly_counts_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
                   label=f"{year} seasonal benchmark per month ({format_count(annual)} a year by month{how})")
     ax.set_xticks(x, [m.label() for m in months], rotation=45, ha="right")
     label_axes(ax, "Month", f"{label} per month",
-               f"{label} per month, {months[0].label()}–{months[-1].label()}, against a year earlier")
+               f"{label} per month, {months[0].label()}–{months[-1].label()}, against a year earlier", counts=True)
     fig.legend(loc="outside lower center", fontsize=8, frameon=False, ncol=2)
     mark_synthetic(fig, review.is_demo)
     return Chart(fig)
@@ -388,12 +394,11 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart | HTML:
         wrong = (f"starts before the data (incidents start in {first_month.label()})" if baseline[0] < first_month
                  else f"does not end before the review period's last month ({last.label()})")
         return _no_chart(f"{LABELS[indicator]}: no control limits: the baseline {baseline[0]} to {baseline[1]} "
-                         f"(control_chart: baseline_start / baseline_end in the params file) {wrong}. "
+                         f"set for this city {wrong}. "
                          f"Choose a baseline within {allowed}.")
     if baseline[1] < baseline[0] or baseline[0] < first_month or baseline[1] >= last:
         return _no_chart(f"{LABELS[indicator]}: control limits need a baseline of whole months of data before the "
-                         f"review period (the data start in {first_month.label()}). Name one with "
-                         "control_chart: baseline_start / baseline_end in the params file once a year of data exists.")
+                         f"review period (the data start in {first_month.label()}).")
     first = min(baseline[0], Month(last.year - 1, 1)) if Month(last.year - 1, 1) >= first_month else baseline[0]
     # only whole months are judged against the limits: a partial month is drawn apart, never flagged
     incidents = review.incident_coverage
@@ -410,9 +415,12 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart | HTML:
             label="Control limits (±3 standard deviations)")
     ax.step(x, chart["lower"], where="mid", color=CURRENT_COLOUR, linestyle="--", linewidth=1)
     flagged = chart["outside"] | chart["run"]
+    no_run_rule = bool((chart["centre"] < RUN_RULE_MIN_CENTRE).any())
+    signal = ("Signal: outside the limits or a run of 8 on one side" if not no_run_rule else
+              f"Signal: outside the limits (the run of 8 is not used where the centre line is below "
+              f"{format_count(RUN_RULE_MIN_CENTRE)} a month: most months are 0 by chance there)")
     ax.plot(x[flagged], chart.loc[flagged, "count"], linestyle="none", marker="D", markersize=8,
-            markerfacecolor="none", markeredgecolor=CURRENT_COLOUR, markeredgewidth=2,
-            label="Signal: outside the limits or a run of 8 on one side")
+            markerfacecolor="none", markeredgecolor=CURRENT_COLOUR, markeredgewidth=2, label=signal)
     partial = partial_month(review)
     if partial is not None and partial[0] == judged_last.shift(1):
         key = pd.Period(str(partial[0]), freq="M")
@@ -427,7 +435,7 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart | HTML:
     seg = chart.attrs["segments"][0]
     label_axes(ax, "Month", f"{label} per month",
                f"{label} per month with control limits "
-               f"(baseline {window_label(Window(seg.baseline_first, seg.baseline_last))})")
+               f"(baseline {window_label(Window(seg.baseline_first, seg.baseline_last))})", counts=True)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8, frameon=False, ncol=2)
     mark_synthetic(fig, review.is_demo)
     return Chart(fig)

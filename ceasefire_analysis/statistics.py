@@ -180,6 +180,9 @@ class ControlSegment:
     upper: float
 
 
+RUN_RULE_MIN_CENTRE = 1.0  # counts a month; below it a run of zero months is what chance gives
+
+
 def c_chart_limits(baseline_counts: list[float]) -> tuple[float, float, float]:
     """Centre line and 3-sigma limits of a c-chart: c̄ ± 3√c̄, the lower limit floored at 0.
 
@@ -199,7 +202,9 @@ def control_chart(monthly: pd.Series, first: Month, last: Month, baseline: tuple
     The limits come from the fixed ``baseline`` months; at each reset month (a strategy
     change named in the params file) new limits come from the first ``baseline_months``
     months from that reset on. Flags: ``outside`` (beyond a limit) and ``run`` (part of a
-    run of 8 or more months on one side of the centre line).
+    run of 8 or more months on one side of the centre line). The run rule is not used where the centre line is
+    below :data:`RUN_RULE_MIN_CENTRE` (1 a month): most months are then 0, below the line, by chance alone, so
+    every quiet stretch would read as a signal.
 
     Columns: month, count, centre, lower, upper, outside, run, segment.
     """
@@ -229,7 +234,7 @@ def control_chart(monthly: pd.Series, first: Month, last: Month, baseline: tuple
     start = 0
     for i in range(1, len(frame) + 1):
         if i == len(frame) or side[i] != side[start] or side[i] == 0 or frame["segment"].iat[i] != frame["segment"].iat[start]:
-            if side[start] != 0 and i - start >= 8:
+            if side[start] != 0 and i - start >= 8 and frame["centre"].iat[start] >= RUN_RULE_MIN_CENTRE:
                 run[start:i] = True
             start = i
     frame["run"] = run

@@ -126,6 +126,16 @@ def test_control_chart_flags_and_resets():
     assert late["centre"] == 4 and late["segment"] == 1 and not late["run"]  # the new baseline absorbs the shift
 
 
+def test_no_run_rule_below_a_centre_line_of_one():
+    """reader2 R5: with 0.1 homicides a month every quiet stretch was "a run of 8"; from 1 up the rule holds."""
+    rare = _monthly({2018: [1] + [0] * 11, 2019: [0] * 12})
+    chart = control_chart(rare, Month(2018, 1), Month(2019, 12), (Month(2018, 1), Month(2018, 12)))
+    assert chart["centre"].iloc[0] == pytest.approx(1 / 12) and not chart["run"].any()
+    steady = _monthly({2018: [1, 1, 2, 1, 0, 1, 1, 2, 1, 1, 0, 1], 2019: [0] * 12})  # centre exactly 1
+    chart = control_chart(steady, Month(2018, 1), Month(2019, 12), (Month(2018, 1), Month(2018, 12)))
+    assert chart["centre"].iloc[0] == 1 and chart.loc[chart["month"] == "2019-06", "run"].item()
+
+
 def test_minimum_detectable_counts_by_hand():
     assert minimum_detectable_counts(12) == (20, 5)
     high, low = minimum_detectable_counts(51.17)

@@ -299,7 +299,7 @@ def test_a_hand_set_control_chart_baseline_outside_the_data_says_what_the_data_a
     before = open_review(None, period_start="2016-05", period_end="2016-06",
                          control_chart={"baseline_start": "2010-01", "baseline_end": "2012-12"}, **base)
     text = control_chart_figure(before, "homicides").data
-    assert "the baseline 2010-01 to 2012-12 (control_chart: baseline_start / baseline_end in the params file) " \
+    assert "the baseline 2010-01 to 2012-12 set for this city " \
            "starts before the data (incidents start in Jan 2014)" in text
     assert "Choose a baseline within months from 2014-01 to 2016-05" in text and "Name one" not in text
     after = open_review(None, period_start="2016-07", period_end="2016-08",
