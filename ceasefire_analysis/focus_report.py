@@ -16,7 +16,7 @@ from IPython.display import HTML
 from .charts import BENCHMARK_COLOUR, CURRENT_COLOUR, Chart, _no_chart, label_axes, mark_synthetic, new_figure
 from .focus import FOCUS_LABELS, SECTIONS, WORKSHEET, people_shot, safe_city_table, safe_city_through
 from .review import PeriodReview
-from .formatting import format_count, format_day, format_share, window_label, windows_span_label
+from .formatting import as_of_header, format_count, format_day, format_share, window_label, windows_span_label
 from .schema import INCOMPLETE, NOT_RECORDED, WINDOW_AS_OF, WINDOW_PERIOD, WINDOW_YEAR, WINDOW_YTD
 from .tables import REPORT_CSS, Cell, format_value, gap_note, html_table, suppressed_text
 
@@ -101,7 +101,7 @@ def focus_worksheet_html(review: PeriodReview) -> HTML:
     table = table[table["worksheet"] == WORKSHEET]
     params = review.params
     header = ["Indicator", f"YTD ({params.windows.ytd.label()})", f"Period ({params.windows.period.label()})",
-              f"At {params.windows.end:%d %b %Y}"]
+              as_of_header(params.windows.end, review.coverage.through if review.coverage else None)]
     rows, classes = [], []
     for section, indicators in LAYOUT.items():
         rows.append([Cell(SECTIONS[section]), "", "", ""])

@@ -246,6 +246,18 @@ def row_window_label(window_start: str, window_end: str, as_of: bool = False) ->
     return window_label(Window(Month(start.year, start.month), Month(end.year, end.month)))
 
 
+def as_of_header(end: dt.date, through: dt.date | None = None) -> str:
+    """The heading of a worksheet's point-in-time column: the period's last day, or the data's last day when the
+    extract stops before it (the figures are then as of that day, not the period's end).
+
+    >>> as_of_header(dt.date(2017, 3, 31)), as_of_header(dt.date(2017, 3, 31), dt.date(2017, 3, 15))
+    ('At 31 Mar 2017', 'At 15 Mar 2017 (latest data)')
+    """
+    if through is not None and through < end:
+        return f"At {format_day(through)} (latest data)"
+    return f"At {format_day(end)}"
+
+
 def format_chance(p_value: float) -> str:
     """A probability in words for a chair: '32%', 'under 1%'.
 

@@ -506,8 +506,12 @@ def outcome_pace(data: CityData, params: ReviewParams, table: pd.DataFrame,
     return pd.DataFrame(rows, columns=["indicator", "ytd", "annual_benchmark", "chance_of_meeting"])
 
 
-def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
-    """Worksheet 2: direct communication, case management, enforcement and partnership."""
+def activity_worksheet(data: CityData, params: ReviewParams, through: dt.date | None = None) -> pd.DataFrame:
+    """Worksheet 2: direct communication, case management, enforcement and partnership.
+
+    ``through`` is the data's last day (see :mod:`coverage`): the on-time share of deliverables counts only tasks
+    due by then, since a task due after the extract was taken could not yet have been done.
+    """
     windows = params.windows
     as_of = windows.end
     rows: list[dict] = []
@@ -635,7 +639,8 @@ def activity_worksheet(data: CityData, params: ReviewParams) -> pd.DataFrame:
     if data.tasks is not None:
 
         for window_name, window in windows.by_name().items():
-            due, on_time, rate = on_time_rate(data.tasks, window.start, window.end)
+            due_by = window.end if through is None else min(window.end, through)
+            due, on_time, rate = on_time_rate(data.tasks, window.start, due_by)
             add(_make_row("activities", section, "deliverables_on_time_pct", window_name, window, as_of,
                      100 * rate, "percent", numerator=on_time, denominator=due))
             add(_make_row("activities", section, "deliverables_median_days_to_complete", window_name, window, as_of,
@@ -653,7 +658,7 @@ def build_indicators(data: CityData, params: ReviewParams, coverage: Coverage | 
     :func:`mark_incomplete`).
     """
     coverage = coverage or coverage_of(data, params)
-    table = pd.concat([outcome_worksheet(data, params, coverage), activity_worksheet(data, params)],
+    table = pd.concat([outcome_worksheet(data, params, coverage), activity_worksheet(data, params, coverage.through)],
                       ignore_index=True)
     table = mark_incomplete(table, coverage, incident_coverage(coverage, data.incidents))
     columns = list(schema.INDICATOR_COLUMNS) + [c for c in table.columns if c not in schema.INDICATOR_COLUMNS]

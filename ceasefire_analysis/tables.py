@@ -19,7 +19,7 @@ from . import schema
 from .coverage import incident_coverage, so_far_text
 from .formatting import (
     is_missing,
-    format_benchmark, format_chance, format_count, format_day, format_day_span, format_fraction, format_long_day, format_share,
+    as_of_header, format_benchmark, format_chance, format_count, format_day, format_day_span, format_fraction, format_long_day, format_share,
     format_value, page_identity, row_window_label, window_label, windows_span_label,
 )
 from .indicators import LABELS, outcome_pace, same_day_years_earlier
@@ -412,7 +412,7 @@ def _activity_cell(r: pd.Series | None, threshold: int = 5, through=None) -> Cel
         value = f"{staffing_day_label(r)}:\n{value}"
     if r["indicator"] == "deliverables_on_time_pct" and not is_missing(r.get("denominator")):
         # by due date: a meeting pack's on-time rate counts other days, so each says which tasks it counts
-        value += f"\nof the tasks due {tasks_due_label(r)}"
+        value += f"\nof the tasks due {tasks_due_label(r, through)}"
     if r["status"] == INCOMPLETE:
         bench = "" if is_missing(r["benchmark"]) else f"\nbenchmark {format_value(r['benchmark'], r['unit'])}"
         return Cell(f"{value}\n({gap_note(r, through)}){bench}\nIncomplete: no mark", "num")
@@ -434,13 +434,16 @@ def _activity_cell(r: pd.Series | None, threshold: int = 5, through=None) -> Cel
     return Cell(text, mark.css)
 
 
-def tasks_due_label(r: pd.Series) -> str:
-    """The days a deliverables row counts tasks due on: '1 Jan to 31 Mar 2017'.
+def tasks_due_label(r: pd.Series, through: dt.date | None = None) -> str:
+    """The days a deliverables row counts tasks due on: '1 Jan to 31 Mar 2017'; with the data's last day
+    ``through`` inside the window, only to that day (tasks due later are not counted, see indicators.py).
 
-    >>> tasks_due_label(pd.Series({"window_start": "2016-12-01", "window_end": "2017-01-31"}))
-    '1 Dec 2016 to 31 Jan 2017'
+    >>> row = pd.Series({"window_start": "2016-12-01", "window_end": "2017-01-31"})
+    >>> tasks_due_label(row), tasks_due_label(row, dt.date(2017, 1, 15))
+    ('1 Dec 2016 to 31 Jan 2017', '1 Dec 2016 to 15 Jan 2017')
     """
     start, end = dt.date.fromisoformat(str(r["window_start"])), dt.date.fromisoformat(str(r["window_end"]))
+    end = end if through is None else min(end, through)
     return f"{format_day(start) if start.year != end.year else f'{start.day} {start:%b}'} to {format_day(end)}"
 
 
@@ -457,7 +460,7 @@ def activity_worksheet_html(review: PeriodReview) -> HTML:
     through = review.coverage.through if review.coverage else None
     header = ["Indicator", f"Year to date ({window_label(params.windows.ytd)})",
               f"Review period ({window_label(params.windows.period)})",
-              f"At {format_day(params.windows.end)}", "Notes re trends"]
+              as_of_header(params.windows.end, through), "Notes re trends"]
     rows, classes = [], []
     for section, indicators in activity_layout():
         rows.append([Cell(section, ""), "", "", "", ""])

@@ -13,6 +13,8 @@ import pandas as pd
 from ceasefire_analysis.indicators import lookup
 from ceasefire_analysis.review import open_review, provenance
 
+from conftest import write_rows
+
 
 def _incident(day: str, kind: str = "homicide", n: int = 0) -> dict:
     return {"incident_id": f"C-{day}-{n}", "occurred_on": day, "incident_type": kind}
@@ -172,3 +174,26 @@ def test_data_cut_on_different_days_never_share_a_hand_off_key(make_city):
     later, nothing = data_as_of(data, dt.date(2016, 12, 31))
     assert nothing == {} and later is data
     assert len({data_key(data), data_key(feb), data_key(march)}) == 3
+
+
+def test_a_cut_heads_the_point_in_time_column_with_its_day_and_counts_only_tasks_already_due(make_city):
+    """reader2 R4: "At 31 Mar" over 15 Mar figures; tasks due after the extract counted as not done on time."""
+    from ceasefire_analysis.focus_report import focus_worksheet_html
+    from ceasefire_analysis.tables import activity_worksheet_html
+
+    tasks = [{"task_id": f"T{i}", "assigned_on": "2016-02-01", "due_on": due, "completed_on": done, "owner": "CRT",
+              "meeting": "coordination"}
+             for i, (due, done) in enumerate((("2016-02-10", "2016-02-09"), ("2016-02-20", "2016-02-25"),
+                                              ("2016-02-28", "2016-02-27"), ("2016-03-20", "")))]
+    folder = _feb_mar_2016_city(make_city)
+    write_rows(folder / "tasks.csv", tasks)
+    review = open_review(None, **_params(folder, "2016-02", "2016-03", "2016-02-29"))
+    # 3 tasks due by 29 Feb, 2 on time; the one due 20 Mar could not be done yet and is not counted
+    assert lookup(review.indicators, "deliverables_on_time_pct", "period", "denominator") == 3
+    assert lookup(review.indicators, "deliverables_on_time_pct", "period", "numerator") == 2
+    activities = activity_worksheet_html(review).data
+    assert "67% (2 of 3)\nof the tasks due 1 Feb to 29 Feb 2016".replace("\n", "<br>") in activities
+    for page in (activities, focus_worksheet_html(review).data):
+        assert "At 29 Feb 2016 (latest data)" in page and "At 31 Mar 2016" not in page
+    whole = open_review(None, **_params(folder, "2016-02", "2016-03", "2016-03-31"))
+    assert "At 31 Mar 2016<" in activity_worksheet_html(whole).data
