@@ -216,19 +216,27 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
         stack.push(drop_staging_on_error)
         # the periods as validated, for the notebooks; removed once the kernels that read it have stopped
         handoff = stack.enter_context(handoff_dir(out_root)) if expected else None
-        # Kernels start while the inputs are checked: ``jobs`` of them, each driven by a thread of this
-        # process, or one when notebooks run one at a time.
         pool = None
-        if expected and can_fork_kernels():
-            # Kernels are forked from one process that imported what the notebooks import: they share that
-            # memory. Entered before the kernels, so it stops after them.
-            stack.enter_context(KernelTemplate(notebook_imports(sorted(NOTEBOOKS_DIR.glob("*.ipynb")))))
-        if jobs > 1 and expected > 1:
-            pool = stack.enter_context(KernelPool(min(jobs, expected), prepare=html_exporter))
-        elif expected:
-            stack.callback(shutdown_process_kernel)
-            if process_kernel().km is None:
-                process_kernel().launch()
+        kernels_started = False
+
+        def start_kernels() -> None:
+            # Kernels start once the first params file has passed its checks, and boot while the next ones
+            # are checked: ``jobs`` of them, each driven by a thread of this process, or one when notebooks run
+            # one at a time. Not before: a run refused for its inputs would wait seconds for kernels it never uses.
+            nonlocal pool, kernels_started
+            if kernels_started:
+                return
+            kernels_started = True
+            if can_fork_kernels():
+                # Kernels are forked from one process that imported what the notebooks import: they share that
+                # memory. Entered before the kernels, so it stops after them.
+                stack.enter_context(KernelTemplate(notebook_imports(sorted(NOTEBOOKS_DIR.glob("*.ipynb")))))
+            if jobs > 1 and expected > 1:
+                pool = stack.enter_context(KernelPool(min(jobs, expected), prepare=html_exporter))
+            else:
+                stack.callback(shutdown_process_kernel)
+                if process_kernel().km is None:
+                    process_kernel().launch()
 
         futures: dict = {}  # of the notebooks submitted to the pool: (job, notebook name)
         claimed: dict[Path, Job] = {}  # the folder each job of this run will write: first come
@@ -248,6 +256,7 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
                 continue
             jobs_ready.append(job)
             prepared.append(job)
+            start_kernels()
             for warning in job.warnings:
                 stream.write(f"warning: {warning}\n")
             first = claimed.setdefault(job.target, job)
