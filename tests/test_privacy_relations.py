@@ -34,24 +34,24 @@ def values_that_fit(target: str, published: dict[str, int], hidden: dict[str, ra
     names = sorted(hidden, key=lambda n: (n != target, -sum(n in r for r in relations)))
     found: set[int] = set()
 
-    def bounds(relation, assigned):
-        low = high = 0
-        for cell, coef in relation.items():
-            if cell in published:
-                low += coef * published[cell]
-                high += coef * published[cell]
-            elif cell in assigned:
-                low += coef * assigned[cell]
-                high += coef * assigned[cell]
-            else:
-                lo, hi = min(hidden[cell]), max(hidden[cell])
-                low += min(coef * lo, coef * hi)
-                high += max(coef * lo, coef * hi)
-        return low, high
+    # each relation as its published part (a constant) and its unknown cells with their coefficient and range
+    prepared = [(sum(coef * published[c] for c, coef in relation.items() if c in published),
+                 [(c, coef, min(hidden[c]), max(hidden[c])) for c, coef in relation.items() if c not in published])
+                for relation in relations]
 
     def search(i, assigned):
-        for relation in relations:
-            low, high = bounds(relation, assigned)
+        for constant, free in prepared:
+            low = high = constant
+            for cell, coef, lo, hi in free:
+                if cell in assigned:
+                    low += coef * assigned[cell]
+                    high += coef * assigned[cell]
+                elif coef > 0:
+                    low += coef * lo
+                    high += coef * hi
+                else:
+                    low += coef * hi
+                    high += coef * lo
             if low > 0 or high < 0:
                 return False
         if i == len(names):
