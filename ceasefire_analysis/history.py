@@ -451,9 +451,9 @@ def claim_verdicts(series: dict[str, pd.DataFrame], settings: dict, first_year: 
         since = settings.get("ratio_since", int(rates["year"].min()))
         window = rates[rates["year"] >= since]
         if window.empty:
-            rows.append({"fact": f"City murder rate as a multiple of the state rate, since {since}",
-                         "value": f"cannot be computed: the rates run from {int(rates['year'].min())} to "
-                                  f"{int(rates['year'].max())}", "years": ""})
+            verdicts.append(f"Deck: {low_claim} to {high_claim} times the {against} rate since {since}. Cannot be "
+                            f"checked here: the rates run from {int(rates['year'].min())} to "
+                            f"{int(rates['year'].max())}.")
         else:
             inside = window["ratio"].between(low_claim, high_claim)
             spread = f"{format_decimal(window['ratio'].min())}× to {format_decimal(window['ratio'].max())}×"

@@ -325,3 +325,13 @@ def test_a_chart_drawn_from_the_same_inputs_is_rendered_once(monkeypatch):
     monkeypatch.setattr(charts, "PNG_MEMO_SIZE", 2)
     rate_chart(rates, 2014, 2019)._repr_png_()
     assert len(charts.PNG_MEMO) == 2  # bounded: the oldest are dropped
+
+
+def test_a_claimed_ratio_after_the_rates_end_says_it_cannot_be_checked():
+    from ceasefire_analysis.history import claim_verdicts
+    series = {"homicides": pd.DataFrame({"year": [2000, 2001], "value": [80.0, 90.0]}),
+              "population": pd.DataFrame({"year": [2000, 2001], "value": [400000.0, 400000.0]}),
+              "state_homicides": pd.DataFrame({"year": [2000, 2001], "value": [2000.0, 2000.0]}),
+              "state_population": pd.DataFrame({"year": [2000, 2001], "value": [34e6, 34e6]})}
+    verdicts = claim_verdicts(series, {"claimed_ratio": [4, 6], "claimed_ratio_of": "state", "ratio_since": 2100})
+    assert any("Cannot be checked here: the rates run from 2000 to 2001" in v for v in verdicts)
