@@ -388,12 +388,21 @@ def notebook_imports(paths) -> list[str]:
                 tree = ast.parse("".join(source) if isinstance(source, list) else source)
             except SyntaxError:
                 continue
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Import):
-                    found.update(alias.name for alias in node.names)
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    found.add(node.module)
+            found.update(_absolute_imports(tree))
     return sorted(found)
+
+
+def _absolute_imports(tree) -> set[str]:
+    """The modules a parsed piece of code imports by absolute name (``import x``, ``from x import y``)."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
 
 
 def deferred_imports(module_names) -> list[str]:
@@ -416,11 +425,7 @@ def deferred_imports(module_names) -> list[str]:
         for function in ast.walk(tree):
             if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
-            for node in ast.walk(function):
-                if isinstance(node, ast.Import):
-                    found.update(alias.name for alias in node.names)
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    found.add(node.module)
+            found.update(_absolute_imports(function))
     package = __name__.split(".")[0]
     return sorted(m for m in found if m.split(".")[0] not in sys.stdlib_module_names and m.split(".")[0] != package)
 
