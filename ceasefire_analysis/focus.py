@@ -30,7 +30,7 @@ from .coverage import data_coverage_of
 from .indicators import share_pct
 from .params import ReviewParams
 from .periods import Month, Window, exact, round_half_up
-from .privacy import COMPLEMENTARY, SMALL, Relation, suppress_cells, suppresses_small_counts
+from .privacy import COMPLEMENTARY, SMALL, Relation, suppress_cells, suppresses_small_counts, window_difference
 from .schema import NOT_RECORDED, SUSPECT, VICTIM, WINDOW_AS_OF, WINDOW_YEAR, WINDOW_YTD
 
 WORKSHEET = "focus"
@@ -620,7 +620,9 @@ def _role_share_relations(values: dict[str, int], unpublished: set[str], window:
 def _nested_people_relations(values: dict[str, int], unpublished: set[str], spans: pd.DataFrame) -> list[Relation]:
     """A window inside another (the review period inside the year to date, or the other way across a year
     boundary): the people linked over the longer window = those linked over the shorter one + the people
-    linked only in the months between (unpublished), for all people and for each role."""
+    linked only in the months between (unpublished), for all people and for each role; and the same for each
+    share's people reached or enrolled before the shooting and its rest, as a reader would subtract them
+    (:func:`privacy.window_difference` says why that is nearly, not always exactly, true)."""
     relations = []
     for outer in spans.index:
         for inner in spans.index:
@@ -628,12 +630,16 @@ def _nested_people_relations(values: dict[str, int], unpublished: set[str], span
             if outer == inner or (o_start, o_end) == (i_start, i_end) or not (o_start <= i_start and i_end <= o_end):
                 continue
             for suffix in ("", "_victims", "_suspects"):
-                longer, shorter = f"known_before_people{suffix}/{outer}", f"known_before_people{suffix}/{inner}"
-                if {longer, shorter} <= values.keys():
-                    between = f"known_before_people{suffix}/{outer}-{inner}#between"
-                    values[between] = values[longer] - values[shorter]
-                    unpublished.add(between)
-                    relations.append(Relation.total(longer, [shorter, between]))
+                cells = [(f"known_before_people{suffix}", "")] + [
+                    (f"known_before_{kind}_pct{suffix}", tail) for kind in ("reached", "enrolled")
+                    for tail in ("#part", "#rest")]
+                for indicator, tail in cells:
+                    longer, shorter = f"{indicator}/{outer}{tail}", f"{indicator}/{inner}{tail}"
+                    if {longer, shorter} <= values.keys():
+                        relation = window_difference(values, unpublished, longer, shorter,
+                                                     f"{indicator}/{outer}-{inner}{tail}#between")
+                        if relation is not None:
+                            relations.append(relation)
     return relations
 
 

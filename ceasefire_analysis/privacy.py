@@ -502,11 +502,37 @@ def _nesting_relations(values: dict[str, int], windows: dict[str, tuple[str, str
         twin = f"{indicator}/{inner}"
         if window != outer or twin not in values or indicator.startswith("reached_both_ways"):
             continue  # people reached both ways are not additive across windows
-        between = f"{indicator}/earlier_months"
-        values[between] = values[name] - values[twin]
-        unpublished.add(between)
-        relations.append(Relation.total(name, [twin, between]))
+        relation = window_difference(values, unpublished, name, twin, f"{indicator}/earlier_months")
+        if relation is not None:
+            relations.append(relation)
     return relations
+
+
+def window_difference(values: dict[str, int], unpublished: set[str], longer: str, shorter: str,
+                      between: str) -> Relation | None:
+    """The relation between a count of people over a window and over a window inside it (the year to date
+    and the review period): ``longer = shorter + between``, ``between`` (unpublished) being the people of
+    the months between, a count of people that is protected when small like any other.
+
+    The rule for every count of people shown over two nested windows, people and a share's people alike: a
+    reader subtracts. For people counted once per window it is exact (the people of the months between and
+    not of the shorter window). For the people of a share (reached before their first shooting in the
+    window, say) it is only nearly exact: someone linked in both windows and reached between their two
+    shootings counts in the shorter window's share and not in the longer's, so the true difference is at
+    most the people of the months between. A reader takes it as exact, so the relation is stated as exact;
+    a negative difference (the rare case, which the reader sees cannot be a count) states nothing.
+
+    >>> values, unpublished = {"ytd": 40, "period": 35}, set()
+    >>> window_difference(values, unpublished, "ytd", "period", "january"), values["january"], unpublished
+    (Relation(terms=(('ytd', 1), ('period', -1), ('january', -1))), 5, {'january'})
+    >>> window_difference({"ytd": 9, "period": 10}, set(), "ytd", "period", "january") is None
+    True
+    """
+    if values[longer] < values[shorter]:
+        return None
+    values[between] = values[longer] - values[shorter]
+    unpublished.add(between)
+    return Relation.total(longer, [shorter, between])
 
 
 def protect_indicators(table: pd.DataFrame, threshold: int) -> pd.DataFrame:

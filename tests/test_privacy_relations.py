@@ -12,6 +12,7 @@ import html
 import io
 import math
 import re
+from fractions import Fraction
 
 import pandas as pd
 import pytest
@@ -30,46 +31,58 @@ SOURCES = ("call_in", "custom_notification", "ceasefire_other", "outreach", "non
 
 def values_that_fit(target: str, published: dict[str, int], hidden: dict[str, range | list[int]],
                     relations: list[dict[str, int]], enough: int = 2) -> set[int]:
-    """Values of ``target`` consistent with every relation, stopping once ``enough`` are found."""
-    names = sorted(hidden, key=lambda n: (n != target, -sum(n in r for r in relations)))
-    found: set[int] = set()
+    """Values of ``target`` consistent with every relation, stopping once ``enough`` are found.
 
-    # each relation as its published part (a constant) and its unknown cells with their coefficient and range
+    A plain search over whole numbers: each relation narrows the values its unknown cells can take
+    given the others' ranges (repeated until nothing changes), then the cell with the fewest values
+    left is tried value by value.
+    """
+    # each relation as its published part (a constant) and its unknown cells with their coefficient
     prepared = [(sum(coef * published[c] for c, coef in relation.items() if c in published),
-                 [(c, coef, min(hidden[c]), max(hidden[c])) for c, coef in relation.items() if c not in published])
+                 [(c, coef) for c, coef in relation.items() if c not in published])
                 for relation in relations]
 
-    def search(i, assigned):
-        for constant, free in prepared:
-            low = high = constant
-            for cell, coef, lo, hi in free:
-                if cell in assigned:
-                    low += coef * assigned[cell]
-                    high += coef * assigned[cell]
-                elif coef > 0:
-                    low += coef * lo
-                    high += coef * hi
-                else:
-                    low += coef * hi
-                    high += coef * lo
-            if low > 0 or high < 0:
-                return False
-        if i == len(names):
-            return True
-        for value in hidden[names[i]]:
-            assigned[names[i]] = value
-            if search(i + 1, assigned):
-                if i > 0:
-                    del assigned[names[i]]
-                    return True
-                found.add(value)
-                if len(found) >= enough:
-                    del assigned[names[i]]
-                    return True
-            del assigned[names[i]]
-        return False
+    def narrowed(domains: dict[str, list[int]]) -> dict[str, list[int]] | None:
+        domains = dict(domains)
+        changed = True
+        while changed:
+            changed = False
+            for constant, free in prepared:
+                spans = [(coef * domains[c][0], coef * domains[c][-1]) for c, coef in free]
+                low = constant + sum(min(a, b) for a, b in spans)
+                high = constant + sum(max(a, b) for a, b in spans)
+                if low > 0 or high < 0:
+                    return None
+                for (cell, coef), (a, b) in zip(free, spans):
+                    # the others' part lies in [low - own low, high - own high]; the whole must reach 0
+                    others_low, others_high = low - min(a, b), high - max(a, b)
+                    kept = [v for v in domains[cell] if -others_high <= coef * v <= -others_low]
+                    if not kept:
+                        return None
+                    if len(kept) < len(domains[cell]):
+                        domains[cell] = kept
+                        changed = True
+        return domains
 
-    search(0, {})
+    def feasible(domains: dict[str, list[int]]) -> bool:
+        domains = narrowed(domains)
+        if domains is None:
+            return False
+        open_cells = [c for c, values in domains.items() if len(values) > 1]
+        if not open_cells:
+            return True
+        cell = min(open_cells, key=lambda c: len(domains[c]))
+        return any(feasible({**domains, cell: [v]}) for v in domains[cell])
+
+    start = narrowed({c: sorted(set(v)) for c, v in hidden.items()})
+    found: set[int] = set()
+    if start is None:
+        return found
+    for value in start[target]:
+        if feasible({**start, target: [value]}):
+            found.add(value)
+            if len(found) >= enough:
+                break
     return found
 
 
@@ -780,3 +793,178 @@ def test_the_demo_s_public_csv_and_page_do_not_give_the_hidden_enrolled_shares_b
     row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*enrolled in case management before the shooting(?:(?!</tr>).)*</tr>",
                     page, re.S).group(0)
     assert "%" not in row and "hidden" in html.unescape(row), row
+
+
+# --------------------------------------------------------------------------- Worksheet 3: the year to date beside the review period
+
+ROLES = ("", "_victims", "_suspects")
+KINDS = ("reached", "enrolled")
+
+
+def _fits_share(shown: str, base: int) -> list[int]:
+    """Every count of people that a whole percent printed over ``base`` people can stand for (half up)."""
+    percent = int(float(shown))
+    return [n for n in range(base + 1) if math.floor(Fraction(100 * n, base) + Fraction(1, 2)) == percent]
+
+
+def read_focus_windows(table: pd.DataFrame) -> tuple[dict[str, int], dict[str, list[int] | range], dict[str, str]]:
+    """What a partner or public indicators.csv publishes about Worksheet 3's people linked to shootings, per window:
+    the exact counts, the cells a printed share leaves a few values for (each count its rounded percentage fits
+    over its shown base), and the hidden cells with their label."""
+    exact, rounded, hidden = {}, {}, {}
+    rows = {(r["indicator"], r["window"]): r for r in table.to_dict("records") if r["indicator"].startswith("known_")}
+    for (indicator, window), r in rows.items():
+        cell = f"{indicator}/{window}"
+        if r["actual"] == "":
+            hidden[cell] = "fewer than 5" if r["suppressed"] == "small" else "hidden"
+        elif indicator.startswith("known_before_people"):
+            exact[cell] = int(float(r["actual"]))
+        else:
+            base = rows[(indicator.replace("_reached_pct", "_people").replace("_enrolled_pct", "_people"), window)]
+            rounded[cell] = _fits_share(r["actual"], int(float(base["actual"])))
+    return exact, rounded, hidden
+
+
+def focus_window_relations(windows: tuple[str, str] = ("ytd", "period")) -> list[dict[str, int]]:
+    """The relations a reader can use between Worksheet 3's two windows.
+
+    In each window: people linked = victims + suspects - the people who were both; a share's people + the rest
+    = its base; the linked people reached = victims reached + suspects reached - those counted twice (at most the
+    people who were both). Across the windows (the year to date holds the review period): the people linked =
+    the review period's + those linked only in the months between, exactly; and, approximately, the same for
+    each share's people and its rest (exact unless someone linked in both windows was reached between their
+    two shootings, which a reader can take as rare).
+    """
+    outer, inner = windows
+    relations = []
+    for w in windows:
+        relations.append({f"known_before_people/{w}": 1, f"known_before_people_victims/{w}": -1,
+                          f"known_before_people_suspects/{w}": -1, f"both/{w}": 1})
+        for kind in KINDS:
+            for s in ROLES:
+                relations.append({f"known_before_people{s}/{w}": 1, f"known_before_{kind}_pct{s}/{w}": -1,
+                                  f"{kind}_rest{s}/{w}": -1})
+            relations.append({f"known_before_{kind}_pct/{w}": 1, f"known_before_{kind}_pct_victims/{w}": -1,
+                              f"known_before_{kind}_pct_suspects/{w}": -1, f"{kind}_twice/{w}": 1})
+            relations.append({f"both/{w}": 1, f"{kind}_twice/{w}": -1, f"{kind}_once/{w}": -1})
+    for c in _nested_cells():
+        relations.append({f"{c}/{outer}": 1, f"{c}/{inner}": -1, f"{c}/between": -1})
+    return relations
+
+
+def _nested_cells() -> list[str]:
+    """Worksheet 3's cells that count people over a window: a role's people, its people reached or enrolled
+    before the shooting, and the rest."""
+    return [c for s in ROLES for c in [f"known_before_people{s}"] + [f"known_before_{k}_pct{s}" for k in KINDS]
+            + [f"{k}_rest{s}" for k in KINDS]]
+
+
+def focus_window_truth(internal_table: pd.DataFrame, windows: tuple[str, str] = ("ytd", "period")) -> dict[str, int]:
+    """Every cell of :func:`focus_window_relations` from the internal report's rows (shares over their base)."""
+    rows = {(r["indicator"], r["window"]): r for r in internal_table.to_dict("records")}
+    truth = {}
+    for w in windows:
+        for s in ROLES:
+            people = int(rows[(f"known_before_people{s}", w)]["actual"])
+            truth[f"known_before_people{s}/{w}"] = people
+            for kind in KINDS:
+                part = round(float(rows[(f"known_before_{kind}_pct{s}", w)]["actual"]) * people / 100) if people else 0
+                truth[f"known_before_{kind}_pct{s}/{w}"] = part
+                truth[f"{kind}_rest{s}/{w}"] = people - part
+        truth[f"both/{w}"] = sum(truth[f"known_before_people{s}/{w}"] for s in ROLES[1:]) - truth[
+            f"known_before_people/{w}"]
+        for kind in KINDS:
+            truth[f"{kind}_twice/{w}"] = sum(truth[f"known_before_{kind}_pct{s}/{w}"] for s in ROLES[1:]) - truth[
+                f"known_before_{kind}_pct/{w}"]
+            truth[f"{kind}_once/{w}"] = truth[f"both/{w}"] - truth[f"{kind}_twice/{w}"]
+    outer, inner = windows
+    for cell in _nested_cells():
+        truth[f"{cell}/between"] = truth[f"{cell}/{outer}"] - truth[f"{cell}/{inner}"]
+    return truth
+
+
+def solvable_focus_cells(table: pd.DataFrame, truth: dict[str, int],
+                         windows: tuple[str, str] = ("ytd", "period")) -> list[str]:
+    """Hidden cells, and small unpublished ones (the months between), that only one value fits."""
+    exact, rounded, hidden = read_focus_windows(table)
+    for cell, value in exact.items():
+        assert truth[cell] == value, cell  # nothing published is wrong
+    for cell, fits in rounded.items():
+        assert truth[cell] in fits, cell
+    ceiling = 2 * max(exact.values())
+    domains: dict[str, range | list[int]] = dict(rounded)
+    for cell, label in hidden.items():
+        domains[cell] = range(1, THRESHOLD) if label.startswith("fewer than") else [0] + list(range(THRESHOLD,
+                                                                                                     ceiling + 1))
+    relations = focus_window_relations(windows)
+    for cell in {c for r in relations for c in r} - exact.keys() - domains.keys():
+        domains[cell] = range(0, ceiling + 1)
+    targets = list(hidden) + [c for c in domains if c.endswith("/between") and 0 < truth[c] < THRESHOLD]
+    return [c for c in targets if len(values_that_fit(c, exact, domains, relations)) < 2]
+
+
+def _linked_city(make_city, january_suspects: int, january_reached: int):
+    """Shootings in January and in February-March 2017, each with its victim and suspect in incident_people.csv.
+
+    February-March: 30 victims (12 reached before), 20 suspects (8 reached). January only: 10 victims (5 reached)
+    and ``january_suspects`` suspects, ``january_reached`` of them reached. With 5 and 1 the year to date prints
+    25 suspects, 36% reached (9 is the only count that fits); the review period 20, 40% (8): January's 1 suspect
+    reached and 4 not follow by subtraction unless something is hidden (the demo's case, 40 and 35)."""
+    incidents, links, comms = [], [], []
+
+    def linked(role: str, count: int, reached: int, day: str, tag: str):
+        for i in range(count):
+            incident = f"C-{tag}{role[0]}{i}"
+            incidents.append({"incident_id": incident, "occurred_on": day, "incident_type": "nonfatal_injury_shooting"})
+            person = f"PFN-{tag}{role[0]}{i}"
+            links.append({"incident_id": incident, "participant_id": person, "role": role})
+            if i < reached:
+                comms.append({"participant_id": person, "occurred_on": "2016-11-02", "kind": "custom_notification",
+                              "highest_risk": "yes"})
+
+    linked("victim", 30, 12, "2017-02-20", "P")
+    linked("suspect", 20, 8, "2017-03-07", "P")
+    linked("victim", 10, 5, "2017-01-18", "J")
+    linked("suspect", january_suspects, january_reached, "2017-01-25", "J")
+    folder = make_city(incidents=incidents, incident_people=links, communications=comms)
+
+    def review(audience, period_start="2017-02", period_end="2017-03"):
+        return open_review(None, city="Linktown", period_start=period_start, period_end=period_end,
+                           data_dir=str(folder), audience=audience, small_count_threshold=THRESHOLD)
+    return review
+
+
+def _csv(review) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(indicators_csv(review.indicators, review.params.audience)), keep_default_na=False,
+                       dtype=str)
+
+
+@pytest.mark.parametrize("january_suspects, january_reached", [(5, 1), (2, 1)])
+def test_january_s_suspects_cannot_be_worked_out_from_worksheet_3_s_two_windows(make_city, january_suspects,
+                                                                                 january_reached):
+    city = _linked_city(make_city, january_suspects, january_reached)
+    internal = city("internal")
+    truth = focus_window_truth(internal.indicators)
+    _check_relations_hold(truth, focus_window_relations())  # true of this city (nobody linked in both windows)
+    assert (truth["known_before_people_suspects/between"], truth["known_before_reached_pct_suspects/between"]) == (
+        january_suspects, january_reached)
+    # the attacker's own check finds the leak when everything is published as the internal page prints it
+    everything = internal.indicators.assign(suppressed="")
+    leaked = solvable_focus_cells(_csv_of(everything, "public"), truth)
+    assert "known_before_reached_pct_suspects/between" in leaked and "reached_rest_suspects/between" in leaked
+    public = _csv(city("public"))
+    assert solvable_focus_cells(public, truth) == []
+    assert public.equals(_csv(city("partner")))  # one rule for both audiences: the search covers the partner copy
+
+
+def _csv_of(table: pd.DataFrame, audience: str) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(indicators_csv(table, audience)), keep_default_na=False, dtype=str)
+
+
+def test_the_demo_s_january_suspects_are_not_given_back_by_worksheet_3_s_two_windows():
+    """The reviewer's case: public Feb-Mar 2017, suspects 40 and 35, 25% and 26% reached: January 1 of 5."""
+    internal = open_review(None, audience="internal")
+    truth = focus_window_truth(internal.indicators)
+    _check_relations_hold(truth, focus_window_relations())
+    assert (truth["known_before_people_suspects/between"], truth["known_before_reached_pct_suspects/between"]) == (5, 1)
+    assert solvable_focus_cells(_csv(open_review(None, audience="public")), truth) == []
