@@ -255,13 +255,20 @@ def params_for_audience(record: dict, audience: str, base: Path | None = None) -
     return without_absolute_paths(out, base)
 
 
-def hidden_text(kind: str, threshold: int) -> str:
-    """What a report shows in place of a hidden count.
+def hidden_text(kind: str, threshold: int, share: bool = False) -> str:
+    """What a report shows in place of a hidden count, or of a hidden ``share`` (a percentage).
+
+    A hidden share does not read "fewer than 5": in a row of percentages beside "benchmark 75%" that
+    reads as "under 5%". It says that it is hidden and how few people are behind it.
 
     >>> hidden_text(SMALL, 5), hidden_text(COMPLEMENTARY, 5)
     ('fewer than 5', 'hidden (would reveal a small number)')
+    >>> hidden_text(SMALL, 5, share=True), hidden_text(COMPLEMENTARY, 5, share=True)
+    ('hidden (fewer than 5 people behind it)', 'hidden (would reveal a small number)')
     """
-    return f"fewer than {threshold}" if kind == SMALL else "hidden (would reveal a small number)"
+    if kind != SMALL:
+        return "hidden (would reveal a small number)"
+    return f"hidden (fewer than {threshold} people behind it)" if share else f"fewer than {threshold}"
 
 
 def shown_count(count: int, threshold: int, audience: str) -> str:
@@ -357,15 +364,58 @@ def pinned_down(cell: str, values: dict[str, int], relations: list[Relation], hi
 
     The reader is assumed to know that a small cell lies from 1 to ``threshold - 1`` and
     any other hidden cell is 0 or at least ``threshold``; values are whole numbers. The
-    smallest and largest value the hidden cell can take are found by integer programming.
+    smallest and largest value the hidden cell can take are found by integer programming, over
+    the relations linked to ``cell`` through hidden cells only (a published cell is a constant, so
+    the others say nothing about it). A cell alone in a relation with published cells is pinned
+    without solving anything; the same question asked again (a page asks it of one table several
+    times) is answered from memory; a solve that runs out of time counts as pinned (hide more).
+
+    >>> pinned_down("a", {"all": 15, "a": 4, "b": 11}, [Relation.total("all", ["a", "b"])], {"a"}, {"a"}, 5)
+    True
+    >>> pinned_down("a", {"all": 15, "a": 4, "b": 11}, [Relation.total("all", ["a", "b"])], {"a", "b"}, {"a"}, 5)
+    False
     """
+    hidden = set(hidden)
+    if cell not in hidden:
+        return False
+    by_cell: dict[str, list[int]] = {}
+    for i, r in enumerate(relations):
+        for c, _ in r.terms:
+            by_cell.setdefault(c, []).append(i)
+    if cell not in by_cell:
+        return False  # in no relation: nothing published says anything about it
+    linked, used_ids, frontier = {cell}, set(), [cell]
+    while frontier:  # the relations reachable from the cell through hidden cells
+        for i in by_cell.get(frontier.pop(), ()):
+            if i in used_ids:
+                continue
+            used_ids.add(i)
+            for c, _ in relations[i].terms:
+                if c in hidden and c not in linked:
+                    linked.add(c)
+                    frontier.append(c)
+    used = [relations[i] for i in sorted(used_ids)]
+    if any({c for c, _ in r.terms if c in hidden} == {cell} for r in used):
+        return True  # the cell is the relation's only unknown: its value follows by arithmetic
+    big = max([abs(v) for v in values.values()] + [threshold]) * 2 + 1
+    key = (cell, threshold, big, frozenset(linked), frozenset(small & linked), tuple(used),
+           tuple(values[c] for r in used for c, _ in r.terms))
+    if key not in _PINNED:
+        if len(_PINNED) > 20_000:
+            _PINNED.clear()
+        _PINNED[key] = _solved_pinned(cell, values, used, sorted(linked), small, threshold, big)
+    return _PINNED[key]
+
+
+_PINNED: dict[tuple, bool] = {}  # answers of pinned_down, by everything they depend on
+MILP_SECONDS = 20.0  # one solve's limit; past it the cell counts as pinned, so more is hidden, never less
+
+
+def _solved_pinned(cell: str, values: dict[str, int], used: list[Relation], unknowns: list[str], small: set[str],
+                   threshold: int, big: int) -> bool:
+    """:func:`pinned_down` by integer programming over the relations ``used`` and their hidden cells."""
     from scipy.optimize import Bounds, LinearConstraint, milp  # heavy: only when a hidden cell must be checked
 
-    unknowns = sorted(c for c in hidden if any(c in dict(r.terms) for r in relations))
-    if cell not in unknowns:
-        return False  # in no relation: nothing published says anything about it
-    used = [r for r in relations if any(c in unknowns for c, _ in r.terms)]
-    big = max([abs(v) for v in values.values()] + [threshold]) * 2 + 1
     n = len(unknowns)
     # variables: the hidden values, then one switch per non-small hidden cell (0: zero, 1: at least threshold)
     others = [c for c in unknowns if c not in small]
@@ -386,22 +436,25 @@ def pinned_down(cell: str, values: dict[str, int], relations: list[Relation], hi
     for c in small:
         if c in unknowns:
             lower[unknowns.index(c)], upper[unknowns.index(c)] = 1, threshold - 1
-    constraints = [LinearConstraint(np.array(rows), rhs, rhs)]
+    lows, highs = list(rhs), list(rhs)
     for k, c in enumerate(others):
-        switch = np.zeros(width)
-        switch[n + k] = 1
-        upper[n + k] = 1
+        upper[n + k] = 1  # the switch
         at_least = np.zeros(width)  # value - threshold * switch >= 0
         at_least[unknowns.index(c)], at_least[n + k] = 1, -threshold
         at_most = np.zeros(width)  # value - big * switch <= 0
         at_most[unknowns.index(c)], at_most[n + k] = 1, -big
-        constraints += [LinearConstraint(at_least, 0, np.inf), LinearConstraint(at_most, -np.inf, 0)]
+        rows += [at_least, at_most]
+        lows += [0, -np.inf]
+        highs += [np.inf, 0]
+    constraints = [LinearConstraint(np.array(rows), lows, highs)]  # one matrix: far quicker to set up than many
     objective = np.zeros(width)
     objective[unknowns.index(cell)] = 1
     found = []
     for sign in (1, -1):
         result = milp(sign * objective, constraints=constraints, integrality=np.ones(width),
-                      bounds=Bounds(lower, upper))
+                      bounds=Bounds(lower, upper), options={"time_limit": MILP_SECONDS})
+        if result.status == 1:
+            return True  # out of time: take the cell as pinned, so that more is hidden, never less
         if result.status != 0:
             return False  # the relations do not hold exactly for these values: nothing can be pinned
         found.append(round(result.x[unknowns.index(cell)]))

@@ -362,9 +362,9 @@ def activity_layout() -> list[tuple[str, list[tuple[str, bool]]]]:
 
 
 def suppressed_text(r: pd.Series, threshold: int) -> str | None:
-    """What a partner or public report shows instead of a hidden count, or None when it is not hidden."""
+    """What a partner or public report shows instead of a hidden count or share, or None when it is not hidden."""
     flag = r.get("suppressed", "") if hasattr(r, "get") else ""
-    return hidden_text(flag, threshold) if flag else None
+    return hidden_text(flag, threshold, share=r.get("unit") == "percent") if flag else None
 
 
 def _shares_text(r: pd.Series) -> str:

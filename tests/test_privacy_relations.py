@@ -968,3 +968,18 @@ def test_the_demo_s_january_suspects_are_not_given_back_by_worksheet_3_s_two_win
     _check_relations_hold(truth, focus_window_relations())
     assert (truth["known_before_people_suspects/between"], truth["known_before_reached_pct_suspects/between"]) == (5, 1)
     assert solvable_focus_cells(_csv(open_review(None, audience="public")), truth) == []
+
+
+def test_a_hidden_share_does_not_read_as_a_small_percentage():
+    """'fewer than 5' in a row of percentages beside 'benchmark 75%' reads as 'under 5%' (reader2 R7)."""
+    from ceasefire_analysis.focus_report import focus_worksheet_html
+    from ceasefire_analysis.tables import suppressed_text
+
+    share = pd.Series({"unit": "percent", "suppressed": "small"})
+    assert suppressed_text(share, 5) == "hidden (fewer than 5 people behind it)"
+    assert suppressed_text(share.replace("percent", "people"), 5) == "fewer than 5"
+    page = html.unescape(focus_worksheet_html(open_review(None, audience="public")).data)
+    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*these victims, enrolled before they were shot(?:(?!</tr>).)*</tr>",
+                    page, re.S).group(0)
+    assert "hidden (fewer than 5 people behind it)" in row
+    assert not re.search(r"(?<!hidden \()fewer than 5", row), row
