@@ -95,7 +95,7 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
      "built this way holds the true value 95 times in 100. A wide range means an uncertain figure."),
     ("Suppressed counts", r"\bfewer than \d+\b|\bhidden\b",
      "counts of people below a small number are not shown, so that no one can be recognised from a "
-     "report."),
+     "report; nor is a percentage with so few people behind it."),
     ("Hidden (would reveal a small number)", r"\bwould reveal a small number\b",
      "a count that need not be small itself, hidden because with the totals shown it would let a reader work "
      "out a small count that is hidden."),
