@@ -41,7 +41,7 @@ from .params import audience_and_threshold, display_path, notebook_params, param
 from .formatting import format_day, format_day_span, format_decimal, format_share, page_identity
 from .indicators import recorded_incident_types
 from .privacy import (
-    SMALL, Relation, hidden_text, provenance_label, shows_participant_rows, suppress_cells,
+    SMALL, Relation, hidden_text, provenance_label, shows_participant_rows, suppress_cells, window_difference,
     suppresses_small_counts, visible_note,
 )
 from .reader import running_header_html
@@ -492,19 +492,20 @@ def pack_from_notebook(namespace: dict[str, Any]) -> MeetingPack:
 
 
 def shown_people_cells(values: dict[str, int], relations: list[Relation], params: MeetingParams,
-                       unpublished: set[str] = frozenset()) -> dict[str, str]:
+                       unpublished: set[str] = frozenset(), fixed: set[str] = frozenset()) -> dict[str, str]:
     """Counts of people as shown to the pack's audience: the one place a pack hides small numbers.
 
     Internal packs show every count. Partner and public packs (the rule lives in ``privacy``) hide
     counts from 1 to ``small_count_threshold - 1`` ("fewer than 5") and every other count that the
     stated ``relations`` and the shown counts would give a hidden one away by
-    (:func:`privacy.suppress_cells`). ``unpublished`` cells take part in the relations but are not returned.
+    (:func:`privacy.suppress_cells`). ``unpublished`` cells take part in the relations but are not returned;
+    ``fixed`` cells are printed elsewhere as they are, so they are never hidden here (unless small).
     """
     shown = {cell: str(value) for cell, value in values.items() if cell not in unpublished}
     if not suppresses_small_counts(params.audience):
         return shown
     threshold = params.small_count_threshold
-    for cell, kind in suppress_cells(values, relations, threshold, set(unpublished)).items():
+    for cell, kind in suppress_cells(values, relations, threshold, set(unpublished), fixed=set(fixed)).items():
         shown[cell] = hidden_text(kind, threshold)
     return shown
 
@@ -521,16 +522,24 @@ def people_count_cells(counts: list[int], params: MeetingParams) -> list[str]:
     return [shown[str(i)] for i in range(len(counts))]
 
 
-def flagged_by_reviews_cells(table: pd.DataFrame, total: int, params: MeetingParams) -> dict[str, str]:
+def flagged_by_reviews_cells(table: pd.DataFrame, total: int, params: MeetingParams,
+                             within: int | None = None) -> dict[str, str]:
     """The chronic-flags table's counts (from :func:`flags_by_reviews`) and its total, as shown to the audience.
 
     Cells are ``total`` and ``<band>/<column>``. The relations a reader can use: the total is the sum
     of the bands; in each band, people = reached + enrolled - (reached and enrolled) + neither, the
-    overlap unpublished. A band that is hidden hides its whole row.
+    overlap unpublished. A band that is hidden hides its whole row. ``within`` is the people flagged in a
+    shorter window inside this one that the pack prints elsewhere (since the last meeting): the total less
+    it is the people flagged only before, a count of people protected like any other
+    (:func:`privacy.window_difference`); ``within`` itself is printed as its own block shows it.
     """
     values: dict[str, int] = {"total": int(total)}
     relations: list[Relation] = []
     unpublished: set[str] = set()
+    if within is not None:
+        values["within"] = int(within)
+        relation = window_difference(values, unpublished, "total", "within", "before_within")
+        relations += [relation] if relation is not None else []
     for _, r in table.iterrows():
         band = r["flagged_at"]
         for column in ("people", "reached", "enrolled", "neither"):
@@ -541,7 +550,7 @@ def flagged_by_reviews_cells(table: pd.DataFrame, total: int, params: MeetingPar
         relations.append(Relation(((f"{band}/people", 1), (f"{band}/reached", -1), (f"{band}/enrolled", -1),
                                    (both, 1), (f"{band}/neither", -1))))
     relations.append(Relation.total("total", [f"{band}/people" for band in table["flagged_at"]]))
-    shown = shown_people_cells(values, relations, params, unpublished)
+    shown = shown_people_cells(values, relations, params, unpublished, fixed={"within"})
     for band in table["flagged_at"]:
         if shown[f"{band}/people"] != str(values[f"{band}/people"]):  # the band is hidden: so is all about it
             shown.update({f"{band}/{column}": "hidden" for column in ("reached", "enrolled", "neither")})
@@ -832,11 +841,14 @@ def _chronic_block(pack: MeetingPack) -> str:
     people = flags_over_time(pack.data.review_flags, pack.data.communications, pack.data.case_management,
                              p.meeting_on)
     table = flags_by_reviews(people)
-    shown = flagged_by_reviews_cells(table, len(people), p)
+    first = p.meeting_on - dt.timedelta(days=FLAGGED_HISTORY_DAYS - 1)
+    # the pack also prints the people flagged since the last meeting, a window inside this one
+    within = flagged_by_group(pack.data.review_flags, p.start, p.end)[0] \
+        if first <= p.start and p.end <= p.meeting_on else None
+    shown = flagged_by_reviews_cells(table, len(people), p, within)
     rows = [[band] + [shown[f"{band}/{column}"] for column in ("people", "reached", "enrolled", "neither")]
             for band in table["flagged_at"]]
     total = shown["total"]
-    first = p.meeting_on - dt.timedelta(days=FLAGGED_HISTORY_DAYS - 1)
     intro = (f"<p>{_h(_sentence(total))} {'person was' if total == '1' else 'people were'} flagged at one or more "
              f"shooting reviews from {_span(first, p.meeting_on)}. "
              "Reached means a call-in or custom notification, enrolled a case-management enrolment, at any time up to "
