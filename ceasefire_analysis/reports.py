@@ -256,7 +256,8 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
                 continue
             jobs_ready.append(job)
             prepared.append(job)
-            start_kernels()
+            if job.notebooks:  # a run of no notebook (notebooks=()) needs no kernel
+                start_kernels()
             for warning in job.warnings:
                 stream.write(f"warning: {warning}\n")
             first = claimed.setdefault(job.target, job)
