@@ -5,6 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PARAMS ?= params/2017-02_2017-03.yaml
 OUT ?= reports
+# pytest-xdist workers for `make test` (the suite is sized for a 2-core machine; TEST_WORKERS=0 runs it in one process)
+TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: help report test lab git-filter demo-data benchmark clean
@@ -26,7 +28,7 @@ report: $(BIN)/.installed ## render the demo period's reports into reports/
 	$(BIN)/ceasefire run $(PARAMS) --out $(OUT)
 
 test: $(BIN)/.installed ## run the whole test suite
-	$(BIN)/python -m pytest tests notebooks ceasefire_analysis --nbval-lax --doctest-modules
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope tests notebooks ceasefire_analysis --nbval-lax --doctest-modules
 
 lab: $(BIN)/.installed ## start JupyterLab on notebooks/ from the project's .venv (LAB_ARGS=--no-browser ...)
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import pytest
@@ -93,14 +94,33 @@ def analyst_text():
     return found
 
 
-@pytest.fixture(scope="session")
-def rendered_demo(tmp_path_factory):
-    """The demo period rendered once, exactly as `ceasefire run` does it."""
+def _render_demo(out: Path) -> tuple[int, Path]:
     from ceasefire_analysis.cli import main
 
-    out = tmp_path_factory.mktemp("reports")
     code = main(["run", str(DEMO_PARAMS), "--out", str(out)])
     return code, out / "2017-02_2017-03"
+
+
+@pytest.fixture(scope="session")
+def rendered_demo(tmp_path_factory):
+    """The demo period rendered once, exactly as `ceasefire run` does it; tests only read it.
+
+    Under pytest-xdist (`make test` runs two workers) it is rendered once for all of them: the first worker
+    that needs it renders it into the run's shared temporary folder while holding a lock; the others wait
+    for the lock and read the same folder.
+    """
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return _render_demo(tmp_path_factory.mktemp("reports"))
+    import fcntl  # a lock between the worker processes; POSIX, like the forked kernels the runs use
+
+    shared = tmp_path_factory.getbasetemp().parent  # holds each worker's own temporary folder
+    code_file = shared / "rendered_demo.exit_code"
+    with open(shared / "rendered_demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not code_file.exists():
+            code, _ = _render_demo(shared / "rendered_demo")
+            code_file.write_text(str(code))
+    return int(code_file.read_text()), shared / "rendered_demo" / "2017-02_2017-03"
 
 
 def write_notebook(path: Path, parameters: str, *code: str) -> Path:
