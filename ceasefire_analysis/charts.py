@@ -19,7 +19,6 @@ from collections import OrderedDict
 import matplotlib
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from IPython.display import HTML
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -122,9 +121,7 @@ class Chart:
                 memo_key = content_key(self.key, dict(matplotlib.rcParams))
                 self._png = PNG_MEMO.get(memo_key)
             if self._png is None:
-                buffer = io.BytesIO()
-                self.figure.savefig(buffer, format="png", dpi=100)
-                self._png = buffer.getvalue()
+                self._png = render_png(self.figure)
                 if memo_key is not None:
                     PNG_MEMO[memo_key] = self._png
                     while len(PNG_MEMO) > PNG_MEMO_SIZE:
@@ -134,6 +131,33 @@ class Chart:
     def _repr_html_(self) -> str:
         data = base64.b64encode(self._repr_png_()).decode("ascii")
         return f'<img src="data:image/png;base64,{data}" alt="{html.escape(self.description)}" style="max-width:100%">'
+
+
+def render_png(figure: Figure, dpi: float = 100) -> bytes:
+    """The figure as PNG bytes, its layout worked out once.
+
+    ``savefig`` on a figure with a layout engine (constrained layout, here) draws it twice: once without
+    painting, to run the layout, then again to paint, running the layout again. Here the layout runs once at
+    the dpi painted, then the figure is painted with the engine set aside, so the axes stay where the layout
+    put them; the engine is put back afterwards. The same bytes as ``savefig`` (checked on every chart of six
+    demo periods, and in tests/test_charts_render.py), in about half the time.
+    """
+    engine = figure.get_layout_engine()
+    buffer = io.BytesIO()
+    if engine is None:
+        figure.savefig(buffer, format="png", dpi=dpi)
+        return buffer.getvalue()
+    shown_dpi = figure.dpi
+    try:
+        figure.dpi = dpi  # savefig lays out and paints at its own dpi
+        engine.execute(figure)
+        with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+            figure.set_layout_engine(None)  # no engine at all (with these settings on, None would pick one)
+        figure.savefig(buffer, format="png", dpi=dpi)
+    finally:
+        figure.set_layout_engine(engine)
+        figure.dpi = shown_dpi
+    return buffer.getvalue()
 
 
 def new_figure(width: float = 8.0, height: float = 4.2) -> tuple[Figure, object]:
@@ -156,6 +180,8 @@ def label_axes(ax, xlabel: str, ylabel: str, title: str | None = None, grid_axis
     seaborn's ``despine`` acts on this one Axes only; its global themes are not used, so no chart setting
     carries from one notebook into the next in a warm kernel.
     """
+    import seaborn as sns  # heavy (it imports pyplot): the run's own process draws the front page without it
+
     sns.despine(ax=ax)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

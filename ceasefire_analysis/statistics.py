@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from .periods import Month, Window
 
@@ -53,6 +52,8 @@ def poisson_tail(actual: int, mean: float) -> float:
     >>> round(poisson_tail(5, 12), 4)
     0.0203
     """
+    from scipy import stats as sps  # heavy (scipy.stats): imported when a probability is computed
+
     if mean is None or (isinstance(mean, float) and math.isnan(mean)):
         return math.nan
     if mean == 0:
@@ -155,6 +156,8 @@ def pace_probability(ytd_count: int, annual_benchmark: float, last_month: int,
     >>> pace_probability(60, 72, 12), pace_probability(73, 72, 12)
     (1.0, 0.0)
     """
+    from scipy import stats as sps  # heavy (scipy.stats): imported when a probability is computed
+
     shares = shares if shares is not None else np.full(12, 1 / 12)
     remaining_mean = float(annual_benchmark) * float(shares[last_month:].sum())
     room = math.floor(float(annual_benchmark) - ytd_count)
@@ -250,6 +253,8 @@ def minimum_detectable_counts(benchmark: float, alpha: float = VERDICT_ALPHA) ->
     >>> minimum_detectable_counts(12)
     (20, 5)
     """
+    from scipy import stats as sps  # heavy (scipy.stats): imported when a probability is computed
+
     if benchmark is None or benchmark <= 0:
         return None, None
     high = math.ceil(benchmark)
@@ -334,6 +339,8 @@ def shortfall_chance(numerator: int, denominator: int, target_pct: float) -> flo
     >>> round(shortfall_chance(119, 135, 90), 2)
     0.27
     """
+    from scipy import stats as sps  # heavy (scipy.stats): imported when a probability is computed
+
     if not denominator or numerator / denominator * 100 >= target_pct or target_pct >= 100:
         return math.nan
     return float(sps.binomtest(int(numerator), int(denominator), target_pct / 100, alternative="less").pvalue)
