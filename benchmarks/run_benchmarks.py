@@ -7,7 +7,8 @@
     figure each) executed and exported by the same code path
 (c) the naive approach: the `papermill` command line, then `jupyter nbconvert`, per notebook
 (d) a backfill of six demo periods (January-February to November-December 2016) in one run, with the
-    default --jobs, and (d1) with --jobs 1; peak memory of the whole process tree during (d)
+    default --jobs, and (d1) with --jobs 1; peak memory of the whole process tree during (d); (d2) the same six
+    periods through the `ceasefire run` command in a child process, and the peak memory of its process tree
 (g) one period of a real-size synthetic city (30,000 incidents, 5,000 people reached), built from the demo
 (e) monthly indicator tables from 10 thousand to 10 million synthetic incidents: time and peak memory
 (f) `--large-city` (run alone): one period of a city with 50,000 shootings a year through `ceasefire run`,
@@ -187,13 +188,14 @@ class PeakMemory:
     """Samples the memory of this process's tree while a block runs; keeps the peaks (and, at the PSS peak,
     how much of it was this process's own)."""
 
-    def __init__(self, interval: float = 0.1):
+    def __init__(self, interval: float = 0.1, root: int | None = None):
         self.interval, self.pss, self.rss, self.own_at_peak = interval, 0.0, 0.0, 0.0
+        self.root = root  # the process whose tree is sampled (default: this one)
         self._stop = threading.Event()
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            pss, rss, own = tree_memory(os.getpid())
+            pss, rss, own = tree_memory(self.root or os.getpid())
             if pss > self.pss:
                 self.own_at_peak = own
             self.pss, self.rss = max(self.pss, pss), max(self.rss, rss)
@@ -207,6 +209,20 @@ class PeakMemory:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def command_backfill(out: Path, params: list[Path]) -> tuple[float, PeakMemory]:
+    """(d2): the six periods through the `ceasefire run` command itself, in a child process (its kernels' template
+    is forked from it, which a run inside this process, with its sampling thread, does not do): seconds, and the
+    peak memory of the child's process tree."""
+    start = time.perf_counter()
+    child = subprocess.Popen([str(BIN / "ceasefire"), "run", *map(str, params), "--out", str(out)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    with PeakMemory(root=child.pid) as peak:
+        _, errors = child.communicate()
+    if child.returncode:
+        raise SystemExit(f"benchmark run failed: {errors[-2000:]}")
+    return time.perf_counter() - start, peak
 
 
 def synthetic_incidents(n: int, seed: int = 1) -> pd.DataFrame:
@@ -336,6 +352,7 @@ def main() -> None:
         a, b, d, g = (statistics.median(times[k]) for k in "abdg")
         with PeakMemory() as peak1:
             d1 = median_time(lambda: run_demo(work / "d1", 1, six), 1)
+        d2, peak2 = command_backfill(work / "d2", six)
         c = median_time(lambda: run_naive(work / "c"), args.naive_repeats) if args.naive_repeats else float("nan")
         e = scaling(sizes, args.repeats)
     finally:
@@ -369,6 +386,9 @@ def main() -> None:
     print(f"at the (d) peak, this process (the run's parent) held {own:.0f} MiB PSS and the kernels (with the "
           f"template they are forked from) {pss - own:.0f} MiB; (d1): {peak1.own_at_peak:.0f} and "
           f"{peak1.pss - peak1.own_at_peak:.0f} MiB")
+    print(f"(d2) the six periods through the `ceasefire run` command in a child process: {d2:.2f} s; peak memory of "
+          f"its process tree {peak2.pss:.0f} MiB PSS ({peak2.rss:.0f} MiB summed RSS), of which the command's own "
+          f"process {peak2.own_at_peak:.0f} MiB")
     print("ratios per repeat, (d)/(a), (a)/(b), (g)/(a): " + "; ".join(
         f"{d_ / a_:.2f}, {a_ / b_:.2f}, {g_ / a_:.2f}"
         for a_, b_, d_, g_ in zip(times["a"], times["b"], times["d"], times["g"])))

@@ -49,7 +49,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     for path in files_not_read_in(params):
         print(f"note: {path} is not read (params files end in .yaml or .yml)", file=sys.stderr)
-    results = run_params_files(params_files_in(params), Path(args.out), jobs=args.jobs)
+    # this process has no state of its own a notebook could see: its kernels' template may be forked from it
+    results = run_params_files(params_files_in(params), Path(args.out), jobs=args.jobs, template_from_this_process=True)
     failures = [line for r in results for line in r.failures]
     for r in results:
         if r.out_dir:

@@ -23,8 +23,11 @@ memory (copy on write) instead of each holding its own copy (about 150 MiB each)
 starts at once. The template forks a kernel and nothing else: it never runs a notebook, so no notebook's
 state can be in it. A forked kernel is a fresh IPython kernel (its own namespace, sockets and threads),
 reset before each notebook like any other; it exits when the template exits, and the template exits
-when the process that started it does (its stdin closes). Without a template (``WarmKernel`` used on its
-own, or a system without ``fork``), kernels are started as ordinary processes.
+when the process that started it does (its stdin closes). The ``ceasefire run`` command forks the template
+from its own process (:class:`ForkedTemplate`), so the run, the template and the kernels share one copy of
+pandas, pyarrow, scipy, statsmodels and matplotlib; a caller with state of its own a notebook could inherit
+(a test, a notebook) starts it as a new process. Without a template (``WarmKernel`` used on its own, or a
+system without ``fork``), kernels are started as ordinary processes.
 
 This module is imported by the kernels themselves (for :func:`snapshot_kernel_state` and
 :func:`reset_kernel_state`), so it imports jupyter_client and papermill only inside functions.
@@ -442,7 +445,7 @@ KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "matplotlib_inlin
                   "matplotlib.pyplot", __name__)
 
 
-def serve_template(modules: list[str]) -> None:
+def serve_template(modules: list[str], requests=None) -> None:
     """The template process: import ``modules``, then fork one kernel per request read from stdin.
 
     A request is one JSON line ``{"argv", "env", "cwd", "log"}``; the answer is one JSON line with the
@@ -479,7 +482,7 @@ def serve_template(modules: list[str]) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels that exit are reaped at once, no zombies
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the run, which stops the kernels
     replies = os.fdopen(os.dup(1), "w", buffering=1)
-    for line in sys.stdin:
+    for line in requests if requests is not None else sys.stdin:
         try:
             request = json.loads(line)
             if threading.active_count() != 1:  # never fork with threads running: locks could be held
@@ -595,6 +598,99 @@ class ForkedKernel:
             os.close(self._pidfd)
 
 
+class ForkedTemplate:
+    """The template as a child forked from this process, handled like the ``Popen`` :class:`KernelTemplate`
+    otherwise starts (``pid``, ``stdin``, ``stdout``, ``poll``, ``wait``, ``kill``).
+
+    Forked, the template shares with this process the libraries both import (pandas, pyarrow, scipy,
+    statsmodels, matplotlib: about 150 MiB), and the kernels forked from it share them too, instead of the
+    template importing its own copy. Only for a process whose own state is a fresh one's as far as a notebook
+    can tell (the ``ceasefire`` command: no chart settings, pandas options or warning filters of its own), and
+    with no other thread running (a lock another thread held would stay locked in the child).
+    """
+
+    def __init__(self, modules: list[str]):
+        requests_read, requests_write = os.pipe()
+        replies_read, replies_write = os.pipe()
+        for stream in (sys.stdout, sys.stderr):  # or the child would write what is buffered into its replies
+            try:
+                stream.flush()
+            except (AttributeError, OSError, ValueError):
+                pass
+        # What both processes hold now stays out of their garbage collections from here on: a collection writes
+        # into every object it scans, which would copy the pages they share (in the template, its kernels, and
+        # this process alike). This process's objects of now then live as long as it does (the run).
+        gc.freeze()
+        pid = os.fork()
+        if pid == 0:
+            os.close(requests_write)  # the template must see its input end when this process's copy closes
+            os.close(replies_read)
+            _become_template(modules, requests_read, replies_write)  # never returns
+        os.close(requests_read)
+        os.close(replies_write)
+        self.pid = pid
+        self.returncode: int | None = None
+        self.stdin = os.fdopen(requests_write, "w", buffering=1, encoding="utf-8")
+        self.stdout = os.fdopen(replies_read, "r", encoding="utf-8")
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere
+                self.returncode = 0
+                return self.returncode
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        import subprocess
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"kernel template {self.pid}", timeout)
+            time.sleep(0.01)
+        return self.returncode
+
+    def kill(self) -> None:
+        import signal
+
+        if self.poll() is None:
+            os.kill(self.pid, signal.SIGKILL)
+
+
+def _become_template(modules: list[str], requests_fd: int, replies_fd: int) -> None:
+    """In a child forked from the run's process: serve as the kernel template (see :func:`serve_template`)."""
+    import signal
+
+    code = 1
+    try:
+        os.setsid()  # its own session, as a started template: Ctrl-C at the terminal is the run's
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(requests_fd, 0)
+        os.dup2(replies_fd, 1)
+        os.dup2(null, 2)  # nothing the template says is for the user (as a started one's stderr)
+        for fd in (requests_fd, replies_fd, null):
+            os.close(fd)
+        sys.stdin = open(0, "r", encoding="utf-8", closefd=False)
+        sys.stdout = open(1, "w", encoding="utf-8", buffering=1, closefd=False)
+        sys.stderr = open(2, "w", encoding="utf-8", closefd=False)
+        # As a started template's: matplotlib was imported here before the kernels' backend was named
+        backend = os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+        if "matplotlib" in sys.modules:
+            sys.modules["matplotlib"].use(backend)
+        serve_template(modules, requests=sys.stdin)
+        code = 0
+    except BaseException:  # noqa: BLE001 (the run then starts its kernels the ordinary way)
+        pass
+    finally:
+        os._exit(code)
+
+
 class KernelTemplate:
     """The template process kernels are forked from (see the module docstring).
 
@@ -604,12 +700,18 @@ class KernelTemplate:
     themselves within about a second, so shut them down first.
     """
 
-    def __init__(self, modules=()):
+    def __init__(self, modules=(), fork_from_here: bool = False):
         import subprocess
         import threading
 
         self.modules = list(modules)
         self._lock = threading.Lock()  # one request and its answer at a time (kernels launch from threads)
+        if fork_from_here and threading.active_count() == 1:
+            try:
+                self.process = ForkedTemplate(self.modules)
+                return
+            except OSError:  # no fork here (out of processes, memory): the template is started as a process
+                pass
         self.process = subprocess.Popen(
             [sys.executable, "-c", f"import {__name__} as m, sys; m.serve_template(sys.argv[1:])", *self.modules],
             # its own session, as kernels: Ctrl-C is the run's to handle. Nothing it says is for the user (a

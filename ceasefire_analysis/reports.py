@@ -177,7 +177,8 @@ def render_notebook(name: str, params_file: str, staging: str, snapshot: str | N
 
 
 def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.PathLike, jobs: int = 1,
-                     notebooks: tuple[str, ...] = tuple(REPORTS), stream=None) -> list[PeriodResult]:
+                     notebooks: tuple[str, ...] = tuple(REPORTS), stream=None,
+                     template_from_this_process: bool = False) -> list[PeriodResult]:
     """Render what each params file asks for, a review period's reports or a meeting pack; return what
     happened to each.
 
@@ -195,6 +196,9 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
 
     Notebooks run in up to ``jobs`` kernels at once; each kernel runs one notebook after another,
     from a clean state (see executing.py). The front page ``OUT/index.html`` is rewritten at the end.
+    With ``template_from_this_process`` (the ``ceasefire`` command) the kernels' template is forked from this
+    process, sharing its libraries (:class:`executing.ForkedTemplate`); a caller whose own state (chart
+    settings, warning filters, options) a notebook must not inherit, such as a test, leaves it off.
     """
     stream = stream or sys.stderr
     out_root = Path(out_root).resolve()
@@ -230,7 +234,8 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
             if can_fork_kernels():
                 # Kernels are forked from one process that imported what the notebooks import: they share that
                 # memory. Entered before the kernels, so it stops after them.
-                stack.enter_context(KernelTemplate(notebook_imports(sorted(NOTEBOOKS_DIR.glob("*.ipynb")))))
+                stack.enter_context(KernelTemplate(notebook_imports(sorted(NOTEBOOKS_DIR.glob("*.ipynb"))),
+                                                   fork_from_here=template_from_this_process))
             if jobs > 1 and expected > 1:
                 pool = stack.enter_context(KernelPool(min(jobs, expected), prepare=html_exporter))
             else:

@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 
 import matplotlib
 import numpy as np
@@ -83,3 +84,105 @@ def test_notebooks_still_validate_without_rfc3987_syntax():
             "print(sys.modules.get('rfc3987_syntax') is None)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["refused", "True"]
+
+
+# --------------------------------------------------------------------------- the template forked from the run
+
+FORKED_TEMPLATE_SCRIPT = """
+import json, os, sys, threading, time
+import nbformat
+from ceasefire_analysis.executing import ForkedTemplate, KernelTemplate, WarmKernel, execute_notebook
+
+def notebook(name, source):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("CWD = ''", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell(source)]
+    path = os.path.join(os.getcwd(), name + ".ipynb")
+    nbformat.write(nb, path)
+    return path
+
+def ppid(pid):
+    with open(f"/proc/{pid}/stat") as fh:
+        return int(fh.read().rsplit(")", 1)[1].split()[1])
+
+# this process's own state, which the kernels must not show: a global of its main module and a chart setting
+RUN_STATE = "the run's own"
+leak = notebook("leak", "import os, json, matplotlib\\nleaked = 'x'\\n"
+                "print(json.dumps([os.getpid(), matplotlib.get_backend(), 'RUN_STATE' in globals()]))")
+check = notebook("check", "import os, json\\nprint(json.dumps([os.getpid(), 'leaked' in globals()]))")
+template = KernelTemplate([], fork_from_here=True).__enter__()
+first, second = WarmKernel(), WarmKernel()
+one = execute_notebook(first, leak, "leak.out.ipynb", {}, os.getcwd())
+two = execute_notebook(second, check, "check.out.ipynb", {}, os.getcwd())
+again = execute_notebook(first, check, "again.out.ipynb", {}, os.getcwd())
+out = lambda nb: json.loads(nb.cells[-1].outputs[0]["text"])
+pid, backend, run_state = out(one)
+print(json.dumps({"forked": isinstance(template.process, ForkedTemplate),
+                  "template_parent_is_run": ppid(template.process.pid) == os.getpid(),
+                  "kernels_parent_is_template": ppid(pid) == ppid(out(two)[0]) == template.process.pid,
+                  "backend": backend, "run_state_seen": run_state,
+                  "leaked_to_other_kernel": out(two)[1], "leaked_to_next_notebook": out(again)[1],
+                  "pids": [template.process.pid, pid, out(two)[0]]}), flush=True)
+if sys.argv[1] == "close":
+    first.shutdown(); second.shutdown()
+    template.close()
+    print(json.dumps({"template_exit": template.process.returncode}), flush=True)
+else:
+    time.sleep(600)  # killed by the test
+"""
+
+
+def wait_until_gone(pids, seconds: float = 30.0) -> set[int]:
+    """The pids still running (not exited, nor a zombie) after waiting up to ``seconds``."""
+    deadline = time.monotonic() + seconds
+    alive = set(pids)
+    while alive and time.monotonic() < deadline:
+        for pid in list(alive):
+            try:
+                with open(f"/proc/{pid}/stat") as fh:
+                    if fh.read().rsplit(")", 1)[1].split()[0] == "Z":
+                        alive.discard(pid)
+            except FileNotFoundError:
+                alive.discard(pid)
+        time.sleep(0.1)
+    return alive
+
+
+def read_json_line(process) -> dict:
+    return json.loads(process.stdout.readline())
+
+
+def test_a_template_forked_from_the_run_serves_clean_kernels_and_stops(tmp_path):
+    done = subprocess.run([sys.executable, "-c", FORKED_TEMPLATE_SCRIPT, "close"], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    answer, closed = (json.loads(line) for line in done.stdout.strip().splitlines()[-2:])
+    assert answer["forked"] and answer["template_parent_is_run"] and answer["kernels_parent_is_template"]
+    assert "inline" in answer["backend"]  # as in a kernel started on its own, not the run's default backend
+    assert answer["run_state_seen"] is False
+    assert answer["leaked_to_other_kernel"] is False and answer["leaked_to_next_notebook"] is False
+    assert closed == {"template_exit": 0}
+
+
+def test_a_template_forked_from_the_run_and_its_kernels_exit_when_the_run_is_killed(tmp_path):
+    run = subprocess.Popen([sys.executable, "-c", FORKED_TEMPLATE_SCRIPT, "wait"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True, cwd=tmp_path)
+    try:
+        answer = read_json_line(run)
+        assert answer["forked"]
+    finally:
+        run.kill()  # no clean-up code runs: the template sees its requests end, the kernels their parent go
+        run.wait()
+    assert wait_until_gone(answer["pids"]) == set()
+
+
+def test_with_another_thread_running_the_template_is_started_not_forked(tmp_path):
+    script = ("import subprocess, threading, time\n"
+              "from ceasefire_analysis.executing import KernelTemplate\n"
+              "stop = threading.Event()\nthreading.Thread(target=stop.wait).start()\n"
+              "template = KernelTemplate([], fork_from_here=True)\n"
+              "print(isinstance(template.process, subprocess.Popen))\n"
+              "template.close()\nstop.set()\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.stdout.split() == ["True"], done.stderr[-2000:]
