@@ -6,13 +6,13 @@ import io
 import json
 import subprocess
 import sys
-import time
 
 import matplotlib
 import numpy as np
 
 from ceasefire_analysis import charts
 from ceasefire_analysis.config import DEMO_DATA_DIR
+from test_executing import wait_until_gone
 
 
 def busy_figure(rows: int = 1):
@@ -131,22 +131,6 @@ if sys.argv[1] == "close":
 else:
     time.sleep(600)  # killed by the test
 """
-
-
-def wait_until_gone(pids, seconds: float = 30.0) -> set[int]:
-    """The pids still running (not exited, nor a zombie) after waiting up to ``seconds``."""
-    deadline = time.monotonic() + seconds
-    alive = set(pids)
-    while alive and time.monotonic() < deadline:
-        for pid in list(alive):
-            try:
-                with open(f"/proc/{pid}/stat") as fh:
-                    if fh.read().rsplit(")", 1)[1].split()[0] == "Z":
-                        alive.discard(pid)
-            except FileNotFoundError:
-                alive.discard(pid)
-        time.sleep(0.1)
-    return alive
 
 
 def read_json_line(process) -> dict:
