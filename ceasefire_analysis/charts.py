@@ -26,7 +26,8 @@ from matplotlib.ticker import MaxNLocator
 from .counts import monthly_counts
 from .formatting import window_label
 from .coverage import so_far_text
-from .indicators import LABELS, OUTCOME_INDICATORS, outcome_benchmarks, recorded_incident_types
+from .indicators import (LABELS, OUTCOME_INDICATORS, coverage_of, incident_months, outcome_benchmarks,
+                         recorded_incident_types, unrecorded_years)
 from .formatting import format_count, format_decimal, format_share
 from .periods import Month, Window
 from .review import PeriodReview
@@ -270,6 +271,9 @@ def year_to_date_curves(review: PeriodReview, indicator: str) -> pd.DataFrame:
     current[last.month:] = np.nan
     current = np.cumsum(np.nan_to_num(current[:last.month], nan=0.0)).tolist() + [np.nan] * (12 - last.month)
     prior = np.cumsum(year_monthly_counts(monthly, column, year - 1))  # NaN throughout unless the year is covered
+    if year - 1 in unrecorded_years(monthly, incident_months(review.data, review.coverage
+                                                             or coverage_of(review.data, review.params))):
+        prior[:] = np.nan  # a year without any record is a lost extract, not a year of 0
     benchmarks = outcome_benchmarks(review.data, review.params, indicator, [year], review.coverage)
     pace = np.array([np.nan if (b := benchmarks.deciding(Window(Month(year, 1), Month(year, m)))) is None else b
                      for m in range(1, 13)], dtype=float)
@@ -432,6 +436,14 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart | HTML:
     judged_last = last if full is None else max(min(last, full), baseline[1])
     chart = control_chart(monthly[column], first, judged_last, baseline, settings.get("resets", []),
                           settings.get("baseline_months", 12))
+    unrecorded = unrecorded_years(monthly, incident_months(review.data, review.coverage
+                                                           or coverage_of(review.data, params)))
+    for seg in chart.attrs["segments"]:
+        empty = sorted({m.year for m in Window(seg.baseline_first, seg.baseline_last).months} & unrecorded)
+        if empty:  # limits from a year of lost extracts would flag every month with any shooting
+            return _no_chart(f"{LABELS[indicator]}: no control limits: their baseline "
+                             f"{window_label(Window(seg.baseline_first, seg.baseline_last))} includes "
+                             f"{' and '.join(map(str, empty))}, with no incident records at all (check the extract).")
     label = LABELS[indicator]
     fig, ax = new_figure(9.5, 4.2)
     x = np.arange(len(chart))

@@ -131,19 +131,45 @@ def reduced_benchmark(prior_year_count: int, reduction: float) -> int:
     return round_half_up(Fraction(prior_year_count) * (1 - exact(reduction)))
 
 
+def unrecorded_years(monthly: pd.DataFrame, coverage: Window | None) -> set[int]:
+    """Whole years inside the incident data's span with no incident of any kind: every month of them is one the
+    data-quality check flags as empty (:func:`quality.empty_months`). Such a year is more likely a lost extract
+    than a year without a shooting, so it is never read as a count of 0: no benchmark is derived from it, and no
+    prior-year, three-year or seasonal comparison and no control limit is taken from it.
+
+    >>> m = monthly_incident_counts(pd.DataFrame({"occurred_on": pd.to_datetime(["2019-05-01", "2021-02-03"]),
+    ...                                           "incident_type": ["homicide", "homicide"]}))
+    >>> sorted(unrecorded_years(m, Window(Month(2019, 6), Month(2021, 12))))
+    [2020]
+    """
+    if coverage is None:
+        return set()
+    years = range(coverage.first.year, coverage.last.year + 1)
+    whole = [y for y in years if window_is_covered(Window(Month(y, 1), Month(y, 12)), coverage)]
+    totals = monthly.sum(axis=1)
+    return {y for y in whole if int(totals[totals.index.year == y].sum()) == 0}
+
+
+def window_is_recorded(window: Window, coverage: Window | None, unrecorded: set[int]) -> bool:
+    """True when the data cover every month of ``window`` and none of its years is one without any record."""
+    return window_is_covered(window, coverage) and not ({m.year for m in window.months} & unrecorded)
+
+
 def outcome_benchmarks_by_year(indicator: str, years: list[int], monthly: pd.DataFrame,
                                coverage: Window | None, params: ReviewParams) -> dict[int, float]:
     """Annual benchmarks of an outcome for ``years``, from the monthly counts: as given in the params, or derived
-    from a fully covered prior year (its count less ``benchmark_reduction``)."""
+    from a fully covered prior year (its count less ``benchmark_reduction``) that holds some record
+    (:func:`unrecorded_years`: a year with no incident at all gives no benchmark)."""
     given = params.annual_benchmarks.get(indicator, {})
     column = OUTCOME_INDICATORS[indicator]
+    unrecorded = unrecorded_years(monthly, coverage)
     out: dict[int, float] = {}
     for year in years:
         if year in given:
             out[year] = given[year]
             continue
         prior = Window(Month(year - 1, 1), Month(year - 1, 12))
-        if window_is_covered(prior, coverage):
+        if window_is_recorded(prior, coverage, unrecorded):
             out[year] = reduced_benchmark(window_total(monthly, column, prior), params.benchmark_reduction)
     return out
 
@@ -200,18 +226,26 @@ def outcome_benchmarks(data: CityData, params: ReviewParams, indicator: str, yea
     return OutcomeBenchmarks(indicator, annual, shares)
 
 
-def missing_benchmark_note(annual_by_year: dict[int, float], window: Window, derivable: bool = False) -> str:
-    """Why a window has no benchmark: the years of its months that have none, in words.
+def missing_benchmark_note(annual_by_year: dict[int, float], window: Window, derivable: bool = False,
+                           unrecorded: set[int] = frozenset()) -> str:
+    """Why a window has no benchmark: the years of its months that have none, in words. ``unrecorded`` are the
+    years with no incident record at all (:func:`unrecorded_years`), which no benchmark is derived from.
 
     >>> missing_benchmark_note({2017: 72}, Window(Month(2016, 12), Month(2017, 1)))
     'no 2016 benchmark set'
     >>> missing_benchmark_note({}, Window(Month(2016, 12), Month(2017, 1)), derivable=True)
     'no 2016 or 2017 benchmark set, and no whole prior year in the data to derive one'
+    >>> missing_benchmark_note({}, Window(Month(2022, 7), Month(2022, 8)), derivable=True, unrecorded={2021})
+    'no benchmark: no records for 2021 (check the extract), and no 2022 benchmark set'
     """
     missing = sorted({m.year for m in window.months} - set(annual_by_year))
     if not missing:
         return ""
     note = f"no {' or '.join(str(y) for y in missing)} benchmark set"
+    empty = [y - 1 for y in missing if y - 1 in unrecorded] if derivable else []
+    if empty:
+        return (f"no benchmark: no records for {' or '.join(str(y) for y in empty)} (check the extract), and "
+                + note)
     return note + (", and no whole prior year in the data to derive one" if derivable else "")
 
 
@@ -401,6 +435,7 @@ def outcome_worksheet(data: CityData, params: ReviewParams, covered: Coverage | 
     covered = covered or coverage_of(data, params)
     coverage = incident_months(data, covered)
     incidents_through = incident_coverage(covered, incidents).through  # outcomes are counted from incidents
+    unrecorded = unrecorded_years(monthly, coverage)
     rows = []
     recorded = recorded_incident_types(data)
     for indicator, column in OUTCOME_INDICATORS.items():
@@ -422,8 +457,8 @@ def outcome_worksheet(data: CityData, params: ReviewParams, covered: Coverage | 
 
                 def earlier_count(k: int) -> int:
                     return count_in_window(dates, earlier[k - 1].start, same_day_years_earlier(so_far_to, k))
-            prior = earlier_count(1) if window_is_covered(earlier[0], coverage) else math.nan
-            if all(window_is_covered(w, coverage) for w in earlier):
+            prior = earlier_count(1) if window_is_recorded(earlier[0], coverage, unrecorded) else math.nan
+            if all(window_is_recorded(w, coverage, unrecorded) for w in earlier):
                 three_year_total = sum(earlier_count(k) for k in (1, 2, 3))
                 average = round_half_up(Fraction(three_year_total, 3))
             else:
@@ -433,7 +468,7 @@ def outcome_worksheet(data: CityData, params: ReviewParams, covered: Coverage | 
                 benchmarks = outcome_benchmarks(data, params, indicator, {m.year for m in window.months}, covered)
                 annual = benchmarks.annual
                 exact_benchmark = benchmarks.flat(window)
-                note = (missing_benchmark_note(annual, window, derivable=True) if exact_benchmark is None else
+                note = (missing_benchmark_note(annual, window, True, unrecorded) if exact_benchmark is None else
                         derived_benchmark_note(params.annual_benchmarks.get(indicator, {}), annual, window,
                                                params.benchmark_reduction))
                 seasonal = benchmarks.seasonal(window)
@@ -462,7 +497,8 @@ def outcome_seasonal_shares(monthly: pd.DataFrame, column: str, year: int, cover
                             params: ReviewParams):
     """Monthly shares of an outcome over the ``seasonal_years`` full years before ``year`` (None if not covered)."""
     years = list(range(year - params.seasonal_years, year))
-    if not all(window_is_covered(Window(Month(y, 1), Month(y, 12)), coverage) for y in years):
+    unrecorded = unrecorded_years(monthly, coverage)
+    if not all(window_is_recorded(Window(Month(y, 1), Month(y, 12)), coverage, unrecorded) for y in years):
         return None
     return seasonal_shares(monthly[column], years)
 
@@ -474,7 +510,9 @@ def missing_seasonal_years_warning(data: CityData, params: ReviewParams, coverag
         return ""
     year, n = params.windows.period.last.year, params.seasonal_years
     months = incident_months(data, coverage)
-    whole = [y for y in range(year - n, year) if window_is_covered(Window(Month(y, 1), Month(y, 12)), months)]
+    unrecorded = unrecorded_years(monthly_counts(data), months)
+    whole = [y for y in range(year - n, year)
+             if window_is_recorded(Window(Month(y, 1), Month(y, 12)), months, unrecorded)]
     if len(whole) == n:
         return ""
     held = f"only {len(whole)} ({whole[0]}–{whole[-1]})" if whole else "none"
