@@ -97,6 +97,28 @@ def people_shot(incidents: pd.DataFrame, start: dt.date, end: dt.date) -> int:
     return int(_in(rows["occurred_on"], start, end).sum())
 
 
+def people_shot_words(homicide_scope: str, count: int | None = None) -> str:
+    """Worksheet 1's two counts together in words true to what the city's homicides count: with homicides of every
+    cause (``homicide_scope: all``) some were not shot, so they are "people killed or shot".
+
+    >>> people_shot_words("all", 79), people_shot_words("firearm", 1), people_shot_words("all")
+    ('79 people killed or shot', '1 person shot', 'people killed or shot')
+    """
+    what = "killed or shot" if homicide_scope != "firearm" else "shot"
+    if count is None:
+        return f"people {what}"
+    return f"{count:,} {'person' if count == 1 else 'people'} {what}"
+
+
+def shootings_total_words(homicide_scope: str) -> str:
+    """The safe-city total (homicides plus non-fatal injury shootings), named as :func:`people_shot_words` does.
+
+    >>> shootings_total_words("all"), shootings_total_words("firearm")
+    ('homicides and shootings', 'shootings')
+    """
+    return "shootings" if homicide_scope == "firearm" else "homicides and shootings"
+
+
 def group_involvement(incidents: pd.DataFrame) -> pd.Series | None:
     """Per row, whether the shooting review found a group involved; None when neither column is recorded.
 

@@ -14,11 +14,12 @@ import pandas as pd
 from IPython.display import HTML
 
 from .charts import BENCHMARK_COLOUR, CURRENT_COLOUR, Chart, _no_chart, label_axes, mark_synthetic, new_figure
-from .focus import FOCUS_LABELS, SECTIONS, WORKSHEET, people_shot, safe_city_table, safe_city_through
+from .focus import (FOCUS_LABELS, SECTIONS, WORKSHEET, people_shot, people_shot_words, safe_city_table,
+                    safe_city_through, shootings_total_words)
 from .review import PeriodReview
 from .formatting import as_of_header, format_count, format_day, format_share, window_label, windows_span_label
 from .schema import INCOMPLETE, NOT_RECORDED, WINDOW_AS_OF, WINDOW_PERIOD, WINDOW_YEAR, WINDOW_YTD
-from .tables import REPORT_CSS, Cell, format_value, gap_note, html_table, suppressed_text
+from .tables import HOMICIDE_SCOPE_TEXT, REPORT_CSS, Cell, format_value, gap_note, html_table, suppressed_text
 
 NOT_RECORDED_TEXT = "not recorded for this city"
 # What each section needs, said when none of its indicators can be computed.
@@ -64,14 +65,15 @@ def _of_everyone_shot(table: pd.DataFrame, r: pd.Series, review: PeriodReview) -
     those victims, the same people as a share of everyone shot (the victims' row is only some of them)."""
     window = review.params.windows.by_name()[r["window"]]
     shot = people_shot(review.data.incidents, window.start, window.end)
+    everyone = people_shot_words(review.params.homicide_scope, shot)
     if r["indicator"] == "known_before_people_victims":
-        return f"\nof the {format_count(shot)} {'person' if shot == 1 else 'people'} shot"
+        return f"\nof the {everyone}"
     victims = table[(table["indicator"] == "known_before_people_victims") & (table["window"] == r["window"])]
     if not shot or victims.empty or suppressed_text(r, 0) or math.isnan(r["actual"]) \
             or math.isnan(victims["actual"].iloc[0]):
         return ""
     part = round(r["actual"] * victims["actual"].iloc[0] / 100)
-    return f"\n{format_share(part / shot)} of all {format_count(shot)} people shot"
+    return f"\n{format_share(part / shot)} of all {everyone}"
 
 
 def _cell(table: pd.DataFrame, indicator: str, window: str, review: PeriodReview) -> Cell:
@@ -118,12 +120,14 @@ def focus_worksheet_html(review: PeriodReview) -> HTML:
             rows.append([label] +
                         [_cell(table, indicator, w, review) for w in (WINDOW_YTD, WINDOW_PERIOD, WINDOW_AS_OF)])
             classes.append("sub" if FOCUS_LABELS[indicator].startswith(" ") else "")
+    people = people_shot_words(params.homicide_scope)
     intro = ('<div class="cf-report"><h2>Worksheet 3: Focus, scale and quality</h2>'
              "<p>Is the partnership working with the right people, at the right scale, fast enough? These "
              "indicators have no benchmark and are not marked as meeting or missing one; they are read against "
              "the same months of earlier years and against each other. Section 2 counts only the victims and "
-             "suspects the partnership's records identify (not everyone shot: the victims' row says of how many "
-             "people shot), and each share in it is of the people in the row above it. Shares of people linked "
+             f"suspects the partnership's records identify (not everyone {people.removeprefix('people ')}: the "
+             f"victims' row says of how many {people}), and each share in it is of the people in the row above it. "
+             "Shares of people linked "
              "to shootings count each person once; a person who was both a victim and a suspect is counted in "
              "both of those rows. “n/a” means there was nothing to count in that window.</p></div>")
     caption = "Worksheet 3: focus, scale and quality (descriptive, no benchmarks)"
@@ -160,13 +164,15 @@ def safe_city_html(review: PeriodReview) -> HTML:
                      Cell(format_value(r["path"], "count"), "num"), note])
     base = ("as set by the partnership" if s.get("base_count") is not None
             else f"the count of {s['base_year']}")
-    intro = (f"<p>“Safe city” status calls for {format_share(s['reduction'])} fewer shootings (homicides plus "
+    total = shootings_total_words(review.params.homicide_scope)
+    homicides = HOMICIDE_SCOPE_TEXT[review.params.homicide_scope]
+    intro = (f"<p>“Safe city” status calls for {format_share(s['reduction'])} fewer {total} ({homicides} plus "
              f"non-fatal injury shootings) every year for {s['years']} years from {s['base_year']}. The path starts "
              f"from {html.escape(base)} and falls by that share each year, rounded to whole shootings. A partial "
              "year's count is not comparable with the whole-year path.</p></div>")
     return HTML(REPORT_CSS + title + intro + html_table(
-        ["Year", "Homicides", "Non-fatal injury shootings", "Total shootings", "Safe-city path", "Note"], rows,
-        "Shootings each year against the safe-city path"))
+        ["Year", "Homicides", "Non-fatal injury shootings", f"Total {total}", "Safe-city path", "Note"], rows,
+        f"{total.capitalize()} each year against the safe-city path"))
 
 
 def safe_city_chart(review: PeriodReview) -> Chart | HTML:

@@ -386,9 +386,9 @@ def test_victims_row_says_it_counts_only_identified_people_of_everyone_shot():
         assert victims < shot  # the demo's records identify only some of the people shot
         text = html_module.unescape(re.sub(r"<[^>]+>", " ", focus_worksheet_html(review).data))
         text = re.sub(r"\s+", " ", text)
-        assert f"{victims} of the {shot} people shot" in text
+        assert f"{victims} of the {shot} people killed or shot" in text  # homicides of every cause (N3)
         reached = round(share * victims / 100)
-        assert f"{format_share(share / 100)} {format_share(reached / shot)} of all {shot} people shot" in text
-    assert "Victims identified in the partnership's records 50 of the 79 people shot 38 of the 59" in text
+        assert f"{format_share(share / 100)} {format_share(reached / shot)} of all {shot} people killed or shot" in text
+    assert "Victims identified in the partnership's records 50 of the 79 people killed or shot 38 of the 59" in text
     assert "of these victims, reached before they were shot" in text
     assert "each share in it is of the people in the row above it" in text

@@ -72,3 +72,31 @@ def test_a_year_with_any_record_still_gives_its_derived_benchmark(gap_year_city)
     assert lookup(table, "homicides", "period", "status") == DOES_NOT_MEET  # 3 homicides against 0
     assert lookup(table, "homicides", "period", "benchmark_note") == "2016 count less 10% — no 2017 benchmark set"
     assert lookup(table, "homicides", "period", "prior_year") == 0
+
+
+def _text(fragment: str) -> str:
+    import html
+    import re
+
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", fragment)))
+
+
+@pytest.mark.parametrize("scope,words,total", [("all", "people killed or shot", "Total homicides and shootings"),
+                                               ("firearm", "people shot", "Total shootings")])
+def test_worksheet_3_names_everyone_killed_or_shot_as_the_homicide_scope_says(demo_params, demo_data, scope, words,
+                                                                               total):
+    import dataclasses
+
+    from ceasefire_analysis.focus_report import focus_worksheet_html, safe_city_html
+
+    review = PeriodReview(params=dataclasses.replace(demo_params, homicide_scope=scope), data=demo_data,
+                          params_label="test")
+    page = _text(focus_worksheet_html(review).data)
+    # 79 = 16 homicides + 63 non-fatal injury shootings in 2017 to 31 March (Worksheet 1's two YTD counts)
+    assert f"50 of the 79 {words} " in page
+    assert f"19% of all 79 {words} " in page
+    if scope == "all":
+        assert "people shot" not in page  # a stabbing is not a shooting
+    safe = _text(safe_city_html(review).data)
+    assert f" {total} " in safe
+    assert ("homicides of every cause plus non-fatal injury shootings" in safe) == (scope == "all")
