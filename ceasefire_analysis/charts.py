@@ -23,13 +23,13 @@ from IPython.display import HTML
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .counts import monthly_counts
+from .counts import count_in_window, monthly_counts
 from .formatting import window_label
 from .coverage import so_far_text
 from .indicators import (LABELS, OUTCOME_INDICATORS, coverage_of, incident_months, outcome_benchmarks,
                          recorded_incident_types, unrecorded_years)
-from .formatting import format_count, format_decimal, format_share
-from .periods import Month, Window
+from .formatting import format_count, format_day_span, format_decimal, format_share
+from .periods import Month, Window, same_days_years_earlier
 from .review import PeriodReview
 from .statistics import RUN_RULE_MIN_CENTRE, control_chart
 
@@ -366,8 +366,19 @@ def monthly_counts_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
                label=f"Review period ({period.label()})")
     prior_label = ("Same month a year earlier" if not np.all(np.isnan(prior))
                    else "Same month a year earlier (not in the data)")
-    ax.bar(x - 0.2, prior, width=0.4, color="#bababa", edgecolor=PRIOR_COLOUR, hatch="//", label=prior_label)
     whole = ~is_partial
+    ax.bar(x[whole] - 0.2, prior[whole], width=0.4, color="#bababa", edgecolor=PRIOR_COLOUR, hatch="//",
+           label=prior_label)
+    if partial is not None and not np.isnan(prior[is_partial][0]):
+        # a partial month beside the whole of its month a year earlier reads as a fall: compare the same days,
+        # as the worksheet does
+        first, last = same_days_years_earlier(partial[0].first_day, partial[1])
+        days = (f"{partial_days_label(Month(last.year, last.month), last)} {last.year}" if first.day == 1
+                else format_day_span(first, last))
+        dates = review.data.incidents.loc[review.data.incidents["incident_type"] == column, "occurred_on"]
+        ax.bar(x[is_partial] - 0.2, [count_in_window(dates, first, last)], width=0.4, color="white",
+               edgecolor=PRIOR_COLOUR, hatch="//", linewidth=1.5,
+               label=f"{days} only (the same days a year earlier)")
     ax.bar(x[whole & ~in_review] + 0.2, current[whole & ~in_review], width=0.4, color="#e7a5ab",
            edgecolor=CURRENT_COLOUR, label="Months before the review period")
     ax.bar(x[whole & in_review] + 0.2, current[whole & in_review], width=0.4, color=CURRENT_COLOUR,

@@ -27,7 +27,7 @@ from .formatting import format_share, is_missing
 from .coverage import Coverage, before_file_start_text, data_coverage_of, incident_coverage, so_far_text
 from .loading import CityData
 from .params import ReviewParams
-from .periods import Month, Window, exact, round_half_up
+from .periods import Month, Window, exact, round_half_up, same_day_years_earlier, same_days_years_earlier
 from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, NOT_RECORDED, WINDOW_AS_OF, WINDOW_YTD
 from .statistics import add_chance_columns, pace_probability, seasonal_benchmark, seasonal_shares
 
@@ -79,18 +79,6 @@ def incident_months(data: CityData, coverage: Coverage) -> Window | None:
     incidents = incident_coverage(coverage, data.incidents)
     first, last = incidents.first_full_month, incidents.last_full_month
     return Window(first, last) if first is not None and last is not None and first <= last else None
-
-
-def same_day_years_earlier(day: dt.date, years: int) -> dt.date:
-    """The same calendar day ``years`` years earlier; 29 February becomes 28 February in a common year.
-
-    >>> same_day_years_earlier(dt.date(2017, 3, 15), 1), same_day_years_earlier(dt.date(2016, 2, 29), 1)
-    (datetime.date(2016, 3, 15), datetime.date(2015, 2, 28))
-    """
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
 
 
 def partial_window_end(window: Window, through: dt.date | None) -> dt.date | None:
@@ -456,7 +444,7 @@ def outcome_worksheet(data: CityData, params: ReviewParams, covered: Coverage | 
                 dates = incidents.loc[incidents["incident_type"] == column, "occurred_on"]
 
                 def earlier_count(k: int) -> int:
-                    return count_in_window(dates, earlier[k - 1].start, same_day_years_earlier(so_far_to, k))
+                    return count_in_window(dates, *same_days_years_earlier(window.start, so_far_to, k))
             prior = earlier_count(1) if window_is_recorded(earlier[0], coverage, unrecorded) else math.nan
             if all(window_is_recorded(w, coverage, unrecorded) for w in earlier):
                 three_year_total = sum(earlier_count(k) for k in (1, 2, 3))

@@ -40,6 +40,7 @@ from .loading import CityData, load_data_dir
 from .params import audience_and_threshold, display_path, notebook_params, parameters_in
 from .formatting import format_day, format_day_span, format_decimal, format_share, page_identity
 from .indicators import recorded_incident_types
+from .periods import same_days_years_earlier
 from .privacy import (
     SMALL, Relation, hidden_text, provenance_label, shows_participant_rows, suppress_cells, window_difference,
     suppresses_small_counts, visible_note,
@@ -341,7 +342,8 @@ def not_yet_reviewed(incidents: pd.DataFrame, start: dt.date, meeting_on: dt.dat
 
 
 def weekly_comparison(incidents: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Counts by type in the window, the same dates a year earlier, and the average of the four windows before."""
+    """Counts by type in the window, the same days a year earlier (as many days, ending on the same date:
+    :func:`periods.same_days_years_earlier`), and the average of the four windows before."""
     length = (end - start).days + 1
 
     def counts(a: pd.Timestamp, b: pd.Timestamp) -> pd.Series:
@@ -350,7 +352,7 @@ def weekly_comparison(incidents: pd.DataFrame, start: dt.date, end: dt.date) -> 
 
     s, e = pd.Timestamp(start), pd.Timestamp(end)
     this = counts(s, e)
-    year_ago = counts(s - pd.DateOffset(years=1), e - pd.DateOffset(years=1))
+    year_ago = counts(*map(pd.Timestamp, same_days_years_earlier(start, end)))
     before = [counts(s - pd.Timedelta(days=length * k), e - pd.Timedelta(days=length * k)) for k in range(1, 5)]
     average = sum(before) / 4
     return pd.DataFrame({"type": [TYPE_LABELS[t] for t in TYPE_LABELS], "this_window": this.to_numpy(),
@@ -667,7 +669,8 @@ def _shootings_block(pack: MeetingPack) -> str:
     not_recorded = [NOT_RECORDED_TEXT.lower()] * 3  # a type the city does not record is not a count of 0
     crows = [[r["type"], str(r["this_window"]), str(r["same_dates_last_year"]), format_decimal(r["average_of_4_before"])]
              if r["type"] in recorded else [r["type"], *not_recorded] for _, r in comparison.iterrows()]
-    context = html_table(["Type (victims; incidents for non-injury)", f"{span}", "Same dates last year",
+    context = html_table(["Type (victims; incidents for non-injury)", f"{span}",
+                          f"The same {length} days a year earlier ({_span(*same_days_years_earlier(p.start, p.end))})",
                           f"Average of the 4 previous {length}-day windows"], crows, "The window in context")
     return _block(f"Shootings from {span}", listing + context)
 

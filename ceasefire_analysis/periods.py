@@ -135,6 +135,34 @@ class ReviewWindows:
         return {WINDOW_YTD: self.ytd, WINDOW_PERIOD: self.period}
 
 
+def same_day_years_earlier(day: dt.date, years: int) -> dt.date:
+    """The same calendar day ``years`` years earlier; 29 February becomes 28 February in a common year.
+
+    >>> same_day_years_earlier(dt.date(2017, 3, 15), 1), same_day_years_earlier(dt.date(2016, 2, 29), 1)
+    (datetime.date(2016, 3, 15), datetime.date(2015, 2, 28))
+    """
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def same_days_years_earlier(start: dt.date, end: dt.date, years: int = 1) -> tuple[dt.date, dt.date]:
+    """The run of days ``years`` years before ``start``–``end`` that every "same days a year earlier" comparison
+    reads: as many days as the run, ending on the same date (28 February for 29 February). A run across
+    29 February is compared with a run of its own length, never one a day longer or shorter.
+
+    >>> same_days_years_earlier(dt.date(2017, 2, 24), dt.date(2017, 3, 9))  # 14 days; 2016 has a 29 February
+    (datetime.date(2016, 2, 25), datetime.date(2016, 3, 9))
+    >>> same_days_years_earlier(dt.date(2016, 2, 24), dt.date(2016, 3, 8))  # 14 days across 29 Feb 2016
+    (datetime.date(2015, 2, 23), datetime.date(2015, 3, 8))
+    >>> same_days_years_earlier(dt.date(2017, 3, 1), dt.date(2017, 3, 15), 3)  # no leap day between: same dates
+    (datetime.date(2014, 3, 1), datetime.date(2014, 3, 15))
+    """
+    last = same_day_years_earlier(end, years)
+    return last - (end - start), last
+
+
 def round_half_up(value: Fraction | int | float) -> int:
     """Round to the nearest whole number, halves away from zero (not to even).
 

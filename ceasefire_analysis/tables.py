@@ -22,8 +22,9 @@ from .formatting import (
     as_of_header, format_benchmark, format_chance, format_count, format_day, format_day_span, format_fraction, format_long_day, format_share,
     format_value, page_identity, row_window_label, window_label, windows_span_label,
 )
-from .indicators import LABELS, outcome_pace, same_day_years_earlier
+from .indicators import LABELS, outcome_pace, partial_window_end
 from .params import NEXT_STEP_STATUSES, NOT_REPORTED
+from .periods import same_days_years_earlier
 from .privacy import hidden_text, suppresses_small_counts, visible_note, visible_steps, without_absolute_paths
 from .reader import running_header_html
 from .review import PeriodReview, provenance
@@ -150,24 +151,17 @@ def deciding_rule(review: PeriodReview) -> str:
             "month).")
 
 
-def _same_days_label(window, through: dt.date) -> str:
-    """The days of an earlier window that match a count so far: '1 Jan–15 Mar 2016'."""
-    return format_day_span(window.start, through)
-
-
 def _reference_cell(value, windows: list, p_value, review: PeriodReview, actual,
-                    compared_through: str = "") -> Cell:
-    """The prior year or 3-year average, with its months (or, for a window counted so far, the same days)
-    and the E-test against the actual count."""
+                    so_far: tuple[dt.date, dt.date] | None = None) -> Cell:
+    """The prior year or 3-year average, with its months (or, for a window counted so far, from ``so_far``'s
+    first to last day, the same days: :func:`periods.same_days_years_earlier`) and the E-test against the actual count."""
     span = window_label(windows[0]) if len(windows) == 1 else windows_span_label(windows)
-    if compared_through and not is_missing(value):
-        last_day = dt.date.fromisoformat(compared_through)
+    if so_far is not None and not is_missing(value):
+        start, through = so_far
         ordered = sorted(windows, key=lambda w: w.first)
-        first_day = same_day_years_earlier(last_day, ordered[-1].first.year - ordered[0].first.year)
-        span = _same_days_label(ordered[-1], last_day)
-        if len(ordered) > 1:
-            span = f"{_same_days_label(ordered[0], first_day)} to {span}"
-        span = f"same days: {span}"
+        spans = [format_day_span(*same_days_years_earlier(start, through, start.year - w.first.year))
+                 for w in (ordered[0], ordered[-1])]
+        span = "same days: " + (spans[-1] if len(ordered) == 1 else f"{spans[0]} to {spans[-1]}")
     if is_missing(value):
         months = review.incident_coverage.last_full_month if review.coverage else None
         first = review.incident_coverage.start if review.coverage else review.data.date_range()[0]
@@ -246,6 +240,9 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
                 cells.append(Cell(chance_text(r)))
             window_obj = windows[window]
             compared = r.get("compared_through") if incomplete and isinstance(r.get("compared_through"), str) else ""
+            incidents = review.incident_coverage
+            so_far_to = partial_window_end(window_obj, incidents.through) if compared and incidents else None
+            compared = (window_obj.start, so_far_to) if so_far_to is not None else None
             cells += [Cell(NOT_RECORDED_TEXT.lower())] * 2 if not_recorded else [
                 _reference_cell(r["prior_year"], [window_obj.shift_years(-1)], r.get("p_vs_prior_year"), review,
                                 r["actual"], compared),

@@ -119,8 +119,9 @@ def test_worksheet_one_of_a_cut_extract_labels_the_same_days_and_withholds_thres
     from ceasefire_analysis.tables import how_to_read_html, outcome_worksheet_html
 
     page = outcome_worksheet_html(cut_review).data
-    assert "(same days: 1 Jan–15 Mar 2016)" in page and "(same days: 1 Feb–15 Mar 2016)" in page
-    assert "(same days: 1 Jan–15 Mar 2014 to 1 Jan–15 Mar 2016)" in page
+    # as many days as 1 Jan-15 Mar 2017 (74), ending on 15 March: 2016 has a 29 February, so from 2 January (N14)
+    assert "(same days: 2 Jan–15 Mar 2016)" in page and "(same days: 2 Feb–15 Mar 2016)" in page
+    assert "(same days: 1 Jan–15 Mar 2014 to 2 Jan–15 Mar 2016)" in page
     assert "(Jan–Mar 2016)" not in page
     read = how_to_read_html(cut_review).data
     assert "or fewer" not in read and "or more" not in read

@@ -100,3 +100,64 @@ def test_worksheet_3_names_everyone_killed_or_shot_as_the_homicide_scope_says(de
     safe = _text(safe_city_html(review).data)
     assert f" {total} " in safe
     assert ("homicides of every cause plus non-fatal injury shootings" in safe) == (scope == "all")
+
+
+@pytest.fixture
+def cut_city(make_city, city_params):
+    """Homicides on 1 Jan, 5 Mar and 20 Mar 2016 and on 3 Mar 2017; the extract is cut on 15 March 2017."""
+    rows = [incident("A", "2016-01-01"), incident("B", "2016-03-05"), incident("C", "2016-03-20"),
+            incident("D", "2017-03-03"), incident("E", "2017-03-31")]
+    folder = make_city("cut", incidents=rows)
+
+    def review() -> PeriodReview:
+        from ceasefire_analysis.review import open_review
+
+        return open_review(None, **{"city": "Testville", "period_start": "2017-02", "period_end": "2017-03",
+                                    "data_dir": str(folder), "data_through": "2017-03-15",
+                                    "data_from": "2015-01-01", "annual_benchmarks": {"homicides": {2017: 12}}})
+
+    return review
+
+
+def test_the_month_chart_sets_the_cut_month_beside_the_same_days_a_year_earlier(cut_city):
+    from ceasefire_analysis.charts import monthly_counts_chart
+
+    chart = monthly_counts_chart(cut_city(), "homicides")
+    bars = {c.get_label(): [p.get_height() for p in c.patches] for c in chart.figure.axes[0].containers}
+    # 1-15 Mar 2017 (1 homicide) against 1-15 Mar 2016 (1, on the 5th), not against all of March 2016 (2)
+    assert bars["1–15 Mar 2016 only (the same days a year earlier)"] == [1]
+    assert bars["Same month a year earlier"][-1] == 0  # Feb 2016, the last whole month beside a whole month
+    assert len(bars["Same month a year earlier"]) == 11
+
+
+def test_a_count_so_far_is_compared_with_as_many_days_a_year_earlier(cut_city):
+    from ceasefire_analysis.tables import outcome_worksheet_html
+
+    review = cut_city()
+    table = review.indicators
+    # YTD 1 Jan-15 Mar 2017 is 74 days; 2016 has 29 February, so its 74 days ending 15 March start on 2 January:
+    # the homicide of 1 January 2016 is not in the comparison (1 Jan-15 Mar 2016 would be 75 days)
+    assert lookup(table, "homicides", "ytd", "prior_year") == 1
+    assert lookup(table, "homicides", "period", "prior_year") == 1  # 1 Feb-15 Mar 2017, 43 days: 2 Feb-15 Mar 2016
+    page = _text(outcome_worksheet_html(review).data)
+    assert "1 (same days: 2 Jan–15 Mar 2016)" in page
+    assert "(same days: 2 Feb–15 Mar 2016)" in page
+
+
+def test_the_packs_compare_a_window_across_29_february_with_one_as_long():
+    import datetime as dt
+
+    import pandas as pd
+
+    from ceasefire_analysis.meetings import weekly_comparison
+
+    incidents = pd.DataFrame({"incident_id": ["A", "B", "C"], "incident_type": ["homicide"] * 3,
+                              "occurred_on": pd.to_datetime(["2016-02-24", "2016-02-25", "2016-03-09"])})
+    # 24 Feb-9 Mar 2017 is 14 days; 24 Feb-9 Mar 2016 would be 15 (29 Feb): the year-earlier window is 25 Feb-9 Mar
+    week = weekly_comparison(incidents, dt.date(2017, 2, 24), dt.date(2017, 3, 9)).set_index("type")
+    assert week.loc["Homicide", "same_dates_last_year"] == 2
+    # and a 2016 window across 29 February against 2015: 14 days ending 8 March 2015 (23 Feb-8 Mar)
+    early = pd.DataFrame({"incident_id": ["A", "B"], "incident_type": ["homicide"] * 2,
+                          "occurred_on": pd.to_datetime(["2015-02-22", "2015-02-23"])})
+    week = weekly_comparison(early, dt.date(2016, 2, 24), dt.date(2016, 3, 8)).set_index("type")
+    assert week.loc["Homicide", "same_dates_last_year"] == 1
