@@ -482,9 +482,11 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart | HTML:
     ticks = [i for i, m in enumerate(chart["month"]) if m.endswith("-01")]
     ax.set_xticks(ticks, [chart["month"][i][:4] for i in ticks])
     seg = chart.attrs["segments"][0]
+    # a named baseline that reaches into the review period is warned about at the top of the page; the title says so
+    overlap = ", which includes review months" if seg.baseline_last >= params.windows.period.first else ""
     label_axes(ax, "Month", f"{label} per month",
                f"{label} per month with control limits "
-               f"(baseline {window_label(Window(seg.baseline_first, seg.baseline_last))})", counts=True)
+               f"(baseline {window_label(Window(seg.baseline_first, seg.baseline_last))}{overlap})", counts=True)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8, frameon=False, ncol=2)
     mark_synthetic(fig, review.is_demo)
     return Chart(fig)

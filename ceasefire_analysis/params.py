@@ -19,7 +19,7 @@ import yaml
 
 from .config import HISTORY_DATA_DIR, PROJECT_ROOT, is_demo_dir, resolve_path
 from .errors import ParamsError
-from .periods import FIRST_YEAR, LAST_YEAR, Month, ReviewWindows
+from .periods import FIRST_YEAR, LAST_YEAR, Month, ReviewWindows, Window
 
 # Indicators that take an annual benchmark from the params file.
 BENCHMARKED_INDICATORS = (
@@ -140,6 +140,29 @@ def demo_name_warning(params: "ReviewParams") -> str | None:
     return (f"The city name '{params.city}' says demo or synthetic, but the data folder {params.data_dir} is not "
             "the bundled demo: was this params file copied from the demo? Set 'city' to the real city's name "
             "(and check the notes and next steps).")
+
+
+def baseline_overlap_warning(params: "ReviewParams") -> str | None:
+    """A warning when the control chart's named baseline reaches into the review period (a params file copied from
+    an earlier period): the review months would be judged against limits learnt partly from themselves, which makes
+    a signal less likely. The default baseline always ends the month before the period.
+
+    >>> p = params_from_values({"city": "T", "period_start": "2016-12", "period_end": "2017-01", "data_dir": "/tmp/x",
+    ...                         "control_chart": {"baseline_start": "2014-01", "baseline_end": "2016-12"}})
+    >>> baseline_overlap_warning(p).split(":")[0]
+    "The control charts' baseline (Jan 2014–Dec 2016) includes Dec 2016, a month of this review period (Dec 2016–Jan 2017)"
+    """
+    control = params.control_chart
+    period = params.windows.period
+    if "baseline_end" not in control or control["baseline_end"] < period.first:
+        return None
+    baseline = Window(control["baseline_start"], control["baseline_end"])
+    inside = Window(max(baseline.first, period.first), min(baseline.last, period.last))
+    return (f"The control charts' baseline ({baseline.label()}) includes {inside.label()}, "
+            f"{'a month' if inside.n_months == 1 else 'months'} of this review period ({period.label()}): the limits "
+            "the review months are judged against are learnt partly from those months, which makes a signal less "
+            f"likely. Set control_chart.baseline_end to {period.first.shift(-1)} or earlier, or leave the baseline "
+            "out to use the 36 months before the period.")
 
 
 # The smallest small-count threshold a partner or public report may use: with 1 nothing is hidden, with 2

@@ -25,7 +25,7 @@ from .files import new_private_dir, write_text_atomic
 from .formatting import format_long_day, percent_points
 from .front_page import front_page_html, is_own_front_page, read_reports_folder
 from .outcomes import outcomes_csv
-from .params import demo_name_warning, display_path
+from .params import baseline_overlap_warning, demo_name_warning, display_path
 from .privacy import keeps_executed_notebooks, params_for_audience, suppresses_small_counts, without_absolute_paths
 from .reader import head as reader_head, running_header_html, with_glossary
 from .review import PeriodReview, open_review, provenance
@@ -368,9 +368,9 @@ def prepare_period(params_file: Path, out_root: Path) -> tuple[PeriodReview, Pat
     check_outside_data(out_root, review.params.data_dir)
     folder = output_folder_name(review.params.period_id, review.params.audience)
     check_replaceable(out_root / folder, review.params.audience)
-    name_warning = demo_name_warning(review.params)
-    if name_warning:
-        print(f"warning: {params_file.name}: {name_warning}", file=sys.stderr)
+    for warning in (demo_name_warning(review.params), baseline_overlap_warning(review.params)):
+        if warning:
+            print(f"warning: {params_file.name}: {warning}", file=sys.stderr)
     final_staging = new_staging(out_root, folder)
     try:
         write_text_atomic(final_staging / "indicators.csv", indicators_csv(review.indicators, review.params.audience))

@@ -27,8 +27,8 @@ from .privacy import (protect_indicators, provenance_label, shows_participant_ro
                       visible_note, visible_steps)
 from .quality import duplicate_row_warnings, quality_warnings
 from .loading import CityData, load_data_dir, load_history
-from .params import (DEFAULTS, NOT_REPORTED, ReviewParams, demo_name_warning, display_path, notebook_params,
-                     parameters_in, params_from_values, read_params_file)
+from .params import (DEFAULTS, NOT_REPORTED, ReviewParams, baseline_overlap_warning, demo_name_warning, display_path,
+                     notebook_params, parameters_in, params_from_values, read_params_file)
 from .periods import Month
 from .schema import INCOMPLETE
 
@@ -162,6 +162,8 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
                         f"({format_day(params.windows.end)}): counts over windows that end later are counts so far, "
                         "marked incomplete, with no meets / does-not-meet mark and no chance verdict.")
     warnings += stale_staffing_warnings(data, params)
+    baseline_warning = baseline_overlap_warning(params)
+    warnings += [baseline_warning] if baseline_warning else []
     name_warning = demo_name_warning(params)
     if name_warning:
         warnings.insert(0, name_warning)

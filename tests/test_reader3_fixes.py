@@ -161,3 +161,27 @@ def test_the_packs_compare_a_window_across_29_february_with_one_as_long():
                           "occurred_on": pd.to_datetime(["2015-02-22", "2015-02-23"])})
     week = weekly_comparison(early, dt.date(2016, 2, 24), dt.date(2016, 3, 8)).set_index("type")
     assert week.loc["Homicide", "same_dates_last_year"] == 1
+
+
+def test_a_named_baseline_reaching_into_the_period_is_warned_on_the_page_the_terminal_and_the_chart(tmp_path, capsys):
+    from ceasefire_analysis.config import DEMO_PARAMS
+    from ceasefire_analysis.publishing import prepare_period
+    from ceasefire_analysis.review import open_review
+    from ceasefire_analysis.tables import quality_html
+
+    # the demo's params (baseline Jan 2014-Dec 2016) copied for a December-January review
+    params = tmp_path / "2016-12_2017-01.yaml"
+    text = DEMO_PARAMS.read_text().replace('period_start: "2017-02"', 'period_start: "2016-12"')
+    params.write_text(text.replace('period_end: "2017-03"', 'period_end: "2017-01"')
+                      .replace("../data/raw/demo", str(DEMO_PARAMS.parent.parent / "data" / "raw" / "demo")))
+    expected = ("The control charts' baseline (Jan 2014–Dec 2016) includes Dec 2016, a month of this review period "
+                "(Dec 2016–Jan 2017)")
+    review = open_review(str(params))
+    assert any(w.startswith(expected) for w in review.warnings)
+    assert expected in _text(quality_html(review).data)
+    chart = control_chart_figure(review, "homicides")
+    assert chart.title.endswith("(baseline Jan 2014–Dec 2016, which includes review months)")
+    prepare_period(params, tmp_path / "out")
+    assert f"warning: {params.name}: {expected}" in capsys.readouterr().err
+    # the Feb-Mar review the file was written for: no warning, and the default baseline ends before the period
+    assert not any("baseline" in w for w in open_review(str(DEMO_PARAMS)).warnings)
