@@ -178,6 +178,8 @@ def _definition_segments(series: pd.DataFrame):
         yield definition, group
 
 
+# The published series' definitions that count what each homicide_scope counts (the incident file's homicides)
+SCOPE_DEFINITIONS = {"all": {"city_homicide"}, "firearm": set()}
 DEFINITION_LABELS = {
     "ucr_murder": "FBI UCR murder and non-negligent manslaughter",
     "city_homicide": "City / police count of all homicides (different definition)",
@@ -225,9 +227,14 @@ def homicides_chart(series: pd.DataFrame, review: PeriodReview, first_year: int 
     source = "synthetic demo data" if review.is_demo else "this city's incident data"
     if not is_missing(to_date):  # a city that records no homicide has no count so far to mark
         # the review's year is a partial bar (its count so far), never beside a full-year figure for it
+        # the bar counts the incident file's homicides; the line may count another definition (UCR murder leaves
+        # out justified homicides): the bar says what it counts, so nobody reads the two as one series
+        scope = review.params.homicide_scope
+        differs = definitions[-1] not in SCOPE_DEFINITIONS.get(scope, set()) if definitions else False
         ax.bar([year], [to_date], width=0.8, color="none", edgecolor=BENCHMARK_COLOUR, hatch="///", linewidth=1.5,
                label=f"{year} to date ({format_day_span(period.ytd.start, counted_through(review))}, partial; "
-                     f"{source})")
+                     f"{source}):\n{HOMICIDE_SCOPE_TEXT[scope]}"
+                     + (", not the line's definition: not one series" if differs else ""))
     last = year
     _shade_eras(ax, review.params.eras, first_year, last)
     ax.set_xlim(first_year - 1, last + 1)

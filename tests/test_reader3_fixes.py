@@ -185,3 +185,22 @@ def test_a_named_baseline_reaching_into_the_period_is_warned_on_the_page_the_ter
     assert f"warning: {params.name}: {expected}" in capsys.readouterr().err
     # the Feb-Mar review the file was written for: no warning, and the default baseline ends before the period
     assert not any("baseline" in w for w in open_review(str(DEMO_PARAMS)).warnings)
+
+
+@pytest.mark.parametrize("scope,definition,warned", [("all", "ucr_murder", True), ("all", "city_homicide", False),
+                                                      ("firearm", "city_homicide", True)])
+def test_the_history_bar_says_what_it_counts_beside_the_long_run_line(demo_params, demo_data, scope, definition,
+                                                                     warned):
+    import dataclasses
+
+    from ceasefire_analysis.history import homicides_chart
+
+    review = PeriodReview(params=dataclasses.replace(demo_params, homicide_scope=scope), data=demo_data,
+                          params_label="demo")
+    series = review.history["homicides"]
+    series = series[series["year"] < 2017].assign(definition=definition)
+    ax = homicides_chart(series, review).figure.axes[0]
+    [bar_label] = [h.get_label() for h in ax.containers]
+    what = {"all": "homicides of every cause", "firearm": "firearm homicides only (shooting murders)"}[scope]
+    assert bar_label.startswith("2017 to date (1 Jan–31 Mar 2017, partial; synthetic demo data):\n" + what)
+    assert ("not the line's definition: not one series" in bar_label) == warned
