@@ -208,6 +208,18 @@ def mark_synthetic(fig: Figure, is_demo: bool) -> None:
                     color="#8a6d00", alpha=0.18, fontweight="bold", rotation=20, zorder=0)
 
 
+def name_the_city(fig: Figure, city: str) -> None:
+    """Head a chart with the city it is about, on a line above its title (in front of a figure title it already
+    has), so a chart lifted into a slide or printed alone still says where: Oakland's and New York's look alike."""
+    if not city:
+        return
+    own = fig._suptitle.get_text() if fig._suptitle is not None else ""
+    if own:  # wrapped to the figure's width (about 11 characters an inch at the title's size)
+        fig.suptitle("\n".join(textwrap.wrap(f"{city}: {own}", int(fig.get_figwidth() * 11))))
+    else:
+        fig.suptitle(city, fontweight="bold")
+
+
 def _so_far(review: PeriodReview) -> str:
     """A legend suffix when the incident data stop before the review period ends (the last month is partial)."""
     coverage = review.incident_coverage
@@ -323,6 +335,7 @@ def year_to_date_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
     label_axes(ax, "Month", f"{label},\nrunning total since 1 January",
                f"{label}: {year} so far against {year - 1} and the benchmark pace", counts=True)
     ax.legend(loc="upper left", frameon=False)
+    name_the_city(fig, review.params.city)
     mark_synthetic(fig, review.is_demo)
     return Chart(fig)
 
@@ -408,6 +421,7 @@ def monthly_counts_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
     label_axes(ax, "Month", f"{label} per month",
                f"{label} per month, {months[0].label()}–{months[-1].label()}, against a year earlier", counts=True)
     fig.legend(loc="outside lower center", fontsize=8, frameon=False, ncol=2)
+    name_the_city(fig, review.params.city)
     mark_synthetic(fig, review.is_demo)
     return Chart(fig)
 
@@ -488,6 +502,7 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart | HTML:
                f"{label} per month with control limits "
                f"(baseline {window_label(Window(seg.baseline_first, seg.baseline_last))}{overlap})", counts=True)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8, frameon=False, ncol=2)
+    name_the_city(fig, review.params.city)
     mark_synthetic(fig, review.is_demo)
     return Chart(fig)
 

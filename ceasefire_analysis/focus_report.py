@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
-from .charts import BENCHMARK_COLOUR, CURRENT_COLOUR, Chart, _no_chart, label_axes, mark_synthetic, new_figure
+from .charts import (BENCHMARK_COLOUR, CURRENT_COLOUR, Chart, _no_chart, label_axes, mark_synthetic, name_the_city,
+                     new_figure)
 from .focus import (FOCUS_LABELS, SECTIONS, WORKSHEET, people_shot, people_shot_words, safe_city_table,
                     safe_city_through, shootings_total_words)
 from .review import PeriodReview
@@ -195,8 +196,12 @@ def safe_city_chart(review: PeriodReview) -> Chart | HTML:
                         xytext=(0, 4), ha="center", fontsize=9)
     ax.plot(years, table["path"], color=BENCHMARK_COLOUR, marker="o", linewidth=2, label="Safe-city path")
     ax.set_xticks(years, [str(y) for y in years])
-    label_axes(ax, "Year", "Shootings (victims)",
-               f"Shootings against the safe-city path ({format_share(review.params.safe_city['reduction'])} a year)")
+    safe = review.params.safe_city
+    total = shootings_total_words(review.params.homicide_scope)
+    label_axes(ax, "Year", f"{total.capitalize()} (victims)",
+               f"{total.capitalize()} against the safe-city path, {years[0]}–{years[-1]} "
+               f"({format_share(safe['reduction'])} fewer a year from {safe['base_year']})")
     ax.legend(loc="upper right", fontsize=9)
+    name_the_city(fig, review.params.city)
     mark_synthetic(fig, review.is_demo)
     return Chart(fig)

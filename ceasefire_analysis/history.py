@@ -20,7 +20,7 @@ from IPython.display import HTML
 from matplotlib.ticker import MaxNLocator
 
 from .charts import (BENCHMARK_COLOUR, Chart, CURRENT_COLOUR, PRIOR_COLOUR, _no_chart, content_key, label_axes,
-                     new_figure, new_panels)
+                     name_the_city, new_figure, new_panels)
 from .formatting import format_change, format_count, format_day, format_day_span, format_decimal, is_missing
 from .indicators import lookup, recorded_incident_types
 from .loading import ROLES, SERIES_COLUMNS, load_history, read_series  # noqa: F401 (re-exported)
@@ -240,6 +240,7 @@ def homicides_chart(series: pd.DataFrame, review: PeriodReview, first_year: int 
     ax.set_xlim(first_year - 1, last + 1)
     label_axes(ax, "Year", "Homicides per year", f"Homicides per year, {first_year}–{last} ({last} to date)")
     ax.legend(loc="lower left", fontsize=8, frameon=True)
+    name_the_city(fig, review.params.city)
     return Chart(fig)
 
 
@@ -265,8 +266,10 @@ def series_before(series: dict[str, pd.DataFrame], year: int) -> dict[str, pd.Da
     return {name: frame[frame["year"] < year].reset_index(drop=True) for name, frame in series.items()}
 
 
-def rate_chart(rates: pd.DataFrame, first_year: int | None = None, last_year: int | None = None) -> Chart:
-    """City and state murder rates and their ratio, from ``first_year`` (default: the first year both have)."""
+def rate_chart(rates: pd.DataFrame, first_year: int | None = None, last_year: int | None = None,
+               city: str = "") -> Chart:
+    """City and state murder rates and their ratio, from ``first_year`` (default: the first year both have);
+    ``city`` heads the chart."""
     first_year = _from_year(first_year, rates)
     shown = rates[rates["year"] >= first_year]
     fig, (top, bottom) = new_panels(9.5, 6.2, 2, 1, sharex=True, height_ratios=[2, 1])
@@ -280,7 +283,8 @@ def rate_chart(rates: pd.DataFrame, first_year: int | None = None, last_year: in
     bottom.plot(shown["year"], shown["ratio"], color=BENCHMARK_COLOUR, marker="o", markersize=3)
     label_axes(bottom, "Year", "City rate ÷ state rate")
     _end_at(bottom, first_year, last_year)
-    return Chart(fig, key=content_key("rate_chart", rates, first_year, last_year))
+    name_the_city(fig, city)
+    return Chart(fig, key=content_key("rate_chart", rates, first_year, last_year, city))
 
 
 def _end_at(ax, first_year: int, last_year: int | None) -> None:
@@ -290,9 +294,9 @@ def _end_at(ax, first_year: int, last_year: int | None) -> None:
 
 
 def footprint_chart(series: dict[str, pd.DataFrame], first_year: int | None = None,
-                    last_year: int | None = None) -> Chart | HTML:
+                    last_year: int | None = None, city: str = "") -> Chart | HTML:
     """Sworn officers, and officers per 10,000 residents, from ``first_year`` (default: the series' first);
-    a sentence instead when the sworn-officer series has no year in the chart's span."""
+    a sentence instead when the sworn-officer series has no year in the chart's span. ``city`` heads the chart."""
     sworn = series["sworn_officers"]
     first_year = _from_year(first_year, sworn) if len(sworn) else first_year
     in_span = (sworn["year"] >= (first_year or 0)) & (sworn["year"] <= (last_year or sworn["year"].max()))
@@ -308,19 +312,22 @@ def footprint_chart(series: dict[str, pd.DataFrame], first_year: int | None = No
     if jan is not None and len(jan):
         top.plot(jan["year"], jan["value"], color=PRIOR_COLOUR, marker="D", markersize=4, linestyle="--",
                  markerfacecolor="white", label=DEFINITION_LABELS.get(jan["definition"].iloc[0], "1 January"))
-    label_axes(top, "", "Sworn officers", "Police footprint: sworn officers, and officers per 10,000 residents")
+    label_axes(top, "", "Sworn officers", "Police footprint: sworn officers, and officers per 10,000 residents, "
+               f"{sworn['year'].min()}–{sworn['year'].max()}")
     top.legend(frameon=False, loc="lower left")
     if "population" in series:
         per = rate_per_100k(sworn, series["population"])
         bottom.plot(per["year"], per["rate"] / 10, color=BENCHMARK_COLOUR, marker="o", markersize=3)
     label_axes(bottom, "Year", "Officers per 10,000 residents")
     _end_at(bottom, first_year, last_year)
-    return Chart(fig, key=content_key("footprint_chart", series, first_year, last_year))
+    name_the_city(fig, city)
+    return Chart(fig, key=content_key("footprint_chart", series, first_year, last_year, city))
 
 
 def extra_series_chart(series: dict[str, pd.DataFrame], first_year: int | None = None,
-                       last_year: int | None = None) -> Chart | None:
-    """Small multiples of any series a city added beyond the standard roles (arrests, stops, ...)."""
+                       last_year: int | None = None, city: str = "") -> Chart | None:
+    """Small multiples of any series a city added beyond the standard roles (arrests, stops, ...); ``city`` heads
+    the chart."""
     extras = {name: frame for name, frame in sorted(series.items()) if name not in ROLES}
     if not extras:
         return None
@@ -334,10 +341,11 @@ def extra_series_chart(series: dict[str, pd.DataFrame], first_year: int | None =
                     color=[CURRENT_COLOUR, PRIOR_COLOUR][i % 2], linestyle=["-", "--"][i % 2],
                     label=DEFINITION_LABELS.get(definition, definition.replace("_", " ")))
         title = name.replace("_", " ").capitalize()
-        label_axes(ax, "Year", title, f"{title} per year")
+        label_axes(ax, "Year", title, f"{title} per year, {shown['year'].min()}–{shown['year'].max()}")
         ax.legend(frameon=False, fontsize=8)
         _end_at(ax, first_year, last_year)
-    return Chart(fig, key=content_key("extra_series_chart", extras, first_year, last_year))
+    name_the_city(fig, city)
+    return Chart(fig, key=content_key("extra_series_chart", extras, first_year, last_year, city))
 
 
 def computed_facts(series: dict[str, pd.DataFrame], settings: dict, first_year: int | None = None) -> pd.DataFrame:
@@ -555,9 +563,10 @@ def incident_history_chart(review: PeriodReview) -> Chart | HTML:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlim(int(table["year"].min()) - 0.5, last + 0.5)
         label_axes(ax, "Year", f"{label} per year",
-                   f"{label} per year, {int(table['year'].min())}–{last} (from incidents.csv; "
+                   f"{label} per year, {int(table['year'].min())}–{last} (from this city's incident records; "
                    f"{last} only {format_day_span(dt.date(last, 1, 1), through)})")
         ax.legend(loc="upper left", fontsize=7, frameon=True, ncol=2)
+    name_the_city(fig, review.params.city)
     return Chart(fig)
 
 
@@ -606,11 +615,12 @@ def history_report(review: PeriodReview) -> HistoryReport:
             return HistoryReport(header, homicides, HTML(""), HTML(""), HTML(""), used, HTML(""))
     else:
         homicides = homicides_chart(charted["homicides"], review, first_year)
-    rate = rate_chart(rates, first_year, end_year) if rates is not None and not rates.empty else _not_shown_note(
+    city = params.city
+    rate = rate_chart(rates, first_year, end_year, city) if rates is not None and not rates.empty else _not_shown_note(
         " ".join(missing[r] for r in rate_roles if r in missing) or
         "Rates need homicides, population, state_homicides and state_population series, with years in common.",
         how)
-    footprint = footprint_chart(charted, first_year, end_year) if "sworn_officers" in charted else _not_shown_note(
+    footprint = footprint_chart(charted, first_year, end_year, city) if "sworn_officers" in charted else _not_shown_note(
         missing.get("sworn_officers", "No police staffing series (sworn_officers.csv)."), how)
     facts = computed_facts(series, params.history_facts, first_year)
     verdicts = claim_verdicts(series, params.history_facts, first_year)
@@ -630,5 +640,5 @@ def history_report(review: PeriodReview) -> HistoryReport:
     if notes:
         sources_html += "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
     sources_html += not_charted + "</div>"
-    extra = extra_series_chart(charted, first_year, end_year) or HTML("")
+    extra = extra_series_chart(charted, first_year, end_year, city) or HTML("")
     return HistoryReport(header, homicides, rate, footprint, facts_html, HTML(sources_html), extra)

@@ -25,7 +25,8 @@ from IPython.display import HTML
 
 from . import schema
 from .charts import (
-    BENCHMARK_COLOUR, CURRENT_COLOUR, PRIOR_COLOUR, Chart, label_axes, mark_synthetic, new_figure, new_panels,
+    BENCHMARK_COLOUR, CURRENT_COLOUR, PRIOR_COLOUR, Chart, label_axes, mark_synthetic, name_the_city, new_figure,
+    new_panels,
 )
 from .coverage import followed_to
 from .formatting import format_count, format_day, format_share
@@ -470,6 +471,7 @@ def _breakdown_chart(breakdown: pd.DataFrame, review: PeriodReview) -> Chart:
                  "each)")
     # below the chart, in space the layout keeps for it, in two columns: three ran past the right edge
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize=8, frameon=False)
+    name_the_city(fig, review.params.city)
     mark_synthetic(fig, review.is_demo)
     return Chart(fig)
 
@@ -560,7 +562,9 @@ def _curves_chart(fits: dict, comparison_fits: dict | None, review: PeriodReview
         ax.set_xticks(ticks, [f"{t}\n({s})" for t, s in zip(ticks, shown)], fontsize=7 if protect else None)
     axes[0].legend(loc="upper left", fontsize=8, frameon=False)
     who_label = COHORT_LABELS[review.params.outcomes_cohort]
-    fig.suptitle(f"Outcomes over time since first contact, {who_label} (numbers still followed in brackets)")
+    fig.suptitle(f"Outcomes over time since first contact, {who_label}, to {status_day(review):%d %B %Y} "
+                 "(numbers still followed in brackets)")
+    name_the_city(fig, review.params.city)
     mark_synthetic(fig, review.is_demo)
     return Chart(fig)
 

@@ -361,7 +361,8 @@ def test_demo_worksheet_report_shows_worksheet_3_filled(rendered_demo):
     page = (folder / "worksheet.html").read_text()
     assert "Worksheet 3: Focus, scale and quality" in page
     assert "Not recorded for this city" not in page and "not recorded for this city" not in page
-    assert "partial year: counted to 31 Mar 2017" in page and 'alt="Shootings against the safe-city path' in page
+    assert "partial year: counted to 31 Mar 2017" in page
+    assert 'alt="Oakland (demo data, synthetic) / Homicides and shootings against the safe-city path' in page
     table = pd.read_csv(folder / "indicators.csv", keep_default_na=False)
     focus_rows = table[table["worksheet"] == "focus"]
     assert len(focus_rows) == 41 and (focus_rows["status"] == "").all()

@@ -204,3 +204,30 @@ def test_the_history_bar_says_what_it_counts_beside_the_long_run_line(demo_param
     what = {"all": "homicides of every cause", "firearm": "firearm homicides only (shooting murders)"}[scope]
     assert bar_label.startswith("2017 to date (1 Jan–31 Mar 2017, partial; synthetic demo data):\n" + what)
     assert ("not the line's definition: not one series" in bar_label) == warned
+
+
+def test_every_chart_of_a_review_names_its_city_and_years(demo_params, demo_data):
+    import dataclasses
+
+    from ceasefire_analysis.charts import monthly_counts_chart, year_to_date_chart
+    from ceasefire_analysis.focus_report import safe_city_chart
+    from ceasefire_analysis.history import history_report
+    from ceasefire_analysis.outcomes import callin_outcomes_report
+
+    review = PeriodReview(params=dataclasses.replace(demo_params, city="Lakeside"), data=demo_data,
+                          params_label="test")
+    history = history_report(review)
+    outcomes = callin_outcomes_report(review)
+    charts = {"year to date": year_to_date_chart(review, "homicides"),
+              "month": monthly_counts_chart(review, "homicides"),
+              "control": control_chart_figure(review, "homicides"),
+              "safe city": safe_city_chart(review),
+              "history": history.homicides_chart, "rate": history.rate_chart, "footprint": history.footprint_chart,
+              "status": outcomes.breakdown_chart, "curves": outcomes.curves_chart}
+    for name, chart in charts.items():
+        assert isinstance(chart, Chart), name
+        assert chart.title.startswith("Lakeside / ") or chart.title.startswith("Lakeside: "), (name, chart.title)
+    # the years where the title had none
+    assert charts["footprint"].title.endswith("officers per 10,000 residents, 1969–2016")
+    assert "safe-city path, 2016–2021 (10% fewer a year from 2016)" in charts["safe city"].title
+    assert "to 31 March 2017" in charts["curves"].title.replace("\n", " ")
