@@ -639,7 +639,7 @@ def callin_outcomes_report(review: PeriodReview) -> OutcomesReport:
     for year in years:
         ms = milestone_rows(year_fits[f"y{year}"], (12,))
         for _, r in ms.iterrows():
-            by_cohort.append({"label": f"{year} entry cohort ({sizes[year]} people): {r['label']}", "months": 12,
+            by_cohort.append({"label": f"People first reached in {year} ({sizes[year]} people): {r['label']}", "months": 12,
                               "still_followed": r["still_followed"], "incidence": r["incidence"],
                               "lower": r["lower"], "upper": r["upper"], "series": f"y{year}:{r['outcome']}"})
     cohort_html = _milestone_html(pd.DataFrame(by_cohort), review,

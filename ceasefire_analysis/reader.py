@@ -25,6 +25,9 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
      "from 1 January of the review's year to the end of the review period."),
     ("Non-fatal injury shooting", r"\bnon-fatal injury shootings?\b",
      "a shooting in which someone was hit and survived."),
+    ("Non-injury shooting", r"\bnon-injury shootings?\b",
+     "shots fired at someone with no one hit (counted by incident, not by victim); not the same as a non-fatal "
+     "injury shooting, in which someone was hit."),
     ("VHR", r"\bVHR\b",
      "very highest risk: the people the police and partners identify, from problem analysis and shooting "
      "reviews, as most likely to shoot or be shot soon."),

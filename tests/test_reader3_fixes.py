@@ -231,3 +231,29 @@ def test_every_chart_of_a_review_names_its_city_and_years(demo_params, demo_data
     assert charts["footprint"].title.endswith("officers per 10,000 residents, 1969–2016")
     assert "safe-city path, 2016–2021 (10% fewer a year from 2016)" in charts["safe city"].title
     assert "to 31 March 2017" in charts["curves"].title.replace("\n", " ")
+
+
+def test_the_glossary_defines_non_injury_shooting_apart_from_non_fatal_injury_shooting():
+    from ceasefire_analysis.reader import glossary_html
+
+    page = glossary_html("<td>Non-injury shooting</td><td>3</td>")
+    assert "<dt>Non-injury shooting</dt><dd>shots fired at someone with no one hit" in page
+    assert "<dt>Non-fatal injury shooting</dt>" not in page  # only the terms the page uses
+    both = glossary_html("<p>Non-fatal injury shootings and non-injury shootings</p>")
+    assert both.count("<dt>") == 2
+
+
+def test_the_call_in_page_says_people_first_reached_in_a_year_not_entry_cohort(demo_params, demo_data, make_city,
+                                                                             city_params):
+    from ceasefire_analysis.history import history_report
+    from ceasefire_analysis.outcomes import callin_outcomes_report
+
+    review = PeriodReview(params=demo_params, data=demo_data, params_label="demo")
+    table = _text(callin_outcomes_report(review).cohort_table.data)
+    assert "People first reached in 2014 (" in table and "cohort" not in table.lower()
+    # a city without published series: the history chart's title names no file
+    folder = make_city("no_history", incidents=[incident("A", "2016-03-10"), incident("B", "2017-02-10")])
+    city = PeriodReview(params=city_params(folder, history_dir=None), data=load_data_dir(folder), params_label="t")
+    title = history_report(city).homicides_chart.title
+    assert "Testville / Homicides per year, 2016–2017 (from this city's incident records;" in title
+    assert ".csv" not in title
