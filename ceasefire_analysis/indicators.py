@@ -224,7 +224,7 @@ def missing_benchmark_note(annual_by_year: dict[int, float], window: Window, der
     >>> missing_benchmark_note({}, Window(Month(2016, 12), Month(2017, 1)), derivable=True)
     'no 2016 or 2017 benchmark set, and no whole prior year in the data to derive one'
     >>> missing_benchmark_note({}, Window(Month(2022, 7), Month(2022, 8)), derivable=True, unrecorded={2021})
-    'no benchmark: no records for 2021 (check the extract), and no 2022 benchmark set'
+    'no records at all for 2021 to derive one from (check the extract), and no 2022 benchmark set'
     """
     missing = sorted({m.year for m in window.months} - set(annual_by_year))
     if not missing:
@@ -232,8 +232,8 @@ def missing_benchmark_note(annual_by_year: dict[int, float], window: Window, der
     note = f"no {' or '.join(str(y) for y in missing)} benchmark set"
     empty = [y - 1 for y in missing if y - 1 in unrecorded] if derivable else []
     if empty:
-        return (f"no benchmark: no records for {' or '.join(str(y) for y in empty)} (check the extract), and "
-                + note)
+        return (f"no records at all for {' or '.join(str(y) for y in empty)} to derive one from (check the "
+                f"extract), and {note}")
     return note + (", and no whole prior year in the data to derive one" if derivable else "")
 
 

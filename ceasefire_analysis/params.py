@@ -142,10 +142,11 @@ def demo_name_warning(params: "ReviewParams") -> str | None:
             "(and check the notes and next steps).")
 
 
-def baseline_overlap_warning(params: "ReviewParams") -> str | None:
+def baseline_overlap_warning(params: "ReviewParams", analyst: bool = False) -> str | None:
     """A warning when the control chart's named baseline reaches into the review period (a params file copied from
     an earlier period): the review months would be judged against limits learnt partly from themselves, which makes
-    a signal less likely. The default baseline always ends the month before the period.
+    a signal less likely. The default baseline always ends the month before the period. With ``analyst`` (the
+    terminal) it also says which key to change; the page for the room does not.
 
     >>> p = params_from_values({"city": "T", "period_start": "2016-12", "period_end": "2017-01", "data_dir": "/tmp/x",
     ...                         "control_chart": {"baseline_start": "2014-01", "baseline_end": "2016-12"}})
@@ -161,8 +162,8 @@ def baseline_overlap_warning(params: "ReviewParams") -> str | None:
     return (f"The control charts' baseline ({baseline.label()}) includes {inside.label()}, "
             f"{'a month' if inside.n_months == 1 else 'months'} of this review period ({period.label()}): the limits "
             "the review months are judged against are learnt partly from those months, which makes a signal less "
-            f"likely. Set control_chart.baseline_end to {period.first.shift(-1)} or earlier, or leave the baseline "
-            "out to use the 36 months before the period.")
+            "likely." + (f" Set control_chart.baseline_end to {period.first.shift(-1)} or earlier, or leave the "
+                         "baseline out to use the 36 months before the period." if analyst else ""))
 
 
 # The smallest small-count threshold a partner or public report may use: with 1 nothing is hidden, with 2

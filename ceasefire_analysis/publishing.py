@@ -368,7 +368,7 @@ def prepare_period(params_file: Path, out_root: Path) -> tuple[PeriodReview, Pat
     check_outside_data(out_root, review.params.data_dir)
     folder = output_folder_name(review.params.period_id, review.params.audience)
     check_replaceable(out_root / folder, review.params.audience)
-    for warning in (demo_name_warning(review.params), baseline_overlap_warning(review.params)):
+    for warning in (demo_name_warning(review.params), baseline_overlap_warning(review.params, analyst=True)):
         if warning:
             print(f"warning: {params_file.name}: {warning}", file=sys.stderr)
     final_staging = new_staging(out_root, folder)

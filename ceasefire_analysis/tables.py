@@ -22,7 +22,9 @@ from .formatting import (
     as_of_header, format_benchmark, format_chance, format_count, format_day, format_day_span, format_fraction, format_long_day, format_share,
     format_value, page_identity, row_window_label, window_label, windows_span_label,
 )
-from .indicators import LABELS, outcome_pace, partial_window_end
+from .counts import monthly_counts
+from .indicators import (LABELS, coverage_of, incident_months, outcome_pace, partial_window_end,
+                         unrecorded_years)
 from .params import NEXT_STEP_STATUSES, NOT_REPORTED
 from .periods import same_days_years_earlier
 from .privacy import hidden_text, suppresses_small_counts, visible_note, visible_steps, without_absolute_paths
@@ -151,6 +153,12 @@ def deciding_rule(review: PeriodReview) -> str:
             "month).")
 
 
+def review_unrecorded_years(review: PeriodReview) -> set[int]:
+    """The years inside the review's incident data with no incident of any kind (see :func:`indicators.unrecorded_years`)."""
+    coverage = review.coverage or coverage_of(review.data, review.params)
+    return unrecorded_years(monthly_counts(review.data), incident_months(review.data, coverage))
+
+
 def _reference_cell(value, windows: list, p_value, review: PeriodReview, actual,
                     so_far: tuple[dt.date, dt.date] | None = None) -> Cell:
     """The prior year or 3-year average, with its months (or, for a window counted so far, from ``so_far``'s
@@ -170,6 +178,9 @@ def _reference_cell(value, windows: list, p_value, review: PeriodReview, actual,
                   else f"the incident data start {format_day(pd.Timestamp(first).date())}")
         if months is not None and windows[-1].last > months:
             reason = "the data do not cover those months"
+        empty = sorted({m.year for w in windows for m in w.months} & review_unrecorded_years(review))
+        if empty:  # a year of lost extracts, not a year of 0 (indicators.unrecorded_years)
+            reason = f"no records at all for {' or '.join(map(str, empty))} (check the extract)"
         return Cell(f"n/a: {reason} ({span})")
     text = f"{format_count(value)} ({span})"
     if not is_missing(p_value) and not is_missing(actual):

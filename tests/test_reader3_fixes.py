@@ -46,7 +46,7 @@ def test_no_benchmark_is_derived_from_a_year_without_any_record(gap_year_city, i
     assert lookup(table, indicator, window, "verdict") == ""
     assert math.isnan(lookup(table, indicator, window, "p_vs_benchmark"))
     assert lookup(table, indicator, window, "benchmark_note") == (
-        "no benchmark: no records for 2016 (check the extract), and no 2017 benchmark set")
+        "no records at all for 2016 to derive one from (check the extract), and no 2017 benchmark set")
     # nor a prior-year or three-year comparison that reads the empty year as 0
     assert math.isnan(lookup(table, indicator, window, "prior_year"))
     assert math.isnan(lookup(table, indicator, window, "three_year_average"))
@@ -54,7 +54,14 @@ def test_no_benchmark_is_derived_from_a_year_without_any_record(gap_year_city, i
 
 
 def test_an_empty_year_gives_no_pace_chance_no_prior_curve_and_no_control_limits(gap_year_city):
+    from ceasefire_analysis.tables import outcome_worksheet_html
+
     review = gap_year_city()
+    page = _text(outcome_worksheet_html(review).data)
+    assert ("No benchmark: no records at all for 2016 to derive one from (check the extract), and no 2017 "
+            "benchmark set") in page
+    assert "n/a: no records at all for 2016 (check the extract) (Feb–Mar 2016)" in page
+    assert "n/a: no records at all for 2016 (check the extract) (Feb–Mar 2014 to Feb–Mar 2016)" in page
     assert outcome_pace(review.data, review.params, review.indicators).empty
     assert year_to_date_curves(review, "homicides")["prior"].isna().all()
     # the default baseline (Feb 2014 - Jan 2017, within the data: Jan 2015 - Jan 2017) takes in 2016
@@ -182,7 +189,10 @@ def test_a_named_baseline_reaching_into_the_period_is_warned_on_the_page_the_ter
     chart = control_chart_figure(review, "homicides")
     assert chart.title.endswith("(baseline Jan 2014–Dec 2016, which includes review months)")
     prepare_period(params, tmp_path / "out")
-    assert f"warning: {params.name}: {expected}" in capsys.readouterr().err
+    assert "baseline_end" not in " ".join(review.warnings)  # the room is not told which key to change
+    assert (f"warning: {params.name}: {expected}: the limits the review months are judged against are learnt partly "
+            "from those months, which makes a signal less likely. Set control_chart.baseline_end to 2016-11 or "
+            "earlier") in capsys.readouterr().err
     # the Feb-Mar review the file was written for: no warning, and the default baseline ends before the period
     assert not any("baseline" in w for w in open_review(str(DEMO_PARAMS)).warnings)
 
