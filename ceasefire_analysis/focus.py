@@ -27,6 +27,7 @@ import pandas as pd
 
 from . import schema
 from .coverage import data_coverage_of
+from .formatting import format_count
 from .indicators import share_pct
 from .params import ReviewParams
 from .periods import Month, Window, exact, round_half_up
@@ -107,7 +108,7 @@ def people_shot_words(homicide_scope: str, count: int | None = None) -> str:
     what = "killed or shot" if homicide_scope != "firearm" else "shot"
     if count is None:
         return f"people {what}"
-    return f"{count:,} {'person' if count == 1 else 'people'} {what}"
+    return f"{format_count(count)} {'person' if count == 1 else 'people'} {what}"
 
 
 def shootings_total_words(homicide_scope: str) -> str:
