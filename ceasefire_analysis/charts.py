@@ -28,7 +28,7 @@ from .formatting import window_label
 from .coverage import so_far_text
 from .indicators import (LABELS, OUTCOME_INDICATORS, coverage_of, incident_months, outcome_benchmarks,
                          recorded_incident_types, unrecorded_years)
-from .formatting import format_count, format_day_span, format_decimal, format_share
+from .formatting import format_count, format_day, format_day_span, format_decimal, format_share
 from .periods import Month, Window, same_days_years_earlier
 from .review import PeriodReview
 from .statistics import RUN_RULE_MIN_CENTRE, control_chart
@@ -244,18 +244,40 @@ def partial_month(review: PeriodReview) -> tuple[Month, dt.date] | None:
     return month, coverage.through
 
 
-def partial_days_label(month: Month, through: dt.date) -> str:
-    """The days of a partial month the data cover, e.g. '1–15 Mar'.
+def partial_days_label(month: Month, through: dt.date, start: dt.date | None = None) -> str:
+    """The days of a partial month the data cover, e.g. '1–15 Mar'; from ``start`` when the data begin in that
+    month ('15–31 Jul').
 
     >>> partial_days_label(Month(2017, 3), dt.date(2017, 3, 15))
     '1–15 Mar'
+    >>> partial_days_label(Month(2017, 7), dt.date(2017, 7, 31), dt.date(2017, 7, 15))
+    '15–31 Jul'
     """
-    return f"1–{through.day} {MONTH_NAMES[month.month - 1]}"
+    first = start.day if start is not None and (start.year, start.month) == (month.year, month.month) else 1
+    return f"{first}–{through.day} {MONTH_NAMES[month.month - 1]}"
+
+
+def partial_first_month(review: PeriodReview) -> tuple[Month, dt.date, dt.date] | None:
+    """The month the incident data start in after its 1st, with the first and last day they cover of it; else None.
+
+    The start's counterpart of :func:`partial_month`: a chart draws that month apart ("15–31 Jul"), and a control
+    chart never takes it into a baseline nor judges it.
+    """
+    coverage = review.incident_coverage
+    month = coverage.partial_first_month if coverage is not None else None
+    if month is None:
+        return None
+    return month, coverage.start, min(month.last_day, coverage.through or month.last_day)
+
+
+# The fewest whole months a default control-chart baseline may hold: with fewer, the centre line and limits rest on
+# too few months to say what a usual month is (a year also takes in each season once). Said on the page.
+MIN_BASELINE_MONTHS = 12
 
 
 def default_baseline(period_first: Month, data_first: Month) -> tuple[Month, Month]:
     """The control-chart baseline when the params file names none: the (up to) 36 months that end just
-    before the review period begins, within the data.
+    before the review period begins, within the data (``data_first``: the first month the data cover whole).
 
     >>> [str(m) for m in default_baseline(Month(2016, 12), Month(2010, 1))]
     ['2013-12', '2016-11']
@@ -286,6 +308,12 @@ def year_to_date_curves(review: PeriodReview, indicator: str) -> pd.DataFrame:
     if year - 1 in unrecorded_years(monthly, incident_months(review.data, review.coverage
                                                              or coverage_of(review.data, review.params))):
         prior[:] = np.nan  # a year without any record is a lost extract, not a year of 0
+    incidents = review.incident_coverage
+    if incidents is not None and incidents.starts_after(dt.date(year, 1, 1)):
+        # the data start after 1 January: the months before are not in the data, not months of 0
+        current = [np.nan] * 12
+    if incidents is not None and incidents.starts_after(dt.date(year - 1, 1, 1)):
+        prior[:] = np.nan  # a year the data start within is not a whole year to compare with
     benchmarks = outcome_benchmarks(review.data, review.params, indicator, [year], review.coverage)
     pace = np.array([np.nan if (b := benchmarks.deciding(Window(Month(year, 1), Month(year, m)))) is None else b
                      for m in range(1, 13)], dtype=float)
@@ -302,6 +330,11 @@ def year_to_date_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
     curves = year_to_date_curves(review, indicator)
     year = review.params.windows.period.last.year
     label = LABELS[indicator]
+    incidents = review.incident_coverage
+    if incidents is not None and incidents.starts_after(dt.date(year, 1, 1)):
+        return _no_chart(f"{label}: no running total for {year}: the incident data start "
+                         f"{format_day(incidents.start)}, so the months of {year} before then are not in the data "
+                         "(they would read as 0).")
     fig, ax = new_figure()
     prior_label = f"{year - 1}" if curves["prior"].notna().any() else f"{year - 1} (not in the data)"
     ax.plot(curves["month"], curves["prior"], color=PRIOR_COLOUR, linestyle="--", marker="s", markersize=4,
@@ -368,11 +401,15 @@ def monthly_counts_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
             return np.nan
         return float(monthly.loc[key, column]) if key in monthly.index else np.nan
 
+    opening = partial_first_month(review)
     current = np.array([count(m) for m in months])
-    prior = np.array([count(m.shift(-12)) for m in months])
+    # a year-earlier month the data hold only part of is no comparison for a whole month: left out
+    prior = np.array([np.nan if opening is not None and m.shift(-12) == opening[0] else count(m.shift(-12))
+                      for m in months])
     in_review = np.array([period.first <= m <= period.last for m in months])
     partial = partial_month(review)
-    is_partial = np.array([partial is not None and m == partial[0] for m in months])
+    is_partial = np.array([(partial is not None and m == partial[0]) or (opening is not None and m == opening[0])
+                           for m in months])
     fig, ax = new_figure(9.0, 5.2)
     x = np.arange(len(months))
     ax.axvspan(x[in_review][0] - 0.5, x[in_review][-1] + 0.5, color="#fddbc7", alpha=0.5, zorder=0,
@@ -396,12 +433,19 @@ def monthly_counts_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
            edgecolor=CURRENT_COLOUR, label="Months before the review period")
     ax.bar(x[whole & in_review] + 0.2, current[whole & in_review], width=0.4, color=CURRENT_COLOUR,
            label="Review months")
-    if partial is not None:
-        days = partial_days_label(*partial)
-        ax.bar(x[is_partial] + 0.2, current[is_partial], width=0.4, color="white", edgecolor=CURRENT_COLOUR,
+    if partial is not None and partial[0] in months:
+        i, days = months.index(partial[0]), partial_days_label(*partial)
+        ax.bar([x[i] + 0.2], [current[i]], width=0.4, color="white", edgecolor=CURRENT_COLOUR,
                hatch="xx", linewidth=1.5, label=f"{days} only (partial month, {so_far_text(partial[1])})")
-        ax.annotate(days, (x[is_partial][0] + 0.2, np.nan_to_num(current[is_partial][0])),
+        ax.annotate(days, (x[i] + 0.2, np.nan_to_num(current[i])),
                     textcoords="offset points", xytext=(0, 4), ha="center", fontsize=9)
+    if opening is not None and opening[0] in months:
+        i = months.index(opening[0])
+        days = partial_days_label(opening[0], opening[2], opening[1])
+        ax.bar([x[i] + 0.2], [current[i]], width=0.4, color="white", edgecolor=CURRENT_COLOUR, hatch="xx",
+               linewidth=1.5, label=f"{days} only (partial month: the incident data start {format_day(opening[1])})")
+        ax.annotate(days, (x[i] + 0.2, np.nan_to_num(current[i])), textcoords="offset points", xytext=(0, 4),
+                    ha="center", fontsize=9)
     benchmarks = outcome_benchmarks(review.data, review.params, indicator, {m.year for m in months}, review.coverage)
     for year in sorted(benchmarks.annual):
         annual = benchmarks.annual[year]
@@ -437,7 +481,13 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart | HTML:
     settings = params.control_chart
     if monthly.empty:
         return _no_chart(f"{LABELS[indicator]}: no incident data, so no control chart.")
+    incidents = review.incident_coverage
     first_month = Month(monthly.index.min().year, monthly.index.min().month)
+    if incidents is not None and incidents.first_full_month is not None:
+        # a month the data start in after its 1st holds part of a month: never a baseline month
+        first_month = max(first_month, incidents.first_full_month)
+    starts_text = (f"the incident data start {format_day(incidents.start)}" if incidents is not None
+                   and incidents.start is not None else f"the data start in {first_month.label()}")
     if "baseline_start" in settings:
         baseline = (settings["baseline_start"], settings["baseline_end"])
     else:
@@ -446,17 +496,24 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart | HTML:
         # the analyst named a baseline: say what is wrong with it and which months the data allow
         allowed = (f"months from {first_month} to {last.shift(-1)}" if first_month < last
                    else "no months: the data start in the review period's last month")
-        wrong = (f"starts before the data (incidents start in {first_month.label()})" if baseline[0] < first_month
+        before = (f"the data's first whole month ({first_month.label()}; {starts_text})"
+                  if incidents is not None and incidents.partial_first_month is not None
+                  else f"the data (incidents start in {first_month.label()})")
+        wrong = (f"starts before {before}" if baseline[0] < first_month
                  else f"does not end before the review period's last month ({last.label()})")
         return _no_chart(f"{LABELS[indicator]}: no control limits: the baseline {baseline[0]} to {baseline[1]} "
                          f"set for this city {wrong}. "
                          f"Choose a baseline within {allowed}.")
-    if baseline[1] < baseline[0] or baseline[0] < first_month or baseline[1] >= last:
-        return _no_chart(f"{LABELS[indicator]}: control limits need a baseline of whole months of data before the "
-                         f"review period (the data start in {first_month.label()}).")
+    whole_months = Window(*baseline).n_months if baseline[0] <= baseline[1] else 0
+    if baseline[1] < baseline[0] or baseline[0] < first_month or baseline[1] >= last or \
+            ("baseline_start" not in settings and whole_months < MIN_BASELINE_MONTHS):
+        held = (f"there {'is' if whole_months == 1 else 'are'} only {whole_months} "
+                f"({window_label(Window(*baseline))})" if whole_months > 0 else "there are none")
+        return _no_chart(f"{LABELS[indicator]}: no control limits: they need at least {MIN_BASELINE_MONTHS} whole "
+                         f"months of incident data before the review period to say what a usual month is, and "
+                         f"{held}: {starts_text}.")
     first = min(baseline[0], Month(last.year - 1, 1)) if Month(last.year - 1, 1) >= first_month else baseline[0]
     # only whole months are judged against the limits: a partial month is drawn apart, never flagged
-    incidents = review.incident_coverage
     full = incidents.last_full_month if incidents is not None and incidents.through else None
     judged_last = last if full is None else max(min(last, full), baseline[1])
     chart = control_chart(monthly[column], first, judged_last, baseline, settings.get("resets", []),
@@ -493,14 +550,32 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart | HTML:
                 markeredgecolor=CURRENT_COLOUR, markeredgewidth=2,
                 label=f"{days} only (partial month, not judged against the limits)")
         ax.annotate(days, (len(chart), so_far), textcoords="offset points", xytext=(0, 8), ha="center", fontsize=8)
+    opening = partial_first_month(review)
+    if opening is not None and opening[0] == first.shift(-1):
+        # the month the data start in after its 1st: drawn apart, like a partial last month, never judged
+        key = pd.Period(str(opening[0]), freq="M")
+        part = float(monthly.loc[key, column]) if key in monthly.index else 0.0
+        days = partial_days_label(opening[0], opening[2], opening[1])
+        ax.plot([-1], [part], linestyle="none", marker="o", markersize=7, markerfacecolor="white",
+                markeredgecolor=CURRENT_COLOUR, markeredgewidth=2,
+                label=f"{days} only (partial month: the data start {format_day(opening[1])}; "
+                      "not judged against the limits)")
+        ax.annotate(days, (-1, part), textcoords="offset points", xytext=(0, 8), ha="center", fontsize=8)
     ticks = [i for i, m in enumerate(chart["month"]) if m.endswith("-01")]
-    ax.set_xticks(ticks, [chart["month"][i][:4] for i in ticks])
+    if len(ticks) < 3:  # a short chart: one tick ("2018") says too little, so name the months
+        step = max(1, -(-len(chart) // 8))
+        ticks = list(range(0, len(chart), step))
+        ax.set_xticks(ticks, [Month.parse(chart["month"][i]).label() for i in ticks], rotation=30, ha="right")
+    else:
+        ax.set_xticks(ticks, [chart["month"][i][:4] for i in ticks])
     seg = chart.attrs["segments"][0]
+    base = Window(seg.baseline_first, seg.baseline_last)
     # a named baseline that reaches into the review period is warned about at the top of the page; the title says so
     overlap = ", which includes review months" if seg.baseline_last >= params.windows.period.first else ""
     label_axes(ax, "Month", f"{label} per month",
                f"{label} per month with control limits "
-               f"(baseline {window_label(Window(seg.baseline_first, seg.baseline_last))}{overlap})", counts=True)
+               f"(baseline {window_label(base)}: {base.n_months} whole month{'s' if base.n_months != 1 else ''}"
+               f"{overlap})", counts=True)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8, frameon=False, ncol=2)
     name_the_city(fig, review.params.city)
     mark_synthetic(fig, review.is_demo)

@@ -60,6 +60,15 @@ def so_far_text(through: dt.date) -> str:
     return f"so far, data through {format_day(through)}"
 
 
+def no_data_yet_text(window: str, through: dt.date) -> str:
+    """The label of a window that starts after the data's last day: nothing of it is in the data yet.
+
+    >>> no_data_yet_text("Jan 2017", dt.date(2016, 12, 31))
+    'no data yet for Jan 2017: the data run through 31 Dec 2016'
+    """
+    return f"no data yet for {window}: the data run through {format_day(through)}"
+
+
 def before_start_text(start: dt.date) -> str:
     """The label of a count over a window that begins before the data do.
 
@@ -122,6 +131,39 @@ class Coverage:
             return None
         month = Month(self.start.year, self.start.month)
         return month if self.start.day == 1 else month.shift(1)
+
+    @property
+    def partial_first_month(self) -> Month | None:
+        """The month the data start in after its 1st (15 Jul: July holds only 15-31 Jul), else None.
+
+        It is the start's counterpart of a month the data stop in before its end: a part of a month, never read
+        as a whole one (no control-chart baseline, no signal, drawn apart).
+
+        >>> Coverage(dt.date(2018, 3, 31), "params", start=dt.date(2017, 7, 15)).partial_first_month
+        Month(year=2017, month=7)
+        >>> Coverage(dt.date(2018, 3, 31), "params", start=dt.date(2017, 7, 1)).partial_first_month is None
+        True
+        """
+        if self.start is None or self.start.day == 1:
+            return None
+        return Month(self.start.year, self.start.month)
+
+    def starts_within(self, year: int) -> bool:
+        """True when the data start after 1 January of ``year`` and within it: that year is covered only in part."""
+        return self.start is not None and self.start.year == year and self.start > dt.date(year, 1, 1)
+
+    def covers_year_end(self, year: int) -> bool:
+        """True when the data run through 31 December of ``year``: the year is whole at its end."""
+        return self.covers(dt.date(year, 12, 31))
+
+    def starts_after(self, window_start: dt.date) -> bool:
+        """True when the data start after ``window_start``: a window beginning then is cut by the data's start."""
+        return self.start is not None and window_start < self.start
+
+    def no_data_yet(self, window_start: dt.date) -> bool:
+        """True when a window beginning on ``window_start`` begins after the data's last day: nothing of it is in
+        the data yet (a Jan 2017 year to date of an extract taken on 31 Dec 2016)."""
+        return self.through is not None and window_start > self.through
 
     @property
     def last_full_month(self) -> Month | None:

@@ -498,12 +498,12 @@ def source_names(folder, keys: list[str]) -> list[str]:
     return [f"{key}: {register[key]}" if key in register else key for key in keys]
 
 
-def annual_incident_counts(incidents: pd.DataFrame, through) -> pd.DataFrame:
+def annual_incident_counts(incidents: pd.DataFrame, through, start: dt.date | None = None) -> pd.DataFrame:
     """Victims per year and incident type from ``incidents``, up to ``through`` (a date), one row a year.
 
     Columns: ``year``, ``homicide``, ``nonfatal_injury_shooting``, ``partial`` (True for the
     last year when ``through`` is before 31 December, and for a first year whose data begin
-    after January).
+    after 1 January: ``start``, the first day the data cover; without it, when the first incident is after January).
 
     >>> inc = pd.DataFrame({"occurred_on": pd.to_datetime(["2015-03-01", "2016-05-01", "2017-01-09"]),
     ...                     "incident_type": ["homicide", "nonfatal_injury_shooting", "homicide"]})
@@ -515,18 +515,43 @@ def annual_incident_counts(incidents: pd.DataFrame, through) -> pd.DataFrame:
     if shown.empty:
         return pd.DataFrame({"year": pd.Series(dtype=int), HOMICIDE: pd.Series(dtype=int),
                              NONFATAL: pd.Series(dtype=int), "partial": pd.Series(dtype=bool)})
-    first = shown["occurred_on"].min()
-    years = range(first.year, end.year + 1)
+    first = pd.Timestamp(start) if start is not None else shown["occurred_on"].min()
+    years = range(min(first.year, shown["occurred_on"].min().year), end.year + 1)
     counts = (shown.assign(year=shown["occurred_on"].dt.year).groupby(["year", "incident_type"]).size()
               .unstack(fill_value=0).reindex(index=years, columns=[HOMICIDE, NONFATAL], fill_value=0))
     out = counts.reset_index().rename(columns={"index": "year"})
     out.columns.name = None
     out["partial"] = False
-    if first.month > 1:
+    # the first day the data cover decides, as on the worksheets; without it, the first incident's month
+    if (first.month, first.day if start is not None else 1) != (1, 1):
         out.loc[out["year"] == first.year, "partial"] = True
     if (end.month, end.day) != (12, 31):
         out.loc[out["year"] == end.year, "partial"] = True
     return out
+
+
+def data_start(review: PeriodReview) -> dt.date | None:
+    """The first day the review's incident data cover (``data_from``, else the first incident's day)."""
+    coverage = getattr(review, "incident_coverage", None)
+    return coverage.start if coverage is not None else None
+
+
+def partial_years_text(table: pd.DataFrame, through: dt.date, start: dt.date | None) -> str:
+    """What a chart title adds for the partial years of :func:`annual_incident_counts`: '; 2017 from 15 Jul 2017;
+    2018 only 1 Jan–31 Jan 2018', or nothing when every year charted is whole.
+
+    >>> t = pd.DataFrame({"year": [2017, 2018, 2019], "partial": [True, False, False]})
+    >>> partial_years_text(t, dt.date(2019, 12, 31), dt.date(2017, 7, 15))
+    '; 2017 from 15 Jul 2017'
+    """
+    parts = []
+    for year in table.loc[table["partial"], "year"]:
+        if start is not None and year == start.year and (start.month, start.day) != (1, 1):
+            end = f" to {format_day(through)}" if year == through.year and through < dt.date(year, 12, 31) else ""
+            parts.append(f"{year} from {format_day(start)}{end}")
+        else:
+            parts.append(f"{year} only {format_day_span(dt.date(year, 1, 1), through)}")
+    return "".join(f"; {p}" for p in parts)
 
 
 def incident_history_chart(review: PeriodReview) -> Chart | HTML:
@@ -537,7 +562,8 @@ def incident_history_chart(review: PeriodReview) -> Chart | HTML:
     recorded = recorded_incident_types(review.data)
     types = [(t, label) for t, label in ((HOMICIDE, "Homicides"), (NONFATAL, "Non-fatal injury shootings"))
              if t in recorded]
-    if annual_incident_counts(incidents, through).empty:
+    start = data_start(review)
+    if annual_incident_counts(incidents, through, start).empty:
         first = incidents["occurred_on"].min() if not incidents.empty else None
         start = f"the first incident is on {format_day(first.date())}" if first is not None else "it has no rows"
         return _no_chart(f"incidents.csv has no incident on or before {format_day(through)} (the end of the review "
@@ -546,7 +572,7 @@ def incident_history_chart(review: PeriodReview) -> Chart | HTML:
     areas = sorted(incidents["area"].dropna().unique()) if by_area else []
     fig, axes = new_panels(9.5, 3.6 * len(types), len(types), 1, squeeze=False)
     for ax, (kind, label) in zip(axes[:, 0], types):
-        table = annual_incident_counts(incidents, through)
+        table = annual_incident_counts(incidents, through, start)
         table = table[table["year"] >= (review.params.history_start or 0)]
         part = table[table["partial"]]
         ax.plot(table["year"], table[kind], color=CURRENT_COLOUR, linewidth=1.8, marker="o", markersize=4,
@@ -555,7 +581,8 @@ def incident_history_chart(review: PeriodReview) -> Chart | HTML:
                 color=CURRENT_COLOUR, label="partial year (open circle)")
         if len(areas) > 1:
             for i, area in enumerate(areas[:8]):
-                sub = (annual_incident_counts(incidents[incidents["area"] == area], through).set_index("year")[kind]
+                sub = (annual_incident_counts(incidents[incidents["area"] == area], through, start)
+                       .set_index("year")[kind]
                        .reindex(table["year"], fill_value=0))  # an area's quiet early years are zeros too
                 ax.plot(table["year"], sub.values, linewidth=1, alpha=0.8, label=str(area),
                         linestyle=["-", "--", ":", "-."][i % 4])
@@ -563,8 +590,8 @@ def incident_history_chart(review: PeriodReview) -> Chart | HTML:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlim(int(table["year"].min()) - 0.5, last + 0.5)
         label_axes(ax, "Year", f"{label} per year",
-                   f"{label} per year, {int(table['year'].min())}–{last} (from this city's incident records; "
-                   f"{last} only {format_day_span(dt.date(last, 1, 1), through)})")
+                   f"{label} per year, {int(table['year'].min())}–{last} (from this city's incident records"
+                   f"{partial_years_text(table, through, start)})")
         ax.legend(loc="upper left", fontsize=7, frameon=True, ncol=2)
     name_the_city(fig, review.params.city)
     return Chart(fig)
@@ -603,10 +630,17 @@ def history_report(review: PeriodReview) -> HistoryReport:
                           if name not in said_in_place)
     if "homicides" not in charted:
         # without published annual series the city's own incident file still holds years of history
+        through, start = counted_through(review), data_start(review)
+        partial = []
+        if start is not None and (start.month, start.day) != (1, 1):
+            partial.append(f"the first year ({start.year}) counts only from {format_day(start)}")
+        if through < dt.date(through.year, 12, 31):
+            partial.append(f"the review's year ({params.windows.period.last.year}) counts only to "
+                           f"{format_day(through)}")
         used_text = (f"Series used: annual counts from this city's incidents.csv ({scope}, and non-fatal injury "
-                     "shootings), one victim a row; "
-                     f"the review's year ({params.windows.period.last.year}) counts only to "
-                     f"{format_day(counted_through(review))} and is marked as partial."
+                     "shootings), one victim a row"
+                     + (f"; {' and '.join(partial)}, and {'they are' if len(partial) > 1 else 'it is'} marked as "
+                        "partial." if partial else "; every year charted is whole.")
                      + ("" if loaded else " No published annual series were supplied."))
         homicides = incident_history_chart(review)
         used = HTML(f'<div class="cf-report"><h2>Sources</h2><p>{html.escape(used_text)}</p>{not_charted}'

@@ -23,8 +23,9 @@ from . import schema
 from .counts import (count_in_window, data_coverage, in_window, median_days_to_complete,  # noqa: F401
                      monthly_counts, monthly_incident_counts, on_time_rate, rows_in_window, window_is_covered,
                      window_total)
-from .formatting import format_share, is_missing
-from .coverage import Coverage, before_file_start_text, data_coverage_of, incident_coverage, so_far_text
+from .formatting import format_share, is_missing, window_label
+from .coverage import (Coverage, before_file_start_text, data_coverage_of, incident_coverage, no_data_yet_text,
+                       so_far_text)
 from .loading import CityData
 from .params import ReviewParams
 from .periods import Month, Window, exact, round_half_up, same_day_years_earlier, same_days_years_earlier
@@ -757,8 +758,23 @@ def mark_incomplete(table: pd.DataFrame, coverage: Coverage, incidents: Coverage
             if source in firsts and starts[i] < pd.Timestamp(firsts[source].replace(day=1)):
                 open_rows[i] = True
                 note[i] = before_file_start_text(source, firsts[source])
+    # a window that starts after the last day its file covers holds nothing yet: no count of 0, no comparison
+    empty = pd.Series(False, index=out.index)
+    if coverage.through is not None:
+        last_days = pd.Series(pd.Timestamp(coverage.through), index=out.index)
+        if incidents is not None and incidents.through is not None and "worksheet" in out:
+            last_days[out["worksheet"].isin(["outcomes", "focus"])] = pd.Timestamp(incidents.through)
+        empty = open_rows & (starts > last_days) & out["window"].ne(WINDOW_AS_OF)
+        for i in out.index[empty]:
+            note[i] = no_data_yet_text(window_label(Window(Month(starts[i].year, starts[i].month),
+                                                           Month(ends[i].year, ends[i].month))),
+                                       last_days[i].date())
     # a row that says its data are not recorded at all keeps saying so
     open_rows &= out["status"].fillna("").isin(["", MEETS, DOES_NOT_MEET])
+    empty &= open_rows
+    for column in ("actual", "prior_year", "three_year_average", "three_year_total", "numerator", "denominator"):
+        if column in out:
+            out.loc[empty, column] = math.nan
     out.loc[open_rows, "status"] = INCOMPLETE
     out["coverage_note"] = note.where(open_rows, "")
     for column in JUDGEMENT_COLUMNS:

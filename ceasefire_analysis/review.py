@@ -102,6 +102,16 @@ class PeriodReview:
         files = [f"{name}.csv ends {format_day(last)} (an old extract)" for name, last in self.coverage.stale
                  if notes.str.contains(f"in {name}.csv", regex=False).any()]
         files += sorted({n for n in notes if ".csv starts " in n})
+        if incidents is not None and incidents.start is not None and \
+                notes.str.startswith("the incident data start").any():
+            # a late start, not the end, leaves these windows incomplete: name it first
+            files.insert(0, f"incidents.csv starts {format_day(incidents.start)}"
+                            f"{' (data_from)' if self.params.data_from is not None else ''}; "
+                            "earlier days are not in the data")
+            if not notes.str.startswith("so far").any():
+                return (f"{self.params.period_id}: {files[0]}: indicators over windows that start earlier are "
+                        "marked incomplete (count so far, no mark)"
+                        + (f"; also: {'; '.join(files[1:])}" if files[1:] else ""))
         return (f"{self.params.period_id}: the data run through {format_day(self.coverage.through)}{extra}; "
                 "indicators over windows the data do not cover are marked incomplete (count so far, no mark)"
                 + (f": {'; '.join(files)}" if files else ""))

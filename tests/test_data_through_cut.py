@@ -158,7 +158,9 @@ def test_the_history_page_counts_the_review_year_to_the_data_end_not_the_period_
     review = open_review(None, **_params(make_city(incidents=incidents), "2019-05", "2019-06", None))
     report = history_report(review)
     title = report.homicides_chart.title
-    assert "Homicides per year, 2015–2019 (from this city's incident records; 2019 only 1 Jan–14 Jun 2019)" in title
+    # 2015 is partial too: the incident data start 10 Mar 2015 (attack3 A2)
+    assert "Homicides per year, 2015–2019 (from this city's incident records; 2015 from 10 Mar 2015; " \
+           "2019 only 1 Jan–14 Jun 2019)" in title
     assert "counts only to 14 Jun 2019" in report.sources.data and "30 June" not in report.sources.data
 
 

@@ -1,0 +1,165 @@
+"""Data that START mid-way: the first day of the incident data is treated like the last (attack3 A2, A5, A6, A8,
+A9, A10, A15). A month or year the data start in after its first day is partial, never whole."""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+
+import pytest
+
+from ceasefire_analysis.indicators import lookup
+from ceasefire_analysis.review import open_review
+
+HOMICIDE_DAYS, NONFATAL_DAYS = (15, 20, 25), (16, 22)
+
+
+def _incidents(first: str, last: str) -> list[dict]:
+    """Homicides on days 15, 20 and 25 and non-fatal shootings on days 16 and 22 of every month from
+    ``first`` to ``last`` (ISO days)."""
+    rows = []
+    for y in range(2014, 2021):
+        for m in range(1, 13):
+            for days, kind in ((HOMICIDE_DAYS, "homicide"), (NONFATAL_DAYS, "nonfatal_injury_shooting")):
+                for d in days:
+                    day = dt.date(y, m, d).isoformat()
+                    if first <= day <= last:
+                        rows.append({"incident_id": f"C-{day}-{kind[:3]}", "occurred_on": day, "incident_type": kind})
+    return rows
+
+
+def _params(folder, start: str, end: str, **extra) -> dict:
+    return {"city": "Lateville", "period_start": start, "period_end": end, "data_dir": str(folder),
+            "annual_benchmarks": {"homicides": {y: 24 for y in range(2014, 2021)},
+                                  "nonfatal_injury_shootings": {y: 30 for y in range(2014, 2021)}}, **extra}
+
+
+def _activities(first: str, last: str) -> dict[str, list[dict]]:
+    """Communications, enrolments, staffing reports and meetings on the 20th or 28th of every month between two
+    days, so that no activity file ends early."""
+    days = [dt.date(y, m, d).isoformat() for y in range(2014, 2021) for m in range(1, 13) for d in (20, 28)]
+    days = [d for d in days if first <= d <= last]
+    return {
+        "communications": [{"participant_id": f"PFN-{i}", "occurred_on": d, "kind": "call_in", "highest_risk": "yes"}
+                           for i, d in enumerate(days)],
+        "case_management": [{"participant_id": f"PFN-{i}", "enrolled_on": d, "exited_on": "",
+                             "referral_source": "call_in", "opd_highest_risk": "no"} for i, d in enumerate(days)],
+        "staffing": [{"as_of": d, "unit": "CRT", "unit_group": "ceasefire", "authorized": "10", "filled": "8"}
+                     for d in days],
+        "meetings": [{"meeting_id": f"M{i}", "scheduled_on": d, "kind": "coordination", "held": "yes",
+                      "opd_lead_present": "yes", "hsd_lead_present": "yes", "risk_focus": "yes"}
+                     for i, d in enumerate(days)],
+    }
+
+
+@pytest.fixture
+def late_city(make_city):
+    """Incidents from 15 Jul 2017 (mid-month) to 31 Mar 2018; the other files from 20 Jul 2017 to 28 Mar 2018."""
+    return make_city("late", incidents=_incidents("2017-07-15", "2018-03-31"),
+                     **_activities("2017-07-15", "2018-03-31"))
+
+
+def _legend(chart) -> list[str]:
+    return [t.get_text() for ax in chart.figure.axes if ax.get_legend() for t in ax.get_legend().get_texts()] + \
+        [t.get_text() for legend in chart.figure.legends for t in legend.get_texts()]
+
+
+# --------------------------------------------------------------------------- A2 + A5: control charts, months, years
+
+def test_a_default_baseline_of_fewer_than_12_whole_months_draws_no_limits_and_says_why(late_city):
+    from ceasefire_analysis.charts import MIN_BASELINE_MONTHS, control_chart_figure
+
+    review = open_review(None, **_params(late_city, "2017-12", "2018-01", data_through="2018-03-31"))
+    chart = control_chart_figure(review, "homicides")
+    # before: limits from Jul-Nov 2017, the half month of 15-31 Jul among them
+    assert MIN_BASELINE_MONTHS == 12
+    assert not hasattr(chart, "figure")
+    text = chart.data
+    assert "no control limits: they need at least 12 whole months" in text
+    assert "there are only 4 (Aug–Nov 2017)" in text
+    assert "the incident data start 15 Jul 2017" in text
+
+
+def test_the_partial_first_month_is_never_a_baseline_month_and_is_drawn_apart(make_city):
+    from ceasefire_analysis.charts import control_chart_figure
+
+    folder = make_city("late", incidents=_incidents("2015-07-15", "2017-03-31"))
+    review = open_review(None, **_params(folder, "2016-12", "2017-01", data_through="2017-03-31"))
+    chart = control_chart_figure(review, "homicides")
+    title = chart.figure.axes[0].get_title()
+    # the baseline starts at the first whole month, August 2015 (it took in 15-31 Jul 2015 before)
+    assert "baseline Aug 2015–Nov 2016: 16 whole months" in title
+    legend = _legend(chart)
+    assert any(t.startswith("15–31 Jul only (partial month: the data start 15 Jul 2015") for t in legend)
+    # a hand-set baseline that takes in the partial month is refused, naming the first whole month
+    review = open_review(None, **_params(folder, "2016-12", "2017-01", data_through="2017-03-31",
+                                         control_chart={"baseline_start": "2015-07", "baseline_end": "2016-06"}))
+    assert "starts before the data's first whole month (Aug 2015; the incident data start 15 Jul 2015)" in \
+        html.unescape(control_chart_figure(review, "homicides").data)
+
+
+def test_the_month_by_month_chart_draws_the_partial_first_month_apart(late_city):
+    from ceasefire_analysis.charts import monthly_counts_chart
+
+    review = open_review(None, **_params(late_city, "2017-12", "2018-01", data_through="2018-03-31"))
+    legend = _legend(monthly_counts_chart(review, "homicides"))
+    assert "15–31 Jul only (partial month: the incident data start 15 Jul 2017)" in legend
+
+
+def test_the_history_chart_marks_a_first_year_the_data_start_within_as_partial(late_city):
+    from ceasefire_analysis.history import annual_incident_counts, history_report
+
+    review = open_review(None, **_params(late_city, "2017-12", "2018-01", data_through="2018-03-31"))
+    counts = annual_incident_counts(review.data.incidents, dt.date(2018, 1, 31), review.incident_coverage.start)
+    assert counts.set_index("year")["partial"].to_dict() == {2017: True, 2018: True}
+    # a first incident on 3 January with data_from 1 January: the year is whole
+    counts = annual_incident_counts(review.data.incidents[review.data.incidents["occurred_on"].dt.year == 2018],
+                                    dt.date(2018, 12, 31), dt.date(2018, 1, 1))
+    assert counts.set_index("year")["partial"].to_dict() == {2018: False}
+    report = history_report(review)
+    assert "2017 from 15 Jul 2017" in report.homicides_chart.figure.axes[0].get_title()
+    assert "the first year (2017) counts only from 15 Jul 2017" in report.sources.data
+
+
+def test_a_complete_review_year_is_whole_on_the_history_page(make_city):
+    """A9: '2019 only 1 Jan–31 Dec 2019' and an open circle for a year whose 31 Dec is covered."""
+    from ceasefire_analysis.history import history_report
+
+    folder = make_city("whole", incidents=_incidents("2017-01-01", "2019-12-31"), **_activities("2017-01-01", "2019-12-31"))
+    review = open_review(None, **_params(folder, "2019-11", "2019-12", data_from="2017-01-01", data_through="2019-12-31"))
+    report = history_report(review)
+    title = report.homicides_chart.figure.axes[0].get_title()
+    assert title == "Homicides per year, 2017–2019 (from incidents.csv)"
+    assert "partial year (open circle)" not in _legend(report.homicides_chart) or \
+        not any(len(line.get_xdata()) for line in report.homicides_chart.figure.axes[0].lines
+                if line.get_label() == "partial year (open circle)")
+    assert "every year charted is whole" in report.sources.data
+    assert "counts only to" not in report.sources.data
+
+
+# --------------------------------------------------------------------------- A6: the year so far
+
+def test_the_year_so_far_chart_draws_no_zeros_for_months_before_the_data_start(late_city):
+    from ceasefire_analysis.charts import year_to_date_chart, year_to_date_curves
+
+    review = open_review(None, **_params(late_city, "2017-11", "2017-12", data_through="2018-03-31"))
+    curves = year_to_date_curves(review, "homicides")
+    # before: Jan-Jun 2017 drawn as a running total of 0
+    assert curves["current"].isna().all()
+    chart = year_to_date_chart(review, "homicides")
+    assert "no running total for 2017: the incident data start 15 Jul 2017" in chart.data
+    # the next year: 2017 is no whole year to compare with, 2018 is drawn from 1 January
+    review = open_review(None, **_params(late_city, "2018-02", "2018-03", data_through="2018-03-31"))
+    curves = year_to_date_curves(review, "homicides")
+    assert curves["prior"].isna().all()
+    assert curves["current"].tolist()[:3] == [3.0, 6.0, 9.0]
+
+
+def test_the_terminal_warning_names_the_late_start_not_the_end(late_city):
+    review = open_review(None, **_params(late_city, "2017-11", "2017-12", data_through="2018-03-31"))
+    assert lookup(review.indicators, "homicides", "ytd", "status") == "incomplete"
+    warning = review.incomplete_warning()
+    # before: "the data run through 31 Mar 2018; ..." with no word of the start
+    assert warning.startswith("2017-11_2017-12: incidents.csv starts 15 Jul 2017; earlier days are not in the data: "
+                              "indicators over windows that start earlier are marked incomplete")
+    assert "run through" not in warning
