@@ -236,7 +236,10 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
                          Cell(format_benchmark(_exact(r, "benchmark")) + (f"\n({note})" if note else ""), "num")
                          if not is_missing(r["benchmark"]) else
                          Cell(f"No benchmark: {note}" if note else "No benchmark"))
+            # a window that starts after the data's last day has no count at all, nor anything to compare
+            nothing_yet = incomplete and is_missing(r["actual"])
             actual = (NOT_RECORDED_TEXT.lower() if r["status"] == NOT_RECORDED else
+                      "N" + gap_note(r, through)[1:] if nothing_yet else
                       format_count(r["actual"]) + (f"\n({gap_note(r, through)})" if incomplete else ""))
             cells = [LABELS[indicator] if i == 0 else "", window_label_text, benchmark]
             if seasonal:
@@ -254,7 +257,8 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
             incidents = review.incident_coverage
             so_far_to = partial_window_end(window_obj, incidents.through) if compared and incidents else None
             compared = (window_obj.start, so_far_to) if so_far_to is not None else None
-            cells += [Cell(NOT_RECORDED_TEXT.lower())] * 2 if not_recorded else [
+            cells += [Cell(NOT_RECORDED_TEXT.lower())] * 2 if not_recorded else \
+                [Cell("n/a: no data yet for this window, so nothing to compare")] * 2 if nothing_yet else [
                 _reference_cell(r["prior_year"], [window_obj.shift_years(-1)], r.get("p_vs_prior_year"), review,
                                 r["actual"], compared),
                 _reference_cell(r["three_year_average"], [window_obj.shift_years(-k) for k in (3, 2, 1)],

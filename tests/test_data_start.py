@@ -163,3 +163,33 @@ def test_the_terminal_warning_names_the_late_start_not_the_end(late_city):
     assert warning.startswith("2017-11_2017-12: incidents.csv starts 15 Jul 2017; earlier days are not in the data: "
                               "indicators over windows that start earlier are marked incomplete")
     assert "run through" not in warning
+
+
+# --------------------------------------------------------------------------- A15: a year to date with no covered day
+
+@pytest.mark.parametrize("audience", ["internal", "public"])
+def test_a_year_to_date_after_the_data_end_reads_no_data_yet_with_no_comparison(make_city, audience):
+    """A Dec 2016-Jan 2017 review of an extract taken on 31 Dec 2016: Jan 2017 holds nothing yet."""
+    from ceasefire_analysis.tables import activity_worksheet_html, headline_html, outcome_worksheet_html
+
+    folder = make_city("ends", incidents=_incidents("2014-01-01", "2017-03-31"),
+                       **_activities("2014-01-01", "2017-03-31"))
+    review = open_review(None, **_params(folder, "2016-12", "2017-01", data_through="2016-12-31", audience=audience))
+    table = review.indicators
+    note = "no data yet for Jan 2017: the data run through 31 Dec 2016"
+    for indicator in ("homicides", "nonfatal_injury_shootings", "direct_communications"):
+        row = table[(table["indicator"] == indicator) & (table["window"] == "ytd")].iloc[0]
+        # before: 0 "so far" against the whole Januaries of 2016 (3) and 2014-2016
+        assert row["status"] == "incomplete" and row["coverage_note"] == note
+        assert math.isnan(row["actual"])
+        assert math.isnan(row["prior_year"]) and math.isnan(row["three_year_average"])
+    # the review period is counted so far (December), against the same days a year earlier
+    assert lookup(table, "homicides", "period") == 3
+    assert lookup(table, "homicides", "period", "compared_through") == "2015-12-31"
+    assert lookup(table, "homicides", "period", "prior_year") == 3
+    page = html.unescape(outcome_worksheet_html(review).data)
+    assert "No data yet for Jan 2017: the data run through 31 Dec 2016" in page
+    assert "n/a: no data yet for this window, so nothing to compare" in page
+    assert "(Jan 2016)" not in page
+    assert note in html.unescape(activity_worksheet_html(review).data)
+    assert "0 (so far" not in html.unescape(headline_html(review))
