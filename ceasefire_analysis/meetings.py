@@ -38,7 +38,7 @@ from .counts import (days_overdue, is_on_time, median_days_to_complete, on_time_
 from .handoff import SNAPSHOT_KEY, opened_from_snapshot
 from .loading import CityData, load_data_dir
 from .params import audience_and_threshold, display_path, notebook_params, parameters_in
-from .formatting import format_day, format_day_span, format_decimal, format_share, page_identity
+from .formatting import format_day, format_day_span, format_decimal, format_share, is_missing, page_identity
 from .indicators import recorded_incident_types
 from .periods import same_days_years_earlier
 from .privacy import (
@@ -341,9 +341,24 @@ def not_yet_reviewed(incidents: pd.DataFrame, start: dt.date, meeting_on: dt.dat
     return before[before["reviewed_on"].isna() | (before["reviewed_on"] >= pd.Timestamp(meeting_on))]
 
 
-def weekly_comparison(incidents: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFrame:
+def weekly_comparison(incidents: pd.DataFrame, start: dt.date, end: dt.date,
+                      data_start: dt.date | None = None) -> pd.DataFrame:
     """Counts by type in the window, the same days a year earlier (as many days, ending on the same date:
-    :func:`periods.same_days_years_earlier`), and the average of the four windows before."""
+    :func:`periods.same_days_years_earlier`), and the average of the four windows before.
+
+    A comparison window that begins before ``data_start`` (the first day the incident data cover) is not in the
+    data: its count is NaN, never 0, and the average is over the earlier windows the data hold (NaN when none);
+    ``attrs["windows_in_data"]`` says how many of the four that is.
+
+    >>> inc = pd.DataFrame({"occurred_on": pd.to_datetime(["2017-07-16", "2017-07-25"]),
+    ...                     "incident_type": ["homicide", "homicide"]})
+    >>> week = weekly_comparison(inc, dt.date(2017, 7, 22), dt.date(2017, 7, 28), dt.date(2017, 7, 15))
+    >>> row = week.loc[0]
+    >>> [float(row[c]) for c in ("this_window", "same_dates_last_year", "average_of_4_before")]
+    [1.0, nan, 1.0]
+    >>> week.attrs["windows_in_data"]
+    1
+    """
     length = (end - start).days + 1
 
     def counts(a: pd.Timestamp, b: pd.Timestamp) -> pd.Series:
@@ -351,12 +366,22 @@ def weekly_comparison(incidents: pd.DataFrame, start: dt.date, end: dt.date) -> 
         return rows["incident_type"].value_counts().reindex(list(TYPE_LABELS), fill_value=0)
 
     s, e = pd.Timestamp(start), pd.Timestamp(end)
+    first = pd.Timestamp(data_start) if data_start is not None else None
+
+    def in_data(a: pd.Timestamp) -> bool:
+        return first is None or a >= first
+
+    nothing = pd.Series(math.nan, index=list(TYPE_LABELS))
     this = counts(s, e)
-    year_ago = counts(*map(pd.Timestamp, same_days_years_earlier(start, end)))
-    before = [counts(s - pd.Timedelta(days=length * k), e - pd.Timedelta(days=length * k)) for k in range(1, 5)]
-    average = sum(before) / 4
-    return pd.DataFrame({"type": [TYPE_LABELS[t] for t in TYPE_LABELS], "this_window": this.to_numpy(),
-                         "same_dates_last_year": year_ago.to_numpy(), "average_of_4_before": average.to_numpy()})
+    a, b = map(pd.Timestamp, same_days_years_earlier(start, end))
+    year_ago = counts(a, b) if in_data(a) else nothing
+    before = [counts(s - pd.Timedelta(days=length * k), e - pd.Timedelta(days=length * k)) for k in range(1, 5)
+              if in_data(s - pd.Timedelta(days=length * k))]
+    average = sum(before) / len(before) if before else nothing
+    out = pd.DataFrame({"type": [TYPE_LABELS[t] for t in TYPE_LABELS], "this_window": this.to_numpy(),
+                        "same_dates_last_year": year_ago.to_numpy(), "average_of_4_before": average.to_numpy()})
+    out.attrs["windows_in_data"] = len(before)
+    return out
 
 
 # --------------------------------------------------------------------------- people flagged at reviews
@@ -627,6 +652,9 @@ def pack_header(pack: MeetingPack) -> HTML:
     if pack.is_demo:
         parts.append('<div class="cf-banner">SYNTHETIC DEMO DATA: invented incidents, people and tasks.</div>')
     first, last = pack.data.date_range()
+    if first is not None and p.start is not None and p.start < first:  # the data's start, as their end below
+        parts.append(f'<p class="cf-note">The incident data start {_day(first)}: shootings before that day are not '
+                     "in these figures.</p>")
     if last is not None and last < p.meeting_on:
         parts.append(f'<p class="cf-note">The incident data run to {_day(last)}: shootings after that day are not '
                      "in these figures.</p>")
@@ -663,15 +691,37 @@ def _shootings_block(pack: MeetingPack) -> str:
                  _clean(r.get("area")), _clean(r.get("group"))] for _, r in window.iterrows()]
         header = (["Case"] if p.internal else []) + ["Date", "Type", "Victims", "Area", "Group or conflict"]
         listing = html_table(header, rows, f"Every shooting from {span} ({len(window)})")
-    comparison = weekly_comparison(pack.data.incidents, p.start, p.end)
+    data_start = pack.data.date_range()[0]
+    comparison = weekly_comparison(pack.data.incidents, p.start, p.end, data_start)
     length = (p.end - p.start).days + 1
     recorded = {TYPE_LABELS[t] for t in recorded_incident_types(pack.data)}
     not_recorded = [NOT_RECORDED_TEXT.lower()] * 3  # a type the city does not record is not a count of 0
-    crows = [[r["type"], str(r["this_window"]), str(r["same_dates_last_year"]), format_decimal(r["average_of_4_before"])]
+    # windows before the incident data start are not in the data: "n/a", never a count of 0
+    before_data = f"n/a (before the data start, {_day(data_start)})" if data_start is not None else "n/a"
+    in_data = comparison.attrs["windows_in_data"]
+    cut = data_start is not None and p.start < data_start <= p.end
+
+    def average(value: float) -> str:
+        if in_data == 0:
+            return before_data
+        return format_decimal(value) + (f" (of the {in_data} window{'s' if in_data > 1 else ''} in the data)"
+                                        if in_data < 4 else "")
+
+    def this_window(count: int) -> str:
+        if data_start is not None and p.end < data_start:
+            return before_data
+        return f"{count} (from {_day(data_start, year=False)} only)" if cut else str(count)
+
+    crows = [[r["type"], this_window(r["this_window"]),
+              before_data if is_missing(r["same_dates_last_year"]) else str(int(r["same_dates_last_year"])),
+              average(r["average_of_4_before"])]
              if r["type"] in recorded else [r["type"], *not_recorded] for _, r in comparison.iterrows()]
     context = html_table(["Type (victims; incidents for non-injury)", f"{span}",
                           f"The same {length} days a year earlier ({_span(*same_days_years_earlier(p.start, p.end))})",
                           f"Average of the 4 previous {length}-day windows"], crows, "The window in context")
+    if cut:
+        context = (f'<p class="cf-note">The incident data start {_day(data_start)}: this window holds only '
+                   f"{_span(data_start, p.end)}, so its counts are not a whole {length}-day window.</p>" + context)
     return _block(f"Shootings from {span}", listing + context)
 
 

@@ -193,3 +193,36 @@ def test_a_year_to_date_after_the_data_end_reads_no_data_yet_with_no_comparison(
     assert "(Jan 2016)" not in page
     assert note in html.unescape(activity_worksheet_html(review).data)
     assert "0 (so far" not in html.unescape(headline_html(review))
+
+
+# --------------------------------------------------------------------------- A10: meeting packs
+
+def test_a_pack_never_reads_windows_before_the_data_start_as_zero(late_city):
+    from ceasefire_analysis.meetings import _shootings_block, open_meeting, pack_header, weekly_comparison
+
+    pack = open_meeting(None, meeting="coordination", city="Lateville", data_dir=str(late_city),
+                        window_start="2017-07-07", window_end="2017-07-20", meeting_on="2017-07-20")
+    page = html.unescape(_shootings_block(pack))
+    # before: "Homicide | 2 | 0 | 0.0": last year and the four earlier windows are before the data, read as 0
+    assert "Homicide</td><td>2 (from 15 Jul only)</td><td>n/a (before the data start, 15 Jul 2017)</td>" \
+           "<td>n/a (before the data start, 15 Jul 2017)</td>" in page.replace(' class="num"', "")
+    assert "The incident data start 15 Jul 2017: this window holds only 15 Jul to 20 Jul 2017" in page
+    assert "The incident data start 15 Jul 2017: shootings before that day are not in these figures" in \
+        html.unescape(pack_header(pack).data)
+    # homicides on the 15th, 20th and 25th: the four 7-day windows before 19-25 Aug all lie in the data
+    # (12-18 Aug: 1, 5-11 Aug: 0, 29 Jul-4 Aug: 0, 22-28 Jul: 1)
+    week = weekly_comparison(pack.data.incidents, dt.date(2017, 8, 19), dt.date(2017, 8, 25),
+                             dt.date(2017, 7, 15)).set_index("type")
+    assert week.attrs["windows_in_data"] == 4
+    assert week.loc["Homicide", "average_of_4_before"] == 0.5
+    # before 5-11 Aug: 29 Jul-4 Aug (0), 22-28 Jul (1) and 15-21 Jul (2) are in the data, 8-14 Jul is not
+    week = weekly_comparison(pack.data.incidents, dt.date(2017, 8, 5), dt.date(2017, 8, 11),
+                             dt.date(2017, 7, 15)).set_index("type")
+    assert week.attrs["windows_in_data"] == 3
+    assert week.loc["Homicide", "average_of_4_before"] == 1.0
+    assert math.isnan(week.loc["Homicide", "same_dates_last_year"])
+    pack = open_meeting(None, meeting="shooting_review", city="Lateville", data_dir=str(late_city),
+                        window_start="2017-08-05", window_end="2017-08-11", meeting_on="2017-08-11")
+    page = html.unescape(_shootings_block(pack))
+    assert "(of the 3 windows in the data)" in page
+    assert "from 15 Jul only" not in page
