@@ -309,8 +309,8 @@ def year_to_date_curves(review: PeriodReview, indicator: str) -> pd.DataFrame:
                                                              or coverage_of(review.data, review.params))):
         prior[:] = np.nan  # a year without any record is a lost extract, not a year of 0
     incidents = review.incident_coverage
-    if incidents is not None and incidents.starts_after(dt.date(year, 1, 1)):
-        # the data start after 1 January: the months before are not in the data, not months of 0
+    if incidents is not None and incidents.starts_after(dt.date(year, 2, 1)):
+        # the data start after January: the months before are not in the data, not months of 0
         current = [np.nan] * 12
     if incidents is not None and incidents.starts_after(dt.date(year - 1, 1, 1)):
         prior[:] = np.nan  # a year the data start within is not a whole year to compare with
@@ -331,7 +331,7 @@ def year_to_date_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
     year = review.params.windows.period.last.year
     label = LABELS[indicator]
     incidents = review.incident_coverage
-    if incidents is not None and incidents.starts_after(dt.date(year, 1, 1)):
+    if incidents is not None and incidents.starts_after(dt.date(year, 2, 1)):
         return _no_chart(f"{label}: no running total for {year}: the incident data start "
                          f"{format_day(incidents.start)}, so the months of {year} before then are not in the data "
                          "(they would read as 0).")
@@ -355,8 +355,10 @@ def year_to_date_chart(review: PeriodReview, indicator: str) -> Chart | HTML:
                 label=f"{partial_days_label(month, through)} only (partial month)")
         ax.annotate(partial_days_label(month, through), (x_partial, so_far), textcoords="offset points",
                     xytext=(0, 8), ha="center", fontsize=9)
+    late = (f" (the data start {format_day(incidents.start)})" if incidents is not None
+            and incidents.starts_after(dt.date(year, 1, 1)) else "")  # within January: drawn, its start named
     ax.plot(curves["month"], current, color=CURRENT_COLOUR, linewidth=2.5, marker="o",
-            label=f"{year} to date{_so_far(review)}")
+            label=f"{year} to date{late}{_so_far(review)}")
     if curves["benchmark_pace"].notna().any():
         annual = curves["benchmark_pace"].iloc[-1]
         kind = "seasonal benchmark" if curves.attrs["seasonal"] else "benchmark"

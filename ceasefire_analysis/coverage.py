@@ -314,6 +314,46 @@ def data_as_of(data: CityData, through: dt.date) -> tuple[CityData, dict[str, La
                                left_out=left_out), later
 
 
+def data_from_cut(data: CityData, data_from: dt.date) -> tuple[CityData, int]:
+    """The data without the incidents dated before ``data_from`` (the first day the params file says the incident
+    extract covers), and how many rows were left out; the tables given are not changed.
+
+    ``data_from`` is where the incident data begin for every count, chart and comparison of a review: an incident
+    before it would be counted in a window the review says the data do not cover.
+
+    >>> from pathlib import Path
+    >>> incidents = pd.DataFrame({"incident_id": ["A", "B"], "incident_type": ["homicide"] * 2,
+    ...     "occurred_on": pd.to_datetime(["2017-07-15", "2017-08-01"])})
+    >>> cut, rows = data_from_cut(CityData(Path("city"), {"incidents": incidents}), dt.date(2017, 8, 1))
+    >>> list(cut.incidents["incident_id"]), rows
+    (['B'], 1)
+    """
+    incidents = data.tables.get("incidents")
+    if incidents is None or "occurred_on" not in incidents:
+        return data, 0
+    before = incidents["occurred_on"] < pd.Timestamp(data_from)
+    if not before.any():
+        return data, 0
+    reconciled = data.reconciled_victims
+    if reconciled is not None and "occurred_on" in reconciled:
+        reconciled = reconciled[~(reconciled["occurred_on"] < pd.Timestamp(data_from))]
+    left_out = {**(data.left_out or {}), "incidents_before_data_from": {"rows": int(before.sum()), "dates": 0}}
+    return dataclasses.replace(data, tables={**data.tables, "incidents": incidents[~before]},
+                               reconciled_victims=reconciled, derived={}, left_out=left_out), int(before.sum())
+
+
+def data_from_warning(rows: int, data_from: dt.date, first: dt.date) -> str:
+    """One sentence for the terminal and the page when ``data_from`` is after the first incident.
+
+    >>> data_from_warning(3, dt.date(2017, 8, 1), dt.date(2017, 7, 15))
+    'data_from is 1 Aug 2017, after the first incident record (15 Jul 2017): the 3 incident rows dated before it are left out of every count and chart of this review, and the incident data are read as starting 1 Aug 2017.'
+    """
+    return (f"data_from is {format_day(data_from)}, after the first incident record ({format_day(first)}): the "
+            f"{format_count(rows)} incident row{'s' if rows != 1 else ''} dated before it "
+            f"{'are' if rows != 1 else 'is'} left out of every count and chart of this review, and the incident "
+            f"data are read as starting {format_day(data_from)}.")
+
+
 def later_records_warning(later: dict[str, LaterRecords], through: dt.date, file_names: dict[str, str]) -> str | None:
     """One sentence naming, per file, the records dated after ``data_through`` that a review left out.
 

@@ -126,6 +126,8 @@ class CityData:
             if i.name in self.left_out:
                 record["rows_after_data_through"] = self.left_out[i.name]["rows"]
                 record["dates_cleared_after_data_through"] = self.left_out[i.name]["dates"]
+            if f"{i.name}_before_data_from" in self.left_out:  # data cut at data_from never pass for uncut data
+                record["rows_before_data_from"] = self.left_out[f"{i.name}_before_data_from"]["rows"]
             records.append(record)
         return records
 

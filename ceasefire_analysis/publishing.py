@@ -227,7 +227,7 @@ def failure_page(name: str, period_id: str, message: str) -> str:
 
 def index_page(review: PeriodReview, results: list[ReportResult]) -> str:
     params = review.params
-    first, last = review.data.date_range()
+    first, last = review.incident_span()
     parts = [f"<h1>{html.escape(params.city)}: review period {html.escape(params.windows.period.label())}</h1>"]
     if review.is_demo:
         parts.append(demo_banner_html(review))

@@ -17,7 +17,8 @@ import pandas as pd
 from . import __version__
 from .config import DEMO_PARAMS, resolve_path
 from .errors import CeasefireError, InputError, ParamsError, Problem
-from .coverage import Coverage, data_as_of, data_coverage_of, incident_coverage, later_records_warning
+from .coverage import (Coverage, data_as_of, data_coverage_of, data_from_cut, data_from_warning, incident_coverage,
+                       later_records_warning)
 from .formatting import format_day
 from .handoff import SNAPSHOT_KEY, opened_from_snapshot
 from .focus import focus_worksheet
@@ -116,6 +117,14 @@ class PeriodReview:
                 "indicators over windows the data do not cover are marked incomplete (count so far, no mark)"
                 + (f": {'; '.join(files)}" if files else ""))
 
+    def incident_span(self) -> tuple[dt.date | None, dt.date | None]:
+        """The first and last incident days the pages name: the first is ``data_from`` when the params file gives it
+        (the day the extract starts, as every comparison reads it), else the first incident's."""
+        first, last = self.data.date_range()
+        if first is not None and self.params.data_from is not None:
+            first = self.params.data_from
+        return first, last
+
     @property
     def is_demo(self) -> bool:
         """Whether the data are the shipped synthetic demo: decided once, when the period is opened (it reads the
@@ -152,6 +161,11 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
         data, later = data_as_of(data, params.data_through)
         later_warning = later_records_warning(later, params.data_through,
                                               {i.name: Path(i.path).name for i in data.inputs})
+    from_warning = None
+    if params.data_from is not None:  # the one cut at the start: incidents before data_from are not the extract's
+        first = data.date_range()[0]
+        data, rows = data_from_cut(data, params.data_from)
+        from_warning = data_from_warning(rows, params.data_from, first) if rows else None
     last_day = min(params.windows.end, coverage.through) if params.data_through is not None else params.windows.end
     warnings = quality_warnings(data.incidents, data.reconciled_victims, last_day,
                                 show_case_numbers=shows_participant_rows(params.audience))
@@ -159,6 +173,8 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
     warnings += coverage.stale_warnings()
     if later_warning:
         warnings.append(later_warning)
+    if from_warning:
+        warnings.append(from_warning)
     seasonal = missing_seasonal_years_warning(data, params, coverage)
     warnings += [seasonal] if seasonal else []
     incidents = incident_coverage(coverage, data.incidents)

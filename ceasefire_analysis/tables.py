@@ -523,7 +523,7 @@ def demo_banner_html(review: PeriodReview) -> str:
 def report_header(review: PeriodReview, title: str, purpose: str) -> HTML:
     """Title, period, purpose and (for the demo) the synthetic-data banner, with the report styles."""
     params = review.params
-    first, last = review.data.date_range()
+    first, last = review.incident_span()
     parts = [REPORT_CSS, '<div class="cf-report">', f"<h1>{html.escape(title)}</h1>",
              f"<p><strong>{html.escape(params.city)}</strong> — review period {html.escape(params.windows.period.label())}"
              f" (year to date: {html.escape(params.windows.ytd.label())})</p>",

@@ -226,3 +226,23 @@ def test_a_pack_never_reads_windows_before_the_data_start_as_zero(late_city):
     page = html.unescape(_shootings_block(pack))
     assert "(of the 3 windows in the data)" in page
     assert "from 15 Jul only" not in page
+
+
+# --------------------------------------------------------------------------- A8: data_from after the first record
+
+def test_a_data_from_after_the_first_incident_leaves_earlier_rows_out_and_says_so(late_city):
+    from ceasefire_analysis.tables import outcome_worksheet_html, quality_html, report_header
+
+    review = open_review(None, **_params(late_city, "2018-02", "2018-03", data_through="2018-03-31",
+                                         data_from="2017-08-01"))
+    # 15-31 Jul 2017 held 3 homicides and 2 non-fatal shootings: left out
+    assert review.data.incidents["occurred_on"].min().date() == dt.date(2017, 8, 15)
+    warning = ("data_from is 1 Aug 2017, after the first incident record (15 Jul 2017): the 5 incident rows dated "
+               "before it are left out of every count and chart of this review")
+    assert any(w.startswith(warning) for w in review.warnings)  # the terminal prints the review's warnings
+    assert warning in html.unescape(quality_html(review).data)
+    # the header and the comparison cells name the same start (before: header 15 July, cells Aug 2017)
+    assert "Incident data run from 1 August 2017 to 25 March 2018" in report_header(review, "W", "p").data
+    assert "n/a: the incident data start Aug 2017 (Feb–Mar 2017)" in html.unescape(outcome_worksheet_html(review).data)
+    records = {r["file"]: r for r in review.data.input_records()}
+    assert records["incidents.csv"]["rows_before_data_from"] == 5

@@ -298,7 +298,7 @@ def test_chart_titles_name_months_in_words_and_axis_labels_fit(demo_params, demo
 
     review = PeriodReview(params=demo_params, data=demo_data, params_label="demo")
     title = control_chart_figure(review, "homicides").title
-    assert "(baseline Jan 2014–Dec 2016)" in title and "2014-01" not in title
+    assert "(baseline Jan 2014–Dec 2016: 36 whole months)" in title and "2014-01" not in title
     chart = year_to_date_chart(review, "nonfatal_injury_shootings")
     figure = chart.figure
     canvas = FigureCanvasAgg(figure)
