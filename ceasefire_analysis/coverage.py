@@ -116,11 +116,11 @@ class Coverage:
 
     def covers_window(self, window_start: dt.date, window_end: dt.date) -> bool:
         """True when the window lies wholly inside the data: from ``start`` through ``through``."""
-        return self.covers(window_end) and (self.start is None or window_start >= self.start)
+        return self.covers(window_end) and not self.starts_after(window_start)
 
     def gap_text(self, window_start: dt.date) -> str:
         """The label of a count over a window the data do not cover: which end is missing."""
-        if self.start is not None and window_start < self.start:
+        if self.starts_after(window_start):
             return before_start_text(self.start)
         return so_far_text(self.through) if self.through is not None else "no dated records"
 
@@ -148,22 +148,9 @@ class Coverage:
             return None
         return Month(self.start.year, self.start.month)
 
-    def starts_within(self, year: int) -> bool:
-        """True when the data start after 1 January of ``year`` and within it: that year is covered only in part."""
-        return self.start is not None and self.start.year == year and self.start > dt.date(year, 1, 1)
-
-    def covers_year_end(self, year: int) -> bool:
-        """True when the data run through 31 December of ``year``: the year is whole at its end."""
-        return self.covers(dt.date(year, 12, 31))
-
     def starts_after(self, window_start: dt.date) -> bool:
         """True when the data start after ``window_start``: a window beginning then is cut by the data's start."""
         return self.start is not None and window_start < self.start
-
-    def no_data_yet(self, window_start: dt.date) -> bool:
-        """True when a window beginning on ``window_start`` begins after the data's last day: nothing of it is in
-        the data yet (a Jan 2017 year to date of an extract taken on 31 Dec 2016)."""
-        return self.through is not None and window_start > self.through
 
     @property
     def last_full_month(self) -> Month | None:
