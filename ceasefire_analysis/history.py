@@ -588,6 +588,7 @@ def incident_history_chart(review: PeriodReview) -> Chart | HTML:
                         linestyle=["-", "--", ":", "-."][i % 4])
         last = int(table["year"].max())
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years: never "2016.75"
         ax.set_xlim(int(table["year"].min()) - 0.5, last + 0.5)
         label_axes(ax, "Year", f"{label} per year",
                    f"{label} per year, {int(table['year'].min())}–{last} (from this city's incident records"

@@ -396,7 +396,8 @@ def prepare_job(params_file: Path, out_root: Path, result: PeriodResult, noteboo
     return Job(result, params_file, staging, notebooks,
                lambda reports: finish_period(review, staging, reports, out_root, params_file,
                                              params_record(review.params), started, result.kept),
-               ([incomplete] if incomplete else []) + contract_name_warnings(review.params.data_dir),
+               review.terminal_warnings + ([incomplete] if incomplete else [])
+               + contract_name_warnings(review.params.data_dir),
                snapshot, review.params.audience, out_root / result.period_id)
 
 

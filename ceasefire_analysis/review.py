@@ -48,6 +48,8 @@ class PeriodReview:
     coverage: Coverage | None = None
     warnings: list[str] = field(default_factory=list)
     opened_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
+    # warnings that also go to the terminal (they change what is counted): incidents left out before data_from
+    terminal_warnings: list[str] = field(default_factory=list)
     _indicators: pd.DataFrame | None = field(default=None, repr=False)
     _history: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
     _previous_steps: tuple[pd.DataFrame, str] | None = field(default=None, repr=False)
@@ -194,7 +196,8 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
     if name_warning:
         warnings.insert(0, name_warning)
     return PeriodReview(params=params, data=data, params_label=label, coverage=coverage, warnings=warnings,
-                        _history=history, _previous_steps=previous_next_steps(params), _is_demo=params.is_demo)
+                        terminal_warnings=[f"{params.period_id}: {from_warning}"] if from_warning else [], _history=history,
+                        _previous_steps=previous_next_steps(params), _is_demo=params.is_demo)
 
 
 def require_known_note_keys(params: ReviewParams, source: str) -> None:

@@ -247,7 +247,9 @@ def outcome_worksheet_html(review: PeriodReview) -> HTML:
                 cells.append(Cell(format_benchmark(value), "num") if not is_missing(value) else
                              Cell("—") if is_missing(r["benchmark"]) else
                              Cell("n/a (no seasonal pattern to split by; the even-months benchmark decides)"))
-            cells += [Cell(actual, "num"), status_cell(r["status"], detail, through)]
+            # "so far, data through ..." only when the data's end cuts the window, not its start
+            ends_early = incomplete and gap_note(r, through).startswith("so far")
+            cells += [Cell(actual, "num"), status_cell(r["status"], detail, through if ends_early else None)]
             if incomplete:
                 cells.append(Cell("Not tested: the window is not complete"))
             else:

@@ -118,6 +118,8 @@ def test_the_history_chart_marks_a_first_year_the_data_start_within_as_partial(l
     assert counts.set_index("year")["partial"].to_dict() == {2018: False}
     report = history_report(review)
     assert "2017 from 15 Jul 2017" in report.homicides_chart.figure.axes[0].get_title()
+    ticks = report.homicides_chart.figure.axes[0].get_xticks()
+    assert all(float(t).is_integer() for t in ticks)  # before: 2016.75, 2017.25 ...
     assert "the first year (2017) counts only from 15 Jul 2017" in report.sources.data
 
 
@@ -239,10 +241,21 @@ def test_a_data_from_after_the_first_incident_leaves_earlier_rows_out_and_says_s
     assert review.data.incidents["occurred_on"].min().date() == dt.date(2017, 8, 15)
     warning = ("data_from is 1 Aug 2017, after the first incident record (15 Jul 2017): the 5 incident rows dated "
                "before it are left out of every count and chart of this review")
-    assert any(w.startswith(warning) for w in review.warnings)  # the terminal prints the review's warnings
+    assert any(w.startswith(warning) for w in review.warnings)
+    assert [w[:len(warning) + 17] for w in review.terminal_warnings] == [f"2018-02_2018-03: {warning}"]  # printed
     assert warning in html.unescape(quality_html(review).data)
     # the header and the comparison cells name the same start (before: header 15 July, cells Aug 2017)
     assert "Incident data run from 1 August 2017 to 25 March 2018" in report_header(review, "W", "p").data
     assert "n/a: the incident data start Aug 2017 (Feb–Mar 2017)" in html.unescape(outcome_worksheet_html(review).data)
     records = {r["file"]: r for r in review.data.input_records()}
     assert records["incidents.csv"]["rows_before_data_from"] == 5
+
+
+def test_a_window_cut_by_the_data_start_is_not_said_to_run_to_the_data_end(late_city):
+    from ceasefire_analysis.tables import outcome_worksheet_html
+
+    review = open_review(None, **_params(late_city, "2017-11", "2017-12", data_through="2018-03-31"))
+    page = html.unescape(outcome_worksheet_html(review).data)
+    assert "(the incident data start 15 Jul 2017; earlier days are not in the data)" in page
+    # before: "Incomplete: no mark until the data cover the whole window (so far, data through 31 Mar 2018)"
+    assert "so far, data through 31 Mar 2018" not in page
