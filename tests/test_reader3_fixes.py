@@ -187,7 +187,7 @@ def test_a_named_baseline_reaching_into_the_period_is_warned_on_the_page_the_ter
     assert any(w.startswith(expected) for w in review.warnings)
     assert expected in _text(quality_html(review).data)
     chart = control_chart_figure(review, "homicides")
-    assert chart.title.endswith("(baseline Jan 2014–Dec 2016, which includes review months)")
+    assert chart.title.endswith("(baseline Jan 2014–Dec 2016: 36 whole months, which includes review months)")
     prepare_period(params, tmp_path / "out")
     assert "baseline_end" not in " ".join(review.warnings)  # the room is not told which key to change
     assert (f"warning: {params.name}: {expected}: the limits the review months are judged against are learnt partly "
