@@ -150,6 +150,15 @@ def format_day_span(first: dt.date, last: dt.date, joiner: str = "–") -> str:
     return f"{start}{joiner}{format_day(last)}"
 
 
+def so_far_to(through: dt.date | None) -> str:
+    """What a count over a window the data do not yet cover is, in a short cell: 'so far (to 15 Mar)'.
+
+    >>> so_far_to(dt.date(2017, 3, 15)), so_far_to(None)
+    ('so far (to 15 Mar)', 'so far')
+    """
+    return "so far" if through is None else f"so far (to {through.day} {through:%b})"
+
+
 def format_long_day(day: dt.date) -> str:
     """A date in a sentence: '1 January 2014' (no leading zero).
 
@@ -246,6 +255,18 @@ def row_window_label(window_start: str, window_end: str, as_of: bool = False) ->
     return window_label(Window(Month(start.year, start.month), Month(end.year, end.month)))
 
 
+def as_of_day(end: dt.date, through: dt.date | None = None) -> str:
+    """The day figures are read as of: ``end`` (the period's last day), or the data's last day when the extract
+    stops before it, marked so ("15 Mar 2017 (latest data)"), so no label claims a day the data do not reach.
+
+    >>> as_of_day(dt.date(2017, 3, 31)), as_of_day(dt.date(2017, 3, 31), dt.date(2017, 3, 15))
+    ('31 Mar 2017', '15 Mar 2017 (latest data)')
+    """
+    if through is not None and through < end:
+        return f"{format_day(through)} (latest data)"
+    return format_day(end)
+
+
 def as_of_header(end: dt.date, through: dt.date | None = None) -> str:
     """The heading of a worksheet's point-in-time column: the period's last day, or the data's last day when the
     extract stops before it (the figures are then as of that day, not the period's end).
@@ -253,9 +274,7 @@ def as_of_header(end: dt.date, through: dt.date | None = None) -> str:
     >>> as_of_header(dt.date(2017, 3, 31)), as_of_header(dt.date(2017, 3, 31), dt.date(2017, 3, 15))
     ('At 31 Mar 2017', 'At 15 Mar 2017 (latest data)')
     """
-    if through is not None and through < end:
-        return f"At {format_day(through)} (latest data)"
-    return f"At {format_day(end)}"
+    return f"At {as_of_day(end, through)}"
 
 
 def format_chance(p_value: float) -> str:

@@ -29,7 +29,7 @@ from .charts import (
     new_panels,
 )
 from .coverage import followed_to
-from .formatting import format_count, format_day, format_share
+from .formatting import as_of_day, format_count, format_day, format_share
 from .privacy import (
     COMPLEMENTARY, Relation, followed_text, hidden_text, protect_cumulative_events, shown_count, suppress_cells,
     suppresses_small_counts,
@@ -312,15 +312,41 @@ def _pct(x: float) -> str:
     return format_share(x)
 
 
+def _events_day(review: PeriodReview) -> dt.date:
+    """The period's end, or the last record of participant_events.csv when that file is an old extract."""
+    return followed_to(review.coverage, "participant_events", review.params.windows.end)
+
+
+def _data_through(review: PeriodReview) -> dt.date | None:
+    return review.coverage.through if review.coverage is not None else None
+
+
 def status_day(review: PeriodReview) -> dt.date:
     """The day the call-in outcomes are read as of: the period's end, or the last record of participant_events.csv
-    when that file is an old extract (follow-up past its last record would count events nobody recorded as none)."""
-    return followed_to(review.coverage, "participant_events", review.params.windows.end)
+    when that file is an old extract (follow-up past its last record would count events nobody recorded as none),
+    or the data's last day when the extract stops before the period's end (``data_through`` inside the period)."""
+    day, through = _events_day(review), _data_through(review)
+    return day if through is None else min(day, through)
+
+
+def status_label(review: PeriodReview) -> str:
+    """:func:`status_day` as the page's labels say it: "15 Mar 2017 (latest data)" when the data stop early."""
+    return as_of_day(_events_day(review), _data_through(review))
+
+
+def data_cut_html(review: PeriodReview) -> str:
+    """The line a page carries when the data stop before the review period's end ('' when they do not)."""
+    through, end = _data_through(review), review.params.windows.end
+    if through is None or through >= end or _events_day(review) < through:
+        return ""
+    return (f'<p class="cf-note">The data run through {format_day(through)}, before the end of the review period '
+            f"({format_day(end)}): people reached after that day, and anything that happened to anyone after it, "
+            "are not in this page.</p>")
 
 
 def stale_events_html(review: PeriodReview) -> str:
     """The warning a page built from an old participant_events.csv carries ('' when the file is current)."""
-    day = status_day(review)
+    day = _events_day(review)
     if day >= review.params.windows.end:
         return ""
     return (f'<div class="cf-banner">participant_events.csv: its last record is {format_day(day)}, well before the '
@@ -467,7 +493,7 @@ def _breakdown_chart(breakdown: pd.DataFrame, review: PeriodReview) -> Chart:
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel("Share of people in the group (%)")
-    ax.set_title(f"Status as of {status_day(review):%d %B %Y} of everyone reached so far (one category "
+    ax.set_title(f"Status as of {status_label(review)} of everyone reached so far (one category "
                  "each)")
     # below the chart, in space the layout keeps for it, in two columns: three ran past the right edge
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize=8, frameon=False)
@@ -595,7 +621,7 @@ def callin_outcomes_report(review: PeriodReview) -> OutcomesReport:
     as_of = status_day(review)
     intro = [REPORT_CSS, '<div class="cf-report"><h1>Outcomes after call-ins and custom notifications</h1>',
              f"<p><strong>{html.escape(params.city)}</strong>: people reached by direct communication up to "
-             f"{as_of:%d %B %Y}, and what happened to them afterwards.</p>",
+             f"{html.escape(status_label(review))}, and what happened to them afterwards.</p>", data_cut_html(review),
              f'<div class="cf-banner">{html.escape(WARNING_TEXT)}</div>']
     if review.is_demo:
         intro.append('<div class="cf-banner">SYNTHETIC DEMO DATA: invented people and events.</div>')
@@ -616,7 +642,7 @@ def callin_outcomes_report(review: PeriodReview) -> OutcomesReport:
     rows = [[GROUP_LABELS[r["group"]], OUTCOME_LABELS[r["outcome"]], r["people"], r["share"]]
             for _, r in shown.iterrows()]
     group_sizes = group_sizes_text(breakdown, review)
-    table = html_table(["Group", f"Status on {as_of:%d %b %Y}", "People", "Share of group"], rows,
+    table = html_table(["Group", f"Status on {status_label(review)}", "People", "Share of group"], rows,
                        f"The seed's breakdown: each person counted once, most serious outcome first ({group_sizes})")
     note = ('<p class="cf-note">This view mixes people reached years ago with people reached last week: '
             "a low share can just mean short follow-up. The curves below account for that.</p>")
