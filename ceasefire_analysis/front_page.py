@@ -19,7 +19,7 @@ from .charts import scorecard_chart
 from .errors import CeasefireError
 from .periods import Month, Window
 from .reader import head, with_glossary
-from .formatting import format_day
+from .formatting import format_day, format_day_span, so_far_to
 from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, WINDOW_PERIOD
 from .tables import REPORT_CSS, Cell, format_value, html_table, status_cell
 
@@ -98,28 +98,56 @@ def read_reports_folder(out_root: Path) -> Contents:
     return contents
 
 
+SCORECARD_WORKSHEETS = ("outcomes", "activities")
+
+
+def _review_rows(period: PeriodFolder) -> pd.DataFrame:
+    """The period's review-period rows of the worksheets the scorecard reads, in the indicators table's order."""
+    table = period.indicators
+    return table[(table["window"] == WINDOW_PERIOD) & table["worksheet"].isin(SCORECARD_WORKSHEETS)]
+
+
+def data_through(period: PeriodFolder) -> dt.date | None:
+    """The day the period's data run through, from its manifest (None when the manifest does not say)."""
+    try:
+        return dt.date.fromisoformat(str((period.manifest.get("coverage") or {}).get("data_through")))
+    except ValueError:
+        return None
+
+
+def scorecard_order(periods: list[PeriodFolder]) -> list[str]:
+    """The scorecard's indicators in one fixed order: that of the indicators table (outcomes, then activities),
+    whichever periods a scorecard holds, so an internal and a public scorecard list their rows alike (an older
+    period with no benchmark for an indicator no longer pushes that row to the end)."""
+    order: dict[str, None] = {}
+    for period in periods:
+        order.update(dict.fromkeys(_review_rows(period)["indicator"]))
+    return list(order)
+
+
 def scorecard(periods: list[PeriodFolder]) -> pd.DataFrame:
     """Each benchmarked indicator's review-period actual, benchmark and status at every review, oldest first.
 
     Columns: ``review`` (the period's label), ``folder``, ``worksheet``, ``indicator``,
-    ``label``, ``unit``, ``actual``, ``benchmark``, ``status``. ``benchmark`` is the one that decided the
+    ``label``, ``unit``, ``actual``, ``benchmark``, ``status``, ``through`` (the data's last day for an
+    incomplete row, else None). ``benchmark`` is the one that decided the
     mark (the seasonal one when ``decided_by`` says so). Values hidden for a public audience stay hidden (NaN).
     """
     frames = []
     for period in reversed(periods):
-        table = period.indicators
-        rows = table[(table["window"] == WINDOW_PERIOD) & table["benchmark"].notna()]
-        rows = rows[rows["worksheet"].isin(["outcomes", "activities"])]
+        rows = _review_rows(period)
+        rows = rows[rows["benchmark"].notna()]
         frame = rows[["worksheet", "indicator", "label", "unit", "actual", "benchmark", "status"]].copy()
         if "benchmark_seasonal" in rows:  # the benchmark beside a mark is the one that decided it
             seasonal = rows.get("decided_by", pd.Series("", index=rows.index)).eq("seasonal")
             frame["benchmark"] = rows["benchmark_seasonal"].where(seasonal, rows["benchmark"])
         frame.insert(0, "folder", period.folder)
         frame.insert(0, "review", period.label)
+        frame["through"] = [data_through(period) if status == INCOMPLETE else None for status in frame["status"]]
         frames.append(frame)
     if not frames:
         return pd.DataFrame(columns=["review", "folder", "worksheet", "indicator", "label", "unit", "actual",
-                                     "benchmark", "status"])
+                                     "benchmark", "status", "through"])
     out = pd.concat(frames, ignore_index=True)
     out["status"] = out["status"].fillna("")
     return out
@@ -166,11 +194,24 @@ def headline_marks(period: PeriodFolder) -> str:
     return text + (f" ({unmarked} without a mark)" if unmarked else "")
 
 
+def no_benchmark_reason(period: PeriodFolder, indicator: str) -> str:
+    """Why a scorecard cell is empty: the period's own note ("no 2016 benchmark set"), else what is missing."""
+    rows = _review_rows(period)
+    rows = rows[rows["indicator"] == indicator]
+    if rows.empty:
+        return "not measured in this review"
+    note = rows["benchmark_note"].iloc[0] if "benchmark_note" in rows else None
+    return note if isinstance(note, str) and note else "no benchmark set"
+
+
 def _coverage(period: PeriodFolder) -> str:
     coverage = period.manifest.get("coverage") or {}
-    if coverage.get("first_incident"):
-        return f"incidents {coverage['first_incident']} to {coverage['last_incident']}"
-    return "—"
+    try:
+        first, last = (dt.date.fromisoformat(str(coverage.get(k))) for k in ("first_incident", "last_incident"))
+    except ValueError:  # no incidents, or a manifest written by hand: say what it says
+        return f"incidents {coverage['first_incident']} to {coverage.get('last_incident')}" \
+            if coverage.get("first_incident") else "—"
+    return f"incidents {format_day_span(first, last, ' to ')}"
 
 
 def _reports_line(manifest: dict) -> str:
@@ -179,8 +220,10 @@ def _reports_line(manifest: dict) -> str:
     return f"{produced} of {len(reports)} reports produced"
 
 
-def _scorecard_cell(actual: float, benchmark: float, unit: str, status: str) -> Cell:
+def _scorecard_cell(actual: float, benchmark: float, unit: str, status: str, through: dt.date | None = None) -> Cell:
     shown = "hidden" if isinstance(actual, float) and math.isnan(actual) else format_value(actual, unit)
+    if status == INCOMPLETE:  # a count of six weeks beside a two-month benchmark must say it is one
+        shown = f"{shown} {so_far_to(through)}"
     text = f"{shown} (benchmark {format_value(benchmark, unit)})"
     mark = status_cell(status) if status else None
     if mark is None:
@@ -194,9 +237,11 @@ def front_page_html(contents: Contents, title: str = "Ceasefire performance revi
              '<p class="cf-note">Every review period and meeting pack in this folder, newest first. '
              "The scorecard shows how each indicator moved from review to review.</p>"]
     if contents.periods:
-        rows = [[Cell(p.manifest.get("params", {}).get("city", "")),
-                 Cell(p.label), Cell(headline_marks(p)), Cell(_coverage(p)),
-                 Cell(_reports_line(p.manifest)), Cell(p.audience)] for p in contents.periods]
+        # the audience sits in the period's own cell, which heads each card on a phone: three copies of one
+        # period (internal, partner, public) no longer read as the same row with the difference off-screen
+        rows = [[Cell(f"{p.label}, {p.audience}"), Cell(p.manifest.get("params", {}).get("city", "")),
+                 Cell(headline_marks(p)), Cell(_coverage(p)), Cell(_reports_line(p.manifest))]
+                for p in contents.periods]
         links = "".join(f'<li><a href="{html.escape(p.folder)}/index.html">{html.escape(p.label)}</a> '
                         f'({html.escape(p.manifest.get("params", {}).get("city", ""))}'
                         f'{"" if p.audience == "internal" else ", " + html.escape(p.audience)})</li>'
@@ -204,26 +249,30 @@ def front_page_html(contents: Contents, title: str = "Ceasefire performance revi
         parts.append("<h2>Review periods</h2>")
         parts.append(f"<ul>{links}</ul>")
         parts.append('<div class="cf-scroll">' + html_table(
-            ["City", "Review period", "Headline marks", "Data coverage", "Reports", "Audience"], rows,
-            "Review periods, newest first") + "</div>")
+            ["Review period, audience", "City", "Headline marks", "Data coverage", "Reports"], rows,
+            "Review periods, newest first", stacked=True) + "</div>")
         groups = scorecard_groups(contents.periods)
         for (city, audience), periods in groups.items():
             card = scorecard(periods)
             if card.empty:
                 continue
             reviews = list(dict.fromkeys(card["review"]))
+            rank = {indicator: i for i, indicator in enumerate(scorecard_order(periods))}
+            card = card.sort_values("indicator", key=lambda c: c.map(rank), kind="stable")
+            by_label = {p.label: p for p in periods}
             grid = []
-            for (worksheet, label), one in card.groupby(["worksheet", "label"], sort=False):
+            for (worksheet, indicator, label), one in card.groupby(["worksheet", "indicator", "label"], sort=False):
                 by_review = {r.review: r for r in one.itertuples()}
                 grid.append([Cell(label)] + [
                     _scorecard_cell(by_review[rv].actual, by_review[rv].benchmark, by_review[rv].unit,
-                                    by_review[rv].status) if rv in by_review else Cell("—") for rv in reviews])
+                                    by_review[rv].status, by_review[rv].through) if rv in by_review
+                    else Cell(f"— {no_benchmark_reason(by_label[rv], indicator)}") for rv in reviews])
             who = scorecard_title(city, audience)
             parts.append(f"<h2>Scorecard over time: {html.escape(who)}</h2>")
             parts.append('<div class="cf-scroll">' + html_table(
                 ["Indicator"] + reviews, grid,
                 f"{who}: actual against benchmark for each review period (oldest first)") + "</div>")
-            chart = scorecard_chart(card, title=who)
+            chart = scorecard_chart(card, title=who, reviews=reviews)
             parts.append('<div class="cf-scroll">' +
                          chart._repr_html_().replace('style="max-width:100%"', 'class="cf-chart"') + "</div>")
     else:
