@@ -584,8 +584,27 @@ def _clean(value) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA else str(value)
 
 
+# A table of at most this many rows moves whole to the next printed page rather than split (a 3-row table cut
+# in two reads as two tables); a longer one (every shooting of two weeks) breaks between rows where it must.
+KEEP_WHOLE_ROWS = 12
+
+
+def keep_small_tables_whole(body: str) -> str:
+    """``body`` with each table of at most :data:`KEEP_WHOLE_ROWS` rows classed ``cf-keep`` (kept whole on paper).
+
+    >>> keep_small_tables_whole('<table class="cf-table"><tr><td>1</td></tr></table>')
+    '<table class="cf-table cf-keep"><tr><td>1</td></tr></table>'
+    """
+    parts = body.split('<table class="cf-table')
+    for i in range(1, len(parts)):
+        rows = parts[i].split("</table>", 1)[0].count("<tr")
+        if rows <= KEEP_WHOLE_ROWS + 1:  # + the header row
+            parts[i] = " cf-keep" + parts[i]
+    return '<table class="cf-table'.join(parts)
+
+
 def _block(title: str, body: str) -> str:
-    return f"<h3>{_h(title)}</h3>{body}"
+    return f"<h3>{_h(title)}</h3>{keep_small_tables_whole(body)}"
 
 
 def agenda_item(pack: MeetingPack, number: int, body: str) -> HTML:
@@ -602,8 +621,13 @@ table.cf-fill { width: 99%; }  /* 100% and the collapsed outer border falls off 
 table.cf-fill td { height: 2.4em; }
 table.cf-fill th:nth-child(1) { width: 25%; } table.cf-fill th:nth-child(2) { width: 15%; }
 @media print {
-  .cf-agenda h2, .cf-agenda h3 { page-break-after: avoid; }
-  table.cf-table { page-break-inside: avoid; }
+  /* Sections follow on from each other (a pack is short: no section starts a page of its own); a heading stays
+     with what follows it, a sentence or a small table is never cut across two pages, a long listing breaks
+     between its rows. */
+  .cf-agenda h2, .cf-agenda h3 { page-break-after: avoid; break-after: avoid; }
+  table.cf-table { page-break-inside: auto; break-inside: auto; }
+  table.cf-keep, .cf-report p, .cf-report li { page-break-inside: avoid; break-inside: avoid; }
+  .cf-report p { orphans: 3; widows: 3; }
   table.cf-fill { page-break-before: auto; }
   .cf-provenance { display: none; }
 }
