@@ -392,11 +392,12 @@ def prepare_job(params_file: Path, out_root: Path, result: PeriodResult, noteboo
     review, staging = prepare_period(params_file, out_root)  # params are checked before any data is read
     result.period_id = output_folder_name(review.params.period_id, review.params.audience)
     incomplete = review.incomplete_warning()
+    later_notes = review.later_notes_warning()
     snapshot = hand_off(handoff, staging, review)
     return Job(result, params_file, staging, notebooks,
                lambda reports: finish_period(review, staging, reports, out_root, params_file,
                                              params_record(review.params), started, result.kept),
-               ([incomplete] if incomplete else []) + contract_name_warnings(review.params.data_dir),
+               [w for w in (incomplete, later_notes) if w] + contract_name_warnings(review.params.data_dir),
                snapshot, review.params.audience, out_root / result.period_id)
 
 

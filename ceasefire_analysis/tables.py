@@ -496,7 +496,8 @@ def activity_worksheet_html(review: PeriodReview) -> HTML:
 
 def note_for(review: PeriodReview, indicator: str) -> str:
     """The params file's note on an indicator, as this report's audience may see it."""
-    return visible_note(review.params.notes.get(indicator, ""), review.params.audience)
+    note = visible_note(review.params.notes.get(indicator, ""), review.params.audience)
+    return review.shown_note(f"notes.{indicator}", note)
 
 
 def demo_banner_html(review: PeriodReview) -> str:
@@ -542,6 +543,8 @@ def quality_html(review: PeriodReview) -> HTML:
         parts.append(f'<p class="cf-note">Prepared for a <strong>{html.escape(audience)}</strong> audience: no '
                      f"participant-level information is shown; counts of people below {threshold} are hidden, and "
                      "so is any number from which one of them could be worked out.</p>")
+    if review.later_notes_line():
+        parts.append(f'<p class="cf-note">{html.escape(review.later_notes_line())}</p>')
     if review.warnings:
         items = "".join(f"<li>{html.escape(w)}</li>" for w in review.warnings)
         parts.append(f'<div class="cf-banner"><p>Data quality: read these numbers with care.</p><ul>{items}</ul></div>')
@@ -577,6 +580,9 @@ def next_step_status_counts(previous: pd.DataFrame) -> list[tuple[str, int]]:
 def previous_next_steps_html(review: PeriodReview) -> str:
     """The last review's next steps with their status, as HTML text (see :func:`review.previous_next_steps`)."""
     previous, source = review.previous_steps
+    if review.later_notes:  # a note reporting a day after the period's end is left out (the step and status stay)
+        previous = previous.assign(note=[review.shown_note(f"previous_next_steps[{i}].note", note)
+                                         for i, note in enumerate(previous["note"])])
     if review.params.audience != "internal":
         previous = pd.DataFrame(visible_steps(previous.to_dict("records"), review.params.audience),
                                 columns=previous.columns)
