@@ -243,15 +243,18 @@ def month_runs_label(months: list[Month], most_runs: int = 3) -> str:
             f"and {others[-1].label()}")
 
 
-def row_window_label(window_start: str, window_end: str, as_of: bool = False) -> str:
-    """The label of an indicators-table row's window from its ISO dates; a point in time reads 'at 31 Mar 2017'.
+def row_window_label(window_start: str, window_end: str, as_of: bool = False, through: dt.date | None = None) -> str:
+    """The label of an indicators-table row's window from its ISO dates; a point in time reads 'at 31 Mar 2017',
+    or at the data's last day when the data stop before it (``through``; see :func:`as_of_day`).
 
     >>> row_window_label("2016-12-01", "2017-01-31"), row_window_label("2017-03-31", "2017-03-31", as_of=True)
     ('Dec 2016–Jan 2017', 'at 31 Mar 2017')
+    >>> row_window_label("2017-03-31", "2017-03-31", as_of=True, through=dt.date(2017, 3, 15))
+    'at 15 Mar 2017 (latest data)'
     """
     start, end = dt.date.fromisoformat(str(window_start)), dt.date.fromisoformat(str(window_end))
     if as_of:
-        return f"at {format_day(end)}"
+        return f"at {as_of_day(end, through)}"
     return window_label(Window(Month(start.year, start.month), Month(end.year, end.month)))
 
 

@@ -38,6 +38,9 @@ OUTCOME_INDICATORS = {
 }
 # Outcome indicators held to an annual benchmark (non-injury shootings are shown without one).
 BENCHMARKED_OUTCOMES = ("homicides", "nonfatal_injury_shootings")
+# Indicators whose benchmark column holds context, never a mark: the active caseload beside the case managers'
+# capacity. Incomplete or not, such a row is no benchmarked indicator (the period's index leaves it out).
+CONTEXT_BENCHMARK_INDICATORS = frozenset({"case_management_active"})
 
 LABELS = {
     "homicides": "Homicides",

@@ -23,8 +23,8 @@ from .formatting import (
     format_value, page_identity, row_window_label, window_label, windows_span_label,
 )
 from .counts import monthly_counts
-from .indicators import (LABELS, coverage_of, incident_months, outcome_pace, partial_window_end,
-                         unrecorded_years)
+from .indicators import (CONTEXT_BENCHMARK_INDICATORS, LABELS, coverage_of, incident_months, outcome_pace,
+                         partial_window_end, unrecorded_years)
 from .params import NEXT_STEP_STATUSES, NOT_REPORTED
 from .periods import same_days_years_earlier
 from .privacy import hidden_text, suppresses_small_counts, visible_note, visible_steps, without_absolute_paths
@@ -615,9 +615,15 @@ def provenance_html(review: PeriodReview) -> HTML:
 
 def headline_status(indicators: pd.DataFrame) -> pd.DataFrame:
     """Indicators that have a benchmark (or a named reason for none), for the period's index page."""
-    hidden = indicators["suppressed"].ne("") if "suppressed" in indicators else False
-    noted = indicators["benchmark_note"].fillna("").ne("") if "benchmark_note" in indicators else False
+    none = pd.Series(False, index=indicators.index)
+    hidden = indicators["suppressed"].ne("") if "suppressed" in indicators else none
+    noted = indicators["benchmark_note"].fillna("").ne("") if "benchmark_note" in indicators else none
     keep = (indicators["benchmark"].notna() & (indicators["status"].ne("") | hidden)) | noted
+    # A cut extract marks every open row incomplete, also rows that would carry no mark with complete data: a
+    # context benchmark (the caseload beside capacity) and a share with nothing to count (no staffing report for a
+    # unit). The index lists neither, so a cut index has the rows a complete one has.
+    nothing_counted = indicators["status"].eq(INCOMPLETE) & indicators["actual"].isna() & ~(hidden | noted)
+    keep &= ~indicators["indicator"].isin(CONTEXT_BENCHMARK_INDICATORS) & ~nothing_counted
     return indicators[keep].reset_index(drop=True)
 
 
@@ -630,7 +636,7 @@ def headline_html(review: PeriodReview) -> str:
     named = window_cells(review)  # "Year to date" / "Review period", as Worksheet 1 says them
     for _, r in status.iterrows():
         window = named.get(r["window"]) or row_window_label(r["window_start"], r["window_end"],
-                                                            as_of=r["window"] == WINDOW_AS_OF)
+                                                            as_of=r["window"] == WINDOW_AS_OF, through=through)
         if str(r["indicator"]).startswith("staffing_pct_"):
             window = staffing_day_label(r)
         hidden = suppressed_text(r, review.params.small_count_threshold)

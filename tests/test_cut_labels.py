@@ -53,3 +53,24 @@ def test_the_callin_page_of_a_complete_period_names_the_periods_end(make_city):
     assert "up to 31 Mar 2017, and" in report.header.data and "latest data" not in report.header.data
     assert "Status on 31 Mar 2017" in report.breakdown_table.data
     assert "The data run through" not in report.header.data
+
+
+def test_a_cut_periods_index_lists_the_rows_of_a_complete_one(make_city):
+    """reader #11: the cut index listed 'Active caseload at period end | at 31 Mar 2017 | 200 | 196 (so far…)',
+    the case managers' capacity read as a benchmark, in a row the complete index does not have."""
+    from ceasefire_analysis.tables import headline_html, headline_status
+
+    cases = [{"participant_id": f"PFN-{i}", "enrolled_on": f"2017-0{1 + i % 3}-1{i % 9}", "exited_on": "",
+              "referral_source": "call_in", "opd_highest_risk": "yes" if i % 2 else "no"} for i in range(12)]
+    folder = make_city(case_management=cases,
+                       incidents=[{"incident_id": "C-1", "occurred_on": "2016-01-05", "incident_type": "homicide"},
+                                  {"incident_id": "C-2", "occurred_on": "2017-03-31", "incident_type": "homicide"}])
+    values = dict(city="Cutville", period_start="2017-02", period_end="2017-03", data_dir=str(folder),
+                  case_management_capacity=200, annual_benchmarks={"case_management_new": {2017: 250}})
+    complete, cut = open_review(None, **values), open_review(None, **values, data_through="2017-03-15")
+    rows = [list(zip(headline_status(r.indicators)["indicator"], headline_status(r.indicators)["window"]))
+            for r in (complete, cut)]
+    assert rows[0] == rows[1] and ("case_management_new", "period") in rows[0]
+    assert "case_management_active" in set(cut.indicators["indicator"])  # still on the worksheet, not the index
+    page = headline_html(cut)
+    assert "Active caseload" not in page and "at 31 Mar 2017" not in page
