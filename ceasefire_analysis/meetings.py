@@ -3,9 +3,10 @@
 Each pack follows its meeting's agenda from the seed deck, in order, with the agenda
 items as headings. A params file with ``meeting: shooting_review`` or
 ``meeting: coordination`` and ``meeting_on`` (the day the meeting is held) renders one
-pack, named and titled by that day. The look-back window runs from the day after the
-last meeting of the same kind held before it (``meetings.csv``) to the meeting day, or
-is given as ``window_start`` and ``window_end``.
+pack, named and titled by that day. A pack is prepared before its meeting: the look-back window
+runs from the day of the last meeting of the same kind held before it (``meetings.csv``; that
+meeting's own pack stopped the day before) to the day before the meeting, or is given as
+``window_start`` and ``window_end``.
 
 Task arithmetic: a task completed on or before its due date is on time; an open task
 is overdue by the days from its due date to the day of reckoning.
@@ -155,7 +156,8 @@ def meeting_params_from_values(values: dict[str, Any], source: str = "", base: P
     start = end = None
     if len(given) == 1:
         raise ParamsError(f"'{given[0]}'{where} needs its partner: give both window_start and window_end, or "
-                          "neither (the window then runs from the day after the last meeting of this kind)")
+                          "neither (the window then runs from the day of the last meeting of this kind to the day before "
+                          "this one)")
     if given:
         start, end = (_date(values["window_start"], "window_start", where),
                       _date(values["window_end"], "window_end", where))
@@ -180,18 +182,21 @@ def look_back_window(meetings: pd.DataFrame | None, kind: str, meeting_on: dt.da
                      ) -> tuple[dt.date, dt.date, dt.date | None]:
     """The window a meeting looks back over: (first day, last day, previous meeting of the kind or None).
 
-    From the day after the last meeting of ``kind`` held before ``meeting_on`` to the meeting day;
-    without one on record, the kind's usual spacing (7 days for shooting reviews, 14 for coordination).
+    A pack is prepared before its meeting (the seed: the coordination meeting works "based on PD shooting
+    review"), so the window ends the day before the meeting: shootings of the meeting day are not yet known
+    when the pack is made, and belong to the next pack. It starts on the day of the last meeting of ``kind``
+    held before ``meeting_on``, where that meeting's own pack stopped, so each day is in exactly one pack;
+    without one on record, the kind's usual spacing before the meeting (7 days for shooting reviews, 14 for
+    coordination).
 
     >>> m = pd.DataFrame({"kind": ["coordination"] * 2, "held": [True, False],
     ...                   "scheduled_on": pd.to_datetime(["2017-02-23", "2017-03-02"])})
     >>> look_back_window(m, "coordination", dt.date(2017, 3, 9))
-    (datetime.date(2017, 2, 24), datetime.date(2017, 3, 9), datetime.date(2017, 2, 23))
+    (datetime.date(2017, 2, 23), datetime.date(2017, 3, 8), datetime.date(2017, 2, 23))
     """
     previous = last_meeting_before(meetings, kind, meeting_on) if meetings is not None else None
-    start = previous + dt.timedelta(days=1) if previous else \
-        meeting_on - dt.timedelta(days=DEFAULT_LOOK_BACK_DAYS[kind] - 1)
-    return start, meeting_on, previous
+    start = previous if previous else meeting_on - dt.timedelta(days=DEFAULT_LOOK_BACK_DAYS[kind])
+    return start, meeting_on - dt.timedelta(days=1), previous
 
 
 def with_window(params: MeetingParams, meetings: pd.DataFrame | None) -> MeetingParams:
@@ -640,8 +645,10 @@ def pack_header(pack: MeetingPack) -> HTML:
     p = pack.params
     kind_label = "shooting review" if p.meeting == schema.SHOOTING_REVIEW else "coordination meeting"
     since = ("as set for this meeting" if p.window_given else
-             f"since the {kind_label} of {_day(p.previous_meeting)}" if p.previous_meeting else
-             f"no earlier {kind_label} is on record, so the last {DEFAULT_LOOK_BACK_DAYS[p.meeting]} days")
+             f"from the day of the {kind_label} of {_day(p.previous_meeting)} to the day before this meeting: the "
+             "pack is prepared before the meeting" if p.previous_meeting else
+             f"no earlier {kind_label} is on record, so the {DEFAULT_LOOK_BACK_DAYS[p.meeting]} days before this "
+             "meeting")
     agenda = "".join(f"<li>{_h(heading)}</li>" for heading, _ in AGENDAS[p.meeting])
     parts = [REPORT_CSS, PACK_CSS, '<div class="cf-report">',
              f"<h1>{_h(TITLES[p.meeting])}, {p.meeting_on:%A} {p.meeting_on.day} {p.meeting_on:%B %Y}</h1>",
@@ -651,7 +658,7 @@ def pack_header(pack: MeetingPack) -> HTML:
     if pack.is_demo:
         parts.append('<div class="cf-banner">SYNTHETIC DEMO DATA: invented incidents, people and tasks.</div>')
     first, last = pack.data.date_range()
-    if last is not None and last < p.meeting_on:
+    if last is not None and last < p.end:
         parts.append(f'<p class="cf-note">The incident data run to {_day(last)}: shootings after that day are not '
                      "in these figures.</p>")
     if p.audience == "partner":
