@@ -467,10 +467,11 @@ def read_input(path: Path, spec: FileSpec, today: dt.date | None = None) -> tupl
                                 "a header with columns " + ", ".join(c.name for c in spec.columns if c.required)))
     if missing:
         return None, problems
-    if frame.empty:
+    if frame.empty and spec.required:
         problems.append(Problem(filename, None, None, "the file has a header but no rows",
-                                "at least one data row"))
+                                f"at least one data row: {filename} is required"))
         return None, problems
+    # an optional file with only its header is an empty table (a city with no meetings yet), not an error
     typed = pd.DataFrame(index=frame.index)
     for col in spec.columns:
         if col.name not in frame.columns:
@@ -481,6 +482,13 @@ def read_input(path: Path, spec: FileSpec, today: dt.date | None = None) -> tupl
         problems.extend(_cross_checks(spec, typed, filename))
     typed.attrs["identical_rows"] = identical_rows(frame)
     return typed, problems
+
+
+def empty_file_warnings(data: CityData) -> list[str]:
+    """One line per optional file that holds a header and no rows: it is read as nothing recorded yet, which the
+    page must say (its counts read 0, where a missing file reads "not recorded for this city")."""
+    return [f"{Path(i.path).name} holds a header but no rows: nothing is recorded in it yet, so its counts read 0."
+            for i in data.inputs if i.rows == 0 and data.tables.get(i.name) is not None]
 
 
 def _folder_problem(data_dir: Path) -> list[Problem]:

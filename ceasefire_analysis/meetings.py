@@ -37,7 +37,7 @@ from .errors import InputError, ParamsError, Problem
 from .counts import (days_overdue, is_on_time, median_days_to_complete, on_time_rate,  # noqa: F401
                      open_on, rows_in_window)
 from .handoff import SNAPSHOT_KEY, opened_from_snapshot
-from .loading import CityData, load_data_dir
+from .loading import CityData, empty_file_warnings, load_data_dir
 from .params import audience_and_threshold, display_path, notebook_params, parameters_in
 from .formatting import format_day, format_day_span, format_decimal, format_share, page_identity
 from .indicators import recorded_incident_types
@@ -661,6 +661,7 @@ def pack_header(pack: MeetingPack) -> HTML:
     if last is not None and last < p.end:
         parts.append(f'<p class="cf-note">The incident data run to {_day(last)}: shootings after that day are not '
                      "in these figures.</p>")
+    parts += [f'<p class="cf-note">{_h(line)}</p>' for line in empty_file_warnings(pack.data)]
     if p.audience == "partner":
         parts.append('<p class="cf-note">Prepared for a <strong>partner</strong> audience: no case numbers, no '
                      "participant-level information and no task descriptions; counts of people below "

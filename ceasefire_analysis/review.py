@@ -27,7 +27,7 @@ from .indicators import (LABELS, build_indicators, coverage_of, has_incomplete, 
 from .privacy import (protect_indicators, provenance_label, shows_participant_rows, suppresses_small_counts,
                       visible_note, visible_steps)
 from .quality import duplicate_row_warnings, quality_warnings
-from .loading import CityData, load_data_dir, load_history
+from .loading import CityData, empty_file_warnings, load_data_dir, load_history
 from .params import (DEFAULTS, NOT_REPORTED, ReviewParams, baseline_overlap_warning, demo_name_warning, display_path,
                      notebook_params, parameters_in, params_from_values, read_params_file)
 from .periods import Month
@@ -175,6 +175,7 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
     warnings = quality_warnings(data.incidents, data.reconciled_victims, last_day,
                                 show_case_numbers=shows_participant_rows(params.audience))
     warnings += duplicate_row_warnings(data.duplicate_rows)
+    warnings += empty_file_warnings(data)
     warnings += coverage.stale_warnings()
     if later_warning:
         warnings.append(later_warning)
