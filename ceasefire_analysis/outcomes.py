@@ -170,7 +170,7 @@ def breakdown_cells(breakdown: pd.DataFrame) -> tuple[dict[str, int], list[Relat
         values[f"{r['group']}/{r['outcome']}"] = int(r["people"])
     for group in GROUPS:
         values[f"{group}/size"] = sum(values[f"{group}/{o}"] for o in OUTCOME_ORDER)
-    relations = [Relation.total(f"{g}/size", [f"{g}/{o}" for o in OUTCOME_ORDER]) for g in GROUPS]
+    relations = [Relation.group(f"{g}/size", [f"{g}/{o}" for o in OUTCOME_ORDER]) for g in GROUPS]
     parts = [g for g in GROUPS if g != "all"]
     for column in list(OUTCOME_ORDER) + ["size"]:
         relations.append(Relation.total(f"all/{column}", [f"{g}/{column}" for g in parts]))

@@ -289,11 +289,18 @@ class Relation:
     """A linear identity between cells: ``sum(coef * value) == 0`` (e.g. total - part1 - part2 = 0)."""
 
     terms: tuple[tuple[str, int], ...]
+    partition: bool = False  # the total is a group of people, the parts split it, one part each (Relation.group)
 
     @classmethod
     def total(cls, total: str, parts: list[str] | tuple[str, ...]) -> "Relation":
         """``total = sum(parts)``."""
         return cls(((total, 1),) + tuple((p, -1) for p in parts))
+
+    @classmethod
+    def group(cls, total: str, parts: list[str] | tuple[str, ...]) -> "Relation":
+        """``total = sum(parts)``, where ``total`` counts a group of people and each is in exactly one part (e.g.
+        a cohort by outcome): a 0 among the parts of a small group is hidden (:func:`parts_of_small_totals`)."""
+        return cls(((total, 1),) + tuple((p, -1) for p in parts), partition=True)
 
 
 def suppress_cells(values: dict[str, int], relations: list[Relation], threshold: int,
@@ -318,6 +325,7 @@ def suppress_cells(values: dict[str, int], relations: list[Relation], threshold:
     {}
     """
     small = {c for c, v in values.items() if 0 < v < threshold}
+    small |= {c for c in parts_of_small_totals(relations, small) if values.get(c) == 0}
     hidden = set(small) | set(unpublished)
 
     def pinned(cells: set[str]) -> list[str]:
@@ -335,6 +343,30 @@ def suppress_cells(values: dict[str, int], relations: list[Relation], threshold:
             break  # every cell of every relation is hidden already: nothing more can be done
         hidden.add(extra)
     return {c: (SMALL if c in small else COMPLEMENTARY) for c in values if c in hidden and c not in unpublished}
+
+
+def parts_of_small_totals(relations: list[Relation], small: set[str]) -> set[str]:
+    """The parts of every small group of people split into parts (a :meth:`Relation.group` whose total is small):
+    each is from 0 to the total, so a 0 among them is hidden like a small count.
+
+    Why: a 0 beside a group of fewer than 5 ("fewer than 5 people | 0 killed") says something about every one of
+    those few people; shown as "fewer than 5" it cannot be told from 1 to 4. A reader who knows this rule reads
+    any hidden part of a small group as 0 to ``threshold - 1`` (:func:`pinned_down`). A 0 in a group of 5 or more
+    stays shown: the relations already treat it as a published value, and a reader's subtraction with it is
+    checked like any other. Totals of events (events by 12 months = by 6 months + the rise) are no group.
+
+    >>> sorted(parts_of_small_totals([Relation.group("band", ["a", "b"]), Relation.total("all", ["band", "c"])],
+    ...                              {"band"}))
+    ['a', 'b']
+    >>> suppress_cells({"band": 3, "a": 0, "b": 3}, [Relation.group("band", ["a", "b"])], 5)
+    {'band': 'small', 'a': 'small', 'b': 'small'}
+    """
+    parts: set[str] = set()
+    for relation in relations:
+        total, *rest = relation.terms
+        if relation.partition and total[0] in small:
+            parts |= {c for c, _ in rest}
+    return parts
 
 
 def _complement_for(cell: str, values: dict[str, int], relations: list[Relation], hidden: set[str],
@@ -433,9 +465,10 @@ def _solved_pinned(cell: str, values: dict[str, int], used: list[Relation], unkn
         rhs.append(-constant)
     lower = np.zeros(width)
     upper = np.full(width, float(big))
+    maybe_zero = parts_of_small_totals(used, small)  # a 0 there is hidden too: 0 to threshold - 1
     for c in small:
         if c in unknowns:
-            lower[unknowns.index(c)], upper[unknowns.index(c)] = 1, threshold - 1
+            lower[unknowns.index(c)], upper[unknowns.index(c)] = 0 if c in maybe_zero else 1, threshold - 1
     lows, highs = list(rhs), list(rhs)
     for k, c in enumerate(others):
         upper[n + k] = 1  # the switch
