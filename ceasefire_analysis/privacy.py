@@ -18,7 +18,7 @@ import hmac
 import math
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -289,7 +289,8 @@ class Relation:
     """A linear identity between cells: ``sum(coef * value) == 0`` (e.g. total - part1 - part2 = 0)."""
 
     terms: tuple[tuple[str, int], ...]
-    partition: bool = False  # the total is a group of people, the parts split it, one part each (Relation.group)
+    # the total is a group of people and each is in exactly one part (Relation.group)
+    partition: bool = field(default=False, repr=False)
 
     @classmethod
     def total(cls, total: str, parts: list[str] | tuple[str, ...]) -> "Relation":
