@@ -117,12 +117,14 @@ def _person_rows():
                 pid = f"PFN-{n:03d}"
                 comms.append({"participant_id": pid, "occurred_on": f"2016-{n % 9 + 1:02d}-15", "kind": kind,
                               "highest_risk": "yes"})
-                if outcome:
-                    events.append({"participant_id": pid, "occurred_on": "2017-01-20", "event": outcome})
+                if outcome:  # before 31 Dec 2016, the day partner and public copies of early 2017 read
+                    events.append({"participant_id": pid, "occurred_on": "2016-11-20", "event": outcome})
     # the review period: 3 people at call-ins, 9 by custom notification; 2 of the 12 not on the highest-risk list
     for i in range(12):
         comms.append({"participant_id": f"PFN-{200 + i}", "occurred_on": "2017-02-14",
                       "kind": "call_in" if i < 3 else "custom_notification", "highest_risk": "no" if i < 2 else "yes"})
+    # an arrest in March 2017 keeps participant_events.csv current (not an old extract) through the review period
+    events.append({"participant_id": "PFN-211", "occurred_on": "2017-03-20", "event": "arrest_violent_or_gun"})
     # active caseload at the end of March by referral source: 3, 8, 6, 12, 20
     k = 0
     for source, count in zip(SOURCES, (3, 8, 6, 12, 20)):
@@ -140,8 +142,8 @@ def small_city(make_city, city_params):
                  for i, day in enumerate(["2016-03-01", "2017-02-10", "2017-03-31"])]
     folder = make_city(communications=comms, participant_events=events, case_management=cases, incidents=incidents)
 
-    def review(audience):
-        return open_review(None, **{"city": "Smallville", "period_start": "2017-02", "period_end": "2017-03",
+    def review(audience, period_start="2017-02", period_end="2017-03"):
+        return open_review(None, **{"city": "Smallville", "period_start": period_start, "period_end": period_end,
                                     "data_dir": str(folder), "audience": audience,
                                     "small_count_threshold": THRESHOLD})
     return review
@@ -245,7 +247,7 @@ def _check_relations_hold(values: dict[str, int], relations: list[dict[str, int]
 
 @pytest.mark.parametrize("audience", ["partner", "public"])
 def test_no_hidden_cell_of_the_call_in_breakdown_can_be_solved(small_city, tmp_path, audience):
-    internal = small_city("internal")
+    internal = small_city("internal", "2016-11", "2016-12")  # the day partner and public copies read: 31 Dec 2016
     truth, _, _ = read_breakdown(internal, tmp_path / "internal")
     truth.update({f"{g}/size": sum(truth[f"{g}/{o}"] for o in OUTCOME_ORDER) for g in GROUPS})
     assert truth["all/murder_victim"] == 15 and truth["call_in/murder_victim"] == 4  # the example
