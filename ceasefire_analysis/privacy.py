@@ -306,7 +306,7 @@ class Relation:
 
 def suppress_cells(values: dict[str, int], relations: list[Relation], threshold: int,
                    unpublished: set[str] = frozenset(), prefer: set[str] = frozenset(),
-                   fixed: set[str] = frozenset()) -> dict[str, str]:
+                   fixed: set[str] = frozenset(), free: set[str] = frozenset()) -> dict[str, str]:
     """Which cells to hide, and why: ``{cell: "small" | "complementary"}``.
 
     Every count from 1 to ``threshold - 1`` is hidden (primary suppression). Then, as long
@@ -318,6 +318,8 @@ def suppress_cells(values: dict[str, int], relations: list[Relation], threshold:
     Complementary cells are taken from ``prefer`` first (the review period's: its months are
     published in no other report, so hiding them is not undone by a neighbouring period's), and
     never from ``fixed`` cells (printed elsewhere whatever this table hides, e.g. a cohort's size).
+    ``free`` unpublished cells carry no label at all: the reader knows only that they are whole numbers
+    from 0 up (e.g. how many people reached an outcome between two yearly copies of a page).
 
     >>> hide = suppress_cells({"all": 15, "a": 4, "b": 11}, [Relation.total("all", ["a", "b"])], 5)
     >>> sorted(hide.items())
@@ -332,14 +334,14 @@ def suppress_cells(values: dict[str, int], relations: list[Relation], threshold:
     def pinned(cells: set[str]) -> list[str]:
         # every hidden cell a report shows as hidden is protected, and every small unpublished one
         guarded = sorted(c for c in cells if c in small or c not in unpublished)
-        return [c for c in guarded if pinned_down(c, values, relations, cells, small, threshold)]
+        return [c for c in guarded if pinned_down(c, values, relations, cells, small, threshold, free)]
 
     while True:
         exposed = pinned(hidden)
         if not exposed:
             break
         extra = _complement_for(exposed[0], values, relations, hidden | (set(fixed) - small), small, threshold,
-                                prefer, set(fixed) - small)
+                                prefer, set(fixed) - small, free)
         if extra is None:
             break  # every cell of every relation is hidden already: nothing more can be done
         hidden.add(extra)
@@ -372,7 +374,7 @@ def parts_of_small_totals(relations: list[Relation], small: set[str]) -> set[str
 
 def _complement_for(cell: str, values: dict[str, int], relations: list[Relation], hidden: set[str],
                     small: set[str], threshold: int, prefer: set[str] = frozenset(),
-                    fixed: set[str] = frozenset()) -> str | None:
+                    fixed: set[str] = frozenset(), free: set[str] = frozenset()) -> str | None:
     """The published cell whose hiding protects ``cell``: the first, non-zero and smallest first, that
     leaves it with more than one possible value; else the smallest near it. ``hidden`` here also holds
     the ``fixed`` cells (never candidates); they stay known to the reader when pinning is checked."""
@@ -385,21 +387,21 @@ def _complement_for(cell: str, values: dict[str, int], relations: list[Relation]
     for pool in (near, further, anywhere):
         ordered = sorted(pool, key=lambda c: (c not in prefer, values[c] == 0, values[c], c))
         for candidate in ordered:
-            if not pinned_down(cell, values, relations, known | {candidate}, small, threshold):
+            if not pinned_down(cell, values, relations, known | {candidate}, small, threshold, free):
                 return candidate
     ordered = sorted(near or further or anywhere, key=lambda c: (values[c] == 0, values[c], c))
     return ordered[0] if ordered else None
 
 
 def pinned_down(cell: str, values: dict[str, int], relations: list[Relation], hidden: set[str], small: set[str],
-                threshold: int) -> bool:
+                threshold: int, free: set[str] = frozenset()) -> bool:
     """True when the published cells and the relations leave ``cell`` exactly one possible value.
 
     The reader is assumed to know that a small cell lies from 1 to ``threshold - 1`` and
-    any other hidden cell is 0 or at least ``threshold``; values are whole numbers. The
-    smallest and largest value the hidden cell can take are found by integer programming, over
-    the relations linked to ``cell`` through hidden cells only (a published cell is a constant, so
-    the others say nothing about it). A cell alone in a relation with published cells is pinned
+    any other hidden cell is 0 or at least ``threshold`` (a ``free`` one: any value from 0 up); values
+    are whole numbers. The smallest and largest value the hidden cell can take are found by integer
+    programming, over the relations linked to ``cell`` through hidden cells only (a published cell is a
+    constant, so the others say nothing about it). A cell alone in a relation with published cells is pinned
     without solving anything; the same question asked again (a page asks it of one table several
     times) is answered from memory; a solve that runs out of time counts as pinned (hide more).
 
@@ -431,12 +433,12 @@ def pinned_down(cell: str, values: dict[str, int], relations: list[Relation], hi
     if any({c for c, _ in r.terms if c in hidden} == {cell} for r in used):
         return True  # the cell is the relation's only unknown: its value follows by arithmetic
     big = max([abs(v) for v in values.values()] + [threshold]) * 2 + 1
-    key = (cell, threshold, big, frozenset(linked), frozenset(small & linked), tuple(used),
-           tuple(values[c] for r in used for c, _ in r.terms))
+    key = (cell, threshold, big, frozenset(linked), frozenset(small & linked), frozenset(set(free) & linked),
+           tuple(used), tuple(values[c] for r in used for c, _ in r.terms))
     if key not in _PINNED:
         if len(_PINNED) > 20_000:
             _PINNED.clear()
-        _PINNED[key] = _solved_pinned(cell, values, used, sorted(linked), small, threshold, big)
+        _PINNED[key] = _solved_pinned(cell, values, used, sorted(linked), small, threshold, big, free)
     return _PINNED[key]
 
 
@@ -445,13 +447,13 @@ MILP_SECONDS = 20.0  # one solve's limit; past it the cell counts as pinned, so 
 
 
 def _solved_pinned(cell: str, values: dict[str, int], used: list[Relation], unknowns: list[str], small: set[str],
-                   threshold: int, big: int) -> bool:
+                   threshold: int, big: int, free: set[str] = frozenset()) -> bool:
     """:func:`pinned_down` by integer programming over the relations ``used`` and their hidden cells."""
     from scipy.optimize import Bounds, LinearConstraint, milp  # heavy: only when a hidden cell must be checked
 
     n = len(unknowns)
     # variables: the hidden values, then one switch per non-small hidden cell (0: zero, 1: at least threshold)
-    others = [c for c in unknowns if c not in small]
+    others = [c for c in unknowns if c not in small and c not in free]
     width = n + len(others)
     rows, rhs = [], []
     for r in used:
@@ -468,7 +470,7 @@ def _solved_pinned(cell: str, values: dict[str, int], used: list[Relation], unkn
     upper = np.full(width, float(big))
     maybe_zero = parts_of_small_totals(used, small)  # a 0 there is hidden too: 0 to threshold - 1
     for c in small:
-        if c in unknowns:
+        if c in unknowns and c not in free:
             lower[unknowns.index(c)], upper[unknowns.index(c)] = 0 if c in maybe_zero else 1, threshold - 1
     lows, highs = list(rhs), list(rhs)
     for k, c in enumerate(others):
