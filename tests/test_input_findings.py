@@ -1,0 +1,60 @@
+"""Input rules found by the third adversarial round: victims of one incident are not copies (A1), and an
+optional column blank in every row is not recorded, not a count of zero (A7)."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from ceasefire_analysis.config import PARAMS_DIR
+from ceasefire_analysis.importing import import_export, load_map
+from ceasefire_analysis.loading import identical_rows, load_data_dir
+from ceasefire_analysis.quality import duplicate_row_warnings
+
+EXPORTS = Path(__file__).parent / "fixtures" / "exports"
+NYPD_MAP = PARAMS_DIR / "maps" / "nypd_shooting_incidents.yaml"
+
+
+def _imported_one_day(tmp_path: Path) -> Path:
+    out = tmp_path / "data"
+    import_export(load_map(NYPD_MAP), [EXPORTS / "nypd_historic_one_day_excerpt.csv"], out)
+    return out
+
+
+# --------------------------------------------------------------------------- A1: victims of one incident
+
+
+def test_victims_of_one_incident_with_different_types_are_not_copies_apart(tmp_path):
+    # the real export lists incident 169761300's four victims far apart; import writes them together in the
+    # export's order: non-fatal, homicide, homicide, non-fatal. The second non-fatal row repeats the first one
+    # exactly, two homicide rows between them: victims, not a second extract
+    out = _imported_one_day(tmp_path)
+    with open(out / "incidents.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["incident_id"], r["incident_type"]) for r in rows if r["incident_id"] == "169761300"] == [
+        ("169761300", "nonfatal_injury_shooting"), ("169761300", "homicide"), ("169761300", "homicide"),
+        ("169761300", "nonfatal_injury_shooting")]
+    data = load_data_dir(out, use_cache=False)
+    assert data.duplicate_rows["incidents"] == {"identical": 2, "apart": 0}
+    assert duplicate_row_warnings(data.duplicate_rows) == []
+
+
+def test_an_extract_exported_twice_is_still_flagged_when_its_incidents_have_victims_of_two_types(tmp_path):
+    out = _imported_one_day(tmp_path)
+    lines = (out / "incidents.csv").read_text().splitlines(keepends=True)
+    (out / "incidents.csv").write_text("".join(lines + lines[1:]))  # every row again, after the first copy
+    data = load_data_dir(out, use_cache=False)
+    # the second copy: 4 single-victim incidents and 169761300's first non-fatal and first homicide row come back
+    # after other incidents' rows (6 apart); its other two rows repeat rows of their own block (4 beside in all)
+    assert data.duplicate_rows["incidents"] == {"identical": 10, "apart": 6}
+    [text] = duplicate_row_warnings(data.duplicate_rows)
+    assert text.startswith("The incidents file has 6 rows that repeat an earlier row exactly but sit away from it")
+    assert "exported twice" in text
+
+
+def test_a_repeat_inside_its_incidents_block_is_beside_it_whatever_its_place():
+    import pandas as pd
+
+    frame = pd.DataFrame({"incident_id": ["A", "A", "A", "B", "B", "A"],
+                          "incident_type": ["nonfatal", "homicide", "nonfatal", "homicide", "homicide", "homicide"]})
+    assert identical_rows(frame, key="incident_id") == {"identical": 3, "apart": 1}  # only the last A, after B
+    assert identical_rows(frame) == {"identical": 3, "apart": 2}  # without a key: beside means right above
