@@ -239,13 +239,14 @@ def groups_reached(incidents: pd.DataFrame, review_flags: pd.DataFrame | None,
 
     A group is reached when anyone flagged with it on or before ``end`` had a direct
     communication in the 365 days before the group's first shooting in the window (that
-    day excluded). ``reached`` is None without flags or communications.
+    day excluded). ``reached`` is None without flags (or flags tied to no group: the optional
+    ``group`` column absent or blank in every row) or communications.
     """
     dates = incident_dates(incidents)
     chosen = dates[_in(dates["occurred_on"], start, end) & dates["involved"] & dates["group"].notna()]
     first = chosen.groupby("group")["occurred_on"].min()
     out: dict[str, int | None] = {"groups": len(first), "reached": None}
-    if review_flags is None or communications is None:
+    if review_flags is None or communications is None or "group" not in review_flags:
         return out
     flags = review_flags[(review_flags["flagged_on"] <= pd.Timestamp(end)) & review_flags["group"].isin(first.index)]
     members = flags[["group", "participant_id"]].drop_duplicates()
@@ -273,7 +274,7 @@ def response_times(incidents: pd.DataFrame, incident_people: pd.DataFrame | None
     if incident_people is not None:
         linked = incident_people[incident_people["role"].isin((VICTIM, SUSPECT))]
         pairs.append(linked[["incident_id", "participant_id"]].merge(chosen[["incident_id"]], on="incident_id"))
-    if review_flags is not None:
+    if review_flags is not None and "group" in review_flags:
         flagged = chosen.dropna(subset=["group"]).merge(review_flags[["participant_id", "flagged_on", "group"]],
                                                         on="group")
         flagged = flagged[flagged["flagged_on"] >= flagged["occurred_on"]]

@@ -491,6 +491,8 @@ def read_input(path: Path, spec: FileSpec, today: dt.date | None = None) -> tupl
         problems.extend(col_problems)
     if not problems:
         problems.extend(_cross_checks(spec, typed, filename))
+    for name in schema.unrecorded_columns(spec, [c for c in typed.columns if typed[c].isna().all()]):
+        del typed[name]
     typed.attrs["identical_rows"] = identical_rows(frame, "incident_id" if spec is schema.INCIDENTS else None)
     return typed, problems
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from ceasefire_analysis.config import PARAMS_DIR
 from ceasefire_analysis.importing import import_export, load_map
 from ceasefire_analysis.loading import identical_rows, load_data_dir
@@ -58,3 +60,44 @@ def test_a_repeat_inside_its_incidents_block_is_beside_it_whatever_its_place():
                           "incident_type": ["nonfatal", "homicide", "nonfatal", "homicide", "homicide", "homicide"]})
     assert identical_rows(frame, key="incident_id") == {"identical": 3, "apart": 1}  # only the last A, after B
     assert identical_rows(frame) == {"identical": 3, "apart": 2}  # without a key: beside means right above
+
+
+# --------------------------------------------------------------------------- A7: a column blank in every row
+
+
+def _blank_group_city(make_city, group_values):
+    incidents = [{"incident_id": f"C-{i}", "occurred_on": f"2017-02-{i + 1:02d}",
+                  "incident_type": "homicide" if i % 2 else "nonfatal_injury_shooting", "area": "",
+                  "group": group} for i, group in enumerate(group_values)]
+    return make_city(incidents=incidents,
+                     review_flags=[{"participant_id": "PFN-1", "flagged_on": "2017-02-02", "group": ""}])
+
+
+def test_a_group_column_blank_in_every_row_is_not_recorded_not_zero_percent(make_city, city_params):
+    from ceasefire_analysis import focus
+    from ceasefire_analysis.focus_report import focus_worksheet_html
+    from ceasefire_analysis.review import PeriodReview
+
+    folder = _blank_group_city(make_city, [""] * 6)  # as imported with the map line `group: {constant: ""}`
+    data = load_data_dir(folder, use_cache=False)
+    for table, column in (("incidents", "group"), ("incidents", "area"), ("review_flags", "group")):
+        assert column not in data.tables[table], (table, column)  # read as absent, like a missing column
+    params = city_params(folder)
+    table = focus.focus_worksheet(data.tables, params)
+    group_rows = table[table["indicator"].str.startswith(("group_involved_", "groups_"))]
+    assert len(group_rows) and (group_rows["status"] == "not_recorded").all()
+    assert group_rows["actual"].isna().all()
+    review = PeriodReview(params=params, data=data, params_label="t", _indicators=table)
+    text = focus_worksheet_html(review).data
+    assert "group-involved" in text and "0%" not in text
+
+
+def test_a_group_column_with_one_value_is_recorded_and_its_blanks_mean_not_involved(make_city, city_params):
+    from ceasefire_analysis import focus
+
+    folder = _blank_group_city(make_city, ["", "", "", "A", "", ""])  # C-3, a homicide, is group-involved
+    data = load_data_dir(folder, use_cache=False)
+    assert data.tables["incidents"]["group"].notna().sum() == 1
+    table = focus.focus_worksheet(data.tables, city_params(folder))
+    row = table[(table["indicator"] == "group_involved_homicides_pct") & (table["window"] == "period")].iloc[0]
+    assert row["status"] != "not_recorded" and row["actual"] == pytest.approx(100 / 3)

@@ -233,7 +233,9 @@ def test_shooting_review_pack_says_not_recorded_for_a_type_the_city_does_not_rec
             {"incident_id": "A", "occurred_on": "2017-01-20", "incident_type": "homicide", "reviewed_on": ""},
             {"incident_id": "B", "occurred_on": "2017-01-21", "incident_type": "nonfatal_injury_shooting",
              "reviewed_on": ""},
-            {"incident_id": "C", "occurred_on": "2016-12-01", "incident_type": "homicide", "reviewed_on": ""}]
+            {"incident_id": "C", "occurred_on": "2016-12-01", "incident_type": "homicide", "reviewed_on": ""},
+            {"incident_id": "D", "occurred_on": "2016-06-01", "incident_type": "homicide",
+             "reviewed_on": "2016-06-07"}]  # one review on record: a reviewed_on blank in every row is not recorded
     folder = make_city(incidents=rows)
     params = tmp_path / "review.yaml"
     params.write_text(f"meeting: shooting_review\ncity: T\ndata_dir: {folder}\nmeeting_on: '2017-01-24'\n"
