@@ -542,8 +542,12 @@ def scorecard_chart(scorecard: pd.DataFrame, columns: int = 3, title: str = "",
                           "the data stop before the period's end")
         unit = "%" if (one["unit"] == "percent").any() else "count"
         label_axes(ax, "", unit, "\n".join(textwrap.wrap(label, 32)))
+        # headroom above the highest point: autoscaling leaves a margin of the data's spread, so one review
+        # (or values close together) put the top point on the frame's edge, half cut off
+        highest = np.nanmax(np.r_[one["actual"].to_numpy(float), one["benchmark"].to_numpy(float), 0.0])
+        ax.set_ylim(0, highest * 1.15 if highest > 0 else 1)
         ax.title.set_fontsize(9)
-        ax.set_xticks(x, reviews, fontsize=7, rotation=30 if len(reviews) > 3 else 0)
+        ax.set_xticks(x, reviews, fontsize=7, rotation=(90 if len(reviews) > 6 else 30) if len(reviews) > 3 else 0)
         ax.tick_params(axis="y", labelsize=7)
     for ax in list(axes.flat)[len(labels):]:
         ax.set_visible(False)

@@ -196,6 +196,15 @@ def window_label(window: Window) -> str:
     return window.label()
 
 
+def review_length_label(n_months: int) -> str:
+    """Reviews named by their length, for a scorecard that holds only reviews of that length.
+
+    >>> review_length_label(2), review_length_label(12)
+    ('2-month reviews', '12-month reviews')
+    """
+    return f"{n_months}-month reviews"
+
+
 def windows_span_label(windows: list[Window]) -> str:
     """Several same-month windows in different years, e.g. the three behind a 3-year average.
 

@@ -10,6 +10,7 @@ import datetime as dt
 import html
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from .charts import scorecard_chart
 from .errors import CeasefireError
 from .periods import Month, Window
 from .reader import head, with_glossary
-from .formatting import format_day, format_day_span, so_far_to
+from .formatting import format_day, format_day_span, review_length_label, so_far_to
 from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, WINDOW_PERIOD
 from .tables import REPORT_CSS, Cell, format_value, html_table, status_cell
 
@@ -153,25 +154,32 @@ def scorecard(periods: list[PeriodFolder]) -> pd.DataFrame:
     return out
 
 
-def scorecard_groups(periods: list[PeriodFolder]) -> dict[tuple[str, str], list[PeriodFolder]]:
-    """The periods of each city and audience, for one scorecard each (a folder may hold several cities).
+def scorecard_groups(periods: list[PeriodFolder]) -> dict[tuple[str, str, int], list[PeriodFolder]]:
+    """The periods of each city, audience and review length, for one scorecard each (a folder may hold
+    several cities, and a city both bi-monthly reviews and an annual one).
 
-    Within a group a review period appears once: when two folders hold the same one (an older run's
-    folder name), the one written last is read.
+    Only reviews of the same length (in months) join one line: a 12-month review's count beside
+    two-month ones is a spike that is only a longer window. A city's lengths follow each other, the
+    one with the most reviews first. Within a group a review period appears once: when two folders hold
+    the same one (an older run's folder name), the one written last is read.
     """
-    groups: dict[tuple[str, str], dict[str, PeriodFolder]] = {}
+    groups: dict[tuple[str, str, int], dict[str, PeriodFolder]] = {}
     for period in periods:
-        key = (str(period.manifest.get("params", {}).get("city", "")), period.audience)
+        key = (str(period.manifest.get("params", {}).get("city", "")), period.audience, period.window.n_months)
         same = groups.setdefault(key, {})
         earlier = same.get(period.label)
         if earlier is None or str(period.manifest.get("finished_at", "")) > str(earlier.manifest.get("finished_at", "")):
             same[period.label] = period
-    return {key: [p for p in periods if p in same.values()] for key, same in groups.items()}
+    cities = list(dict.fromkeys(key[:2] for key in groups))
+    order = sorted(groups, key=lambda key: (cities.index(key[:2]), -len(groups[key]), key[2]))
+    return {key: [p for p in periods if p in groups[key].values()] for key in order}
 
 
-def scorecard_title(city: str, audience: str) -> str:
-    """A scorecard's title: its city, and its audience when it is not the internal one."""
-    return city if audience == "internal" else f"{city} ({audience} reports)"
+def scorecard_title(city: str, audience: str, n_months: int | None = None) -> str:
+    """A scorecard's title: its city, its audience when it is not the internal one, and the length of its
+    reviews when given (when the city's reviews have several lengths, each has its own scorecard)."""
+    who = city if audience == "internal" else f"{city} ({audience} reports)"
+    return who if n_months is None else f"{who}, {review_length_label(n_months)}"
 
 
 def headline_marks(period: PeriodFolder) -> str:
@@ -252,7 +260,8 @@ def front_page_html(contents: Contents, title: str = "Ceasefire performance revi
             ["Review period, audience", "City", "Headline marks", "Data coverage", "Reports"], rows,
             "Review periods, newest first", stacked=True) + "</div>")
         groups = scorecard_groups(contents.periods)
-        for (city, audience), periods in groups.items():
+        lengths = Counter(key[:2] for key in groups)  # scorecards per city and audience
+        for (city, audience, n_months), periods in groups.items():
             card = scorecard(periods)
             if card.empty:
                 continue
@@ -267,7 +276,7 @@ def front_page_html(contents: Contents, title: str = "Ceasefire performance revi
                     _scorecard_cell(by_review[rv].actual, by_review[rv].benchmark, by_review[rv].unit,
                                     by_review[rv].status, by_review[rv].through) if rv in by_review
                     else Cell(f"— {no_benchmark_reason(by_label[rv], indicator)}") for rv in reviews])
-            who = scorecard_title(city, audience)
+            who = scorecard_title(city, audience, n_months if lengths[(city, audience)] > 1 else None)
             parts.append(f"<h2>Scorecard over time: {html.escape(who)}</h2>")
             parts.append('<div class="cf-scroll">' + html_table(
                 ["Indicator"] + reviews, grid,

@@ -1,0 +1,74 @@
+"""Front page findings of the third adversarial round, on hand-made report folders (no notebook runs):
+reviews of different lengths never share a scorecard line (A3)."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ceasefire_analysis.charts import scorecard_chart
+from ceasefire_analysis.front_page import front_page_html, read_reports_folder, scorecard, scorecard_groups
+
+HOMICIDES = {"worksheet": "outcomes", "section": "Outcomes", "indicator": "homicides", "label": "Homicides",
+             "unit": "count", "window": "period"}
+
+
+def write_period(out: Path, start: str, end: str, actual: float, benchmark: float, city: str = "New York City",
+                 audience: str = "internal", finished_at: str = "2026-11-29T10:00:00") -> Path:
+    """One period folder as a run leaves it: manifest.json and indicators.csv (the homicides row only)."""
+    folder = out / (f"{start}_{end}" + ("" if audience == "internal" else f"-{audience}"))
+    folder.mkdir(parents=True)
+    params = {"city": city, "period_start": start, "period_end": end, "audience": audience}
+    (folder / "manifest.json").write_text(json.dumps({"params": params, "finished_at": finished_at,
+                                                      "reports": [{"name": "worksheet", "status": "ok"}]}))
+    status = "meets" if actual <= benchmark else "does_not_meet"
+    pd.DataFrame([{**HOMICIDES, "actual": actual, "benchmark": benchmark, "status": status}]).to_csv(
+        folder / "indicators.csv", index=False)
+    return folder
+
+
+def scorecard_sections(page: str) -> dict[str, list[str]]:
+    """Each scorecard's title and the review columns of its table."""
+    sections = re.split(r"<h2>Scorecard over time: ", page)[1:]
+    return {section.split("</h2>", 1)[0]: re.findall(r"<th[^>]*>([A-Z][a-z]{2}[^<]*\d{4})</th>",
+                                                     section.split("</table>", 1)[0]) for section in sections}
+
+
+def test_a_12_month_and_a_1_month_review_never_join_the_two_month_line(tmp_path):
+    out = tmp_path / "reports"
+    for start, end, actual in (("2019-07", "2019-08", 44), ("2019-09", "2019-10", 41), ("2019-11", "2019-12", 21)):
+        write_period(out, start, end, actual, 20)
+    write_period(out, "2019-01", "2019-12", 184, 120)  # the year's review, kept in the same folder
+    write_period(out, "2020-01", "2020-01", 22, 14)
+    contents = read_reports_folder(out)
+    groups = scorecard_groups(contents.periods)
+    assert [(key[2], [p.label for p in periods]) for key, periods in groups.items()] == [
+        (2, ["Nov–Dec 2019", "Sep–Oct 2019", "Jul–Aug 2019"]), (1, ["Jan 2020"]), (12, ["Jan–Dec 2019"])]
+    for periods in groups.values():  # one length per line: the chart's points are all of one window length
+        assert len({p.window.n_months for p in periods}) == 1
+    sections = scorecard_sections(front_page_html(contents))
+    assert sections == {"New York City, 2-month reviews": ["Jul–Aug 2019", "Sep–Oct 2019", "Nov–Dec 2019"],
+                        "New York City, 1-month reviews": ["Jan 2020"],
+                        "New York City, 12-month reviews": ["Jan–Dec 2019"]}
+
+
+def test_a_city_with_one_review_length_keeps_its_plain_title(tmp_path):
+    out = tmp_path / "reports"
+    write_period(out, "2019-09", "2019-10", 41, 20)
+    write_period(out, "2019-11", "2019-12", 21, 20)
+    write_period(out, "2019-11", "2019-12", 21, 20, audience="public")
+    assert scorecard_sections(front_page_html(read_reports_folder(out))) == {
+        "New York City": ["Sep–Oct 2019", "Nov–Dec 2019"],
+        "New York City (public reports)": ["Nov–Dec 2019"]}
+
+
+def test_the_one_review_chart_keeps_its_highest_point_inside_the_frame(tmp_path):
+    out = tmp_path / "reports"
+    write_period(out, "2019-11", "2019-12", 21, 20, audience="public")  # the tester's public copy: 21 against 20
+    card = scorecard(read_reports_folder(out).periods)
+    chart = scorecard_chart(card, title="New York City (public reports)")
+    [ax] = [a for a in chart.figure.axes if a.get_visible()]
+    bottom, top = ax.get_ylim()
+    assert bottom == 0 and top >= 21 * 1.1  # the red point sits below the top, not on the edge
