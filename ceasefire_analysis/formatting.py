@@ -133,6 +133,15 @@ def format_day(day: dt.date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
+def format_moment(moment: dt.datetime, with_time: bool = False) -> str:
+    """A run's time as readers see it: its day, and the time of day when two runs of one day must be told apart.
+
+    >>> format_moment(dt.datetime(2026, 11, 29, 15, 7)), format_moment(dt.datetime(2026, 11, 29, 15, 7), True)
+    ('29 Nov 2026', '29 Nov 2026, 15:07')
+    """
+    return format_day(moment.date()) + (f", {moment:%H:%M}" if with_time else "")
+
+
 def format_day_span(first: dt.date, last: dt.date, joiner: str = "–") -> str:
     """A span of days, naming the year once when both days share it and both years when they do not.
 

@@ -18,9 +18,10 @@ import pandas as pd
 
 from .charts import scorecard_chart
 from .errors import CeasefireError
+from .files import write_text_atomic
 from .periods import Month, Window
 from .reader import head, with_glossary
-from .formatting import format_day, format_day_span, review_length_label, so_far_to
+from .formatting import format_day, format_day_span, format_moment, review_length_label, so_far_to
 from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, WINDOW_PERIOD
 from .tables import REPORT_CSS, Cell, format_value, html_table, status_cell
 
@@ -46,6 +47,86 @@ def is_own_front_page(path: Path) -> bool:
 
 
 MEETING_TITLES = {"shooting_review": "Weekly shooting review pack", "coordination": "Coordination meeting pack"}
+
+# Folders of OUT that the latest run meant to refresh but could not (bad inputs, two params files for one folder,
+# a folder that could not be written), with when: their previous reports stay, and the front page says they are
+# not current. A file of OUT (beside index.html), rewritten by every run that has something to say in it.
+FAILED_RUNS = "ceasefire_failed_runs.json"
+
+
+def read_failed_runs(out_root: Path) -> dict[str, str]:
+    """``{folder: when the run that failed for it ended (ISO time)}`` from ``OUT/FAILED_RUNS`` ({} if none)."""
+    try:
+        record = json.loads((Path(out_root) / FAILED_RUNS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in record.items()} if isinstance(record, dict) else {}
+
+
+def record_failed_runs(out_root: Path, failed: list[str], refreshed: list[str], when: dt.datetime) -> None:
+    """Note the folders of ``out_root`` this run failed to refresh (only those that hold an earlier report), and
+    forget the ones it refreshed, in ``OUT/FAILED_RUNS``."""
+    record = read_failed_runs(out_root)
+    for folder in refreshed:
+        record.pop(folder, None)
+    for folder in failed:
+        if (Path(out_root) / folder / "manifest.json").is_file():
+            record[folder] = when.isoformat(timespec="seconds")
+    path = Path(out_root) / FAILED_RUNS
+    if record:
+        write_text_atomic(path, json.dumps(record, indent=1, sort_keys=True) + "\n")
+    elif path.is_file():
+        path.unlink()
+
+
+def _stamp(text: object) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+
+
+def not_refreshed_note(contents: "Contents") -> str:
+    """A warning naming every period and pack whose latest run failed, so an old report is not read as current.
+
+    "Sep–Oct 2019 (New York City, internal): the run of 29 Nov 2026 failed for this period; the report shown
+    is from 28 Nov 2026." A folder written again after the failure is current and not named.
+    """
+    items = []
+    folders = [(p.folder, p.label, p.manifest) for p in contents.periods] + [
+        (m["folder"], meeting_folder_label(m), m) for m in contents.packs]
+    for folder, label, manifest in folders:
+        failed_at, made_at = _stamp(contents.failed_runs.get(folder)), _stamp(manifest.get("finished_at"))
+        if failed_at is None or (made_at is not None and made_at > failed_at):  # written again since
+            continue
+        params = manifest.get("params", {})
+        same_day = made_at is not None and made_at.date() == failed_at.date()  # then the times tell them apart
+        made = f"from {format_moment(made_at, same_day)}" if made_at is not None else "from an earlier run"
+        items.append(f"<li>{html.escape(label)} ({html.escape(str(params.get('city', '')))}, "
+                     f"{html.escape(str(params.get('audience') or 'internal'))}): the run of "
+                     f"{html.escape(format_moment(failed_at, same_day))} failed for this "
+                     f"{'meeting' if 'meeting' in manifest else 'period'}; the report shown is {made}.</li>")
+    if not items:
+        return ""
+    return ('<div class="cf-banner"><p>Not refreshed: the latest run could not make these again (see that run\'s '
+            f"log for why); what is shown is an earlier report.</p><ul>{''.join(items)}</ul></div>")
+
+
+def meeting_name_and_day(manifest: dict) -> tuple[str, str]:
+    """A meeting pack's kind (``coordination``) and day ("9 Mar 2017"), from its manifest."""
+    params = manifest.get("params", {})
+    name = params.get("meeting") or manifest["folder"].rsplit("_", 1)[0]
+    try:
+        day = format_day(dt.date.fromisoformat(str(params.get("meeting_on", ""))))
+    except ValueError:  # a manifest written by hand or by an older version: show what it says
+        day = str(params.get("meeting_on", ""))
+    return name, day
+
+
+def meeting_folder_label(manifest: dict) -> str:
+    """A meeting pack's title and day: "Coordination meeting pack, meeting of 9 Mar 2017"."""
+    name, day = meeting_name_and_day(manifest)
+    return f"{MEETING_TITLES.get(name, name)}, meeting of {day}"
 
 
 @dataclass
@@ -73,11 +154,12 @@ class Contents:
     periods: list[PeriodFolder] = field(default_factory=list)  # newest first
     packs: list[dict] = field(default_factory=list)  # manifests of meeting packs, newest first
     unreadable: list[str] = field(default_factory=list)  # folders whose manifest or CSV could not be read
+    failed_runs: dict[str, str] = field(default_factory=dict)  # folders the latest run failed for (FAILED_RUNS)
 
 
 def read_reports_folder(out_root: Path) -> Contents:
     """Every finished period and meeting-pack folder under ``out_root`` (hidden staging folders skipped)."""
-    contents = Contents()
+    contents = Contents(failed_runs=read_failed_runs(Path(out_root)))
     for path in sorted(p for p in Path(out_root).iterdir() if p.is_dir() and not p.name.startswith(".")):
         manifest_path = path / "manifest.json"
         if not manifest_path.is_file():
@@ -255,6 +337,7 @@ def front_page_html(contents: Contents, title: str = "Ceasefire performance revi
                         f'{"" if p.audience == "internal" else ", " + html.escape(p.audience)})</li>'
                         for p in contents.periods)
         parts.append("<h2>Review periods</h2>")
+        parts.append(not_refreshed_note(contents))
         parts.append(f"<ul>{links}</ul>")
         parts.append('<div class="cf-scroll">' + html_table(
             ["Review period, audience", "City", "Headline marks", "Data coverage", "Reports"], rows,
@@ -286,16 +369,13 @@ def front_page_html(contents: Contents, title: str = "Ceasefire performance revi
                          chart._repr_html_().replace('style="max-width:100%"', 'class="cf-chart"') + "</div>")
     else:
         parts.append("<p>No review period has been rendered into this folder yet.</p>")
+        parts.append(not_refreshed_note(contents))  # a meeting pack's failed run
     if contents.packs:
         items = []
         for m in contents.packs:
-            name = m.get("params", {}).get("meeting") or m["folder"].rsplit("_", 1)[0]
+            name, day = meeting_name_and_day(m)
             page_name = f"{name}.html"
             params = m.get("params", {})
-            try:
-                day = format_day(dt.date.fromisoformat(str(params.get("meeting_on", ""))))
-            except ValueError:  # a manifest written by hand or by an older version: show what it says
-                day = str(params.get("meeting_on", ""))
             audience = params.get("audience") or "internal"
             items.append(f'<li><a href="{html.escape(m["folder"])}/{html.escape(page_name)}">'
                          f"{html.escape(MEETING_TITLES.get(name, name))}</a> — meeting of "

@@ -1,7 +1,9 @@
-"""Front page findings of the third adversarial round, on hand-made report folders (no notebook runs):
-reviews of different lengths never share a scorecard line (A3)."""
+"""Front page findings of the third adversarial round, on hand-made report folders and runs without notebooks:
+reviews of different lengths never share a scorecard line (A3); a period whose re-run failed is marked (A13)."""
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
 import re
 from pathlib import Path
@@ -9,7 +11,10 @@ from pathlib import Path
 import pandas as pd
 
 from ceasefire_analysis.charts import scorecard_chart
-from ceasefire_analysis.front_page import front_page_html, read_reports_folder, scorecard, scorecard_groups
+from ceasefire_analysis.formatting import format_moment
+from ceasefire_analysis.front_page import (FAILED_RUNS, front_page_html, read_reports_folder, scorecard,
+                                           scorecard_groups)
+from ceasefire_analysis.reports import run_params_files
 
 HOMICIDES = {"worksheet": "outcomes", "section": "Outcomes", "indicator": "homicides", "label": "Homicides",
              "unit": "count", "window": "period"}
@@ -72,3 +77,46 @@ def test_the_one_review_chart_keeps_its_highest_point_inside_the_frame(tmp_path)
     [ax] = [a for a in chart.figure.axes if a.get_visible()]
     bottom, top = ax.get_ylim()
     assert bottom == 0 and top >= 21 * 1.1  # the red point sits below the top, not on the edge
+
+
+# --------------------------------------------------------------------------- A13: a failed re-run is marked
+
+
+def test_a_period_whose_rerun_failed_is_marked_not_refreshed_until_a_run_makes_it_again(make_city, tmp_path):
+    homicides = [{"incident_id": f"H{i}", "occurred_on": f"2017-0{1 + i % 3}-{10 + i:02d}", "incident_type": "homicide"}
+                 for i in range(6)]
+    folder = make_city(incidents=homicides)
+    params = tmp_path / "p.yaml"
+    params.write_text(f"city: Testville\nperiod_start: '2017-02'\nperiod_end: '2017-03'\ndata_dir: {folder}\n")
+    out = tmp_path / "reports"
+    [first] = run_params_files([params], out, notebooks=(), stream=io.StringIO())
+    assert first.error == "" and "Not refreshed" not in (out / "index.html").read_text()
+    made = (out / "2017-02_2017-03" / "manifest.json").read_text()
+
+    good = (folder / "incidents.csv").read_text()
+    (folder / "incidents.csv").write_text(good + "H9,2017-02-30,homicide\n")  # the next extract has a bad row
+    [second] = run_params_files([params], out, notebooks=(), stream=io.StringIO())
+    assert "2017-02-30" in second.error
+    assert (out / "2017-02_2017-03" / "manifest.json").read_text() == made  # the earlier report is kept
+    page = (out / "index.html").read_text()
+    note = page.partition("Not refreshed")[2].partition("</div>")[0]
+    made_at = dt.datetime.fromisoformat(read_reports_folder(out).periods[0].manifest["finished_at"])
+    failed_at = dt.datetime.fromisoformat(json.loads((out / FAILED_RUNS).read_text())["2017-02_2017-03"])
+    assert failed_at >= made_at
+    # both runs on one day: the times of day tell them apart
+    assert (f"Feb–Mar 2017 (Testville, internal): the run of {format_moment(failed_at, True)} failed for this "
+            f"period; the report shown is from {format_moment(made_at, True)}.") in note
+
+    (folder / "incidents.csv").write_text(good)  # fixed: the next run makes the period again
+    [third] = run_params_files([params], out, notebooks=(), stream=io.StringIO())
+    assert third.error == "" and "Not refreshed" not in (out / "index.html").read_text()
+    assert not (out / FAILED_RUNS).exists()
+
+
+def test_a_failed_run_of_a_period_never_made_before_marks_nothing(make_city, tmp_path):
+    folder = make_city(incidents=[{"incident_id": "H1", "occurred_on": "2017-02-30", "incident_type": "homicide"}])
+    params = tmp_path / "p.yaml"
+    params.write_text(f"city: Testville\nperiod_start: '2017-02'\nperiod_end: '2017-03'\ndata_dir: {folder}\n")
+    out = tmp_path / "reports"
+    [result] = run_params_files([params], out, notebooks=(), stream=io.StringIO())
+    assert result.error and not (out / FAILED_RUNS).exists() and not (out / "index.html").exists()
