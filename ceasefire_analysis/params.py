@@ -361,13 +361,17 @@ def params_from_values(values: dict[str, Any], source: str = "", base: Path | No
             clean_benchmarks[indicator][int(year)] = value
 
     capacity = merged["case_management_capacity"]
-    _require(capacity is None or (isinstance(capacity, int) and not isinstance(capacity, bool) and capacity >= 0),
-             "case_management_capacity", "a whole number of 0 or more", source)
+    # 0 places (or 0 meetings a month) is a placeholder, not a target: it would cap a benchmark at 0 and mark
+    # any count "Meets"; a city without the number leaves the key out
+    _require(capacity is None or (isinstance(capacity, int) and not isinstance(capacity, bool) and capacity >= 1),
+             "case_management_capacity", "a whole number of 1 or more (leave the key out when the capacity is "
+             "not known)", source)
     reduction = merged["benchmark_reduction"]
     _require(_number(reduction) and 0 <= reduction < 1, "benchmark_reduction",
              "a fraction from 0 up to (not including) 1, e.g. 0.10", source)
     per_month = merged["coordination_meetings_per_month"]
-    _require(_number(per_month) and per_month >= 0, "coordination_meetings_per_month", "a number of 0 or more", source)
+    _require(_number(per_month) and per_month > 0, "coordination_meetings_per_month",
+             "a number above 0 (2 when the key is left out)", source)
 
     notes = merged["notes"] or {}
     _require(isinstance(notes, dict) and all(isinstance(v, str) for v in notes.values()),

@@ -56,6 +56,22 @@ class PeriodResult:
         return [f"{self.period_id}/{r.name}: {r.message}" for r in self.reports if r.status != "ok"]
 
 
+def run_failures(results: list[PeriodResult]) -> list[str]:
+    """Every failure of a run, once each: a refusal shared by several params files (two or more that would write
+    one folder: its sentence names them all) is one failure, so the count and the list printed agree.
+
+    >>> clash = "a.yaml and b.yaml would both write out/x, so neither is run."
+    >>> run_failures([PeriodResult("a.yaml", error=clash), PeriodResult("b.yaml", error=clash),
+    ...               PeriodResult("c.yaml", error="bad"), PeriodResult("d.yaml", error="bad")])
+    ['a.yaml and b.yaml would both write out/x, so neither is run.', 'c.yaml: bad', 'd.yaml: bad']
+    """
+    shared = {r.error for r in results if r.error
+              and all(o.params_file in r.error for o in results if o.error == r.error)
+              and sum(o.error == r.error for o in results) > 1}  # one sentence naming every file it is about
+    lines = [r.error if r.error in shared else line for r in results for line in r.failures]
+    return list(dict.fromkeys(lines))
+
+
 # --------------------------------------------------------------------------- HTML export
 
 _EXPORT_LOCK = threading.Lock()

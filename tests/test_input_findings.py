@@ -101,3 +101,41 @@ def test_a_group_column_with_one_value_is_recorded_and_its_blanks_mean_not_invol
     table = focus.focus_worksheet(data.tables, city_params(folder))
     row = table[(table["indicator"] == "group_involved_homicides_pct") & (table["window"] == "period")].iloc[0]
     assert row["status"] != "not_recorded" and row["actual"] == pytest.approx(100 / 3)
+
+
+# --------------------------------------------------------------------------- A12: degenerate params, one failure each
+
+
+@pytest.mark.parametrize("key, value, expected", [
+    ("case_management_capacity", 0, "a whole number of 1 or more (leave the key out when the capacity is not known)"),
+    ("coordination_meetings_per_month", 0, "a number above 0 (2 when the key is left out)"),
+])
+def test_a_zero_capacity_or_meeting_rate_is_refused_not_met(key, value, expected):
+    from ceasefire_analysis.errors import ParamsError
+    from ceasefire_analysis.params import params_from_values
+
+    values = {"city": "T", "period_start": "2017-02", "period_end": "2017-03", "data_dir": ".", key: value}
+    with pytest.raises(ParamsError) as refused:
+        params_from_values(values, "p4.yaml")
+    assert str(refused.value) == f"'{key}' in p4.yaml must be {expected}"
+    assert getattr(params_from_values({**values, key: 1}), key) == 1  # the smallest real value is accepted
+
+
+def test_three_params_files_for_one_folder_are_one_failure_printed_once(make_city, tmp_path):
+    import io
+
+    from ceasefire_analysis.reports import run_failures, run_params_files
+
+    folder = make_city()
+    files = []
+    for name in ("p10", "p11", "p4"):
+        files.append(tmp_path / f"{name}.yaml")
+        files[-1].write_text(f"city: T\nperiod_start: '2017-01'\nperiod_end: '2017-01'\ndata_dir: {folder}\n")
+    bad = tmp_path / "z_bad.yaml"
+    bad.write_text("city: T\nperiod_start: '2017-03'\nperiod_end: '2017-02'\n")
+    results = run_params_files(files + [bad], tmp_path / "out", notebooks=(), stream=io.StringIO())
+    failures = run_failures(results)
+    assert len(failures) == 2  # the clash once (its sentence names all three files), and the bad file
+    [clash] = [f for f in failures if "would all write" in f]
+    assert all(f"{name}.yaml" in clash for name in ("p10", "p11", "p4"))
+    assert failures[1].startswith(results[3].params_file + ": ")
