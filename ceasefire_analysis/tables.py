@@ -558,7 +558,12 @@ def quality_html(review: PeriodReview) -> HTML:
 def next_steps_html(review: PeriodReview) -> HTML:
     """What became of the last review's next steps (with a count by status), then this review's next steps."""
     steps = [step for step in (visible_note(s, review.params.audience) for s in review.params.next_steps) if step]
-    parts = ['<div class="cf-report">', previous_next_steps_html(review)]
+    parts = ['<div class="cf-report">']
+    if review.params.notes_written_for:  # another period's notes were left out: say so, not "none recorded" alone
+        parts.append(f'<p class="cf-note">The notes on trends and the next steps on file were written for the '
+                     f"{html.escape(review.params.notes_written_for)} review, so they are not shown for this one "
+                     f"({html.escape(window_label(review.params.windows.period))}).</p>")
+    parts.append(previous_next_steps_html(review))
     if not steps:
         parts.append("<h2>Next steps</h2><p>None recorded for this review.</p>")
     else:

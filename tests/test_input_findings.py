@@ -139,3 +139,28 @@ def test_three_params_files_for_one_folder_are_one_failure_printed_once(make_cit
     [clash] = [f for f in failures if "would all write" in f]
     assert all(f"{name}.yaml" in clash for name in ("p10", "p11", "p4"))
     assert failures[1].startswith(results[3].params_file + ": ")
+
+
+# --------------------------------------------------------------------------- A11: another period's notes
+
+
+def test_a_notebook_set_to_another_period_leaves_the_files_notes_and_next_steps_out_and_says_so():
+    from ceasefire_analysis.config import DEMO_PARAMS
+    from ceasefire_analysis.params import notebook_params, params_from_values, read_params_file
+    from ceasefire_analysis.review import open_review
+    from ceasefire_analysis.tables import next_steps_html, note_for
+
+    on_file = read_params_file(DEMO_PARAMS)
+    assert on_file["notes"] and on_file["next_steps"] and on_file["previous_next_steps"]  # Feb–Mar 2017's
+    review = open_review(str(DEMO_PARAMS), period_start="2016-10", period_end="2016-11")
+    assert review.params.notes == {} and review.params.next_steps == () and review.params.previous_next_steps == ()
+    assert review.params.notes_written_for == "Feb–Mar 2017"
+    assert all(note_for(review, key) == "" for key in on_file["notes"])
+    page = next_steps_html(review).data
+    assert ("The notes on trends and the next steps on file were written for the Feb–Mar 2017 review, so they are "
+            "not shown for this one (Oct–Nov 2016).") in page
+    assert "17 March" not in page and "3.17.17" not in page
+    # the file's own period, or only the audience set in the notebook: its notes are its own, and shown
+    for given in ({"period_end": on_file["period_end"]}, {"audience": "partner"}):
+        params, _ = notebook_params(DEMO_PARAMS, given, params_from_values)
+        assert params.notes and params.next_steps and params.notes_written_for == ""
