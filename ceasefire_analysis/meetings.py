@@ -369,7 +369,9 @@ def weekly_comparison(incidents: pd.DataFrame, start: dt.date, end: dt.date) -> 
 def flagged_in_window(flags: pd.DataFrame, start: dt.date, end: dt.date) -> tuple[int, pd.Series]:
     """Distinct people flagged from ``start`` to ``end``, and distinct people per group (groups named only)."""
     window = rows_in_window(flags, "flagged_on", start, end)
-    named = window[window["group"].notna()] if "group" in window else window.iloc[0:0]
+    if "group" not in window:  # flags tied to no group (the optional column absent, or blank in every row)
+        return int(window["participant_id"].nunique()), pd.Series(dtype="int64")
+    named = window[window["group"].notna()]
     per_group = named.groupby("group")["participant_id"].nunique().sort_values(ascending=False)
     return int(window["participant_id"].nunique()), per_group
 
