@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from ceasefire_analysis.charts import scorecard_chart
 from ceasefire_analysis.formatting import format_moment
@@ -18,6 +19,15 @@ from ceasefire_analysis.reports import run_params_files
 
 HOMICIDES = {"worksheet": "outcomes", "section": "Outcomes", "indicator": "homicides", "label": "Homicides",
              "unit": "count", "window": "period"}
+
+
+@pytest.fixture
+def own_cache(tmp_path, monkeypatch):
+    """Runs here cache their tables in the test's own folder: the checkout's shared cache keeps only the most
+    recent few, and another test (in another worker) may be reading its own there."""
+    from ceasefire_analysis import loading
+
+    monkeypatch.setattr(loading, "CACHE_DIR", tmp_path / "cache")
 
 
 def write_period(out: Path, start: str, end: str, actual: float, benchmark: float, city: str = "New York City",
@@ -82,7 +92,8 @@ def test_the_one_review_chart_keeps_its_highest_point_inside_the_frame(tmp_path)
 # --------------------------------------------------------------------------- A13: a failed re-run is marked
 
 
-def test_a_period_whose_rerun_failed_is_marked_not_refreshed_until_a_run_makes_it_again(make_city, tmp_path):
+def test_a_period_whose_rerun_failed_is_marked_not_refreshed_until_a_run_makes_it_again(make_city, tmp_path,
+                                                                                        own_cache):
     homicides = [{"incident_id": f"H{i}", "occurred_on": f"2017-0{1 + i % 3}-{10 + i:02d}", "incident_type": "homicide"}
                  for i in range(6)]
     folder = make_city(incidents=homicides)
@@ -113,7 +124,7 @@ def test_a_period_whose_rerun_failed_is_marked_not_refreshed_until_a_run_makes_i
     assert not (out / FAILED_RUNS).exists()
 
 
-def test_a_failed_run_of_a_period_never_made_before_marks_nothing(make_city, tmp_path):
+def test_a_failed_run_of_a_period_never_made_before_marks_nothing(make_city, tmp_path, own_cache):
     folder = make_city(incidents=[{"incident_id": "H1", "occurred_on": "2017-02-30", "incident_type": "homicide"}])
     params = tmp_path / "p.yaml"
     params.write_text(f"city: Testville\nperiod_start: '2017-02'\nperiod_end: '2017-03'\ndata_dir: {folder}\n")

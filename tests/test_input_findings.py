@@ -16,6 +16,15 @@ EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 NYPD_MAP = PARAMS_DIR / "maps" / "nypd_shooting_incidents.yaml"
 
 
+@pytest.fixture
+def own_cache(tmp_path, monkeypatch):
+    """Runs here cache their tables in the test's own folder: the checkout's shared cache keeps only the most
+    recent few, and another test (in another worker) may be reading its own there."""
+    from ceasefire_analysis import loading
+
+    monkeypatch.setattr(loading, "CACHE_DIR", tmp_path / "cache")
+
+
 def _imported_one_day(tmp_path: Path) -> Path:
     out = tmp_path / "data"
     import_export(load_map(NYPD_MAP), [EXPORTS / "nypd_historic_one_day_excerpt.csv"], out)
@@ -121,7 +130,7 @@ def test_a_zero_capacity_or_meeting_rate_is_refused_not_met(key, value, expected
     assert getattr(params_from_values({**values, key: 1}), key) == 1  # the smallest real value is accepted
 
 
-def test_three_params_files_for_one_folder_are_one_failure_printed_once(make_city, tmp_path):
+def test_three_params_files_for_one_folder_are_one_failure_printed_once(make_city, tmp_path, own_cache):
     import io
 
     from ceasefire_analysis.reports import run_failures, run_params_files
