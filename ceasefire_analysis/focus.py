@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 from fractions import Fraction
 
 import pandas as pd
@@ -30,8 +31,9 @@ from .coverage import data_coverage_of
 from .formatting import format_count
 from .indicators import share_pct
 from .params import ReviewParams
-from .periods import Month, Window, exact, round_half_up
-from .privacy import COMPLEMENTARY, SMALL, Relation, suppress_cells, suppresses_small_counts, window_difference
+from .periods import Month, ReviewWindows, Window, exact, round_half_up
+from .privacy import (COMPLEMENTARY, SMALL, Relation, earlier_report_relations, earlier_report_windows, suppress_cells,
+                      suppresses_small_counts, window_difference)
 from .schema import NOT_RECORDED, SUSPECT, VICTIM, WINDOW_AS_OF, WINDOW_YEAR, WINDOW_YTD
 
 WORKSHEET = "focus"
@@ -454,8 +456,23 @@ def safe_city_through(tables: dict[str, pd.DataFrame | None], params: ReviewPara
 def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams) -> pd.DataFrame:
     """Worksheet 3 as rows of the indicators table (``worksheet`` = ``focus``), counts of people protected.
 
-    ``tables`` are a city's typed, pseudonymised tables (``CityData.tables``); absent ones are None.
+    ``tables`` are a city's typed, pseudonymised tables (``CityData.tables``); absent ones are None. For partner
+    and public audiences the same counts over each earlier report's year to date
+    (``privacy.earlier_report_windows``) are taken as known to the reader (see :func:`protect_people_counts`).
     """
+    out = focus_rows(tables, params)
+    earlier = {}
+    if suppresses_small_counts(params.audience):
+        earlier = {str(window.last): focus_rows(tables, replace(params, windows=ReviewWindows(window)))
+                   for window in earlier_report_windows(params.windows.period)}
+    out = protect_people_counts(out, params.audience, params.small_count_threshold, earlier)
+    return out.drop(columns=[c for c in out.columns if c.startswith("_")])
+
+
+def focus_rows(tables: dict[str, pd.DataFrame | None], params: ReviewParams) -> pd.DataFrame:
+    """Worksheet 3's rows as counted, nothing hidden, with the private ``_people``, ``_part``, ``_of``,
+    ``_median_of`` and ``_base`` columns that say which counts of people each row shows (see
+    :func:`protect_people_counts`)."""
     windows = params.windows
     as_of = windows.end
     incidents = tables["incidents"]
@@ -547,9 +564,7 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
     if table is None:
         add(_make_focus_row("safe_city", "safe_city_shootings", WINDOW_YEAR, windows.ytd, as_of, None, "count"))
 
-    out = pd.DataFrame(rows)
-    out = protect_people_counts(out, params.audience, params.small_count_threshold)
-    return out.drop(columns=[c for c in out.columns if c.startswith("_")])
+    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- privacy
@@ -667,7 +682,8 @@ def _nested_people_relations(values: dict[str, int], unpublished: set[str], span
     return relations
 
 
-def protect_people_counts(rows: pd.DataFrame, audience: str, threshold: int) -> pd.DataFrame:
+def protect_people_counts(rows: pd.DataFrame, audience: str, threshold: int,
+                          earlier: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Hide small counts of people, and every count, share and median that would give one away, for
     partner and public audiences (through ``privacy.suppress_cells``, see :func:`focus_people_cells`).
 
@@ -676,14 +692,19 @@ def protect_people_counts(rows: pd.DataFrame, audience: str, threshold: int) -> 
     very-high-risk estimate); ``_median_of`` the people a median is taken over; ``_base`` the
     count of people a share is of (hidden with it). A hidden row gets ``suppressed`` = ``small``
     (its own count of people is small) or ``complementary`` (it would reveal one), no ``actual``
-    and no comparison values. Internal reports are unchanged.
+    and no comparison values. Internal reports are unchanged. ``earlier`` holds the rows (as :func:`focus_rows`
+    counts them) of the earlier reports of the year, whose year-to-date counts a reader subtracts from these
+    (``privacy.earlier_report_relations``).
     """
     if not suppresses_small_counts(audience):
         return rows
     out = rows.copy()
     out["suppressed"] = ""
     values, relations, unpublished, shown_in = focus_people_cells(out)
-    for name, kind in sorted(suppress_cells(values, relations, threshold, unpublished).items()):
+    earlier_counts = {label: focus_people_cells(r)[0] for label, r in (earlier or {}).items()}
+    across, known = earlier_report_relations(values, unpublished, earlier_counts)
+    hidden = suppress_cells(values, relations + across, threshold, unpublished, fixed=known)
+    for name, kind in sorted((c, k) for c, k in hidden.items() if c not in known):
         for i in shown_in[name]:
             # the row's own count (people, or a share's people) is small; a share of, or a median over, few
             # people is hidden as complementary

@@ -30,7 +30,8 @@ from .config import DEMO_ID_KEY, ID_KEY_ENV, ID_KEY_FILE, MIN_ID_KEY_LENGTH, is_
 from .errors import CeasefireError, ParamsError
 from .formatting import format_count
 from .params import AUDIENCES
-from .schema import WINDOW_PERIOD
+from .periods import Month, Window
+from .schema import WINDOW_PERIOD, WINDOW_YTD
 
 PSEUDONYM_PREFIX = "p_"
 
@@ -624,18 +625,92 @@ def window_difference(values: dict[str, int], unpublished: set[str], longer: str
     return Relation.total(longer, [shorter, between])
 
 
-def protect_indicators(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
+# --------------------------------------------------------------------------- across reports
+
+def earlier_report_windows(period: Window) -> list[Window]:
+    """The year-to-date windows of the earlier reports a reader is assumed to hold: every report of the same
+    cadence in the same year, i.e. the windows from January to each earlier period end ``period_end - k *
+    length`` (k = 1, 2, ...) that lies in the review period's last year. Newest first.
+
+    Each earlier report's year to date is taken as published (whether or not that report hid it): a reader
+    subtracts it from this report's year to date, and the difference is a count of people (those of the
+    months since, who were not counted by then).
+
+    >>> from ceasefire_analysis.periods import Month
+    >>> [str(w.last) for w in earlier_report_windows(Window(Month(2016, 5), Month(2016, 6)))]
+    ['2016-04', '2016-02']
+    >>> earlier_report_windows(Window(Month(2016, 12), Month(2017, 1)))  # the year to date is January only
+    []
+    >>> [f"{w.first}..{w.last}" for w in earlier_report_windows(Window(Month(2017, 2), Month(2017, 3)))]
+    ['2017-01..2017-01']
+    """
+    windows = []
+    end = period.last.shift(-period.n_months)
+    while end.year == period.last.year:
+        windows.append(Window(Month(end.year, 1), end))
+        end = end.shift(-period.n_months)
+    return windows
+
+
+def _window_of(cell: str) -> str:
+    """The window a cell is counted over: ``call_ins/ytd`` and ``x_pct/ytd#part`` are of ``ytd``."""
+    return cell.partition("/")[2].partition("#")[0]
+
+
+def earlier_report_relations(values: dict[str, int], unpublished: set[str], earlier: dict[str, dict[str, int]],
+                             window: str = WINDOW_YTD) -> tuple[list[Relation], set[str]]:
+    """The relations between this report's year-to-date counts of people and the same counts in earlier reports.
+
+    ``earlier`` holds, per earlier report (any label, e.g. its last month), its counts under the same cell names
+    as ``values`` (:func:`earlier_report_windows` says which reports; the module that computes this report's
+    counts computes theirs). Each such count is added to ``values`` as a cell the reader knows (returned, to be
+    passed to :func:`suppress_cells` as ``fixed``; a small one counts as hidden there, as its report hid it),
+    and the difference, this year to date less that one (people counted now and not then), as an unpublished
+    cell that is protected when small (:func:`window_difference`): "17 reached by June, 16 by April" must not
+    say that one person was reached in May-June. Only cells of ``window`` (the year to date) take part: every
+    earlier report's year to date starts on the same 1 January, so it lies inside this one's.
+
+    >>> values, unpublished = {"call_ins/ytd": 17, "call_ins/period": 1}, set()
+    >>> relations, known = earlier_report_relations(values, unpublished, {"2016-04": {"call_ins/ytd": 16}})
+    >>> relations, known, values["call_ins/ytd@2016-04#since"]
+    ([Relation(terms=(('call_ins/ytd', 1), ('call_ins/ytd@2016-04', -1), ('call_ins/ytd@2016-04#since', -1)))], {'call_ins/ytd@2016-04'}, 1)
+    >>> sorted(suppress_cells(values, relations, 3, unpublished, fixed=known))  # the year to date goes too
+    ['call_ins/period', 'call_ins/ytd']
+    """
+    relations, known = [], set()
+    for label, counts in earlier.items():
+        for name, value in counts.items():
+            if name not in values or _window_of(name) != window:
+                continue
+            then = f"{name}@{label}"
+            values[then] = int(value)
+            known.add(then)
+            relation = window_difference(values, unpublished, name, then, f"{then}#since")
+            if relation is not None:
+                relations.append(relation)
+    return relations, known
+
+
+def protect_indicators(table: pd.DataFrame, threshold: int,
+                       earlier: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Hide small counts of people in an indicators table, and every cell that would reveal one.
 
     Adds a ``suppressed`` column (``small``, ``complementary`` or empty). A hidden row
     loses its ``actual``, ``numerator``, ``denominator``, ``status`` and derived values;
-    a share is hidden with its numerator or its denominator.
+    a share is hidden with its numerator or its denominator. ``earlier`` holds the indicator tables of the
+    earlier reports of the year (:func:`earlier_report_windows`, by any label), whose year to date a reader
+    subtracts from this one's (:func:`earlier_report_relations`).
     """
     out = table.copy()
     out["suppressed"] = ""
     values, relations, unpublished, rows = indicator_cells(out)
+    earlier_counts = {label: indicator_cells(t)[0] for label, t in (earlier or {}).items()}
+    across, known = earlier_report_relations(values, unpublished, earlier_counts)
     period_cells = {c for c in values if c.endswith(f"/{WINDOW_PERIOD}")}
-    for name, kind in suppress_cells(values, relations, threshold, unpublished, period_cells).items():
+    hidden = suppress_cells(values, relations + across, threshold, unpublished, period_cells, fixed=known)
+    for name, kind in hidden.items():
+        if name in known:
+            continue  # an earlier report's count: that report shows it as it does
         for i in rows[name]:
             out.at[i, "suppressed"] = kind
     for share, base in PEOPLE_SHARES.items():

@@ -22,8 +22,8 @@ from .coverage import Coverage, data_as_of, data_coverage_of, incident_coverage,
 from .formatting import format_day
 from .handoff import SNAPSHOT_KEY, opened_from_snapshot
 from .focus import focus_worksheet
-from .indicators import (LABELS, build_indicators, coverage_of, has_incomplete, mark_incomplete,
-                         missing_seasonal_years_warning, staffing_snapshot_day)
+from .indicators import (LABELS, build_indicators, coverage_of, earlier_report_activities, has_incomplete,
+                         mark_incomplete, missing_seasonal_years_warning, staffing_snapshot_day)
 from .privacy import (protect_indicators, provenance_label, shows_participant_rows, suppresses_small_counts,
                       visible_note, visible_steps)
 from .quality import duplicate_row_warnings, quality_warnings
@@ -59,7 +59,8 @@ class PeriodReview:
             coverage = self.coverage or coverage_of(self.data, self.params)
             table = build_indicators(self.data, self.params, coverage)
             if suppresses_small_counts(self.params.audience):
-                table = protect_indicators(table, self.params.small_count_threshold)
+                earlier = earlier_report_activities(self.data, self.params, coverage.through)
+                table = protect_indicators(table, self.params.small_count_threshold, earlier)
             focus = mark_incomplete(focus_worksheet(self.data.tables, self.params), coverage,
                                     incident_coverage(coverage, self.data.incidents))
             table = pd.concat([table, focus], ignore_index=True)
