@@ -463,16 +463,17 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
     out = focus_rows(tables, params)
     earlier = {}
     if suppresses_small_counts(params.audience):
-        earlier = {str(window.last): focus_rows(tables, replace(params, windows=ReviewWindows(window)))
+        earlier = {str(window.last): focus_rows(tables, replace(params, windows=ReviewWindows(window)), people_only=True)
                    for window in earlier_report_windows(params.windows.period)}
     out = protect_people_counts(out, params.audience, params.small_count_threshold, earlier)
     return out.drop(columns=[c for c in out.columns if c.startswith("_")])
 
 
-def focus_rows(tables: dict[str, pd.DataFrame | None], params: ReviewParams) -> pd.DataFrame:
+def focus_rows(tables: dict[str, pd.DataFrame | None], params: ReviewParams, people_only: bool = False) -> pd.DataFrame:
     """Worksheet 3's rows as counted, nothing hidden, with the private ``_people``, ``_part``, ``_of``,
     ``_median_of`` and ``_base`` columns that say which counts of people each row shows (see
-    :func:`protect_people_counts`)."""
+    :func:`protect_people_counts`). ``people_only``: only the rows of people counted over a window (people linked
+    to shootings, the flagged path), as an earlier report's are needed; the others are left out, not counted."""
     windows = params.windows
     as_of = windows.end
     incidents = tables["incidents"]
@@ -482,8 +483,8 @@ def focus_rows(tables: dict[str, pd.DataFrame | None], params: ReviewParams) -> 
     rows: list[dict] = []
     add = rows.append
 
-    for indicator, kind in (("group_involved_homicides_pct", schema.HOMICIDE),
-                            ("group_involved_nonfatal_injury_shootings_pct", schema.NONFATAL)):
+    for indicator, kind in () if people_only else (("group_involved_homicides_pct", schema.HOMICIDE),
+                                                   ("group_involved_nonfatal_injury_shootings_pct", schema.NONFATAL)):
         for window_name, window in windows.by_name().items():
             now = group_involved_share(incidents, kind, window.start, window.end)
             earlier = [window.shift_years(-k) for k in (1, 2, 3)]
@@ -510,7 +511,7 @@ def focus_rows(tables: dict[str, pd.DataFrame | None], params: ReviewParams) -> 
                                None if part is None else share_pct(part, people), "percent",
                                _part=part, _of=people, _base=f"known_before_people{suffix}"))
 
-    for window_name, window in windows.by_name().items():
+    for window_name, window in ({} if people_only else windows.by_name()).items():
         recorded = "group" in incidents
         groups = groups_reached(incidents, flags, comms, window.start, window.end) if recorded else \
             {"groups": None, "reached": None}
@@ -518,7 +519,7 @@ def focus_rows(tables: dict[str, pd.DataFrame | None], params: ReviewParams) -> 
         reached_pct = None if groups["reached"] is None else share_pct(groups["reached"], groups["groups"])
         add(_make_focus_row("groups", "groups_reached_pct", window_name, window, as_of, reached_pct, "percent"))
 
-    for window_name, window in windows.by_name().items():
+    for window_name, window in ({} if people_only else windows.by_name()).items():
         recorded = comms is not None and group_involvement(incidents) is not None and \
             (links is not None or flags is not None)
         summary = response_summary(response_times(incidents, links, flags, comms, window.start, window.end)) \
@@ -529,7 +530,7 @@ def focus_rows(tables: dict[str, pd.DataFrame | None], params: ReviewParams) -> 
         add(_make_focus_row("response", "response_none", window_name, window, as_of, summary["none"], "incidents"))
 
     reached = None
-    if comms is not None and params.vhr_population_estimate:
+    if comms is not None and params.vhr_population_estimate and not people_only:
         reached = people_reached_in_year(comms, as_of)
     add(_make_focus_row("scale", "reach_vs_vhr_pct", WINDOW_AS_OF, None, as_of,
                    None if reached is None else share_pct(reached, params.vhr_population_estimate), "percent",
@@ -551,7 +552,8 @@ def focus_rows(tables: dict[str, pd.DataFrame | None], params: ReviewParams) -> 
     for indicator, key, over in medians:
         add(_make_focus_row("flagged", indicator, WINDOW_YTD, ytd, as_of, path.get(key), "days", _median_of=path.get(over)))
 
-    table, _ = safe_city_table(incidents, params.safe_city, safe_city_through(tables, params), data_start)
+    table, _ = (None, None) if people_only else \
+        safe_city_table(incidents, params.safe_city, safe_city_through(tables, params), data_start)
     for r in ([] if table is None else table.to_dict("records")):
         if r["counted_to"] is None:
             continue
@@ -702,8 +704,8 @@ def protect_people_counts(rows: pd.DataFrame, audience: str, threshold: int,
     out["suppressed"] = ""
     values, relations, unpublished, shown_in = focus_people_cells(out)
     earlier_counts = {label: focus_people_cells(r)[0] for label, r in (earlier or {}).items()}
-    across, known = earlier_report_relations(values, unpublished, earlier_counts)
-    hidden = suppress_cells(values, relations + across, threshold, unpublished, fixed=known)
+    across, known, forced = earlier_report_relations(values, unpublished, earlier_counts, threshold)
+    hidden = suppress_cells(values, relations + across, threshold, unpublished, fixed=known, forced=forced)
     for name, kind in sorted((c, k) for c, k in hidden.items() if c not in known):
         for i in shown_in[name]:
             # the row's own count (people, or a share's people) is small; a share of, or a median over, few

@@ -307,7 +307,8 @@ class Relation:
 
 def suppress_cells(values: dict[str, int], relations: list[Relation], threshold: int,
                    unpublished: set[str] = frozenset(), prefer: set[str] = frozenset(),
-                   fixed: set[str] = frozenset(), free: set[str] = frozenset()) -> dict[str, str]:
+                   fixed: set[str] = frozenset(), free: set[str] = frozenset(),
+                   forced: set[str] = frozenset()) -> dict[str, str]:
     """Which cells to hide, and why: ``{cell: "small" | "complementary"}``.
 
     Every count from 1 to ``threshold - 1`` is hidden (primary suppression). Then, as long
@@ -320,7 +321,9 @@ def suppress_cells(values: dict[str, int], relations: list[Relation], threshold:
     published in no other report, so hiding them is not undone by a neighbouring period's), and
     never from ``fixed`` cells (printed elsewhere whatever this table hides, e.g. a cohort's size).
     ``free`` unpublished cells carry no label at all: the reader knows only that they are whole numbers
-    from 0 up (e.g. how many people reached an outcome between two yearly copies of a page).
+    from 0 up (e.g. how many people reached an outcome between two yearly copies of a page). ``forced``
+    cells are hidden from the start, as complementary (known to give a small count away, e.g. by
+    :func:`earlier_report_relations`), and protected like any other hidden cell.
 
     >>> hide = suppress_cells({"all": 15, "a": 4, "b": 11}, [Relation.total("all", ["a", "b"])], 5)
     >>> sorted(hide.items())
@@ -330,18 +333,26 @@ def suppress_cells(values: dict[str, int], relations: list[Relation], threshold:
     """
     small = {c for c, v in values.items() if 0 < v < threshold}
     small |= {c for c in parts_of_small_totals(relations, small) if values.get(c) == 0}
-    hidden = set(small) | set(unpublished)
+    hidden = set(small) | set(unpublished) | set(forced)
 
-    def pinned(cells: set[str]) -> list[str]:
-        # every hidden cell a report shows as hidden is protected, and every small unpublished one
+    def first_pinned(cells: set[str]) -> str | None:
+        # every hidden cell a report shows as hidden is protected, and every small unpublished one; the first
+        # pinned one (in name order) is protected next, so the others need no integer program yet
         guarded = sorted(c for c in cells if c in small or c not in unpublished)
-        return [c for c in guarded if pinned_down(c, values, relations, cells, small, threshold, free)]
+        twin = _twins(guarded, relations, cells)
+        answers: dict[str, bool] = {}
+        for c in guarded:
+            if twin[c] not in answers:
+                answers[twin[c]] = pinned_down(twin[c], values, relations, cells, small, threshold, free)
+            if answers[twin[c]]:
+                return c
+        return None
 
     while True:
-        exposed = pinned(hidden)
-        if not exposed:
+        exposed = first_pinned(hidden)
+        if exposed is None:
             break
-        extra = _complement_for(exposed[0], values, relations, hidden | (set(fixed) - small), small, threshold,
+        extra = _complement_for(exposed, values, relations, hidden | (set(fixed) - small), small, threshold,
                                 prefer, set(fixed) - small, free)
         if extra is None:
             break  # every cell of every relation is hidden already: nothing more can be done
@@ -371,6 +382,29 @@ def parts_of_small_totals(relations: list[Relation], small: set[str]) -> set[str
         if relation.partition and total[0] in small:
             parts |= {c for c, _ in rest}
     return parts
+
+
+def _twins(guarded: list[str], relations: list[Relation], hidden: set[str]) -> dict[str, str]:
+    """For each guarded cell, one cell that is pinned down exactly when it is: cells joined by a relation whose
+    only hidden cells are the two of them (``a*x + b*y`` = published numbers) fix each other, so one integer
+    program answers for both (a year to date and its difference from an earlier report's, say).
+
+    >>> _twins(["d", "x", "y"], [Relation.total("x", ["y", "k"]), Relation.total("x", ["d", "y"])], {"d", "x", "y"})
+    {'d': 'd', 'x': 'x', 'y': 'x'}
+    """
+    root = {c: c for c in guarded}
+
+    def find(c: str) -> str:
+        while root[c] != c:
+            c = root[c]
+        return c
+
+    for r in relations:
+        unknown = [c for c, _ in r.terms if c in hidden]
+        if len(unknown) == 2 and all(c in root for c in unknown):
+            a, b = sorted(find(c) for c in unknown)
+            root[b] = a
+    return {c: find(c) for c in guarded}
 
 
 def _complement_for(cell: str, values: dict[str, int], relations: list[Relation], hidden: set[str],
@@ -658,7 +692,7 @@ def _window_of(cell: str) -> str:
 
 
 def earlier_report_relations(values: dict[str, int], unpublished: set[str], earlier: dict[str, dict[str, int]],
-                             window: str = WINDOW_YTD) -> tuple[list[Relation], set[str]]:
+                             threshold: int, window: str = WINDOW_YTD) -> tuple[list[Relation], set[str], set[str]]:
     """The relations between this report's year-to-date counts of people and the same counts in earlier reports.
 
     ``earlier`` holds, per earlier report (any label, e.g. its last month), its counts under the same cell names
@@ -670,17 +704,24 @@ def earlier_report_relations(values: dict[str, int], unpublished: set[str], earl
     say that one person was reached in May-June. Only cells of ``window`` (the year to date) take part: every
     earlier report's year to date starts on the same 1 January, so it lies inside this one's.
 
+    Returns the relations, the earlier cells (for ``fixed``) and this report's cells that differ from an earlier
+    report's by a small count (for ``forced``: published, that difference would follow by subtraction). Of the
+    earlier reports after the newest (``earlier`` newest first), only a small difference is stated: a larger
+    one tells the reader no more than the newest report's (the count is at least the newest earlier one), and
+    leaving it out keeps the integer programs small.
+
     >>> values, unpublished = {"call_ins/ytd": 17, "call_ins/period": 1}, set()
-    >>> relations, known = earlier_report_relations(values, unpublished, {"2016-04": {"call_ins/ytd": 16}})
-    >>> relations, known, values["call_ins/ytd@2016-04#since"]
-    ([Relation(terms=(('call_ins/ytd', 1), ('call_ins/ytd@2016-04', -1), ('call_ins/ytd@2016-04#since', -1)))], {'call_ins/ytd@2016-04'}, 1)
-    >>> sorted(suppress_cells(values, relations, 3, unpublished, fixed=known))  # the year to date goes too
+    >>> relations, known, forced = earlier_report_relations(values, unpublished, {"2016-04": {"call_ins/ytd": 16}}, 3)
+    >>> relations, known, forced, values["call_ins/ytd@2016-04#since"]
+    ([Relation(terms=(('call_ins/ytd', 1), ('call_ins/ytd@2016-04', -1), ('call_ins/ytd@2016-04#since', -1)))], {'call_ins/ytd@2016-04'}, {'call_ins/ytd'}, 1)
+    >>> sorted(suppress_cells(values, relations, 3, unpublished, fixed=known, forced=forced))
     ['call_ins/period', 'call_ins/ytd']
     """
-    relations, known = [], set()
-    for label, counts in earlier.items():
+    relations, known, forced = [], set(), set()
+    for newest, (label, counts) in zip([True] + [False] * len(earlier), earlier.items()):
         for name, value in counts.items():
-            if name not in values or _window_of(name) != window:
+            since = values.get(name, 0) - int(value)
+            if name not in values or _window_of(name) != window or not (newest or 0 < since < threshold):
                 continue
             then = f"{name}@{label}"
             values[then] = int(value)
@@ -688,7 +729,9 @@ def earlier_report_relations(values: dict[str, int], unpublished: set[str], earl
             relation = window_difference(values, unpublished, name, then, f"{then}#since")
             if relation is not None:
                 relations.append(relation)
-    return relations, known
+                if 0 < since < threshold and name not in unpublished:
+                    forced.add(name)
+    return relations, known, forced
 
 
 def protect_indicators(table: pd.DataFrame, threshold: int,
@@ -705,9 +748,10 @@ def protect_indicators(table: pd.DataFrame, threshold: int,
     out["suppressed"] = ""
     values, relations, unpublished, rows = indicator_cells(out)
     earlier_counts = {label: indicator_cells(t)[0] for label, t in (earlier or {}).items()}
-    across, known = earlier_report_relations(values, unpublished, earlier_counts)
+    across, known, forced = earlier_report_relations(values, unpublished, earlier_counts, threshold)
     period_cells = {c for c in values if c.endswith(f"/{WINDOW_PERIOD}")}
-    hidden = suppress_cells(values, relations + across, threshold, unpublished, period_cells, fixed=known)
+    hidden = suppress_cells(values, relations + across, threshold, unpublished, period_cells, fixed=known,
+                            forced=forced)
     for name, kind in hidden.items():
         if name in known:
             continue  # an earlier report's count: that report shows it as it does
