@@ -28,10 +28,11 @@ from .formatting import window_label
 from .coverage import so_far_text
 from .indicators import (LABELS, OUTCOME_INDICATORS, coverage_of, incident_months, outcome_benchmarks,
                          recorded_incident_types, unrecorded_years)
-from .formatting import format_count, format_day, format_day_span, format_decimal, format_share
+from .formatting import format_count, format_day, format_day_span, format_decimal, format_share, so_far_to
 from .periods import Month, Window, same_days_years_earlier
 from .review import PeriodReview
 from .statistics import RUN_RULE_MIN_CENTRE, control_chart
+from .schema import INCOMPLETE
 
 SYNTHETIC_LABEL = "SYNTHETIC DEMO DATA"
 CURRENT_COLOUR = "#b2182b"
@@ -584,32 +585,54 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart | HTML:
     return Chart(fig)
 
 
-def scorecard_chart(scorecard: pd.DataFrame, columns: int = 3, title: str = "") -> Chart:
+def scorecard_chart(scorecard: pd.DataFrame, columns: int = 3, title: str = "",
+                    reviews: list[str] | None = None) -> Chart:
     """Each indicator's actual against its benchmark, review by review: one small panel per indicator.
 
-    ``scorecard`` has one row per review and indicator: ``review`` (a label, in time order),
-    ``label``, ``unit``, ``actual`` and ``benchmark`` (NaN when not shown); ``title`` names whose
-    reviews they are (the city).
+    ``scorecard`` has one row per review and indicator, panels in the order of its rows: ``review`` (a label),
+    ``label``, ``unit``, ``actual`` and ``benchmark`` (NaN when not shown), optionally ``status`` and ``through``
+    (an incomplete review's count so far is drawn hollow, as the worksheet draws a partial month, and marked
+    with the data's last day); ``reviews`` gives the reviews' time order (default: as they first appear);
+    ``title`` names whose reviews they are (the city).
     """
     labels = list(dict.fromkeys(scorecard["label"]))
     rows = max(1, -(-len(labels) // columns))
     fig, axes = new_panels(3.0 * columns, 2.1 * rows + 0.4, rows, columns, squeeze=False)
-    reviews = list(dict.fromkeys(scorecard["review"]))
+    reviews = list(reviews) if reviews is not None else list(dict.fromkeys(scorecard["review"]))
+    any_partial = False
     for ax, label in zip(axes.flat, labels):
         one = scorecard[scorecard["label"] == label].set_index("review").reindex(reviews)
         x = np.arange(len(reviews))
         ax.plot(x, one["benchmark"], color=BENCHMARK_COLOUR, linestyle=":", linewidth=2, marker="_", markersize=12,
                 label="benchmark")
-        ax.plot(x, one["actual"], color=CURRENT_COLOUR, marker="o", markersize=4, label="actual")
+        partial = one["status"].eq(INCOMPLETE).to_numpy() if "status" in one else np.zeros(len(one), bool)
+        if partial.any():  # dashed into the count so far, like the worksheet's partial month
+            ax.plot(x, one["actual"], color=CURRENT_COLOUR, linestyle="--", linewidth=1)
+        ax.plot(x, one["actual"].where(~partial), color=CURRENT_COLOUR, marker="o", markersize=4, label="actual")
+        for i in np.flatnonzero(partial & one["actual"].notna().to_numpy()):
+            any_partial = True
+            through = one["through"].iloc[i] if "through" in one else None
+            # the day goes in the legend: a label beside the point ran into the small panel's title
+            ax.plot([x[i]], [one["actual"].iloc[i]], linestyle="none", marker="o", markersize=6,
+                    markerfacecolor="white", markeredgecolor=CURRENT_COLOUR, markeredgewidth=1.5, clip_on=False,
+                    label=f"{reviews[i]}: count {so_far_to(through if isinstance(through, dt.date) else None)}, "
+                          "the data stop before the period's end")
         unit = "%" if (one["unit"] == "percent").any() else "count"
         label_axes(ax, "", unit, "\n".join(textwrap.wrap(label, 32)))
+        # headroom above the highest point: autoscaling leaves a margin of the data's spread, so one review
+        # (or values close together) put the top point on the frame's edge, half cut off
+        highest = np.nanmax(np.r_[one["actual"].to_numpy(float), one["benchmark"].to_numpy(float), 0.0])
+        ax.set_ylim(0, highest * 1.15 if highest > 0 else 1)
         ax.title.set_fontsize(9)
-        ax.set_xticks(x, reviews, fontsize=7, rotation=30 if len(reviews) > 3 else 0)
+        ax.set_xticks(x, reviews, fontsize=7, rotation=(90 if len(reviews) > 6 else 30) if len(reviews) > 3 else 0)
         ax.tick_params(axis="y", labelsize=7)
     for ax in list(axes.flat)[len(labels):]:
         ax.set_visible(False)
-    handles, names = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside lower center", ncols=2, fontsize=8)
+    legend = {}
+    for ax in axes.flat:  # one entry per kind of line, the hollow "so far" point too wherever it is drawn
+        legend.update(zip(ax.get_legend_handles_labels()[1], ax.get_legend_handles_labels()[0]))
+    fig.legend(list(legend.values()), list(legend), loc="outside lower center", ncols=3 if any_partial else 2,
+               fontsize=8)
     fig.suptitle(f"{title + ': a' if title else 'A'}ctual against benchmark at each review (review-period window)",
                  fontsize=11)
     return Chart(fig)

@@ -15,7 +15,7 @@ from .errors import CeasefireError
 from .importing import homicide_scope_hint, import_export, load_map
 from .loading import contract_name_warnings, validate_data_dir
 from .newcity import new_city, next_commands
-from .reports import render_executed, run_params_files
+from .reports import render_executed, run_failures, run_params_files
 from .params import files_not_read_in, params_files_in
 
 # Notebooks run in that many warm kernels at once: two where there are two cores. More than two
@@ -51,7 +51,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"note: {path} is not read (params files end in .yaml or .yml)", file=sys.stderr)
     # this process has no state of its own a notebook could see: its kernels' template may be forked from it
     results = run_params_files(params_files_in(params), Path(args.out), jobs=args.jobs, template_from_this_process=True)
-    failures = [line for r in results for line in r.failures]
+    failures = run_failures(results)
     for r in results:
         if r.out_dir:
             index = Path(r.out_dir) / "index.html"

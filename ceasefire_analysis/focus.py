@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 from fractions import Fraction
 
 import pandas as pd
@@ -30,8 +31,9 @@ from .coverage import data_coverage_of
 from .formatting import format_count
 from .indicators import share_pct
 from .params import ReviewParams
-from .periods import Month, Window, exact, round_half_up
-from .privacy import COMPLEMENTARY, SMALL, Relation, suppress_cells, suppresses_small_counts, window_difference
+from .periods import Month, ReviewWindows, Window, exact, round_half_up
+from .privacy import (COMPLEMENTARY, SMALL, Relation, earlier_report_relations, earlier_report_windows, suppress_cells,
+                      suppresses_small_counts, window_difference)
 from .schema import NOT_RECORDED, SUSPECT, VICTIM, WINDOW_AS_OF, WINDOW_YEAR, WINDOW_YTD
 
 WORKSHEET = "focus"
@@ -239,13 +241,14 @@ def groups_reached(incidents: pd.DataFrame, review_flags: pd.DataFrame | None,
 
     A group is reached when anyone flagged with it on or before ``end`` had a direct
     communication in the 365 days before the group's first shooting in the window (that
-    day excluded). ``reached`` is None without flags or communications.
+    day excluded). ``reached`` is None without flags (or flags tied to no group: the optional
+    ``group`` column absent or blank in every row) or communications.
     """
     dates = incident_dates(incidents)
     chosen = dates[_in(dates["occurred_on"], start, end) & dates["involved"] & dates["group"].notna()]
     first = chosen.groupby("group")["occurred_on"].min()
     out: dict[str, int | None] = {"groups": len(first), "reached": None}
-    if review_flags is None or communications is None:
+    if review_flags is None or communications is None or "group" not in review_flags:
         return out
     flags = review_flags[(review_flags["flagged_on"] <= pd.Timestamp(end)) & review_flags["group"].isin(first.index)]
     members = flags[["group", "participant_id"]].drop_duplicates()
@@ -273,7 +276,7 @@ def response_times(incidents: pd.DataFrame, incident_people: pd.DataFrame | None
     if incident_people is not None:
         linked = incident_people[incident_people["role"].isin((VICTIM, SUSPECT))]
         pairs.append(linked[["incident_id", "participant_id"]].merge(chosen[["incident_id"]], on="incident_id"))
-    if review_flags is not None:
+    if review_flags is not None and "group" in review_flags:
         flagged = chosen.dropna(subset=["group"]).merge(review_flags[["participant_id", "flagged_on", "group"]],
                                                         on="group")
         flagged = flagged[flagged["flagged_on"] >= flagged["occurred_on"]]
@@ -453,8 +456,24 @@ def safe_city_through(tables: dict[str, pd.DataFrame | None], params: ReviewPara
 def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams) -> pd.DataFrame:
     """Worksheet 3 as rows of the indicators table (``worksheet`` = ``focus``), counts of people protected.
 
-    ``tables`` are a city's typed, pseudonymised tables (``CityData.tables``); absent ones are None.
+    ``tables`` are a city's typed, pseudonymised tables (``CityData.tables``); absent ones are None. For partner
+    and public audiences the same counts over each earlier report's year to date
+    (``privacy.earlier_report_windows``) are taken as known to the reader (see :func:`protect_people_counts`).
     """
+    out = focus_rows(tables, params)
+    earlier = {}
+    if suppresses_small_counts(params.audience):
+        earlier = {str(window.last): focus_rows(tables, replace(params, windows=ReviewWindows(window)), people_only=True)
+                   for window in earlier_report_windows(params.windows.period)}
+    out = protect_people_counts(out, params.audience, params.small_count_threshold, earlier)
+    return out.drop(columns=[c for c in out.columns if c.startswith("_")])
+
+
+def focus_rows(tables: dict[str, pd.DataFrame | None], params: ReviewParams, people_only: bool = False) -> pd.DataFrame:
+    """Worksheet 3's rows as counted, nothing hidden, with the private ``_people``, ``_part``, ``_of``,
+    ``_median_of`` and ``_base`` columns that say which counts of people each row shows (see
+    :func:`protect_people_counts`). ``people_only``: only the rows of people counted over a window (people linked
+    to shootings, the flagged path), as an earlier report's are needed; the others are left out, not counted."""
     windows = params.windows
     as_of = windows.end
     incidents = tables["incidents"]
@@ -464,8 +483,8 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
     rows: list[dict] = []
     add = rows.append
 
-    for indicator, kind in (("group_involved_homicides_pct", schema.HOMICIDE),
-                            ("group_involved_nonfatal_injury_shootings_pct", schema.NONFATAL)):
+    for indicator, kind in () if people_only else (("group_involved_homicides_pct", schema.HOMICIDE),
+                                                   ("group_involved_nonfatal_injury_shootings_pct", schema.NONFATAL)):
         for window_name, window in windows.by_name().items():
             now = group_involved_share(incidents, kind, window.start, window.end)
             earlier = [window.shift_years(-k) for k in (1, 2, 3)]
@@ -492,7 +511,7 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
                                None if part is None else share_pct(part, people), "percent",
                                _part=part, _of=people, _base=f"known_before_people{suffix}"))
 
-    for window_name, window in windows.by_name().items():
+    for window_name, window in ({} if people_only else windows.by_name()).items():
         recorded = "group" in incidents
         groups = groups_reached(incidents, flags, comms, window.start, window.end) if recorded else \
             {"groups": None, "reached": None}
@@ -500,7 +519,7 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
         reached_pct = None if groups["reached"] is None else share_pct(groups["reached"], groups["groups"])
         add(_make_focus_row("groups", "groups_reached_pct", window_name, window, as_of, reached_pct, "percent"))
 
-    for window_name, window in windows.by_name().items():
+    for window_name, window in ({} if people_only else windows.by_name()).items():
         recorded = comms is not None and group_involvement(incidents) is not None and \
             (links is not None or flags is not None)
         summary = response_summary(response_times(incidents, links, flags, comms, window.start, window.end)) \
@@ -511,7 +530,7 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
         add(_make_focus_row("response", "response_none", window_name, window, as_of, summary["none"], "incidents"))
 
     reached = None
-    if comms is not None and params.vhr_population_estimate:
+    if comms is not None and params.vhr_population_estimate and not people_only:
         reached = people_reached_in_year(comms, as_of)
     add(_make_focus_row("scale", "reach_vs_vhr_pct", WINDOW_AS_OF, None, as_of,
                    None if reached is None else share_pct(reached, params.vhr_population_estimate), "percent",
@@ -533,7 +552,8 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
     for indicator, key, over in medians:
         add(_make_focus_row("flagged", indicator, WINDOW_YTD, ytd, as_of, path.get(key), "days", _median_of=path.get(over)))
 
-    table, _ = safe_city_table(incidents, params.safe_city, safe_city_through(tables, params), data_start)
+    table, _ = (None, None) if people_only else \
+        safe_city_table(incidents, params.safe_city, safe_city_through(tables, params), data_start)
     for r in ([] if table is None else table.to_dict("records")):
         if r["counted_to"] is None:
             continue
@@ -546,9 +566,7 @@ def focus_worksheet(tables: dict[str, pd.DataFrame | None], params: ReviewParams
     if table is None:
         add(_make_focus_row("safe_city", "safe_city_shootings", WINDOW_YEAR, windows.ytd, as_of, None, "count"))
 
-    out = pd.DataFrame(rows)
-    out = protect_people_counts(out, params.audience, params.small_count_threshold)
-    return out.drop(columns=[c for c in out.columns if c.startswith("_")])
+    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- privacy
@@ -666,7 +684,8 @@ def _nested_people_relations(values: dict[str, int], unpublished: set[str], span
     return relations
 
 
-def protect_people_counts(rows: pd.DataFrame, audience: str, threshold: int) -> pd.DataFrame:
+def protect_people_counts(rows: pd.DataFrame, audience: str, threshold: int,
+                          earlier: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Hide small counts of people, and every count, share and median that would give one away, for
     partner and public audiences (through ``privacy.suppress_cells``, see :func:`focus_people_cells`).
 
@@ -675,14 +694,19 @@ def protect_people_counts(rows: pd.DataFrame, audience: str, threshold: int) -> 
     very-high-risk estimate); ``_median_of`` the people a median is taken over; ``_base`` the
     count of people a share is of (hidden with it). A hidden row gets ``suppressed`` = ``small``
     (its own count of people is small) or ``complementary`` (it would reveal one), no ``actual``
-    and no comparison values. Internal reports are unchanged.
+    and no comparison values. Internal reports are unchanged. ``earlier`` holds the rows (as :func:`focus_rows`
+    counts them) of the earlier reports of the year, whose year-to-date counts a reader subtracts from these
+    (``privacy.earlier_report_relations``).
     """
     if not suppresses_small_counts(audience):
         return rows
     out = rows.copy()
     out["suppressed"] = ""
     values, relations, unpublished, shown_in = focus_people_cells(out)
-    for name, kind in sorted(suppress_cells(values, relations, threshold, unpublished).items()):
+    earlier_counts = {label: focus_people_cells(r)[0] for label, r in (earlier or {}).items()}
+    across, known, forced = earlier_report_relations(values, unpublished, earlier_counts, threshold)
+    hidden = suppress_cells(values, relations + across, threshold, unpublished, fixed=known, forced=forced)
+    for name, kind in sorted((c, k) for c, k in hidden.items() if c not in known):
         for i in shown_in[name]:
             # the row's own count (people, or a share's people) is small; a share of, or a median over, few
             # people is hidden as complementary

@@ -133,6 +133,15 @@ def format_day(day: dt.date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
+def format_moment(moment: dt.datetime, with_time: bool = False) -> str:
+    """A run's time as readers see it: its day, and the time of day when two runs of one day must be told apart.
+
+    >>> format_moment(dt.datetime(2026, 11, 29, 15, 7)), format_moment(dt.datetime(2026, 11, 29, 15, 7), True)
+    ('29 Nov 2026', '29 Nov 2026, 15:07')
+    """
+    return format_day(moment.date()) + (f", {moment:%H:%M}" if with_time else "")
+
+
 def format_day_span(first: dt.date, last: dt.date, joiner: str = "–") -> str:
     """A span of days, naming the year once when both days share it and both years when they do not.
 
@@ -148,6 +157,15 @@ def format_day_span(first: dt.date, last: dt.date, joiner: str = "–") -> str:
     """
     start = format_day(first) if first.year != last.year else f"{first.day} {first:%b}"
     return f"{start}{joiner}{format_day(last)}"
+
+
+def so_far_to(through: dt.date | None) -> str:
+    """What a count over a window the data do not yet cover is, in a short cell: 'so far (to 15 Mar)'.
+
+    >>> so_far_to(dt.date(2017, 3, 15)), so_far_to(None)
+    ('so far (to 15 Mar)', 'so far')
+    """
+    return "so far" if through is None else f"so far (to {through.day} {through:%b})"
 
 
 def format_long_day(day: dt.date) -> str:
@@ -185,6 +203,15 @@ def window_label(window: Window) -> str:
     ('Dec 2016–Jan 2017', 'Feb–Mar 2017')
     """
     return window.label()
+
+
+def review_length_label(n_months: int) -> str:
+    """Reviews named by their length, for a scorecard that holds only reviews of that length.
+
+    >>> review_length_label(2), review_length_label(12)
+    ('2-month reviews', '12-month reviews')
+    """
+    return f"{n_months}-month reviews"
 
 
 def windows_span_label(windows: list[Window]) -> str:
@@ -234,16 +261,31 @@ def month_runs_label(months: list[Month], most_runs: int = 3) -> str:
             f"and {others[-1].label()}")
 
 
-def row_window_label(window_start: str, window_end: str, as_of: bool = False) -> str:
-    """The label of an indicators-table row's window from its ISO dates; a point in time reads 'at 31 Mar 2017'.
+def row_window_label(window_start: str, window_end: str, as_of: bool = False, through: dt.date | None = None) -> str:
+    """The label of an indicators-table row's window from its ISO dates; a point in time reads 'at 31 Mar 2017',
+    or at the data's last day when the data stop before it (``through``; see :func:`as_of_day`).
 
     >>> row_window_label("2016-12-01", "2017-01-31"), row_window_label("2017-03-31", "2017-03-31", as_of=True)
     ('Dec 2016–Jan 2017', 'at 31 Mar 2017')
+    >>> row_window_label("2017-03-31", "2017-03-31", as_of=True, through=dt.date(2017, 3, 15))
+    'at 15 Mar 2017 (latest data)'
     """
     start, end = dt.date.fromisoformat(str(window_start)), dt.date.fromisoformat(str(window_end))
     if as_of:
-        return f"at {format_day(end)}"
+        return f"at {as_of_day(end, through)}"
     return window_label(Window(Month(start.year, start.month), Month(end.year, end.month)))
+
+
+def as_of_day(end: dt.date, through: dt.date | None = None) -> str:
+    """The day figures are read as of: ``end`` (the period's last day), or the data's last day when the extract
+    stops before it, marked so ("15 Mar 2017 (latest data)"), so no label claims a day the data do not reach.
+
+    >>> as_of_day(dt.date(2017, 3, 31)), as_of_day(dt.date(2017, 3, 31), dt.date(2017, 3, 15))
+    ('31 Mar 2017', '15 Mar 2017 (latest data)')
+    """
+    if through is not None and through < end:
+        return f"{format_day(through)} (latest data)"
+    return format_day(end)
 
 
 def as_of_header(end: dt.date, through: dt.date | None = None) -> str:
@@ -253,9 +295,7 @@ def as_of_header(end: dt.date, through: dt.date | None = None) -> str:
     >>> as_of_header(dt.date(2017, 3, 31)), as_of_header(dt.date(2017, 3, 31), dt.date(2017, 3, 15))
     ('At 31 Mar 2017', 'At 15 Mar 2017 (latest data)')
     """
-    if through is not None and through < end:
-        return f"At {format_day(through)} (latest data)"
-    return f"At {format_day(end)}"
+    return f"At {as_of_day(end, through)}"
 
 
 def format_chance(p_value: float) -> str:

@@ -494,8 +494,19 @@ def source_names(folder, keys: list[str]) -> list[str]:
         for line in path.read_text(encoding="utf-8").splitlines():
             found = re.match(r"^\s*-\s*\*\*([A-Za-z0-9]+)\*\*\s*(.+)$", line)
             if found:
-                register[found.group(1)] = found.group(2).strip()
+                register[found.group(1)] = source_for_readers(found.group(2))
     return [f"{key}: {register[key]}" if key in register else key for key in keys]
+
+
+def source_for_readers(entry: str) -> str:
+    """A register entry as the room reads it: no Markdown back-ticks or bold marks, and no commit hashes (they
+    identify a file's version for whoever rebuilds the series; SOURCES.md keeps them).
+
+    >>> source_for_readers("FBI UCR: GitHub `owner/repo`, `data/x.csv` (commits `0093e9af133d`, `39ba87aeac44`).")
+    'FBI UCR: GitHub owner/repo, data/x.csv.'
+    """
+    text = re.sub(r"\s*\(commits?\s+`?[0-9a-f]{7,40}`?(?:\s*,\s*`?[0-9a-f]{7,40}`?)*\)", "", entry)
+    return re.sub(r"\s+", " ", text.replace("`", "").replace("**", "")).strip()
 
 
 def annual_incident_counts(incidents: pd.DataFrame, through, start: dt.date | None = None) -> pd.DataFrame:

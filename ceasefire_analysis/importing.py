@@ -17,7 +17,8 @@ A column map is a small YAML file (examples in ``params/maps/``)::
           homicide: ["true", "y"]
           nonfatal_injury_shooting: ["false", "n"]
       area: BORO
-      group: {constant: ""}          # a fixed value
+      # a fixed value in every row: {constant: VALUE}; a column the export lacks is left out of the map (a
+      # column blank in every row, e.g. `group: {constant: ""}`, reads as "not recorded for this city")
     homicide_scope: firearm          # optional: what the export's homicides count (all or firearm);
                                      # `ceasefire import` reminds the user to set it in the params file
     # a category decided from more than one column: the first rule whose every condition holds

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
@@ -28,7 +28,9 @@ from .coverage import (Coverage, before_file_start_text, data_coverage_of, incid
                        so_far_text)
 from .loading import CityData
 from .params import ReviewParams
-from .periods import Month, Window, exact, round_half_up, same_day_years_earlier, same_days_years_earlier
+from .periods import (Month, ReviewWindows, Window, exact, round_half_up, same_day_years_earlier,
+                      same_days_years_earlier)
+from .privacy import earlier_report_windows
 from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, NOT_RECORDED, WINDOW_AS_OF, WINDOW_YTD
 from .statistics import add_chance_columns, pace_probability, seasonal_benchmark, seasonal_shares
 
@@ -39,6 +41,9 @@ OUTCOME_INDICATORS = {
 }
 # Outcome indicators held to an annual benchmark (non-injury shootings are shown without one).
 BENCHMARKED_OUTCOMES = ("homicides", "nonfatal_injury_shootings")
+# Indicators whose benchmark column holds context, never a mark: the active caseload beside the case managers'
+# capacity. Incomplete or not, such a row is no benchmarked indicator (the period's index leaves it out).
+CONTEXT_BENCHMARK_INDICATORS = frozenset({"case_management_active"})
 
 LABELS = {
     "homicides": "Homicides",
@@ -676,6 +681,18 @@ def activity_worksheet(data: CityData, params: ReviewParams, through: dt.date | 
     # only benchmarked rows set one (none at all when every activity is not recorded)
     table["benchmark_note"] = table.reindex(columns=["benchmark_note"])["benchmark_note"].fillna("")
     return table
+
+
+def earlier_report_activities(data: CityData, params: ReviewParams, through: dt.date | None = None
+                              ) -> dict[str, pd.DataFrame]:
+    """Worksheet 2 over the year to date of each earlier report of the year (``privacy.earlier_report_windows``),
+    by its last month (``"2016-04"``): the counts a reader of this report is assumed to hold already.
+
+    Counted by the same code as this report's rows, over windows of this report's data (cut as this report's
+    are); only their year-to-date rows are meant to be read.
+    """
+    return {str(window.last): activity_worksheet(data, replace(params, windows=ReviewWindows(window)), through)
+            for window in earlier_report_windows(params.windows.period)}
 
 
 def build_indicators(data: CityData, params: ReviewParams, coverage: Coverage | None = None) -> pd.DataFrame:

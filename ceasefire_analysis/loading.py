@@ -39,7 +39,7 @@ _DATE_RE = r"^\d{4}-\d{2}-\d{2}" + _TIME_OF_DAY + "$"
 _DATE_THEN_TEXT_RE = r"^\d{4}-\d{2}-\d{2}[ T]"
 _INT_RE = r"^\d+$"
 _OTHER_DELIMITERS = (";", "\t", "|")
-CACHE_VERSION = "4"  # bump when the processed tables change shape or meaning
+CACHE_VERSION = "5"  # bump when the processed tables change shape or meaning
 CACHE_KEEP = 8  # processed caches kept (the most recently used); older ones are deleted
 CACHE_RECORD = "record.json"
 _CACHE_NAME_RE = re.compile(r"^[0-9a-f]{24}$")
@@ -442,18 +442,29 @@ def ambiguous_inputs(data_dir: Path) -> list[Problem]:
             if (data_dir / f"{spec.name}.csv").is_file() and (data_dir / f"{spec.name}.xlsx").is_file()]
 
 
-def identical_rows(frame: pd.DataFrame) -> dict[str, int]:
+def identical_rows(frame: pd.DataFrame, key: str | None = None) -> dict[str, int]:
     """Rows that repeat an earlier row exactly: in all, and those apart from their twin.
 
     A victim-level export lists an incident once per victim, one row under the other; an
-    extract exported twice repeats rows away from the first copy.
+    extract exported twice repeats rows away from the first copy. With ``key`` (the incident
+    identifier), the rows of one incident listed together are one block, and a repeat inside
+    its twin's block is beside it, whatever its position in the block: victims of one incident
+    of different types (non-fatal, homicide, homicide, non-fatal) are not copies apart.
 
     >>> identical_rows(pd.DataFrame({"a": ["x", "x", "y", "x"]}))
     {'identical': 2, 'apart': 1}
+    >>> victims = pd.DataFrame({"id": ["A", "A", "A", "A", "B", "A"],
+    ...                         "type": ["nonfatal", "homicide", "homicide", "nonfatal", "nonfatal", "nonfatal"]})
+    >>> identical_rows(victims, key="id")  # the last row is A's block again, after B: apart
+    {'identical': 3, 'apart': 1}
     """
     repeated = frame.duplicated(keep="first")
-    same_as_above = (frame == frame.shift()).all(axis=1)
-    return {"identical": int(repeated.sum()), "apart": int((repeated & ~same_as_above).sum())}
+    if key is not None and key in frame:
+        block = (frame[key] != frame[key].shift()).cumsum().rename("__block")
+        beside = pd.concat([frame, block], axis=1).duplicated(keep="first")
+    else:
+        beside = (frame == frame.shift()).all(axis=1)
+    return {"identical": int(repeated.sum()), "apart": int((repeated & ~beside).sum())}
 
 
 def read_input(path: Path, spec: FileSpec, today: dt.date | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
@@ -469,10 +480,11 @@ def read_input(path: Path, spec: FileSpec, today: dt.date | None = None) -> tupl
                                 "a header with columns " + ", ".join(c.name for c in spec.columns if c.required)))
     if missing:
         return None, problems
-    if frame.empty:
+    if frame.empty and spec.required:
         problems.append(Problem(filename, None, None, "the file has a header but no rows",
-                                "at least one data row"))
+                                f"at least one data row: {filename} is required"))
         return None, problems
+    # an optional file with only its header is an empty table (a city with no meetings yet), not an error
     typed = pd.DataFrame(index=frame.index)
     for col in spec.columns:
         if col.name not in frame.columns:
@@ -481,8 +493,17 @@ def read_input(path: Path, spec: FileSpec, today: dt.date | None = None) -> tupl
         problems.extend(col_problems)
     if not problems:
         problems.extend(_cross_checks(spec, typed, filename))
-    typed.attrs["identical_rows"] = identical_rows(frame)
+    for name in schema.unrecorded_columns(spec, [c for c in typed.columns if typed[c].isna().all()]):
+        del typed[name]
+    typed.attrs["identical_rows"] = identical_rows(frame, "incident_id" if spec is schema.INCIDENTS else None)
     return typed, problems
+
+
+def empty_file_warnings(data: CityData) -> list[str]:
+    """One line per optional file that holds a header and no rows: it is read as nothing recorded yet, which the
+    page must say (its counts read 0, where a missing file reads "not recorded for this city")."""
+    return [f"{Path(i.path).name} holds a header but no rows: nothing is recorded in it yet, so its counts read 0."
+            for i in data.inputs if i.rows == 0 and data.tables.get(i.name) is not None]
 
 
 def _folder_problem(data_dir: Path) -> list[Problem]:

@@ -3,9 +3,10 @@
 Each pack follows its meeting's agenda from the seed deck, in order, with the agenda
 items as headings. A params file with ``meeting: shooting_review`` or
 ``meeting: coordination`` and ``meeting_on`` (the day the meeting is held) renders one
-pack, named and titled by that day. The look-back window runs from the day after the
-last meeting of the same kind held before it (``meetings.csv``) to the meeting day, or
-is given as ``window_start`` and ``window_end``.
+pack, named and titled by that day. A pack is prepared before its meeting: the look-back window
+runs from the day of the last meeting of the same kind held before it (``meetings.csv``; that
+meeting's own pack stopped the day before) to the day before the meeting, or is given as
+``window_start`` and ``window_end``.
 
 Task arithmetic: a task completed on or before its due date is on time; an open task
 is overdue by the days from its due date to the day of reckoning.
@@ -36,7 +37,7 @@ from .errors import InputError, ParamsError, Problem
 from .counts import (days_overdue, is_on_time, median_days_to_complete, on_time_rate,  # noqa: F401
                      open_on, rows_in_window)
 from .handoff import SNAPSHOT_KEY, opened_from_snapshot
-from .loading import CityData, load_data_dir
+from .loading import CityData, empty_file_warnings, load_data_dir
 from .params import audience_and_threshold, display_path, notebook_params, parameters_in
 from .formatting import format_day, format_day_span, format_decimal, format_share, is_missing, page_identity
 from .indicators import recorded_incident_types
@@ -155,7 +156,8 @@ def meeting_params_from_values(values: dict[str, Any], source: str = "", base: P
     start = end = None
     if len(given) == 1:
         raise ParamsError(f"'{given[0]}'{where} needs its partner: give both window_start and window_end, or "
-                          "neither (the window then runs from the day after the last meeting of this kind)")
+                          "neither (the window then runs from the day of the last meeting of this kind to the day before "
+                          "this one)")
     if given:
         start, end = (_date(values["window_start"], "window_start", where),
                       _date(values["window_end"], "window_end", where))
@@ -180,18 +182,21 @@ def look_back_window(meetings: pd.DataFrame | None, kind: str, meeting_on: dt.da
                      ) -> tuple[dt.date, dt.date, dt.date | None]:
     """The window a meeting looks back over: (first day, last day, previous meeting of the kind or None).
 
-    From the day after the last meeting of ``kind`` held before ``meeting_on`` to the meeting day;
-    without one on record, the kind's usual spacing (7 days for shooting reviews, 14 for coordination).
+    A pack is prepared before its meeting (the seed: the coordination meeting works "based on PD shooting
+    review"), so the window ends the day before the meeting: shootings of the meeting day are not yet known
+    when the pack is made, and belong to the next pack. It starts on the day of the last meeting of ``kind``
+    held before ``meeting_on``, where that meeting's own pack stopped, so each day is in exactly one pack;
+    without one on record, the kind's usual spacing before the meeting (7 days for shooting reviews, 14 for
+    coordination).
 
     >>> m = pd.DataFrame({"kind": ["coordination"] * 2, "held": [True, False],
     ...                   "scheduled_on": pd.to_datetime(["2017-02-23", "2017-03-02"])})
     >>> look_back_window(m, "coordination", dt.date(2017, 3, 9))
-    (datetime.date(2017, 2, 24), datetime.date(2017, 3, 9), datetime.date(2017, 2, 23))
+    (datetime.date(2017, 2, 23), datetime.date(2017, 3, 8), datetime.date(2017, 2, 23))
     """
     previous = last_meeting_before(meetings, kind, meeting_on) if meetings is not None else None
-    start = previous + dt.timedelta(days=1) if previous else \
-        meeting_on - dt.timedelta(days=DEFAULT_LOOK_BACK_DAYS[kind] - 1)
-    return start, meeting_on, previous
+    start = previous if previous else meeting_on - dt.timedelta(days=DEFAULT_LOOK_BACK_DAYS[kind])
+    return start, meeting_on - dt.timedelta(days=1), previous
 
 
 def with_window(params: MeetingParams, meetings: pd.DataFrame | None) -> MeetingParams:
@@ -389,7 +394,9 @@ def weekly_comparison(incidents: pd.DataFrame, start: dt.date, end: dt.date,
 def flagged_in_window(flags: pd.DataFrame, start: dt.date, end: dt.date) -> tuple[int, pd.Series]:
     """Distinct people flagged from ``start`` to ``end``, and distinct people per group (groups named only)."""
     window = rows_in_window(flags, "flagged_on", start, end)
-    named = window[window["group"].notna()] if "group" in window else window.iloc[0:0]
+    if "group" not in window:  # flags tied to no group (the optional column absent, or blank in every row)
+        return int(window["participant_id"].nunique()), pd.Series(dtype="int64")
+    named = window[window["group"].notna()]
     per_group = named.groupby("group")["participant_id"].nunique().sort_values(ascending=False)
     return int(window["participant_id"].nunique()), per_group
 
@@ -609,8 +616,27 @@ def _clean(value) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA else str(value)
 
 
+# A table of at most this many rows moves whole to the next printed page rather than split (a 3-row table cut
+# in two reads as two tables); a longer one (every shooting of two weeks) breaks between rows where it must.
+KEEP_WHOLE_ROWS = 12
+
+
+def keep_small_tables_whole(body: str) -> str:
+    """``body`` with each table of at most :data:`KEEP_WHOLE_ROWS` rows classed ``cf-keep`` (kept whole on paper).
+
+    >>> keep_small_tables_whole('<table class="cf-table"><tr><td>1</td></tr></table>')
+    '<table class="cf-table cf-keep"><tr><td>1</td></tr></table>'
+    """
+    parts = body.split('<table class="cf-table')
+    for i in range(1, len(parts)):
+        rows = parts[i].split("</table>", 1)[0].count("<tr")
+        if rows <= KEEP_WHOLE_ROWS + 1:  # + the header row
+            parts[i] = " cf-keep" + parts[i]
+    return '<table class="cf-table'.join(parts)
+
+
 def _block(title: str, body: str) -> str:
-    return f"<h3>{_h(title)}</h3>{body}"
+    return f"<h3>{_h(title)}</h3>{keep_small_tables_whole(body)}"
 
 
 def agenda_item(pack: MeetingPack, number: int, body: str) -> HTML:
@@ -627,8 +653,13 @@ table.cf-fill { width: 99%; }  /* 100% and the collapsed outer border falls off 
 table.cf-fill td { height: 2.4em; }
 table.cf-fill th:nth-child(1) { width: 25%; } table.cf-fill th:nth-child(2) { width: 15%; }
 @media print {
-  .cf-agenda h2, .cf-agenda h3 { page-break-after: avoid; }
-  table.cf-table { page-break-inside: avoid; }
+  /* Sections follow on from each other (a pack is short: no section starts a page of its own); a heading stays
+     with what follows it, a sentence or a small table is never cut across two pages, a long listing breaks
+     between its rows. */
+  .cf-agenda h2, .cf-agenda h3 { page-break-after: avoid; break-after: avoid; }
+  table.cf-table { page-break-inside: auto; break-inside: auto; }
+  table.cf-keep, .cf-report p, .cf-report li { page-break-inside: avoid; break-inside: avoid; }
+  .cf-report p { orphans: 3; widows: 3; }
   table.cf-fill { page-break-before: auto; }
   .cf-provenance { display: none; }
 }
@@ -641,8 +672,10 @@ def pack_header(pack: MeetingPack) -> HTML:
     p = pack.params
     kind_label = "shooting review" if p.meeting == schema.SHOOTING_REVIEW else "coordination meeting"
     since = ("as set for this meeting" if p.window_given else
-             f"since the {kind_label} of {_day(p.previous_meeting)}" if p.previous_meeting else
-             f"no earlier {kind_label} is on record, so the last {DEFAULT_LOOK_BACK_DAYS[p.meeting]} days")
+             f"from the day of the {kind_label} of {_day(p.previous_meeting)} to the day before this meeting: the "
+             "pack is prepared before the meeting" if p.previous_meeting else
+             f"no earlier {kind_label} is on record, so the {DEFAULT_LOOK_BACK_DAYS[p.meeting]} days before this "
+             "meeting")
     agenda = "".join(f"<li>{_h(heading)}</li>" for heading, _ in AGENDAS[p.meeting])
     parts = [REPORT_CSS, PACK_CSS, '<div class="cf-report">',
              f"<h1>{_h(TITLES[p.meeting])}, {p.meeting_on:%A} {p.meeting_on.day} {p.meeting_on:%B %Y}</h1>",
@@ -655,9 +688,10 @@ def pack_header(pack: MeetingPack) -> HTML:
     if first is not None and p.start is not None and p.start < first:  # the data's start, as their end below
         parts.append(f'<p class="cf-note">The incident data start {_day(first)}: shootings before that day are not '
                      "in these figures.</p>")
-    if last is not None and last < p.meeting_on:
+    if last is not None and last < p.end:
         parts.append(f'<p class="cf-note">The incident data run to {_day(last)}: shootings after that day are not '
                      "in these figures.</p>")
+    parts += [f'<p class="cf-note">{_h(line)}</p>' for line in empty_file_warnings(pack.data)]
     if p.audience == "partner":
         parts.append('<p class="cf-note">Prepared for a <strong>partner</strong> audience: no case numbers, no '
                      "participant-level information and no task descriptions; counts of people below "

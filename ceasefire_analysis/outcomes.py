@@ -29,7 +29,7 @@ from .charts import (
     new_panels,
 )
 from .coverage import followed_to
-from .formatting import format_count, format_day, format_share
+from .formatting import as_of_day, format_count, format_day, format_share
 from .privacy import (
     COMPLEMENTARY, Relation, followed_text, hidden_text, protect_cumulative_events, shown_count, suppress_cells,
     suppresses_small_counts,
@@ -170,26 +170,117 @@ def breakdown_cells(breakdown: pd.DataFrame) -> tuple[dict[str, int], list[Relat
         values[f"{r['group']}/{r['outcome']}"] = int(r["people"])
     for group in GROUPS:
         values[f"{group}/size"] = sum(values[f"{group}/{o}"] for o in OUTCOME_ORDER)
-    relations = [Relation.total(f"{g}/size", [f"{g}/{o}" for o in OUTCOME_ORDER]) for g in GROUPS]
+    relations = [Relation.group(f"{g}/size", [f"{g}/{o}" for o in OUTCOME_ORDER]) for g in GROUPS]
     parts = [g for g in GROUPS if g != "all"]
     for column in list(OUTCOME_ORDER) + ["size"]:
         relations.append(Relation.total(f"all/{column}", [f"{g}/{column}" for g in parts]))
     return values, relations
 
 
-def breakdown_hidden(breakdown: pd.DataFrame, review: PeriodReview) -> dict[str, str]:
-    """Which cells of the call-in report (``group/outcome``, ``group/size``, ``entry/<year>``: people first
-    reached in a year, which add up to everyone) this audience may not see."""
-    if not suppresses(review):
-        return {}
-    values, relations = breakdown_cells(breakdown)
-    cohort = first_contacts(review.data.communications, status_day(review))
+def snapshot_cells(communications: pd.DataFrame, events: pd.DataFrame | None,
+                   day: dt.date) -> tuple[dict[str, int], list[Relation]]:
+    """The call-in page's published counts as of ``day`` and the relations between them: the breakdown
+    (:func:`breakdown_cells`) and people first reached in each year (``entry/<year>``), which add up to everyone."""
+    cohort = first_contacts(communications, day)
+    values, relations = breakdown_cells(outcome_breakdown(cohort, events, day))
     years = cohort["first_on"].dt.year.value_counts().sort_index()
     for year, n in years.items():
         values[f"entry/{year}"] = int(n)
     if len(years):
         relations.append(Relation.total("all/size", [f"entry/{y}" for y in years.index]))
-    return suppress_cells(values, relations, review.params.small_count_threshold)
+    return values, relations
+
+
+def _in_year(relation: Relation, year: int) -> Relation:
+    return Relation(tuple((f"{year}|{cell}", coef) for cell, coef in relation.terms))
+
+
+def year_end_hidden(communications: pd.DataFrame, events: pd.DataFrame | None, last_year: int,
+                    threshold: int) -> dict[int, dict[str, str]]:
+    """Which cells of each year-end snapshot (31 December, from the first contact's year to ``last_year``)
+    partner and public copies hide: ``{year: {cell: "small" | "complementary"}}``.
+
+    Partner and public call-in pages are read on 31 December of the last complete year, so every copy of
+    a year shows the same numbers. From one year's copy to the next, how many people of a group newly
+    reached each outcome or a more serious one (``rise_to_<outcome>``; up to "no action", the people
+    first reached in the year) is a count of people too: a small one is protected with the cells of the
+    year, the previous year's copy being taken as published (its shown cells known, its hidden cells
+    unknown). The years are decided in order, each from the year before it, exactly as their own copies
+    were, so the result does not depend on when it is computed. Not checked: three or more years' copies
+    read together (a cell hidden in the middle year and shown in the years either side of it). The
+    complements are chosen one at a time (``privacy.suppress_cells``), so a small change can hide much
+    of a year's table: more than needed, never less.
+
+    >>> comms = pd.DataFrame({"participant_id": [f"p{i}" for i in range(40)], "kind": "call_in",
+    ...                       "occurred_on": pd.to_datetime(["2015-03-01"] * 20 + ["2016-03-01"] * 20)})
+    >>> shot = pd.DataFrame({"participant_id": ["p0", "p1", "p2", "p3", "p4", "p5"], "event": "shooting_victim",
+    ...                      "occurred_on": pd.to_datetime(["2015-06-01"] * 5 + ["2016-06-01"])})
+    >>> hidden = year_end_hidden(comms, shot, 2016, 5)  # 5 shot by the end of 2015, 6 by the end of 2016
+    >>> hidden[2015], "call_in/shooting_victim" in hidden[2016]
+    ({}, True)
+    """
+    key = (_fingerprint(communications), _fingerprint(events), last_year, threshold)
+    if key in _YEAR_END_MEMO:
+        return _YEAR_END_MEMO[key]
+    decided: dict[int, dict[str, str]] = {}
+    start = communications["occurred_on"].min().year if len(communications) else last_year + 1
+    before: dict[str, int] = {}
+    for year in range(start, last_year + 1):
+        cells, rules = snapshot_cells(communications, events, dt.date(year, 12, 31))
+        values = {f"{year}|{c}": v for c, v in cells.items()}
+        relations = [_in_year(r, year) for r in rules]
+        unpublished: set[str] = set()  # the rises, and last year's hidden cells: the reader does not see them
+        rises: set[str] = set()  # the reader knows only that they are 0 or more
+        published: set[str] = set()  # last year's shown cells: known to the reader whatever this copy hides
+        if before:
+            last = year - 1
+            values.update({f"{last}|{c}": v for c, v in before.items()})
+            relations += [_in_year(r, last) for r in before_rules]
+            unpublished |= {f"{last}|{c}" for c in decided[last]}
+            published |= {f"{last}|{c}" for c in before if c not in decided[last]}
+            for group in GROUPS:
+                for k, outcome in enumerate(OUTCOME_ORDER):
+                    levels = OUTCOME_ORDER[:k + 1]
+                    rise = f"{year}|{group}/rise_to_{outcome}"
+                    values[rise] = sum(cells[f"{group}/{o}"] for o in levels) - sum(before[f"{group}/{o}"] for o in levels)
+                    unpublished.add(rise)
+                    rises.add(rise)
+                    relations.append(Relation(tuple((f"{year}|{group}/{o}", 1) for o in levels)
+                                              + tuple((f"{last}|{group}/{o}", -1) for o in levels)
+                                              + ((rise, -1),)))
+            for cell in cells:  # people first reached in an earlier year are the same people in every copy
+                if cell in before and cell.startswith("entry/"):
+                    relations.append(Relation(((f"{year}|{cell}", 1), (f"{last}|{cell}", -1))))
+        hidden = suppress_cells(values, relations, threshold, unpublished, fixed=published, free=rises)
+        decided[year] = {c.partition("|")[2]: kind for c, kind in hidden.items() if c.startswith(f"{year}|")}
+        before, before_rules = cells, rules
+    if len(_YEAR_END_MEMO) >= 8:
+        _YEAR_END_MEMO.pop(next(iter(_YEAR_END_MEMO)))
+    _YEAR_END_MEMO[key] = decided
+    return decided
+
+
+_YEAR_END_MEMO: dict[tuple, dict[int, dict[str, str]]] = {}  # each page asks several times for the same years
+
+
+def _fingerprint(table: pd.DataFrame | None) -> tuple:
+    """A value that changes with a table's content (to reuse :func:`year_end_hidden` for the same data)."""
+    if table is None:
+        return ()
+    return (table.shape, tuple(table.columns), int(pd.util.hash_pandas_object(table, index=False).sum()))
+
+
+def breakdown_hidden(breakdown: pd.DataFrame, review: PeriodReview) -> dict[str, str]:
+    """Which cells of the call-in report (``group/outcome``, ``group/size``, ``entry/<year>``: people first
+    reached in a year, which add up to everyone) this audience may not see.
+
+    Partner and public pages show ``breakdown`` as of :func:`status_day`, a 31 December; their cells are
+    protected with the earlier years' copies (:func:`year_end_hidden`)."""
+    if not suppresses(review):
+        return {}
+    day = status_day(review)
+    return year_end_hidden(review.data.communications, review.data.participant_events, day.year,
+                           review.params.small_count_threshold).get(day.year, {})
 
 
 # --------------------------------------------------------------------------- curves
@@ -312,20 +403,89 @@ def _pct(x: float) -> str:
     return format_share(x)
 
 
-def status_day(review: PeriodReview) -> dt.date:
-    """The day the call-in outcomes are read as of: the period's end, or the last record of participant_events.csv
-    when that file is an old extract (follow-up past its last record would count events nobody recorded as none)."""
+def _events_day(review: PeriodReview) -> dt.date:
+    """The period's end, or the last record of participant_events.csv when that file is an old extract."""
     return followed_to(review.coverage, "participant_events", review.params.windows.end)
+
+
+def _data_through(review: PeriodReview) -> dt.date | None:
+    return review.coverage.through if review.coverage is not None else None
+
+
+def latest_status_day(review: PeriodReview) -> dt.date:
+    """The latest day the call-in outcomes can be read as of: the period's end, or the last record of
+    participant_events.csv when that file is an old extract (follow-up past its last record would count events
+    nobody recorded as none), or the data's last day when the extract stops before the period's end
+    (``data_through`` inside the period)."""
+    day, through = _events_day(review), _data_through(review)
+    return day if through is None else min(day, through)
+
+
+def status_label(review: PeriodReview) -> str:
+    """:func:`status_day` as the page's labels say it: "15 Mar 2017 (latest data)" when the data stop early; a
+    partner or public page's year-end snapshot as its plain day."""
+    if suppresses(review):
+        return format_day(status_day(review))
+    return as_of_day(_events_day(review), _data_through(review))
+
+
+def data_cut_html(review: PeriodReview) -> str:
+    """The line a page carries when the data stop before the review period's end ('' when they do not, and on
+    partner and public pages, which are read as of an earlier 31 December anyway)."""
+    through, end = _data_through(review), review.params.windows.end
+    if suppresses(review) or through is None or through >= end or _events_day(review) < through:
+        return ""
+    return (f'<p class="cf-note">The data run through {format_day(through)}, before the end of the review period '
+            f"({format_day(end)}): people reached after that day, and anything that happened to anyone after it, "
+            "are not in this page.</p>")
+
+
+def year_end_on_or_before(day: dt.date) -> dt.date:
+    """The last 31 December on or before ``day``.
+
+    >>> year_end_on_or_before(dt.date(2017, 3, 31)), year_end_on_or_before(dt.date(2016, 12, 31))
+    (datetime.date(2016, 12, 31), datetime.date(2016, 12, 31))
+    """
+    return dt.date(day.year if (day.month, day.day) == (12, 31) else day.year - 1, 12, 31)
+
+
+def status_day(review: PeriodReview) -> dt.date:
+    """The day the call-in outcomes are read as of.
+
+    Internal pages: :func:`latest_status_day`. Partner and public pages: the last 31 December on or
+    before it (and within the data): the breakdown and the curves are running totals, so two copies read
+    at two period ends would give, by subtraction, the people shot or arrested in between; every partner
+    or public copy of a year shows the same snapshot instead.
+    """
+    day = latest_status_day(review)
+    return year_end_on_or_before(day) if suppresses(review) else day
+
+
+def snapshot_note(review: PeriodReview) -> str:
+    """What a partner or public page says about its status day ('' for internal pages)."""
+    if not suppresses(review):
+        return ""
+    return (f"Status on {format_day(status_day(review))}. Partner and public copies of this page are updated once a "
+            "year, so that two reports cannot be subtracted to single out a person.")
+
+
+def nobody_by_snapshot(review: PeriodReview) -> bool:
+    """True for a partner or public page whose snapshot day comes before anyone was reached: no complete
+    calendar year of the programme yet, so no figures at all."""
+    comms = review.data.communications
+    return suppresses(review) and (comms is None or not (comms["occurred_on"] <= pd.Timestamp(status_day(review))).any())
 
 
 def stale_events_html(review: PeriodReview) -> str:
     """The warning a page built from an old participant_events.csv carries ('' when the file is current)."""
-    day = status_day(review)
+    day = _events_day(review)
     if day >= review.params.windows.end:
         return ""
+    shown = status_day(review)
     return (f'<div class="cf-banner">participant_events.csv: its last record is {format_day(day)}, well before the '
             f"end of the review period ({format_day(review.params.windows.end)}); it may be an old extract. Status and "
-            f"follow-up are shown as of {format_day(day)} (the latest event recorded): people reached later, and "
+            f"follow-up are shown as of {format_day(shown)}"
+            f"{' (the latest event recorded)' if shown == day else ''}: people reached later, and "
             "anything that happened later, are not in this report.</div>")
 
 
@@ -425,7 +585,7 @@ def outcomes_csv(review: PeriodReview) -> str | None:
 
     ``None`` when there are no participant events or no communications (the publisher then writes no file).
     """
-    if review.data.participant_events is None or review.data.communications is None:
+    if review.data.participant_events is None or review.data.communications is None or nobody_by_snapshot(review):
         return None
     _, breakdown = breakdown_for_review(review)
     shown = breakdown
@@ -467,7 +627,7 @@ def _breakdown_chart(breakdown: pd.DataFrame, review: PeriodReview) -> Chart:
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel("Share of people in the group (%)")
-    ax.set_title(f"Status as of {status_day(review):%d %B %Y} of everyone reached so far (one category "
+    ax.set_title(f"Status as of {status_label(review)} of everyone reached so far (one category "
                  "each)")
     # below the chart, in space the layout keeps for it, in two columns: three ran past the right edge
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize=8, frameon=False)
@@ -595,7 +755,7 @@ def callin_outcomes_report(review: PeriodReview) -> OutcomesReport:
     as_of = status_day(review)
     intro = [REPORT_CSS, '<div class="cf-report"><h1>Outcomes after call-ins and custom notifications</h1>',
              f"<p><strong>{html.escape(params.city)}</strong>: people reached by direct communication up to "
-             f"{as_of:%d %B %Y}, and what happened to them afterwards.</p>",
+             f"{html.escape(status_label(review))}, and what happened to them afterwards.</p>", data_cut_html(review),
              f'<div class="cf-banner">{html.escape(WARNING_TEXT)}</div>']
     if review.is_demo:
         intro.append('<div class="cf-banner">SYNTHETIC DEMO DATA: invented people and events.</div>')
@@ -610,13 +770,21 @@ def callin_outcomes_report(review: PeriodReview) -> OutcomesReport:
                      "people after a call-in (arrests, shootings) is not tracked for this city.</p></div>")
         empty = HTML("")
         return OutcomesReport(HTML("".join(intro)), empty, empty, empty, empty, empty, empty)
+    if nobody_by_snapshot(review):
+        intro.append(f"<p><strong>No figures yet.</strong> Partner and public copies of this page show the status on "
+                     f"31 December of the last complete year the data cover, and no one had been reached by direct "
+                     f"communication by {format_day(as_of)}.</p></div>")
+        empty = HTML("")
+        return OutcomesReport(HTML("".join(intro)), empty, empty, empty, empty, empty, empty)
+    if snapshot_note(review):
+        intro.append(f'<p class="cf-note"><strong>{html.escape(snapshot_note(review))}</strong></p>')
     intro.append(stale_events_html(review) + "</div>")
     cohort, breakdown = breakdown_for_review(review)
     shown = breakdown_display(breakdown, review)
     rows = [[GROUP_LABELS[r["group"]], OUTCOME_LABELS[r["outcome"]], r["people"], r["share"]]
             for _, r in shown.iterrows()]
     group_sizes = group_sizes_text(breakdown, review)
-    table = html_table(["Group", f"Status on {as_of:%d %b %Y}", "People", "Share of group"], rows,
+    table = html_table(["Group", f"Status on {status_label(review)}", "People", "Share of group"], rows,
                        f"The seed's breakdown: each person counted once, most serious outcome first ({group_sizes})")
     note = ('<p class="cf-note">This view mixes people reached years ago with people reached last week: '
             "a low share can just mean short follow-up. The curves below account for that.</p>")

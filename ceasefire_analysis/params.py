@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from .config import HISTORY_DATA_DIR, PROJECT_ROOT, is_demo_dir, resolve_path
-from .errors import ParamsError
+from .errors import CeasefireError, ParamsError
 from .periods import FIRST_YEAR, LAST_YEAR, Month, ReviewWindows, Window
 
 # Indicators that take an annual benchmark from the params file.
@@ -115,6 +115,9 @@ class ReviewParams:
     share_targets: dict[str, float] = field(default_factory=lambda: dict(SHARE_TARGET_DEFAULTS))
     history_start: int | None = None
     source: str = ""
+    # set when a notebook reviews another period than its params file's: the file's period ("Feb–Mar 2017"),
+    # whose notes, next steps and last review's next steps are then left out (see :func:`notebook_params`)
+    notes_written_for: str = ""
 
     @property
     def period_id(self) -> str:
@@ -361,13 +364,17 @@ def params_from_values(values: dict[str, Any], source: str = "", base: Path | No
             clean_benchmarks[indicator][int(year)] = value
 
     capacity = merged["case_management_capacity"]
-    _require(capacity is None or (isinstance(capacity, int) and not isinstance(capacity, bool) and capacity >= 0),
-             "case_management_capacity", "a whole number of 0 or more", source)
+    # 0 places (or 0 meetings a month) is a placeholder, not a target: it would cap a benchmark at 0 and mark
+    # any count "Meets"; a city without the number leaves the key out
+    _require(capacity is None or (isinstance(capacity, int) and not isinstance(capacity, bool) and capacity >= 1),
+             "case_management_capacity", "a whole number of 1 or more (leave the key out when the capacity is "
+             "not known)", source)
     reduction = merged["benchmark_reduction"]
     _require(_number(reduction) and 0 <= reduction < 1, "benchmark_reduction",
              "a fraction from 0 up to (not including) 1, e.g. 0.10", source)
     per_month = merged["coordination_meetings_per_month"]
-    _require(_number(per_month) and per_month >= 0, "coordination_meetings_per_month", "a number of 0 or more", source)
+    _require(_number(per_month) and per_month > 0, "coordination_meetings_per_month",
+             "a number above 0 (2 when the key is left out)", source)
 
     notes = merged["notes"] or {}
     _require(isinstance(notes, dict) and all(isinstance(v, str) for v in notes.values()),
@@ -653,6 +660,8 @@ def params_record(params: Any) -> dict[str, Any]:
 # The keys an analyst changes in a period notebook's parameters cell; everything else comes from the
 # params file the cell names. A meeting notebook's are in meetings.NOTEBOOK_MEETING_KEYS.
 NOTEBOOK_KEYS = ("period_start", "period_end", "audience")
+# Free text a params file holds for its own review period: not carried onto another period's page.
+PERIOD_TEXT_KEYS = ("notes", "next_steps", "previous_next_steps")
 
 
 def notebook_params(params_file: str | os.PathLike, given: dict[str, Any], from_values,
@@ -684,10 +693,36 @@ def notebook_params(params_file: str | os.PathLike, given: dict[str, Any], from_
     path = resolve_path(params_file)
     label = display_path(path)
     values = read_params_file(path)
+    other_period = other_period_of(values, supplied)
     if supplied:
         values.update(supplied)
         label += f" with {', '.join(supplied)} set in the notebook"
-    return from_values(values, label, path.parent), label
+    if other_period:  # the file's notes speak of its own period: "held on 17 March" is not news of October
+        values.update(dict(zip(PERIOD_TEXT_KEYS, ({}, [], []))))
+    params = from_values(values, label, path.parent)
+    if other_period:
+        params = dataclasses.replace(params, notes_written_for=other_period)
+    return params, label
+
+
+def other_period_of(file_values: dict[str, Any], supplied: dict[str, Any]) -> str:
+    """The params file's review period ("Feb–Mar 2017") when the keys set in a notebook review another one, else "".
+
+    >>> other_period_of({"period_start": "2017-02", "period_end": "2017-03"}, {"period_start": "2016-10",
+    ...                                                                     "period_end": "2016-11"})
+    'Feb–Mar 2017'
+    >>> other_period_of({"period_start": "2017-02", "period_end": "2017-03"}, {"audience": "public"})
+    ''
+    """
+    changed = [key for key in ("period_start", "period_end")
+               if key in supplied and str(supplied[key]) != str(file_values.get(key))]
+    if not changed or "period_start" not in file_values or "period_end" not in file_values:
+        return ""
+    try:
+        return Window(Month.parse(file_values["period_start"], "period_start"),
+                      Month.parse(file_values["period_end"], "period_end")).label()
+    except CeasefireError:  # the file's own period is not readable: name the file's period by its keys
+        return f"{file_values['period_start']} to {file_values['period_end']}"
 
 
 def parameters_in(namespace: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import hmac
 import math
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,8 @@ from .config import DEMO_ID_KEY, ID_KEY_ENV, ID_KEY_FILE, MIN_ID_KEY_LENGTH, is_
 from .errors import CeasefireError, ParamsError
 from .formatting import format_count
 from .params import AUDIENCES
-from .schema import WINDOW_PERIOD
+from .periods import Month, Window
+from .schema import WINDOW_PERIOD, WINDOW_YTD
 
 PSEUDONYM_PREFIX = "p_"
 
@@ -289,16 +290,25 @@ class Relation:
     """A linear identity between cells: ``sum(coef * value) == 0`` (e.g. total - part1 - part2 = 0)."""
 
     terms: tuple[tuple[str, int], ...]
+    # the total is a group of people and each is in exactly one part (Relation.group)
+    partition: bool = field(default=False, repr=False)
 
     @classmethod
     def total(cls, total: str, parts: list[str] | tuple[str, ...]) -> "Relation":
         """``total = sum(parts)``."""
         return cls(((total, 1),) + tuple((p, -1) for p in parts))
 
+    @classmethod
+    def group(cls, total: str, parts: list[str] | tuple[str, ...]) -> "Relation":
+        """``total = sum(parts)``, where ``total`` counts a group of people and each is in exactly one part (e.g.
+        a cohort by outcome): a 0 among the parts of a small group is hidden (:func:`parts_of_small_totals`)."""
+        return cls(((total, 1),) + tuple((p, -1) for p in parts), partition=True)
+
 
 def suppress_cells(values: dict[str, int], relations: list[Relation], threshold: int,
                    unpublished: set[str] = frozenset(), prefer: set[str] = frozenset(),
-                   fixed: set[str] = frozenset()) -> dict[str, str]:
+                   fixed: set[str] = frozenset(), free: set[str] = frozenset(),
+                   forced: set[str] = frozenset()) -> dict[str, str]:
     """Which cells to hide, and why: ``{cell: "small" | "complementary"}``.
 
     Every count from 1 to ``threshold - 1`` is hidden (primary suppression). Then, as long
@@ -310,6 +320,10 @@ def suppress_cells(values: dict[str, int], relations: list[Relation], threshold:
     Complementary cells are taken from ``prefer`` first (the review period's: its months are
     published in no other report, so hiding them is not undone by a neighbouring period's), and
     never from ``fixed`` cells (printed elsewhere whatever this table hides, e.g. a cohort's size).
+    ``free`` unpublished cells carry no label at all: the reader knows only that they are whole numbers
+    from 0 up (e.g. how many people reached an outcome between two yearly copies of a page). ``forced``
+    cells are hidden from the start, as complementary (known to give a small count away, e.g. by
+    :func:`earlier_report_relations`), and protected like any other hidden cell.
 
     >>> hide = suppress_cells({"all": 15, "a": 4, "b": 11}, [Relation.total("all", ["a", "b"])], 5)
     >>> sorted(hide.items())
@@ -318,28 +332,84 @@ def suppress_cells(values: dict[str, int], relations: list[Relation], threshold:
     {}
     """
     small = {c for c, v in values.items() if 0 < v < threshold}
-    hidden = set(small) | set(unpublished)
+    small |= {c for c in parts_of_small_totals(relations, small) if values.get(c) == 0}
+    hidden = set(small) | set(unpublished) | set(forced)
 
-    def pinned(cells: set[str]) -> list[str]:
-        # every hidden cell a report shows as hidden is protected, and every small unpublished one
+    def first_pinned(cells: set[str]) -> str | None:
+        # every hidden cell a report shows as hidden is protected, and every small unpublished one; the first
+        # pinned one (in name order) is protected next, so the others need no integer program yet
         guarded = sorted(c for c in cells if c in small or c not in unpublished)
-        return [c for c in guarded if pinned_down(c, values, relations, cells, small, threshold)]
+        twin = _twins(guarded, relations, cells)
+        answers: dict[str, bool] = {}
+        for c in guarded:
+            if twin[c] not in answers:
+                answers[twin[c]] = pinned_down(twin[c], values, relations, cells, small, threshold, free)
+            if answers[twin[c]]:
+                return c
+        return None
 
     while True:
-        exposed = pinned(hidden)
-        if not exposed:
+        exposed = first_pinned(hidden)
+        if exposed is None:
             break
-        extra = _complement_for(exposed[0], values, relations, hidden | (set(fixed) - small), small, threshold,
-                                prefer, set(fixed) - small)
+        extra = _complement_for(exposed, values, relations, hidden | (set(fixed) - small), small, threshold,
+                                prefer, set(fixed) - small, free)
         if extra is None:
             break  # every cell of every relation is hidden already: nothing more can be done
         hidden.add(extra)
     return {c: (SMALL if c in small else COMPLEMENTARY) for c in values if c in hidden and c not in unpublished}
 
 
+def parts_of_small_totals(relations: list[Relation], small: set[str]) -> set[str]:
+    """The parts of every small group of people split into parts (a :meth:`Relation.group` whose total is small):
+    each is from 0 to the total, so a 0 among them is hidden like a small count.
+
+    Why: a 0 beside a group of fewer than 5 ("fewer than 5 people | 0 killed") says something about every one of
+    those few people; shown as "fewer than 5" it cannot be told from 1 to 4. A reader who knows this rule reads
+    any hidden part of a small group as 0 to ``threshold - 1`` (:func:`pinned_down`). A 0 in a group of 5 or more
+    stays shown: the relations already treat it as a published value, and a reader's subtraction with it is
+    checked like any other. Totals of events (events by 12 months = by 6 months + the rise) are no group.
+
+    >>> sorted(parts_of_small_totals([Relation.group("band", ["a", "b"]), Relation.total("all", ["band", "c"])],
+    ...                              {"band"}))
+    ['a', 'b']
+    >>> suppress_cells({"band": 3, "a": 0, "b": 3}, [Relation.group("band", ["a", "b"])], 5)
+    {'band': 'small', 'a': 'small', 'b': 'small'}
+    """
+    parts: set[str] = set()
+    for relation in relations:
+        total, *rest = relation.terms
+        if relation.partition and total[0] in small:
+            parts |= {c for c, _ in rest}
+    return parts
+
+
+def _twins(guarded: list[str], relations: list[Relation], hidden: set[str]) -> dict[str, str]:
+    """For each guarded cell, one cell that is pinned down exactly when it is: cells joined by a relation whose
+    only hidden cells are the two of them (``a*x + b*y`` = published numbers) fix each other, so one integer
+    program answers for both (a year to date and its difference from an earlier report's, say).
+
+    >>> _twins(["d", "x", "y"], [Relation.total("x", ["y", "k"]), Relation.total("x", ["d", "y"])], {"d", "x", "y"})
+    {'d': 'd', 'x': 'x', 'y': 'x'}
+    """
+    root = {c: c for c in guarded}
+
+    def find(c: str) -> str:
+        while root[c] != c:
+            c = root[c]
+        return c
+
+    for r in relations:
+        unknown = [c for c, _ in r.terms if c in hidden]
+        if len(unknown) == 2 and all(c in root for c in unknown):
+            a, b = sorted(find(c) for c in unknown)
+            root[b] = a
+    return {c: find(c) for c in guarded}
+
+
 def _complement_for(cell: str, values: dict[str, int], relations: list[Relation], hidden: set[str],
                     small: set[str], threshold: int, prefer: set[str] = frozenset(),
-                    fixed: set[str] = frozenset()) -> str | None:
+                    fixed: set[str] = frozenset(), free: set[str] = frozenset()) -> str | None:
     """The published cell whose hiding protects ``cell``: the first, non-zero and smallest first, that
     leaves it with more than one possible value; else the smallest near it. ``hidden`` here also holds
     the ``fixed`` cells (never candidates); they stay known to the reader when pinning is checked."""
@@ -352,21 +422,21 @@ def _complement_for(cell: str, values: dict[str, int], relations: list[Relation]
     for pool in (near, further, anywhere):
         ordered = sorted(pool, key=lambda c: (c not in prefer, values[c] == 0, values[c], c))
         for candidate in ordered:
-            if not pinned_down(cell, values, relations, known | {candidate}, small, threshold):
+            if not pinned_down(cell, values, relations, known | {candidate}, small, threshold, free):
                 return candidate
     ordered = sorted(near or further or anywhere, key=lambda c: (values[c] == 0, values[c], c))
     return ordered[0] if ordered else None
 
 
 def pinned_down(cell: str, values: dict[str, int], relations: list[Relation], hidden: set[str], small: set[str],
-                threshold: int) -> bool:
+                threshold: int, free: set[str] = frozenset()) -> bool:
     """True when the published cells and the relations leave ``cell`` exactly one possible value.
 
     The reader is assumed to know that a small cell lies from 1 to ``threshold - 1`` and
-    any other hidden cell is 0 or at least ``threshold``; values are whole numbers. The
-    smallest and largest value the hidden cell can take are found by integer programming, over
-    the relations linked to ``cell`` through hidden cells only (a published cell is a constant, so
-    the others say nothing about it). A cell alone in a relation with published cells is pinned
+    any other hidden cell is 0 or at least ``threshold`` (a ``free`` one: any value from 0 up); values
+    are whole numbers. The smallest and largest value the hidden cell can take are found by integer
+    programming, over the relations linked to ``cell`` through hidden cells only (a published cell is a
+    constant, so the others say nothing about it). A cell alone in a relation with published cells is pinned
     without solving anything; the same question asked again (a page asks it of one table several
     times) is answered from memory; a solve that runs out of time counts as pinned (hide more).
 
@@ -398,12 +468,12 @@ def pinned_down(cell: str, values: dict[str, int], relations: list[Relation], hi
     if any({c for c, _ in r.terms if c in hidden} == {cell} for r in used):
         return True  # the cell is the relation's only unknown: its value follows by arithmetic
     big = max([abs(v) for v in values.values()] + [threshold]) * 2 + 1
-    key = (cell, threshold, big, frozenset(linked), frozenset(small & linked), tuple(used),
-           tuple(values[c] for r in used for c, _ in r.terms))
+    key = (cell, threshold, big, frozenset(linked), frozenset(small & linked), frozenset(set(free) & linked),
+           tuple(used), tuple(values[c] for r in used for c, _ in r.terms))
     if key not in _PINNED:
         if len(_PINNED) > 20_000:
             _PINNED.clear()
-        _PINNED[key] = _solved_pinned(cell, values, used, sorted(linked), small, threshold, big)
+        _PINNED[key] = _solved_pinned(cell, values, used, sorted(linked), small, threshold, big, free)
     return _PINNED[key]
 
 
@@ -412,13 +482,13 @@ MILP_SECONDS = 20.0  # one solve's limit; past it the cell counts as pinned, so 
 
 
 def _solved_pinned(cell: str, values: dict[str, int], used: list[Relation], unknowns: list[str], small: set[str],
-                   threshold: int, big: int) -> bool:
+                   threshold: int, big: int, free: set[str] = frozenset()) -> bool:
     """:func:`pinned_down` by integer programming over the relations ``used`` and their hidden cells."""
     from scipy.optimize import Bounds, LinearConstraint, milp  # heavy: only when a hidden cell must be checked
 
     n = len(unknowns)
     # variables: the hidden values, then one switch per non-small hidden cell (0: zero, 1: at least threshold)
-    others = [c for c in unknowns if c not in small]
+    others = [c for c in unknowns if c not in small and c not in free]
     width = n + len(others)
     rows, rhs = [], []
     for r in used:
@@ -433,9 +503,10 @@ def _solved_pinned(cell: str, values: dict[str, int], used: list[Relation], unkn
         rhs.append(-constant)
     lower = np.zeros(width)
     upper = np.full(width, float(big))
+    maybe_zero = parts_of_small_totals(used, small)  # a 0 there is hidden too: 0 to threshold - 1
     for c in small:
-        if c in unknowns:
-            lower[unknowns.index(c)], upper[unknowns.index(c)] = 1, threshold - 1
+        if c in unknowns and c not in free:
+            lower[unknowns.index(c)], upper[unknowns.index(c)] = 0 if c in maybe_zero else 1, threshold - 1
     lows, highs = list(rhs), list(rhs)
     for k, c in enumerate(others):
         upper[n + k] = 1  # the switch
@@ -588,18 +659,102 @@ def window_difference(values: dict[str, int], unpublished: set[str], longer: str
     return Relation.total(longer, [shorter, between])
 
 
-def protect_indicators(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
+# --------------------------------------------------------------------------- across reports
+
+def earlier_report_windows(period: Window) -> list[Window]:
+    """The year-to-date windows of the earlier reports a reader is assumed to hold: every report of the same
+    cadence in the same year, i.e. the windows from January to each earlier period end ``period_end - k *
+    length`` (k = 1, 2, ...) that lies in the review period's last year. Newest first.
+
+    Each earlier report's year to date is taken as published (whether or not that report hid it): a reader
+    subtracts it from this report's year to date, and the difference is a count of people (those of the
+    months since, who were not counted by then).
+
+    >>> from ceasefire_analysis.periods import Month
+    >>> [str(w.last) for w in earlier_report_windows(Window(Month(2016, 5), Month(2016, 6)))]
+    ['2016-04', '2016-02']
+    >>> earlier_report_windows(Window(Month(2016, 12), Month(2017, 1)))  # the year to date is January only
+    []
+    >>> [f"{w.first}..{w.last}" for w in earlier_report_windows(Window(Month(2017, 2), Month(2017, 3)))]
+    ['2017-01..2017-01']
+    """
+    windows = []
+    end = period.last.shift(-period.n_months)
+    while end.year == period.last.year:
+        windows.append(Window(Month(end.year, 1), end))
+        end = end.shift(-period.n_months)
+    return windows
+
+
+def _window_of(cell: str) -> str:
+    """The window a cell is counted over: ``call_ins/ytd`` and ``x_pct/ytd#part`` are of ``ytd``."""
+    return cell.partition("/")[2].partition("#")[0]
+
+
+def earlier_report_relations(values: dict[str, int], unpublished: set[str], earlier: dict[str, dict[str, int]],
+                             threshold: int, window: str = WINDOW_YTD) -> tuple[list[Relation], set[str], set[str]]:
+    """The relations between this report's year-to-date counts of people and the same counts in earlier reports.
+
+    ``earlier`` holds, per earlier report (any label, e.g. its last month), its counts under the same cell names
+    as ``values`` (:func:`earlier_report_windows` says which reports; the module that computes this report's
+    counts computes theirs). Each such count is added to ``values`` as a cell the reader knows (returned, to be
+    passed to :func:`suppress_cells` as ``fixed``; a small one counts as hidden there, as its report hid it),
+    and the difference, this year to date less that one (people counted now and not then), as an unpublished
+    cell that is protected when small (:func:`window_difference`): "17 reached by June, 16 by April" must not
+    say that one person was reached in May-June. Only cells of ``window`` (the year to date) take part: every
+    earlier report's year to date starts on the same 1 January, so it lies inside this one's.
+
+    Returns the relations, the earlier cells (for ``fixed``) and this report's cells that differ from an earlier
+    report's by a small count (for ``forced``: published, that difference would follow by subtraction). Of the
+    earlier reports after the newest (``earlier`` newest first), only a small difference is stated: a larger
+    one tells the reader no more than the newest report's (the count is at least the newest earlier one), and
+    leaving it out keeps the integer programs small.
+
+    >>> values, unpublished = {"call_ins/ytd": 17, "call_ins/period": 1}, set()
+    >>> relations, known, forced = earlier_report_relations(values, unpublished, {"2016-04": {"call_ins/ytd": 16}}, 3)
+    >>> relations, known, forced, values["call_ins/ytd@2016-04#since"]
+    ([Relation(terms=(('call_ins/ytd', 1), ('call_ins/ytd@2016-04', -1), ('call_ins/ytd@2016-04#since', -1)))], {'call_ins/ytd@2016-04'}, {'call_ins/ytd'}, 1)
+    >>> sorted(suppress_cells(values, relations, 3, unpublished, fixed=known, forced=forced))
+    ['call_ins/period', 'call_ins/ytd']
+    """
+    relations, known, forced = [], set(), set()
+    for newest, (label, counts) in zip([True] + [False] * len(earlier), earlier.items()):
+        for name, value in counts.items():
+            since = values.get(name, 0) - int(value)
+            if name not in values or _window_of(name) != window or not (newest or 0 < since < threshold):
+                continue
+            then = f"{name}@{label}"
+            values[then] = int(value)
+            known.add(then)
+            relation = window_difference(values, unpublished, name, then, f"{then}#since")
+            if relation is not None:
+                relations.append(relation)
+                if 0 < since < threshold and name not in unpublished:
+                    forced.add(name)
+    return relations, known, forced
+
+
+def protect_indicators(table: pd.DataFrame, threshold: int,
+                       earlier: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Hide small counts of people in an indicators table, and every cell that would reveal one.
 
     Adds a ``suppressed`` column (``small``, ``complementary`` or empty). A hidden row
     loses its ``actual``, ``numerator``, ``denominator``, ``status`` and derived values;
-    a share is hidden with its numerator or its denominator.
+    a share is hidden with its numerator or its denominator. ``earlier`` holds the indicator tables of the
+    earlier reports of the year (:func:`earlier_report_windows`, by any label), whose year to date a reader
+    subtracts from this one's (:func:`earlier_report_relations`).
     """
     out = table.copy()
     out["suppressed"] = ""
     values, relations, unpublished, rows = indicator_cells(out)
+    earlier_counts = {label: indicator_cells(t)[0] for label, t in (earlier or {}).items()}
+    across, known, forced = earlier_report_relations(values, unpublished, earlier_counts, threshold)
     period_cells = {c for c in values if c.endswith(f"/{WINDOW_PERIOD}")}
-    for name, kind in suppress_cells(values, relations, threshold, unpublished, period_cells).items():
+    hidden = suppress_cells(values, relations + across, threshold, unpublished, period_cells, fixed=known,
+                            forced=forced)
+    for name, kind in hidden.items():
+        if name in known:
+            continue  # an earlier report's count: that report shows it as it does
         for i in rows[name]:
             out.at[i, "suppressed"] = kind
     for share, base in PEOPLE_SHARES.items():

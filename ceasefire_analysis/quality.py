@@ -95,13 +95,13 @@ def duplicate_row_warnings(duplicate_rows: dict[str, dict[str, int]]) -> list[st
 
     ``duplicate_rows`` maps a table to ``{"identical": n, "apart": m}`` (see
     ``loading.identical_rows``). Not an error: a victim-level incident export lists an
-    incident once per victim, one row under the other, so for incidents only copies away
-    from their twin are flagged. Tables without an identifier (enforcement actions) repeat
+    incident once per victim, its rows together, so for incidents only copies away from
+    their incident's rows are flagged. Tables without an identifier (enforcement actions) repeat
     rows legitimately and are not flagged.
 
     >>> [text] = duplicate_row_warnings({"incidents": {"identical": 9, "apart": 7},
     ...                                  "communications": {"identical": 0, "apart": 0}})
-    >>> text[:85], "(2 more repeat the row right above them: several victims of one incident" in text
+    >>> text[:85], "(2 more repeat another row of their own incident, listed with it: several victims" in text
     ('The incidents file has 7 rows that repeat an earlier row exactly but sit away from it', True)
     >>> duplicate_row_warnings({"incidents": {"identical": 3, "apart": 0}})  # victims of one incident, one under another
     []
@@ -114,13 +114,14 @@ def duplicate_row_warnings(duplicate_rows: dict[str, dict[str, int]]) -> list[st
         label = name.replace("_", " ")
         if name == schema.INCIDENTS.name and counts.get("apart", 0):
             adjacent = counts["identical"] - counts["apart"]
-            beside = (f" ({adjacent} more repeat the row right above them: several victims of one incident, normal "
-                      "in an export with one row per victim)" if adjacent else "")
+            beside = (f" ({adjacent} more repeat another row of their own incident, listed with it: several "
+                      "victims of one incident, normal in an export with one row per victim)" if adjacent else "")
             warnings.append(f"The {label} file has {counts['apart']} rows that repeat an earlier row exactly but sit "
-                            f"away from it{beside}. Copies far apart look like an extract exported twice, which "
-                            "would make the counts too high. Check the file: sorted by date and case number (as "
-                            "ceasefire import writes it), victims of one incident sit together, and copies that "
-                            "stay apart are the ones to remove.")
+                            f"away from it, after rows of another incident{beside}. Copies far apart look like an "
+                            "extract exported twice, which would make the counts too high. Check the file: ceasefire "
+                            "import writes each incident's rows together (sorted by date and case number), so a "
+                            "case number whose rows come back after other incidents' rows was exported twice; "
+                            "rows listed together under one case number are its victims, not copies.")
         elif counted_once(name) and counts.get("identical", 0):
             warnings.append(f"The {label} file has {counts['identical']} rows that repeat an earlier row exactly "
                             "(every column the same): a repeat cannot be a second record of the same person, so "

@@ -22,10 +22,11 @@ from .executing import (
     shutdown_process_kernel,
 )
 from .files import write_text_atomic
+from .front_page import record_failed_runs
 from .handoff import SNAPSHOT_KEY, save_opened
 from .loading import contract_name_warnings
-from .meetings import is_meeting_params, open_meeting
-from .params import display_path, params_record, read_params_file
+from .meetings import is_meeting_params, meeting_params_from_values, open_meeting
+from .params import display_path, params_from_values, params_record, read_params_file
 from .progress import Progress, past_notebook_seconds
 from .publishing import (  # noqa: F401 (REPORTS ... indicators_csv are read from here by callers and tests)
     MANIFEST, MEETING_REPORTS, REPORTS, STAGING_MARKER, ReportResult, check_outside_data, check_replaceable, failure_page,
@@ -53,6 +54,22 @@ class PeriodResult:
         if self.error:
             return [f"{self.params_file}: {self.error}"]
         return [f"{self.period_id}/{r.name}: {r.message}" for r in self.reports if r.status != "ok"]
+
+
+def run_failures(results: list[PeriodResult]) -> list[str]:
+    """Every failure of a run, once each: a refusal shared by several params files (two or more that would write
+    one folder: its sentence names them all) is one failure, so the count and the list printed agree.
+
+    >>> clash = "a.yaml and b.yaml would both write out/x, so neither is run."
+    >>> run_failures([PeriodResult("a.yaml", error=clash), PeriodResult("b.yaml", error=clash),
+    ...               PeriodResult("c.yaml", error="bad"), PeriodResult("d.yaml", error="bad")])
+    ['a.yaml and b.yaml would both write out/x, so neither is run.', 'c.yaml: bad', 'd.yaml: bad']
+    """
+    shared = {r.error for r in results if r.error
+              and all(o.params_file in r.error for o in results if o.error == r.error)
+              and sum(o.error == r.error for o in results) > 1}  # one sentence naming every file it is about
+    lines = [r.error if r.error in shared else line for r in results for line in r.failures]
+    return list(dict.fromkeys(lines))
 
 
 # --------------------------------------------------------------------------- HTML export
@@ -243,6 +260,7 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
                 if process_kernel().km is None:
                     process_kernel().launch()
 
+        failed_folders: list[str] = []  # folders this run meant to write and did not (their old reports stay)
         futures: dict = {}  # of the notebooks submitted to the pool: (job, notebook name)
         claimed: dict[Path, Job] = {}  # the folder each job of this run will write: first come
         clashing: set[int] = set()  # jobs whose folder another job of this run also writes: none may start
@@ -258,6 +276,7 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
             except CeasefireError as exc:
                 result.error = str(exc)
                 stream.write(f"{result.params_file}: not run.\n{exc}\n")
+                failed_folders.append(result.period_id or intended_folder(params_file) or "")
                 continue
             jobs_ready.append(job)
             prepared.append(job)
@@ -276,7 +295,9 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
                 for name in job.notebooks:
                     futures[pool.submit(render_notebook, name, *job.notebook_arguments())] = (job, name)
 
-        jobs_ready[:] = refuse_shared_folders(jobs_ready, stream)
+        runnable = refuse_shared_folders(jobs_ready, stream)
+        failed_folders.extend(job.target.name for job in jobs_ready if all(job is not r for r in runnable))
+        jobs_ready[:] = runnable
         tasks = [(job, name) for job in jobs_ready for name in job.notebooks]
         progress = Progress(len(tasks), stream, past_notebook_seconds(out_root), jobs)
         by_job: dict[int, list[ReportResult]] = {id(job): [] for job in jobs_ready}
@@ -320,14 +341,19 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
             shutil.rmtree(job.staging, ignore_errors=True)
             job.result.error = output_problem(out_root, exc) if isinstance(exc, OSError) else str(exc)
             stream.write(f"{job.result.params_file}: not written. {job.result.error}\n")
+            failed_folders.append(job.target.name)
             continue
         for name in job.result.kept:
             stream.write(f"{job.result.period_id}: kept your file {name} (not made by ceasefire) in the new folder\n")
     if created and not jobs_ready:  # every params file refused: leave no empty folder behind
         with contextlib.suppress(OSError):
             out_root.rmdir()
-    if jobs_ready:
+    refreshed = [job.target.name for job in jobs_ready if not job.result.error]
+    failed_folders = [f for f in failed_folders if f and f not in refreshed]
+    stale = [f for f in failed_folders if (out_root / f / MANIFEST).is_file()]  # an earlier report is shown
+    if jobs_ready or stale:
         try:
+            record_failed_runs(out_root, stale, refreshed, dt.datetime.now().astimezone())
             if refresh_front_page(out_root) is None:
                 stream.write(f"{out_root / 'index.html'}: not written: that index.html was not made by ceasefire, so "
                              "it is left as it is; the periods are in their folders (move it away, or use another "
@@ -354,6 +380,20 @@ class Job:
     def notebook_arguments(self) -> tuple[str, str, str | None]:
         """What :func:`render_notebook` takes after the notebook's name."""
         return str(self.params_file), str(self.staging), str(self.snapshot) if self.snapshot else None
+
+
+def intended_folder(params_file: Path) -> str | None:
+    """The folder a params file would write, from its params alone (None when they cannot be read): a
+    period whose inputs fail keeps its earlier folder, which the front page then marks as not refreshed."""
+    try:
+        values = read_params_file(params_file)
+        if is_meeting_params(values):
+            meeting = meeting_params_from_values(values, display_path(params_file), params_file.parent)
+            return output_folder_name(meeting.folder_id, meeting.audience)
+        params = params_from_values(values, display_path(params_file), params_file.parent)
+        return output_folder_name(params.period_id, params.audience)
+    except CeasefireError:
+        return None
 
 
 def notebook_count(params_file: Path, notebooks: tuple[str, ...]) -> int:
@@ -392,11 +432,12 @@ def prepare_job(params_file: Path, out_root: Path, result: PeriodResult, noteboo
     review, staging = prepare_period(params_file, out_root)  # params are checked before any data is read
     result.period_id = output_folder_name(review.params.period_id, review.params.audience)
     incomplete = review.incomplete_warning()
+    later_notes = review.later_notes_warning()
     snapshot = hand_off(handoff, staging, review)
     return Job(result, params_file, staging, notebooks,
                lambda reports: finish_period(review, staging, reports, out_root, params_file,
                                              params_record(review.params), started, result.kept),
-               review.terminal_warnings + ([incomplete] if incomplete else [])
+               review.terminal_warnings + [w for w in (incomplete, later_notes) if w]
                + contract_name_warnings(review.params.data_dir),
                snapshot, review.params.audience, out_root / result.period_id)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,12 +23,12 @@ from .coverage import (Coverage, data_as_of, data_coverage_of, data_from_cut, da
 from .formatting import format_day
 from .handoff import SNAPSHOT_KEY, opened_from_snapshot
 from .focus import focus_worksheet
-from .indicators import (LABELS, build_indicators, coverage_of, has_incomplete, mark_incomplete,
-                         missing_seasonal_years_warning, staffing_snapshot_day)
+from .indicators import (LABELS, build_indicators, coverage_of, earlier_report_activities, has_incomplete,
+                         mark_incomplete, missing_seasonal_years_warning, staffing_snapshot_day)
 from .privacy import (protect_indicators, provenance_label, shows_participant_rows, suppresses_small_counts,
                       visible_note, visible_steps)
 from .quality import duplicate_row_warnings, quality_warnings
-from .loading import CityData, load_data_dir, load_history
+from .loading import CityData, empty_file_warnings, load_data_dir, load_history
 from .params import (DEFAULTS, NOT_REPORTED, ReviewParams, baseline_overlap_warning, demo_name_warning, display_path,
                      notebook_params, parameters_in, params_from_values, read_params_file)
 from .periods import Month
@@ -61,7 +62,8 @@ class PeriodReview:
             coverage = self.coverage or coverage_of(self.data, self.params)
             table = build_indicators(self.data, self.params, coverage)
             if suppresses_small_counts(self.params.audience):
-                table = protect_indicators(table, self.params.small_count_threshold)
+                earlier = earlier_report_activities(self.data, self.params, coverage.through)
+                table = protect_indicators(table, self.params.small_count_threshold, earlier)
             focus = mark_incomplete(focus_worksheet(self.data.tables, self.params), coverage,
                                     incident_coverage(coverage, self.data.incidents))
             table = pd.concat([table, focus], ignore_index=True)
@@ -83,6 +85,34 @@ class PeriodReview:
         if self._previous_steps is None:
             self._previous_steps = previous_next_steps(self.params)
         return self._previous_steps
+
+    @property
+    def later_notes(self) -> list[tuple[str, str, dt.date]]:
+        """Notes that report something after the period's end (see :func:`notes_dated_after`): left out of its pages."""
+        return notes_dated_after(self.params, self.previous_steps[0])
+
+    def shown_note(self, key: str, text: str) -> str:
+        """``text``, the note under ``key`` (``notes.<indicator>``, ``previous_next_steps[i].note``), or '' when it
+        reports something after the period's end: a January review shows what was known by the end of January."""
+        return "" if any(k == key for k, _, _ in self.later_notes) else text
+
+    def later_notes_line(self) -> str:
+        """The sentence a page carries when notes were left out ('' when none were)."""
+        count = len(self.later_notes)
+        if not count:
+            return ""
+        return (f"{count} note{'s' if count != 1 else ''} dated after this period (after "
+                f"{format_day(self.params.windows.end)}) {'are' if count != 1 else 'is'} not shown: a review shows "
+                "what was known by the end of its period.")
+
+    def later_notes_warning(self) -> str | None:
+        """One line for the terminal naming the notes left out and the day each names (None when none were)."""
+        if not self.later_notes:
+            return None
+        named = "; ".join(f"{key} names {format_day(day)}" for key, _, day in self.later_notes)
+        return (f"{self.params.period_id}: notes dated after the period's end ({format_day(self.params.windows.end)}) "
+                f"are not shown: {named}. They belong to a later review: remove them from this params file (a plan, "
+                "'set for 9 May', is kept).")
 
     @property
     def incident_coverage(self) -> Coverage | None:
@@ -172,6 +202,7 @@ def open_review(params_file: str | None = None, **given: Any) -> PeriodReview:
     warnings = quality_warnings(data.incidents, data.reconciled_victims, last_day,
                                 show_case_numbers=shows_participant_rows(params.audience))
     warnings += duplicate_row_warnings(data.duplicate_rows)
+    warnings += empty_file_warnings(data)
     warnings += coverage.stale_warnings()
     if later_warning:
         warnings.append(later_warning)
@@ -304,6 +335,77 @@ def provenance(review: PeriodReview) -> dict[str, Any]:
         "coverage": review.coverage.as_record() if review.coverage else None,
         "run_at": review.opened_at.isoformat(timespec="seconds"),
     }
+
+
+_MONTHS = {m.lower(): i for i, m in enumerate(
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+     "December"], 1)}
+_MONTH_WORD = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE_PATTERNS = (  # (pattern, the groups' order: year, month, day)
+    (re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"), "ymd"),
+    (re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})\b"), "mdy"),  # the US style of the seed: 3.17.17
+    (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? {_MONTH_WORD}(?:,? (\d{{4}}))?", re.I), "dmy"),
+    (re.compile(rf"\b{_MONTH_WORD} (\d{{1,2}})(?:st|nd|rd|th)?\b(?:,? (\d{{4}}))?", re.I), "mdy-word"),
+)
+# Words that make a later date a plan ("meeting set for 9 May"), which a review may well record, not an event.
+_PLAN_BEFORE = re.compile(r"\b(scheduled|set|planned|plans?|due|will|expected|booked|by|before|until|next|"
+                          r"deadline|target)\b[^.;]{0,16}$", re.I)
+
+
+def dates_named_in(text: str, near: dt.date) -> list[tuple[dt.date, bool]]:
+    """The days a free-text note names, each with whether it is named as a plan ("set for 9 May").
+
+    Read: ``2017-03-17``, ``3.17.17`` and ``3/17/2017`` (month first, as the seed writes them), ``17 March``,
+    ``March 17, 2017``. A day with no year takes the year that puts it nearest ``near``. A bare ``5-9`` is
+    left alone (a range or a day?).
+
+    >>> dates_named_in("Custom notification training convened on 3.17.17.", dt.date(2017, 1, 31))
+    [(datetime.date(2017, 3, 17), False)]
+    >>> dates_named_in("Training held on 17 March; review set for 9 May.", dt.date(2017, 1, 31))
+    [(datetime.date(2017, 3, 17), False), (datetime.date(2017, 5, 9), True)]
+    >>> dates_named_in("Workshop in December; 30 Feb is no day; 5-9 is a range", dt.date(2017, 1, 31))
+    []
+    """
+    found = []
+    for pattern, order in _DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            groups = match.groups()
+            try:
+                if order == "ymd":
+                    year, month, day = (int(g) for g in groups)
+                elif order == "mdy":
+                    month, day, year = int(groups[0]), int(groups[1]), int(groups[2])
+                    year += 2000 if year < 100 else 0
+                else:
+                    day_text, month_text, year_text = (groups if order == "dmy" else (groups[1], groups[0], groups[2]))
+                    day, month = int(day_text), _MONTHS[next(m for m in _MONTHS if m.startswith(month_text.lower()[:3]))]
+                    year = int(year_text) if year_text else None
+                if year is None:
+                    candidates = [dt.date(near.year + k, month, day) for k in (-1, 0, 1)]
+                    named = min(candidates, key=lambda d: abs((d - near).days))
+                else:
+                    named = dt.date(year, month, day)
+            except (ValueError, StopIteration):
+                continue  # not a day ("30 Feb")
+            found.append((match.start(), named, bool(_PLAN_BEFORE.search(text[:match.start()]))))
+    return [(named, plan) for _, named, plan in sorted(found, key=lambda f: f[0])]
+
+
+def notes_dated_after(params: ReviewParams, previous: pd.DataFrame) -> list[tuple[str, str, dt.date]]:
+    """The notes that report something on a day after the period's end, as (key, text, that day).
+
+    A note copied forward from a later review ("Training held on 17 March" on a December-January page) reads as
+    part of the period it is shown with; a plan with a later day ("meeting set for 9 May") is kept.
+    """
+    end = params.windows.end
+    notes = [(f"notes.{key}", text) for key, text in params.notes.items()]
+    notes += [(f"previous_next_steps[{i}].note", str(note or "")) for i, note in enumerate(previous.get("note", []))]
+    later = []
+    for key, text in notes:
+        after = [day for day, plan in dates_named_in(text or "", end) if day > end and not plan]
+        if after:
+            later.append((key, text, after[0]))
+    return later
 
 
 def free_texts(params: ReviewParams) -> list[tuple[str, str]]:

@@ -263,6 +263,19 @@ INCIDENT_PEOPLE = FileSpec(
     description="Victims and suspects linked to shootings (optional); one row per person per role per incident.",
 )
 
+def unrecorded_columns(spec: FileSpec, blank_everywhere: list[str]) -> list[str]:
+    """The optional columns of ``spec`` among ``blank_everywhere`` (columns with no value in any row): read as absent.
+
+    An optional column that is blank in every row is one the city does not record (an export without
+    group involvement, imported with ``group: {constant: ""}``): what needs it is "not recorded for this
+    city", as when the column is missing, never a count or share of 0. A required column is never dropped.
+
+    >>> unrecorded_columns(INCIDENTS, ["group", "incident_id"])
+    ['group']
+    """
+    return [c.name for c in spec.columns if not c.required and c.name in blank_everywhere]
+
+
 FILE_SPECS: tuple[FileSpec, ...] = (
     INCIDENTS,
     COMMUNICATIONS,

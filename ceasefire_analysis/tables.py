@@ -23,8 +23,8 @@ from .formatting import (
     format_value, page_identity, row_window_label, window_label, windows_span_label,
 )
 from .counts import monthly_counts
-from .indicators import (LABELS, coverage_of, incident_months, outcome_pace, partial_window_end,
-                         unrecorded_years)
+from .indicators import (CONTEXT_BENCHMARK_INDICATORS, LABELS, coverage_of, incident_months, outcome_pace,
+                         partial_window_end, unrecorded_years)
 from .params import NEXT_STEP_STATUSES, NOT_REPORTED
 from .periods import same_days_years_earlier
 from .privacy import hidden_text, suppresses_small_counts, visible_note, visible_steps, without_absolute_paths
@@ -502,7 +502,8 @@ def activity_worksheet_html(review: PeriodReview) -> HTML:
 
 def note_for(review: PeriodReview, indicator: str) -> str:
     """The params file's note on an indicator, as this report's audience may see it."""
-    return visible_note(review.params.notes.get(indicator, ""), review.params.audience)
+    note = visible_note(review.params.notes.get(indicator, ""), review.params.audience)
+    return review.shown_note(f"notes.{indicator}", note)
 
 
 def demo_banner_html(review: PeriodReview) -> str:
@@ -548,6 +549,8 @@ def quality_html(review: PeriodReview) -> HTML:
         parts.append(f'<p class="cf-note">Prepared for a <strong>{html.escape(audience)}</strong> audience: no '
                      f"participant-level information is shown; counts of people below {threshold} are hidden, and "
                      "so is any number from which one of them could be worked out.</p>")
+    if review.later_notes_line():
+        parts.append(f'<p class="cf-note">{html.escape(review.later_notes_line())}</p>')
     if review.warnings:
         items = "".join(f"<li>{html.escape(w)}</li>" for w in review.warnings)
         parts.append(f'<div class="cf-banner"><p>Data quality: read these numbers with care.</p><ul>{items}</ul></div>')
@@ -561,7 +564,12 @@ def quality_html(review: PeriodReview) -> HTML:
 def next_steps_html(review: PeriodReview) -> HTML:
     """What became of the last review's next steps (with a count by status), then this review's next steps."""
     steps = [step for step in (visible_note(s, review.params.audience) for s in review.params.next_steps) if step]
-    parts = ['<div class="cf-report">', previous_next_steps_html(review)]
+    parts = ['<div class="cf-report">']
+    if review.params.notes_written_for:  # another period's notes were left out: say so, not "none recorded" alone
+        parts.append(f'<p class="cf-note">The notes on trends and the next steps on file were written for the '
+                     f"{html.escape(review.params.notes_written_for)} review, so they are not shown for this one "
+                     f"({html.escape(window_label(review.params.windows.period))}).</p>")
+    parts.append(previous_next_steps_html(review))
     if not steps:
         parts.append("<h2>Next steps</h2><p>None recorded for this review.</p>")
     else:
@@ -583,6 +591,9 @@ def next_step_status_counts(previous: pd.DataFrame) -> list[tuple[str, int]]:
 def previous_next_steps_html(review: PeriodReview) -> str:
     """The last review's next steps with their status, as HTML text (see :func:`review.previous_next_steps`)."""
     previous, source = review.previous_steps
+    if review.later_notes:  # a note reporting a day after the period's end is left out (the step and status stay)
+        previous = previous.assign(note=[review.shown_note(f"previous_next_steps[{i}].note", note)
+                                         for i, note in enumerate(previous["note"])])
     if review.params.audience != "internal":
         previous = pd.DataFrame(visible_steps(previous.to_dict("records"), review.params.audience),
                                 columns=previous.columns)
@@ -615,9 +626,15 @@ def provenance_html(review: PeriodReview) -> HTML:
 
 def headline_status(indicators: pd.DataFrame) -> pd.DataFrame:
     """Indicators that have a benchmark (or a named reason for none), for the period's index page."""
-    hidden = indicators["suppressed"].ne("") if "suppressed" in indicators else False
-    noted = indicators["benchmark_note"].fillna("").ne("") if "benchmark_note" in indicators else False
+    none = pd.Series(False, index=indicators.index)
+    hidden = indicators["suppressed"].ne("") if "suppressed" in indicators else none
+    noted = indicators["benchmark_note"].fillna("").ne("") if "benchmark_note" in indicators else none
     keep = (indicators["benchmark"].notna() & (indicators["status"].ne("") | hidden)) | noted
+    # A cut extract marks every open row incomplete, also rows that would carry no mark with complete data: a
+    # context benchmark (the caseload beside capacity) and a share with nothing to count (no staffing report for a
+    # unit). The index lists neither, so a cut index has the rows a complete one has.
+    nothing_counted = indicators["status"].eq(INCOMPLETE) & indicators["actual"].isna() & ~(hidden | noted)
+    keep &= ~indicators["indicator"].isin(CONTEXT_BENCHMARK_INDICATORS) & ~nothing_counted
     return indicators[keep].reset_index(drop=True)
 
 
@@ -630,7 +647,7 @@ def headline_html(review: PeriodReview) -> str:
     named = window_cells(review)  # "Year to date" / "Review period", as Worksheet 1 says them
     for _, r in status.iterrows():
         window = named.get(r["window"]) or row_window_label(r["window_start"], r["window_end"],
-                                                            as_of=r["window"] == WINDOW_AS_OF)
+                                                            as_of=r["window"] == WINDOW_AS_OF, through=through)
         if str(r["indicator"]).startswith("staffing_pct_"):
             window = staffing_day_label(r)
         hidden = suppressed_text(r, review.params.small_count_threshold)

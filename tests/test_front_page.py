@@ -46,7 +46,7 @@ def test_front_page_lists_both_runs_newest_first_with_the_scorecard(tmp_path):
     assert scorecard_table.index("Dec 2016–Jan 2017") < scorecard_table.index("Feb–Mar 2017")
     assert 'class="cf-chart"' in page and "data:image/png;base64," in page  # the small chart
     assert "Words used in this report" in page  # a partner period is listed: terms are explained
-    assert "incidents 2014-01-01 to 2017-03-31" in page  # coverage, from the manifest
+    assert "incidents 1 Jan 2014 to 31 Mar 2017" in page  # coverage, from the manifest, in the pages' date style
     # the headline counts the scorecard's indicators for the review period, so the two agree
     for period in internal:
         column = card[card["folder"] == period.folder]

@@ -335,3 +335,16 @@ def test_a_claimed_ratio_after_the_rates_end_says_it_cannot_be_checked():
               "state_population": pd.DataFrame({"year": [2000, 2001], "value": [34e6, 34e6]})}
     verdicts = claim_verdicts(series, {"claimed_ratio": [4, 6], "claimed_ratio_of": "state", "ratio_since": 2100})
     assert any("Cannot be checked here: the rates run from 2000 to 2001" in v for v in verdicts)
+
+
+def test_the_sources_read_as_plain_text_without_commit_hashes():
+    # reader3 N8: the page printed Markdown back-ticks and 40-digit commit hashes from SOURCES.md
+    from ceasefire_analysis.history import source_names
+    keys = ["K1", "K2", "K3", "M1", "F1", "C1", "N11"]
+    shown = source_names(HISTORY_DATA_DIR, keys)
+    assert [line.split(":")[0] for line in shown] == keys
+    for line in shown:
+        assert "`" not in line and "**" not in line, line
+        assert not re.search(r"\b[0-9a-f]{40}\b", line), line
+    assert "GitHub jacobkap/crimedatatool_helper" in shown[0]
+    assert "not the City's own record" in shown[5]  # a mirror is named as a copy

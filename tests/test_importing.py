@@ -431,10 +431,10 @@ def test_the_duplicate_warning_tells_victims_one_under_another_from_copies_far_a
 
     [text] = duplicate_row_warnings({"incidents": {"identical": 9, "apart": 7}})
     assert text.startswith("The incidents file has 7 rows that repeat an earlier row exactly but sit away from it")
-    assert ("(2 more repeat the row right above them: several victims of one incident, normal in an export with "
-            "one row per victim)") in text
+    assert ("(2 more repeat another row of their own incident, listed with it: several victims of one incident, "
+            "normal in an export with one row per victim)") in text
     [text] = duplicate_row_warnings({"incidents": {"identical": 4, "apart": 4}})
-    assert "more repeat the row right above" not in text and "exported twice" in text
+    assert "more repeat another row" not in text and "exported twice" in text
 
 
 def test_iso_datetimes_of_the_portals_api_exports_are_read_by_both_shipped_maps(tmp_path):

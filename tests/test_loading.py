@@ -79,7 +79,7 @@ def test_file_level_problems(make_city, tmp_path):
     (folder / "case_management.csv").write_text("participant_id,enrolled_on\nx,2017-01-01\n")
     problems = validate_data_dir(folder)
     assert "empty" in only(problems, file="incidents.csv").message
-    assert "no rows" in only(problems, file="meetings.csv").message
+    assert not [p for p in problems if p.file == "meetings.csv"]  # optional, header only: an empty table
     assert "';'" in only(problems, file="staffing.csv", row=1).message
     assert "UTF-8" in only(problems, file="communications.csv", row=2).message
     only(problems, file="case_management.csv", row=1, column="exited_on")

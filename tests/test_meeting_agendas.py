@@ -34,20 +34,22 @@ MEETINGS = pd.DataFrame({
 })
 
 
-def test_window_runs_from_the_day_after_the_last_meeting_of_the_kind_held():
-    # 10 Jan was not held, so the review of 17 Jan looks back to the day after 3 Jan; the coordination
-    # meeting of 5 Jan (another kind) does not count
+def test_window_runs_from_the_last_meeting_of_the_kind_held_to_the_day_before_this_one():
+    # a pack is prepared before its meeting (reader #17: the meeting day's shootings were listed); it starts on
+    # the last meeting's day, where that meeting's pack stopped. 10 Jan was not held, so the review of 17 Jan
+    # looks back to 3 Jan; the coordination meeting of 5 Jan (another kind) does not count
     assert look_back_window(MEETINGS, "shooting_review", dt.date(2017, 1, 17)) == \
-        (dt.date(2017, 1, 4), dt.date(2017, 1, 17), dt.date(2017, 1, 3))
+        (dt.date(2017, 1, 3), dt.date(2017, 1, 16), dt.date(2017, 1, 3))
     # across the year boundary
     assert look_back_window(MEETINGS, "shooting_review", dt.date(2017, 1, 3)) == \
-        (dt.date(2016, 12, 28), dt.date(2017, 1, 3), dt.date(2016, 12, 27))
+        (dt.date(2016, 12, 27), dt.date(2017, 1, 2), dt.date(2016, 12, 27))
     # a meeting of the same day is not its own previous meeting
     assert look_back_window(MEETINGS, "coordination", dt.date(2017, 1, 12))[2] == dt.date(2017, 1, 5)
-    # nothing on record: the usual spacing (7 days for a review, 14 for coordination)
+    # nothing on record: the usual spacing before the meeting (7 days for a review, 14 for coordination)
     assert look_back_window(MEETINGS, "shooting_review", dt.date(2016, 12, 20))[:2] == \
-        (dt.date(2016, 12, 14), dt.date(2016, 12, 20))
-    assert look_back_window(MEETINGS.iloc[0:0], "coordination", dt.date(2017, 3, 1))[0] == dt.date(2017, 2, 16)
+        (dt.date(2016, 12, 13), dt.date(2016, 12, 19))
+    assert look_back_window(MEETINGS.iloc[0:0], "coordination", dt.date(2017, 3, 1))[:2] == \
+        (dt.date(2017, 2, 15), dt.date(2017, 2, 28))
     assert look_back_window(None, "coordination", dt.date(2017, 3, 1))[2] is None
 
 
@@ -55,7 +57,7 @@ def test_a_given_window_is_kept_and_the_previous_meeting_still_found():
     values = {"meeting": "coordination", "city": "X", "data_dir": "data/raw/demo", "meeting_on": "2017-01-19"}
     derived = with_window(meeting_params_from_values(values), MEETINGS)
     assert (derived.start, derived.end, derived.previous_meeting) == \
-        (dt.date(2017, 1, 13), dt.date(2017, 1, 19), dt.date(2017, 1, 12))
+        (dt.date(2017, 1, 12), dt.date(2017, 1, 18), dt.date(2017, 1, 12))
     given = with_window(meeting_params_from_values({**values, "window_start": "2017-01-01",
                                                     "window_end": "2017-01-18"}), MEETINGS)
     assert (given.start, given.end, given.previous_meeting) == \

@@ -116,21 +116,22 @@ def test_both_packs_render_offline_and_follow_their_agendas(packs):
     assert [r.failures for r in results] == [[], []]
     review = _text((out / "shooting_review_2017-03-28" / "shooting_review.html").read_text())
     assert "Weekly shooting review, Tuesday 28 March 2017" in review
-    assert "22 Mar to 28 Mar 2017 (since the shooting review of 21 Mar 2017)" in review
+    assert "21 Mar to 27 Mar 2017 (from the day of the shooting review of 21 Mar 2017 to the day before this " \
+        "meeting: the pack is prepared before the meeting)" in review
     headings = ["1. Review prior deliverables", "2. Review all shootings", "3. Near-term strategy",
                 "4. Assign new tasks and deliverables"]
     positions = [review.index(h) for h in headings]
     assert positions == sorted(positions)
-    for text in ("Completed since 21 Mar (last review)", "Every shooting from 22 Mar to 28 Mar 2017",
+    for text in ("Completed since 21 Mar (last review)", "Every shooting from 21 Mar to 27 Mar 2017",
                  "Earlier shootings not yet reviewed", "Flagged at reviews in the last 30 days", "Active conflicts",
-                 "The same 7 days a year earlier (22 Mar to 28 Mar 2016)", "New tasks Owner Due date Task"):
+                 "The same 7 days a year earlier (21 Mar to 27 Mar 2016)", "New tasks Owner Due date Task"):
         assert text in review
     raw = (out / "coordination_2017-03-09-partner" / "coordination.html").read_text()
     paragraphs = [_text(p).strip() for p in re.findall(r"<p[^>]*>(.*?)</p>", raw, flags=re.S)]
     assert paragraphs and not [p for p in paragraphs if p[:1].islower()]  # not "fewer than 5 people ..."
     coordination = _text(raw)
     assert "Coordination meeting, Thursday 9 March 2017" in coordination
-    assert "(since the coordination meeting of 23 Feb 2017)" in coordination
+    assert "23 Feb to 8 Mar 2017 (from the day of the coordination meeting of 23 Feb 2017" in coordination
     headings = ["1. Review shootings and assess risk", "2. Refine the near-term strategy",
                 "3. Strategy for people who stay at very high risk", "4. Partnership health"]
     positions = [coordination.index(h) for h in headings]
@@ -164,11 +165,11 @@ def test_packs_without_task_or_flag_data_say_so(make_city, tmp_path):
     assert [r.failures for r in results] == [[], []]
     text = _text((tmp_path / "out" / "shooting_review_2017-01-16" / "shooting_review.html").read_text())
     # no earlier shooting review on record: the last 7 days
-    assert "Deliverables are not tracked for this city" in text and "Every shooting from 10 Jan to 16 Jan 2017 (1)" in text
+    assert "Deliverables are not tracked for this city" in text and "Every shooting from 9 Jan to 15 Jan 2017 (1)" in text
     assert "no earlier shooting review is on record" in text
     text = _text((tmp_path / "out" / "coordination_2017-01-26" / "coordination.html").read_text())
     assert "no review_flags.csv" in text and "Deliverables are not tracked for this city" in text
-    assert "13 Jan to 26 Jan 2017 (since the coordination meeting of 12 Jan 2017)" in text
+    assert "12 Jan to 25 Jan 2017 (from the day of the coordination meeting of 12 Jan 2017" in text
     assert "The incident data run to 15 Jan 2017" in text  # a meeting after the data's end says so
 
 
@@ -232,7 +233,9 @@ def test_shooting_review_pack_says_not_recorded_for_a_type_the_city_does_not_rec
             {"incident_id": "A", "occurred_on": "2017-01-20", "incident_type": "homicide", "reviewed_on": ""},
             {"incident_id": "B", "occurred_on": "2017-01-21", "incident_type": "nonfatal_injury_shooting",
              "reviewed_on": ""},
-            {"incident_id": "C", "occurred_on": "2016-12-01", "incident_type": "homicide", "reviewed_on": ""}]
+            {"incident_id": "C", "occurred_on": "2016-12-01", "incident_type": "homicide", "reviewed_on": ""},
+            {"incident_id": "D", "occurred_on": "2016-06-01", "incident_type": "homicide",
+             "reviewed_on": "2016-06-07"}]  # one review on record: a reviewed_on blank in every row is not recorded
     folder = make_city(incidents=rows)
     params = tmp_path / "review.yaml"
     params.write_text(f"meeting: shooting_review\ncity: T\ndata_dir: {folder}\nmeeting_on: '2017-01-24'\n"
@@ -268,6 +271,6 @@ def test_a_pack_long_after_the_data_is_refused_naming_both_days(tmp_path):
 def test_shootings_listed_in_another_year_carry_their_year(packs):
     _, out = packs
     review = _text((out / "shooting_review_2017-03-28" / "shooting_review.html").read_text())
-    listing = review.split("Every shooting from 22 Mar to 28 Mar 2017", 1)[1][:400]
+    listing = review.split("Every shooting from 21 Mar to 27 Mar 2017", 1)[1][:400]
     days = re.findall(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{1,2} Mar(?: \d{4})?)", listing)
     assert days and all(day.endswith(" 2017") for day in days)  # 2017 is not this year

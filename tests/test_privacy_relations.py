@@ -117,12 +117,14 @@ def _person_rows():
                 pid = f"PFN-{n:03d}"
                 comms.append({"participant_id": pid, "occurred_on": f"2016-{n % 9 + 1:02d}-15", "kind": kind,
                               "highest_risk": "yes"})
-                if outcome:
-                    events.append({"participant_id": pid, "occurred_on": "2017-01-20", "event": outcome})
+                if outcome:  # before 31 Dec 2016, the day partner and public copies of early 2017 read
+                    events.append({"participant_id": pid, "occurred_on": "2016-11-20", "event": outcome})
     # the review period: 3 people at call-ins, 9 by custom notification; 2 of the 12 not on the highest-risk list
     for i in range(12):
         comms.append({"participant_id": f"PFN-{200 + i}", "occurred_on": "2017-02-14",
                       "kind": "call_in" if i < 3 else "custom_notification", "highest_risk": "no" if i < 2 else "yes"})
+    # an arrest in March 2017 keeps participant_events.csv current (not an old extract) through the review period
+    events.append({"participant_id": "PFN-211", "occurred_on": "2017-03-20", "event": "arrest_violent_or_gun"})
     # active caseload at the end of March by referral source: 3, 8, 6, 12, 20
     k = 0
     for source, count in zip(SOURCES, (3, 8, 6, 12, 20)):
@@ -140,8 +142,8 @@ def small_city(make_city, city_params):
                  for i, day in enumerate(["2016-03-01", "2017-02-10", "2017-03-31"])]
     folder = make_city(communications=comms, participant_events=events, case_management=cases, incidents=incidents)
 
-    def review(audience):
-        return open_review(None, **{"city": "Smallville", "period_start": "2017-02", "period_end": "2017-03",
+    def review(audience, period_start="2017-02", period_end="2017-03"):
+        return open_review(None, **{"city": "Smallville", "period_start": period_start, "period_end": period_end,
                                     "data_dir": str(folder), "audience": audience,
                                     "small_count_threshold": THRESHOLD})
     return review
@@ -245,7 +247,7 @@ def _check_relations_hold(values: dict[str, int], relations: list[dict[str, int]
 
 @pytest.mark.parametrize("audience", ["partner", "public"])
 def test_no_hidden_cell_of_the_call_in_breakdown_can_be_solved(small_city, tmp_path, audience):
-    internal = small_city("internal")
+    internal = small_city("internal", "2016-11", "2016-12")  # the day partner and public copies read: 31 Dec 2016
     truth, _, _ = read_breakdown(internal, tmp_path / "internal")
     truth.update({f"{g}/size": sum(truth[f"{g}/{o}"] for o in OUTCOME_ORDER) for g in GROUPS})
     assert truth["all/murder_victim"] == 15 and truth["call_in/murder_victim"] == 4  # the issue's example
@@ -1015,3 +1017,180 @@ def test_the_chronic_flags_total_does_not_give_away_the_people_flagged_before_th
     unknowns = {"earlier": truth["earlier"], **{f"{b}/both": truth[f"{b}/both"] for b in bands}}
     assert solvable_cells(published, hidden, relations, unknowns) == []
     assert ("total" in hidden) == (within == 10)  # 12 is shown when nothing small follows from it
+
+
+# --------------------------------------------------------------------------- across reports: earlier years to date
+
+def test_earlier_reports_are_those_of_the_same_cadence_in_the_same_year():
+    from ceasefire_analysis.periods import Month, Window
+    from ceasefire_analysis.privacy import earlier_report_windows
+
+    def ends(first: tuple[int, int], last: tuple[int, int]) -> list[str]:
+        windows = earlier_report_windows(Window(Month(*first), Month(*last)))
+        assert all(w.first == Month(last[0], 1) for w in windows)  # each from 1 January of the review's year
+        return [str(w.last) for w in windows]
+
+    assert ends((2016, 5), (2016, 6)) == ["2016-04", "2016-02"]
+    assert ends((2017, 2), (2017, 3)) == ["2017-01"]  # the Dec-Jan report's year to date is January
+    assert ends((2016, 12), (2017, 1)) == []  # January alone: no earlier report of 2017
+    assert ends((2016, 10), (2016, 12)) == ["2016-09", "2016-06", "2016-03"]
+    assert ends((2016, 12), (2016, 12)) == [f"2016-{m:02d}" for m in range(11, 0, -1)]
+    assert ends((2016, 1), (2016, 12)) == []
+
+
+def _series_city(make_city, comms_by_window: dict[str, list[tuple[str, str]]],
+                 enrolments_by_window: dict[str, list[str]], year: int = 2016):
+    """A city whose people are reached (``(kind, highest_risk)`` each) and enrolled (``opd_highest_risk`` each)
+    on the 15th of the first month of each window named ``"MM"``; a review by ``(period_start, period_end)``."""
+    comms, cases = [], []
+    for month, people in comms_by_window.items():
+        for i, (kind, highest) in enumerate(people):
+            comms.append({"participant_id": f"PFN-{month}-{i}", "occurred_on": f"{year}-{month}-15", "kind": kind,
+                          "highest_risk": highest})
+    for month, flags in enrolments_by_window.items():
+        for i, flagged in enumerate(flags):
+            cases.append({"participant_id": f"PFN-E{month}-{i}", "enrolled_on": f"{year}-{month}-16",
+                          "exited_on": "", "referral_source": "outreach", "opd_highest_risk": flagged})
+    incidents = [{"incident_id": f"C-{i}", "occurred_on": day, "incident_type": "homicide"}
+                 for i, day in enumerate([f"{year - 1}-01-05", f"{year}-06-20"])]
+    folder = make_city(communications=comms, case_management=cases, incidents=incidents)
+
+    def review(audience, period_start, period_end):
+        return open_review(None, city="Seriesville", period_start=period_start, period_end=period_end,
+                           data_dir=str(folder), audience=audience, small_count_threshold=THRESHOLD)
+    return review
+
+
+def across_relations(later: str, earlier: str) -> list[dict[str, int]]:
+    """Each report's own relations, and: the later year to date = the earlier one + the people counted since."""
+    relations = []
+    for label in (later, earlier):
+        for r in worksheet_relations() + nesting_relations():
+            relations.append({f"{label}:{c}": coef for c, coef in r.items()})
+    for c in NESTED:
+        relations.append({f"{later}:{c}/ytd": 1, f"{earlier}:{c}/ytd": -1, f"{c}/since_{earlier}": -1})
+    return relations
+
+
+def _reports_as_read(city, reports: dict[str, tuple[str, str]], audience: str):
+    """The cells a reader of all the ``reports`` holds (prefixed by label), and the true values of every cell."""
+    published, hidden, truth, unknown = {}, {}, {}, {}
+    for label, (start, end) in reports.items():
+        internal = city("internal", start, end)
+        shown, concealed, rest = read_indicators(city(audience, start, end))
+        true, _, _ = read_indicators(internal)
+        true.update(_true_rest(internal))
+        true.update(_true_earlier(true))
+        truth.update({f"{label}:{c}": v for c, v in true.items()})
+        published.update({f"{label}:{c}": v for c, v in shown.items()})
+        hidden.update({f"{label}:{c}": v for c, v in concealed.items()})
+        unknown.update({f"{label}:{c}": None for c in list(rest) + [f"{c}/earlier" for c in NESTED]})
+    for cell, value in published.items():
+        assert truth[cell] == value, cell  # nothing published is wrong
+    return published, hidden, truth, unknown
+
+
+@pytest.fixture
+def bimonthly_city(make_city):
+    """Jan-Feb 2016: 10 reached (3 at call-ins), 2 of them not on the highest-risk list; Mar-Apr: 10 (3 call-ins);
+    May-Jun: 1, at a call-in. Enrolments: 12 in Mar-Apr (6 flagged highest risk), 7 in May-Jun (5 flagged)."""
+    comms = {"01": [("call_in", "yes")] * 3 + [("custom_notification", "yes")] * 5
+             + [("custom_notification", "no")] * 2,
+             "03": [("call_in", "yes")] * 3 + [("custom_notification", "yes")] * 7,
+             "05": [("call_in", "yes")]}
+    enrolments = {"03": ["yes"] * 6 + ["no"] * 6, "05": ["yes"] * 5 + ["no"] * 2}
+    return _series_city(make_city, comms, enrolments)
+
+
+def test_a_bimonthly_series_does_not_give_the_later_period_back(bimonthly_city):
+    """The tester's A14: "People reached 21 (Jan-Jun)" beside the Mar-Apr report's "20 (Jan-Apr)" is May-Jun's 1."""
+    city = bimonthly_city
+    truth, _, _ = read_indicators(city("internal", "2016-05", "2016-06"))
+    before, _, _ = read_indicators(city("internal", "2016-03", "2016-04"))
+    assert (truth["direct_communications/ytd"], before["direct_communications/ytd"]) == (21, 20)
+    assert (truth["call_ins/ytd"], before["call_ins/ytd"]) == (7, 6)
+    later = city("public", "2016-05", "2016-06").indicators.set_index(["indicator", "window"])["suppressed"]
+    assert later["direct_communications", "period"] == "small"
+    assert later["direct_communications", "ytd"] == "complementary"  # it was published as 21 before
+    assert later["call_ins", "ytd"] == "complementary"
+
+    reports = {"mar": ("2016-03", "2016-04"), "may": ("2016-05", "2016-06")}
+    published, hidden, truth, unknown = _reports_as_read(city, reports, "public")
+    relations = across_relations("may", "mar")
+    since = {f"{c}/since_mar": truth[f"may:{c}/ytd"] - truth[f"mar:{c}/ytd"] for c in NESTED}
+    assert since["direct_communications/since_mar"] == 1 and since["not_flagged/since_mar"] == 2
+    _check_relations_hold({**truth, **since}, relations)
+    unknowns = {c: truth[c] for c in unknown} | since
+    # the attacker finds the leak when the later report publishes its year to date as the internal one does
+    everything = dict(published, **{c: truth[c] for c in ("may:direct_communications/ytd", "may:call_ins/ytd")})
+    leaked = solvable_cells(everything, {c: v for c, v in hidden.items() if c not in everything}, relations, unknowns)
+    assert "direct_communications/since_mar" in leaked
+    assert solvable_cells(published, hidden, relations, unknowns) == []
+
+
+def test_after_a_december_january_report_the_february_march_year_to_date_is_hidden(make_city):
+    """The Dec-Jan report's year to date is January: 10 reached; Feb-Mar's is January-March: 11, so 1 since."""
+    comms = {"01": [("call_in", "yes")] * 5 + [("custom_notification", "yes")] * 5,
+             "02": [("custom_notification", "yes")]}
+    city = _series_city(make_city, comms, {"01": ["yes"] * 6}, year=2017)
+    assert read_indicators(city("public", "2016-12", "2017-01"))[0]["direct_communications/ytd"] == 10
+    later = city("public", "2017-02", "2017-03").indicators.set_index(["indicator", "window"])["suppressed"]
+    assert later["direct_communications", "ytd"] == "complementary"
+    assert later["custom_notifications", "ytd"] == "complementary"
+    assert later["case_management_new", "ytd"] == ""  # no enrolment since January: nothing to protect there
+
+    reports = {"dec": ("2016-12", "2017-01"), "feb": ("2017-02", "2017-03")}
+    published, hidden, truth, unknown = _reports_as_read(city, reports, "public")
+    relations = [r for r in across_relations("feb", "dec") if not any(c.startswith("dec:") and c.endswith(
+        ("/earlier", "/period")) for c in r)]  # Dec-Jan's period holds its year to date: not the nesting above
+    since = {f"{c}/since_dec": truth[f"feb:{c}/ytd"] - truth[f"dec:{c}/ytd"] for c in NESTED}
+    _check_relations_hold({**truth, **since}, relations)
+    assert solvable_cells(published, hidden, relations, {c: truth[c] for c in unknown} | since) == []
+
+
+def test_nothing_more_is_hidden_when_every_difference_is_zero_or_large(make_city):
+    comms = {"01": [("call_in", "yes")] * 5 + [("custom_notification", "yes")] * 5,
+             "05": [("call_in", "yes")] * 5 + [("custom_notification", "yes")] * 6}
+    city = _series_city(make_city, comms, {"01": ["yes"] * 5, "05": ["yes"] * 7})
+    table = city("public", "2016-05", "2016-06").indicators
+    people = table[table["indicator"].isin(["direct_communications", "call_ins", "custom_notifications",
+                                            "case_management_new", "direct_communications_highest_risk_pct",
+                                            "case_management_opd_highest_risk_pct"])]
+    assert len(people) == 12 and (people["suppressed"] == "").all(), people[["indicator", "window", "suppressed"]]
+    assert people.set_index(["indicator", "window"]).loc[("direct_communications", "ytd"), "actual"] == 21
+
+
+@pytest.mark.parametrize("earlier, hidden_now", [
+    ((39, 24, 15, (20, 12, 8)), True),  # one victim linked to a shooting since the earlier report
+    ((30, 20, 10, (13, 8, 5)), True),  # 4 victims and 3 suspects reached before their shooting since
+    ((35, 20, 15, (15, 7, 8)), False),  # 5, 5 and 0 since: nothing small
+])
+def test_worksheet_3_s_year_to_date_is_protected_against_an_earlier_report_s(earlier, hidden_now):
+    from ceasefire_analysis.focus import protect_people_counts
+
+    now = (40, 25, 15, (20, 12, 8))
+    rows = focus_rows(*now)
+    out = protect_people_counts(rows, "public", THRESHOLD, {"2017-01": focus_rows(*earlier)})
+    assert (out["suppressed"] != "").any() == hidden_now
+    assert (protect_people_counts(rows, "public", THRESHOLD)["suppressed"] == "").all()  # alone, nothing is small
+
+    def cells(numbers):
+        total, victims, suspects, reached = numbers
+        cell = {"known_before_people": total, "known_before_people_victims": victims,
+                "known_before_people_suspects": suspects, "both": victims + suspects - total}
+        for suffix, part, people in zip(("", "_victims", "_suspects"), reached, (total, victims, suspects)):
+            cell[f"known_before_reached_pct{suffix}"], cell[f"rest{suffix}"] = part, people - part
+        return cell
+
+    truth = {f"now:{c}": v for c, v in cells(now).items()} | {f"then:{c}": v for c, v in cells(earlier).items()}
+    relations = [{f"{label}:{c}": coef for c, coef in r.items()} for label in ("now", "then") for r in focus_relations()]
+    for c in cells(now):
+        truth[f"{c}/since"] = truth[f"now:{c}"] - truth[f"then:{c}"]
+        relations.append({f"now:{c}": 1, f"then:{c}": -1, f"{c}/since": -1})
+    _check_relations_hold(truth, relations)
+    published, hidden = read_focus(out)
+    published = {f"now:{c}": v for c, v in published.items()}
+    hidden = {f"now:{c}": v for c, v in hidden.items()}
+    published.update({f"then:{c}": v for c, v in cells(earlier).items() if not c.startswith(("both", "rest"))})
+    unknowns = {c: v for c, v in truth.items() if c.endswith("/since") or c.split(":")[-1].startswith(("both", "rest"))}
+    assert solvable_cells(published, hidden, relations, unknowns) == []

@@ -96,7 +96,11 @@ def planted_run(tmp_path_factory):
     """
     with pytest.MonkeyPatch.context() as patch:  # the key only for this run: later tests use the usual one
         patch.setenv("CEASEFIRE_ID_KEY", "planted-test-key-long-enough-to-be-accepted")
-        run = _planted_run(tmp_path_factory.mktemp("planted"))
+        root = tmp_path_factory.mktemp("planted")
+        # its own cache: the shared data/processed/cache keeps only the newest caches, and the other test
+        # worker's runs could prune this one before the cache test reads it
+        patch.setattr("ceasefire_analysis.loading.CACHE_DIR", root / "cache")
+        run = _planted_run(root)
     return run
 
 
