@@ -1,0 +1,42 @@
+"""Reader review 3, layout (N12, N15, N2, N7): pack tables as cards on a phone, chart images that stay legible,
+long words that wrap, tables kept with their titles on paper, the scorecard panels' axes and the c-chart legend."""
+from __future__ import annotations
+
+import re
+
+from ceasefire_analysis.meetings import all_shootings_html, open_meeting
+from ceasefire_analysis.reader import stylesheet
+
+
+def _phone_rules() -> str:
+    css = stylesheet()
+    start = css.index("@media (max-width: 600px)")
+    return css[start:css.index("\n}", start)]
+
+
+def test_a_packs_tables_are_cards_on_a_phone(make_city, tmp_path):
+    """N12: at 420 px the listing's Area and Group columns and the context table's comparisons were cut off."""
+    shootings = [{"incident_id": f"S{i}", "occurred_on": f"2017-01-{10 + i:02d}", "incident_type": "nonfatal_injury_shooting",
+                  "reviewed_on": ""} for i in range(3)]
+    params = tmp_path / "review.yaml"
+    params.write_text(f"meeting: shooting_review\ncity: T\ndata_dir: {make_city(incidents=shootings)}\n"
+                      "meeting_on: '2017-01-24'\nwindow_start: '2017-01-10'\nwindow_end: '2017-01-24'\n")
+    page = all_shootings_html(open_meeting(str(params))).data
+    tables = re.findall(r'<table class="([^"]*)"><caption>([^<]*)</caption>(.*?)</table>', page, re.S)
+    assert {caption.split(" from")[0] for _, caption, _ in tables} >= {"Every shooting", "The window in context"}
+    for css, caption, body in tables:
+        assert "cf-stack" in css.split(), caption
+        header = re.findall(r"<th>([^<]*)</th>", body)
+        first_row = re.search(r"<tbody><tr[^>]*>(.*?)</tr>", body).group(1)
+        assert re.findall(r'data-label="([^"]*)"', first_row) == header[1:], caption
+
+
+def test_chart_images_keep_a_legible_size_on_a_phone_and_long_words_wrap():
+    """N12: chart images shrank to ~320 px (4 px labels); a source URL ran off the history page."""
+    phone = _phone_rules()
+    rule = re.search(r"\.jp-OutputArea-output img \{([^}]*)\}", phone)
+    assert rule and "max-width: none !important" in rule.group(1)
+    assert int(re.search(r"width: (\d+)px", rule.group(1)).group(1)) >= 600
+    assert re.search(r"\.jp-OutputArea-output, \.cf-scroll \{ overflow-x: auto", stylesheet())  # it scrolls sideways
+    wrap = re.search(r"\n([^{\n]*)\{ overflow-wrap: anywhere; \}", stylesheet())
+    assert wrap and {"p", "li"} <= {s.strip() for s in wrap.group(1).split(",")}
