@@ -14,6 +14,11 @@ def _phone_rules() -> str:
     return css[start:css.index("\n}", start)]
 
 
+def _print_rules() -> str:
+    css = stylesheet()
+    return css[css.index("@media print"):]
+
+
 def test_a_packs_tables_are_cards_on_a_phone(make_city, tmp_path):
     """N12: at 420 px the listing's Area and Group columns and the context table's comparisons were cut off."""
     shootings = [{"incident_id": f"S{i}", "occurred_on": f"2017-01-{10 + i:02d}", "incident_type": "nonfatal_injury_shooting",
@@ -40,3 +45,14 @@ def test_chart_images_keep_a_legible_size_on_a_phone_and_long_words_wrap():
     assert re.search(r"\.jp-OutputArea-output, \.cf-scroll \{ overflow-x: auto", stylesheet())  # it scrolls sideways
     wrap = re.search(r"\n([^{\n]*)\{ overflow-wrap: anywhere; \}", stylesheet())
     assert wrap and {"p", "li"} <= {s.strip() for s in wrap.group(1).split(",")}
+
+
+def test_on_paper_a_small_table_moves_whole_and_a_header_never_ends_a_page():
+    """N15: a table's title and header row sat alone at a page's foot, its rows on the next page."""
+    rules = _print_rules()
+    assert re.search(r"table\.cf-table:not\(:has\(tbody > tr:nth-child\(13\)\)\) \{ break-inside: avoid", rules)
+    kept = re.search(r"\n  ([^{\n]*)\{ break-after: avoid;[^}]*\}\n  tbody", rules)
+    assert kept and {"thead", "tbody > tr:first-child"} <= {s.strip() for s in kept.group(1).split(",")}
+    assert re.search(r"tbody > tr:first-child \{ break-before: avoid", rules)
+    assert "thead { display: table-header-group; }" in rules
+    assert re.search(r"h2, h3, caption[^{]*\{ break-after: avoid", rules)
