@@ -508,6 +508,27 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart | HTML:
     return Chart(fig)
 
 
+def _scorecard_panel_scale(ax, one: pd.DataFrame, counts: bool) -> None:
+    """A small panel's y-axis: from 0 (or the lowest value) to 15% above its highest value or benchmark, so no
+    point or benchmark dash sits on the top frame (autoscaling leaves a margin of the data's spread, none for one
+    review or values close together); whole-number ticks for counts; at least 0 to 1, so an axis of zeros reads
+    0-1 and not 0.00-0.05. A review whose value is hidden for this audience says so on the panel."""
+    values = pd.concat([one["actual"], one["benchmark"]]).dropna()
+    low = min(0.0, float(values.min())) if not values.empty else 0.0
+    high = float(values.max()) if not values.empty else 0.0
+    ax.set_ylim(low, low + 1.15 * max(high - low, 1.0))
+    if counts:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    hidden = (one["label"].notna() & one["actual"].isna()).to_numpy()  # the row is there, its value is not
+    if hidden.all():
+        ax.text(0.5, 0.5, "value hidden", transform=ax.transAxes, ha="center", va="center", fontsize=9,
+                color="#555")
+    else:
+        for i in np.flatnonzero(hidden):
+            ax.annotate("hidden", (i, 0), xycoords=("data", "axes fraction"), xytext=(0, 3),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=7, color="#555")
+
+
 def scorecard_chart(scorecard: pd.DataFrame, columns: int = 3, title: str = "",
                     reviews: list[str] | None = None) -> Chart:
     """Each indicator's actual against its benchmark, review by review: one small panel per indicator.
@@ -542,10 +563,7 @@ def scorecard_chart(scorecard: pd.DataFrame, columns: int = 3, title: str = "",
                           "the data stop before the period's end")
         unit = "%" if (one["unit"] == "percent").any() else "count"
         label_axes(ax, "", unit, "\n".join(textwrap.wrap(label, 32)))
-        # headroom above the highest point: autoscaling leaves a margin of the data's spread, so one review
-        # (or values close together) put the top point on the frame's edge, half cut off
-        highest = np.nanmax(np.r_[one["actual"].to_numpy(float), one["benchmark"].to_numpy(float), 0.0])
-        ax.set_ylim(0, highest * 1.15 if highest > 0 else 1)
+        _scorecard_panel_scale(ax, one, unit == "count")
         ax.title.set_fontsize(9)
         ax.set_xticks(x, reviews, fontsize=7, rotation=(90 if len(reviews) > 6 else 30) if len(reviews) > 3 else 0)
         ax.tick_params(axis="y", labelsize=7)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+import pandas as pd
+
+from ceasefire_analysis.charts import scorecard_chart
 from ceasefire_analysis.meetings import all_shootings_html, open_meeting
 from ceasefire_analysis.reader import stylesheet
 
@@ -56,3 +60,44 @@ def test_on_paper_a_small_table_moves_whole_and_a_header_never_ends_a_page():
     assert re.search(r"tbody > tr:first-child \{ break-before: avoid", rules)
     assert "thead { display: table-header-group; }" in rules
     assert re.search(r"h2, h3, caption[^{]*\{ break-after: avoid", rules)
+
+
+def _card(label: str, unit: str, actual: list[float], benchmark: list[float]) -> pd.DataFrame:
+    reviews = ["Oct–Nov 2016", "Dec 2016–Jan 2017", "Feb–Mar 2017"]
+    return pd.DataFrame({"review": reviews, "label": label, "unit": unit, "actual": actual, "benchmark": benchmark})
+
+
+def _panel(card: pd.DataFrame):
+    chart = scorecard_chart(card, title="Testville")
+    chart.figure.canvas.draw()
+    return chart, chart.figure.axes[0]
+
+
+def test_scorecard_panels_have_headroom_and_whole_number_ticks_for_counts():
+    """N2: the largest point sat half-clipped on the frame; homicide ticks read 2.5, 7.5, 12.5."""
+    _, ax = _panel(_card("Homicides", "count", [9, 14, 11], [12, 12, 12]))
+    low, high = ax.get_ylim()
+    assert low == 0 and high >= 14 * 1.1
+    ticks = [t for t in ax.get_yticks() if low <= t <= high]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    _, ax = _panel(_card("Share reached", "percent", [40, 57, 52], [50, 50, 50]))
+    assert ax.get_ylim()[1] >= 57 * 1.05
+
+
+def test_an_axis_of_zeros_reads_zero_to_one():
+    """N2: another city's homicides (0 and a benchmark of 0) were drawn on an axis 0.00 to 0.05."""
+    _, ax = _panel(_card("Homicides", "count", [0, 0, 0], [0, 0, 0]))
+    low, high = ax.get_ylim()
+    assert low == 0 and 1 <= high < 1.2
+    assert [t for t in ax.get_yticks() if low <= t <= high] == [0, 1]
+
+
+def test_a_hidden_value_says_so_on_its_panel():
+    """N2: a public scorecard's suppressed indicator was an empty panel with only the benchmark dash."""
+    _, ax = _panel(_card("New enrolments", "count", [np.nan] * 3, [6, 6, 6]))
+    assert "value hidden" in [t.get_text() for t in ax.texts]
+    _, ax = _panel(_card("New enrolments", "count", [7, np.nan, 8], [6, 6, 6]))
+    hidden = [t for t in ax.texts if t.get_text() == "hidden"]
+    assert len(hidden) == 1 and hidden[0].xy[0] == 1  # under the one review whose count is hidden
+    _, ax = _panel(_card("New enrolments", "count", [7, 9, 8], [6, 6, 6]))
+    assert not ax.texts
