@@ -86,6 +86,10 @@ def content_key(*parts) -> str:
     return digest.hexdigest()
 
 
+# Characters per line of a long legend entry, so two legend columns fit a chart 9.5 inches wide.
+LEGEND_WRAP = 60
+
+
 class Chart:
     """A finished figure that shows itself in a notebook and in HTML reports.
 
@@ -112,6 +116,7 @@ class Chart:
         page's glossary) reach a reader who cannot see it."""
         keys = [t.get_text() for ax in self.figure.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
         keys += [t.get_text() for legend in self.figure.legends for t in legend.get_texts()]
+        keys = [" ".join(k.split()) for k in keys]  # a legend entry wrapped over lines reads as one phrase
         keys = list(dict.fromkeys(k for k in keys if k))
         return self.title + (f". Key: {'; '.join(keys)}" if keys else "")
 
@@ -483,8 +488,10 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart | HTML:
     signal = ("Signal: outside the limits or a run of 8 on one side" if not no_run_rule else
               f"Signal: outside the limits (the run of 8 is not used where the centre line is below "
               f"{format_count(RUN_RULE_MIN_CENTRE)} a month: most months are 0 by chance there)")
+    # wrapped: one long entry in a two-column legend ran off the image's right edge (reader3 N7)
     ax.plot(x[flagged], chart.loc[flagged, "count"], linestyle="none", marker="D", markersize=8,
-            markerfacecolor="none", markeredgecolor=CURRENT_COLOUR, markeredgewidth=2, label=signal)
+            markerfacecolor="none", markeredgecolor=CURRENT_COLOUR, markeredgewidth=2,
+            label="\n".join(textwrap.wrap(signal, LEGEND_WRAP)))
     partial = partial_month(review)
     if partial is not None and partial[0] == judged_last.shift(1):
         key = pd.Period(str(partial[0]), freq="M")

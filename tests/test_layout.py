@@ -7,9 +7,11 @@ import re
 import numpy as np
 import pandas as pd
 
-from ceasefire_analysis.charts import scorecard_chart
+from ceasefire_analysis.charts import Chart, control_chart_figure, scorecard_chart
+from ceasefire_analysis.loading import load_data_dir
 from ceasefire_analysis.meetings import all_shootings_html, open_meeting
 from ceasefire_analysis.reader import stylesheet
+from ceasefire_analysis.review import PeriodReview
 
 
 def _phone_rules() -> str:
@@ -101,3 +103,24 @@ def test_a_hidden_value_says_so_on_its_panel():
     assert len(hidden) == 1 and hidden[0].xy[0] == 1  # under the one review whose count is hidden
     _, ax = _panel(_card("New enrolments", "count", [7, 9, 8], [6, 6, 6]))
     assert not ax.texts
+
+
+def test_a_long_c_chart_legend_entry_is_wrapped_inside_the_image(make_city, city_params):
+    """N7: with a centre line below 1 a month the signal's explanation ran off the image's right edge."""
+    rows = [{"incident_id": f"H{y}{m:02d}", "occurred_on": f"{y}-{m:02d}-10", "incident_type": "homicide"}
+            for y in (2014, 2015, 2016) for m in (1, 4, 7, 10)] + [
+        {"incident_id": "H1", "occurred_on": "2017-02-10", "incident_type": "homicide"}]
+    folder = make_city("quiet", incidents=rows, communications=None, case_management=None, staffing=None,
+                       meetings=None)
+    params = city_params(folder, data_from="2014-01-01", data_through="2017-03-31")
+    chart = control_chart_figure(PeriodReview(params=params, data=load_data_dir(folder), params_label="test"),
+                                 "homicides")
+    assert isinstance(chart, Chart)
+    fig = chart.figure
+    legend = fig.axes[0].get_legend()
+    signal = [t for t in legend.get_texts() if t.get_text().startswith("Signal")]
+    assert signal and "run of 8 is not used" in " ".join(signal[0].get_text().split())
+    chart._repr_png_()  # laid out as the page's image is
+    box = legend.get_window_extent().transformed(fig.transFigure.inverted())
+    assert box.x1 <= 1 and box.x0 >= 0 and box.y0 >= 0
+    assert "the run of 8 is not used where the centre line is below 1 a month" in chart.description
