@@ -86,6 +86,10 @@ def content_key(*parts) -> str:
     return digest.hexdigest()
 
 
+# Characters per line of a long legend entry, so two legend columns fit a chart 9.5 inches wide.
+LEGEND_WRAP = 60
+
+
 class Chart:
     """A finished figure that shows itself in a notebook and in HTML reports.
 
@@ -112,6 +116,7 @@ class Chart:
         page's glossary) reach a reader who cannot see it."""
         keys = [t.get_text() for ax in self.figure.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
         keys += [t.get_text() for legend in self.figure.legends for t in legend.get_texts()]
+        keys = [" ".join(k.split()) for k in keys]  # a legend entry wrapped over lines reads as one phrase
         keys = list(dict.fromkeys(k for k in keys if k))
         return self.title + (f". Key: {'; '.join(keys)}" if keys else "")
 
@@ -542,8 +547,10 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart | HTML:
     signal = ("Signal: outside the limits or a run of 8 on one side" if not no_run_rule else
               f"Signal: outside the limits (the run of 8 is not used where the centre line is below "
               f"{format_count(RUN_RULE_MIN_CENTRE)} a month: most months are 0 by chance there)")
+    # wrapped: one long entry in a two-column legend ran off the image's right edge (reader3 N7)
     ax.plot(x[flagged], chart.loc[flagged, "count"], linestyle="none", marker="D", markersize=8,
-            markerfacecolor="none", markeredgecolor=CURRENT_COLOUR, markeredgewidth=2, label=signal)
+            markerfacecolor="none", markeredgecolor=CURRENT_COLOUR, markeredgewidth=2,
+            label="\n".join(textwrap.wrap(signal, LEGEND_WRAP)))
     partial = partial_month(review)
     if partial is not None and partial[0] == judged_last.shift(1):
         key = pd.Period(str(partial[0]), freq="M")
@@ -585,6 +592,27 @@ def control_chart_figure(review: PeriodReview, indicator: str) -> Chart | HTML:
     return Chart(fig)
 
 
+def _scorecard_panel_scale(ax, one: pd.DataFrame, counts: bool) -> None:
+    """A small panel's y-axis: from 0 (or the lowest value) to 15% above its highest value or benchmark, so no
+    point or benchmark dash sits on the top frame (autoscaling leaves a margin of the data's spread, none for one
+    review or values close together); whole-number ticks for counts; at least 0 to 1, so an axis of zeros reads
+    0-1 and not 0.00-0.05. A review whose value is hidden for this audience says so on the panel."""
+    values = pd.concat([one["actual"], one["benchmark"]]).dropna()
+    low = min(0.0, float(values.min())) if not values.empty else 0.0
+    high = float(values.max()) if not values.empty else 0.0
+    ax.set_ylim(low, low + 1.15 * max(high - low, 1.0))
+    if counts:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    hidden = (one["label"].notna() & one["actual"].isna()).to_numpy()  # the row is there, its value is not
+    if hidden.all():
+        ax.text(0.5, 0.5, "value hidden", transform=ax.transAxes, ha="center", va="center", fontsize=9,
+                color="#555")
+    else:
+        for i in np.flatnonzero(hidden):
+            ax.annotate("hidden", (i, 0), xycoords=("data", "axes fraction"), xytext=(0, 3),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=7, color="#555")
+
+
 def scorecard_chart(scorecard: pd.DataFrame, columns: int = 3, title: str = "",
                     reviews: list[str] | None = None) -> Chart:
     """Each indicator's actual against its benchmark, review by review: one small panel per indicator.
@@ -619,10 +647,7 @@ def scorecard_chart(scorecard: pd.DataFrame, columns: int = 3, title: str = "",
                           "the data stop before the period's end")
         unit = "%" if (one["unit"] == "percent").any() else "count"
         label_axes(ax, "", unit, "\n".join(textwrap.wrap(label, 32)))
-        # headroom above the highest point: autoscaling leaves a margin of the data's spread, so one review
-        # (or values close together) put the top point on the frame's edge, half cut off
-        highest = np.nanmax(np.r_[one["actual"].to_numpy(float), one["benchmark"].to_numpy(float), 0.0])
-        ax.set_ylim(0, highest * 1.15 if highest > 0 else 1)
+        _scorecard_panel_scale(ax, one, unit == "count")
         ax.title.set_fontsize(9)
         ax.set_xticks(x, reviews, fontsize=7, rotation=(90 if len(reviews) > 6 else 30) if len(reviews) > 3 else 0)
         ax.tick_params(axis="y", labelsize=7)

@@ -132,7 +132,7 @@ def focus_worksheet_html(review: PeriodReview) -> HTML:
              "to shootings count each person once; a person who was both a victim and a suspect is counted in "
              "both of those rows. “n/a” means there was nothing to count in that window.</p></div>")
     caption = "Worksheet 3: focus, scale and quality (descriptive, no benchmarks)"
-    return HTML(REPORT_CSS + intro + html_table(header, rows, caption, classes))
+    return HTML(REPORT_CSS + intro + html_table(header, rows, caption, classes, stacked=True))
 
 
 def _safe_city(review: PeriodReview) -> tuple[pd.DataFrame | None, str]:
@@ -173,7 +173,7 @@ def safe_city_html(review: PeriodReview) -> HTML:
              "year's count is not comparable with the whole-year path.</p></div>")
     return HTML(REPORT_CSS + title + intro + html_table(
         ["Year", "Homicides", "Non-fatal injury shootings", f"Total {total}", "Safe-city path", "Note"], rows,
-        f"{total.capitalize()} each year against the safe-city path"))
+        f"{total.capitalize()} each year against the safe-city path", stacked=True))
 
 
 def safe_city_chart(review: PeriodReview) -> Chart | HTML:

@@ -635,6 +635,12 @@ def keep_small_tables_whole(body: str) -> str:
     return '<table class="cf-table'.join(parts)
 
 
+def _pack_table(header: list[str], rows: list, caption: str = "", row_classes: list[str] | None = None) -> str:
+    """A pack's table: one card per row on a phone (reader.css), as the worksheets', so no column the meeting
+    acts on (area, group, "of whom enrolled") is cut off at the screen's edge."""
+    return html_table(header, rows, caption, row_classes, stacked=True)
+
+
 def _block(title: str, body: str) -> str:
     return f"<h3>{_h(title)}</h3>{keep_small_tables_whole(body)}"
 
@@ -724,7 +730,7 @@ def _shootings_block(pack: MeetingPack) -> str:
                  str(int(r["victims"])),
                  _clean(r.get("area")), _clean(r.get("group"))] for _, r in window.iterrows()]
         header = (["Case"] if p.internal else []) + ["Date", "Type", "Victims", "Area", "Group or conflict"]
-        listing = html_table(header, rows, f"Every shooting from {span} ({len(window)})")
+        listing = _pack_table(header, rows, f"Every shooting from {span} ({len(window)})")
     data_start = pack.data.date_range()[0]
     comparison = weekly_comparison(pack.data.incidents, p.start, p.end, data_start)
     length = (p.end - p.start).days + 1
@@ -750,7 +756,7 @@ def _shootings_block(pack: MeetingPack) -> str:
               before_data if is_missing(r["same_dates_last_year"]) else str(int(r["same_dates_last_year"])),
               average(r["average_of_4_before"])]
              if r["type"] in recorded else [r["type"], *not_recorded] for _, r in comparison.iterrows()]
-    context = html_table(["Type (victims; incidents for non-injury)", f"{span}",
+    context = _pack_table(["Type (victims; incidents for non-injury)", f"{span}",
                           f"The same {length} days a year earlier ({_span(*same_days_years_earlier(p.start, p.end))})",
                           f"Average of the 4 previous {length}-day windows"], crows, "The window in context")
     if cut:
@@ -773,12 +779,12 @@ def _unreviewed_block(pack: MeetingPack) -> str:
         recorded = recorded_incident_types(pack.data)
         rows = [[label, str(int(counts.get(label, 0))) if t in recorded else NOT_RECORDED_TEXT.lower()]
                 for t, label in TYPE_LABELS.items()]
-        return _block(title, html_table(["Type", "Shootings"], rows, f"Not yet reviewed, {span} ({len(pending)})"))
+        return _block(title, _pack_table(["Type", "Shootings"], rows, f"Not yet reviewed, {span} ({len(pending)})"))
     rows = [([_clean(r["incident_id"])] if p.internal else []) +
             [_day(r["occurred_on"]), TYPE_LABELS[r["incident_type"]], _clean(r.get("area")), _clean(r.get("group"))]
             for _, r in pending.iterrows()]
     header = (["Case"] if p.internal else []) + ["Date", "Type", "Area", "Group or conflict"]
-    return _block(title, html_table(header, rows, f"Not yet reviewed, {span} ({len(pending)})"))
+    return _block(title, _pack_table(header, rows, f"Not yet reviewed, {span} ({len(pending)})"))
 
 
 def flagged_cells(people: int, tied: int, per_group: pd.Series, params: MeetingParams
@@ -824,7 +830,7 @@ def _flagged_block(pack: MeetingPack, start: dt.date, end: dt.date, title: str) 
                      f"very high risk from {_span(start, end)}{tie}.")
     table = ""
     if len(per_group) and not p.public:
-        table = html_table(["Group or conflict", "People flagged"], [[g, c] for g, c in zip(per_group.index, cells)],
+        table = _pack_table(["Group or conflict", "People flagged"], [[g, c] for g, c in zip(per_group.index, cells)],
                            "People flagged, by group")
     return _block(title, f"<p>{_h(text)}</p>" + table)
 
@@ -851,7 +857,7 @@ def _groups_block(pack: MeetingPack, only_repeat: bool) -> str:
     else:
         rows = [[r["group"], str(r["recent"]), str(r["longer"]), _day(r["last_shooting"])]
                 for _, r in groups.iterrows()]
-        body = html_table(["Group or conflict", "Shootings, last 30 days", "Shootings, last 90 days", "Latest"],
+        body = _pack_table(["Group or conflict", "Shootings, last 30 days", "Shootings, last 90 days", "Latest"],
                           rows, _sentence(what) + f" ({len(groups)})")
     pairs = linked_group_pairs(pack.data.incidents, p.meeting_on - dt.timedelta(days=89), p.meeting_on,
                                pack.data.tables.get("incident_people"), pack.data.review_flags)
@@ -863,7 +869,7 @@ def _groups_block(pack: MeetingPack, only_repeat: bool) -> str:
     else:
         rows = [[f"{r['group_a']} – {r['group_b']}", str(r["shootings"]), _day(r["last_shooting"])]
                 for _, r in pairs.iterrows()]
-        body += html_table(["Groups", "Shootings linking them", "Latest"], rows,
+        body += _pack_table(["Groups", "Shootings linking them", "Latest"], rows,
                            "Pairs of groups linked by shootings in the last 90 days")
     return _block(title, body)
 
@@ -885,7 +891,7 @@ def _deliverables_block(pack: MeetingPack) -> str:
                              f"{int(totals['completed_since'])}.</p>")
     rows = [[r["owner"], str(r["open"]), str(r["overdue"]), f"{r['most_days_overdue']} days" if r["overdue"] else "—",
              str(r["completed_since"])] for _, r in by_owner.iterrows()]
-    summary = html_table(["Owner", f"Open on {_day(p.meeting_on, year=False)}", "Overdue", "Most overdue",
+    summary = _pack_table(["Owner", f"Open on {_day(p.meeting_on, year=False)}", "Overdue", "Most overdue",
                           since_label], rows,
                          "Deliverables by owner")
     open_now = open_on(tasks, p.meeting_on)
@@ -895,7 +901,7 @@ def _deliverables_block(pack: MeetingPack) -> str:
     detail_rows = [[r["owner"]] + ([_clean(r.get("description"))] if p.internal else []) +
                    [_day(r["due_on"]), f"{r['_days']} days"] for _, r in overdue.iterrows()]
     header = ["Owner"] + (["Deliverable"] if p.internal else []) + ["Due", "Overdue by"]
-    detail = html_table(header, detail_rows, f"Overdue deliverables ({len(detail_rows)})") if detail_rows else \
+    detail = _pack_table(header, detail_rows, f"Overdue deliverables ({len(detail_rows)})") if detail_rows else \
         "<p>Nothing is overdue.</p>"
     return _block(title, summary + detail)
 
@@ -917,7 +923,7 @@ def _since_last_block(pack: MeetingPack) -> str:
     recorded = [communications is not None] * 2 + [enrolments is not None]
     cells = [cell if known else NOT_RECORDED_TEXT.lower() for cell, known in zip(cells, recorded)]
     return _block("Communications and enrolments since the last meeting",
-                  html_table(["Activity", _span(p.start, p.end)], [list(r) for r in zip(labels, cells)], ""))
+                  _pack_table(["Activity", _span(p.start, p.end)], [list(r) for r in zip(labels, cells)], ""))
 
 
 def _chronic_block(pack: MeetingPack) -> str:
@@ -941,7 +947,7 @@ def _chronic_block(pack: MeetingPack) -> str:
              "Reached means a call-in or custom notification, enrolled a case-management enrolment, at any time up to "
              f"{_day(p.meeting_on)}. People flagged again and again and still not reached are the ones to plan "
              "for.</p>")
-    body = intro + html_table(["Flagged at", "People", "Of whom reached", "Of whom enrolled", "Neither"], rows,
+    body = intro + _pack_table(["Flagged at", "People", "Of whom reached", "Of whom enrolled", "Neither"], rows,
                               "People flagged at shooting reviews, by how many reviews flagged them")
     body += ('<p class="cf-note">Names are not shown in any pack: the package holds only pseudonyms. The chair '
              "works from the police list for the people behind these counts.</p>")
@@ -956,7 +962,7 @@ def _partnership_block(pack: MeetingPack) -> str:
                                            "them.</p>")]
     else:
         attendance = lead_attendance(pack.data.meetings, p.meeting, first, p.meeting_on)
-        parts = [_block("Lead attendance", html_table(
+        parts = [_block("Lead attendance", _pack_table(
             ["Coordination meetings, " + _span(first, p.meeting_on), "Number"],
             [["Scheduled", str(attendance["scheduled"])], ["Held", str(attendance["held"])],
              ["Held with the police lead present", str(attendance["opd_lead_present"])],
@@ -973,7 +979,7 @@ def _partnership_block(pack: MeetingPack) -> str:
             table = (f"<p>Tasks overdue on {_day(p.meeting_on)}: {int(overdue['overdue'].sum())}, held by "
                      f"{_n(len(overdue), 'owner', 'owners')}.</p>")
         else:
-            table = html_table(["Owner", "Open", "Overdue", "Most overdue"],
+            table = _pack_table(["Owner", "Open", "Overdue", "Most overdue"],
                                [[r["owner"], str(r["open"]), str(r["overdue"]), f"{r['most_days_overdue']} days"]
                                 for _, r in overdue.iterrows()], f"Tasks overdue on {_day(p.meeting_on)}, by owner")
         due, done, rate = on_time_rate(tasks, first, p.meeting_on)

@@ -61,11 +61,12 @@ class Cell:
     css: str = ""
 
 
-def _cell_html(cell: Cell | str, tag: str = "td", label: str = "") -> str:
+def _cell_html(cell: Cell | str, tag: str = "td", label: str = "", row_name: str = "") -> str:
     cell = cell if isinstance(cell, Cell) else Cell(str(cell))
     css = f' class="{cell.css}"' if cell.css else ""
     data_label = f' data-label="{html.escape(label)}"' if label else ""
-    return f"<{tag}{css}{data_label}>{html.escape(cell.text).replace(chr(10), '<br>')}</{tag}>"
+    data_row = f' data-row="{html.escape(row_name)}"' if row_name else ""
+    return f"<{tag}{css}{data_label}{data_row}>{html.escape(cell.text).replace(chr(10), '<br>')}</{tag}>"
 
 
 def html_table(header: list[str], rows: list[list[Cell | str]], caption: str = "",
@@ -73,16 +74,25 @@ def html_table(header: list[str], rows: list[list[Cell | str]], caption: str = "
     """A plain, accessible HTML table (header cells are <th>).
 
     ``stacked`` tables become one card per row on a phone (reader.css): each cell carries its column's
-    name, so a mark in the last columns is read without scrolling sideways.
+    name, so a mark in the last columns is read without scrolling sideways. A row whose first cell is
+    empty (an indicator's second window) carries the name of the row above it, which a card shows
+    (``data-row``), so a card read alone still says what it counts.
     """
     parts = ['<table class="cf-table cf-stack">' if stacked else '<table class="cf-table">']
     if caption:
         parts.append(f"<caption>{html.escape(caption)}</caption>")
     parts.append("<thead><tr>" + "".join(_cell_html(h, "th") for h in header) + "</tr></thead><tbody>")
     labels = [header[j] if stacked and j else "" for j in range(len(header))]  # the first cell names the row
+    row_name = ""
     for i, row in enumerate(rows):
-        css = f' class="{row_classes[i]}"' if row_classes and row_classes[i] else ""
-        parts.append(f"<tr{css}>" + "".join(_cell_html(c, label=labels[j] if j < len(labels) else "")
+        row_class = row_classes[i] if row_classes else ""
+        css = f' class="{row_class}"' if row_class else ""
+        first = (row[0].text if isinstance(row[0], Cell) else str(row[0])) if row else ""
+        # a section row names a group, not the rows under it
+        row_name = "" if row_class == "section" else first or row_name
+        repeated = row_name if stacked and not first and row_class != "section" else ""
+        parts.append(f"<tr{css}>" + "".join(_cell_html(c, label=labels[j] if j < len(labels) else "",
+                                                       row_name=repeated if j == 0 else "")
                                              for j, c in enumerate(row)) + "</tr>")
     parts.append("</tbody></table>")
     return "".join(parts)

@@ -346,7 +346,7 @@ def _flagged_city(make_city):
 def _flagged_section(page: str) -> tuple[str, list[tuple[str, str]]]:
     block = page[page.index("Flagged at reviews"):]
     sentence = re.search(r"<p>([^<]*flagged at shooting reviews[^<]*)</p>", block).group(1)
-    rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td></tr>", block.split("People flagged, by group")[1]
+    rows = re.findall(r"<tr><td>([^<]*)</td><td[^>]*>([^<]*)</td></tr>", block.split("People flagged, by group")[1]
                       if "People flagged, by group" in block else "")
     return sentence, rows
 

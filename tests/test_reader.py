@@ -97,6 +97,37 @@ def test_marks_are_in_view_on_a_phone(rendered_demo, name, caption):
     assert "content: attr(data-label)" in phone
 
 
+def _table(text: str, caption_pattern: str) -> str:
+    found = re.search(r'<table class="([^"]*)"><caption>' + caption_pattern + r".*?</table>", text, re.S)
+    assert found, f"no table captioned {caption_pattern}"
+    assert found.group(1) == "cf-table cf-stack", f"{caption_pattern} is not laid out as cards on a phone"
+    return found.group(0)
+
+
+@pytest.mark.parametrize("caption", [re.escape("Worksheet 3: focus, scale and quality"),
+                                     r"[^<]*each year against the safe-city path"])
+def test_worksheet_3_and_the_safe_city_table_are_cards_on_a_phone(rendered_demo, caption):
+    """reader3 N4: at 420 px Worksheet 3's Period and As-of columns, and the safe-city total, were cut off."""
+    table = _table((rendered_demo[1] / "worksheet.html").read_text(encoding="utf-8"), caption)
+    header = re.findall(r"<th>([^<]*)</th>", table)
+    for row in re.findall(r'<tr(?: class="(?!section)[^"]*")?>(.*?)</tr>', table.split("<tbody>", 1)[1]):
+        labels = [re.search(r'data-label="([^"]*)"', attrs) for attrs in re.findall(r"<td([^>]*)>", row)]
+        labels = [found and found.group(1) for found in labels]
+        assert labels[1:] == header[1:len(labels)], row  # every value under its column's name
+
+
+def test_every_worksheet_1_card_names_its_indicator(rendered_demo):
+    """reader3 N4: the second window's card of an indicator ("Review period ...") did not say what it counts."""
+    table = _table((rendered_demo[1] / "worksheet.html").read_text(encoding="utf-8"),
+                   re.escape("Worksheet 1: outcome indicators"))
+    rows = re.findall(r"<tr>(<td.*?)</tr>", table)
+    firsts = [re.match(r"<td([^>]*)>([^<]*)</td>", row).groups() for row in rows]
+    names = [(re.search(r'data-row="([^"]*)"', attrs) or [None, text])[1] for attrs, text in firsts]
+    assert len(rows) == 6 and names == ["Homicides"] * 2 + ["Non-fatal injury shootings"] * 2 + \
+        [names[4]] * 2 and names[4].startswith("Non-injury")
+    assert "table.cf-stack td[data-row]::before { content: attr(data-row)" in _phone_rules(stylesheet())
+
+
 @pytest.mark.parametrize("name", PAGES)
 def test_every_printed_page_says_city_period_and_audience(rendered_demo, name):
     """Loose printed pages are told apart: each page's own @page header names the city, period and audience,
