@@ -418,7 +418,7 @@ def safe_city_table(incidents: pd.DataFrame, safe_city: dict, through: dt.date,
         base = counts.iloc[0]
         if pd.isna(base["total"]) or base["partial"]:
             return None, (f"the data do not cover all of {safe_city['base_year']}, so its count cannot start the "
-                          "path (give safe_city.base_count)")
+                          "path (the analyst can set that year's count in the review settings)")
         base_count = int(base["total"])
     path = safe_city_path(base_count, safe_city["base_year"], safe_city["years"], safe_city["reduction"])
     return counts.merge(path, on="year"), ""
