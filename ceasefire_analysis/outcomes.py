@@ -25,8 +25,8 @@ from IPython.display import HTML
 
 from . import schema
 from .charts import (
-    BENCHMARK_COLOUR, CURRENT_COLOUR, PRIOR_COLOUR, Chart, label_axes, mark_synthetic, name_the_city, new_figure,
-    new_panels,
+    BENCHMARK_COLOUR, CURRENT_COLOUR, PRIOR_COLOUR, Chart, content_key, label_axes, mark_synthetic, name_the_city,
+    new_figure, new_panels,
 )
 from .coverage import followed_to
 from .formatting import as_of_day, format_count, format_day, format_share
@@ -219,7 +219,7 @@ def year_end_hidden(communications: pd.DataFrame, events: pd.DataFrame | None, l
     >>> hidden[2015], "call_in/shooting_victim" in hidden[2016]
     ({}, True)
     """
-    key = (_fingerprint(communications), _fingerprint(events), last_year, threshold)
+    key = content_key("year_end_hidden", communications, events, last_year, threshold)
     if key in _YEAR_END_MEMO:
         return _YEAR_END_MEMO[key]
     decided: dict[int, dict[str, str]] = {}
@@ -260,21 +260,14 @@ def year_end_hidden(communications: pd.DataFrame, events: pd.DataFrame | None, l
     return decided
 
 
-_YEAR_END_MEMO: dict[tuple, dict[int, dict[str, str]]] = {}  # each page asks several times for the same years
+_YEAR_END_MEMO: dict[str, dict[int, dict[str, str]]] = {}  # each page asks several times for the same years
 
 
-def _fingerprint(table: pd.DataFrame | None) -> tuple:
-    """A value that changes with a table's content (to reuse :func:`year_end_hidden` for the same data)."""
-    if table is None:
-        return ()
-    return (table.shape, tuple(table.columns), int(pd.util.hash_pandas_object(table, index=False).sum()))
-
-
-def breakdown_hidden(breakdown: pd.DataFrame, review: PeriodReview) -> dict[str, str]:
+def breakdown_hidden(review: PeriodReview) -> dict[str, str]:
     """Which cells of the call-in report (``group/outcome``, ``group/size``, ``entry/<year>``: people first
     reached in a year, which add up to everyone) this audience may not see.
 
-    Partner and public pages show ``breakdown`` as of :func:`status_day`, a 31 December; their cells are
+    Partner and public pages show the breakdown as of :func:`status_day`, a 31 December; their cells are
     protected with the earlier years' copies (:func:`year_end_hidden`)."""
     if not suppresses(review):
         return {}
@@ -502,7 +495,7 @@ def breakdown_display(breakdown: pd.DataFrame, review: PeriodReview) -> pd.DataF
     a group whose size is hidden shows no share at all. Columns: ``group, outcome, people,
     share`` as text, plus ``hidden`` (the suppression reason or empty).
     """
-    hidden = breakdown_hidden(breakdown, review)
+    hidden = breakdown_hidden(review)
     threshold = review.params.small_count_threshold
     shown = breakdown.copy()
     shown["people"] = shown["people"].map(str)
@@ -520,7 +513,7 @@ def breakdown_display(breakdown: pd.DataFrame, review: PeriodReview) -> pd.DataF
 
 def group_sizes_text(breakdown: pd.DataFrame, review: PeriodReview) -> str:
     """'everyone: 40, first reached at a call-in: 20, ...' with hidden sizes as such."""
-    hidden = breakdown_hidden(breakdown, review)
+    hidden = breakdown_hidden(review)
     parts = []
     for g in GROUPS:
         size = int(breakdown.loc[breakdown["group"] == g, "people"].sum())
@@ -533,7 +526,7 @@ def cohort_sizes_shown(cohort: pd.DataFrame, breakdown: pd.DataFrame, review: Pe
     """People first reached in each year, as text: the years add up to everyone, so they are protected together
     with the breakdown's cells."""
     years = cohort["first_on"].dt.year.value_counts().sort_index()
-    hidden = breakdown_hidden(breakdown, review)
+    hidden = breakdown_hidden(review)
     threshold = review.params.small_count_threshold
     return {int(y): hidden_text(hidden[f"entry/{y}"], threshold) if f"entry/{y}" in hidden else format_count(n)
             for y, n in years.items()}
@@ -551,7 +544,7 @@ def curve_points_hidden(review: PeriodReview, cohort: pd.DataFrame, breakdown: p
     if not suppresses(review):
         return set()
     threshold = review.params.small_count_threshold
-    hidden_cells = breakdown_hidden(breakdown, review)
+    hidden_cells = breakdown_hidden(review)
     full = dict(fits)
     for kind in (schema.CALL_IN, schema.CUSTOM_NOTIFICATION):
         if kind not in full:  # not printed, but it adds up with the other kind to everyone
@@ -601,7 +594,7 @@ def _breakdown_chart(breakdown: pd.DataFrame, review: PeriodReview) -> Chart:
     colours = ["#67001f", "#d6604d", "#f4a582", "#92c5de", "#e0e0e0"]
     hatches = ["xx", "//", "..", "\\\\", ""]
     groups = list(GROUPS)
-    hidden = breakdown_hidden(breakdown, review)
+    hidden = breakdown_hidden(review)
     hidden_labelled = False
     for g_index, group in enumerate(groups):
         left = 0.0
