@@ -147,7 +147,7 @@ def render_png(figure: Figure, dpi: float = 100) -> bytes:
     painting, to run the layout, then again to paint, running the layout again. Here the layout runs once at
     the dpi painted, then the figure is painted with the engine set aside, so the axes stay where the layout
     put them; the engine is put back afterwards. The same bytes as ``savefig`` (checked on every chart of six
-    demo periods, and in tests/test_charts_render.py), in about half the time.
+    demo periods, and in tests/test_speed_mechanisms.py), in about half the time.
     """
     engine = figure.get_layout_engine()
     buffer = io.BytesIO()
