@@ -11,8 +11,10 @@ and matplotlib's rcParams, pandas' and numpy's options, warning filters, the wor
 is the point; the library's in-memory data snapshot (see ``loading.load_data_dir``) stays too, and
 hands each notebook its own copy.
 
-A kernel that a notebook broke is never reused: after any failure (an error in a cell, a kernel that
-died or stopped answering) the kernel is shut down and the next notebook gets a new one.
+A kernel that a notebook broke is never reused: when the kernel died or stopped answering, or cannot be
+reset, it is shut down and the next notebook gets a new one. A notebook whose cell raised an error leaves
+its kernel as a finished notebook does (the reset puts back all it could have changed), so the next
+notebook of a backfill with a failing report need not wait for a new kernel.
 
 What a notebook changes inside an imported module (an attribute it overwrites) is not undone; the
 project's notebooks only call library functions, as the developers' guide requires.
@@ -23,7 +25,11 @@ memory (copy on write) instead of each holding its own copy (about 150 MiB each)
 starts at once. The template forks a kernel and nothing else: it never runs a notebook, so no notebook's
 state can be in it. A forked kernel is a fresh IPython kernel (its own namespace, sockets and threads),
 reset before each notebook like any other; it exits when the template exits, and the template exits
-when the process that started it does (its stdin closes). The ``ceasefire run`` command forks the template
+when the process that started it does (its stdin closes). Once a run's kernels are forked the template is
+retired (:meth:`KernelTemplate.retire`): it replaces itself with a program that only waits for its stdin to
+close (``cat``), so that its memory (about 40 MiB of pages the kernels have since copied) goes back to the
+system while its kernels keep their parent; a kernel needed after that is started as an ordinary process.
+The ``ceasefire run`` command forks the template
 from its own process (:class:`ForkedTemplate`), so the run, the template and the kernels share one copy of
 pandas, pyarrow, scipy, statsmodels and matplotlib; a caller with state of its own a notebook could inherit
 (a test, a notebook) starts it as a new process. Without a template (``WarmKernel`` used on its own, or a
@@ -339,7 +345,8 @@ def execute_notebook(kernel: WarmKernel, input_path: str | os.PathLike, output_p
 
     The executed notebook is written to ``output_path`` (also when a cell fails). Raises papermill's
     ``PapermillExecutionError`` when a cell fails, and whatever nbclient raises when the kernel dies;
-    in both cases the kernel is discarded, so a broken kernel never runs another notebook. What the
+    in the second case the kernel is discarded, so a broken kernel never runs another notebook (after an error
+    in a cell the kernel is reset before the next notebook, as after any other). What the
     kernel wrote to its stderr meanwhile is saved beside the output as ``<name>.kernel.log``.
     """
     import papermill as pm
@@ -355,6 +362,9 @@ def execute_notebook(kernel: WarmKernel, input_path: str | os.PathLike, output_p
         nb = pm.execute_notebook(str(input_path), str(output_path), parameters=parameters, progress_bar=False,
                                  log_output=False, kernel_name=KERNEL_NAME, engine_name=ENGINE_NAME,
                                  request_save_on_cell_execute=False, warm_kernel=kernel)
+    except pm.PapermillExecutionError:
+        kernel.notebooks_run += 1  # a cell raised: the kernel answered to the end, and is reset before the next
+        raise
     except BaseException:
         kernel.discard()
         raise
@@ -440,9 +450,15 @@ def ipykernel_arguments(kernel_cmd: list[str]) -> list[str] | None:
     return None
 
 
-# Imported in the template whatever the notebooks import: what every kernel imports when it starts.
+# Imported in the template whatever the notebooks import: what every kernel imports when it starts (the
+# last ones only once it runs: the debugger support, history, completion, tornado's queues, the image formats
+# PIL registers when the first PNG is written). Imported here they are one copy the kernels share (a kernel
+# holds about 10 MiB less of its own); a name a version of these libraries lacks is skipped.
 KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "matplotlib_inline.backend_inline",
-                  "matplotlib.pyplot", __name__)
+                  "matplotlib.pyplot", "ipykernel.debugger", "IPython.core.debugger", "IPython.core.completerlib",
+                  "IPython.core.logger", "IPython.extensions.storemagic", "sqlite3", "tornado.platform.asyncio",
+                  "tornado.queues", "tornado.locks", "zmq.utils.garbage", "PIL.PngImagePlugin", "PIL.BmpImagePlugin",
+                  "PIL.GifImagePlugin", "PIL.JpegImagePlugin", "PIL.PpmImagePlugin", __name__)
 
 
 def serve_template(modules: list[str], requests=None) -> None:
@@ -451,6 +467,7 @@ def serve_template(modules: list[str], requests=None) -> None:
     A request is one JSON line ``{"argv", "env", "cwd", "log"}``; the answer is one JSON line with the
     kernel's ``pid`` (or an ``error``). End of input (the parent closed the pipe, or died) ends the template;
     its kernels notice that their parent is gone and exit (ipykernel's parent poller, ``JPY_PARENT_PID``).
+    The request ``{"retire": true}`` (no answer) makes it :func:`retire_template`.
     """
     import importlib
     import json
@@ -485,6 +502,9 @@ def serve_template(modules: list[str], requests=None) -> None:
     for line in requests if requests is not None else sys.stdin:
         try:
             request = json.loads(line)
+            if request.get("retire"):
+                retire_template(replies)
+                continue  # it could not: serve on
             if threading.active_count() != 1:  # never fork with threads running: locks could be held
                 raise RuntimeError("the kernel template has threads running")
             pid = os.fork()
@@ -495,6 +515,27 @@ def serve_template(modules: list[str], requests=None) -> None:
             os.close(replies.fileno())  # only the template answers; the parent must see it end
             _run_forked_kernel(request)  # never returns
         replies.write(json.dumps({"pid": pid}) + "\n")
+
+
+def retire_template(replies) -> None:
+    """Replace the template process by ``cat`` reading its stdin into nothing: the same process (its kernels
+    keep their parent, so they go on), without the template's memory. ``cat`` ends when the run closes the
+    template's stdin (or dies), and its kernels then exit, as with the template. Children that exit are still
+    reaped at once (an ignored SIGCHLD stays ignored across ``exec``). Returns only if ``cat`` is not there.
+    """
+    cat = shutil.which("cat")
+    if cat is None:
+        return
+    replies.flush()
+    null = os.open(os.devnull, os.O_WRONLY)
+    saved = os.dup(1)
+    os.dup2(null, 1)  # nothing more is answered: the run reads no further reply
+    os.close(null)
+    try:
+        os.execv(cat, [cat])
+    except OSError:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _run_forked_kernel(request: dict) -> None:
@@ -619,8 +660,11 @@ class ForkedTemplate:
                 pass
         # What both processes hold now stays out of their garbage collections from here on: a collection writes
         # into every object it scans, which would copy the pages they share (in the template, its kernels, and
-        # this process alike). This process's objects of now then live as long as it does (the run).
+        # this process alike). This process's objects of now then live as long as it does (the run). Collect
+        # first: garbage that only cycles keep alive (from checking the inputs) would otherwise be frozen for good.
+        gc.collect()
         gc.freeze()
+        release_free_memory()
         pid = os.fork()
         if pid == 0:
             os.close(requests_write)  # the template must see its input end when this process's copy closes
@@ -706,6 +750,7 @@ class KernelTemplate:
 
         self.modules = list(modules)
         self._lock = threading.Lock()  # one request and its answer at a time (kernels launch from threads)
+        self.retired = False
         if fork_from_here and threading.active_count() == 1:
             try:
                 self.process = ForkedTemplate(self.modules)
@@ -726,6 +771,8 @@ class KernelTemplate:
         import select
 
         with self._lock:
+            if self.retired:
+                raise RuntimeError("the kernel template is retired")
             try:
                 self.process.stdin.write(json.dumps({"argv": argv, "env": dict(env), "cwd": cwd, "log": log}) + "\n")
                 self.process.stdin.flush()
@@ -742,6 +789,22 @@ class KernelTemplate:
         if "pid" not in reply:
             raise RuntimeError(f"the kernel template could not fork a kernel: {reply.get('error')}")
         return ForkedKernel(reply["pid"])
+
+    def retire(self) -> None:
+        """Fork no more kernels: the template gives its memory back, and keeps only the place of its kernels'
+        parent until it is closed (:func:`retire_template`). A kernel needed later (one replacing a kernel that
+        died) is started as an ordinary process."""
+        import json
+
+        with self._lock:
+            if self.retired:
+                return
+            self.retired = True
+            try:
+                self.process.stdin.write(json.dumps({"retire": True}) + "\n")
+                self.process.stdin.flush()
+            except (OSError, ValueError):  # stopped already: nothing to give back
+                pass
 
     def close(self) -> None:
         """Stop the template (its stdin closes; it exits once it has read that)."""
@@ -785,9 +848,16 @@ def can_fork_kernels() -> bool:
 def active_template() -> KernelTemplate | None:
     """The template kernels are forked from now, if any (and if this process started it)."""
     template = _template
-    if template is None or template.process.poll() is not None:
+    if template is None or template.retired or template.process.poll() is not None:
         return None
     return template
+
+
+def retire_active_template() -> None:
+    """Retire the template kernels are forked from now, if any (see :meth:`KernelTemplate.retire`)."""
+    template = active_template()
+    if template is not None:
+        template.retire()
 
 
 # --------------------------------------------------------------------------- kernels for a run
@@ -818,7 +888,9 @@ class KernelPool:
     passes messages (and exports the finished notebooks). Kernels start when the pool is created;
     ``prepare()`` runs meanwhile (e.g. compiling templates). ``submit(fn, *args)`` returns a
     ``concurrent.futures.Future`` of ``fn(*args, kernel=<that thread's kernel>)``. On leaving the
-    ``with`` block each thread shuts its kernel down.
+    ``with`` block each thread shuts its kernel down. Once all ``size`` kernels are launched, the template
+    they were forked from is retired (:meth:`KernelTemplate.retire`): the pool starts no further kernel but
+    to replace one that broke.
     """
 
     def __init__(self, size: int, prepare=None):
@@ -827,6 +899,8 @@ class KernelPool:
 
         self._tasks: queue.Queue = queue.Queue()
         self.kernels: list[WarmKernel] = []  # one per thread, as each thread starts
+        self._to_launch = size
+        self._launch_lock = threading.Lock()
         self._threads = [threading.Thread(target=self._work, name=f"ceasefire-kernel-{i}", daemon=True)
                          for i in range(size)]
         for thread in self._threads:
@@ -842,6 +916,10 @@ class KernelPool:
                 kernel.launch()
             except Exception:  # the first notebook will try again, and report the failure on its page
                 kernel.discard()
+            with self._launch_lock:
+                self._to_launch -= 1
+                if self._to_launch == 0:
+                    retire_active_template()
             while True:
                 task = self._tasks.get()
                 if task is None:

@@ -19,7 +19,7 @@ from .config import NOTEBOOKS_DIR, SOURCE_TREE, TEMPLATE_DIR
 from .errors import CeasefireError
 from .executing import (
     KernelPool, KernelTemplate, WarmKernel, can_fork_kernels, execute_notebook, notebook_imports, process_kernel,
-    shutdown_process_kernel,
+    release_free_memory, retire_active_template, shutdown_process_kernel,
 )
 from .files import write_text_atomic
 from .front_page import record_failed_runs
@@ -259,6 +259,7 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
                 stack.callback(shutdown_process_kernel)
                 if process_kernel().km is None:
                     process_kernel().launch()
+                retire_active_template()  # the one kernel is forked: the template's memory can go
 
         failed_folders: list[str] = []  # folders this run meant to write and did not (their old reports stay)
         futures: dict = {}  # of the notebooks submitted to the pool: (job, notebook name)
@@ -304,6 +305,9 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
 
         def record(job: Job, name: str, outcome: ReportResult) -> None:
             by_job[id(job)].append(outcome)
+            # what exporting the notebook used (its outputs, the page) goes back to the system while the kernels
+            # run: this process is part of a backfill's peak memory
+            release_free_memory()
             progress.step(f"{job.result.period_id} {name}: {outcome.status} ({outcome.seconds:.1f} s)")
 
         try:

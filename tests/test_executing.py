@@ -85,12 +85,16 @@ def test_one_kernel_runs_many_notebooks_each_from_a_clean_start(kernel, tmp_path
 
 
 def test_a_failing_notebook_is_reported_and_the_next_starts_clean(kernel, tmp_path):
-    failing = notebook(tmp_path, "failing", MESSY, "raise ValueError('no data for this period')")
+    failing = notebook(tmp_path, "failing", MESSY, "print(os.getpid())", "raise ValueError('no data for this period')")
     with pytest.raises(pm.PapermillExecutionError) as info:
         run(kernel, failing, tmp_path)
     assert info.value.ename == "ValueError"
+    executed = nbformat.read(failing.with_name("failing.out.ipynb"), as_version=4)
     assert "no data for this period" in failing.with_name("failing.out.ipynb").read_text()
-    run(kernel, notebook(tmp_path, "clean", CLEAN), tmp_path)
+    after = run(kernel, notebook(tmp_path, "clean", CLEAN, "print(os.getpid())"), tmp_path)
+    # an error in a cell does not cost a new kernel: the same one, reset, runs the next notebook
+    printed = [c for c in executed.cells if c.cell_type == "code" and c.source == "print(os.getpid())"]
+    assert kernel_pid(after) == int(printed[0].outputs[0]["text"])
 
 
 def test_a_kernel_that_dies_is_replaced(kernel, tmp_path):
@@ -239,6 +243,63 @@ def test_the_template_preloads_what_the_notebooks_import(tmp_path):
     assert "lifelines" in deferred and "statsmodels.stats.rates" in deferred  # imported inside functions
     assert not any(m.split(".")[0] in sys.stdlib_module_names or m.startswith("ceasefire_analysis")
                    for m in deferred)
+
+
+def process_name(pid: int) -> str:
+    with open(f"/proc/{pid}/stat") as fh:
+        return fh.read().split("(", 1)[1].rsplit(")", 1)[0]
+
+
+def test_a_pool_retires_the_template_once_its_kernels_are_forked(tmp_path):
+    from ceasefire_analysis.executing import KernelPool
+
+    pid_nb = notebook(tmp_path, "pid", "import os\nprint(os.getpid())")
+    with KernelTemplate([]) as template:
+        with KernelPool(2) as pool:
+            first = {kernel_pid(f.result()) for f in [pool.submit(run_in, pid_nb, tmp_path) for _ in range(4)]}
+            assert template.retired and active_template() is None
+            deadline = time.monotonic() + 10
+            while process_name(template.process.pid) != "cat" and time.monotonic() < deadline:
+                time.sleep(0.05)
+            # the same process (the kernels' parent), now only waiting for its input to close
+            assert process_name(template.process.pid) == "cat"
+            assert all(parent_pid_of(pid) == template.process.pid for pid in first)
+            # its kernels go on: a messy notebook, then a clean one, in kernels forked before it retired
+            futures = [pool.submit(run_in, notebook(tmp_path, f"messy{i}", MESSY), tmp_path) for i in range(2)]
+            [f.result() for f in futures]
+            futures = [pool.submit(run_in, notebook(tmp_path, f"clean{i}", CLEAN, "print(os.getpid())"), tmp_path)
+                       for i in range(2)]
+            assert {kernel_pid(f.result()) for f in futures} <= first
+            # a kernel that dies is replaced by one started the ordinary way (by this process)
+            pool.submit(run_in, notebook(tmp_path, "dies", "import os\nos._exit(1)"), tmp_path).exception()
+            later = {kernel_pid(f.result()) for f in [pool.submit(run_in, pid_nb, tmp_path) for _ in range(4)]}
+            assert any(parent_pid_of(pid) == os.getpid() for pid in later - first)
+    assert template.process.returncode is not None  # the waiting process ended with the block
+    assert wait_until_gone(first | later) == set()
+
+
+def test_a_retired_template_s_kernels_exit_when_the_run_is_killed(tmp_path):
+    script = textwrap.dedent(f"""
+        import time
+        from ceasefire_analysis.executing import KernelTemplate, WarmKernel
+        template = KernelTemplate([]).__enter__()
+        kernel = WarmKernel()
+        kernel.start()
+        template.retire()
+        print(template.process.pid, kernel.km.provisioner.pid, flush=True)
+        time.sleep(600)
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        template_pid, kernel_pid_ = map(int, parent.stdout.readline().split())
+        deadline = time.monotonic() + 10
+        while process_name(template_pid) != "cat" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert process_name(template_pid) == "cat" and parent_pid_of(kernel_pid_) == template_pid
+    finally:
+        parent.kill()  # no clean-up code runs: the waiting process sees its input close, the kernel its parent go
+        parent.wait()
+    assert wait_until_gone([template_pid, kernel_pid_]) == set()
 
 
 def test_without_a_working_template_kernels_start_the_ordinary_way(tmp_path):
