@@ -181,7 +181,8 @@ def record_dates(tables: dict[str, pd.DataFrame | None]) -> dict[str, pd.Series]
             continue
         dates = pd.concat([table[c] for c in columns if c in table], ignore_index=True).dropna()
         if not dates.empty:
-            out[name] = pd.Series(sorted(dates.unique()))
+            # sorted by pandas, not by Python over one Timestamp per row (a tenth of a worksheet's time)
+            out[name] = dates.drop_duplicates().sort_values(ignore_index=True).rename(None)
     return out
 
 

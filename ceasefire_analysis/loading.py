@@ -611,6 +611,15 @@ def _write_cache(target: Path, tables: dict[str, pd.DataFrame | None], rows: dic
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def read_cached_table(path: Path) -> pd.DataFrame:
+    """One table of the parquet cache, read with pyarrow's file reader: the same frame as ``pd.read_parquet``
+    (checked on every cached table), without the dataset layer pandas reads through, which loads four more
+    of Arrow's libraries (about 6 MiB of the run's memory) to read one local file."""
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).read().to_pandas()
+
+
 def _read_cache(cache: Path, data_dir: Path, paths: dict[str, Path | None], hashes: dict[str, str]) -> CityData | None:
     """The cached tables, or None when the cache is missing, unreadable or differs from its record."""
     try:
@@ -623,7 +632,7 @@ def _read_cache(cache: Path, data_dir: Path, paths: dict[str, Path | None], hash
             file = cache / f"{name}.parquet"
             if sha256_of(file) != record["parquet_sha256"][name]:
                 return None
-            tables[name] = pd.read_parquet(file)
+            tables[name] = read_cached_table(file)
             if len(tables[name]) != int(record["rows"][name]):
                 return None
         inputs = [InputFile(n, str(paths[n]), hashes[n], int(record["rows"][n])) for n in paths if n in hashes]

@@ -19,7 +19,7 @@ from .config import NOTEBOOKS_DIR, SOURCE_TREE, TEMPLATE_DIR
 from .errors import CeasefireError
 from .executing import (
     KernelPool, KernelTemplate, WarmKernel, can_fork_kernels, execute_notebook, notebook_imports, process_kernel,
-    release_free_memory, retire_active_template, shutdown_process_kernel,
+    limit_malloc_arenas, release_free_memory, retire_active_template, shutdown_process_kernel,
 )
 from .files import write_text_atomic
 from .front_page import record_failed_runs
@@ -218,6 +218,8 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
     settings, warning filters, options) a notebook must not inherit, such as a test, leaves it off.
     """
     stream = stream or sys.stderr
+    if template_from_this_process:  # the command's own process: its threads and kernels need few malloc pools
+        limit_malloc_arenas()
     out_root = Path(out_root).resolve()
     created = not out_root.exists()
     prepare_out_root(out_root)
@@ -305,9 +307,10 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
 
         def record(job: Job, name: str, outcome: ReportResult) -> None:
             by_job[id(job)].append(outcome)
-            # what exporting the notebook used (its outputs, the page) goes back to the system while the kernels
-            # run: this process is part of a backfill's peak memory
-            release_free_memory()
+            if len(by_job[id(job)]) == len(job.notebooks):
+                # what exporting the period's notebooks used goes back to the system while the kernels run (this
+                # process is part of a backfill's peak memory); once a period, as it costs a little time
+                release_free_memory()
             progress.step(f"{job.result.period_id} {name}: {outcome.status} ({outcome.seconds:.1f} s)")
 
         try:

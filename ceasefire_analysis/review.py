@@ -55,6 +55,7 @@ class PeriodReview:
     _history: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
     _previous_steps: tuple[pd.DataFrame, str] | None = field(default=None, repr=False)
     _is_demo: bool | None = field(default=None, repr=False)
+    _incident_coverage: Coverage | None = field(default=None, repr=False)
 
     @property
     def indicators(self) -> pd.DataFrame:
@@ -117,7 +118,11 @@ class PeriodReview:
     @property
     def incident_coverage(self) -> Coverage | None:
         """How far the incidents file reaches: what shooting and homicide counts and charts are judged by."""
-        return incident_coverage(self.coverage, self.data.incidents) if self.coverage is not None else None
+        if self.coverage is None:
+            return None
+        if self._incident_coverage is None:  # asked for by most tables and charts: worked out once
+            self._incident_coverage = incident_coverage(self.coverage, self.data.incidents)
+        return self._incident_coverage
 
     def incomplete_warning(self) -> str | None:
         """One line for the terminal when some window runs past the data's end, else None."""

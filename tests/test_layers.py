@@ -149,3 +149,11 @@ def test_the_checks_see_a_cycle_hidden_in_a_function(tmp_path):
 def test_each_spelling_of_an_import_is_seen(tmp_path, text):
     package = write_package(tmp_path, {"schema": text, "reports": ""})
     assert set(import_graph(package)["schema"]) == {"reports"}
+
+
+def test_the_template_leaves_out_the_run_s_own_modules():
+    # The kernels' template does not import what the modules above the notebooks import (papermill, nbconvert):
+    # its list of them is these two layers.
+    from ceasefire_analysis.executing import RUN_MODULES
+
+    assert RUN_MODULES == LAYERS[-2][1] | LAYERS[-1][1]

@@ -9,6 +9,7 @@ import sys
 
 import matplotlib
 import numpy as np
+import pandas as pd
 
 from ceasefire_analysis import charts
 from ceasefire_analysis.config import DEMO_DATA_DIR
@@ -170,3 +171,34 @@ def test_with_another_thread_running_the_template_is_started_not_forked(tmp_path
               "template.close()\nstop.set()\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert done.stdout.split() == ["True"], done.stderr[-2000:]
+
+
+def test_a_cached_table_reads_back_as_pandas_reads_it(tmp_path):
+    from ceasefire_analysis.loading import read_cached_table
+
+    frame = pd.DataFrame({
+        "incident_id": ["a", "b", None],
+        "occurred_on": pd.to_datetime(["2016-12-31", None, "2017-01-01"]),
+        "victims": pd.array([1, None, 3], dtype="Int64"),
+        "fatal": [True, False, True],
+        "rate": [0.5, float("nan"), 2.0],
+        "kind": pd.Categorical(["call-in", "custom", "call-in"]),
+    })
+    path = tmp_path / "t.parquet"
+    frame.to_parquet(path, index=False)
+    read = read_cached_table(path)
+    pd.testing.assert_frame_equal(read, pd.read_parquet(path), check_exact=True)
+    pd.testing.assert_frame_equal(read, frame, check_exact=True)
+
+
+def test_record_dates_are_the_sorted_distinct_dates_of_each_file():
+    from ceasefire_analysis.coverage import record_dates
+
+    incidents = pd.DataFrame({"occurred_on": pd.to_datetime(["2017-01-02", "2016-12-31", "2017-01-02", None,
+                                                             "2016-02-29"])})
+    dates = record_dates({"incidents": incidents, "tasks": None})
+    assert list(dates) == ["incidents"]
+    assert dates["incidents"].tolist() == [pd.Timestamp("2016-02-29"), pd.Timestamp("2016-12-31"),
+                                           pd.Timestamp("2017-01-02")]
+    assert dates["incidents"].index.tolist() == [0, 1, 2] and dates["incidents"].name is None
+    assert str(dates["incidents"].dtype).startswith("datetime64")
