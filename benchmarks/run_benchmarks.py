@@ -185,13 +185,59 @@ def tree_memory(root: int) -> tuple[float, float, float]:
     return pss / 1024, rss / 1024, own / 1024
 
 
+def tree_pids(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    children.setdefault(int(fh.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    pids, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        todo.extend(children.get(pid, []))
+    return pids
+
+
+PRESENT, FRAME = np.uint64(1 << 63), np.uint64((1 << 55) - 1)
+
+
+def tree_frames(root: int) -> float | None:
+    """MiB of distinct physical pages mapped by ``root`` and its descendants (from ``/proc/<pid>/pagemap``): the
+    memory the tree holds, each page once, whoever else maps it too (PSS shares a library's pages with every
+    process on the machine that maps it, this benchmark's own included). None where page frames are not readable
+    (they need root)."""
+    frames = []
+    for pid in tree_pids(root):
+        try:
+            with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/pagemap", "rb", buffering=0) as pagemap:
+                for line in maps:
+                    low, high = (int(x, 16) for x in line.split()[0].split("-"))
+                    if "[vsyscall]" in line:
+                        continue
+                    pagemap.seek(low // 4096 * 8)
+                    entries = np.frombuffer(pagemap.read((high - low) // 4096 * 8), dtype=np.uint64)
+                    frames.append(entries[(entries & PRESENT) != 0] & FRAME)
+        except OSError:
+            continue
+    found = np.unique(np.concatenate(frames)) if frames else np.empty(0, np.uint64)
+    if found.size and not found.any():
+        return None  # frame numbers read as zero: not root
+    return found.size * 4096 / 2**20
+
+
 class PeakMemory:
     """Samples the memory of this process's tree while a block runs; keeps the peaks (and, at the PSS peak,
-    how much of it was this process's own)."""
+    how much of it was this process's own). With ``frames``, also the distinct physical pages of the tree
+    (:func:`tree_frames`; slower to sample, so not during a timed run)."""
 
-    def __init__(self, interval: float = 0.1, root: int | None = None):
+    def __init__(self, interval: float = 0.1, root: int | None = None, frames: bool = False):
         self.interval, self.pss, self.rss, self.own_at_peak = interval, 0.0, 0.0, 0.0
         self.root = root  # the process whose tree is sampled (default: this one)
+        self.frames: float | None = 0.0 if frames else None
         self._stop = threading.Event()
 
     def _sample(self) -> None:
@@ -200,6 +246,9 @@ class PeakMemory:
             if pss > self.pss:
                 self.own_at_peak = own
             self.pss, self.rss = max(self.pss, pss), max(self.rss, rss)
+            if self.frames is not None:
+                frames = tree_frames(self.root or os.getpid())
+                self.frames = None if frames is None else max(self.frames, frames)
             self._stop.wait(self.interval)
 
     def __enter__(self) -> "PeakMemory":
@@ -212,7 +261,8 @@ class PeakMemory:
         self._thread.join()
 
 
-def command_run(out: Path, params: list[Path] | None = None, notebooks: Path | None = None) -> tuple[float, PeakMemory]:
+def command_run(out: Path, params: list[Path] | None = None, notebooks: Path | None = None,
+                frames: bool = False) -> tuple[float, PeakMemory]:
     """The `ceasefire run` command itself in a child process, as a user runs it (its kernels' template is forked
     from it, which a run inside this process, with its sampling thread, does not do): seconds, and the peak memory
     of the child's process tree. With ``notebooks``, the same command with that notebooks folder (the floor)."""
@@ -221,7 +271,7 @@ def command_run(out: Path, params: list[Path] | None = None, notebooks: Path | N
         [sys.executable, str(Path(__file__).with_name("floor_command.py")), str(notebooks), *arguments]
     start = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    with PeakMemory(root=child.pid) as peak:
+    with PeakMemory(root=child.pid, frames=frames) as peak:
         _, errors = child.communicate()
     if child.returncode:
         raise SystemExit(f"benchmark run failed: {errors[-2000:]}")
@@ -351,9 +401,7 @@ def main() -> None:
         for _ in range(args.repeats):
             times["a"].append(command_run(work / "a")[0])
             times["b"].append(command_run(work / "b", notebooks=floor_notebooks)[0])
-            seconds, peak = command_run(work / "d", six)
-            times["d"].append(seconds)
-            memory.append(peak)
+            times["d"].append(command_run(work / "d", six)[0])
             times["a_in"].append(median_time(lambda: run_demo(work / "a_in"), 1))
             times["b_in"].append(median_time(lambda: run_floor(work / "b_in"), 1))
             with PeakMemory() as peak:
@@ -363,21 +411,21 @@ def main() -> None:
         a, b, d, a_in, b_in, d_in, g = (statistics.median(times[k]) for k in keys)
         with PeakMemory() as peak1:
             d1 = median_time(lambda: run_demo(work / "d1", 1, six), 1)
+        # the command's memory, sampled apart from the timed runs (reading every page's frame takes CPU)
+        memory = [command_run(work / "d_memory", six, frames=True)[1] for _ in range(2 if args.quick else 3)]
         c = median_time(lambda: run_naive(work / "c"), args.naive_repeats) if args.naive_repeats else float("nan")
         e = scaling(sizes, args.repeats)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     total = time.perf_counter() - started
     n = len(reports.REPORTS)
-    pss, rss = max(m.pss for m in memory), max(m.rss for m in memory)
+    rss = max(m.rss for m in memory)
     own = max(memory, key=lambda m: m.pss).own_at_peak
     pss_in = max(m.pss for m in memory_in)
     own_in = max(memory_in, key=lambda m: m.pss).own_at_peak
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.system()} {platform.release()}; load average at the end {os.getloadavg()[0]:.1f}")
     print(f"medians of {args.repeats} runs ((c), (d1): 1); total benchmark time {total:.0f} s\n")
-    print("| measure | seconds |")
-    print("|---|---|")
     print("| measure | the `ceasefire run` command (s) | in this process (s) |")
     print("|---|---|---|")
     print(f"| (a) one demo period ({n} notebooks, --jobs {DEFAULT_JOBS}) | {a:.2f} | {a_in:.2f} |")
@@ -395,9 +443,13 @@ def main() -> None:
     print(f"| (c)/(a) naive against the pipeline | {c / a:.2f} | | ≥ 2.5 |")
     print(f"| (d1)/(d) --jobs 1 against --jobs {DEFAULT_JOBS} | | {d1 / d_in:.2f} | |")
     print()
-    print(f"peak memory of the command's process tree during (d): {pss:.0f} MiB PSS (shared pages counted once; target "
-          f"under 500 MB = 477 MiB), {rss:.0f} MiB summed RSS; the command's own process {own:.0f} MiB of it; per "
-          "repeat " + ", ".join(f"{m.pss:.0f}" for m in memory))
+    frames = [m.frames for m in memory if m.frames is not None]
+    print("peak memory of the command's process tree during (d) (target under 500 MB = 477 MiB), in "
+          f"{len(memory)} runs apart from the timed ones: distinct physical pages "
+          + (", ".join(f"{f:.0f}" for f in frames) + " MiB" if frames else "not readable here (needs root)")
+          + f"; PSS {', '.join(f'{m.pss:.0f}' for m in memory)} MiB (shared pages counted once, and a library's "
+          f"pages shared with this benchmark's process too: lower); {rss:.0f} MiB summed RSS at most; the command's "
+          f"own process {own:.0f} MiB PSS at the PSS peak")
     print(f"in this process: during (d-in) {pss_in:.0f} MiB PSS (this process, which also holds the benchmark's data, "
           f"{own_in:.0f}); during (d1) {peak1.pss:.0f} MiB PSS ({peak1.own_at_peak:.0f})")
     print("ratios per repeat, the command (d)/(a), (a)/(b); in this process (d)/(a), (a)/(b), (g)/(a): " + "; ".join(

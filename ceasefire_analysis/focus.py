@@ -176,15 +176,17 @@ def incident_dates(incidents: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- 1. group involvement
 
 def group_involved_share(incidents: pd.DataFrame, incident_type: str, start: dt.date,
-                         end: dt.date) -> tuple[int, int] | None:
+                         end: dt.date, involved: pd.Series | None = None) -> tuple[int, int] | None:
     """(group-involved rows, all rows) of one incident type from ``start`` to ``end``; None if not recorded.
+
+    ``involved``: ``group_involvement(incidents)``, when the caller has it already (it asks for many windows).
 
     >>> df = pd.DataFrame({"occurred_on": pd.to_datetime(["2017-01-01", "2017-01-31", "2017-02-01"]),
     ...                    "incident_type": "homicide", "group": ["A", None, "B"]})
     >>> group_involved_share(df, "homicide", dt.date(2017, 1, 1), dt.date(2017, 1, 31))
     (1, 2)
     """
-    involved = group_involvement(incidents)
+    involved = group_involvement(incidents) if involved is None else involved
     if involved is None:
         return None
     chosen = (incidents["incident_type"] == incident_type) & _in(incidents["occurred_on"], start, end)
@@ -194,10 +196,11 @@ def group_involved_share(incidents: pd.DataFrame, incident_type: str, start: dt.
 # --------------------------------------------------------------------------- 2. known before
 
 def linked_people(incidents: pd.DataFrame, incident_people: pd.DataFrame, start: dt.date, end: dt.date,
-                  role: str | None = None) -> pd.DataFrame:
+                  role: str | None = None, dates: pd.DataFrame | None = None) -> pd.DataFrame:
     """Distinct people linked to a shooting from ``start`` to ``end`` (in ``role``, or any role),
-    with the date of their first such shooting (``first_on``)."""
-    dates = incident_dates(incidents)
+    with the date of their first such shooting (``first_on``). ``dates``: ``incident_dates(incidents)``, when the
+    caller has it already."""
+    dates = incident_dates(incidents) if dates is None else dates
     dates = dates[_in(dates["occurred_on"], start, end)]
     links = incident_people if role is None else incident_people[incident_people["role"] == role]
     linked = links.merge(dates[["incident_id", "occurred_on"]], on="incident_id", how="inner")
@@ -236,15 +239,17 @@ def known_before(people: pd.DataFrame, communications: pd.DataFrame | None,
 # --------------------------------------------------------------------------- 3. groups reached
 
 def groups_reached(incidents: pd.DataFrame, review_flags: pd.DataFrame | None,
-                   communications: pd.DataFrame | None, start: dt.date, end: dt.date) -> dict[str, int | None]:
+                   communications: pd.DataFrame | None, start: dt.date, end: dt.date,
+                   dates: pd.DataFrame | None = None) -> dict[str, int | None]:
     """Groups of the window's group-involved shootings, and how many had a flagged member reached beforehand.
 
     A group is reached when anyone flagged with it on or before ``end`` had a direct
     communication in the 365 days before the group's first shooting in the window (that
     day excluded). ``reached`` is None without flags (or flags tied to no group: the optional
-    ``group`` column absent or blank in every row) or communications.
+    ``group`` column absent or blank in every row) or communications. ``dates``: ``incident_dates(incidents)``,
+    when the caller has it already.
     """
-    dates = incident_dates(incidents)
+    dates = incident_dates(incidents) if dates is None else dates
     chosen = dates[_in(dates["occurred_on"], start, end) & dates["involved"] & dates["group"].notna()]
     first = chosen.groupby("group")["occurred_on"].min()
     out: dict[str, int | None] = {"groups": len(first), "reached": None}
@@ -263,14 +268,15 @@ def groups_reached(incidents: pd.DataFrame, review_flags: pd.DataFrame | None,
 
 def response_times(incidents: pd.DataFrame, incident_people: pd.DataFrame | None,
                    review_flags: pd.DataFrame | None, communications: pd.DataFrame,
-                   start: dt.date, end: dt.date) -> pd.DataFrame:
+                   start: dt.date, end: dt.date, dates: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per group-involved shooting incident in the window: its date, first response date and days (NaN if none).
 
     The people of an incident are its victims and suspects and those flagged with its
     group on or after its date (whenever flagged); the response is the first direct
-    communication with any of them from the incident's date to ``end``, both included.
+    communication with any of them from the incident's date to ``end``, both included. ``dates``:
+    ``incident_dates(incidents)``, when the caller has it already.
     """
-    dates = incident_dates(incidents)
+    dates = incident_dates(incidents) if dates is None else dates
     chosen = dates[_in(dates["occurred_on"], start, end) & dates["involved"]]
     pairs = []
     if incident_people is not None:
@@ -482,13 +488,15 @@ def focus_rows(tables: dict[str, pd.DataFrame | None], params: ReviewParams, peo
     links, flags = tables.get("incident_people"), tables.get("review_flags")
     rows: list[dict] = []
     add = rows.append
+    # worked out once for all windows (each function below would otherwise work them out again)
+    dates, involved = incident_dates(incidents), group_involvement(incidents)
 
     for indicator, kind in () if people_only else (("group_involved_homicides_pct", schema.HOMICIDE),
                                                    ("group_involved_nonfatal_injury_shootings_pct", schema.NONFATAL)):
         for window_name, window in windows.by_name().items():
-            now = group_involved_share(incidents, kind, window.start, window.end)
+            now = group_involved_share(incidents, kind, window.start, window.end, involved)
             earlier = [window.shift_years(-k) for k in (1, 2, 3)]
-            shares = [group_involved_share(incidents, kind, w.start, w.end) for w in earlier]
+            shares = [group_involved_share(incidents, kind, w.start, w.end, involved) for w in earlier]
             prior = _pct(shares[0]) if now is not None and _covered(earlier[0], data_start, as_of) else math.nan
             pooled = math.nan
             if now is not None and all(_covered(w, data_start, as_of) for w in earlier):
@@ -501,7 +509,7 @@ def focus_rows(tables: dict[str, pd.DataFrame | None], params: ReviewParams, peo
             if links is None:
                 known = {"people": None, "reached": None, "enrolled": None}
             else:
-                known = known_before(linked_people(incidents, links, window.start, window.end, role), comms, cm)
+                known = known_before(linked_people(incidents, links, window.start, window.end, role, dates), comms, cm)
             people = known["people"]
             add(_make_focus_row("known", f"known_before_people{suffix}", window_name, window, as_of, people, "people",
                            _people=people))
@@ -513,16 +521,15 @@ def focus_rows(tables: dict[str, pd.DataFrame | None], params: ReviewParams, peo
 
     for window_name, window in ({} if people_only else windows.by_name()).items():
         recorded = "group" in incidents
-        groups = groups_reached(incidents, flags, comms, window.start, window.end) if recorded else \
+        groups = groups_reached(incidents, flags, comms, window.start, window.end, dates) if recorded else \
             {"groups": None, "reached": None}
         add(_make_focus_row("groups", "groups_involved", window_name, window, as_of, groups["groups"], "groups"))
         reached_pct = None if groups["reached"] is None else share_pct(groups["reached"], groups["groups"])
         add(_make_focus_row("groups", "groups_reached_pct", window_name, window, as_of, reached_pct, "percent"))
 
     for window_name, window in ({} if people_only else windows.by_name()).items():
-        recorded = comms is not None and group_involvement(incidents) is not None and \
-            (links is not None or flags is not None)
-        summary = response_summary(response_times(incidents, links, flags, comms, window.start, window.end)) \
+        recorded = comms is not None and involved is not None and (links is not None or flags is not None)
+        summary = response_summary(response_times(incidents, links, flags, comms, window.start, window.end, dates)) \
             if recorded else {"median_days": None, "within_14_pct": None, "none": None}
         add(_make_focus_row("response", "response_median_days", window_name, window, as_of, summary["median_days"], "days"))
         add(_make_focus_row("response", "response_within_14_days_pct", window_name, window, as_of,
