@@ -182,7 +182,8 @@ def record_dates(tables: dict[str, pd.DataFrame | None]) -> dict[str, pd.Series]
         dates = pd.concat([table[c] for c in columns if c in table], ignore_index=True).dropna()
         if not dates.empty:
             # sorted by pandas, not by Python over one Timestamp per row (a tenth of a worksheet's time)
-            out[name] = dates.drop_duplicates().sort_values(ignore_index=True).rename(None)
+            # (reset_index: sort_values leaves the index of values already in order as it was)
+            out[name] = dates.drop_duplicates().sort_values().reset_index(drop=True).rename(None)
     return out
 
 

@@ -13,8 +13,10 @@ hands each notebook its own copy.
 
 A kernel that a notebook broke is never reused: when the kernel died or stopped answering, or cannot be
 reset, it is shut down and the next notebook gets a new one. A notebook whose cell raised an error leaves
-its kernel as a finished notebook does (the reset puts back all it could have changed), so the next
-notebook of a backfill with a failing report need not wait for a new kernel.
+its kernel as a finished notebook does: the reset puts back what it restores after any notebook, and also
+forgets the exception IPython keeps (with its traceback, whose frames hold their locals), so the next
+notebook of a backfill with a failing report need not wait for a new kernel. (A notebook that patches a
+module and would have undone it in a later cell leaves the patch when it fails; see below.)
 
 What a notebook changes inside an imported module (an attribute it overwrites) is not undone; the
 project's notebooks only call library functions, as the developers' guide requires.
@@ -104,6 +106,14 @@ def reset_kernel_state(cwd: str) -> None:
     # As %reset -f (user namespace, Out history, _ and __), and a new history session, so that cells are
     # numbered from 1 again, as in a new kernel, without reusing the previous notebook's line numbers.
     shell.reset(new_session=True)
+    # The last exception a notebook raised stays with IPython and in sys (sys.last_value, its traceback, and
+    # through it every frame's locals: a table of the city, say) until another is shown; a new kernel has none.
+    for name in ("last_type", "last_value", "last_traceback", "last_exc"):
+        if hasattr(sys, name):
+            delattr(sys, name)
+    for handler in (getattr(shell, "InteractiveTB", None), getattr(shell, "SyntaxTB", None)):
+        if handler is not None and hasattr(handler, "tb"):
+            handler.tb = None
     plt.close("all")
     dict.update(matplotlib.rcParams, _snapshot["rcParams"])  # as matplotlib.rc_context restores them
     with warnings.catch_warnings():
@@ -879,13 +889,6 @@ def active_template() -> KernelTemplate | None:
     return template
 
 
-def retire_active_template() -> None:
-    """Retire the template kernels are forked from now, if any (see :meth:`KernelTemplate.retire`)."""
-    template = active_template()
-    if template is not None:
-        template.retire()
-
-
 # --------------------------------------------------------------------------- kernels for a run
 
 _process_kernel: WarmKernel | None = None
@@ -914,18 +917,18 @@ class KernelPool:
     passes messages (and exports the finished notebooks). Kernels start when the pool is created;
     ``prepare()`` runs meanwhile (e.g. compiling templates). ``submit(fn, *args)`` returns a
     ``concurrent.futures.Future`` of ``fn(*args, kernel=<that thread's kernel>)``. On leaving the
-    ``with`` block each thread shuts its kernel down. Once all ``size`` kernels are launched, the template
-    they were forked from is retired (:meth:`KernelTemplate.retire`): the pool starts no further kernel but
-    to replace one that broke.
+    ``with`` block each thread shuts its kernel down. ``launched()`` is called once all ``size`` kernels are
+    launched (a run retires the template they were forked from there: :meth:`KernelTemplate.retire`).
     """
 
-    def __init__(self, size: int, prepare=None):
+    def __init__(self, size: int, prepare=None, launched=None):
         import queue
         import threading
 
         self._tasks: queue.Queue = queue.Queue()
         self.kernels: list[WarmKernel] = []  # one per thread, as each thread starts
         self._to_launch = size
+        self._launched = launched
         self._launch_lock = threading.Lock()
         self._threads = [threading.Thread(target=self._work, name=f"ceasefire-kernel-{i}", daemon=True)
                          for i in range(size)]
@@ -944,8 +947,8 @@ class KernelPool:
                 kernel.discard()
             with self._launch_lock:
                 self._to_launch -= 1
-                if self._to_launch == 0:
-                    retire_active_template()
+                if self._to_launch == 0 and self._launched is not None:
+                    self._launched()
             while True:
                 task = self._tasks.get()
                 if task is None:

@@ -19,7 +19,7 @@ from .config import NOTEBOOKS_DIR, SOURCE_TREE, TEMPLATE_DIR
 from .errors import CeasefireError
 from .executing import (
     KernelPool, KernelTemplate, WarmKernel, can_fork_kernels, execute_notebook, notebook_imports, process_kernel,
-    limit_malloc_arenas, release_free_memory, retire_active_template, shutdown_process_kernel,
+    limit_malloc_arenas, release_free_memory, shutdown_process_kernel,
 )
 from .files import write_text_atomic
 from .front_page import record_failed_runs
@@ -250,18 +250,23 @@ def run_params_files(params_files: list[str | os.PathLike], out_root: str | os.P
             if kernels_started:
                 return
             kernels_started = True
+            template = None
             if can_fork_kernels():
                 # Kernels are forked from one process that imported what the notebooks import: they share that
                 # memory. Entered before the kernels, so it stops after them.
-                stack.enter_context(KernelTemplate(notebook_imports(sorted(NOTEBOOKS_DIR.glob("*.ipynb"))),
-                                                   fork_from_here=template_from_this_process))
+                template = stack.enter_context(KernelTemplate(notebook_imports(sorted(NOTEBOOKS_DIR.glob("*.ipynb"))),
+                                                              fork_from_here=template_from_this_process))
+            # once the run's kernels are forked, the template gives its memory back (a kernel that breaks later is
+            # started the ordinary way)
+            retire = template.retire if template is not None else None
             if jobs > 1 and expected > 1:
-                pool = stack.enter_context(KernelPool(min(jobs, expected), prepare=html_exporter))
+                pool = stack.enter_context(KernelPool(min(jobs, expected), prepare=html_exporter, launched=retire))
             else:
                 stack.callback(shutdown_process_kernel)
                 if process_kernel().km is None:
                     process_kernel().launch()
-                retire_active_template()  # the one kernel is forked: the template's memory can go
+                if retire is not None:
+                    retire()
 
         failed_folders: list[str] = []  # folders this run meant to write and did not (their old reports stay)
         futures: dict = {}  # of the notebooks submitted to the pool: (job, notebook name)

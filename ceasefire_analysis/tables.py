@@ -16,7 +16,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from . import schema
-from .coverage import incident_coverage, so_far_text
+from .coverage import so_far_text
 from .formatting import (
     is_missing,
     as_of_header, format_benchmark, format_chance, format_count, format_day, format_day_span, format_fraction, format_long_day, format_share,
@@ -347,7 +347,7 @@ def pace_html(review: PeriodReview) -> HTML:
     """Probability that each outcome ends the year at or under its annual benchmark."""
     params = review.params
     last = params.windows.period.last
-    outcome_coverage = incident_coverage(review.coverage, review.data.incidents) if review.coverage else None
+    outcome_coverage = review.incident_coverage
     if outcome_coverage is not None and not outcome_coverage.covers_window(params.windows.ytd.start,
                                                                            params.windows.ytd.end):
         gap = outcome_coverage.gap_text(params.windows.ytd.start) if outcome_coverage.through else "no incident data"

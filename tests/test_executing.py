@@ -1,6 +1,8 @@
 """Warm kernels: one kernel runs many notebooks, and no notebook's state reaches the next."""
 import contextlib
+import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -73,6 +75,32 @@ def kernel(request):
         if request.param == "forked":
             stack.enter_context(KernelTemplate(["pandas"]))
         yield stack.enter_context(WarmKernel())
+
+
+def test_a_failed_notebook_s_exception_and_its_data_do_not_reach_the_next(kernel, tmp_path):
+    # IPython keeps the last exception shown (sys.last_value, its traceback, the frames' locals): a notebook that
+    # failed while holding a city's table must not leave it to the next notebook in the same kernel.
+    failing = notebook(tmp_path, "failing", textwrap.dedent("""
+        import sys, weakref
+        class Table(dict): pass
+        def count(table):
+            raise ValueError("no data for this period")
+        people = Table(participant_id="P-123")
+        sys.cf_probe = weakref.ref(people)
+        count(people)
+        """))
+    with pytest.raises(pm.PapermillExecutionError):
+        run(kernel, failing, tmp_path)
+    after = run(kernel, notebook(tmp_path, "after", textwrap.dedent("""
+        import sys
+        from IPython import get_ipython
+        leftover = [n for n in ("last_type", "last_value", "last_traceback", "last_exc") if hasattr(sys, n)]
+        assert not leftover, leftover
+        assert sys.cf_probe() is None, "the failed notebook's table is still alive"
+        del sys.cf_probe
+        print(os.getpid())
+        """).replace("import sys\n", "import os, sys\n", 1)), tmp_path)
+    assert kernel_pid(after)
 
 
 def test_one_kernel_runs_many_notebooks_each_from_a_clean_start(kernel, tmp_path):
@@ -255,12 +283,12 @@ def test_a_pool_retires_the_template_once_its_kernels_are_forked(tmp_path):
 
     pid_nb = notebook(tmp_path, "pid", "import os\nprint(os.getpid())")
     with KernelTemplate([]) as template:
-        with KernelPool(2) as pool:
+        with KernelPool(2, launched=template.retire) as pool:
             first = {kernel_pid(f.result()) for f in [pool.submit(run_in, pid_nb, tmp_path) for _ in range(4)]}
-            assert template.retired and active_template() is None
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + 10  # retired once both threads have launched their kernel
             while process_name(template.process.pid) != "cat" and time.monotonic() < deadline:
                 time.sleep(0.05)
+            assert template.retired and active_template() is None
             # the same process (the kernels' parent), now only waiting for its input to close
             assert process_name(template.process.pid) == "cat"
             assert all(parent_pid_of(pid) == template.process.pid for pid in first)
@@ -278,8 +306,53 @@ def test_a_pool_retires_the_template_once_its_kernels_are_forked(tmp_path):
     assert wait_until_gone(first | later) == set()
 
 
-def test_a_retired_template_s_kernels_exit_when_the_run_is_killed(tmp_path):
+def test_the_command_s_template_retires_leaves_the_run_s_modules_out_and_reaps_its_kernels(tmp_path):
+    # As `ceasefire run` does: the template forked from a process that imported the run's own modules.
     script = textwrap.dedent(f"""
+        import json, os, signal, sys, time
+        import ceasefire_analysis.cli  # what the command's process holds when it forks the template
+        from ceasefire_analysis.executing import KernelPool, KernelTemplate, execute_notebook
+        def run_in(path, kernel):
+            return execute_notebook(kernel, path, path + ".out.ipynb", {{}}, {str(tmp_path)!r})
+        with KernelTemplate([], fork_from_here=True) as template:
+            with KernelPool(2, launched=template.retire) as pool:
+                answers = [pool.submit(run_in, {str(tmp_path / "modules.ipynb")!r}).result() for _ in range(4)]
+                seen = [json.loads(nb.cells[-1].outputs[0]["text"]) for nb in answers]
+                deadline = time.monotonic() + 10
+                while open(f"/proc/{{template.process.pid}}/comm").read().strip() != "cat" and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                print(json.dumps({{"template": template.process.pid, "seen": seen, "retired": template.retired,
+                                  "name": open(f"/proc/{{template.process.pid}}/comm").read().strip()}}), flush=True)
+                sys.stdin.readline()  # the test kills a kernel meanwhile
+    """)
+    notebook(tmp_path, "modules", "import json, os, sys\nprint(json.dumps({'pid': os.getpid(), 'ppid': os.getppid(), "
+             "'papermill': 'papermill' in sys.modules, 'nbconvert': 'nbconvert' in sys.modules}))")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                              cwd=tmp_path)
+    try:
+        report = json.loads(parent.stdout.readline())
+        assert report["retired"] and report["name"] == "cat"
+        kernels = {s["pid"] for s in report["seen"]}
+        assert all(s["ppid"] == report["template"] for s in report["seen"])
+        # the kernels hold none of what only the run's own modules import
+        assert not any(s["papermill"] or s["nbconvert"] for s in report["seen"])
+        # a kernel that dies while the template is `cat` is reaped at once: no zombie stays behind
+        victim = min(kernels)
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while os.path.exists(f"/proc/{victim}") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not os.path.exists(f"/proc/{victim}"), "left as a zombie"
+        parent.stdin.write("\n")
+        parent.stdin.flush()
+        assert parent.wait(timeout=60) == 0
+    finally:
+        parent.kill()
+    assert wait_until_gone(kernels | {report["template"]}) == set()
+
+
+def test_a_retired_template_s_kernels_exit_when_the_run_is_killed(tmp_path):
+    script = textwrap.dedent("""
         import time
         from ceasefire_analysis.executing import KernelTemplate, WarmKernel
         template = KernelTemplate([]).__enter__()

@@ -233,7 +233,7 @@ def test_two_params_files_for_one_folder_are_both_refused_and_the_others_run(tmp
 class _ThreadPool:
     """Stands in for KernelPool: the same queue-in-order futures, without kernels."""
 
-    def __init__(self, size, prepare=None):
+    def __init__(self, size, prepare=None, launched=None):
         from concurrent.futures import ThreadPoolExecutor
         self._executor = ThreadPoolExecutor(size)
 

@@ -202,3 +202,7 @@ def test_record_dates_are_the_sorted_distinct_dates_of_each_file():
                                            pd.Timestamp("2017-01-02")]
     assert dates["incidents"].index.tolist() == [0, 1, 2] and dates["incidents"].name is None
     assert str(dates["incidents"].dtype).startswith("datetime64")
+    # already in order (pandas then keeps the old index): still numbered from 0
+    ordered = pd.DataFrame({"occurred_on": pd.to_datetime([None, "2016-02-29", "2016-02-29", "2016-03-01"])})
+    again = record_dates({"incidents": ordered})["incidents"]
+    assert again.index.tolist() == [0, 1] and again.tolist() == [pd.Timestamp("2016-02-29"), pd.Timestamp("2016-03-01")]
