@@ -517,18 +517,32 @@ def _solved_pinned(cell: str, values: dict[str, int], used: list[Relation], unkn
         rows += [at_least, at_most]
         lows += [0, -np.inf]
         highs += [np.inf, 0]
-    constraints = [LinearConstraint(np.array(rows), lows, highs)]  # one matrix: far quicker to set up than many
+    matrix = np.array(rows)
+    constraints = [LinearConstraint(matrix, lows, highs)]  # one matrix: far quicker to set up than many
     objective = np.zeros(width)
     objective[unknowns.index(cell)] = 1
+    # The true values are one solution when they meet every condition the reader assumes (they do unless a relation
+    # does not hold exactly): then a smallest (or largest) value that differs from the cell's own is a second, and
+    # the cell is not pinned without asking for the other end (most cells of a protected table end there).
+    truth = np.array([values[c] for c in unknowns] + [1.0 if values[c] >= threshold else 0.0 for c in others])
+    product = matrix @ truth
+    truth_is_a_solution = bool(np.all(truth >= lower) and np.all(truth <= upper)
+                               and np.all(product >= np.array(lows) - 1e-9) and np.all(product <= np.array(highs) + 1e-9))
+    # first towards the far end of the cell's range from its own value (a count of 1 is most likely its smallest
+    # possible value, so its largest is asked first): that end is the likelier to differ from it
+    index = unknowns.index(cell)
+    signs = (-1, 1) if values[cell] - lower[index] <= upper[index] - values[cell] else (1, -1)
     found = []
-    for sign in (1, -1):
+    for sign in signs:
         result = milp(sign * objective, constraints=constraints, integrality=np.ones(width),
                       bounds=Bounds(lower, upper), options={"time_limit": MILP_SECONDS})
         if result.status == 1:
             return True  # out of time: take the cell as pinned, so that more is hidden, never less
         if result.status != 0:
             return False  # the relations do not hold exactly for these values: nothing can be pinned
-        found.append(round(result.x[unknowns.index(cell)]))
+        found.append(round(result.x[index]))
+        if truth_is_a_solution and found[0] != values[cell]:
+            return False  # two values possible: the one found and the cell's own
     return found[0] == found[1]
 
 

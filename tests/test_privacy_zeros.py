@@ -7,6 +7,7 @@ hidden cells beside it keep more than one possible value.
 from __future__ import annotations
 
 import itertools
+import math
 
 import pandas as pd
 
@@ -51,3 +52,72 @@ def test_a_zero_among_the_parts_of_a_small_group_is_hidden_as_a_small_count():
     # a sum that is no group of people (events by 12 months = by 6 months + the rise) keeps its zeros
     events = [Relation.total("by12", ["by6", "rise"])]
     assert "by6" not in suppress_cells({"by12": 3, "by6": 0, "rise": 3}, events, 5)
+
+
+def test_pinned_down_agrees_with_trying_every_value():
+    # The solver's answer (with its shortcut: the true values are a second solution) against brute force: every
+    # assignment of the hidden cells a reader would allow, kept when all relations hold.
+    import itertools
+    import random
+
+    from ceasefire_analysis import privacy
+
+    rng = random.Random(7)
+    threshold = 5
+    checked = pinned_seen = 0
+    for _ in range(150):
+        parts = {f"p{i}": rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 8, 11]) for i in range(rng.randint(2, 4))}
+        names = list(parts)
+        values = {**parts, "all": sum(parts.values())}
+        relations = [Relation.total("all", names)]
+        if len(names) >= 3 and rng.random() < 0.6:  # a second, overlapping relation
+            values["sub"] = parts[names[0]] + parts[names[1]]
+            relations.append(Relation.group("sub", names[:2]) if rng.random() < 0.5
+                             else Relation.total("sub", names[:2]))
+        cells = list(values)
+        hidden = set(rng.sample(cells, rng.randint(1, min(3, len(cells)))))
+        small = {c for c in cells if 0 < values[c] < threshold}
+        hidden |= small
+        free = {c for c in hidden if rng.random() < 0.15}
+        maybe_zero = privacy.parts_of_small_totals(relations, small)
+        unknowns = sorted(hidden)
+
+        big = max([abs(v) for v in values.values()] + [threshold]) * 2 + 1  # the solver's own upper bound
+
+        def allowed(c):
+            if c in free:
+                return range(0, big + 1)
+            if c in small:
+                return range(0 if c in maybe_zero else 1, threshold)
+            return [0, *range(threshold, big + 1)]
+
+        for cell in unknowns:
+            privacy._PINNED.clear()
+            answer = pinned_down(cell, values, relations, hidden, small, threshold, free)
+            # brute force over the cells linked to this one (as the solver does); too large a space is skipped
+            spaces = [allowed(c) for c in unknowns]
+            if math.prod(len(s) for s in spaces) > 60_000:
+                continue
+            possible = set()
+            for combo in itertools.product(*spaces):
+                trial = {**values, **dict(zip(unknowns, combo))}
+                if all(sum(coef * trial[c] for c, coef in r.terms) == 0 for r in relations):
+                    possible.add(trial[cell])
+            if not possible:
+                continue  # relations that do not hold: the solver says not pinned, nothing to compare
+            checked += 1
+            pinned_seen += answer
+            assert answer == (len(possible) == 1), (cell, values, hidden, small, free, possible)
+    assert checked > 100 and pinned_seen > 10  # both answers were exercised
+
+
+def test_a_relation_that_does_not_hold_for_the_true_values_is_still_solved_in_full():
+    # 3 + 4 is not 8 (a count reconciled after the fact, say): the true values are no solution, so the solver's
+    # shortcut (a smallest value other than the cell's own proves two values) must not be taken. Only a = b = 4
+    # fits what is published, so both are pinned.
+    from ceasefire_analysis import privacy
+
+    privacy._PINNED.clear()
+    values, relations = {"all": 8, "a": 3, "b": 4}, [Relation.total("all", ["a", "b"])]
+    assert pinned_down("a", values, relations, {"a", "b"}, {"a", "b"}, 5)
+    assert pinned_down("b", values, relations, {"a", "b"}, {"a", "b"}, 5)
