@@ -38,7 +38,7 @@ from .counts import (days_overdue, is_on_time, median_days_to_complete, on_time_
                      open_on, rows_in_window)
 from .handoff import SNAPSHOT_KEY, opened_from_snapshot
 from .loading import CityData, empty_file_warnings, load_data_dir
-from .params import audience_and_threshold, display_path, notebook_params, parameters_in
+from .params import FileText, audience_and_threshold, display_path, notebook_params, parameters_in
 from .formatting import format_day, format_day_span, format_decimal, format_share, is_missing, page_identity
 from .indicators import recorded_incident_types
 from .periods import same_days_years_earlier
@@ -107,6 +107,7 @@ class MeetingParams:
     previous_meeting: dt.date | None = None
     source: str = ""
     window_given: bool = False
+    notes_written_for: str = ""  # the params file's own meeting, when the notebook asked for another (notes left out)
 
     @property
     def folder_id(self) -> str:
@@ -501,9 +502,30 @@ def require_meeting_near_data(params: MeetingParams, data: CityData) -> None:
             f"a meeting day no later than {format_day(through + dt.timedelta(days=allowed))}, or a newer extract")])
 
 
+def other_meeting_of(file_values: dict[str, Any], supplied: dict[str, Any]) -> str:
+    """The params file's meeting ("the 9 Mar 2017 meeting") when a notebook sets another meeting day, else "".
+
+    >>> other_meeting_of({"meeting_on": "2017-03-09"}, {"meeting_on": "2017-03-23"})
+    'the 9 Mar 2017 meeting'
+    >>> other_meeting_of({"meeting_on": "2017-03-09"}, {"meeting_on": dt.date(2017, 3, 9), "audience": "partner"})
+    ''
+    """
+    if "meeting_on" not in supplied or str(supplied["meeting_on"]) == str(file_values.get("meeting_on")):
+        return ""
+    try:
+        return f"the {_day(dt.date.fromisoformat(str(file_values['meeting_on'])))} meeting"
+    except (KeyError, ValueError):  # the file's own day is not readable: name it as written
+        return f"the meeting of {file_values.get('meeting_on')!s}"
+
+
+# A meeting's: the partnership's notes, written for the meeting on the file's day.
+MEETING_TEXT = FileText(other_meeting_of, {"partnership_notes": []})
+
+
 def open_meeting(params_file: str | None = None, **given: Any) -> MeetingPack:
     """Load a meeting pack's parameters (injected keys, or else the params file) and data; fix its window."""
-    params, label = notebook_params(params_file, given, meeting_params_from_values, NOTEBOOK_MEETING_KEYS)
+    params, label = notebook_params(params_file, given, meeting_params_from_values, NOTEBOOK_MEETING_KEYS,
+                                    MEETING_TEXT)
     data = load_data_dir(params.data_dir)
     require_meeting_near_data(params, data)
     if params.audience == "partner":  # a public pack shows no partnership note
@@ -989,6 +1011,9 @@ def _partnership_block(pack: MeetingPack) -> str:
         parts.append(_block("Tasks overdue and on time", table + f"<p>{_h(rate_text)}</p>"))
     if p.public:
         notes = "<p>The partnership's own notes are not part of the public pack.</p>"
+    elif p.notes_written_for:  # the notebook asked for another day than the params file's: its notes are not this one's
+        notes = (f"<p>The notes in the params file were written for {_h(p.notes_written_for)}, so they are not shown "
+                 f"for this one ({_h(_day(p.meeting_on))}).</p>")
     elif any(visible_note(n, p.audience) for n in p.partnership_notes):
         notes = "<ul>" + "".join(f"<li>{_h(visible_note(n, p.audience))}</li>" for n in p.partnership_notes
                                  if visible_note(n, p.audience)) + "</ul>"

@@ -660,12 +660,23 @@ def params_record(params: Any) -> dict[str, Any]:
 # The keys an analyst changes in a period notebook's parameters cell; everything else comes from the
 # params file the cell names. A meeting notebook's are in meetings.NOTEBOOK_MEETING_KEYS.
 NOTEBOOK_KEYS = ("period_start", "period_end", "audience")
-# Free text a params file holds for its own review period: not carried onto another period's page.
-PERIOD_TEXT_KEYS = ("notes", "next_steps", "previous_next_steps")
+
+
+@dataclass(frozen=True)
+class FileText:
+    """Free text a params file holds for its own review period or meeting, not carried onto another one's page.
+
+    ``written_for(file_values, supplied)`` names the file's own period or meeting when the keys a notebook sets ask
+    for another one (else ""); ``cleared`` are the text keys and the empty value each then takes. The params
+    object records the name in ``notes_written_for``, so the page says why its notes are missing.
+    """
+
+    written_for: Any  # callable(dict, dict) -> str
+    cleared: dict[str, Any]
 
 
 def notebook_params(params_file: str | os.PathLike, given: dict[str, Any], from_values,
-                    overlay_keys: tuple[str, ...] = NOTEBOOK_KEYS) -> tuple[Any, str]:
+                    overlay_keys: tuple[str, ...] = NOTEBOOK_KEYS, own_text: FileText | None = None) -> tuple[Any, str]:
     """Parameters of a notebook run, and a label saying where they came from.
 
     Two rules, told apart by the keys given (values of ``None`` are not given):
@@ -680,7 +691,9 @@ def notebook_params(params_file: str | os.PathLike, given: dict[str, Any], from_
     With no key given, the params file is read as it is. A relative ``params_file`` reads
     against the project root (where the notebooks' default points); the paths inside the file
     read against the file's own folder, injected paths against the current folder.
-    ``from_values(values, source, base)`` checks the values.
+    ``from_values(values, source, base)`` checks the values. When the keys laid over the file ask for another
+    period or meeting than the file's, its free text (``own_text``: a period's notes and next steps by default)
+    is left out: "held on 17 March" is not news of October.
 
     >>> from ceasefire_analysis.params import params_from_values
     >>> p, label = notebook_params("params/2017-02_2017-03.yaml", {"period_end": "2017-05"}, params_from_values)
@@ -693,15 +706,16 @@ def notebook_params(params_file: str | os.PathLike, given: dict[str, Any], from_
     path = resolve_path(params_file)
     label = display_path(path)
     values = read_params_file(path)
-    other_period = other_period_of(values, supplied)
+    own_text = own_text or PERIOD_TEXT
+    written_for = own_text.written_for(values, supplied)
     if supplied:
         values.update(supplied)
         label += f" with {', '.join(supplied)} set in the notebook"
-    if other_period:  # the file's notes speak of its own period: "held on 17 March" is not news of October
-        values.update(dict(zip(PERIOD_TEXT_KEYS, ({}, [], []))))
+    if written_for:
+        values.update(own_text.cleared)
     params = from_values(values, label, path.parent)
-    if other_period:
-        params = dataclasses.replace(params, notes_written_for=other_period)
+    if written_for:
+        params = dataclasses.replace(params, notes_written_for=written_for)
     return params, label
 
 
@@ -723,6 +737,10 @@ def other_period_of(file_values: dict[str, Any], supplied: dict[str, Any]) -> st
                       Month.parse(file_values["period_end"], "period_end")).label()
     except CeasefireError:  # the file's own period is not readable: name the file's period by its keys
         return f"{file_values['period_start']} to {file_values['period_end']}"
+
+
+# A period's: its notes on trends and its next steps, agreed and followed up.
+PERIOD_TEXT = FileText(other_period_of, {"notes": {}, "next_steps": [], "previous_next_steps": []})
 
 
 def parameters_in(namespace: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:

@@ -228,3 +228,22 @@ def test_a_params_folder_reads_yaml_in_any_case_and_names_the_files_it_does_not_
     assert [p.name for p in params_files_in([tmp_path])] == ["2016-08_2016-09.YAML", "2016-10_2016-11.yml"]
     assert [p.name for p in files_not_read_in([tmp_path])] == ["2016-12_2017-01.yaml.bak", "notes.txt"]
     assert files_not_read_in([tmp_path / "2016-10_2016-11.yml"]) == []  # a file named on its own is read as given
+
+
+def test_a_meeting_notebook_set_to_another_day_leaves_the_file_s_partnership_notes_out():
+    # The notes in coordination_2017-03-09.yaml were written for the 9 March meeting: a notebook that asks for the
+    # 23 March meeting must not show them as that meeting's (as a period notebook drops another period's notes).
+    from ceasefire_analysis.config import PARAMS_DIR
+    from ceasefire_analysis.meetings import open_meeting, partnership_health_html
+
+    params_file = str(PARAMS_DIR / "coordination_2017-03-09.yaml")
+    own = open_meeting(params_file)
+    assert own.params.partnership_notes and not own.params.notes_written_for
+    assert "recruitment closes 31 March" in partnership_health_html(own).data
+    same_day = open_meeting(params_file, meeting_on="2017-03-09", audience="internal")
+    assert same_day.params.partnership_notes == own.params.partnership_notes
+    later = open_meeting(params_file, meeting_on="2017-03-23")
+    assert later.params.partnership_notes == () and later.params.notes_written_for == "the 9 Mar 2017 meeting"
+    page = partnership_health_html(later).data
+    assert "recruitment closes 31 March" not in page and "named police contact" not in page
+    assert "written for the 9 Mar 2017 meeting, so they are not shown for this one (23 Mar 2017)" in page
