@@ -9,6 +9,7 @@ params file say which city, which eras and which facts to compute.
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import html
 import math
@@ -190,16 +191,37 @@ DEFINITION_LABELS = {
 }
 
 
+def era_span_text(era: dict) -> str:
+    """When an era ran, as its label on a chart says it: "2005–2014", "from Oct 2012".
+
+    >>> era_span_text({"start": 2005, "end": 2014}), era_span_text({"start": 2012.75})
+    ('2005–2014', 'from Oct 2012')
+    """
+    def when(value) -> str:
+        year = era_year(value)
+        month = round((year - int(year)) * 12) + 1
+        return f"{calendar.month_abbr[month]} {int(year)}" if month > 1 else str(int(year))
+
+    return f"{when(era['start'])}–{when(era['end'])}" if era.get("end") is not None else f"from {when(era['start'])}"
+
+
 def _shade_eras(ax, eras, first: int, last: int) -> None:
+    """Each era a shaded band, labelled with its name and when it ran; where two overlap, the later one's label
+    sits lower, so the band where both apply reads as both, not as a third era."""
     colours = ["#fde0c5", "#d1e5f0", "#e5f5e0", "#f2e5f7"]
+    drawn: list[tuple[float, float, int]] = []  # each era's years and the row its label sits in
     for i, era in enumerate(eras):
         start = era_year(era["start"])
         end = era_year(era["end"]) if era.get("end") is not None else last + 0.5
         if end < first:
             continue
-        ax.axvspan(max(start, first - 0.5), end, color=colours[i % len(colours)], alpha=0.6, zorder=0)
-        ax.text(max(start, first - 0.5) + 0.2, 0.97, era["label"], transform=ax.get_xaxis_transform(),
-                va="top", fontsize=9, color="#333")
+        left = max(start, first - 0.5)
+        ax.axvspan(left, end, color=colours[i % len(colours)], alpha=0.6, zorder=0)
+        taken = {row for a, b, row in drawn if a < end and start < b}  # rows of the eras this one overlaps
+        row = min(set(range(len(taken) + 1)) - taken)
+        ax.text(left + 0.2, 0.97 - 0.1 * row, f"{era['label']}\n{era_span_text(era)}",
+                transform=ax.get_xaxis_transform(), va="top", fontsize=9, color="#333")
+        drawn.append((start, end, row))
 
 
 def homicides_chart(series: pd.DataFrame, review: PeriodReview, first_year: int | None = None) -> Chart:

@@ -348,3 +348,22 @@ def test_the_sources_read_as_plain_text_without_commit_hashes():
         assert not re.search(r"\b[0-9a-f]{40}\b", line), line
     assert "GitHub jacobkap/crimedatatool_helper" in shown[0]
     assert "not the City's own record" in shown[5]  # a mirror is named as a copy
+
+
+def test_era_labels_say_when_each_ran_and_overlapping_ones_do_not_share_a_line():
+    # The seed's Measure Y (2005-2014) and Ceasefire (from October 2012) overlap: the band where both apply must not
+    # read as a third, unnamed era, so each label says when it ran and the later one sits lower.
+    from matplotlib.figure import Figure
+
+    from ceasefire_analysis.history import _shade_eras, era_span_text
+
+    ax = Figure().add_subplot()
+    eras = [{"label": "Measure Y", "start": 2005, "end": 2014}, {"label": "Ceasefire", "start": "2012-10"},
+            {"label": "Later plan", "start": 2016, "end": 2017}]
+    _shade_eras(ax, eras, 1969, 2017)
+    texts = {t.get_text(): t.get_position()[1] for t in ax.texts}
+    assert set(texts) == {"Measure Y\n2005–2014", "Ceasefire\nfrom Oct 2012", "Later plan\n2016–2017"}
+    assert texts["Ceasefire\nfrom Oct 2012"] < texts["Measure Y\n2005–2014"]
+    # the third overlaps only the second: its label takes the first free line, not the second's
+    assert texts["Later plan\n2016–2017"] == texts["Measure Y\n2005–2014"]
+    assert era_span_text({"start": 2012.75, "end": "2014-06"}) == "Oct 2012–Jun 2014"
