@@ -614,7 +614,7 @@ def previous_next_steps_html(review: PeriodReview) -> str:
     summary = "; ".join(f"{n} {status}" for status, n in next_step_status_counts(previous))
     rows = [[r["text"], r["status"], r["note"]] for _, r in previous.iterrows()]
     return (title + f"<p>{len(previous)} next steps were agreed at the last review: {html.escape(summary)} "
-            f"({html.escape(source)}).</p>" + html_table(["Next step", "Status", "Note"], rows, ""))
+            f"({html.escape(source)}).</p>" + html_table(["Next step", "Status", "Note"], rows, "", stacked=True))
 
 
 def period_identity(params) -> str:

@@ -124,3 +124,15 @@ def test_a_long_c_chart_legend_entry_is_wrapped_inside_the_image(make_city, city
     box = legend.get_window_extent().transformed(fig.transFigure.inverted())
     assert box.x1 <= 1 and box.x0 >= 0 and box.y0 >= 0
     assert "the run of 8 is not used where the centre line is below 1 a month" in chart.description
+
+
+def test_the_last_review_s_next_steps_are_cards_on_a_phone():
+    """At 420 px the next-steps table (step, status, note) scrolled sideways: the status was off the screen."""
+    from ceasefire_analysis.review import open_review
+    from ceasefire_analysis.tables import previous_next_steps_html
+
+    page = previous_next_steps_html(open_review())
+    css, body = re.search(r'<table class="([^"]*)">(.*?)</table>', page, re.S).groups()
+    assert "cf-stack" in css.split()
+    first_row = re.search(r"<tbody><tr[^>]*>(.*?)</tr>", body).group(1)
+    assert re.findall(r'data-label="([^"]*)"', first_row) == ["Status", "Note"]
