@@ -238,20 +238,28 @@ def wait_until_gone(pids, seconds=30.0) -> set[int]:
     return alive
 
 
-def test_the_template_and_its_kernels_exit_when_their_parent_is_killed(tmp_path):
+@pytest.mark.parametrize("retired", [False, True])
+def test_the_template_and_its_kernels_exit_when_their_parent_is_killed(tmp_path, retired):
+    # retired: the template has become `cat` (the run's kernels are forked), and still ends with the run
     script = textwrap.dedent(f"""
         import sys, time
         from ceasefire_analysis.executing import KernelTemplate, WarmKernel
         template = KernelTemplate([]).__enter__()
         kernel = WarmKernel()
         kernel.start()
+        if {retired}:
+            template.retire()
         print(template.process.pid, kernel.km.provisioner.pid, flush=True)
         time.sleep(600)
     """)
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
         template_pid, kernel_pid_ = map(int, parent.stdout.readline().split())
+        deadline = time.monotonic() + 10
+        while retired and process_name(template_pid) != "cat" and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert parent_pid_of(kernel_pid_) == template_pid
+        assert (process_name(template_pid) == "cat") == retired
     finally:
         parent.kill()  # no clean-up code runs: the template sees its input close, the kernel its parent go
         parent.wait()
@@ -349,30 +357,6 @@ def test_the_command_s_template_retires_leaves_the_run_s_modules_out_and_reaps_i
     finally:
         parent.kill()
     assert wait_until_gone(kernels | {report["template"]}) == set()
-
-
-def test_a_retired_template_s_kernels_exit_when_the_run_is_killed(tmp_path):
-    script = textwrap.dedent("""
-        import time
-        from ceasefire_analysis.executing import KernelTemplate, WarmKernel
-        template = KernelTemplate([]).__enter__()
-        kernel = WarmKernel()
-        kernel.start()
-        template.retire()
-        print(template.process.pid, kernel.km.provisioner.pid, flush=True)
-        time.sleep(600)
-    """)
-    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
-    try:
-        template_pid, kernel_pid_ = map(int, parent.stdout.readline().split())
-        deadline = time.monotonic() + 10
-        while process_name(template_pid) != "cat" and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert process_name(template_pid) == "cat" and parent_pid_of(kernel_pid_) == template_pid
-    finally:
-        parent.kill()  # no clean-up code runs: the waiting process sees its input close, the kernel its parent go
-        parent.wait()
-    assert wait_until_gone([template_pid, kernel_pid_]) == set()
 
 
 def test_without_a_working_template_kernels_start_the_ordinary_way(tmp_path):
