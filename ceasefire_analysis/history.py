@@ -14,10 +14,12 @@ import datetime as dt
 import html
 import math
 import re
+import textwrap
 from dataclasses import dataclass
 
 import pandas as pd
 from IPython.display import HTML
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.ticker import MaxNLocator
 
 from .charts import (BENCHMARK_COLOUR, Chart, CURRENT_COLOUR, PRIOR_COLOUR, _no_chart, content_key, label_axes,
@@ -199,17 +201,24 @@ def era_span_text(era: dict) -> str:
     """
     def when(value) -> str:
         year = era_year(value)
-        month = round((year - int(year)) * 12) + 1
-        return f"{calendar.month_abbr[month]} {int(year)}" if month > 1 else str(int(year))
+        month = min(12, math.floor((year - math.floor(year)) * 12 + 1e-9) + 1)  # 2012.75 and '2012-10': October
+        return f"{calendar.month_abbr[month]} {math.floor(year)}" if month > 1 else str(math.floor(year))
 
     return f"{when(era['start'])}–{when(era['end'])}" if era.get("end") is not None else f"from {when(era['start'])}"
 
 
 def _shade_eras(ax, eras, first: int, last: int) -> None:
-    """Each era a shaded band, labelled with its name and when it ran; where two overlap, the later one's label
-    sits lower, so the band where both apply reads as both, not as a third era."""
+    """Each era a shaded band, labelled with its name and when it ran. A label sits on the first line where it
+    overlaps no other label (so where two eras overlap, the band where both apply reads as both, not as a third
+    era, and two short neighbouring eras' names are not printed over each other); one that would run past the
+    chart's right end ends at the end instead. Sets the chart's years: first - 1 to last + 1."""
     colours = ["#fde0c5", "#d1e5f0", "#e5f5e0", "#f2e5f7"]
-    drawn: list[tuple[float, float, int]] = []  # each era's years and the row its label sits in
+    ax.set_xlim(first - 1, last + 1)
+    figure = ax.figure
+    renderer = RendererAgg(figure.bbox.width, figure.bbox.height, figure.dpi)  # to measure the labels (before layout)
+    years_per_pixel = (last - first + 2) / max(ax.get_window_extent(renderer).width, 1.0)
+    placed: list[tuple[float, float, int]] = []  # each label's years (left, right) and its line
+    tallest = 0.0  # the tallest label so far, as a share of the chart's height: the lines' spacing
     for i, era in enumerate(eras):
         start = era_year(era["start"])
         end = era_year(era["end"]) if era.get("end") is not None else last + 0.5
@@ -217,11 +226,21 @@ def _shade_eras(ax, eras, first: int, last: int) -> None:
             continue
         left = max(start, first - 0.5)
         ax.axvspan(left, end, color=colours[i % len(colours)], alpha=0.6, zorder=0)
-        taken = {row for a, b, row in drawn if a < end and start < b}  # rows of the eras this one overlaps
-        row = min(set(range(len(taken) + 1)) - taken)
-        ax.text(left + 0.2, 0.97 - 0.1 * row, f"{era['label']}\n{era_span_text(era)}",
-                transform=ax.get_xaxis_transform(), va="top", fontsize=9, color="#333")
-        drawn.append((start, end, row))
+        name = "\n".join(textwrap.wrap(str(era["label"]), 22)) or str(era["label"])
+        text = ax.text(left + 0.2, 0.97, f"{name}\n{era_span_text(era)}", transform=ax.get_xaxis_transform(),
+                       va="top", fontsize=9, color="#333")
+        width = text.get_window_extent(renderer).width * years_per_pixel
+        x0 = left + 0.2
+        if x0 + width > last + 1:  # past the chart's end: end there
+            text.set_horizontalalignment("right")
+            text.set_x(last + 0.8)
+            x0 = last + 0.8 - width
+        height = text.get_window_extent(renderer).height / max(ax.get_window_extent(renderer).height, 1.0)
+        tallest = max(tallest, height)
+        taken = {line for a, b, line in placed if a < x0 + width and x0 < b}
+        line = min(set(range(len(taken) + 1)) - taken)
+        text.set_y(0.97 - line * (tallest + 0.02))
+        placed.append((x0, x0 + width, line))
 
 
 def homicides_chart(series: pd.DataFrame, review: PeriodReview, first_year: int | None = None) -> Chart:
@@ -259,7 +278,6 @@ def homicides_chart(series: pd.DataFrame, review: PeriodReview, first_year: int 
                      + (", not the line's definition: not one series" if differs else ""))
     last = year
     _shade_eras(ax, review.params.eras, first_year, last)
-    ax.set_xlim(first_year - 1, last + 1)
     label_axes(ax, "Year", "Homicides per year", f"Homicides per year, {first_year}–{last} ({last} to date)")
     ax.legend(loc="lower left", fontsize=8, frameon=True)
     name_the_city(fig, review.params.city)

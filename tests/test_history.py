@@ -357,13 +357,28 @@ def test_era_labels_say_when_each_ran_and_overlapping_ones_do_not_share_a_line()
 
     from ceasefire_analysis.history import _shade_eras, era_span_text
 
-    ax = Figure().add_subplot()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = Figure(figsize=(9.5, 4.8), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
     eras = [{"label": "Measure Y", "start": 2005, "end": 2014}, {"label": "Ceasefire", "start": "2012-10"},
-            {"label": "Later plan", "start": 2016, "end": 2017}]
+            {"label": "Operation Safe Streets", "start": 1996, "end": 1998}, {"label": "Project Exile", "start": 1998,
+                                                                                 "end": 2001},
+            {"label": "Operation Ceasefire relaunch", "start": "2016-07"}]
     _shade_eras(ax, eras, 1969, 2017)
-    texts = {t.get_text(): t.get_position()[1] for t in ax.texts}
-    assert set(texts) == {"Measure Y\n2005–2014", "Ceasefire\nfrom Oct 2012", "Later plan\n2016–2017"}
-    assert texts["Ceasefire\nfrom Oct 2012"] < texts["Measure Y\n2005–2014"]
-    # the third overlaps only the second: its label takes the first free line, not the second's
-    assert texts["Later plan\n2016–2017"] == texts["Measure Y\n2005–2014"]
+    texts = {t.get_text(): t for t in ax.texts}
+    assert set(texts) == {"Measure Y\n2005–2014", "Ceasefire\nfrom Oct 2012", "Operation Safe Streets\n1996–1998",
+                          "Project Exile\n1998–2001", "Operation Ceasefire\nrelaunch\nfrom Jul 2016"}
+    # the two short neighbours' names would meet: the second sits a line lower
+    assert texts["Project Exile\n1998–2001"].get_position()[1] != texts["Operation Safe Streets\n1996–1998"].get_position()[1]
+    # drawn (after the layout), no two labels overlap, and each lies within the chart's width
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    plot = ax.get_window_extent(renderer)
+    assert all(plot.x0 <= b.x0 and b.x1 <= plot.x1 + 1 for b in boxes)
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     assert era_span_text({"start": 2012.75, "end": "2014-06"}) == "Oct 2012–Jun 2014"
+    # late in December (a fraction above 11/12): December, not a thirteenth month
+    assert era_span_text({"start": 2012.96}) == era_span_text({"start": 2012.99}) == "from Dec 2012"
+    assert era_span_text({"start": "2012-12", "end": 2013.5}) == "Dec 2012–Jul 2013"
