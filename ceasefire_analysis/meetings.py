@@ -518,8 +518,9 @@ def other_meeting_of(file_values: dict[str, Any], supplied: dict[str, Any]) -> s
         return f"the meeting of {file_values.get('meeting_on')!s}"
 
 
-# A meeting's: the partnership's notes, written for the meeting on the file's day.
-MEETING_TEXT = FileText(other_meeting_of, {"partnership_notes": []})
+# A meeting's: the partnership's notes, and a look-back window set by hand, both written for the meeting on the
+# file's day (another day's pack takes the default window: the days since the last meeting).
+MEETING_TEXT = FileText(other_meeting_of, {"partnership_notes": [], "window_start": None, "window_end": None})
 
 
 def open_meeting(params_file: str | None = None, **given: Any) -> MeetingPack:
@@ -699,15 +700,18 @@ def pack_header(pack: MeetingPack) -> HTML:
     """Title (the meeting and its day), the look-back window, the agenda, and the audience and data notes."""
     p = pack.params
     kind_label = "shooting review" if p.meeting == schema.SHOOTING_REVIEW else "coordination meeting"
-    since = ("as set for this meeting" if p.window_given else
+    since = ("as set in the params file" if p.window_given else
              f"from the day of the {kind_label} of {_day(p.previous_meeting)} to the day before this meeting: the "
              "pack is prepared before the meeting" if p.previous_meeting else
              f"no earlier {kind_label} is on record, so the {DEFAULT_LOOK_BACK_DAYS[p.meeting]} days before this "
              "meeting")
     agenda = "".join(f"<li>{_h(heading)}</li>" for heading, _ in AGENDAS[p.meeting])
+    written_for = (f" The params file was written for {p.notes_written_for}: its own look-back window and notes are "
+                   "not used for this one." if p.notes_written_for else "")
     parts = [REPORT_CSS, PACK_CSS, '<div class="cf-report">',
              f"<h1>{_h(TITLES[p.meeting])}, {p.meeting_on:%A} {p.meeting_on.day} {p.meeting_on:%B %Y}</h1>",
-             f"<p><strong>{_h(p.city)}</strong>. This pack looks back over {_span(p.start, p.end)} ({_h(since)}).</p>",
+             f"<p><strong>{_h(p.city)}</strong>. This pack looks back over {_span(p.start, p.end)} ({_h(since)})."
+             f"{_h(written_for)}</p>",
              f"<p>Agenda:</p><ol>{agenda}</ol>",
              running_header_html(page_identity(p.city, f"meeting of {format_day(p.meeting_on)}", p.audience))]
     if pack.is_demo:

@@ -225,7 +225,7 @@ def test_planted_city_sections_by_audience(planted_city):
     given = open_meeting(None, meeting="coordination", city="Planted", data_dir=str(planted_city),
                          meeting_on="2017-03-09", window_start="2017-03-01", window_end="2017-03-08")
     header = pack_header(given).data
-    assert "1 Mar to 8 Mar 2017 (as set for this meeting)" in header
+    assert "1 Mar to 8 Mar 2017 (as set in the params file)" in header
     assert "Coordination meeting, Thursday 9 March 2017" in header
 
 

@@ -247,3 +247,26 @@ def test_a_meeting_notebook_set_to_another_day_leaves_the_file_s_partnership_not
     page = partnership_health_html(later).data
     assert "recruitment closes 31 March" not in page and "named police contact" not in page
     assert "written for the 9 Mar 2017 meeting, so they are not shown for this one (23 Mar 2017)" in page
+
+
+def test_a_meeting_notebook_set_to_another_day_takes_the_default_window_not_the_file_s(tmp_path):
+    # reader4 F8: a window set by hand in the file is the 9 March meeting's; the 23 March pack must not review that
+    # fortnight again (and call it "as set for this meeting") while missing its own.
+    import datetime as dt
+
+    from ceasefire_analysis.config import PARAMS_DIR
+    from ceasefire_analysis.meetings import open_meeting, pack_header
+
+    text = (PARAMS_DIR / "coordination_2017-03-09.yaml").read_text()
+    data_dir = str((PARAMS_DIR / "coordination_2017-03-09.yaml").parent.parent / "data" / "raw" / "demo")
+    params_file = tmp_path / "coordination.yaml"
+    params_file.write_text(text.replace("../data/raw/demo", data_dir)
+                           + 'window_start: "2017-02-23"\nwindow_end: "2017-03-08"\n')
+    own = open_meeting(str(params_file))
+    assert (own.params.start, own.params.end) == (dt.date(2017, 2, 23), dt.date(2017, 3, 8))
+    assert "(as set in the params file)" in pack_header(own).data
+    later = open_meeting(str(params_file), meeting_on="2017-03-23")
+    assert not later.params.window_given and later.params.end == dt.date(2017, 3, 22)  # to the day before it
+    header = pack_header(later).data
+    assert "as set in the params file" not in header
+    assert "The params file was written for the 9 Mar 2017 meeting" in header
