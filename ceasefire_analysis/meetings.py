@@ -584,8 +584,8 @@ def flagged_by_reviews_cells(table: pd.DataFrame, total: int, params: MeetingPar
     """The chronic-flags table's counts (from :func:`flags_by_reviews`) and its total, as shown to the audience.
 
     Cells are ``total`` and ``<band>/<column>``. The relations a reader can use: the total is the sum
-    of the bands; in each band, people = reached + enrolled - (reached and enrolled) + neither, the
-    overlap unpublished. A band that is hidden hides its whole row. ``within`` is the people flagged in a
+    of the bands; in each band, people = reached + enrolled - (reached and enrolled) + neither, and reached
+    (enrolled) = both + reached only (enrolled only), the overlap and the "only" counts unpublished. A band that is hidden hides its whole row. ``within`` is the people flagged in a
     shorter window inside this one that the pack prints elsewhere (since the last meeting): the total less
     it is the people flagged only before, a count of people protected like any other
     (:func:`privacy.window_difference`); ``within`` itself is printed as its own block shows it.
@@ -603,9 +603,15 @@ def flagged_by_reviews_cells(table: pd.DataFrame, total: int, params: MeetingPar
             values[f"{band}/{column}"] = int(r[column])
         both = f"{band}/both"
         values[both] = int(r["reached"] + r["enrolled"] + r["neither"] - r["people"])
-        unpublished.add(both)
-        relations.append(Relation(((f"{band}/people", 1), (f"{band}/reached", -1), (f"{band}/enrolled", -1),
-                                   (both, 1), (f"{band}/neither", -1))))
+        # and the people reached only, or enrolled only: each a count of people a reader gets by subtraction
+        # (people - reached - neither = enrolled only), protected like the overlap
+        values[f"{band}/reached_only"] = int(r["reached"]) - values[both]
+        values[f"{band}/enrolled_only"] = int(r["enrolled"]) - values[both]
+        unpublished.update({both, f"{band}/reached_only", f"{band}/enrolled_only"})
+        relations += [Relation(((f"{band}/people", 1), (f"{band}/reached", -1), (f"{band}/enrolled", -1),
+                                (both, 1), (f"{band}/neither", -1))),
+                      Relation.total(f"{band}/reached", [both, f"{band}/reached_only"]),
+                      Relation.total(f"{band}/enrolled", [both, f"{band}/enrolled_only"])]
     relations.append(Relation.total("total", [f"{band}/people" for band in table["flagged_at"]]))
     shown = shown_people_cells(values, relations, params, unpublished, fixed={"within"})
     for band in table["flagged_at"]:

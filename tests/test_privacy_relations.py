@@ -92,8 +92,10 @@ def solvable_cells(published: dict[str, int], hidden_labels: dict[str, str], rel
     ceiling = 2 * max(published.values())
     domains: dict[str, range | list[int]] = {}
     for cell, label in hidden_labels.items():
-        domains[cell] = range(1, THRESHOLD) if label.startswith("fewer than") else [0] + list(
-            range(THRESHOLD, ceiling + 1))
+        # "fewer than 5": 1 to 4; hidden to protect another cell: 0 or 5 and up; "hidden" alone (a row hidden with
+        # its band, whatever its own size): any count
+        domains[cell] = range(1, THRESHOLD) if label.startswith("fewer than") else range(0, ceiling + 1) \
+            if label == "hidden" else [0] + list(range(THRESHOLD, ceiling + 1))
     for cell in extra_unknowns:
         domains[cell] = range(0, ceiling + 1)
     targets = list(hidden_labels) + [c for c, v in extra_unknowns.items() if 0 < v < THRESHOLD]
@@ -467,11 +469,14 @@ def read_chronic(shown: dict[str, str], bands: list[str]) -> tuple[dict[str, int
 
 
 def chronic_relations(bands: list[str]) -> list[dict[str, int]]:
-    """Everyone flagged = the sum of the bands; in a band, people = reached + enrolled - both + neither."""
+    """Everyone flagged = the sum of the bands; in a band, people = reached + enrolled - both + neither, and
+    reached (enrolled) = both + reached only (enrolled only)."""
     relations = [{"total": 1, **{f"{b}/people": -1 for b in bands}}]
     for b in bands:
         relations.append({f"{b}/people": 1, f"{b}/reached": -1, f"{b}/enrolled": -1, f"{b}/both": 1,
                           f"{b}/neither": -1})
+        relations.append({f"{b}/reached": 1, f"{b}/both": -1, f"{b}/reached_only": -1})
+        relations.append({f"{b}/enrolled": 1, f"{b}/both": -1, f"{b}/enrolled_only": -1})
     return relations
 
 
@@ -479,7 +484,10 @@ def chronic_relations(bands: list[str]) -> list[dict[str, int]]:
     [[3, 1, 1, 1], [7, 7, 0, 0], [12, 6, 6, 3]],
     [[30, 20, 10, 8], [9, 6, 3, 2], [6, 6, 6, 0]],  # small 'neither' counts inside shown bands
     [[25, 10, 10, 10], [2, 1, 0, 1], [0, 0, 0, 0]],  # one small band, one empty
-    [[40, 30, 20, 5], [15, 10, 10, 5], [8, 8, 5, 0]],  # nothing small
+    [[40, 30, 20, 5], [15, 10, 10, 5], [8, 8, 8, 0]],  # nothing small (nor any "only" count)
+    # reader4 F0 (113 flagged once: 72 reached, 14 enrolled, 39 neither gave 2 enrolled, never reached), in small:
+    # every shown count is 5 or more, but 30 - 20 - 8 = 2 people enrolled only
+    [[30, 20, 5, 8], [9, 6, 5, 0], [6, 6, 6, 0]],
 ])
 @pytest.mark.parametrize("audience", ["partner", "public"])
 def test_no_hidden_cell_of_the_chronic_flags_table_can_be_solved(table, audience):
@@ -490,15 +498,17 @@ def test_no_hidden_cell_of_the_chronic_flags_table_can_be_solved(table, audience
                          columns=["flagged_at", "people", "reached", "enrolled", "neither"])
     truth = {"total": int(frame["people"].sum())}
     for b, (people, reached, enrolled, neither) in zip(bands, table):
+        both = reached + enrolled + neither - people
         truth.update({f"{b}/people": people, f"{b}/reached": reached, f"{b}/enrolled": enrolled,
-                      f"{b}/neither": neither, f"{b}/both": reached + enrolled + neither - people})
+                      f"{b}/neither": neither, f"{b}/both": both, f"{b}/reached_only": reached - both,
+                      f"{b}/enrolled_only": enrolled - both})
     _check_relations_hold(truth, chronic_relations(bands))
     params = meeting_params_from_values({"meeting": "coordination", "city": "X", "data_dir": "data/raw/demo",
                                          "meeting_on": "2017-03-09", "audience": audience})
     published, hidden = read_chronic(flagged_by_reviews_cells(frame, truth["total"], params), bands)
     for cell, value in published.items():
         assert truth[cell] == value
-    unknowns = {f"{b}/both": truth[f"{b}/both"] for b in bands}
+    unknowns = {f"{b}/{c}": truth[f"{b}/{c}"] for b in bands for c in ("both", "reached_only", "enrolled_only")}
     assert solvable_cells(published, hidden, chronic_relations(bands), unknowns) == []
     assert (hidden == {}) == (table[0][0] == 40)  # hidden exactly when something is small
 
