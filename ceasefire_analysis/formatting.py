@@ -102,6 +102,16 @@ def format_benchmark(value) -> str:
     return format_decimal(value, 1)
 
 
+def format_benchmark_of(value, unit: str) -> str:
+    """A benchmark as every page prints it (worksheet, period overview, front page): a share as a whole percent,
+    a count by :func:`format_benchmark` (one decimal below 5).
+
+    >>> format_benchmark_of(0.3333, "count"), format_benchmark_of(90.0, "percent"), format_benchmark_of(12.4, "count")
+    ('0.3', '90%', '12')
+    """
+    return format_percent(value) if unit == "percent" else format_benchmark(value)
+
+
 def format_value(value, unit: str) -> str:
     """Counts as whole numbers, percentages rounded half up with a % sign, missing as 'n/a'.
 

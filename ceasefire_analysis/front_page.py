@@ -21,7 +21,7 @@ from .errors import CeasefireError
 from .files import write_text_atomic
 from .periods import Month, Window
 from .reader import head, with_glossary
-from .formatting import format_day, format_day_span, format_moment, review_length_label, so_far_to
+from .formatting import format_benchmark_of, format_day, format_day_span, format_moment, review_length_label, so_far_to
 from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, WINDOW_PERIOD
 from .tables import REPORT_CSS, Cell, format_value, html_table, status_cell
 
@@ -221,9 +221,15 @@ def scorecard(periods: list[PeriodFolder]) -> pd.DataFrame:
         rows = _review_rows(period)
         rows = rows[rows["benchmark"].notna()]
         frame = rows[["worksheet", "indicator", "label", "unit", "actual", "benchmark", "status"]].copy()
+
+        def unrounded(column: str) -> pd.Series:  # as the worksheet prints it (0.3, not 0): the exact value
+            exact = f"{column}_exact"
+            return rows[exact].where(rows[exact].notna(), rows[column]) if exact in rows else rows[column]
+
+        frame["benchmark"] = unrounded("benchmark")
         if "benchmark_seasonal" in rows:  # the benchmark beside a mark is the one that decided it
             seasonal = rows.get("decided_by", pd.Series("", index=rows.index)).eq("seasonal")
-            frame["benchmark"] = rows["benchmark_seasonal"].where(seasonal, rows["benchmark"])
+            frame["benchmark"] = unrounded("benchmark_seasonal").where(seasonal, frame["benchmark"])
         frame.insert(0, "folder", period.folder)
         frame.insert(0, "review", period.label)
         frame["through"] = [data_through(period) if status == INCOMPLETE else None for status in frame["status"]]
@@ -314,7 +320,7 @@ def _scorecard_cell(actual: float, benchmark: float, unit: str, status: str, thr
     shown = "hidden" if isinstance(actual, float) and math.isnan(actual) else format_value(actual, unit)
     if status == INCOMPLETE:  # a count of six weeks beside a two-month benchmark must say it is one
         shown = f"{shown} {so_far_to(through)}"
-    text = f"{shown} (benchmark {format_value(benchmark, unit)})"
+    text = f"{shown} (benchmark {format_benchmark_of(benchmark, unit)})"
     mark = status_cell(status) if status else None
     if mark is None:
         return Cell(text)

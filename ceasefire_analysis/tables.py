@@ -19,7 +19,7 @@ from . import schema
 from .coverage import so_far_text
 from .formatting import (
     is_missing,
-    as_of_header, format_benchmark, format_chance, format_count, format_day, format_day_span, format_fraction, format_long_day, format_share,
+    as_of_header, format_benchmark, format_benchmark_of, format_chance, format_count, format_day, format_day_span, format_fraction, format_long_day, format_share,
     format_value, page_identity, row_window_label, window_label, windows_span_label,
 )
 from .counts import monthly_counts
@@ -192,7 +192,7 @@ def _reference_cell(value, windows: list, p_value, review: PeriodReview, actual,
         if empty:  # a year of lost extracts, not a year of 0 (indicators.unrecorded_years)
             reason = f"no records at all for {' or '.join(map(str, empty))} (check the extract)"
         return Cell(f"n/a: {reason} ({span})")
-    text = f"{format_count(value)} ({span})"
+    text = f"{format_benchmark(value)} ({span})"  # a 3-year average is an expected count: 0.3, not 0
     if not is_missing(p_value) and not is_missing(actual):
         text += f" — {change_verdict(actual, value, p_value)} ({format_chance(p_value)})"
     return Cell(text, "num")
@@ -665,9 +665,9 @@ def headline_html(review: PeriodReview) -> str:
         if r["status"] == INCOMPLETE:
             actual += f" ({gap_note(r, through)})"
         seasonal = r.get("decided_by") == "seasonal"
-        bench_value = r["benchmark_seasonal"] if seasonal else r["benchmark"]
+        bench_value = _exact(r, "benchmark_seasonal") if seasonal else _exact(r, "benchmark")
         note = r.get("benchmark_note") or ""
-        benchmark = (format_value(bench_value, r["unit"]) + (" (seasonal)" if seasonal else "")
+        benchmark = (format_benchmark_of(bench_value, r["unit"]) + (" (seasonal)" if seasonal else "")
                      + (f" ({note})" if note else "")
                      if not is_missing(bench_value) else f"none: {note or 'not set'}")
         if r["status"] in (MEETS, DOES_NOT_MEET, INCOMPLETE):

@@ -3,6 +3,7 @@ import re
 
 import pandas as pd
 
+from ceasefire_analysis.formatting import format_benchmark_of
 from ceasefire_analysis.config import DEMO_DATA_DIR, DEMO_PARAMS
 from ceasefire_analysis.front_page import (FRONT_PAGE_MARKER, headline_marks, is_own_front_page, read_reports_folder,
                                            scorecard)
@@ -40,8 +41,9 @@ def test_front_page_lists_both_runs_newest_first_with_the_scorecard(tmp_path):
         csv = pd.read_csv(out / folder / "indicators.csv")
         want = csv[(csv["indicator"] == "homicides") & (csv["window"] == "period")].iloc[0]
         got = card[(card["folder"] == folder) & (card["indicator"] == "homicides")].iloc[0]
-        assert (got["actual"], got["benchmark"]) == (want["actual"], want["benchmark"])
-        assert f'{int(want["actual"])} (benchmark {int(want["benchmark"])})' in page
+        # the benchmark unrounded, printed as the worksheet prints it (one rule: format_benchmark_of)
+        assert (got["actual"], got["benchmark"]) == (want["actual"], want["benchmark_exact"])
+        assert f'{int(want["actual"])} (benchmark {format_benchmark_of(want["benchmark_exact"], "count")})' in page
     scorecard_table = page.split("Scorecard over time", 1)[1]
     assert scorecard_table.index("Dec 2016–Jan 2017") < scorecard_table.index("Feb–Mar 2017")
     assert 'class="cf-chart"' in page and "data:image/png;base64," in page  # the small chart
@@ -164,7 +166,28 @@ def test_scorecard_prints_the_seasonal_benchmark_that_decided_the_mark(tmp_path)
     assert row["decided_by"] == "seasonal" and row["benchmark_seasonal"] != row["benchmark"]
     card = scorecard(read_reports_folder(out).periods)
     got = card[card["indicator"] == "nonfatal_injury_shootings"].iloc[0]
-    assert got["benchmark"] == row["benchmark_seasonal"] and got["status"] == row["status"]
+    assert got["benchmark"] == row["benchmark_seasonal_exact"] and got["status"] == row["status"]
     page = (out / "index.html").read_text(encoding="utf-8")
     assert f'{int(row["actual"])} (benchmark {int(row["benchmark_seasonal"])})' in page
     assert f'{int(row["actual"])} (benchmark {int(row["benchmark"])})' not in page
+
+
+def test_a_benchmark_below_5_reads_the_same_on_the_worksheet_the_period_page_and_the_front_page(tmp_path):
+    # reader4 F3: a city's benchmark of 2 homicides a year is 0.33 for two months: the worksheet printed 0.3, the
+    # period page and the front page 0 ("benchmark 0" beside a count reads as "no homicide at all allowed").
+    from ceasefire_analysis.review import open_review
+    from ceasefire_analysis.tables import headline_html, outcome_worksheet_html
+
+    out = tmp_path / "reports"
+    params = _params(tmp_path, "small", "2017-02", "2017-03")
+    params.write_text(re.sub(r"homicides: \{2017: 72\}", "homicides: {2017: 2}", params.read_text(encoding="utf-8")),
+                      encoding="utf-8")
+    run_params_files([params], out, notebooks=())
+    review = open_review(str(params))
+    row = review.indicators.query("indicator == 'homicides' and window == 'period'").iloc[0]
+    assert abs(row["benchmark_exact"] - 2 * 2 / 12) < 0.01 and row["benchmark"] == 0
+    assert ">0.3<" in outcome_worksheet_html(review).data.replace("\n", "<")
+    index = (out / "2017-02_2017-03" / "index.html").read_text(encoding="utf-8")
+    assert 'data-label="Benchmark">0.3</td>' in headline_html(review) and 'data-label="Benchmark">0.3</td>' in index
+    front = (out / "index.html").read_text(encoding="utf-8")
+    assert f"{int(row['actual'])} (benchmark 0.3)" in front and "(benchmark 0)" not in front
