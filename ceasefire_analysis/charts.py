@@ -108,7 +108,7 @@ class Chart:
     def title(self) -> str:
         titles = [t.get_text() for t in (self.figure._suptitle,) if t is not None]
         titles += [ax.get_title() for ax in self.figure.axes if ax.get_title()]
-        return " / ".join(titles) or "chart"
+        return " / ".join(" ".join(t.split()) for t in titles) or "chart"  # a title wrapped to fit reads as one line
 
     @property
     def description(self) -> str:
@@ -178,6 +178,25 @@ def new_panels(width: float, height: float, rows: int, cols: int = 1, **kwargs) 
     return fig, fig.subplots(rows, cols, **kwargs)
 
 
+def fitted_title(ax, title: str) -> str:
+    """``title`` wrapped to the width of its panel: a centred title wider than the figure lost both its ends ("micides
+    per month ... which includes r"). A title that fits stays one line; line breaks already in it are kept.
+    """
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    font = FontProperties(size=matplotlib.rcParams["axes.titlesize"])
+    room = ax.get_position().width * ax.figure.get_figwidth() * 72  # the panel's width in points
+    lines = []
+    for part in title.split("\n"):
+        width = TextToPath().get_text_width_height_descent(part, font, ismath=False)[0]
+        if width <= room:
+            lines.append(part)
+        else:  # as many characters a line as fit, with a margin for wider letters
+            lines += textwrap.wrap(part, max(20, int(len(part) * room / width * 0.95)))
+    return "\n".join(lines)
+
+
 def label_axes(ax, xlabel: str, ylabel: str, title: str | None = None, grid_axis: str = "y",
                counts: bool = False) -> None:
     """Axis labels with units, a zero baseline, light grid lines and no box: the house style of every chart.
@@ -193,7 +212,7 @@ def label_axes(ax, xlabel: str, ylabel: str, title: str | None = None, grid_axis
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
-        ax.set_title(title)
+        ax.set_title(fitted_title(ax, title))
     ax.set_ylim(bottom=0)
     if counts:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))

@@ -25,7 +25,8 @@ from IPython.display import HTML
 
 from . import schema
 from .charts import (
-    BENCHMARK_COLOUR, CURRENT_COLOUR, PRIOR_COLOUR, Chart, content_key, label_axes, mark_synthetic, name_the_city,
+    BENCHMARK_COLOUR, CURRENT_COLOUR, PRIOR_COLOUR, Chart, content_key, fitted_title, label_axes, mark_synthetic,
+    name_the_city,
     new_figure, new_panels,
 )
 from .coverage import followed_to
@@ -620,8 +621,8 @@ def _breakdown_chart(breakdown: pd.DataFrame, review: PeriodReview) -> Chart:
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel("Share of people in the group (%)")
-    ax.set_title(f"Status as of {status_label(review)} of everyone reached so far (one category "
-                 "each)")
+    ax.set_title(fitted_title(ax, f"Status as of {status_label(review)} of everyone reached so far (one category "
+                                  "each)"))
     # below the chart, in space the layout keeps for it, in two columns: three ran past the right edge
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     name_the_city(fig, review.params.city)
