@@ -164,3 +164,12 @@ def test_committing_a_run_notebook_commits_no_outputs(tmp_path):
     assert "papermill" not in json.loads(stored)["metadata"]
     assert stored == committed  # ids, tags and sources as they were: a run leaves no trace in git
     assert "output 0" in path.read_text(encoding="utf-8")  # the analyst's own file keeps its outputs
+
+
+def test_the_safe_city_chart_follows_its_heading_and_explanation():
+    # reader4 F10: the chart came before "The safe-city path" heading and the paragraph that says what it shows
+    import nbformat
+
+    sources = [c.source.strip() for c in nbformat.read(NOTEBOOKS_DIR / "worksheet.ipynb", as_version=4).cells
+               if c.cell_type == "code"]
+    assert sources.index("safe_city_html(review)") < sources.index("safe_city_chart(review)")
