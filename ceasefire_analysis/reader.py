@@ -64,6 +64,27 @@ GLOSSARY: tuple[tuple[str, str, str], ...] = (
      "the National Network for Safe Communities, which supports cities running group violence intervention."),
     ("Murder rate", r"\bmurder rates?\b|\bper 100,000\b",
      "homicides in a year for every 100,000 residents, so that cities and years of different size compare."),
+    ("UCR", r"\bUCR\b",
+     "the FBI's Uniform Crime Reporting programme, through which police departments report yearly counts of "
+     "crimes; its long-run homicide series counts murder and non-negligent manslaughter."),
+    ("Non-negligent manslaughter", r"\bnon-negligent manslaughter\b",
+     "the wilful killing of one person by another, without the planning of murder; counted with murder in the "
+     "FBI's homicide series, which leaves out killings by accident or negligence and justified killings."),
+    ("LEOKA", r"\bLEOKA\b",
+     "the FBI's Law Enforcement Officers Killed and Assaulted programme, which also publishes each police "
+     "department's yearly count of employees."),
+    ("Sworn officer", r"\bsworn officers?\b",
+     "a police officer with the power to arrest, as opposed to civilian staff of the department."),
+    ("Measure Y", r"\bMeasure Y\b",
+     "Oakland's 2004 voter-approved tax measure that paid for violence-prevention programmes and police "
+     "officers from 2005."),
+    ("Deck (seed deck)", r"\bDeck:|\bseed deck\b|\bthe seed's\b",
+     "the presentation of Oakland's Ceasefire performance reviews by the California Partnership for Safe "
+     "Communities (June 2017) that these reports are modelled on; where a page says \"Deck:\", it checks a claim "
+     "the presentation made against the data."),
+    ("Ceasefire (era)", r"\bCeasefire from\b",
+     "on the long-run chart, the years since the city began its Ceasefire strategy (group violence "
+     "intervention), the partnership these reviews are for."),
     ("Shooting review", r"\bshooting reviews?\b",
      "the police-led weekly meeting that goes through every shooting to find who is at risk and which "
      "conflicts are active."),

@@ -147,3 +147,16 @@ def test_no_page_for_the_room_carries_analyst_instructions(rendered_demo, analys
     assert len(pages) >= 4
     for page in pages:
         assert not analyst_text(page.read_text(encoding="utf-8")), (page.name, analyst_text(page.read_text()))
+
+
+def test_the_history_page_defines_the_words_it_uses():
+    # reader4 F6: the history page's glossary defined "Murder rate" only; its chart and facts use UCR, LEOKA,
+    # sworn officers, Measure Y and "Deck:"
+    from ceasefire_analysis.reader import terms_used
+
+    text = ("FBI UCR murder and non-negligent manslaughter; Sworn officers (FBI LEOKA police-employee counts); "
+            "Measure Y 2005–2014; Ceasefire from Oct 2012; Deck: +37% from 2005 to 2012.")
+    terms = [term for term, _ in terms_used(f"<p>{text}</p>")]
+    for term in ("UCR", "Non-negligent manslaughter", "LEOKA", "Sworn officer", "Measure Y", "Ceasefire (era)",
+                 "Deck (seed deck)"):
+        assert term in terms
