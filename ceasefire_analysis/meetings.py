@@ -873,12 +873,15 @@ def _groups_block(pack: MeetingPack, only_repeat: bool) -> str:
     title = "Active conflicts"
     if "group" not in pack.data.incidents:
         return _block(title, "<p>The incident data have no group column, so conflicts cannot be tracked.</p>")
-    groups = active_groups(pack.data.incidents, p.meeting_on)
+    # to the pack's last day, as its list of shootings: it is prepared before the meeting, so the meeting day's
+    # shootings are not in it (nor counted here)
+    through = p.end or p.meeting_on
+    groups = active_groups(pack.data.incidents, through)
     if only_repeat:
         groups = groups[groups["recent"] > 1]
-        what = "groups or conflicts tied to more than one shooting in the 30 days to " + _day(p.meeting_on)
+        what = "groups or conflicts tied to more than one shooting in the 30 days to " + _day(through)
     else:
-        what = "groups or conflicts tied to a shooting in the 90 days to " + _day(p.meeting_on)
+        what = "groups or conflicts tied to a shooting in the 90 days to " + _day(through)
     if groups.empty:
         body = f"<p>There are no {what}.</p>"
     elif p.public:
@@ -891,7 +894,7 @@ def _groups_block(pack: MeetingPack, only_repeat: bool) -> str:
                 for _, r in groups.iterrows()]
         body = _pack_table(["Group or conflict", "Shootings, last 30 days", "Shootings, last 90 days", "Latest"],
                           rows, _sentence(what) + f" ({len(groups)})")
-    pairs = linked_group_pairs(pack.data.incidents, p.meeting_on - dt.timedelta(days=89), p.meeting_on,
+    pairs = linked_group_pairs(pack.data.incidents, through - dt.timedelta(days=89), through,
                                pack.data.tables.get("incident_people"), pack.data.review_flags)
     if pairs.empty:
         body += ("<p>No shooting of the last 90 days ties two groups together (through its own rows or the "
@@ -988,14 +991,15 @@ def _chronic_block(pack: MeetingPack) -> str:
 
 def _partnership_block(pack: MeetingPack) -> str:
     p = pack.params
-    first = p.meeting_on - dt.timedelta(days=89)
+    through = p.end or p.meeting_on  # the pack's last day: this meeting is not yet held, nor its tasks due
+    first = through - dt.timedelta(days=89)
     if pack.data.meetings is None:
         parts = [_block("Lead attendance", f"<p>Meetings are {NOT_RECORDED_TEXT.lower()}: add meetings.csv to count "
                                            "them.</p>")]
     else:
-        attendance = lead_attendance(pack.data.meetings, p.meeting, first, p.meeting_on)
+        attendance = lead_attendance(pack.data.meetings, p.meeting, first, through)
         parts = [_block("Lead attendance", _pack_table(
-            ["Coordination meetings, " + _span(first, p.meeting_on), "Number"],
+            ["Coordination meetings, " + _span(first, through), "Number"],
             [["Scheduled", str(attendance["scheduled"])], ["Held", str(attendance["held"])],
              ["Held with the police lead present", str(attendance["opd_lead_present"])],
              ["Held with the human-services lead present", str(attendance["hsd_lead_present"])]], ""))]
@@ -1014,8 +1018,8 @@ def _partnership_block(pack: MeetingPack) -> str:
             table = _pack_table(["Owner", "Open", "Overdue", "Most overdue"],
                                [[r["owner"], str(r["open"]), str(r["overdue"]), f"{r['most_days_overdue']} days"]
                                 for _, r in overdue.iterrows()], f"Tasks overdue on {_day(p.meeting_on)}, by owner")
-        due, done, rate = on_time_rate(tasks, first, p.meeting_on)
-        rate_text = (f"Of {_n(due, 'task', 'tasks')} due from {_span(first, p.meeting_on)}, {done} "
+        due, done, rate = on_time_rate(tasks, first, through)
+        rate_text = (f"Of {_n(due, 'task', 'tasks')} due from {_span(first, through)}, {done} "
                      f"{'was' if done == 1 else 'were'} completed on time "
                      f"({format_share(rate)})." if due else "No task fell due in the last 90 days.")
         parts.append(_block("Tasks overdue and on time", table + f"<p>{_h(rate_text)}</p>"))

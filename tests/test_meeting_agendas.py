@@ -401,3 +401,23 @@ def test_a_pack_without_tasks_or_notes_says_so_plainly(make_city, analyst_text, 
     text = pack_header(pack).data + _whole_pack(pack)
     assert "Deliverables are not tracked for this city." in text
     assert not analyst_text(text), analyst_text(text)
+
+
+def test_a_pack_counts_to_its_last_day_not_the_meeting_day():
+    # reader4 F5: the packs are prepared before the meeting, and their list of shootings stops the day before;
+    # the other sections counted the meeting day too (the meeting itself as held, that day's shootings as active)
+    from ceasefire_analysis.config import PARAMS_DIR
+    from ceasefire_analysis.meetings import (active_groups, lead_attendance, near_term_strategy_html, open_meeting,
+                                             partnership_health_html)
+
+    coordination = open_meeting(str(PARAMS_DIR / "coordination_2017-03-09.yaml"))
+    assert coordination.params.end == dt.date(2017, 3, 8)
+    page = partnership_health_html(coordination).data
+    assert "Coordination meetings, 9 Dec 2016 to 8 Mar 2017" in page
+    held = lead_attendance(coordination.data.meetings, "coordination", dt.date(2016, 12, 9), dt.date(2017, 3, 8))["held"]
+    assert re.search(rf"<td>Held</td><td[^>]*>{held}</td>", page)
+    review = open_meeting(str(PARAMS_DIR / "shooting_review_2017-03-28.yaml"))
+    page = near_term_strategy_html(review).data
+    repeat = active_groups(review.data.incidents, dt.date(2017, 3, 27)).query("recent > 1")
+    assert f"in the 30 days to 27 Mar 2017 ({len(repeat)})" in page and "to 28 Mar 2017" not in page
+    assert "28 Mar 2017</td>" not in page  # no group's latest shooting is the meeting day's
