@@ -367,9 +367,11 @@ def front_page_html(contents: Contents, title: str = "Ceasefire performance revi
                     else Cell(f"— {no_benchmark_reason(by_label[rv], indicator)}") for rv in reviews])
             who = scorecard_title(city, audience, n_months if lengths[(city, audience)] > 1 else None)
             parts.append(f"<h2>Scorecard over time: {html.escape(who)}</h2>")
+            # on a phone one card per indicator, each review named beside its figure (a wide table showed the oldest
+            # review and cut off the newest, the one the room is there for)
             parts.append('<div class="cf-scroll">' + html_table(
                 ["Indicator"] + reviews, grid,
-                f"{who}: actual against benchmark for each review period (oldest first)") + "</div>")
+                f"{who}: actual against benchmark for each review period (oldest first)", stacked=True) + "</div>")
             chart = scorecard_chart(card, title=who, reviews=reviews)
             parts.append('<div class="cf-scroll">' +
                          chart._repr_html_().replace('style="max-width:100%"', 'class="cf-chart"') + "</div>")

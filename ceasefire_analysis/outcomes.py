@@ -740,7 +740,7 @@ def _milestone_html(table: pd.DataFrame, review: PeriodReview, caption: str,
             value = hidden_text(COMPLEMENTARY, threshold)
         rows.append([r["label"], f"{r['months']} months", value, followed_text(followed, threshold, audience)])
     return html_table(["Outcome", "Since first contact", "Cumulative incidence", "People still followed"], rows,
-                      caption)
+                      caption, stacked=True)
 
 
 def callin_outcomes_report(review: PeriodReview) -> OutcomesReport:
@@ -779,7 +779,8 @@ def callin_outcomes_report(review: PeriodReview) -> OutcomesReport:
             for _, r in shown.iterrows()]
     group_sizes = group_sizes_text(breakdown, review)
     table = html_table(["Group", f"Status on {status_label(review)}", "People", "Share of group"], rows,
-                       f"The seed's breakdown: each person counted once, most serious outcome first ({group_sizes})")
+                       f"The seed's breakdown: each person counted once, most serious outcome first ({group_sizes})",
+                       stacked=True)
     note = ('<p class="cf-note">This view mixes people reached years ago with people reached last week: '
             "a low share can just mean short follow-up. The curves below account for that.</p>")
     selected = cohort if params.outcomes_cohort == "any" else cohort[cohort["first_kind"] == params.outcomes_cohort]

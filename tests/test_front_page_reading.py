@@ -4,6 +4,7 @@ audience, an empty cell says why, dates read as on other pages, the audience hea
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 
@@ -91,3 +92,18 @@ def test_the_periods_table_heads_each_card_with_period_and_audience_and_writes_d
     assert "<tr><td>Feb–Mar 2017, internal</td>" in table and "<tr><td>Feb–Mar 2017, public</td>" in table
     assert "incidents 1 Jan 2014 to 31 Mar 2017" in table
     assert "2014-01-01" not in page and "2017-03-31" not in page
+
+
+def test_the_scorecard_is_one_card_per_indicator_on_a_phone(tmp_path):
+    # reader4 F7: at 420 px the wide scorecard showed the oldest review and cut off the newest, marks included
+    from ceasefire_analysis.config import DEMO_PARAMS
+    from ceasefire_analysis.reports import run_params_files
+
+    out = tmp_path / "reports"
+    run_params_files([DEMO_PARAMS], out, notebooks=())
+    page = (out / "index.html").read_text(encoding="utf-8")
+    table = page.split("Scorecard over time: ", 1)[1].split("</table>", 1)[0]
+    assert '<table class="cf-table cf-stack">' in table
+    header = re.findall(r"<th>([^<]*)</th>", table)
+    first_row = re.search(r"<tbody><tr[^>]*>(.*?)</tr>", table, re.S).group(1)
+    assert re.findall(r'data-label="([^"]*)"', first_row) == header[1:] == ["Feb–Mar 2017"]

@@ -157,3 +157,20 @@ def test_a_long_chart_title_wraps_to_fit_and_a_short_one_stays_one_line():
         box = ax.title.get_window_extent(renderer)
         assert 0 <= box.x0 and box.x1 <= fig.bbox.width  # all of it on the image
         assert Chart(fig).title == title  # the alternative text reads it as one line
+
+
+def test_the_call_in_page_s_tables_are_cards_on_a_phone():
+    """reader4 F11: at 420 px the call-in page's figures were off-screen and a continuation row's figure could be
+    read against the group above: each table is cards, every cell naming its column, a continuation its group."""
+    from ceasefire_analysis.outcomes import callin_outcomes_report
+    from ceasefire_analysis.review import open_review
+
+    report = callin_outcomes_report(open_review())
+    for html_text in (report.breakdown_table.data, report.curves_table.data, report.cohort_table.data):
+        css, body = re.search(r'<table class="([^"]*)">(.*?)</table>', html_text, re.S).groups()
+        assert "cf-stack" in css.split()
+        header = re.findall(r"<th>([^<]*)</th>", body)
+        for row in re.findall(r"<tbody>.*", body, re.S)[0].split("</tr>")[:-1]:
+            assert re.findall(r'data-label="([^"]*)"', row) == header[1:]
+            first = re.search(r"<td([^>]*)>([^<]*)</td>", row)
+            assert first.group(2) or "data-row=" in first.group(1)  # a continuation row names its group
