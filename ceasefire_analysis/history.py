@@ -27,6 +27,7 @@ from .charts import (BENCHMARK_COLOUR, Chart, CURRENT_COLOUR, PRIOR_COLOUR, _no_
 from .formatting import format_change, format_count, format_day, format_day_span, format_decimal, is_missing
 from .indicators import lookup, recorded_incident_types
 from .loading import ROLES, SERIES_COLUMNS, load_history, read_series  # noqa: F401 (re-exported)
+from .quality import empty_months
 from .review import PeriodReview
 from .schema import HOMICIDE, NONFATAL, WINDOW_YTD
 from .tables import HOMICIDE_SCOPE_TEXT, REPORT_CSS, html_table
@@ -605,6 +606,38 @@ def partial_years_text(table: pd.DataFrame, through: dt.date, start: dt.date | N
     return "".join(f"; {p}" for p in parts)
 
 
+def blank_years(incidents: pd.DataFrame, through: dt.date) -> list[int]:
+    """Years from the first incident to ``through`` in which no incident of any kind is recorded in any month: a gap in
+    the extract (the data-quality check names the empty months), drawn as a gap, never as a year of no shootings.
+
+    >>> rows = pd.DataFrame({"occurred_on": pd.to_datetime(["2014-05-01", "2017-02-01"])})
+    >>> blank_years(rows, dt.date(2017, 3, 31))
+    [2015, 2016]
+    """
+    empty = set(empty_months(incidents, through))
+    if incidents.empty:
+        return []
+    first = int(incidents["occurred_on"].min().year)
+    return [year for year in range(first, through.year + 1)
+            if all(f"{year}-{m:02d}" in empty for m in range(1, 13) if dt.date(year, m, 1) <= through)]
+
+
+def year_runs_text(years: list[int]) -> str:
+    """Years as runs: '2009–2016', '2009–2011 and 2014'.
+
+    >>> year_runs_text([2009, 2010, 2011, 2014]), year_runs_text([2015])
+    ('2009–2011 and 2014', '2015')
+    """
+    runs: list[list[int]] = []
+    for year in sorted(years):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    parts = [f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs]
+    return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else parts[0]
+
+
 def incident_history_chart(review: PeriodReview) -> Chart | HTML:
     """Annual homicides and non-fatal injury shootings counted from the city's incidents (per area if known),
     from the params file's ``history_start`` when it gives one (it is never after the review's year)."""
@@ -621,10 +654,13 @@ def incident_history_chart(review: PeriodReview) -> Chart | HTML:
                          f"period, or of the data when earlier): {start}, so there are no annual counts to chart.")
     by_area = "area" in incidents and incidents["area"].notna().any()
     areas = sorted(incidents["area"].dropna().unique()) if by_area else []
+    blank = blank_years(incidents, through)
     fig, axes = new_panels(9.5, 3.6 * len(types), len(types), 1, squeeze=False)
     for ax, (kind, label) in zip(axes[:, 0], types):
         table = annual_incident_counts(incidents, through, start)
         table = table[table["year"] >= (review.params.history_start or 0)]
+        # a year with no incident of any kind recorded is a gap in the extract, not a year without shootings
+        table = table.assign(**{kind: table[kind].where(~table["year"].isin(blank))})
         part = table[table["partial"]]
         ax.plot(table["year"], table[kind], color=CURRENT_COLOUR, linewidth=1.8, marker="o", markersize=4,
                 label="whole city")
@@ -634,7 +670,8 @@ def incident_history_chart(review: PeriodReview) -> Chart | HTML:
             for i, area in enumerate(areas[:8]):
                 sub = (annual_incident_counts(incidents[incidents["area"] == area], through, start)
                        .set_index("year")[kind]
-                       .reindex(table["year"], fill_value=0))  # an area's quiet early years are zeros too
+                       .reindex(table["year"], fill_value=0)  # an area's quiet early years are zeros too
+                       .where(~table["year"].isin(blank).to_numpy()))
                 ax.plot(table["year"], sub.values, linewidth=1, alpha=0.8, label=str(area),
                         linestyle=["-", "--", ":", "-."][i % 4])
         last = int(table["year"].max())
@@ -643,7 +680,8 @@ def incident_history_chart(review: PeriodReview) -> Chart | HTML:
         ax.set_xlim(int(table["year"].min()) - 0.5, last + 0.5)
         label_axes(ax, "Year", f"{label} per year",
                    f"{label} per year, {int(table['year'].min())}–{last} (from this city's incident records"
-                   f"{partial_years_text(table, through, start)})")
+                   f"{partial_years_text(table, through, start)}"
+                   f"{'; no incident of any kind recorded in ' + year_runs_text(blank) + ', left blank' if blank else ''})")
         ax.legend(loc="upper left", fontsize=7, frameon=True, ncol=2)
     name_the_city(fig, review.params.city)
     return Chart(fig)

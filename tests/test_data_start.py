@@ -261,3 +261,21 @@ def test_a_window_cut_by_the_data_start_is_not_said_to_run_to_the_data_end(late_
     assert "(the incident data start 15 Jul 2017; earlier days are not in the data)" in page
     # before: "Incomplete: no mark until the data cover the whole window (so far, data through 31 Mar 2018)"
     assert "so far, data through 31 Mar 2018" not in page
+
+
+def test_a_year_with_no_record_at_all_is_a_gap_on_the_history_chart_not_a_zero(make_city):
+    # reader4 F9: an export missing whole years drew them as years without a single shooting, on a page that did
+    # not say the extract had a gap
+    import math
+
+    from ceasefire_analysis.history import history_report
+
+    rows = [r for r in _incidents("2014-01-01", "2017-03-31") if not r["occurred_on"].startswith(("2015", "2016"))]
+    folder = make_city("gappy", incidents=rows)
+    review = open_review(None, **_params(folder, "2017-02", "2017-03", data_through="2017-03-31"))
+    chart = history_report(review).homicides_chart
+    ax = chart.figure.axes[0]
+    line = ax.get_lines()[0]
+    by_year = dict(zip(line.get_xdata(), line.get_ydata()))
+    assert by_year[2014] > 0 and math.isnan(by_year[2015]) and math.isnan(by_year[2016]) and by_year[2017] > 0
+    assert "no incident of any kind recorded in 2015–2016, left blank" in " ".join(ax.get_title().split())
