@@ -236,6 +236,36 @@ def windows_span_label(windows: list[Window]) -> str:
     return f"{window_label(ordered[0])} to {window_label(ordered[-1])}"
 
 
+def consecutive_runs(items, follows) -> list[list]:
+    """``items`` sorted and grouped into runs, each item ``follows(previous, item)`` the one before it.
+
+    >>> consecutive_runs([2014, 2009, 2010, 2011], lambda a, b: b == a + 1)
+    [[2009, 2010, 2011], [2014]]
+    """
+    runs: list[list] = []
+    for item in sorted(set(items)):
+        if runs and follows(runs[-1][-1], item):
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
+
+
+def and_list(labels: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + f" and {labels[-1]}"
+
+
+def year_runs_label(years: list[int]) -> str:
+    """Years as runs: '2009–2016', '2009–2011 and 2014'.
+
+    >>> year_runs_label([2009, 2010, 2011, 2014]), year_runs_label([2015])
+    ('2009–2011 and 2014', '2015')
+    """
+    runs = consecutive_runs(years, lambda a, b: b == a + 1)
+    return and_list([f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs])
+
+
 def month_runs_label(months: list[Month], most_runs: int = 3) -> str:
     """Months (e.g. those with no record) as runs in month words: "Dec 2016", "Sep 2006–Jun 2018 (142 months)".
 
@@ -250,12 +280,7 @@ def month_runs_label(months: list[Month], most_runs: int = 3) -> str:
     >>> month_runs_label(many)
     'Sep 2006–Jun 2018 (142 months) and 31 other months between Aug 2018 and Aug 2023'
     """
-    runs: list[list[Month]] = []
-    for month in sorted(set(months), key=lambda m: (m.year, m.month)):
-        if runs and runs[-1][-1].shift(1) == month:
-            runs[-1].append(month)
-        else:
-            runs.append([month])
+    runs = consecutive_runs(months, lambda a, b: a.shift(1) == b)
 
     def run_label(run: list[Month]) -> str:
         if len(run) == 1:
@@ -263,8 +288,7 @@ def month_runs_label(months: list[Month], most_runs: int = 3) -> str:
         return f"{window_label(Window(run[0], run[-1]))} ({len(run)} months)"
 
     if len(runs) <= most_runs:
-        labels = [run_label(run) for run in runs]
-        return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + f" and {labels[-1]}"
+        return and_list([run_label(run) for run in runs])
     longest = max(runs, key=len)
     others = [m for run in runs if run is not longest for m in run]
     return (f"{run_label(longest)} and {len(others)} other months between {others[0].label()} "

@@ -9,7 +9,6 @@ params file say which city, which eras and which facts to compute.
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import html
 import math
@@ -24,10 +23,12 @@ from matplotlib.ticker import MaxNLocator
 
 from .charts import (BENCHMARK_COLOUR, Chart, CURRENT_COLOUR, PRIOR_COLOUR, _no_chart, content_key, label_axes,
                      name_the_city, new_figure, new_panels)
-from .formatting import format_change, format_count, format_day, format_day_span, format_decimal, is_missing
+from .formatting import (format_change, format_count, format_day, format_day_span, format_decimal, is_missing,
+                         year_runs_label)
 from .indicators import lookup, recorded_incident_types
 from .loading import ROLES, SERIES_COLUMNS, load_history, read_series  # noqa: F401 (re-exported)
 from .quality import empty_months
+from .periods import Month
 from .review import PeriodReview
 from .schema import HOMICIDE, NONFATAL, WINDOW_YTD
 from .tables import HOMICIDE_SCOPE_TEXT, REPORT_CSS, html_table
@@ -203,7 +204,7 @@ def era_span_text(era: dict) -> str:
     def when(value) -> str:
         year = era_year(value)
         month = min(12, math.floor((year - math.floor(year)) * 12 + 1e-9) + 1)  # 2012.75 and '2012-10': October
-        return f"{calendar.month_abbr[month]} {math.floor(year)}" if month > 1 else str(math.floor(year))
+        return Month(math.floor(year), month).label() if month > 1 else str(math.floor(year))
 
     return f"{when(era['start'])}–{when(era['end'])}" if era.get("end") is not None else f"from {when(era['start'])}"
 
@@ -622,22 +623,6 @@ def blank_years(incidents: pd.DataFrame, through: dt.date) -> list[int]:
             if all(f"{year}-{m:02d}" in empty for m in range(1, 13) if dt.date(year, m, 1) <= through)]
 
 
-def year_runs_text(years: list[int]) -> str:
-    """Years as runs: '2009–2016', '2009–2011 and 2014'.
-
-    >>> year_runs_text([2009, 2010, 2011, 2014]), year_runs_text([2015])
-    ('2009–2011 and 2014', '2015')
-    """
-    runs: list[list[int]] = []
-    for year in sorted(years):
-        if runs and year == runs[-1][-1] + 1:
-            runs[-1].append(year)
-        else:
-            runs.append([year])
-    parts = [f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs]
-    return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else parts[0]
-
-
 def incident_history_chart(review: PeriodReview) -> Chart | HTML:
     """Annual homicides and non-fatal injury shootings counted from the city's incidents (per area if known),
     from the params file's ``history_start`` when it gives one (it is never after the review's year)."""
@@ -681,7 +666,7 @@ def incident_history_chart(review: PeriodReview) -> Chart | HTML:
         label_axes(ax, "Year", f"{label} per year",
                    f"{label} per year, {int(table['year'].min())}–{last} (from this city's incident records"
                    f"{partial_years_text(table, through, start)}"
-                   f"{'; no incident of any kind recorded in ' + year_runs_text(blank) + ', left blank' if blank else ''})")
+                   f"{'; no incident of any kind recorded in ' + year_runs_label(blank) + ', left blank' if blank else ''})")
         ax.legend(loc="upper left", fontsize=7, frameon=True, ncol=2)
     name_the_city(fig, review.params.city)
     return Chart(fig)
