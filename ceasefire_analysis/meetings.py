@@ -110,6 +110,13 @@ class MeetingParams:
     notes_written_for: str = ""  # the params file's own meeting, when the notebook asked for another (notes left out)
 
     @property
+    def last_day(self) -> dt.date:
+        """The pack's last day, to which its sections count: the window's end (by default the day before the
+        meeting). The pack is prepared before the meeting: that day's shootings are not in it, nor is the meeting
+        itself held yet."""
+        return self.end or self.meeting_on
+
+    @property
     def folder_id(self) -> str:
         return f"{self.meeting}_{self.meeting_on.isoformat()}"
 
@@ -873,9 +880,7 @@ def _groups_block(pack: MeetingPack, only_repeat: bool) -> str:
     title = "Active conflicts"
     if "group" not in pack.data.incidents:
         return _block(title, "<p>The incident data have no group column, so conflicts cannot be tracked.</p>")
-    # to the pack's last day, as its list of shootings: it is prepared before the meeting, so the meeting day's
-    # shootings are not in it (nor counted here)
-    through = p.end or p.meeting_on
+    through = p.last_day  # as the pack's list of shootings
     groups = active_groups(pack.data.incidents, through)
     if only_repeat:
         groups = groups[groups["recent"] > 1]
@@ -991,7 +996,7 @@ def _chronic_block(pack: MeetingPack) -> str:
 
 def _partnership_block(pack: MeetingPack) -> str:
     p = pack.params
-    through = p.end or p.meeting_on  # the pack's last day: this meeting is not yet held, nor its tasks due
+    through = p.last_day
     first = through - dt.timedelta(days=89)
     if pack.data.meetings is None:
         parts = [_block("Lead attendance", f"<p>Meetings are {NOT_RECORDED_TEXT.lower()}: add meetings.csv to count "
