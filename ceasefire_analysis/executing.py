@@ -141,19 +141,24 @@ def reset_kernel_state(cwd: str) -> None:
     release_free_memory()
 
 
+def _glibc(function: str, *args) -> None:
+    """Call one of glibc's allocator functions; a no-op where the C library is not glibc."""
+    import ctypes
+
+    try:
+        getattr(ctypes.CDLL("libc.so.6"), function)(*args)
+    except (OSError, AttributeError):
+        pass
+
+
 def release_free_memory() -> None:
     """Give memory that was freed back to the system (the allocators keep it for reuse otherwise).
 
     Between notebooks a kernel holds about 20 MiB less, which counts when several kernels run.
     """
-    import ctypes
-
     if "pyarrow" in sys.modules:  # Arrow's own allocator keeps what reading parquet files used
         sys.modules["pyarrow"].default_memory_pool().release_unused()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
+    _glibc("malloc_trim", 0)
 
 
 def limit_malloc_arenas(arenas: int = 2) -> None:
@@ -164,13 +169,8 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
     Two pools make a six-period backfill about 7 MiB smaller, and no slower (measured with the command). Only
     before other threads start; a no-op without glibc.
     """
-    import ctypes
-
     m_arena_max = -8  # glibc's malloc.h
-    try:
-        ctypes.CDLL("libc.so.6").mallopt(m_arena_max, arenas)
-    except (OSError, AttributeError):
-        pass
+    _glibc("mallopt", m_arena_max, arenas)
 
 
 # --------------------------------------------------------------------------- the kernel, from outside
