@@ -23,7 +23,7 @@ from .periods import Month, Window
 from .reader import head, with_glossary
 from .formatting import format_benchmark_of, format_day, format_day_span, format_moment, review_length_label, so_far_to
 from .schema import DOES_NOT_MEET, INCOMPLETE, MEETS, WINDOW_PERIOD
-from .tables import REPORT_CSS, Cell, format_value, html_table, status_cell
+from .tables import REPORT_CSS, Cell, exact_column, format_value, html_table, status_cell
 
 # Carried in the <head> of every front page this package writes: an index.html without it is the user's own.
 FRONT_PAGE_MARKER = '<meta name="generator" content="ceasefire_analysis front page">'
@@ -221,15 +221,10 @@ def scorecard(periods: list[PeriodFolder]) -> pd.DataFrame:
         rows = _review_rows(period)
         rows = rows[rows["benchmark"].notna()]
         frame = rows[["worksheet", "indicator", "label", "unit", "actual", "benchmark", "status"]].copy()
-
-        def unrounded(column: str) -> pd.Series:  # as the worksheet prints it (0.3, not 0): the exact value
-            exact = f"{column}_exact"
-            return rows[exact].where(rows[exact].notna(), rows[column]) if exact in rows else rows[column]
-
-        frame["benchmark"] = unrounded("benchmark")
+        frame["benchmark"] = exact_column(rows, "benchmark")  # as the worksheet prints it (0.3, not 0)
         if "benchmark_seasonal" in rows:  # the benchmark beside a mark is the one that decided it
             seasonal = rows.get("decided_by", pd.Series("", index=rows.index)).eq("seasonal")
-            frame["benchmark"] = unrounded("benchmark_seasonal").where(seasonal, frame["benchmark"])
+            frame["benchmark"] = exact_column(rows, "benchmark_seasonal").where(seasonal, frame["benchmark"])
         frame.insert(0, "folder", period.folder)
         frame.insert(0, "review", period.label)
         frame["through"] = [data_through(period) if status == INCOMPLETE else None for status in frame["status"]]

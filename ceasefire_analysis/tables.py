@@ -132,6 +132,12 @@ def _exact(row, column: str):
     return row[column] if is_missing(exact_value) else exact_value
 
 
+def exact_column(frame: pd.DataFrame, column: str) -> pd.Series:
+    """:func:`_exact` for every row of a table at once."""
+    exact = f"{column}_exact"
+    return frame[exact].where(frame[exact].notna(), frame[column]) if exact in frame else frame[column]
+
+
 def _text(value) -> str:
     """A text field of the indicators table as shown: empty when missing (NaN, None), never 'nan'.
 
